@@ -1,0 +1,40 @@
+// Lint rules. The orchestrator rules exist because the durable replay engine re-runs orchestrator
+// code on every episode: any I/O, clock, randomness or environment read would make a replay
+// diverge from the recorded history.
+import tseslint from "typescript-eslint";
+
+const bannedModules = [
+  "node:*", "fs", "path", "os", "crypto", "http", "https", "net", "child_process", "timers",
+  "@azure/arm-*", "@azure/storage-*", "@azure/data-tables", "@azure/identity", "@kubernetes/*",
+  "ethers", "undici",
+];
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", ".local/**"] },
+  ...tseslint.configs.recommended,
+  {
+    files: ["orchestrators/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: bannedModules, allowTypeImports: true,
+          message: "Orchestrators are replayed: no I/O modules. Call an activity instead." }],
+      }],
+      "no-restricted-globals": ["error",
+        { name: "process", message: "Orchestrators must not read the environment: pass it in the input." },
+        { name: "fetch", message: "Orchestrators must not do I/O: call an activity." },
+        { name: "setTimeout", message: "Use context.df.createTimer." },
+        { name: "setInterval", message: "Use context.df.createTimer." },
+        { name: "crypto", message: "Use context.df.newGuid()." },
+      ],
+      "no-restricted-properties": ["error",
+        { object: "Date", property: "now", message: "Use context.df.currentUtcDateTime." },
+        { object: "Math", property: "random", message: "Orchestrators must be deterministic." },
+      ],
+      "no-restricted-syntax": ["error",
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: "Use context.df.currentUtcDateTime." },
+        { selector: "AwaitExpression", message: "Orchestrators are generators: yield tasks, never await." },
+      ],
+    },
+  },
+);
