@@ -1,0 +1,69 @@
+/**
+ * `besu-fleet local ...`: the embedded default. Runs this Functions app (or any other) on one
+ * machine with Azurite for storage.
+ */
+import path from "node:path";
+import { startAzurite } from "../local/support/azurite.js";
+import { readLocalSettings, startHost, type RunningHost } from "../local/host/host.js";
+import { parseArgs, portOption, stringOption, UsageError } from "./args.js";
+
+/** The project root: dist/cli/ → ../.. */
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+
+const DEVELOPMENT_STORAGE = "UseDevelopmentStorage=true";
+
+export const LOCAL_USAGE = `Usage:
+  besu-fleet local up [--port <port>] [--data-dir <dir>]
+      Starts Azurite (data under <data-dir>/azurite) and the host for this app; prints the base
+      URL and the function key. Ctrl-C stops everything.
+  besu-fleet local host [--app <dir>] [--port <port>] [--storage <connection string>] [--data-dir <dir>]
+      Runs any Functions app folder (default: this project) on Azure Storage. The storage
+      defaults to the app's local.settings.json AzureWebJobsStorage.`;
+
+/** Resolves when the process is asked to stop (Ctrl-C, SIGTERM). */
+function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+}
+
+function printHost(host: RunningHost): void {
+  console.log(`Host:         ${host.baseUrl}`);
+  console.log(`Function key: ${host.keys.functionKeys.default}   (header x-functions-key or ?code=)`);
+  console.log(`Functions:    ${[...host.app.servable.keys()].join(", ") || "(none)"}`);
+}
+
+export async function localCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === "host") {
+    const args = parseArgs(rest, ["app", "port", "storage", "data-dir"], []);
+    const appDir = path.resolve(stringOption(args, "app") ?? PROJECT_ROOT);
+    const settings = readLocalSettings(appDir);
+    const storage = stringOption(args, "storage") ?? settings.AzureWebJobsStorage ?? DEVELOPMENT_STORAGE;
+    const dataDir = path.resolve(stringOption(args, "data-dir") ?? path.join(appDir, ".local"));
+    const host = await startHost({ appDir, port: portOption(args, "port", 7071), storage, dataDir, env: settings });
+    printHost(host);
+    await untilStopped();
+    await host.close();
+    return 0;
+  }
+  if (sub === "up") {
+    const args = parseArgs(rest, ["port", "data-dir"], []);
+    const dataDir = path.resolve(stringOption(args, "data-dir") ?? path.join(PROJECT_ROOT, ".local"));
+    const azurite = await startAzurite({ location: path.join(dataDir, "azurite"), preferredPorts: { blob: 10000, queue: 10001, table: 10002 } });
+    let host: RunningHost | undefined;
+    try {
+      host = await startHost({ appDir: PROJECT_ROOT, port: portOption(args, "port", 7071), storage: azurite.connectionString, dataDir, env: readLocalSettings(PROJECT_ROOT) });
+      console.log(`Azurite:      blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table} (data in ${path.join(dataDir, "azurite")})`);
+      printHost(host);
+      console.log("Ctrl-C stops everything.");
+      await untilStopped();
+    } finally {
+      await host?.close();
+      await azurite.stop();
+    }
+    return 0;
+  }
+  throw new UsageError(LOCAL_USAGE);
+}

@@ -1,0 +1,89 @@
+/**
+ * Loads a Functions app folder the way the Node.js worker does: install the core API stand-in,
+ * then require every file that `package.json` `main` names (globs included). The result says
+ * which functions this host can serve and which it cannot, and why.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { FunctionRegistry, installCoreApi, type RegisteredFunction, type RpcBindingInfo } from "./core-api.js";
+
+export type FunctionKind = "http" | "timer" | "orchestration" | "activity";
+
+export interface ServableFunction extends RegisteredFunction {
+  kind: FunctionKind;
+  /** The trigger binding's name and RPC description. */
+  triggerName: string;
+  trigger: RpcBindingInfo;
+  /** The name of the durable client input binding, when the function takes one. */
+  durableClientBinding?: string;
+}
+
+export interface LoadedApp {
+  appDir: string;
+  registry: FunctionRegistry;
+  servable: Map<string, ServableFunction>;
+  /** Functions the app registered that this host cannot run, with the reason. */
+  unsupported: { name: string; reason: string }[];
+}
+
+const TRIGGER_KINDS: Record<string, FunctionKind> = {
+  httpTrigger: "http",
+  timerTrigger: "timer",
+  orchestrationTrigger: "orchestration",
+  activityTrigger: "activity",
+};
+
+export function resolveMainFiles(appDir: string): string[] {
+  const manifestPath = path.join(appDir, "package.json");
+  if (!fs.existsSync(manifestPath)) throw new Error(`No package.json in ${appDir}: not a Functions app folder.`);
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8")) as { main?: unknown };
+  if (typeof manifest.main !== "string" || manifest.main.length === 0) {
+    throw new Error(`${manifestPath} has no "main": the worker would not know which files register functions.`);
+  }
+  const pattern = manifest.main;
+  const files = /[*?{[]/.test(pattern)
+    ? fs.globSync(pattern, { cwd: appDir }).map((file) => path.resolve(appDir, file)).sort()
+    : [path.resolve(appDir, pattern)];
+  if (files.length === 0) throw new Error(`"main" (${pattern}) matches no file in ${appDir}. Did the app build run?`);
+  return files;
+}
+
+function classify(fn: RegisteredFunction): ServableFunction | { reason: string } {
+  let triggerName: string | undefined;
+  let trigger: RpcBindingInfo | undefined;
+  let durableClientBinding: string | undefined;
+  for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
+    if (binding.direction === "in" && binding.type.endsWith("Trigger")) {
+      triggerName = name;
+      trigger = binding;
+    } else if (binding.direction === "in" && (binding.type === "durableClient" || binding.type === "orchestrationClient")) {
+      durableClientBinding = name;
+    } else if (binding.direction === "out" && binding.type === "http") {
+      // The HTTP response binding is part of serving an HTTP trigger.
+    } else {
+      return { reason: `binding "${name}" of type ${binding.type} (${binding.direction}) is not supported by this host` };
+    }
+  }
+  if (!trigger || !triggerName) return { reason: "no trigger binding" };
+  const kind = TRIGGER_KINDS[trigger.type];
+  if (!kind) return { reason: `trigger type ${trigger.type} is not supported by this host` };
+  return { ...fn, kind, triggerName, trigger, durableClientBinding };
+}
+
+/** Loads the app in this process. Call once per process. */
+export function loadApp(appDir: string, log: (level: string, message: string) => void): LoadedApp {
+  const registry = new FunctionRegistry(log);
+  installCoreApi(registry.coreApi("4.0.0-besu-fleet-local"));
+  for (const file of resolveMainFiles(appDir)) require(file);
+  const servable = new Map<string, ServableFunction>();
+  const unsupported: { name: string; reason: string }[] = [];
+  for (const fn of registry.functions.values()) {
+    const result = classify(fn);
+    if ("reason" in result) unsupported.push({ name: fn.metadata.name, reason: result.reason });
+    else servable.set(fn.metadata.name, result);
+  }
+  if (servable.size > 0 && !registry.programmingModel) {
+    throw new Error("The app registered functions but no programming model: is @azure/functions v4 installed in the app?");
+  }
+  return { appDir, registry, servable, unsupported };
+}

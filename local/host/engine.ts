@@ -1,0 +1,881 @@
+/**
+ * Runs orchestrations and activities on the durable store, replaying every orchestration through
+ * the SDK's own orchestrator handler (never a re-implementation of generator replay).
+ *
+ * Crash safety rests on one rule: everything the engine must still do is derivable from what is
+ * committed. An episode commits by (1) writing its new history rows, (2) replacing the instance
+ * row with its ETag, (3) deleting the inbox messages it consumed. Work it starts afterwards
+ * (activities, timers, sub-orchestrations, notifying a parent) is re-derived from history on
+ * restart: a scheduled task without a completion in history or inbox runs again (at least once);
+ * one whose completion is recorded does not.
+ */
+import { randomUUID } from "node:crypto";
+import type { LoadedApp, ServableFunction } from "./app-loader.js";
+import { invokeFunction, jsonData } from "./invoke.js";
+import {
+  ActionType,
+  EventType,
+  actionInputJson,
+  failureOf,
+  flattenActions,
+  orchestratorTrigger,
+  parseOrchestratorFailure,
+  retryDelayMs,
+  takesSequenceNumber,
+  type FailureDetails,
+  type HistoryEvent,
+  type OrchestratorState,
+  type RetryOptions,
+  type SdkAction,
+} from "./protocol.js";
+import { DurableStore, TERMINAL_STATUSES, type InboxMessage, type InstanceRecord, type RuntimeStatus } from "./store.js";
+
+/** The engine's bookkeeping for one execution, persisted with the instance row. */
+interface RuntimeState {
+  /** The next sequence number the SDK will assign. */
+  nextSequence: number;
+  /** One entry per distinct action seen so far, in the SDK's order. */
+  actions: { type: number; id: number; name?: string }[];
+  /** Timers (by id) that must not fire: cancelled by the orchestrator. */
+  canceledTimers: number[];
+  /** Retry chains, keyed by the id of the task or retry timer currently outstanding. */
+  retries: Record<string, RetryChain>;
+}
+
+interface RetryChain {
+  kind: "activity" | "orchestration";
+  name: string;
+  inputJson: string;
+  options: RetryOptions;
+  /** The attempt that is running (phase task) or that failed last (phase timer). */
+  attempt: number;
+  phase: "task" | "timer";
+  firstAttemptAt: string;
+  /** For sub-orchestrations: the caller's instance id, if it gave one. */
+  instanceId?: string;
+}
+
+/** An inbox message body. */
+type Message =
+  | { kind: "event"; event: HistoryEvent }
+  | { kind: "terminate"; reason: string }
+  | { kind: "suspend"; reason: string }
+  | { kind: "resume"; reason: string };
+
+interface LiveInstance {
+  record: InstanceRecord;
+  etag: string;
+  /** Committed history as JSON text (IsPlayed true), in order. */
+  history: string[];
+  /** Keys of completions already in history, to drop duplicate deliveries. */
+  completed: Set<string>;
+  runtime: RuntimeState;
+  inbox: Map<string, Message>;
+  busy: boolean;
+  again: boolean;
+}
+
+export interface EngineOptions {
+  maxConcurrentActivities?: number;
+  log?: (line: string) => void;
+}
+
+export class StartConflictError extends Error {}
+export class UnknownOrchestratorError extends Error {}
+
+const completionKey = (event: HistoryEvent): string | undefined => {
+  switch (event.EventType) {
+    case EventType.TaskCompleted:
+    case EventType.TaskFailed:
+      return `task:${String(event.TaskScheduledId)}`;
+    case EventType.SubOrchestrationInstanceCompleted:
+    case EventType.SubOrchestrationInstanceFailed:
+      return `sub:${String(event.TaskScheduledId)}`;
+    case EventType.TimerFired:
+      return `timer:${String(event.TimerId)}`;
+    default:
+      return undefined;
+  }
+};
+
+const pad = (n: number): string => String(n).padStart(8, "0");
+const isTerminal = (status: RuntimeStatus): boolean => TERMINAL_STATUSES.includes(status);
+const emptyRuntime = (): RuntimeState => ({ nextSequence: 0, actions: [], canceledTimers: [], retries: {} });
+
+export class Engine {
+  private readonly live = new Map<string, LiveInstance>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly activityQueue: (() => Promise<void>)[] = [];
+  private activitiesRunning = 0;
+  private readonly completions: { instanceId: string; key: string; message: Message }[] = [];
+  private flushing: Promise<void> | undefined;
+  private stopped = false;
+  private readonly maxConcurrentActivities: number;
+  private readonly log: (line: string) => void;
+  /** Resolves waiters (e.g. wait-for-completion HTTP calls) when an instance reaches a terminal state. */
+  private readonly terminalWaiters = new Map<string, (() => void)[]>();
+  private inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly app: LoadedApp,
+    readonly store: DurableStore,
+    options: EngineOptions = {},
+  ) {
+    this.maxConcurrentActivities = options.maxConcurrentActivities ?? 200;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  // ---- public API (used by the management API) -----------------------------------------------
+
+  orchestratorNames(): string[] {
+    return [...this.app.servable.values()].filter((fn) => fn.kind === "orchestration").map((fn) => fn.metadata.name);
+  }
+
+  /** Creates and starts an instance. A terminal instance with the same id is replaced. */
+  async startNew(name: string, instanceId: string | undefined, inputJson: string | undefined): Promise<string> {
+    const fn = this.app.servable.get(name);
+    if (!fn || fn.kind !== "orchestration") {
+      throw new UnknownOrchestratorError(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+    }
+    const id = instanceId ?? randomUUID().replaceAll("-", "");
+    const now = new Date().toISOString();
+    const record: InstanceRecord = {
+      instanceId: id,
+      name,
+      runtimeStatus: "Pending",
+      input: inputJson,
+      createdTime: now,
+      lastUpdatedTime: now,
+      executionId: randomUUID().replaceAll("-", ""),
+      historyLength: 0,
+      parentNotified: true,
+      runtime: JSON.stringify(emptyRuntime()),
+    };
+    let etag = await this.store.createInstance(record);
+    if (etag === undefined) {
+      const existing = await this.store.getInstance(id);
+      if (existing && !isTerminal(existing.record.runtimeStatus)) {
+        throw new StartConflictError(`An instance with ID '${id}' already exists and is ${existing.record.runtimeStatus}.`);
+      }
+      this.dropLive(id);
+      await this.store.deleteHistory(id);
+      await this.store.deleteInbox(id, [...(await this.store.readAllInboxes()).get(id) ?? []].map((m) => m.key));
+      etag = await this.store.replaceInstance(record, existing?.etag ?? "*");
+    }
+    this.adopt(record, etag, [], new Map());
+    return id;
+  }
+
+  async raiseEvent(instanceId: string, eventName: string, payloadJson: string): Promise<"accepted" | "not-found" | "gone"> {
+    const record = await this.currentRecord(instanceId);
+    if (!record) return "not-found";
+    if (isTerminal(record.runtimeStatus)) return "gone";
+    const event: HistoryEvent = {
+      EventType: EventType.EventRaised,
+      EventId: -1,
+      IsPlayed: false,
+      Timestamp: new Date().toISOString(),
+      Name: eventName,
+      Input: payloadJson,
+    };
+    await this.deliver(instanceId, [{ key: `event:${Date.now().toString(36).padStart(10, "0")}:${randomUUID()}`, message: { kind: "event", event } }]);
+    return "accepted";
+  }
+
+  async control(instanceId: string, kind: "terminate" | "suspend" | "resume", reason: string): Promise<"accepted" | "not-found" | "gone"> {
+    const record = await this.currentRecord(instanceId);
+    if (!record) return "not-found";
+    if (isTerminal(record.runtimeStatus)) return "gone";
+    await this.deliver(instanceId, [{ key: `${kind}:${Date.now().toString(36)}:${randomUUID()}`, message: { kind, reason } }]);
+    return "accepted";
+  }
+
+  /** Deletes a terminal instance with its history and inbox; false when there is none. */
+  async purge(instanceId: string): Promise<boolean> {
+    const found = await this.store.getInstance(instanceId);
+    if (!found || !isTerminal(found.record.runtimeStatus)) return false;
+    this.dropLive(instanceId);
+    await this.store.deleteHistory(instanceId);
+    await this.store.deleteInstance(instanceId);
+    return true;
+  }
+
+  async getHistory(instanceId: string): Promise<HistoryEvent[] | undefined> {
+    const found = await this.store.getInstance(instanceId);
+    if (!found) return undefined;
+    const history = await this.store.readHistory(instanceId, found.record.executionId, found.record.historyLength);
+    return history.map((text) => JSON.parse(text) as HistoryEvent);
+  }
+
+  /** Resolves when the instance is terminal (or the timeout passes). */
+  waitForTerminal(instanceId: string, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      const list = this.terminalWaiters.get(instanceId) ?? [];
+      list.push(done);
+      this.terminalWaiters.set(instanceId, list);
+      void this.currentRecord(instanceId).then((record) => {
+        if (!record || isTerminal(record.runtimeStatus)) done();
+      });
+    });
+  }
+
+  // ---- start and stop --------------------------------------------------------------------------
+
+  /** Loads every unfinished instance from storage and resumes its work. */
+  async recover(): Promise<void> {
+    const inboxes = await this.store.readAllInboxes();
+    const toNotify: InstanceRecord[] = [];
+    for await (const record of this.store.listInstances()) {
+      if (isTerminal(record.runtimeStatus)) {
+        if (!record.parentNotified) toNotify.push(record);
+        continue;
+      }
+      const found = await this.store.getInstance(record.instanceId);
+      if (!found) continue;
+      const history = await this.store.readHistory(record.instanceId, found.record.executionId, found.record.historyLength);
+      const inbox = new Map<string, Message>();
+      for (const message of inboxes.get(record.instanceId) ?? []) inbox.set(message.key, JSON.parse(message.body) as Message);
+      this.adopt(found.record, found.etag, history, inbox);
+      this.resumeOutstandingWork(record.instanceId);
+    }
+    for (const record of toNotify) await this.notifyParent(record);
+  }
+
+  /** Stops scheduling new work and waits for what is running. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.inFlight.add(promise);
+    void promise.finally(() => this.inFlight.delete(promise)).catch(() => undefined);
+    return promise;
+  }
+
+  private async currentRecord(instanceId: string): Promise<InstanceRecord | undefined> {
+    const live = this.live.get(instanceId);
+    if (live) return live.record;
+    return (await this.store.getInstance(instanceId))?.record;
+  }
+
+  private dropLive(instanceId: string): void {
+    this.live.delete(instanceId);
+    for (const [key, timer] of this.timers) {
+      if (key.startsWith(`${instanceId}|`)) {
+        clearTimeout(timer);
+        this.timers.delete(key);
+      }
+    }
+  }
+
+  private adopt(record: InstanceRecord, etag: string, history: string[], inbox: Map<string, Message>): LiveInstance {
+    const completed = new Set<string>();
+    for (const text of history) {
+      const key = completionKey(JSON.parse(text) as HistoryEvent);
+      if (key) completed.add(key);
+    }
+    const runtime = { ...emptyRuntime(), ...(JSON.parse(record.runtime) as Partial<RuntimeState>) };
+    const live: LiveInstance = { record, etag, history, completed, runtime, inbox, busy: false, again: false };
+    this.live.set(record.instanceId, live);
+    this.schedule(live);
+    return live;
+  }
+
+  /** After a restart: re-run scheduled activities, re-arm timers, re-create children. */
+  private resumeOutstandingWork(instanceId: string): void {
+    const live = this.live.get(instanceId);
+    if (!live) return;
+    const events = live.history.map((text) => JSON.parse(text) as HistoryEvent);
+    const delivered = new Set([...live.completed, ...live.inbox.keys()]);
+    for (const event of events) {
+      if (event.EventType === EventType.TaskScheduled && !delivered.has(`task:${event.EventId}`)) {
+        this.enqueueActivity(instanceId, live.record.executionId, event.EventId, String(event.Name), String(event.Input ?? "null"));
+      } else if (event.EventType === EventType.TimerCreated && !delivered.has(`timer:${event.EventId}`)) {
+        if (!live.runtime.canceledTimers.includes(event.EventId)) this.armTimer(instanceId, event.EventId, String(event.FireAt));
+      } else if (event.EventType === EventType.SubOrchestrationInstanceCreated && !delivered.has(`sub:${event.EventId}`)) {
+        this.track(this.createChild(live.record, event)).catch((error: unknown) => this.log(`could not create sub-orchestration: ${String(error)}`));
+      }
+    }
+  }
+
+  private schedule(live: LiveInstance): void {
+    if (this.stopped) return;
+    if (live.busy) {
+      live.again = true;
+      return;
+    }
+    live.busy = true;
+    setImmediate(() => {
+      this.track(this.runEpisodes(live));
+    });
+  }
+
+  private async runEpisodes(live: LiveInstance): Promise<void> {
+    try {
+      do {
+        live.again = false;
+        if (this.live.get(live.record.instanceId) !== live || this.stopped) return;
+        await this.episode(live);
+      } while (live.again && !this.stopped);
+    } catch (error) {
+      this.log(`orchestration ${live.record.instanceId}: episode failed (${error instanceof Error ? error.message : String(error)}); retrying from storage`);
+      // Reload committed state and try again later: storage is the source of truth.
+      setTimeout(() => {
+        if (this.stopped) return;
+        this.track(this.reload(live.record.instanceId));
+      }, 500);
+      return;
+    } finally {
+      live.busy = false;
+    }
+  }
+
+  private async reload(instanceId: string): Promise<void> {
+    const found = await this.store.getInstance(instanceId);
+    if (!found) return;
+    const history = await this.store.readHistory(instanceId, found.record.executionId, found.record.historyLength);
+    const inboxes = await this.store.readAllInboxes();
+    const inbox = new Map<string, Message>();
+    for (const message of inboxes.get(instanceId) ?? []) inbox.set(message.key, JSON.parse(message.body) as Message);
+    this.dropLive(instanceId);
+    if (isTerminal(found.record.runtimeStatus)) return;
+    this.adopt(found.record, found.etag, history, inbox);
+    this.resumeOutstandingWork(instanceId);
+  }
+
+  /** One orchestrator episode: consume inbox messages, replay, commit, then start new work. */
+  private async episode(live: LiveInstance): Promise<void> {
+    const record = live.record;
+    const now = new Date().toISOString();
+    const consumed: string[] = [];
+    const newEvents: HistoryEvent[] = [];
+    let terminateReason: string | undefined;
+    let suspendChange: "suspend" | "resume" | undefined;
+
+    if (isTerminal(record.runtimeStatus)) {
+      const stale = [...live.inbox.keys()];
+      live.inbox.clear();
+      if (stale.length > 0) await this.store.deleteInbox(record.instanceId, stale);
+      return;
+    }
+
+    let retryEventTaken = false;
+    for (const [key, message] of live.inbox) {
+      if (message.kind === "terminate") {
+        terminateReason = message.reason;
+        consumed.push(key);
+        break;
+      }
+      if (message.kind === "suspend" || message.kind === "resume") {
+        // Events before it are processed first; the change takes its own episode.
+        if (newEvents.length > 0) break;
+        suspendChange = message.kind;
+        consumed.push(key);
+        break;
+      }
+      if (record.runtimeStatus === "Suspended") continue;
+      const event = message.event;
+      const doneKey = completionKey(event);
+      if (doneKey && live.completed.has(doneKey)) {
+        consumed.push(key); // a duplicate delivery (at-least-once activity run)
+        continue;
+      }
+      if (this.isRetryEvent(live, event)) {
+        // The SDK assigns a sequence number while it processes a retry failure or a retry timer;
+        // taking one such event per episode, first, keeps the host's numbering identical to it.
+        if (retryEventTaken || newEvents.length > 0) break;
+        retryEventTaken = true;
+      }
+      newEvents.push({ ...event, IsPlayed: false });
+      consumed.push(key);
+    }
+
+    if (terminateReason !== undefined) {
+      await this.finish(live, consumed, now, "Terminated", JSON.stringify(terminateReason), [
+        { EventType: EventType.ExecutionTerminated, EventId: -1, IsPlayed: false, Timestamp: now, Input: terminateReason },
+      ]);
+      return;
+    }
+    if (suspendChange) {
+      const status: RuntimeStatus = suspendChange === "suspend" ? "Suspended" : "Running";
+      const event: HistoryEvent = {
+        EventType: suspendChange === "suspend" ? EventType.ExecutionSuspended : EventType.ExecutionResumed,
+        EventId: -1,
+        IsPlayed: false,
+        Timestamp: now,
+      };
+      await this.commit(live, { ...record, runtimeStatus: status, lastUpdatedTime: now }, [event], consumed);
+      if (live.inbox.size > 0) live.again = true;
+      return;
+    }
+
+    const starting = record.historyLength === 0;
+    if (!starting && newEvents.length === 0) {
+      if (consumed.length > 0) {
+        for (const key of consumed) live.inbox.delete(key);
+        await this.store.deleteInbox(record.instanceId, consumed);
+      }
+      return;
+    }
+
+    const fn = this.app.servable.get(record.name);
+    const episodeEvents: HistoryEvent[] = [{ EventType: EventType.OrchestratorStarted, EventId: -1, IsPlayed: false, Timestamp: now }];
+    if (starting) {
+      episodeEvents.push({
+        EventType: EventType.ExecutionStarted,
+        EventId: -1,
+        IsPlayed: false,
+        Timestamp: now,
+        Name: record.name,
+        Input: record.input,
+        OrchestrationInstance: { InstanceId: record.instanceId, ExecutionId: record.executionId },
+        ParentInstance: record.parentInstanceId ? { OrchestrationInstance: { InstanceId: record.parentInstanceId }, TaskScheduleId: record.parentTaskId } : undefined,
+      });
+    }
+    episodeEvents.push(...newEvents);
+
+    const runtime: RuntimeState = structuredClone(live.runtime);
+    const scheduled: HistoryEvent[] = [];
+    // Host-side half of retries, mirroring the SDK (see isRetryEvent).
+    if (retryEventTaken) this.advanceRetry(runtime, newEvents[0] as HistoryEvent, now, scheduled, record.instanceId);
+
+    if (!fn || fn.kind !== "orchestration") {
+      const message = `The orchestrator function '${record.name}' does not exist in this app.`;
+      await this.finish(live, consumed, now, "Failed", JSON.stringify(message), [...episodeEvents, failedEvent(now, { ErrorType: "Error", ErrorMessage: message })]);
+      return;
+    }
+
+    const historyJson = "[" + [...live.history, ...episodeEvents.map((event) => JSON.stringify(event))].join(",") + "]";
+    let state: OrchestratorState | undefined;
+    let failure: { message: string; failureDetails?: FailureDetails } | undefined;
+    try {
+      const invocation = await invokeFunction(
+        this.requireModel(),
+        fn,
+        { json: orchestratorTrigger(record.instanceId, record.parentInstanceId, historyJson, record.input ?? "null") },
+      );
+      state = invocation.result as OrchestratorState;
+    } catch (error) {
+      failure = parseOrchestratorFailure(error);
+    }
+
+    if (failure || !state) {
+      const details = failure?.failureDetails ?? { ErrorType: "Error", ErrorMessage: failure?.message ?? "orchestrator returned nothing" };
+      const message = failure?.message ?? details.ErrorMessage;
+      await this.finish(live, consumed, now, "Failed", JSON.stringify(message), [...episodeEvents, ...scheduled, failedEvent(now, details)]);
+      return;
+    }
+
+    const actions = flattenActions(state);
+    const problem = this.recordActions(runtime, actions, record, now, scheduled);
+    if (problem) {
+      await this.finish(live, consumed, now, "Failed", JSON.stringify(problem), [...episodeEvents, failedEvent(now, { ErrorType: "NonDeterministicOrchestrationError", ErrorMessage: problem })]);
+      return;
+    }
+    const customStatus = state.customStatus === undefined ? record.customStatus : JSON.stringify(state.customStatus);
+
+    if (state.isDone) {
+      const continueAsNew = actions.find((action) => action.actionType === ActionType.ContinueAsNew);
+      if (continueAsNew) {
+        await this.continueAsNew(live, consumed, now, actionInputJson(continueAsNew), customStatus);
+        return;
+      }
+      const output = JSON.stringify(state.output ?? null);
+      await this.finish(live, consumed, now, "Completed", output, [
+        ...episodeEvents,
+        ...scheduled,
+        { EventType: EventType.ExecutionCompleted, EventId: -1, IsPlayed: false, Timestamp: now, Result: output, OrchestrationStatus: "Completed" },
+      ], customStatus);
+      return;
+    }
+
+    const next: InstanceRecord = { ...record, runtimeStatus: "Running", lastUpdatedTime: now, customStatus, runtime: JSON.stringify(runtime) };
+    await this.commit(live, next, [...episodeEvents, ...scheduled], consumed);
+    live.runtime = runtime;
+    this.startScheduledWork(live, scheduled);
+    if (live.inbox.size > 0) live.again = true;
+  }
+
+  private isRetryEvent(live: LiveInstance, event: HistoryEvent): boolean {
+    if (event.EventType === EventType.TaskFailed || event.EventType === EventType.SubOrchestrationInstanceFailed) {
+      return live.runtime.retries[String(event.TaskScheduledId)]?.phase === "task";
+    }
+    if (event.EventType === EventType.TimerFired) return live.runtime.retries[String(event.TimerId)]?.phase === "timer";
+    return false;
+  }
+
+  /**
+   * A failed attempt: the SDK takes the next sequence number for a retry timer (it waits for one
+   * even after the last attempt). A fired retry timer: the SDK takes the next number for the new
+   * attempt, unless attempts are exhausted, when it surfaces the failure.
+   */
+  private advanceRetry(runtime: RuntimeState, event: HistoryEvent, now: string, scheduled: HistoryEvent[], instanceId: string): void {
+    const id = String(event.EventType === EventType.TimerFired ? event.TimerId : event.TaskScheduledId);
+    const chain = runtime.retries[id];
+    if (!chain) return;
+    delete runtime.retries[id];
+    if (chain.phase === "task") {
+      const timerId = runtime.nextSequence++;
+      const exhausted = chain.attempt >= chain.options.maxNumberOfAttempts;
+      const delay = exhausted ? 0 : retryDelayMs(chain.options, chain.attempt);
+      const fireAt = new Date(Date.parse(now) + delay).toISOString();
+      scheduled.push({ EventType: EventType.TimerCreated, EventId: timerId, IsPlayed: false, Timestamp: now, FireAt: fireAt });
+      runtime.retries[String(timerId)] = { ...chain, phase: "timer" };
+      return;
+    }
+    if (chain.attempt + 1 > chain.options.maxNumberOfAttempts) return;
+    const taskId = runtime.nextSequence++;
+    const next: RetryChain = { ...chain, attempt: chain.attempt + 1, phase: "task" };
+    runtime.retries[String(taskId)] = next;
+    scheduled.push(this.scheduleEvent(next.kind, taskId, next.name, next.inputJson, now, next.instanceId, instanceId));
+  }
+
+  private scheduleEvent(kind: "activity" | "orchestration", id: number, name: string, inputJson: string, now: string, instanceId: string | undefined, parentId?: string): HistoryEvent {
+    if (kind === "activity") {
+      return { EventType: EventType.TaskScheduled, EventId: id, IsPlayed: false, Timestamp: now, Name: name, Input: inputJson };
+    }
+    return {
+      EventType: EventType.SubOrchestrationInstanceCreated,
+      EventId: id,
+      IsPlayed: false,
+      Timestamp: now,
+      Name: name,
+      Input: inputJson,
+      InstanceId: instanceId ?? `${parentId ?? ""}:${pad(id)}`,
+    };
+  }
+
+  /** Maps new actions to sequence numbers and history events; checks the replayed prefix. */
+  private recordActions(runtime: RuntimeState, actions: SdkAction[], record: InstanceRecord, now: string, scheduled: HistoryEvent[]): string | undefined {
+    for (let index = 0; index < actions.length; index++) {
+      const action = actions[index] as SdkAction;
+      const known = runtime.actions[index];
+      if (known) {
+        if (known.type !== action.actionType || known.name !== action.functionName) {
+          return `Non-deterministic orchestrator: action ${index} was ${describeAction(known.type, known.name)} and is now ${describeAction(action.actionType, action.functionName)}.`;
+        }
+        if (action.actionType === ActionType.CreateTimer && action.isCanceled && !runtime.canceledTimers.includes(known.id)) {
+          runtime.canceledTimers.push(known.id);
+          this.disarmTimer(record.instanceId, known.id);
+        }
+        continue;
+      }
+      const id = takesSequenceNumber(action) ? runtime.nextSequence++ : -1;
+      runtime.actions.push({ type: action.actionType, id, name: action.functionName });
+      switch (action.actionType) {
+        case ActionType.CallActivity:
+        case ActionType.CallActivityWithRetry:
+        case ActionType.CallSubOrchestrator:
+        case ActionType.CallSubOrchestratorWithRetry: {
+          const kind = action.actionType <= ActionType.CallActivityWithRetry ? "activity" : "orchestration";
+          const inputJson = actionInputJson(action);
+          scheduled.push(this.scheduleEvent(kind, id, String(action.functionName), inputJson, now, action.instanceId, record.instanceId));
+          if (action.retryOptions) {
+            runtime.retries[String(id)] = {
+              kind,
+              name: String(action.functionName),
+              inputJson,
+              options: action.retryOptions,
+              attempt: 1,
+              phase: "task",
+              firstAttemptAt: now,
+              instanceId: action.instanceId,
+            };
+          }
+          break;
+        }
+        case ActionType.CreateTimer: {
+          const fireAt = action.fireAt instanceof Date ? action.fireAt.toISOString() : String(action.fireAt);
+          scheduled.push({ EventType: EventType.TimerCreated, EventId: id, IsPlayed: false, Timestamp: now, FireAt: fireAt });
+          if (action.isCanceled) runtime.canceledTimers.push(id);
+          break;
+        }
+        case ActionType.WaitForExternalEvent:
+        case ActionType.ContinueAsNew:
+          break;
+        default:
+          return `Action type ${action.actionType} (entities, callHttp) is not supported by the local host.`;
+      }
+    }
+    return undefined;
+  }
+
+  private async commit(live: LiveInstance, next: InstanceRecord, events: HistoryEvent[], consumed: string[]): Promise<void> {
+    const texts = events.map((event) => JSON.stringify({ ...event, IsPlayed: true }));
+    if (texts.length > 0) await this.store.writeHistory(next.instanceId, next.executionId, live.record.historyLength, texts);
+    const committed: InstanceRecord = { ...next, historyLength: live.record.historyLength + texts.length };
+    live.etag = await this.store.replaceInstance(committed, live.etag);
+    live.record = committed;
+    live.history.push(...texts);
+    for (const event of events) {
+      const key = completionKey(event);
+      if (key) live.completed.add(key);
+    }
+    for (const key of consumed) live.inbox.delete(key);
+    if (consumed.length > 0) await this.store.deleteInbox(next.instanceId, consumed);
+  }
+
+  private async finish(live: LiveInstance, consumed: string[], now: string, status: RuntimeStatus, outputJson: string, events: HistoryEvent[], customStatus?: string): Promise<void> {
+    const next: InstanceRecord = {
+      ...live.record,
+      runtimeStatus: status,
+      output: outputJson,
+      customStatus: customStatus ?? live.record.customStatus,
+      lastUpdatedTime: now,
+      parentNotified: live.record.parentInstanceId === undefined,
+    };
+    await this.commit(live, next, events, consumed);
+    for (const [key, timer] of this.timers) {
+      if (key.startsWith(`${live.record.instanceId}|`)) {
+        clearTimeout(timer);
+        this.timers.delete(key);
+      }
+    }
+    this.live.delete(live.record.instanceId);
+    if (status !== "Completed") this.log(`orchestration ${live.record.instanceId} (${live.record.name}) ${status}: ${outputJson.slice(0, 300)}`);
+    const leftovers = [...live.inbox.keys()];
+    if (leftovers.length > 0) await this.store.deleteInbox(live.record.instanceId, leftovers);
+    await this.notifyParent(live.record);
+    for (const resolve of this.terminalWaiters.get(live.record.instanceId) ?? []) resolve();
+    this.terminalWaiters.delete(live.record.instanceId);
+  }
+
+  private async continueAsNew(live: LiveInstance, consumed: string[], now: string, inputJson: string, customStatus: string | undefined): Promise<void> {
+    const record: InstanceRecord = {
+      ...live.record,
+      runtimeStatus: "Running",
+      input: inputJson,
+      output: undefined,
+      customStatus,
+      lastUpdatedTime: now,
+      executionId: randomUUID().replaceAll("-", ""),
+      historyLength: 0,
+      runtime: JSON.stringify(emptyRuntime()),
+    };
+    const oldExecution = live.record.executionId;
+    live.etag = await this.store.replaceInstance(record, live.etag);
+    for (const key of consumed) live.inbox.delete(key);
+    if (consumed.length > 0) await this.store.deleteInbox(record.instanceId, consumed);
+    this.dropLive(record.instanceId);
+    this.adopt(record, live.etag, [], live.inbox);
+    this.log(`orchestration ${record.instanceId} continued as new (previous execution ${oldExecution})`);
+  }
+
+  private async notifyParent(record: InstanceRecord): Promise<void> {
+    if (!record.parentInstanceId || record.parentTaskId === undefined || record.parentNotified) return;
+    const now = new Date().toISOString();
+    const output = record.output ?? "null";
+    const event: HistoryEvent =
+      record.runtimeStatus === "Completed"
+        ? { EventType: EventType.SubOrchestrationInstanceCompleted, EventId: -1, IsPlayed: false, Timestamp: now, TaskScheduledId: record.parentTaskId, Result: output }
+        : {
+            EventType: EventType.SubOrchestrationInstanceFailed,
+            EventId: -1,
+            IsPlayed: false,
+            Timestamp: now,
+            TaskScheduledId: record.parentTaskId,
+            FailureDetails: { ErrorType: "SubOrchestrationFailed", ErrorMessage: `Sub-orchestration ${record.instanceId} ${record.runtimeStatus}: ${safeParseString(output)}` },
+          };
+    await this.deliver(record.parentInstanceId, [{ key: `sub:${record.parentTaskId}`, message: { kind: "event", event } }]);
+    const found = await this.store.getInstance(record.instanceId);
+    if (found) await this.store.replaceInstance({ ...found.record, parentNotified: true }, found.etag);
+  }
+
+  /** Persists messages to an instance's inbox, then wakes the instance. */
+  private async deliver(instanceId: string, messages: { key: string; message: Message }[]): Promise<void> {
+    await this.store.putInbox(instanceId, messages.map(({ key, message }): InboxMessage => ({ key, body: JSON.stringify(message) })));
+    const live = this.live.get(instanceId);
+    if (live) {
+      for (const { key, message } of messages) live.inbox.set(key, message);
+      this.schedule(live);
+    } else {
+      await this.reload(instanceId);
+    }
+  }
+
+  private startScheduledWork(live: LiveInstance, scheduled: HistoryEvent[]): void {
+    for (const event of scheduled) {
+      if (event.EventType === EventType.TaskScheduled) {
+        this.enqueueActivity(live.record.instanceId, live.record.executionId, event.EventId, String(event.Name), String(event.Input ?? "null"));
+      } else if (event.EventType === EventType.TimerCreated) {
+        if (!live.runtime.canceledTimers.includes(event.EventId)) this.armTimer(live.record.instanceId, event.EventId, String(event.FireAt));
+      } else if (event.EventType === EventType.SubOrchestrationInstanceCreated) {
+        this.track(this.createChild(live.record, event)).catch((error: unknown) => this.log(`could not create sub-orchestration: ${String(error)}`));
+      }
+    }
+  }
+
+  private async createChild(parent: InstanceRecord, event: HistoryEvent): Promise<void> {
+    const now = new Date().toISOString();
+    const child: InstanceRecord = {
+      instanceId: String(event.InstanceId),
+      name: String(event.Name),
+      runtimeStatus: "Pending",
+      input: String(event.Input ?? "null"),
+      createdTime: now,
+      lastUpdatedTime: now,
+      executionId: randomUUID().replaceAll("-", ""),
+      historyLength: 0,
+      parentInstanceId: parent.instanceId,
+      parentTaskId: event.EventId,
+      parentNotified: false,
+      runtime: JSON.stringify(emptyRuntime()),
+    };
+    const etag = await this.store.createInstance(child);
+    if (etag !== undefined) {
+      this.adopt(child, etag, [], new Map());
+      return;
+    }
+    // Already created before a restart (or a retry reuses a caller-given id): resume or replace it.
+    const existing = await this.store.getInstance(child.instanceId);
+    if (!existing) return;
+    if (existing.record.parentInstanceId === parent.instanceId && existing.record.parentTaskId === event.EventId) {
+      if (isTerminal(existing.record.runtimeStatus)) await this.notifyParent(existing.record);
+      else if (!this.live.has(child.instanceId)) await this.reload(child.instanceId);
+      return;
+    }
+    if (isTerminal(existing.record.runtimeStatus)) {
+      await this.store.deleteHistory(child.instanceId);
+      const replaced = await this.store.replaceInstance(child, existing.etag);
+      this.adopt(child, replaced, [], new Map());
+      return;
+    }
+    await this.deliver(parent.instanceId, [{
+      key: `sub:${event.EventId}`,
+      message: {
+        kind: "event",
+        event: {
+          EventType: EventType.SubOrchestrationInstanceFailed,
+          EventId: -1,
+          IsPlayed: false,
+          Timestamp: now,
+          TaskScheduledId: event.EventId,
+          FailureDetails: { ErrorType: "InvalidOperationError", ErrorMessage: `An instance with ID '${child.instanceId}' already exists and is running.` },
+        },
+      },
+    }]);
+  }
+
+  private armTimer(instanceId: string, timerId: number, fireAtIso: string): void {
+    const key = `${instanceId}|${timerId}`;
+    if (this.timers.has(key) || this.stopped) return;
+    const fire = (): void => {
+      const remaining = Date.parse(fireAtIso) - Date.now();
+      if (remaining > 0) {
+        // setTimeout caps at ~24.8 days; re-arm until the fire time is reached.
+        this.timers.set(key, setTimeout(fire, Math.min(remaining, 2 ** 31 - 1)));
+        return;
+      }
+      this.timers.delete(key);
+      const event: HistoryEvent = { EventType: EventType.TimerFired, EventId: -1, IsPlayed: false, Timestamp: new Date().toISOString(), TimerId: timerId, FireAt: fireAtIso };
+      this.completions.push({ instanceId, key: `timer:${timerId}`, message: { kind: "event", event } });
+      this.flushCompletions();
+    };
+    this.timers.set(key, setTimeout(fire, Math.max(0, Math.min(Date.parse(fireAtIso) - Date.now(), 2 ** 31 - 1))));
+  }
+
+  private disarmTimer(instanceId: string, timerId: number): void {
+    const key = `${instanceId}|${timerId}`;
+    const timer = this.timers.get(key);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(key);
+  }
+
+  private enqueueActivity(instanceId: string, executionId: string, taskId: number, name: string, inputJson: string): void {
+    this.activityQueue.push(() => this.runActivity(instanceId, executionId, taskId, name, inputJson));
+    this.pumpActivities();
+  }
+
+  private pumpActivities(): void {
+    while (!this.stopped && this.activitiesRunning < this.maxConcurrentActivities && this.activityQueue.length > 0) {
+      const run = this.activityQueue.shift() as () => Promise<void>;
+      this.activitiesRunning++;
+      this.track(run()).finally(() => {
+        this.activitiesRunning--;
+        this.pumpActivities();
+      }).catch(() => undefined);
+    }
+  }
+
+  private async runActivity(instanceId: string, executionId: string, taskId: number, name: string, inputJson: string): Promise<void> {
+    const fn: ServableFunction | undefined = this.app.servable.get(name);
+    const now = (): string => new Date().toISOString();
+    let event: HistoryEvent;
+    if (!fn || fn.kind !== "activity") {
+      event = taskFailed(now(), taskId, { ErrorType: "Error", ErrorMessage: `The activity function '${name}' doesn't exist, is disabled, or is not an activity function.` });
+    } else {
+      try {
+        const invocation = await invokeFunction(this.requireModel(), fn, jsonData(JSON.parse(inputJson)));
+        event = { EventType: EventType.TaskCompleted, EventId: -1, IsPlayed: false, Timestamp: now(), TaskScheduledId: taskId, Result: JSON.stringify(invocation.result ?? null) };
+      } catch (error) {
+        event = taskFailed(now(), taskId, failureOf(error));
+      }
+    }
+    if (this.stopped) return;
+    const live = this.live.get(instanceId);
+    if (live && live.record.executionId !== executionId) return; // the instance continued as new or was replaced
+    this.completions.push({ instanceId, key: `task:${taskId}`, message: { kind: "event", event } });
+    this.flushCompletions();
+  }
+
+  /** Writes buffered completions to the inboxes in batches (one table transaction per instance). */
+  private flushCompletions(): void {
+    if (this.flushing || this.completions.length === 0) return;
+    const batch = this.completions.splice(0, this.completions.length);
+    const byInstance = new Map<string, { key: string; message: Message }[]>();
+    for (const item of batch) {
+      const list = byInstance.get(item.instanceId) ?? [];
+      list.push({ key: item.key, message: item.message });
+      byInstance.set(item.instanceId, list);
+    }
+    this.flushing = this.track(
+      Promise.all([...byInstance].map(([instanceId, messages]) => this.deliver(instanceId, messages)))
+        .then(() => undefined)
+        .catch((error: unknown) => {
+          this.log(`could not record completions (${String(error)}); retrying`);
+          this.completions.unshift(...batch);
+        })
+        .finally(() => {
+          this.flushing = undefined;
+          if (this.completions.length > 0) setTimeout(() => this.flushCompletions(), 0);
+        }),
+    );
+  }
+
+  private requireModel() {
+    const model = this.app.registry.programmingModel;
+    if (!model) throw new Error("The app registered no programming model.");
+    return model;
+  }
+}
+
+function taskFailed(now: string, taskId: number, details: FailureDetails): HistoryEvent {
+  return { EventType: EventType.TaskFailed, EventId: -1, IsPlayed: false, Timestamp: now, TaskScheduledId: taskId, Reason: details.ErrorMessage, FailureDetails: details };
+}
+
+function failedEvent(now: string, details: FailureDetails): HistoryEvent {
+  return { EventType: EventType.ExecutionFailed, EventId: -1, IsPlayed: false, Timestamp: now, Reason: details.ErrorMessage, FailureDetails: details, OrchestrationStatus: "Failed" };
+}
+
+function describeAction(type: number, name: string | undefined): string {
+  return name ? `action type ${type} '${name}'` : `action type ${type}`;
+}
+
+function safeParseString(json: string): string {
+  try {
+    const value: unknown = JSON.parse(json);
+    return typeof value === "string" ? value : json;
+  } catch {
+    return json;
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Invokes a registered function through the programming model the app itself registered, so
+ * that contexts, requests and responses are the app's own classes and conversions, as under the
+ * real worker.
+ */
+import { randomUUID } from "node:crypto";
+import type { ServableFunction } from "./app-loader.js";
+import type { ProgrammingModel, RpcInvocationResponse, RpcTypedData } from "./core-api.js";
+
+export interface Invocation {
+  invocationId: string;
+  /** The handler's raw return value (for orchestrators: the SDK's orchestrator state object). */
+  result: unknown;
+  /** Builds the worker's response (output bindings converted), e.g. for HTTP. */
+  response(): Promise<RpcInvocationResponse>;
+}
+
+export async function invokeFunction(
+  model: ProgrammingModel,
+  fn: ServableFunction,
+  trigger: RpcTypedData,
+  extraInputs: Record<string, RpcTypedData> = {},
+  triggerMetadata: Record<string, RpcTypedData> = {},
+): Promise<Invocation> {
+  const invocationId = randomUUID();
+  const inputData = [{ name: fn.triggerName, data: trigger }];
+  for (const [name, data] of Object.entries(extraInputs)) inputData.push({ name, data });
+  const invocationModel = model.getInvocationModel({
+    invocationId,
+    metadata: fn.metadata,
+    request: { invocationId, functionId: fn.metadata.name, inputData, triggerMetadata },
+  });
+  const { context, inputs } = await invocationModel.getArguments();
+  const result = await invocationModel.invokeFunction(context, inputs, fn.callback);
+  return { invocationId, result, response: () => invocationModel.getResponse(context, result) };
+}
+
+export const jsonData = (value: unknown): RpcTypedData => ({ json: JSON.stringify(value ?? null) });
+export const stringData = (value: string): RpcTypedData => ({ string: value });
