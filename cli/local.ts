@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { startAzurite } from "../local/support/azurite.js";
+import { exitWhenStdinCloses, LIFELINE_ENV } from "../local/support/lifeline.js";
 import { readLocalSettings, startHost, type RunningHost } from "../local/host/host.js";
 import { parseArgs, portOption, stringOption, UsageError } from "./args.js";
 
@@ -20,11 +21,17 @@ export const LOCAL_USAGE = `Usage:
       Runs any Functions app folder (default: this project) on Azure Storage. The storage
       defaults to the app's local.settings.json AzureWebJobsStorage.`;
 
-/** Resolves when the process is asked to stop (Ctrl-C, SIGTERM). */
+/** Resolves when the process is asked to stop (Ctrl-C, SIGTERM, or its parent's lifeline closing). */
 function untilStopped(): Promise<void> {
   return new Promise((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
+    let release = (): void => undefined;
+    const stop = (): void => {
+      release();
+      resolve();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    if (process.env[LIFELINE_ENV] === "1") release = exitWhenStdinCloses(stop);
   });
 }
 

@@ -2,6 +2,7 @@
  * The local Functions + Durable host: serves an app's HTTP functions, fires its timers, runs its
  * orchestrations and activities on Azure Storage, and serves the Durable management API.
  */
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -173,13 +174,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(", ") : value;
     const query: Record<string, string> = {};
     for (const [key, value] of url.searchParams) query[key] = value;
-    let invocationId = "";
+    const invocationId = randomUUID();
     try {
       if (!model) throw new Error("no programming model");
       const invocation = await invokeFunction(model, chosen.entry.fn, {
         http: { method, url: url.href, headers, query, params: chosen.params, body: { bytes: body } },
-      }, extraInputsFor(chosen.entry.fn));
-      invocationId = invocation.invocationId;
+      }, extraInputsFor(chosen.entry.fn), {}, invocationId);
       const response = await invocation.response();
       const output = response.returnValue?.http ?? response.outputData?.find((o) => o.data.http)?.data.http;
       const status = Number(output?.statusCode ?? 200) || 200;
@@ -187,7 +187,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       res.writeHead(status, outHeaders);
       res.end(typedDataToBuffer(output?.body));
     } catch (error) {
-      log(`function ${chosen.entry.fn.metadata.name} failed (invocation ${invocationId || "before start"}): ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      log(`function ${chosen.entry.fn.metadata.name} failed (invocation ${invocationId}): ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
       if (!res.headersSent) res.writeHead(500).end();
       else res.end();
     }

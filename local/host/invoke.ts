@@ -21,8 +21,8 @@ export async function invokeFunction(
   trigger: RpcTypedData,
   extraInputs: Record<string, RpcTypedData> = {},
   triggerMetadata: Record<string, RpcTypedData> = {},
+  invocationId: string = randomUUID(),
 ): Promise<Invocation> {
-  const invocationId = randomUUID();
   const inputData = [{ name: fn.triggerName, data: trigger }];
   for (const [name, data] of Object.entries(extraInputs)) inputData.push({ name, data });
   const invocationModel = model.getInvocationModel({

@@ -253,6 +253,9 @@ async function getInstance(engine: Engine, res: ServerResponse, instanceId: stri
   if (showHistory) {
     const history = (await engine.getHistory(instanceId)) ?? [];
     view.historyEvents = historyView(history, showHistoryOutput);
+    // NOTE: the public API documents `historyEvents`; the JS SDK's DurableOrchestrationStatus reads
+    // `history`. Both are served so that plain HTTP clients and the SDK see the history.
+    view.history = view.historyEvents;
   }
   const status = found.record.runtimeStatus;
   if (isRunning(status)) {

@@ -90,8 +90,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   taken.add(queue);
   const table = await choosePort(options.preferredPorts?.table, taken);
   const ports = { blob, queue, table };
-  const entry = path.join(path.dirname(require.resolve("azurite/package.json")), "dist", "src", "azurite.js");
-  const args = [entry, "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--silent",
+  // Started through a guard that stops Azurite when this process dies, however it dies.
+  const args = [path.join(__dirname, "azurite-guard.js"), "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--silent",
     "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
     "--blobPort", String(blob), "--queuePort", String(queue), "--tablePort", String(table)];
   if (options.location) {
@@ -100,7 +100,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   } else {
     args.push("--inMemoryPersistence");
   }
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"] });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     output += chunk.toString();
