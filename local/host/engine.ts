@@ -622,7 +622,11 @@ export class Engine {
       if (key) live.completed.add(key);
     }
     for (const key of consumed) live.inbox.delete(key);
-    if (consumed.length > 0) await this.store.deleteInbox(next.instanceId, consumed);
+    // Deleting consumed messages is housekeeping after the commit: a message that survives a
+    // crash is recognised as a duplicate (its completion is in history) and dropped.
+    if (consumed.length > 0) {
+      this.track(this.store.deleteInbox(next.instanceId, consumed)).catch((error: unknown) => this.log(`inbox clean-up of ${next.instanceId} failed: ${String(error)}`));
+    }
   }
 
   private async finish(live: LiveInstance, consumed: string[], now: string, status: RuntimeStatus, outputJson: string, events: HistoryEvent[], customStatus?: string): Promise<void> {

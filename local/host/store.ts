@@ -256,26 +256,28 @@ export class DurableStore {
 
   // ---- batching -----------------------------------------------------------------------------
 
+  /** Rows of one partition in table transactions of up to 100, submitted concurrently (they are independent). */
   private async upsertInBatches(table: TableClient, partition: string, rows: Row[]): Promise<void> {
     if (rows.length === 1) {
-      await table.upsertEntity(rows[0] as Row & { partitionKey: string; rowKey: string }, "Replace");
+      await table.upsertEntity(rows[0] as KeyedRow, "Replace");
       return;
     }
+    const submissions: Promise<unknown>[] = [];
     for (let i = 0; i < rows.length; i += BATCH_LIMIT) {
       const transaction = new TableTransaction();
       for (const row of rows.slice(i, i + BATCH_LIMIT)) {
         transaction.upsertEntity({ ...row, partitionKey: partition, rowKey: String(row.rowKey) }, "Replace");
       }
-      await table.submitTransaction(transaction.actions);
+      submissions.push(table.submitTransaction(transaction.actions));
     }
+    await Promise.all(submissions);
   }
 
   private async deleteInBatches(table: TableClient, partition: string, keys: string[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += BATCH_LIMIT) {
-      const slice = keys.slice(i, i + BATCH_LIMIT);
+    const deleteSlice = async (slice: string[]): Promise<void> => {
       if (slice.length === 1) {
         await ignore404(table.deleteEntity(partition, slice[0] as string));
-        continue;
+        return;
       }
       const transaction = new TableTransaction();
       for (const key of slice) transaction.deleteEntity(partition, key);
@@ -286,7 +288,10 @@ export class DurableStore {
         if (statusOf(error) !== 404) throw error;
         for (const key of slice) await ignore404(table.deleteEntity(partition, key));
       }
-    }
+    };
+    const slices: Promise<void>[] = [];
+    for (let i = 0; i < keys.length; i += BATCH_LIMIT) slices.push(deleteSlice(keys.slice(i, i + BATCH_LIMIT)));
+    await Promise.all(slices);
   }
 }
 
