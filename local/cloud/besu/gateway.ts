@@ -1,0 +1,48 @@
+/**
+ * One loopback URL per chain id (`http://127.0.0.1:<port>/chain/<id>`) that forwards each
+ * JSON-RPC request to a running node of that chain: the most advanced one that is up and serves
+ * RPC. This is the "Chain 138 RPC URL" of cloud.json; the nodes themselves are reached through
+ * their clusters' service proxies.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { BesuNode } from "./node";
+import type { BesuWorld } from "./world";
+
+export class ChainGateway {
+  private constructor(private readonly server: Server, readonly baseUrl: string) {}
+
+  static async start(world: () => BesuWorld | undefined): Promise<ChainGateway> {
+    const server = createServer((req, res) => {
+      const match = /^\/chain\/(\d+)(\/.*)?$/.exec(new URL(req.url ?? "/", "http://gateway").pathname);
+      const node = match === null ? undefined : pickNode(world(), BigInt(match[1]));
+      if (match === null || node === undefined) {
+        res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32000, message: "no running node of this chain serves RPC" } }));
+        return;
+      }
+      req.url = match[2] ?? "/";
+      if (!node.handleHttp(node.config.options.rpcHttpPort, req, res)) res.writeHead(502).end();
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => resolve());
+    });
+    return new ChainGateway(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  }
+
+  /** The URL for one chain. */
+  chainUrl(chainId: number | bigint): string {
+    return `${this.baseUrl}/chain/${chainId}`;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+function pickNode(world: BesuWorld | undefined, chainId: bigint): BesuNode | undefined {
+  const candidates = (world?.runningNodes() ?? []).filter((node) =>
+    node.isUp() && node.config.options.rpcHttpEnabled && node.network.genesis.chainId === chainId && node.config.options.rpcHttpApis.includes("ETH"));
+  return candidates.sort((a, b) => b.head - a.head)[0];
+}

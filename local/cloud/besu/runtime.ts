@@ -1,0 +1,28 @@
+/** The container runtime that turns `hyperledger/besu` containers into simulated Besu nodes. */
+import type { ContainerEnvironment, ContainerRuntime, ContainerStart } from "../kube/container-runtime.js";
+import type { BesuWorld } from "./world";
+
+/** True for Besu images, with or without a registry host, tag or digest. */
+export function isBesuImage(image: string): boolean {
+  return /(^|\/)hyperledger\/besu(:[^/@]*)?(@.*)?$/.test(image);
+}
+
+/**
+ * A runtime backed by a {@link BesuWorld}. The world may be created after the runtime is
+ * registered (the cloud collects runtimes before plugins start), hence the getter.
+ */
+export class BesuContainerRuntime implements ContainerRuntime {
+  constructor(private readonly world: () => BesuWorld | undefined) {}
+
+  claims(image: string): boolean {
+    return isBesuImage(image);
+  }
+
+  start(environment: ContainerEnvironment): ContainerStart {
+    const world = this.world();
+    if (world === undefined) {
+      return { started: false, exitCode: 1, reason: "Error", message: "the Besu simulation is not running (plugin not started)" };
+    }
+    return world.start(environment);
+  }
+}
