@@ -3,10 +3,12 @@
  * machine with Azurite for storage.
  */
 import path from "node:path";
+import { createBesuPlugin } from "../local/cloud/besu/plugin.js";
+import { defaultTimeScale, startCloud, type RunningCloud } from "../local/cloud/index.js";
 import { startAzurite } from "../local/support/azurite.js";
 import { exitWhenStdinCloses, LIFELINE_ENV } from "../local/support/lifeline.js";
 import { readLocalSettings, startHost, type RunningHost } from "../local/host/host.js";
-import { parseArgs, portOption, stringOption, UsageError } from "./args.js";
+import { parseArgs, portOption, stringOption, UsageError, type ParsedArgs } from "./args.js";
 
 /** The project root: dist/cli/ → ../.. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
@@ -14,9 +16,12 @@ export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 const DEVELOPMENT_STORAGE = "UseDevelopmentStorage=true";
 
 export const LOCAL_USAGE = `Usage:
-  besu-fleet local up [--port <port>] [--data-dir <dir>]
-      Starts Azurite (data under <data-dir>/azurite) and the host for this app; prints the base
-      URL and the function key. Ctrl-C stops everything.
+  besu-fleet local up [--port <port>] [--data-dir <dir>] [--time-scale <n>] [--scenario <file>]
+      Starts Azurite (data under <data-dir>/azurite), the simulated cloud (<data-dir>/cloud) and
+      the host for this app; prints the base URL and the function key. Ctrl-C stops everything.
+  besu-fleet local cloud [--data-dir <dir>] [--scenario <file>] [--time-scale <n>]
+      Starts only the simulated cloud (ARM, Kubernetes API per cluster, Besu nodes, EVM chains)
+      and writes its connection file <data-dir>/cloud.json. See docs/simulator.md.
   besu-fleet local host [--app <dir>] [--port <port>] [--storage <connection string>] [--data-dir <dir>]
       Runs any Functions app folder (default: this project) on Azure Storage. The storage
       defaults to the app's local.settings.json AzureWebJobsStorage.`;
@@ -33,6 +38,28 @@ function untilStopped(): Promise<void> {
     process.once("SIGTERM", stop);
     if (process.env[LIFELINE_ENV] === "1") release = exitWhenStdinCloses(stop);
   });
+}
+
+function timeScaleOption(args: ParsedArgs): number {
+  const text = stringOption(args, "time-scale");
+  if (text === undefined) return defaultTimeScale;
+  const scale = Number(text);
+  if (!Number.isFinite(scale) || scale <= 0) throw new UsageError(`--time-scale must be a positive number, not '${text}'.`);
+  return scale;
+}
+
+async function startSimulatedCloud(args: ParsedArgs, dataDir: string): Promise<RunningCloud> {
+  const scenario = stringOption(args, "scenario");
+  const cloud = await startCloud({
+    dataDir,
+    scenarioFile: scenario ? path.resolve(scenario) : undefined,
+    timeScale: timeScaleOption(args),
+    plugins: [createBesuPlugin()],
+    log: (line) => console.log(`[cloud] ${line}`),
+  });
+  console.log(`Cloud:        ARM ${cloud.connection.armEndpoint}, control ${cloud.connection.controlUrl}, time ×${cloud.connection.timeScale}`);
+  console.log(`              connection file ${path.join(dataDir, "cloud.json")}`);
+  return cloud;
 }
 
 function printHost(host: RunningHost): void {
@@ -55,19 +82,29 @@ export async function localCommand(argv: string[]): Promise<number> {
     await host.close();
     return 0;
   }
+  if (sub === "cloud") {
+    const args = parseArgs(rest, ["data-dir", "scenario", "time-scale"], []);
+    const cloud = await startSimulatedCloud(args, path.resolve(stringOption(args, "data-dir") ?? path.join(PROJECT_ROOT, ".local", "cloud")));
+    await untilStopped();
+    await cloud.close();
+    return 0;
+  }
   if (sub === "up") {
-    const args = parseArgs(rest, ["port", "data-dir"], []);
+    const args = parseArgs(rest, ["port", "data-dir", "scenario", "time-scale"], []);
     const dataDir = path.resolve(stringOption(args, "data-dir") ?? path.join(PROJECT_ROOT, ".local"));
     const azurite = await startAzurite({ location: path.join(dataDir, "azurite"), preferredPorts: { blob: 10000, queue: 10001, table: 10002 } });
+    let cloud: RunningCloud | undefined;
     let host: RunningHost | undefined;
     try {
-      host = await startHost({ appDir: PROJECT_ROOT, port: portOption(args, "port", 7071), storage: azurite.connectionString, dataDir, env: readLocalSettings(PROJECT_ROOT) });
       console.log(`Azurite:      blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table} (data in ${path.join(dataDir, "azurite")})`);
+      cloud = await startSimulatedCloud(args, path.join(dataDir, "cloud"));
+      host = await startHost({ appDir: PROJECT_ROOT, port: portOption(args, "port", 7071), storage: azurite.connectionString, dataDir, env: readLocalSettings(PROJECT_ROOT) });
       printHost(host);
       console.log("Ctrl-C stops everything.");
       await untilStopped();
     } finally {
       await host?.close();
+      await cloud?.close();
       await azurite.stop();
     }
     return 0;
