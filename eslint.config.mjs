@@ -13,6 +13,12 @@ export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", ".local/**"] },
   ...tseslint.configs.recommended,
   {
+    // Plain CommonJS: the fixture app and the bin entry are loaded as the Functions worker / Node load them.
+    files: ["**/*.js"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly", __dirname: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     files: ["orchestrators/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", {

@@ -74,6 +74,9 @@ function classify(fn: RegisteredFunction): ServableFunction | { reason: string }
 export function loadApp(appDir: string, log: (level: string, message: string) => void): LoadedApp {
   const registry = new FunctionRegistry(log);
   installCoreApi(registry.coreApi("4.0.0-besu-fleet-local"));
+  // NOTE: a plain require, as the worker loads CommonJS app entry files; a dynamic import would
+  // put the app in a different module cache than the @azure/functions-core stand-in hook.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   for (const file of resolveMainFiles(appDir)) require(file);
   const servable = new Map<string, ServableFunction>();
   const unsupported: { name: string; reason: string }[] = [];
