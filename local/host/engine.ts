@@ -115,6 +115,7 @@ export class Engine {
   /** Resolves waiters (e.g. wait-for-completion HTTP calls) when an instance reaches a terminal state. */
   private readonly terminalWaiters = new Map<string, (() => void)[]>();
   private inFlight = new Set<Promise<unknown>>();
+  private readonly loading = new Map<string, Promise<void>>();
 
   constructor(
     private readonly app: LoadedApp,
@@ -159,7 +160,7 @@ export class Engine {
       }
       this.dropLive(id);
       await this.store.deleteHistory(id);
-      await this.store.deleteInbox(id, [...(await this.store.readAllInboxes()).get(id) ?? []].map((m) => m.key));
+      await this.store.deleteInbox(id, (await this.store.readInbox(id)).map((message) => message.key));
       etag = await this.store.replaceInstance(record, existing?.etag ?? "*");
     }
     this.adopt(record, etag, [], new Map());
@@ -228,21 +229,13 @@ export class Engine {
 
   /** Loads every unfinished instance from storage and resumes its work. */
   async recover(): Promise<void> {
-    const inboxes = await this.store.readAllInboxes();
+    const unfinished: string[] = [];
     const toNotify: InstanceRecord[] = [];
     for await (const record of this.store.listInstances()) {
-      if (isTerminal(record.runtimeStatus)) {
-        if (!record.parentNotified) toNotify.push(record);
-        continue;
-      }
-      const found = await this.store.getInstance(record.instanceId);
-      if (!found) continue;
-      const history = await this.store.readHistory(record.instanceId, found.record.executionId, found.record.historyLength);
-      const inbox = new Map<string, Message>();
-      for (const message of inboxes.get(record.instanceId) ?? []) inbox.set(message.key, JSON.parse(message.body) as Message);
-      this.adopt(found.record, found.etag, history, inbox);
-      this.resumeOutstandingWork(record.instanceId);
+      if (!isTerminal(record.runtimeStatus)) unfinished.push(record.instanceId);
+      else if (!record.parentNotified) toNotify.push(record);
     }
+    for (const instanceId of unfinished) await this.ensureLive(instanceId);
     for (const record of toNotify) await this.notifyParent(record);
   }
 
@@ -329,28 +322,46 @@ export class Engine {
       } while (live.again && !this.stopped);
     } catch (error) {
       this.log(`orchestration ${live.record.instanceId}: episode failed (${error instanceof Error ? error.message : String(error)}); retrying from storage`);
-      // Reload committed state and try again later: storage is the source of truth.
-      setTimeout(() => {
-        if (this.stopped) return;
-        this.track(this.reload(live.record.instanceId));
-      }, 500);
-      return;
+      // Storage is the source of truth: retire this copy (it must never write again) and load the
+      // committed state afresh a little later.
+      if (this.live.get(live.record.instanceId) === live) this.dropLive(live.record.instanceId);
+      this.retryLoad(live.record.instanceId, 500);
     } finally {
       live.busy = false;
     }
   }
 
-  private async reload(instanceId: string): Promise<void> {
-    const found = await this.store.getInstance(instanceId);
-    if (!found) return;
-    const history = await this.store.readHistory(instanceId, found.record.executionId, found.record.historyLength);
-    const inboxes = await this.store.readAllInboxes();
-    const inbox = new Map<string, Message>();
-    for (const message of inboxes.get(instanceId) ?? []) inbox.set(message.key, JSON.parse(message.body) as Message);
-    this.dropLive(instanceId);
-    if (isTerminal(found.record.runtimeStatus)) return;
-    this.adopt(found.record, found.etag, history, inbox);
-    this.resumeOutstandingWork(instanceId);
+  private retryLoad(instanceId: string, delayMs: number): void {
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.track(this.ensureLive(instanceId)).catch((error: unknown) => {
+        this.log(`orchestration ${instanceId}: could not load from storage (${String(error)}); retrying`);
+        this.retryLoad(instanceId, Math.min(delayMs * 2, 10_000));
+      });
+    }, delayMs);
+  }
+
+  /**
+   * Makes the instance live from committed storage unless it already is. Concurrent callers share
+   * one load, so an instance never has two in-memory copies (two writers would overwrite each
+   * other's history rows before either commit failed).
+   */
+  private ensureLive(instanceId: string): Promise<void> {
+    if (this.live.has(instanceId)) return Promise.resolve();
+    const pending = this.loading.get(instanceId);
+    if (pending) return pending;
+    const load = (async () => {
+      const found = await this.store.getInstance(instanceId);
+      if (!found || isTerminal(found.record.runtimeStatus)) return;
+      const history = await this.store.readHistory(instanceId, found.record.executionId, found.record.historyLength);
+      const inbox = new Map<string, Message>();
+      for (const message of await this.store.readInbox(instanceId)) inbox.set(message.key, JSON.parse(message.body) as Message);
+      if (this.live.has(instanceId) || this.stopped) return;
+      this.adopt(found.record, found.etag, history, inbox);
+      this.resumeOutstandingWork(instanceId);
+    })().finally(() => this.loading.delete(instanceId));
+    this.loading.set(instanceId, load);
+    return load;
   }
 
   /** One orchestrator episode: consume inbox messages, replay, commit, then start new work. */
@@ -611,6 +622,7 @@ export class Engine {
   }
 
   private async commit(live: LiveInstance, next: InstanceRecord, events: HistoryEvent[], consumed: string[]): Promise<void> {
+    if (this.live.get(next.instanceId) !== live) throw new Error("this in-memory copy was retired; not writing");
     const texts = events.map((event) => JSON.stringify({ ...event, IsPlayed: true }));
     if (texts.length > 0) await this.store.writeHistory(next.instanceId, next.executionId, live.record.historyLength, texts);
     const committed: InstanceRecord = { ...next, historyLength: live.record.historyLength + texts.length };
@@ -703,7 +715,7 @@ export class Engine {
       for (const { key, message } of messages) live.inbox.set(key, message);
       this.schedule(live);
     } else {
-      await this.reload(instanceId);
+      await this.ensureLive(instanceId);
     }
   }
 
@@ -745,7 +757,7 @@ export class Engine {
     if (!existing) return;
     if (existing.record.parentInstanceId === parent.instanceId && existing.record.parentTaskId === event.EventId) {
       if (isTerminal(existing.record.runtimeStatus)) await this.notifyParent(existing.record);
-      else if (!this.live.has(child.instanceId)) await this.reload(child.instanceId);
+      else await this.ensureLive(child.instanceId);
       return;
     }
     if (isTerminal(existing.record.runtimeStatus)) {

@@ -242,7 +242,16 @@ export class DurableStore {
     await this.deleteInBatches(this.inbox, instanceId, keys);
   }
 
-  /** Every unconsumed message, grouped by instance: what a restarted host must still deliver. */
+  /** The unconsumed messages of one instance. */
+  async readInbox(instanceId: string): Promise<InboxMessage[]> {
+    const messages: InboxMessage[] = [];
+    for await (const row of this.inbox.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${instanceId}` } })) {
+      messages.push({ key: String(row.rowKey), body: (await this.unpack(row.Body)) ?? "null" });
+    }
+    return messages;
+  }
+
+  /** Every unconsumed message, grouped by instance (tests inspect storage with it). */
   async readAllInboxes(): Promise<Map<string, InboxMessage[]>> {
     const byInstance = new Map<string, InboxMessage[]>();
     for await (const row of this.inbox.listEntities<Row>()) {

@@ -54,6 +54,18 @@ async function recordedActivityKeys(): Promise<Set<string>> {
   return keys;
 }
 
+/** What storage holds, for the failure message of a stalled run. */
+async function describeStore(): Promise<string> {
+  const lines: string[] = [];
+  const inboxes = await store.readAllInboxes();
+  for await (const record of store.listInstances()) {
+    const history = (await store.readHistory(record.instanceId, record.executionId, record.historyLength)).map((text) => JSON.parse(text) as HistoryEvent);
+    const tail = history.slice(-6).map((event) => `${event.EventType}/${String(event.EventId)}/${String(event.TaskScheduledId ?? event.TimerId ?? "")}`).join(" ");
+    lines.push(`${record.instanceId} ${record.runtimeStatus} len=${record.historyLength} notified=${String(record.parentNotified)} inbox=[${(inboxes.get(record.instanceId) ?? []).map((m) => m.key).join(",")}] runtime=${record.runtime.slice(0, 300)} tail=${tail}`);
+  }
+  return lines.join("\n");
+}
+
 /** `run <key> pid=<pid>` lines of the ledger, for one process. */
 function runsBy(pid: number): string[] {
   if (!fs.existsSync(ledgerFile())) return [];
@@ -96,7 +108,9 @@ test("SIGKILL at several points, restart, same output, no recorded activity re-r
     const final = await waitFor(`${id} to complete`, async () => {
       const response = await status(host, id);
       return response.status === 200 ? (response.body as Record<string, unknown>) : undefined;
-    }, 60_000);
+    }, 60_000).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}\nstorage:\n${await describeStore()}\nhost output:\n${host.output().slice(-4000)}`);
+    });
     assert.equal(final.runtimeStatus, "Completed", JSON.stringify(final));
     assert.deepEqual(final.output, { first: 66, child: 400, second: 660 });
   }
