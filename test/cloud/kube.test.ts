@@ -116,6 +116,20 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
     assert.equal(pruned.metadata?.labels?.app, undefined);
   });
 
+  it("keys Service ports by port and protocol: TCP and UDP on one port applied twice stay two ports", async () => {
+    const objects = k8s.KubernetesObjectApi.makeApiClient(kubeConfig);
+    const service: KubernetesObject & { spec: Record<string, unknown> } = {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "p2p", namespace: "besu" },
+      spec: { type: "LoadBalancer", selector: { app: "p2p" }, ports: [{ name: "rlpx", port: 30303, protocol: "TCP" }, { name: "discovery", port: 30303, protocol: "UDP" }] },
+    };
+    const first = await objects.patch(service, undefined, undefined, "besu-fleet", true, k8s.PatchStrategy.ServerSideApply);
+    const second = (await objects.patch(service, undefined, undefined, "besu-fleet", true, k8s.PatchStrategy.ServerSideApply)) as KubernetesObject & { spec: { ports: { name: string }[] } };
+    assert.equal(second.metadata?.resourceVersion, first.metadata?.resourceVersion);
+    assert.deepEqual(second.spec.ports.map((port) => port.name), ["rlpx", "discovery"]);
+  });
+
   it("applies a Secret with stringData twice without a change", async () => {
     const objects = k8s.KubernetesObjectApi.makeApiClient(kubeConfig);
     const secret: KubernetesObject & { stringData: Record<string, string> } = { apiVersion: "v1", kind: "Secret", metadata: { name: "node-key", namespace: "besu" }, stringData: { key: "0xabc" } };

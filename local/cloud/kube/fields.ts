@@ -12,24 +12,33 @@ export type KubeObject = Record<string, unknown>;
 /** A path in FieldsV1 notation: `f:<field>`, `k:<json key>` for a keyed list element, `.` for the element itself. */
 type FieldPath = readonly string[];
 
-/** List fields whose elements merge by a key, with that key (ports: see `listKey`). */
-const keyedLists: Readonly<Record<string, string>> = {
-  containers: "name",
-  initContainers: "name",
-  ephemeralContainers: "name",
-  volumes: "name",
-  env: "name",
-  imagePullSecrets: "name",
-  volumeMounts: "mountPath",
-  volumeDevices: "devicePath",
-  ports: "port",
+/** List fields whose elements merge by a key, with that key's fields (as Kubernetes' list-map keys). */
+const keyedLists: Readonly<Record<string, readonly string[]>> = {
+  containers: ["name"],
+  initContainers: ["name"],
+  ephemeralContainers: ["name"],
+  volumes: ["name"],
+  env: ["name"],
+  imagePullSecrets: ["name"],
+  volumeMounts: ["mountPath"],
+  volumeDevices: ["devicePath"],
+  // Service ports and container ports are keyed by port AND protocol: TCP and UDP 30303 are two entries.
+  ports: ["port", "protocol"],
 };
 
-function listKey(field: string, element: unknown): string | undefined {
+/** The key of a keyed-list element (e.g. `{port: 30303, protocol: "UDP"}`), or undefined when the list is atomic. */
+function elementKey(field: string, element: unknown): Record<string, unknown> | undefined {
   if (!isRecord(element)) return undefined;
-  if (field === "ports" && "containerPort" in element) return "containerPort";
-  const key = keyedLists[field];
-  return key !== undefined && key in element ? key : undefined;
+  let names = keyedLists[field];
+  if (field === "ports" && "containerPort" in element) names = ["containerPort", "protocol"];
+  if (names === undefined || !(names[0] as string in element)) return undefined;
+  // The API server defaults a port's protocol to TCP before merging.
+  return Object.fromEntries(names.map((name) => [name, element[name] ?? (name === "protocol" ? "TCP" : undefined)]));
+}
+
+function sameElement(field: string, left: unknown, right: unknown): boolean {
+  const leftKey = elementKey(field, left);
+  return leftKey !== undefined && deepEqual(leftKey, elementKey(field, right));
 }
 
 /** Metadata the server owns: never part of anyone's field set. */
@@ -62,10 +71,9 @@ function fieldsOf(object: KubeObject, withStatus: boolean): Map<string, FieldPat
       return;
     }
     if (Array.isArray(value) && value.length > 0) {
-      const key = listKey(field, value[0]);
-      if (key !== undefined && value.every((element) => listKey(field, element) === key)) {
+      if (value.every((element) => elementKey(field, element) !== undefined)) {
         for (const element of value as KubeObject[]) {
-          const elementPath = [...path, `k:${JSON.stringify({ [key]: element[key] })}`];
+          const elementPath = [...path, `k:${JSON.stringify(elementKey(field, element))}`];
           fields.set(pathKey([...elementPath, "."]), [...elementPath, "."]);
           for (const [childKey, child] of Object.entries(element)) walk(child, [...elementPath, `f:${childKey}`], childKey);
         }
@@ -123,7 +131,7 @@ function decodeFields(tree: unknown): Map<string, FieldPath> {
 
 function elementMatches(element: unknown, keySegment: string): boolean {
   const key = JSON.parse(keySegment.slice(2)) as Record<string, unknown>;
-  return isRecord(element) && Object.entries(key).every(([name, value]) => deepEqual(element[name], value));
+  return isRecord(element) && Object.entries(key).every(([name, value]) => deepEqual(element[name] ?? (name === "protocol" ? "TCP" : undefined), value));
 }
 
 /** The value at a path, or undefined. */
@@ -157,10 +165,9 @@ function mergeInto(target: KubeObject, applied: KubeObject): void {
     const current = target[key];
     if (isRecord(value) && isRecord(current)) {
       mergeInto(current, value);
-    } else if (Array.isArray(value) && Array.isArray(current) && value.length > 0 && listKey(key, value[0]) !== undefined) {
-      const listKeyName = listKey(key, value[0]) ?? "";
+    } else if (Array.isArray(value) && Array.isArray(current) && value.length > 0 && elementKey(key, value[0]) !== undefined) {
       for (const element of value as KubeObject[]) {
-        const existing = current.find((candidate) => isRecord(candidate) && deepEqual(candidate[listKeyName], element[listKeyName]));
+        const existing = current.find((candidate) => sameElement(key, candidate, element));
         if (isRecord(existing)) mergeInto(existing, element);
         else current.push(clone(element));
       }
@@ -316,12 +323,11 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 
 /** Strategic merge patch: a merge patch in which the keyed lists we know merge by key. */
 export function strategicMergePatch(target: unknown, patch: unknown, field = ""): unknown {
-  if (Array.isArray(patch) && Array.isArray(target) && patch.length > 0 && listKey(field, patch[0]) !== undefined) {
-    const key = listKey(field, patch[0]) ?? "";
+  if (Array.isArray(patch) && Array.isArray(target) && patch.length > 0 && elementKey(field, patch[0]) !== undefined) {
     const result = clone(target) as unknown[];
     for (const element of patch) {
       if (!isRecord(element)) continue;
-      const index = result.findIndex((candidate) => isRecord(candidate) && deepEqual(candidate[key], element[key]));
+      const index = result.findIndex((candidate) => sameElement(field, candidate, element));
       if (element.$patch === "delete") {
         if (index >= 0) result.splice(index, 1);
       } else if (index >= 0) result[index] = strategicMergePatch(result[index], element);
