@@ -1,0 +1,155 @@
+/**
+ * One typed contract per activity, defined once: its name, input and output schemas. The
+ * orchestrators call activities only through these (see orchestrators/call.ts); the activity
+ * registrations validate their input with the same schemas, so the two sides cannot drift.
+ *
+ * Error semantics (docs/architecture): an activity THROWS only for transient faults (429, 5xx,
+ * timeouts, resets), which the orchestrator retries with back-off. A permanent outcome (quota,
+ * validation, authorization, not found where it must exist) is RETURNED as
+ * `{ ok: false, kind: "permanent", code, message }`, never thrown, because the SDK flattens thrown
+ * errors into strings and would retry them. No contract carries a secret: kubeconfigs, node keys
+ * and tokens stay inside the activity that uses them.
+ */
+import { z } from "zod";
+import { nodePublicIdentitySchema } from "../lib/domain/genesis.js";
+import { clusterPlanSchema, nodePlanSchema, regionPlanSchema } from "../lib/domain/plan.js";
+import { desiredStateSchema } from "../lib/domain/spec.js";
+
+export interface ActivityContract<I extends z.ZodType, O extends z.ZodType> {
+  name: string;
+  input: I;
+  output: O;
+}
+
+const contract = <I extends z.ZodType, O extends z.ZodType>(name: string, input: I, output: O): ActivityContract<I, O> => ({ name, input, output });
+
+/** A permanent failure, returned (not thrown) so that it is not retried. */
+export const permanentFailureSchema = z.object({
+  ok: z.literal(false),
+  kind: z.literal("permanent"),
+  /** A stable code, e.g. QuotaExceeded, InvalidParameter, AuthorizationFailed, VmSizeNotOffered. */
+  code: z.string(),
+  /** What failed and why, for an operator; never a secret. */
+  message: z.string(),
+});
+export type PermanentFailure = z.infer<typeof permanentFailureSchema>;
+
+const outcome = <T extends z.ZodRawShape>(shape: T) => z.union([z.object({ ok: z.literal(true), ...shape }), permanentFailureSchema]);
+
+/** Where a cluster lives; enough for an activity to fetch its credentials itself. */
+export const clusterRefSchema = z.object({
+  resourceGroup: z.string(),
+  clusterName: z.string(),
+  region: z.string(),
+});
+export type ClusterRef = z.infer<typeof clusterRefSchema>;
+
+// ---- preflight ---------------------------------------------------------------------------------
+
+export const preflightRegion = contract(
+  "preflightRegion",
+  z.object({ plan: regionPlanSchema }),
+  // ok:false carries the reason (unknown region, VM size not offered, quota) with numbers.
+  outcome({ vcpusAvailable: z.number().int() }),
+);
+
+// ---- phase A: infrastructure -------------------------------------------------------------------
+
+export const ensureResourceGroup = contract(
+  "ensureResourceGroup",
+  z.object({ resourceGroup: z.string(), region: z.string(), network: z.string() }),
+  outcome({}),
+);
+
+/** Starts (or finds) the AKS create/update. Never waits for it: the orchestrator polls. */
+export const beginCluster = contract(
+  "beginCluster",
+  z.object({ cluster: clusterRefSchema, plan: clusterPlanSchema, network: z.string() }),
+  outcome({ provisioningState: z.string() }),
+);
+
+/** One poll of the cluster's provisioningState (Creating/Updating/Succeeded/Failed…). */
+export const getClusterState = contract(
+  "getClusterState",
+  z.object({ cluster: clusterRefSchema }),
+  outcome({ provisioningState: z.string(), failureMessage: z.string().optional() }),
+);
+
+/** Namespace, RBAC, storage class, network policy, PDBs, p2p LoadBalancer Services (server-side apply). */
+export const configureCluster = contract(
+  "configureCluster",
+  z.object({ cluster: clusterRefSchema, regionPlan: regionPlanSchema, clusterOrdinal: z.number().int().min(1), spec: desiredStateSchema }),
+  outcome({ applied: z.number().int() }),
+);
+
+/**
+ * Creates each node's key as a Kubernetes Secret inside the cluster, or reuses the one that
+ * exists (a validator key is never regenerated), and returns only public identities.
+ * `p2pHost` is the node's LoadBalancer IP; `pending` lists nodes whose IP is not assigned yet.
+ */
+export const ensureNodeKeys = contract(
+  "ensureNodeKeys",
+  z.object({ cluster: clusterRefSchema, namespace: z.string(), nodes: z.array(nodePlanSchema) }),
+  outcome({ identities: z.array(nodePublicIdentitySchema), pending: z.array(z.string()) }),
+);
+
+// ---- phase B: Besu ---------------------------------------------------------------------------
+
+export const deployBesu = contract(
+  "deployBesu",
+  z.object({
+    cluster: clusterRefSchema,
+    regionPlan: regionPlanSchema,
+    clusterOrdinal: z.number().int().min(1),
+    spec: desiredStateSchema,
+    genesisJson: z.string(),
+    staticNodesJson: z.string(),
+    p2pHosts: z.record(z.string(), z.string()),
+  }),
+  outcome({ applied: z.number().int() }),
+);
+
+export const checkReadiness = contract(
+  "checkReadiness",
+  z.object({ cluster: clusterRefSchema, namespace: z.string(), nodes: z.array(nodePlanSchema) }),
+  outcome({ ready: z.array(z.string()), notReady: z.array(z.object({ nodeId: z.string(), reason: z.string() })) }),
+);
+
+// ---- verification ----------------------------------------------------------------------------
+
+/** What one node says about itself over JSON-RPC, read through the cluster API's service proxy. */
+export const nodeObservationSchema = z.object({
+  nodeId: z.string(),
+  reachable: z.boolean(),
+  error: z.string().optional(),
+  chainId: z.string().optional(),
+  genesisHash: z.string().optional(),
+  blockNumber: z.number().int().optional(),
+  syncing: z.boolean().optional(),
+  peerCount: z.number().int().optional(),
+  /** enode public keys (0x + 128 hex) of the peers it is directly connected to. */
+  peerPublicKeys: z.array(z.string()).optional(),
+  validatorsLatest: z.array(z.string()).optional(),
+  validatorsPending: z.array(z.string()).optional(),
+  ready: z.boolean().optional(),
+  clientVersion: z.string().optional(),
+});
+export type NodeObservation = z.infer<typeof nodeObservationSchema>;
+
+export const observeNodes = contract(
+  "observeNodes",
+  z.object({ cluster: clusterRefSchema, namespace: z.string(), nodes: z.array(nodePlanSchema) }),
+  outcome({ observations: z.array(nodeObservationSchema) }),
+);
+
+// ---- state -----------------------------------------------------------------------------------
+
+/** Saves a JSON document (spec, report) to the state container; returns its blob name. */
+export const saveDocument = contract(
+  "saveDocument",
+  z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9/._-]*\.json$/), document: z.unknown() }),
+  outcome({ blobName: z.string() }),
+);
+
+export type ActivityInput<C> = C extends ActivityContract<infer I, z.ZodType> ? z.input<I> : never;
+export type ActivityOutput<C> = C extends ActivityContract<z.ZodType, infer O> ? z.output<O> : never;

@@ -1,0 +1,77 @@
+/**
+ * Network-wide verification of a QBFT network from what its nodes report (pure). Two samples of
+ * every node, taken at least one block period apart, decide whether heads advance; the rest is
+ * judged on the second sample. Each check has a network-wide result and a result per region.
+ */
+import type { CheckResult, RegionVerification, Verification } from "./rollout-status.js";
+import { quorumSize } from "./qbft/index.js";
+
+export interface ObservedNode {
+  nodeId: string;
+  region: string;
+  role: "validator" | "sentry";
+  /** 0x + 128 hex: the node's own public key, as in its enode. */
+  publicKey: string;
+  reachable: boolean;
+  error?: string;
+  chainId?: string;
+  genesisHash?: string;
+  blockNumber?: number;
+  syncing?: boolean;
+  peerPublicKeys?: string[];
+  validatorsLatest?: string[];
+  validatorsPending?: string[];
+  ready?: boolean;
+}
+
+export interface VerificationInput {
+  at: string;
+  chainIdHex: string;
+  genesisHash: string;
+  /** Validator addresses in the genesis (any case). */
+  validators: readonly string[];
+  first: readonly ObservedNode[];
+  second: readonly ObservedNode[];
+  /** Largest allowed difference between the highest and the lowest head. */
+  maxHeadSpread: number;
+}
+
+const lower = (values: readonly string[] | undefined): string[] => (values ?? []).map((value) => value.toLowerCase()).sort();
+const sameSet = (a: readonly string[] | undefined, b: readonly string[]): boolean => JSON.stringify(lower(a)) === JSON.stringify(lower(b));
+const list = (ids: string[]): string => (ids.length <= 5 ? ids.join(", ") : `${ids.slice(0, 5).join(", ")} and ${ids.length - 5} more`);
+
+function check(name: string, failing: string[], okDetail: string, problem: string): CheckResult {
+  return failing.length === 0 ? { check: name, ok: true, detail: okDetail } : { check: name, ok: false, detail: `${problem}: ${list(failing)}` };
+}
+
+function checksFor(nodes: readonly ObservedNode[], firstById: Map<string, ObservedNode>, input: VerificationInput, allNodes: readonly ObservedNode[]): CheckResult[] {
+  const validatorKeys = new Set(allNodes.filter((node) => node.role === "validator").map((node) => node.publicKey.toLowerCase()));
+  const needPeers = Math.max(0, quorumSize(input.validators.length) - 1);
+  const unreachable = nodes.filter((node) => !node.reachable).map((node) => `${node.nodeId} (${node.error ?? "no answer"})`);
+  const reachable = nodes.filter((node) => node.reachable);
+  const heads = reachable.map((node) => node.blockNumber ?? 0);
+  const allHeads = allNodes.filter((node) => node.reachable).map((node) => node.blockNumber ?? 0);
+  const highest = allHeads.length > 0 ? Math.max(...allHeads) : 0;
+  return [
+    check("reachable", unreachable, `${nodes.length} nodes answered JSON-RPC`, "no answer from"),
+    check("chain-id", reachable.filter((node) => node.chainId?.toLowerCase() !== input.chainIdHex.toLowerCase()).map((node) => `${node.nodeId}=${node.chainId ?? "?"}`), `chain id ${input.chainIdHex} everywhere`, "wrong chain id on"),
+    check("genesis-hash", reachable.filter((node) => node.genesisHash?.toLowerCase() !== input.genesisHash.toLowerCase()).map((node) => node.nodeId), "same genesis on every node", "another genesis on"),
+    check("heads-advancing", reachable.filter((node) => (node.blockNumber ?? 0) <= (firstById.get(node.nodeId)?.blockNumber ?? Number.MAX_SAFE_INTEGER)).map((node) => `${node.nodeId}@${node.blockNumber ?? "?"}`), heads.length > 0 ? `heads at ${Math.min(...heads)}–${Math.max(...heads)} and advancing` : "no node to sample", "head not advancing on"),
+    check("heads-close", reachable.filter((node) => highest - (node.blockNumber ?? 0) > input.maxHeadSpread || node.syncing === true).map((node) => `${node.nodeId}@${node.blockNumber ?? "?"}`), `every head within ${input.maxHeadSpread} blocks of ${highest}, none syncing`, "behind or syncing"),
+    check("validator-set", reachable.filter((node) => !sameSet(node.validatorsLatest, input.validators) || !sameSet(node.validatorsPending, input.validators)).map((node) => node.nodeId), `${input.validators.length} validators as expected on every node`, "unexpected validator set on"),
+    check("validator-peering", reachable.filter((node) => node.role === "validator").filter((node) => (node.peerPublicKeys ?? []).filter((key) => validatorKeys.has(key.toLowerCase())).length < needPeers).map((node) => node.nodeId), `every validator directly peered with at least ${needPeers} validators`, `fewer than ${needPeers} validator peers on`),
+    check("readiness", reachable.filter((node) => node.ready !== true).map((node) => node.nodeId), "every node ready", "not ready:"),
+  ];
+}
+
+export function verifyNetwork(input: VerificationInput): Verification {
+  const firstById = new Map(input.first.map((node) => [node.nodeId, node]));
+  const network = checksFor(input.second, firstById, input, input.second);
+  const regionNames = [...new Set(input.second.map((node) => node.region))].sort();
+  const regions: RegionVerification[] = regionNames.map((region) => ({
+    region,
+    checks: checksFor(input.second.filter((node) => node.region === region), firstById, input, input.second),
+  }));
+  const ok = network.every((result) => result.ok) && regions.every((region) => region.checks.every((result) => result.ok));
+  return { verifiedAt: input.at, ok, network, regions };
+}

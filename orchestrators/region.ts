@@ -1,0 +1,159 @@
+/**
+ * Per-region sub-orchestrations. Each returns a result and never throws: a region's failure is a
+ * value the rollout records (with its step and cause), so one region never blocks the others.
+ *
+ * - regionProvision (phase A): resource group → AKS clusters (long-running operations started by
+ *   one activity, polled here with durable timers) → Kubernetes configuration → node keys created
+ *   in the cluster → public identities only.
+ * - regionDeploy (phase B): Besu validators and sentries → readiness.
+ */
+import * as df from "durable-functions";
+import type { OrchestrationContext, Task } from "durable-functions";
+import { z } from "zod";
+import {
+  beginCluster,
+  checkReadiness,
+  configureCluster,
+  deployBesu,
+  ensureNodeKeys,
+  ensureResourceGroup,
+  getClusterState,
+  type ClusterRef,
+  type PermanentFailure,
+} from "../activities/contracts.js";
+import { nodePublicIdentitySchema, type NodePublicIdentity } from "../lib/domain/genesis.js";
+import { regionPlanSchema, type ClusterPlan, type RegionPlan } from "../lib/domain/plan.js";
+import { desiredStateSchema, type DesiredState } from "../lib/domain/spec.js";
+import { callActivity, failureMessage, sleep } from "./tasks.js";
+
+export const REGION_PROVISION = "regionProvision";
+export const REGION_DEPLOY = "regionDeploy";
+
+export const regionFailureSchema = z.object({
+  ok: z.literal(false),
+  step: z.string(),
+  cause: z.string(),
+  kind: z.enum(["transient", "permanent"]),
+});
+export type RegionFailure = z.infer<typeof regionFailureSchema>;
+
+export const provisionInputSchema = z.object({ spec: desiredStateSchema, plan: regionPlanSchema });
+export type ProvisionInput = z.input<typeof provisionInputSchema>;
+export const provisionResultSchema = z.union([z.object({ ok: z.literal(true), identities: z.array(nodePublicIdentitySchema) }), regionFailureSchema]);
+export type ProvisionResult = z.infer<typeof provisionResultSchema>;
+
+export const deployInputSchema = z.object({
+  spec: desiredStateSchema,
+  plan: regionPlanSchema,
+  genesisJson: z.string(),
+  staticNodesJson: z.string(),
+  p2pHosts: z.record(z.string(), z.string()),
+});
+export type DeployInput = z.input<typeof deployInputSchema>;
+export const deployResultSchema = z.union([z.object({ ok: z.literal(true) }), regionFailureSchema]);
+export type DeployResult = z.infer<typeof deployResultSchema>;
+
+type Outcome<T> = ({ ok: true } & T) | PermanentFailure;
+type StepResult<T> = { ok: true; value: { ok: true } & T } | RegionFailure;
+
+/** Runs one activity as a named step: a permanent result or exhausted retries become a RegionFailure. */
+function* step<T>(name: string, task: Task): Generator<Task, StepResult<T>, unknown> {
+  try {
+    const result = (yield task) as Outcome<T>;
+    if (!result.ok) return { ok: false, step: name, cause: `${result.code}: ${result.message}`, kind: "permanent" };
+    return { ok: true, value: result };
+  } catch {
+    return { ok: false, step: name, cause: `${failureMessage(task)} (retries exhausted)`, kind: "transient" };
+  }
+}
+
+const clusterRef = (plan: RegionPlan, cluster: ClusterPlan): ClusterRef => ({ resourceGroup: plan.resourceGroup, clusterName: cluster.name, region: plan.region });
+
+function* waitForCluster(context: OrchestrationContext, spec: DesiredState, ref: ClusterRef): Generator<Task, RegionFailure | undefined, unknown> {
+  const deadline = context.df.currentUtcDateTime.getTime() + spec.rollout.clusterTimeoutMinutes * 60_000;
+  for (;;) {
+    const polled = yield* step<{ provisioningState: string; failureMessage?: string }>("aks-cluster", callActivity(context, getClusterState, { cluster: ref }, spec.rollout.retry));
+    if (!polled.ok) return polled;
+    const state = polled.value.provisioningState;
+    if (state === "Succeeded") return undefined;
+    if (state === "Failed" || state === "Canceled") {
+      return { ok: false, step: "aks-cluster", cause: `cluster ${ref.clusterName} provisioning ${state}: ${polled.value.failureMessage ?? "no detail from Azure"}`, kind: "permanent" };
+    }
+    if (context.df.currentUtcDateTime.getTime() >= deadline) {
+      return { ok: false, step: "aks-cluster", cause: `cluster ${ref.clusterName} still ${state} after ${spec.rollout.clusterTimeoutMinutes} minutes`, kind: "transient" };
+    }
+    yield sleep(context, spec.rollout.pollIntervalSeconds);
+  }
+}
+
+df.app.orchestration(REGION_PROVISION, function* regionProvision(context: OrchestrationContext): Generator<Task, ProvisionResult, unknown> {
+  const { spec, plan } = provisionInputSchema.parse(context.df.getInput());
+  const retry = spec.rollout.retry;
+
+  const group = yield* step("resource-group", callActivity(context, ensureResourceGroup, { resourceGroup: plan.resourceGroup, region: plan.region, network: plan.network }, retry));
+  if (!group.ok) return group;
+
+  // Start every cluster's long-running create first, then poll them: they provision in parallel.
+  for (const cluster of plan.clusters) {
+    const begun = yield* step("aks-cluster", callActivity(context, beginCluster, { cluster: clusterRef(plan, cluster), plan: cluster, network: plan.network }, retry));
+    if (!begun.ok) return begun;
+  }
+  for (const cluster of plan.clusters) {
+    const failure = yield* waitForCluster(context, spec, clusterRef(plan, cluster));
+    if (failure) return failure;
+  }
+
+  const identities: NodePublicIdentity[] = [];
+  for (const cluster of plan.clusters) {
+    const ref = clusterRef(plan, cluster);
+    const configured = yield* step("kubernetes-config", callActivity(context, configureCluster, { cluster: ref, regionPlan: plan, clusterOrdinal: cluster.ordinal, spec }, retry));
+    if (!configured.ok) return configured;
+    // LoadBalancer IPs take a while; keys are created on the first call and reused after.
+    const deadline = context.df.currentUtcDateTime.getTime() + spec.rollout.readinessTimeoutMinutes * 60_000;
+    for (;;) {
+      const keys = yield* step<{ identities: NodePublicIdentity[]; pending: string[] }>("node-keys", callActivity(context, ensureNodeKeys, { cluster: ref, namespace: cluster.namespace, nodes: cluster.nodes }, retry));
+      if (!keys.ok) return keys;
+      if (keys.value.pending.length === 0) {
+        identities.push(...keys.value.identities);
+        break;
+      }
+      if (context.df.currentUtcDateTime.getTime() >= deadline) {
+        return { ok: false, step: "p2p-addresses", cause: `no LoadBalancer IP after ${spec.rollout.readinessTimeoutMinutes} minutes for ${keys.value.pending.join(", ")}`, kind: "transient" };
+      }
+      yield sleep(context, spec.rollout.pollIntervalSeconds);
+    }
+  }
+  return { ok: true, identities };
+});
+
+df.app.orchestration(REGION_DEPLOY, function* regionDeploy(context: OrchestrationContext): Generator<Task, DeployResult, unknown> {
+  const input = deployInputSchema.parse(context.df.getInput());
+  const { spec, plan } = input;
+  const retry = spec.rollout.retry;
+  for (const cluster of plan.clusters) {
+    const deployed = yield* step("besu-deploy", callActivity(context, deployBesu, {
+      cluster: clusterRef(plan, cluster),
+      regionPlan: plan,
+      clusterOrdinal: cluster.ordinal,
+      spec,
+      genesisJson: input.genesisJson,
+      staticNodesJson: input.staticNodesJson,
+      p2pHosts: input.p2pHosts,
+    }, retry));
+    if (!deployed.ok) return deployed;
+  }
+  const deadline = context.df.currentUtcDateTime.getTime() + spec.rollout.readinessTimeoutMinutes * 60_000;
+  for (const cluster of plan.clusters) {
+    for (;;) {
+      const readiness = yield* step<{ ready: string[]; notReady: { nodeId: string; reason: string }[] }>("besu-ready", callActivity(context, checkReadiness, { cluster: clusterRef(plan, cluster), namespace: cluster.namespace, nodes: cluster.nodes }, retry));
+      if (!readiness.ok) return readiness;
+      if (readiness.value.notReady.length === 0) break;
+      if (context.df.currentUtcDateTime.getTime() >= deadline) {
+        const reasons = readiness.value.notReady.map((node) => `${node.nodeId}: ${node.reason}`).join("; ");
+        return { ok: false, step: "besu-ready", cause: `not ready after ${spec.rollout.readinessTimeoutMinutes} minutes — ${reasons}`, kind: "transient" };
+      }
+      yield sleep(context, spec.rollout.pollIntervalSeconds);
+    }
+  }
+  return { ok: true };
+});

@@ -1,0 +1,55 @@
+/** Network verification from node observations (pure). */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { verifyNetwork, type ObservedNode, type VerificationInput } from "../../lib/domain/verification.js";
+
+const validators = ["0x01", "0x02", "0x03", "0x04"].map((a) => a.padEnd(42, "0"));
+const key = (n: number): string => `0x${String(n).repeat(128).slice(0, 128)}`;
+const regions = ["northeurope", "uksouth", "francecentral", "swedencentral"];
+
+function node(index: number, head: number, change: Partial<ObservedNode> = {}): ObservedNode {
+  return {
+    nodeId: `${regions[index]}/validator-1`,
+    region: regions[index] as string,
+    role: "validator",
+    publicKey: key(index + 1),
+    reachable: true,
+    chainId: "0x8a",
+    genesisHash: "0xgenesis",
+    blockNumber: head,
+    syncing: false,
+    peerPublicKeys: [1, 2, 3, 4].filter((n) => n !== index + 1).map(key),
+    validatorsLatest: validators,
+    validatorsPending: validators,
+    ready: true,
+    ...change,
+  };
+}
+
+function input(second: ObservedNode[]): VerificationInput {
+  return { at: "2026-01-01T00:00:00.000Z", chainIdHex: "0x8a", genesisHash: "0xgenesis", validators, first: [0, 1, 2, 3].map((i) => node(i, 10)), second, maxHeadSpread: 3 };
+}
+
+const failed = (result: ReturnType<typeof verifyNetwork>): string[] => result.network.filter((check) => !check.ok).map((check) => check.check);
+
+describe("verifyNetwork", () => {
+  test("a healthy network passes every check, network-wide and per region", () => {
+    const result = verifyNetwork(input([0, 1, 2, 3].map((i) => node(i, 14))));
+    assert.equal(result.ok, true, JSON.stringify(result));
+    assert.equal(result.regions.length, 4);
+  });
+  test("a stalled chain fails heads-advancing", () => {
+    assert.deepEqual(failed(verifyNetwork(input([0, 1, 2, 3].map((i) => node(i, 10))))), ["heads-advancing"]);
+  });
+  test("a node on another genesis, behind, or with a wrong validator set is named", () => {
+    const result = verifyNetwork(input([node(0, 14), node(1, 14), node(2, 5, { genesisHash: "0xother" }), node(3, 14, { validatorsPending: validators.slice(0, 3) })]));
+    assert.deepEqual(failed(result), ["genesis-hash", "heads-advancing", "heads-close", "validator-set"]);
+    assert.match(result.network.find((check) => check.check === "genesis-hash")?.detail ?? "", /francecentral\/validator-1/);
+    assert.equal(result.regions.find((region) => region.region === "northeurope")?.checks.every((check) => check.ok), true, "the healthy regions pass their own checks");
+  });
+  test("validators peered only with sentries fail validator-peering; unreachable nodes are reported", () => {
+    const result = verifyNetwork(input([node(0, 14, { peerPublicKeys: [key(9)] }), node(1, 14), node(2, 14), node(3, 14, { reachable: false, error: "connection refused" })]));
+    assert.deepEqual(failed(result), ["reachable", "validator-peering"]);
+    assert.match(result.network[0]?.detail ?? "", /swedencentral\/validator-1 \(connection refused\)/);
+  });
+});

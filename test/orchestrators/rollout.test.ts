@@ -1,0 +1,142 @@
+/**
+ * The real rollout orchestrators, replayed by the real SDK on the local host (Azurite), with typed
+ * fake activities (test/fixtures/rollout-fakes): fan-out/fan-in, region isolation, retries of
+ * transient faults, the genesis policy, cancel, and what the status shows.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { startAzurite, type RunningAzurite } from "../../local/support/azurite.js";
+import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
+import { parseSpecText, type DesiredState } from "../../lib/domain/spec.js";
+import type { RolloutInput } from "../../orchestrators/rollout.js";
+import { startHostProcess, type HostProcess } from "../support/host-process.js";
+import { request, waitFor } from "../support/http.js";
+import { REPO_ROOT } from "../support/paths.js";
+
+let azurite: RunningAzurite;
+let host: HostProcess;
+let workDir: string;
+let systemKey: string;
+const behaviourFile = (): string => path.join(workDir, "fakes.json");
+
+/** The example spec, with short polls so that the test runs in seconds. */
+function exampleSpec(file: string, network: string): DesiredState {
+  const parsed = parseSpecText(fs.readFileSync(path.join(REPO_ROOT, "examples", file), "utf8"));
+  assert.ok(parsed.ok, JSON.stringify(parsed));
+  const spec = parsed.spec;
+  return {
+    ...spec,
+    network: { ...spec.network, name: network, qbft: { ...spec.network.qbft, blockperiodseconds: 1, requesttimeoutseconds: 2 } },
+    rollout: { ...spec.rollout, pollIntervalSeconds: 1, retry: { ...spec.rollout.retry, maxAttempts: 3, firstRetryIntervalSeconds: 1, maxRetryIntervalSeconds: 2 } },
+  };
+}
+
+async function runRollout(spec: DesiredState, behaviour: object, onRunning?: (id: string) => Promise<void>): Promise<{ status: RolloutStatus }> {
+  const rolloutId = `rollout-${spec.network.name}-1`;
+  // The run id makes the fakes count this rollout's calls from zero.
+  fs.writeFileSync(behaviourFile(), JSON.stringify({ ...behaviour, run: rolloutId }));
+  const input: RolloutInput = { rolloutId, spec, regions: spec.regions.map((region) => region.name) };
+  const base = `${host.baseUrl}/runtime/webhooks/durabletask`;
+  const started = await request(`${base}/orchestrators/rollout/${rolloutId}?code=${systemKey}`, { method: "POST", body: JSON.stringify(input) });
+  assert.equal(started.status, 202, started.text);
+  if (onRunning) await onRunning(rolloutId);
+  const done = await waitFor(`${rolloutId} to finish`, async () => {
+    const response = await request(`${base}/instances/${rolloutId}?code=${systemKey}`);
+    return response.status === 200 ? response : undefined;
+  }, 90_000, 250);
+  const body = done.body as { runtimeStatus: string; output: unknown; customStatus: unknown };
+  assert.equal(body.runtimeStatus, "Completed", done.text.slice(0, 2000));
+  const status = rolloutStatusSchema.parse(body.output);
+  assert.deepEqual(rolloutStatusSchema.parse(body.customStatus), status, "the final custom status is the output");
+  return { status };
+}
+
+before(async () => {
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-rollout-"));
+  fs.writeFileSync(behaviourFile(), "{}");
+  azurite = await startAzurite();
+  host = await startHostProcess({
+    appDir: path.join(REPO_ROOT, "test", "fixtures", "rollout-app"),
+    storage: azurite.connectionString,
+    dataDir: path.join(workDir, "data"),
+    env: { ROLLOUT_FAKES: behaviourFile() },
+  });
+  systemKey = (JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as { systemKeys: { durabletask_extension: string } }).systemKeys.durabletask_extension;
+});
+
+after(async () => {
+  await host?.kill();
+  await azurite?.stop();
+  fs.rmSync(workDir, { recursive: true, force: true });
+});
+
+describe("rollout orchestration with fake activities", () => {
+  test("24 regions: every region provisioned, deployed, verified; status Succeeded", async () => {
+    const { status } = await runRollout(exampleSpec("chain138-24-regions.yaml", "all24"), {});
+    assert.equal(status.state, "Succeeded", JSON.stringify(status.regions.filter((region) => region.state !== "Succeeded")));
+    assert.equal(status.counts.succeeded, 24);
+    assert.equal(status.verification?.ok, true, JSON.stringify(status.verification?.network));
+    assert.deepEqual(status.phases.map((phase) => phase.phase), ["preflight", "provisioning", "genesis", "deploying", "verifying", "report"]);
+    assert.ok(status.regions.every((region) => region.attempts === 1 && region.finishedAt !== undefined));
+  });
+
+  test("two regions without quota fail at preflight with the reason; the other 22 succeed", async () => {
+    const { status } = await runRollout(exampleSpec("chain138-24-regions.yaml", "quota"), { quotaExceeded: ["koreasouth", "japanwest"] });
+    assert.equal(status.state, "PartiallySucceeded");
+    assert.equal(status.counts.succeeded, 22);
+    for (const name of ["koreasouth", "japanwest"]) {
+      const region = status.regions.find((entry) => entry.region === name);
+      assert.equal(region?.state, "Failed");
+      assert.equal(region?.lastError?.step, "preflight");
+      assert.equal(region?.lastError?.kind, "permanent");
+      assert.match(region?.lastError?.cause ?? "", new RegExp(`QuotaExceeded: ${name}: family standardDSv5Family limit 0`));
+    }
+  });
+
+  test("transient faults are retried with back-off and the rollout still succeeds", async () => {
+    const { status } = await runRollout(exampleSpec("chain138-small.yaml", "flaky"), { transient: { ensureResourceGroup: 1, configureCluster: 2 } });
+    assert.equal(status.state, "Succeeded", JSON.stringify(status.regions));
+    const child = await request(`${host.baseUrl}/runtime/webhooks/durabletask/instances/rollout-flaky-1:rollout-flaky-1:provision:uksouth?code=${systemKey}&showHistory=true`);
+    const events = (child.body as { historyEvents: { EventType: string; Reason?: string }[] }).historyEvents;
+    const failures = events.filter((event) => event.EventType === "TaskFailed").map((event) => event.Reason ?? "");
+    assert.equal(failures.length, 3, `one resource-group fault and two configuration faults, each retried: ${failures.join(" | ")}`);
+    assert.ok(failures.every((reason) => /fake transient fault/.test(reason)));
+  });
+
+  test("faults beyond the retry budget fail only that step's regions, with step and cause", async () => {
+    const { status } = await runRollout(exampleSpec("chain138-small.yaml", "exhausted"), { transient: { beginCluster: 5 } });
+    assert.equal(status.state, "Failed", "with every region failed, no validators: the rollout failed");
+    for (const region of status.regions) {
+      assert.equal(region.lastError?.step, "aks-cluster");
+      assert.equal(region.lastError?.kind, "transient");
+      assert.match(region.lastError?.cause ?? "", /503 ServiceUnavailable.*retries exhausted/);
+    }
+  });
+
+  test("fewer validators than the policy minimum: the rollout stops at genesis and says why", async () => {
+    const { status } = await runRollout(exampleSpec("chain138-small.yaml", "too-few"), { quotaExceeded: ["uksouth"] });
+    assert.equal(status.state, "Failed");
+    assert.equal(status.failure?.phase, "genesis");
+    assert.match(status.failure?.reason ?? "", /3 validators.*minValidators|fewer than/i);
+  });
+
+  test("cancel: nothing new starts, in-flight regions finish, final state Canceled", async () => {
+    const spec = exampleSpec("chain138-24-regions.yaml", "cancel");
+    const limited = { ...spec, rollout: { ...spec.rollout, maxParallelRegions: 2 } };
+    const { status } = await runRollout(limited, {}, async (rolloutId) => {
+      await waitFor("provisioning to start", async () => {
+        const response = await request(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${rolloutId}?code=${systemKey}`);
+        const custom = rolloutStatusSchema.safeParse((response.body as { customStatus?: unknown }).customStatus);
+        return custom.success && custom.data.phase === "provisioning" ? true : undefined;
+      });
+      const raised = await request(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${rolloutId}/raiseEvent/Cancel?code=${systemKey}`, { method: "POST", body: "{}" });
+      assert.equal(raised.status, 202);
+    });
+    assert.equal(status.state, "Canceled");
+    assert.ok(status.counts.canceled >= 20, `most regions never started: ${JSON.stringify(status.counts)}`);
+    assert.equal(status.counts.succeeded, 0, "the rollout stopped before Besu was deployed anywhere");
+  });
+});
