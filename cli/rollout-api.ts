@@ -1,0 +1,221 @@
+/**
+ * The control plane's HTTP API as the CLI sees it: where it is, which key to present, and typed
+ * calls whose answers are checked against the contract (docs/api.md). Answers the API gives on
+ * purpose (400, 404, 409) come back as values; anything that means "the API cannot be used"
+ * (unreachable, key refused, an answer outside the contract) is thrown as an {@link ApiFailure}.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { rolloutPhaseSchema, rolloutStateSchema, rolloutStatusSchema, type RolloutStatus } from "../lib/domain/rollout-status.js";
+import { UsageError } from "./args.js";
+
+/** The local stack's host address (`besu-fleet local up`). */
+export const LOCAL_API_URL = "http://127.0.0.1:7071";
+
+/** Header that carries the function key (authLevel function). */
+export const KEY_HEADER = "x-functions-key";
+
+/** Environment variables the CLI reads. */
+export const URL_ENV = "BESU_FLEET_URL";
+export const KEY_ENV = "BESU_FLEET_KEY";
+
+/**
+ * What `GET /api/rollouts/{id}` answers in the moment between the start of a rollout and the
+ * first status its orchestration publishes.
+ */
+export const rolloutStartingSchema = z.object({ rolloutId: z.string().min(1), state: z.literal("Running"), phase: rolloutPhaseSchema, note: z.string() });
+export type RolloutStarting = z.infer<typeof rolloutStartingSchema>;
+
+/** True once the rollout has published a full status. */
+export function isPublished(reading: RolloutStatus | RolloutStarting): reading is RolloutStatus {
+  return !("note" in reading);
+}
+
+/**
+ * A rollout in `GET /api/rollouts`: the head of its status, without regions. The counts are
+ * missing while the rollout has not published its first status.
+ */
+export const rolloutSummarySchema = rolloutStatusSchema
+  .pick({ rolloutId: true, network: true, state: true, phase: true, createdAt: true, updatedAt: true })
+  .extend({ counts: rolloutStatusSchema.shape.counts.optional() });
+export type RolloutSummary = z.infer<typeof rolloutSummarySchema>;
+
+/** 202 of `POST /api/rollouts` and of `POST /api/rollouts/{id}/retry`. */
+export const rolloutAcceptedSchema = z.object({ rolloutId: z.string().min(1), statusUrl: z.string().min(1) });
+export type RolloutAccepted = z.infer<typeof rolloutAcceptedSchema>;
+
+/** 202 of `POST /api/rollouts/{id}/cancel`. */
+export const cancelAcceptedSchema = z.object({ rolloutId: z.string().min(1), state: rolloutStateSchema });
+export type CancelAccepted = z.infer<typeof cancelAcceptedSchema>;
+
+/** The body of every 4xx answer the API gives on purpose. */
+export const apiErrorSchema = z.object({
+  error: z.string().min(1),
+  message: z.string().optional(),
+  problems: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  runningRolloutId: z.string().optional(),
+});
+export type ApiErrorBody = z.infer<typeof apiErrorSchema>;
+
+/** Where the key came from: named in messages instead of the key itself. */
+export type KeySource = "--key" | typeof KEY_ENV | "local keys file" | "none";
+
+export interface ApiEndpoint {
+  baseUrl: string;
+  key: string | undefined;
+  keySource: KeySource;
+  /** The local keys file that was looked at, for the "no key" hint. */
+  localKeysFile: string;
+}
+
+const localKeysSchema = z.object({ functionKeys: z.object({ default: z.string().min(1) }) });
+
+function isLoopback(url: URL): boolean {
+  return url.hostname === "127.0.0.1" || url.hostname === "localhost" || url.hostname === "[::1]";
+}
+
+function readLocalKey(file: string): string | undefined {
+  let content: unknown;
+  try {
+    content = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return undefined; // no local stack yet, or a damaged file: the request goes without a key and says so
+  }
+  const parsed = localKeysSchema.safeParse(content);
+  return parsed.success ? parsed.data.functionKeys.default : undefined;
+}
+
+/**
+ * The API's base URL and key: flags first, then the environment, then the local stack.
+ * NOTE: the local keys file is only used for a loopback URL, so a key of this machine's host is
+ * never sent to another machine.
+ */
+export function resolveEndpoint(flags: { url?: string; key?: string }, env: Readonly<Record<string, string | undefined>>, projectRoot: string): ApiEndpoint {
+  const text = flags.url ?? (env[URL_ENV] || undefined) ?? LOCAL_API_URL;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`The API URL '${text}' is not a URL (from ${flags.url !== undefined ? "--url" : URL_ENV}).`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`The API URL must be http or https, not '${url.protocol}'.`);
+  const baseUrl = url.href.replace(/\/+$/, "");
+  const localKeysFile = path.join(projectRoot, ".local", "keys.json");
+  if (flags.key !== undefined) return { baseUrl, key: flags.key, keySource: "--key", localKeysFile };
+  const fromEnv = env[KEY_ENV];
+  if (fromEnv) return { baseUrl, key: fromEnv, keySource: KEY_ENV, localKeysFile };
+  const local = isLoopback(url) ? readLocalKey(localKeysFile) : undefined;
+  return { baseUrl, key: local, keySource: local === undefined ? "none" : "local keys file", localKeysFile };
+}
+
+/** Why the API could not be used: unreachable, key refused, or an answer outside the contract. */
+export class ApiFailure extends Error {
+  override name = "ApiFailure";
+  constructor(
+    readonly kind: "unreachable" | "unauthorized" | "unexpected",
+    message: string,
+    /** The HTTP status when the API answered at all. */
+    readonly httpStatus?: number,
+  ) {
+    super(message);
+  }
+
+  /** True when waiting may help: no answer, or a server error (e.g. a host restarting). */
+  get transient(): boolean {
+    return this.kind === "unreachable" || (this.httpStatus !== undefined && this.httpStatus >= 500);
+  }
+}
+
+/** An answer of the API: the contract's success body, or one of its deliberate error answers. */
+export type ApiAnswer<T> =
+  | { ok: true; status: number; body: T; json: unknown }
+  | { ok: false; status: 400 | 404 | 409; error: ApiErrorBody; json: unknown };
+
+/** Statuses the contract answers with an error body on purpose. */
+const DELIBERATE_ERRORS = new Set([400, 404, 409]);
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+function networkCause(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Error) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    return code !== undefined ? `${code} (${cause.message})` : cause.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A client for one API endpoint. Every call checks the answer against the contract. */
+export class RolloutApi {
+  constructor(readonly endpoint: ApiEndpoint) {}
+
+  private describeKeyRefusal(status: number): string {
+    const { baseUrl, keySource, localKeysFile } = this.endpoint;
+    if (keySource === "none") {
+      return `The API at ${baseUrl} refused the request (HTTP ${status}): no key was sent. Pass --key, set ${KEY_ENV}, or start the local stack (which writes ${localKeysFile}).`;
+    }
+    return `The API at ${baseUrl} refused the key from ${keySource} (HTTP ${status}). Check the key for this URL.`;
+  }
+
+  private async call<T>(method: string, route: string, schema: z.ZodType<T>, body?: { text: string; contentType: string }): Promise<ApiAnswer<T>> {
+    const url = `${this.endpoint.baseUrl}${route}`;
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (this.endpoint.key !== undefined) headers[KEY_HEADER] = this.endpoint.key;
+    if (body !== undefined) headers["content-type"] = body.contentType;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, { method, headers, body: body?.text, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      text = await response.text();
+    } catch (error) {
+      throw new ApiFailure("unreachable", `Cannot reach the API at ${this.endpoint.baseUrl}: ${networkCause(error)}.`);
+    }
+    if (response.status === 401 || response.status === 403) throw new ApiFailure("unauthorized", this.describeKeyRefusal(response.status), response.status);
+    let json: unknown;
+    try {
+      json = text === "" ? undefined : (JSON.parse(text) as unknown);
+    } catch {
+      json = undefined;
+    }
+    const outside = (why: string): ApiFailure => new ApiFailure("unexpected", `The API at ${this.endpoint.baseUrl} answered ${method} ${route} with HTTP ${response.status}: ${why}.`, response.status);
+    if (response.ok) {
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) throw outside(`the body does not match the contract (${z.prettifyError(parsed.error).replace(/\n/g, " ")})`);
+      return { ok: true, status: response.status, body: parsed.data, json };
+    }
+    if (DELIBERATE_ERRORS.has(response.status)) {
+      const parsed = apiErrorSchema.safeParse(json);
+      // A bare 404 comes from a host without this route: not the API's "no such rollout".
+      if (parsed.success) return { ok: false, status: response.status as 400 | 404 | 409, error: parsed.data, json };
+      throw outside(response.status === 404 ? "no such route (is this the besu-fleet API, and is it deployed?)" : "no error body");
+    }
+    throw outside(text === "" ? "no body" : text.slice(0, 300));
+  }
+
+  /** `POST /api/rollouts` with the spec as written (JSON or YAML). */
+  startRollout(specText: string, contentType: string): Promise<ApiAnswer<RolloutAccepted>> {
+    return this.call("POST", "/api/rollouts", rolloutAcceptedSchema, { text: specText, contentType });
+  }
+
+  /** `GET /api/rollouts`, newest first. */
+  listRollouts(): Promise<ApiAnswer<RolloutSummary[]>> {
+    return this.call("GET", "/api/rollouts", z.array(rolloutSummarySchema));
+  }
+
+  /** `GET /api/rollouts/{id}`: the status, or the note that the rollout is still starting. */
+  getRollout(rolloutId: string): Promise<ApiAnswer<RolloutStatus | RolloutStarting>> {
+    return this.call("GET", `/api/rollouts/${encodeURIComponent(rolloutId)}`, z.union([rolloutStatusSchema, rolloutStartingSchema]));
+  }
+
+  /** `POST /api/rollouts/{id}/retry`; no regions means every region that did not succeed. */
+  retryRollout(rolloutId: string, regions: readonly string[]): Promise<ApiAnswer<RolloutAccepted>> {
+    const body = JSON.stringify(regions.length > 0 ? { regions } : {});
+    return this.call("POST", `/api/rollouts/${encodeURIComponent(rolloutId)}/retry`, rolloutAcceptedSchema, { text: body, contentType: "application/json" });
+  }
+
+  /** `POST /api/rollouts/{id}/cancel`. */
+  cancelRollout(rolloutId: string): Promise<ApiAnswer<CancelAccepted>> {
+    return this.call("POST", `/api/rollouts/${encodeURIComponent(rolloutId)}/cancel`, cancelAcceptedSchema);
+  }
+}
