@@ -2,13 +2,17 @@
  * `besu-fleet local ...`: the embedded default. Runs this Functions app (or any other) on one
  * machine with Azurite for storage.
  */
+import fs from "node:fs";
 import path from "node:path";
+import YAML from "yaml";
 import { createBesuPlugin } from "../local/cloud/besu/plugin.js";
 import { defaultTimeScale, startCloud, type RunningCloud } from "../local/cloud/index.js";
 import { startAzurite } from "../local/support/azurite.js";
 import { exitWhenStdinCloses, LIFELINE_ENV } from "../local/support/lifeline.js";
 import { readLocalSettings, startHost, type RunningHost } from "../local/host/host.js";
+import { CLOUD_FILE_ENV } from "../lib/config.js";
 import { parseArgs, portOption, stringOption, UsageError, type ParsedArgs } from "./args.js";
+import { rolloutCommand } from "./rollout.js";
 
 /** The project root: dist/cli/ → ../.. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
@@ -16,9 +20,11 @@ export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 const DEVELOPMENT_STORAGE = "UseDevelopmentStorage=true";
 
 export const LOCAL_USAGE = `Usage:
-  besu-fleet local up [--port <port>] [--data-dir <dir>] [--time-scale <n>] [--scenario <file>]
+  besu-fleet local up [--rollout <spec>] [--port <port>] [--data-dir <dir>] [--time-scale <n>] [--scenario <file>]
       Starts Azurite (data under <data-dir>/azurite), the simulated cloud (<data-dir>/cloud) and
-      the host for this app; prints the base URL and the function key. Ctrl-C stops everything.
+      the host for this app, which talks to that cloud; prints the base URL and the function key.
+      With --rollout, then runs that rollout with the live per-region view and the final report
+      (npm start does this with examples/chain138-24-regions.yaml). Ctrl-C stops everything.
   besu-fleet local cloud [--data-dir <dir>] [--scenario <file>] [--time-scale <n>]
       Starts only the simulated cloud (ARM, Kubernetes API per cluster, Besu nodes, EVM chains)
       and writes its connection file <data-dir>/cloud.json. See docs/simulator.md.
@@ -39,6 +45,23 @@ function untilStopped(): Promise<void> {
     if (process.env[LIFELINE_ENV] === "1") release = exitWhenStdinCloses(stop);
   });
 }
+
+/**
+ * The spec for a local run: the file as given, except that long-running operations are polled
+ * every 2 s, because simulated time runs faster than the production poll interval assumes.
+ */
+function demoSpec(file: string, dataDir: string): string {
+  const text = fs.readFileSync(path.resolve(file), "utf8");
+  const spec = YAML.parse(text) as { rollout?: Record<string, unknown> };
+  const local = { ...spec, rollout: { ...spec.rollout, pollIntervalSeconds: LOCAL_POLL_SECONDS } };
+  const target = path.join(dataDir, `local-${path.basename(file).replace(/\.(ya?ml|json)$/, "")}.json`);
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(target, JSON.stringify(local, null, 2));
+  console.log(`Rollout:      ${file} (polling every ${LOCAL_POLL_SECONDS} s on the simulated cloud)`);
+  return target;
+}
+
+const LOCAL_POLL_SECONDS = 2;
 
 function timeScaleOption(args: ParsedArgs): number {
   const text = stringOption(args, "time-scale");
@@ -90,17 +113,24 @@ export async function localCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (sub === "up") {
-    const args = parseArgs(rest, ["port", "data-dir", "scenario", "time-scale"], []);
+    const args = parseArgs(rest, ["port", "data-dir", "scenario", "time-scale", "rollout"], []);
     const dataDir = path.resolve(stringOption(args, "data-dir") ?? path.join(PROJECT_ROOT, ".local"));
+    const rolloutSpec = stringOption(args, "rollout");
     const azurite = await startAzurite({ location: path.join(dataDir, "azurite"), preferredPorts: { blob: 10000, queue: 10001, table: 10002 } });
     let cloud: RunningCloud | undefined;
     let host: RunningHost | undefined;
     try {
       console.log(`Azurite:      blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table} (data in ${path.join(dataDir, "azurite")})`);
       cloud = await startSimulatedCloud(args, path.join(dataDir, "cloud"));
-      host = await startHost({ appDir: PROJECT_ROOT, port: portOption(args, "port", 7071), storage: azurite.connectionString, dataDir, env: readLocalSettings(PROJECT_ROOT) });
+      // The app reaches the simulated cloud through its connection file (lib/config.ts, local mode).
+      const env = { ...readLocalSettings(PROJECT_ROOT), [CLOUD_FILE_ENV]: path.join(dataDir, "cloud", "cloud.json") };
+      host = await startHost({ appDir: PROJECT_ROOT, port: portOption(args, "port", 7071), storage: azurite.connectionString, dataDir, env });
       printHost(host);
-      console.log("Ctrl-C stops everything.");
+      if (rolloutSpec) {
+        const code = await rolloutCommand(["start", "--file", demoSpec(rolloutSpec, dataDir), "--watch", "--url", host.baseUrl, "--key", host.keys.functionKeys.default]);
+        console.log(code === 0 ? "The rollout succeeded." : `The rollout ended with exit code ${code} (see above).`);
+      }
+      console.log("The stack keeps running (try: npx besu-fleet rollout list). Ctrl-C stops everything.");
       await untilStopped();
     } finally {
       await host?.close();

@@ -1,0 +1,243 @@
+/**
+ * The activities as plain functions over injected adapters: `createActivities(deps)` returns one
+ * handler per contract. The Functions registrations (activities/register.ts) bind them to the
+ * real adapters; tests call them with adapters built against the simulated cloud.
+ *
+ * Every handler validates its input with the contract (a bad input is a permanent failure),
+ * returns permanent outcomes as `{ ok: false, kind: "permanent", code, message }`, and THROWS
+ * only for transient faults, with a message naming the activity, the region, the step and the
+ * cause — never a secret.
+ */
+import { z } from "zod";
+import type { ArmAdapter } from "../lib/azure/arm";
+import { observeNode } from "../lib/besu/observe";
+import { BesuRpc } from "../lib/besu/rpc";
+import { clusterConfigurationManifests, besuManifests, MANAGED_BY, READINESS_PATH, REGION_LABEL, type KubernetesManifest } from "../lib/domain/manifests";
+import { P2P_PORT, RPC_PORT, type ClusterPlan, type FamilyVcpus, type NodePlan, type RegionPlan } from "../lib/domain/plan";
+import { decidePreflight } from "../lib/domain/preflight";
+import { TOTAL_REGIONAL_VCPUS_QUOTA } from "../lib/domain/vm-sizes";
+import { ClassifiedError } from "../lib/errors";
+import { KubeStatusError, kubeStep, type KubeCluster } from "../lib/kube/cluster";
+import type { KubeClusters } from "../lib/kube/clusters";
+import { ensureNodeKey } from "../lib/kube/node-keys";
+import type { DocumentStore } from "../lib/state/documents";
+import * as contracts from "./contracts";
+import type { ActivityContract, ActivityOutput, ClusterRef, NodeObservation, PermanentFailure } from "./contracts";
+
+/** The adapters the activities run on; built once per process (activities/dependencies.ts). */
+export interface ActivityDependencies {
+  arm: ArmAdapter;
+  clusters: KubeClusters;
+  documents: DocumentStore;
+}
+
+/** The contracts that have handlers here, by activity name. */
+export const activityContracts = {
+  preflightRegion: contracts.preflightRegion,
+  ensureResourceGroup: contracts.ensureResourceGroup,
+  beginCluster: contracts.beginCluster,
+  getClusterState: contracts.getClusterState,
+  configureCluster: contracts.configureCluster,
+  ensureNodeKeys: contracts.ensureNodeKeys,
+  deployBesu: contracts.deployBesu,
+  checkReadiness: contracts.checkReadiness,
+  observeNodes: contracts.observeNodes,
+  saveDocument: contracts.saveDocument,
+} as const;
+
+type Contracts = typeof activityContracts;
+export type ActivityName = keyof Contracts;
+
+/** One handler per activity: unvalidated input in, contract output out (or a thrown transient fault). */
+export type Activities = { [K in ActivityName]: (input: unknown) => Promise<ActivityOutput<Contracts[K]>> };
+
+function permanent(code: string, message: string): PermanentFailure {
+  return { ok: false, kind: "permanent", code, message };
+}
+
+const regionHolderSchema = z.union([
+  z.object({ region: z.string() }),
+  z.object({ cluster: z.object({ region: z.string() }) }).transform((value) => ({ region: value.cluster.region })),
+  z.object({ plan: z.object({ region: z.string() }) }).transform((value) => ({ region: value.plan.region })),
+]);
+
+/** The region an input is about, for messages (`-` when it has none). */
+function regionOf(input: unknown): string {
+  const parsed = regionHolderSchema.safeParse(input);
+  return parsed.success ? parsed.data.region : "-";
+}
+
+/**
+ * Wraps an implementation with the contract's validation and the error semantics above.
+ * Unclassified errors are programming or data errors that a retry would not fix: permanent.
+ */
+function define<I extends z.ZodType, O extends z.ZodType>(contract: ActivityContract<I, O>, implementation: (input: z.output<I>) => Promise<z.input<O>>): (input: unknown) => Promise<z.output<O>> {
+  return async (raw) => {
+    const parsed = contract.input.safeParse(raw);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(input)"}: ${issue.message}`).join("; ");
+      return contract.output.parse(permanent("InvalidInput", `${contract.name}: ${problems}`));
+    }
+    const region = regionOf(parsed.data);
+    try {
+      return contract.output.parse(await implementation(parsed.data));
+    } catch (error) {
+      if (error instanceof ClassifiedError) {
+        const { classification } = error;
+        if (classification.retryable) {
+          const wait = classification.retryAfterMs === undefined ? "" : ` (retry after ${classification.retryAfterMs} ms)`;
+          throw new Error(`${contract.name} in ${region}: ${error.message}${wait}`);
+        }
+        return contract.output.parse(permanent(classification.code, `${region}: ${error.message}`));
+      }
+      return contract.output.parse(permanent("InternalError", `${contract.name} in ${region}: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  };
+}
+
+function clusterPlanOf(regionPlan: RegionPlan, ordinal: number): ClusterPlan | undefined {
+  return regionPlan.clusters.find((cluster) => cluster.ordinal === ordinal);
+}
+
+/** vCPUs per family of this network's clusters that already exist (their usage is already counted). */
+async function existingClusterVcpus(arm: ArmAdapter, plan: RegionPlan): Promise<FamilyVcpus[]> {
+  const existing: FamilyVcpus[] = [];
+  for (const cluster of plan.clusters) {
+    const state = await arm.clusterState(plan.resourceGroup, cluster.name);
+    if (state.exists) existing.push(...cluster.nodePools.map((pool) => ({ family: pool.family, vcpus: pool.vcpusPerNode * pool.count })));
+  }
+  return existing;
+}
+
+function nodeLabels(node: NodePlan): Record<string, string> {
+  return { "app.kubernetes.io/managed-by": MANAGED_BY, "app.kubernetes.io/instance": node.statefulSetName, [REGION_LABEL]: node.region };
+}
+
+/** JSON-RPC to one node through the API server's service proxy. */
+function rpcThroughProxy(cluster: KubeCluster, namespace: string, node: NodePlan): BesuRpc {
+  return new BesuRpc(async (body) => (await cluster.proxy(namespace, node.rpcServiceName, RPC_PORT, "POST", "", body)).json);
+}
+
+/** Besu's readiness endpoint through the proxy: 503 (from Besu or from the proxy) is "not ready". */
+async function readinessThroughProxy(cluster: KubeCluster, namespace: string, node: NodePlan): Promise<boolean> {
+  try {
+    await cluster.proxy(namespace, node.rpcServiceName, RPC_PORT, "GET", READINESS_PATH);
+    return true;
+  } catch (error) {
+    if (error instanceof KubeStatusError && error.status === 503) return false;
+    throw error;
+  }
+}
+
+function clusterAddress(ref: ClusterRef): { resourceGroup: string; clusterName: string } {
+  return { resourceGroup: ref.resourceGroup, clusterName: ref.clusterName };
+}
+
+/** Builds the handlers over the given adapters. */
+export function createActivities(deps: ActivityDependencies): Activities {
+  const { arm, clusters, documents } = deps;
+  const inCluster = <T>(ref: ClusterRef, step: string, operation: (cluster: KubeCluster) => Promise<T>): Promise<T> =>
+    kubeStep(`${step} in cluster ${ref.clusterName}`, () => clusters.with(clusterAddress(ref), operation));
+  const applyInCluster = async (ref: ClusterRef, step: string, fieldManager: string, build: () => KubernetesManifest[]) => {
+    let manifests: KubernetesManifest[];
+    try {
+      manifests = build();
+    } catch (error) {
+      return permanent("InvalidInput", `${ref.region}: ${step}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return { ok: true as const, applied: await inCluster(ref, step, (cluster) => cluster.apply(manifests, fieldManager)) };
+  };
+
+  return {
+    preflightRegion: define(contracts.preflightRegion, async ({ plan }) => {
+      const capacity = await arm.regionCapacity(plan.region);
+      if (!capacity.regionOffered) return permanent("LocationNotAvailable", `${plan.region} is not offered to this subscription`);
+      const decision = decidePreflight({ plan, usages: capacity.usages, offeredVmSizes: capacity.offeredVmSizes, alreadyProvisioned: await existingClusterVcpus(arm, plan) });
+      if (!decision.ok) return permanent(decision.code, decision.reason);
+      const total = decision.quota.find((check) => check.quota === TOTAL_REGIONAL_VCPUS_QUOTA);
+      return { ok: true as const, vcpusAvailable: total?.available ?? 0 };
+    }),
+
+    ensureResourceGroup: define(contracts.ensureResourceGroup, async ({ resourceGroup, region, network }) => {
+      await arm.ensureResourceGroup(resourceGroup, region, { "besu-fleet-network": network });
+      return { ok: true as const };
+    }),
+
+    beginCluster: define(contracts.beginCluster, async ({ cluster, plan, network }) => {
+      if (plan.name !== cluster.clusterName) return permanent("InvalidInput", `${cluster.region}: cluster plan ${plan.name} does not match cluster ${cluster.clusterName}`);
+      return { ok: true as const, provisioningState: await arm.beginCluster(cluster.resourceGroup, cluster.region, network, plan) };
+    }),
+
+    getClusterState: define(contracts.getClusterState, async ({ cluster }) => {
+      const state = await arm.clusterState(cluster.resourceGroup, cluster.clusterName);
+      if (!state.exists) return permanent("ResourceNotFound", `${cluster.region}: cluster ${cluster.clusterName} does not exist in ${cluster.resourceGroup}`);
+      const provisioningState = state.provisioningState ?? "Unknown";
+      return provisioningState.toLowerCase() === "failed"
+        ? { ok: true as const, provisioningState, failureMessage: `provisioning of cluster ${cluster.clusterName} in ${cluster.region} failed${state.failure === undefined ? "" : `: ${state.failure}`}` }
+        : { ok: true as const, provisioningState };
+    }),
+
+    configureCluster: define(contracts.configureCluster, async ({ cluster, regionPlan, clusterOrdinal, spec }) => {
+      const clusterPlan = clusterPlanOf(regionPlan, clusterOrdinal);
+      if (clusterPlan === undefined) return permanent("InvalidInput", `${cluster.region}: the plan has no cluster ${clusterOrdinal}`);
+      return applyInCluster(cluster, "configure", regionPlan.fieldManager, () => clusterConfigurationManifests(regionPlan, clusterPlan, spec.cluster));
+    }),
+
+    ensureNodeKeys: define(contracts.ensureNodeKeys, async ({ cluster, namespace, nodes }) =>
+      inCluster(cluster, "ensure node keys", async (kube) => {
+        const identities = [];
+        const pending = [];
+        for (const node of nodes) {
+          const identity = await ensureNodeKey(kube, namespace, node.keySecretName, nodeLabels(node));
+          const p2pHost = await kube.loadBalancerAddress(namespace, node.p2pServiceName);
+          if (p2pHost === undefined) {
+            pending.push(node.id);
+            continue;
+          }
+          identities.push({ nodeId: node.id, region: node.region, role: node.role, address: identity.address, publicKey: identity.publicKey, p2pHost, p2pPort: P2P_PORT });
+        }
+        return { ok: true as const, identities, pending };
+      })),
+
+    deployBesu: define(contracts.deployBesu, async ({ cluster, regionPlan, clusterOrdinal, spec, genesisJson, staticNodesJson, p2pHosts }) => {
+      const clusterPlan = clusterPlanOf(regionPlan, clusterOrdinal);
+      if (clusterPlan === undefined) return permanent("InvalidInput", `${cluster.region}: the plan has no cluster ${clusterOrdinal}`);
+      return applyInCluster(cluster, "deploy Besu", regionPlan.fieldManager, () =>
+        besuManifests({ network: spec.network, plan: regionPlan, cluster: clusterPlan, genesisJson, staticNodesJson, p2pHosts }));
+    }),
+
+    checkReadiness: define(contracts.checkReadiness, async ({ cluster, namespace, nodes }) =>
+      inCluster(cluster, "check readiness", async (kube) => {
+        const ready: string[] = [];
+        const notReady: Array<{ nodeId: string; reason: string }> = [];
+        for (const node of nodes) {
+          const readiness = await kube.podReadiness(namespace, node.podName);
+          if (readiness.ready) ready.push(node.id);
+          else notReady.push({ nodeId: node.id, reason: readiness.reason });
+        }
+        return { ok: true as const, ready, notReady };
+      })),
+
+    observeNodes: define(contracts.observeNodes, async ({ cluster, namespace, nodes }) =>
+      inCluster(cluster, "observe nodes", async (kube) => {
+        const observations: NodeObservation[] = await Promise.all(nodes.map(async (node) => ({
+          nodeId: node.id,
+          ...(await observeNode(rpcThroughProxy(kube, namespace, node), () => readinessThroughProxy(kube, namespace, node))),
+        })));
+        return { ok: true as const, observations };
+      })),
+
+    saveDocument: define(contracts.saveDocument, async ({ name, document }) => ({ ok: true as const, blobName: await documents.saveDocument(name, document) })),
+  };
+}
+
+const activityNames = new Map<unknown, ActivityName>(
+  (Object.keys(activityContracts) as ActivityName[]).map((name) => [activityContracts[name], name]),
+);
+
+/** The handler key of a contract; throws for a contract that has no handler here. */
+export function activityNameOf(contract: ActivityContract<z.ZodType, z.ZodType>): ActivityName {
+  const name = activityNames.get(contract);
+  if (name === undefined || name !== contract.name) throw new Error(`activity ${contract.name} has no handler`);
+  return name;
+}

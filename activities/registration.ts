@@ -1,0 +1,42 @@
+/**
+ * Binds activities to the Functions runtime. Each registration module (preflight.ts,
+ * infrastructure.ts, kubernetes.ts, besu.ts, state.ts) registers its own contracts through this
+ * helper; the set below makes a second registration of a name fail loudly instead of silently
+ * replacing the first.
+ */
+import * as df from "durable-functions";
+import type { z } from "zod";
+import { ConfigError } from "../lib/config";
+import type { ActivityContract, PermanentFailure } from "./contracts";
+import { processActivityHandlers } from "./dependencies";
+import { activityNameOf, type ActivityName } from "./factory";
+
+const registered = new Set<ActivityName>();
+
+/**
+ * The runtime handler of one activity over this process's adapters. A configuration problem is
+ * returned as a permanent failure: retrying cannot fix a missing setting.
+ */
+export function activityHandler(name: ActivityName): (input: unknown) => Promise<unknown> {
+  return async (input) => {
+    let handlers: ReturnType<typeof processActivityHandlers>;
+    try {
+      handlers = processActivityHandlers();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      const failure: PermanentFailure = { ok: false, kind: "permanent", code: "ConfigurationError", message: error.message };
+      return failure;
+    }
+    return handlers[name](input);
+  };
+}
+
+/** Registers the contracts' activities with the Durable Functions app; handlers are built on first call. */
+export function registerActivities(contracts: ReadonlyArray<ActivityContract<z.ZodType, z.ZodType>>): void {
+  for (const contract of contracts) {
+    const name = activityNameOf(contract);
+    if (registered.has(name)) throw new Error(`activity ${name} is registered twice`);
+    registered.add(name);
+    df.app.activity(name, { handler: activityHandler(name) });
+  }
+}

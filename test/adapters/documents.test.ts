@@ -1,0 +1,51 @@
+/** The blob document store and the saveDocument activity against Azurite. */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { dirname, join } from "node:path";
+import { buildDependencies } from "../../activities/dependencies";
+import { createActivities } from "../../activities/factory";
+import { parseConfig } from "../../lib/config";
+import { DocumentStore } from "../../lib/state/documents";
+import { startAzurite, type RunningAzurite } from "../../local/support/azurite";
+import { startAdapterCloud, type AdapterCloud } from "./harness";
+
+describe("document store on Azurite", { timeout: 120_000 }, () => {
+  let azurite: RunningAzurite;
+  let env: AdapterCloud;
+
+  before(async () => {
+    azurite = await startAzurite();
+    env = await startAdapterCloud({ storageConnectionString: azurite.connectionString });
+  });
+
+  after(async () => {
+    await env?.close();
+    await azurite?.stop();
+  });
+
+  it("saves a document through the activity, overwrites it by name, reads and lists it back", async () => {
+    const activities = createActivities(env.deps);
+    assert.deepEqual(await activities.saveDocument({ name: "rollouts/r-1/report.json", document: { state: "Running" } }), { ok: true, blobName: "rollouts/r-1/report.json" });
+    assert.deepEqual(await activities.saveDocument({ name: "rollouts/r-1/report.json", document: { state: "Succeeded" } }), { ok: true, blobName: "rollouts/r-1/report.json" });
+    await activities.saveDocument({ name: "rollouts/r-2/report.json", document: { state: "Failed" } });
+    const store = new DocumentStore(azurite.connectionString, "besu-fleet-state");
+    assert.deepEqual(await store.readDocument("rollouts/r-1/report.json"), { state: "Succeeded" });
+    assert.equal(await store.readDocument("rollouts/none.json"), undefined);
+    assert.deepEqual((await store.listDocuments("rollouts/")).map((entry) => entry.name), ["rollouts/r-1/report.json", "rollouts/r-2/report.json"]);
+  });
+
+  it("refuses a blob name outside the contract as a permanent failure", async () => {
+    const result = await createActivities(env.deps).saveDocument({ name: "../escape.txt", document: {} });
+    assert.equal(result.ok, false);
+  });
+
+  it("builds working adapters from the environment in local mode (composition root)", async () => {
+    const config = parseConfig({ BESU_FLEET_CLOUD_FILE: join(dirname(env.cloud.connection.caCertPath), "cloud.json"), AzureWebJobsStorage: azurite.connectionString });
+    const activities = createActivities(buildDependencies(config));
+    const plan = env.plans[0];
+    assert.ok(plan);
+    const preflight = await activities.preflightRegion({ plan });
+    assert.equal(preflight.ok, true, JSON.stringify(preflight));
+    assert.deepEqual(await activities.saveDocument({ name: "specs/chain138-dev.json", document: env.spec }), { ok: true, blobName: "specs/chain138-dev.json" });
+  });
+});

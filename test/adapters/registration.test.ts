@@ -1,0 +1,51 @@
+/**
+ * The Functions host loads every .js file directly in dist/activities: loading them must need no
+ * configuration, register each activity exactly once, and cover every contract.
+ */
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import * as contracts from "../../activities/contracts";
+import { activityContracts, activityNameOf } from "../../activities/factory";
+import { activityHandler, registerActivities } from "../../activities/registration";
+import { REPO_ROOT } from "../support/paths";
+
+const ACTIVITIES_DIR = join(REPO_ROOT, "dist", "activities");
+
+function isContract(value: unknown): value is contracts.ActivityContract<never, never> {
+  return typeof value === "object" && value !== null && "name" in value && "input" in value && "output" in value;
+}
+
+describe("activity registration", () => {
+  it("loads every module the host loads without configuration, and refuses a second registration", async () => {
+    const saved = { ...process.env };
+    for (const name of ["BESU_FLEET_CLOUD_FILE", "AZURE_SUBSCRIPTION_ID", "AzureWebJobsStorage"]) delete process.env[name];
+    try {
+      for (const file of readdirSync(ACTIVITIES_DIR).filter((entry) => entry.endsWith(".js"))) {
+        await import(join(ACTIVITIES_DIR, file));
+      }
+    } finally {
+      Object.assign(process.env, saved);
+    }
+    assert.throws(() => registerActivities([contracts.preflightRegion]), /activity preflightRegion is registered twice/);
+  });
+
+  it("has a handler for every contract", () => {
+    const declared = Object.values(contracts).filter(isContract);
+    assert.ok(declared.length >= 10);
+    for (const contract of declared) assert.equal(activityNameOf(contract), contract.name);
+    assert.equal(Object.keys(activityContracts).length, declared.length);
+  });
+
+  it("returns a missing configuration as a permanent failure naming the variable", async () => {
+    const saved = { ...process.env };
+    for (const name of ["BESU_FLEET_CLOUD_FILE", "AZURE_SUBSCRIPTION_ID", "AzureWebJobsStorage", "AzureWebJobsStorage__accountName", "AzureWebJobsStorage__blobServiceUri"]) delete process.env[name];
+    try {
+      const result = await activityHandler("getClusterState")({ cluster: { resourceGroup: "rg", clusterName: "aks", region: "uksouth" } });
+      assert.deepEqual(result, { ok: false, kind: "permanent", code: "ConfigurationError", message: "environment variable AZURE_SUBSCRIPTION_ID is not set (the subscription to deploy into; or set BESU_FLEET_CLOUD_FILE for the simulated cloud)" });
+    } finally {
+      Object.assign(process.env, saved);
+    }
+  });
+});
