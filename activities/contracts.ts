@@ -125,6 +125,8 @@ export const nodeObservationSchema = z.object({
   chainId: z.string().optional(),
   genesisHash: z.string().optional(),
   blockNumber: z.number().int().optional(),
+  /** When blockNumber was read (ISO): nodes are read one after another while blocks keep coming. */
+  blockNumberAt: z.string().optional(),
   syncing: z.boolean().optional(),
   peerCount: z.number().int().optional(),
   /** enode public keys (0x + 128 hex) of the peers it is directly connected to. */

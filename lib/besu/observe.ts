@@ -8,6 +8,8 @@ export interface NodeSelfReport {
   chainId?: string;
   genesisHash?: string;
   blockNumber?: number;
+  /** When the head was read (ISO), so that verification can compare heads read at different times. */
+  blockNumberAt?: string;
   syncing?: boolean;
   peerCount?: number;
   peerPublicKeys?: string[];
@@ -44,7 +46,11 @@ export async function observeNode(rpc: BesuRpc, readiness: () => Promise<boolean
   };
   await Promise.all([
     ask("genesisHash", () => rpc.genesisHash()),
-    ask("blockNumber", () => rpc.blockNumber()),
+    ask("blockNumber", async () => {
+      const head = await rpc.blockNumber();
+      report.blockNumberAt = new Date().toISOString();
+      return head;
+    }),
     ask("syncing", () => rpc.syncing()),
     ask("peerCount", () => rpc.peerCount()),
     ask("peerPublicKeys", () => rpc.peerPublicKeys()),

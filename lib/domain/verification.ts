@@ -17,6 +17,8 @@ export interface ObservedNode {
   chainId?: string;
   genesisHash?: string;
   blockNumber?: number;
+  /** When blockNumber was read (ISO). */
+  blockNumberAt?: string;
   syncing?: boolean;
   peerPublicKeys?: string[];
   validatorsLatest?: string[];
@@ -50,18 +52,47 @@ function checksFor(nodes: readonly ObservedNode[], firstById: Map<string, Observ
   const unreachable = nodes.filter((node) => !node.reachable).map((node) => `${node.nodeId} (${node.error ?? "no answer"})`);
   const reachable = nodes.filter((node) => node.reachable);
   const heads = reachable.map((node) => node.blockNumber ?? 0);
-  const allHeads = allNodes.filter((node) => node.reachable).map((node) => node.blockNumber ?? 0);
+  const projected = projectHeads(allNodes, firstById);
+  const allHeads = [...projected.values()];
   const highest = allHeads.length > 0 ? Math.max(...allHeads) : 0;
   return [
     check("reachable", unreachable, `${nodes.length} nodes answered JSON-RPC`, "no answer from"),
     check("chain-id", reachable.filter((node) => node.chainId?.toLowerCase() !== input.chainIdHex.toLowerCase()).map((node) => `${node.nodeId}=${node.chainId ?? "?"}`), `chain id ${input.chainIdHex} everywhere`, "wrong chain id on"),
     check("genesis-hash", reachable.filter((node) => node.genesisHash?.toLowerCase() !== input.genesisHash.toLowerCase()).map((node) => node.nodeId), "same genesis on every node", "another genesis on"),
     check("heads-advancing", reachable.filter((node) => (node.blockNumber ?? 0) <= (firstById.get(node.nodeId)?.blockNumber ?? Number.MAX_SAFE_INTEGER)).map((node) => `${node.nodeId}@${node.blockNumber ?? "?"}`), heads.length > 0 ? `heads at ${Math.min(...heads)}–${Math.max(...heads)} and advancing` : "no node to sample", "head not advancing on"),
-    check("heads-close", reachable.filter((node) => highest - (node.blockNumber ?? 0) > input.maxHeadSpread || node.syncing === true).map((node) => `${node.nodeId}@${node.blockNumber ?? "?"}`), `every head within ${input.maxHeadSpread} blocks of ${highest}, none syncing`, "behind or syncing"),
+    check("heads-close", reachable.filter((node) => highest - (projected.get(node.nodeId) ?? 0) > input.maxHeadSpread || node.syncing === true).map((node) => `${node.nodeId}@${node.blockNumber ?? "?"}`), `every head within ${input.maxHeadSpread} blocks of the others, none syncing`, "behind or syncing"),
     check("validator-set", reachable.filter((node) => !sameSet(node.validatorsLatest, input.validators) || !sameSet(node.validatorsPending, input.validators)).map((node) => node.nodeId), `${input.validators.length} validators as expected on every node`, "unexpected validator set on"),
     check("validator-peering", reachable.filter((node) => node.role === "validator").filter((node) => (node.peerPublicKeys ?? []).filter((key) => validatorKeys.has(key.toLowerCase())).length < needPeers).map((node) => node.nodeId), `every validator directly peered with at least ${needPeers} validators`, `fewer than ${needPeers} validator peers on`),
     check("readiness", reachable.filter((node) => node.ready !== true).map((node) => node.nodeId), "every node ready", "not ready:"),
   ];
+}
+
+/**
+ * Each reachable node's head, projected to the moment the last head was read. Heads are read one
+ * node after another while blocks keep coming; comparing raw numbers read seconds apart would
+ * call a healthy node "behind". The chain's rate comes from the two samples (the median of the
+ * nodes' rates between them); a node without read times is taken as read.
+ */
+function projectHeads(nodes: readonly ObservedNode[], firstById: Map<string, ObservedNode>): Map<string, number> {
+  const time = (node: ObservedNode | undefined): number | undefined => (node?.blockNumberAt ? Date.parse(node.blockNumberAt) : undefined);
+  const reachable = nodes.filter((node) => node.reachable && node.blockNumber !== undefined);
+  const rates: number[] = [];
+  for (const node of reachable) {
+    const first = firstById.get(node.nodeId);
+    const [from, to] = [time(first), time(node)];
+    if (first?.blockNumber !== undefined && from !== undefined && to !== undefined && to > from) {
+      rates.push(Math.max(0, ((node.blockNumber ?? 0) - first.blockNumber) / (to - from)));
+    }
+  }
+  // The median: a node that was still catching up in the first sample would overstate the rate.
+  rates.sort((a, b) => a - b);
+  const blocksPerMs = rates.length > 0 ? (rates[Math.floor(rates.length / 2)] as number) : 0;
+  const times = reachable.map(time).filter((value): value is number => value !== undefined);
+  const latest = times.length > 0 ? Math.max(...times) : 0;
+  return new Map(reachable.map((node) => {
+    const readAt = time(node);
+    return [node.nodeId, (node.blockNumber ?? 0) + (readAt === undefined ? 0 : blocksPerMs * (latest - readAt))];
+  }));
 }
 
 export function verifyNetwork(input: VerificationInput): Verification {

@@ -47,6 +47,17 @@ describe("verifyNetwork", () => {
     assert.match(result.network.find((check) => check.check === "genesis-hash")?.detail ?? "", /francecentral\/validator-1/);
     assert.equal(result.regions.find((region) => region.region === "northeurope")?.checks.every((check) => check.ok), true, "the healthy regions pass their own checks");
   });
+  test("heads read seconds apart on a fast chain are compared at one moment", () => {
+    const at = (seconds: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds)).toISOString();
+    const first = [0, 1, 2, 3].map((i) => node(i, 100 + 10 * i, { blockNumberAt: at(i) }));
+    // 10 blocks a second: each node was read one second after the previous one.
+    const second = [0, 1, 2, 3].map((i) => node(i, 200 + 10 * i, { blockNumberAt: at(10 + i) }));
+    const skewed = verifyNetwork({ ...input(second), first });
+    assert.deepEqual(failed(skewed), [], JSON.stringify(skewed.network));
+    const lagging = verifyNetwork({ ...input([...second.slice(0, 3), node(3, 205, { blockNumberAt: at(13) })]), first });
+    assert.deepEqual(failed(lagging), ["heads-close"], "a node 25 blocks behind the projection is still behind");
+  });
+
   test("validators peered only with sentries fail validator-peering; unreachable nodes are reported", () => {
     const result = verifyNetwork(input([node(0, 14, { peerPublicKeys: [key(9)] }), node(1, 14), node(2, 14), node(3, 14, { reachable: false, error: "connection refused" })]));
     assert.deepEqual(failed(result), ["reachable", "validator-peering"]);
