@@ -52,7 +52,8 @@ function checksFor(nodes: readonly ObservedNode[], firstById: Map<string, Observ
   const unreachable = nodes.filter((node) => !node.reachable).map((node) => `${node.nodeId} (${node.error ?? "no answer"})`);
   const reachable = nodes.filter((node) => node.reachable);
   const heads = reachable.map((node) => node.blockNumber ?? 0);
-  const projected = projectHeads(allNodes, firstById);
+  const { heads: projected, slack } = projectHeads(allNodes, firstById);
+  const allowedSpread = input.maxHeadSpread + slack;
   const allHeads = [...projected.values()];
   const highest = allHeads.length > 0 ? Math.max(...allHeads) : 0;
   return [
@@ -60,7 +61,7 @@ function checksFor(nodes: readonly ObservedNode[], firstById: Map<string, Observ
     check("chain-id", reachable.filter((node) => node.chainId?.toLowerCase() !== input.chainIdHex.toLowerCase()).map((node) => `${node.nodeId}=${node.chainId ?? "?"}`), `chain id ${input.chainIdHex} everywhere`, "wrong chain id on"),
     check("genesis-hash", reachable.filter((node) => node.genesisHash?.toLowerCase() !== input.genesisHash.toLowerCase()).map((node) => node.nodeId), "same genesis on every node", "another genesis on"),
     check("heads-advancing", reachable.filter((node) => (node.blockNumber ?? 0) <= (firstById.get(node.nodeId)?.blockNumber ?? Number.MAX_SAFE_INTEGER)).map((node) => `${node.nodeId}@${node.blockNumber ?? "?"}`), heads.length > 0 ? `heads at ${Math.min(...heads)}–${Math.max(...heads)} and advancing` : "no node to sample", "head not advancing on"),
-    check("heads-close", reachable.filter((node) => highest - (projected.get(node.nodeId) ?? 0) > input.maxHeadSpread || node.syncing === true).map((node) => `${node.nodeId}@${node.blockNumber ?? "?"}`), `every head within ${input.maxHeadSpread} blocks of the others, none syncing`, "behind or syncing"),
+    check("heads-close", reachable.filter((node) => highest - (projected.get(node.nodeId) ?? 0) > allowedSpread || node.syncing === true).map((node) => `${node.nodeId}@${node.blockNumber ?? "?"} (${Math.round(highest - (projected.get(node.nodeId) ?? 0))} behind)`), `every head within ${allowedSpread} blocks of the others when read at one moment, none syncing`, "behind or syncing"),
     check("validator-set", reachable.filter((node) => !sameSet(node.validatorsLatest, input.validators) || !sameSet(node.validatorsPending, input.validators)).map((node) => node.nodeId), `${input.validators.length} validators as expected on every node`, "unexpected validator set on"),
     check("validator-peering", reachable.filter((node) => node.role === "validator").filter((node) => (node.peerPublicKeys ?? []).filter((key) => validatorKeys.has(key.toLowerCase())).length < needPeers).map((node) => node.nodeId), `every validator directly peered with at least ${needPeers} validators`, `fewer than ${needPeers} validator peers on`),
     check("readiness", reachable.filter((node) => node.ready !== true).map((node) => node.nodeId), "every node ready", "not ready:"),
@@ -73,7 +74,7 @@ function checksFor(nodes: readonly ObservedNode[], firstById: Map<string, Observ
  * call a healthy node "behind". The chain's rate comes from the two samples (the median of the
  * nodes' rates between them); a node without read times is taken as read.
  */
-function projectHeads(nodes: readonly ObservedNode[], firstById: Map<string, ObservedNode>): Map<string, number> {
+function projectHeads(nodes: readonly ObservedNode[], firstById: Map<string, ObservedNode>): { heads: Map<string, number>; slack: number } {
   const time = (node: ObservedNode | undefined): number | undefined => (node?.blockNumberAt ? Date.parse(node.blockNumberAt) : undefined);
   const reachable = nodes.filter((node) => node.reachable && node.blockNumber !== undefined);
   const rates: number[] = [];
@@ -89,10 +90,12 @@ function projectHeads(nodes: readonly ObservedNode[], firstById: Map<string, Obs
   const blocksPerMs = rates.length > 0 ? (rates[Math.floor(rates.length / 2)] as number) : 0;
   const times = reachable.map(time).filter((value): value is number => value !== undefined);
   const latest = times.length > 0 ? Math.max(...times) : 0;
-  return new Map(reachable.map((node) => {
+  const heads = new Map(reachable.map((node) => {
     const readAt = time(node);
     return [node.nodeId, (node.blockNumber ?? 0) + (readAt === undefined ? 0 : blocksPerMs * (latest - readAt))];
   }));
+  // Blocks do not arrive at an even rate: a projection is good to about a second's worth of them.
+  return { heads, slack: Math.ceil(blocksPerMs * 1000) };
 }
 
 export function verifyNetwork(input: VerificationInput): Verification {
