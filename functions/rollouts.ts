@@ -115,8 +115,11 @@ async function findRollout(client: DurableClient, rolloutId: string): Promise<Du
   try {
     const instance = await client.getStatus(rolloutId, { showInput: true });
     return instance && instance.name === ROLLOUT_ORCHESTRATOR ? instance : undefined;
-  } catch {
-    return undefined;
+  } catch (lookupError) {
+    // The SDK reports an unknown instance as an error mentioning the 404; anything else (a timeout,
+    // a 5xx) is not "not found" and must surface as a server error, which clients retry.
+    if (lookupError instanceof Error && /HTTP 404/.test(lookupError.message)) return undefined;
+    throw lookupError;
   }
 }
 
