@@ -168,6 +168,15 @@ describe("orchestrations", () => {
     assert.equal(fs.readFileSync(path.join(workDir, "flaky-exhausted"), "utf8"), "2", "exactly maxNumberOfAttempts attempts ran");
   });
 
+  test("sub-orchestration retries start a new child per attempt until one succeeds", async () => {
+    const done = await run("SubRetries", { key: "sub-retry", succeedOnAttempt: 3 }, "sub-retries");
+    assert.equal(done.output, 3);
+    const all = (await request(api("client/list"))).body as Json[];
+    const children = all.filter((instance) => String(instance.instanceId).startsWith("sub-retries:"));
+    assert.equal(children.length, 3, "three attempts, three child instances");
+    assert.deepEqual(children.map((child) => child.runtimeStatus).sort(), ["Completed", "Failed", "Failed"]);
+  });
+
   test("sub-orchestrations return results and failures to the parent", async () => {
     const done = await run("Parent", {});
     const output = asJson(done.output);
