@@ -12,6 +12,7 @@ import path from "node:path";
 import YAML from "yaml";
 import { createBesuPlugin } from "../local/cloud/besu/plugin.js";
 import { startCloud } from "../local/cloud/index.js";
+import type { OperationLogEntry } from "../local/cloud/oplog.js";
 import { startAzurite } from "../local/support/azurite.js";
 import { rolloutStatusSchema } from "../lib/domain/rollout-status.js";
 import { CLOUD_FILE_ENV } from "../lib/config.js";
@@ -19,15 +20,6 @@ import { startHostProcess } from "../test/support/host-process.js";
 import { request, waitFor } from "../test/support/http.js";
 import { REPO_ROOT } from "../test/support/paths.js";
 
-interface OperationEntry {
-  target: string;
-  region?: string;
-  cluster?: string;
-  operation: string;
-  status: number | string;
-  durationMs: number;
-  throttled: boolean;
-}
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -75,7 +67,7 @@ async function main(): Promise<void> {
     }, 30 * 60_000, 500);
     const wallMs = Date.now() - started;
 
-    const log = (await request(`${cloud.connection.controlUrl}/operations`)).body as { entries: OperationEntry[] };
+    const log = (await request(`${cloud.connection.controlUrl}/operations`)).body as { entries: OperationLogEntry[] };
     const creates = log.entries.filter((entry) => entry.target === "lro" && /create/i.test(entry.operation));
     // Clusters of one region are created in parallel: a region's share is its slowest create.
     const perRegion = new Map<string, number>();

@@ -1,23 +1,6 @@
 /** What one Besu node says about itself, gathered for network verification. */
+import type { NodeSelfReport } from "../domain/verification";
 import { BesuRpc, JsonRpcError } from "./rpc";
-
-/** A node's self-report; fields it could not answer are left out (and `error` says why). */
-export interface NodeSelfReport {
-  reachable: boolean;
-  error?: string;
-  chainId?: string;
-  genesisHash?: string;
-  blockNumber?: number;
-  /** When the head was read (ISO), so that verification can compare heads read at different times. */
-  blockNumberAt?: string;
-  syncing?: boolean;
-  peerCount?: number;
-  peerPublicKeys?: string[];
-  validatorsLatest?: string[];
-  validatorsPending?: string[];
-  ready?: boolean;
-  clientVersion?: string;
-}
 
 /** Methods whose group a node may legitimately not serve (sentries have no ADMIN). */
 function notServed(error: unknown): boolean {

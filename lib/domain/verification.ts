@@ -6,24 +6,32 @@
 import type { CheckResult, RegionVerification, Verification } from "./rollout-status.js";
 import { quorumSize } from "./qbft/index.js";
 
-export interface ObservedNode {
-  nodeId: string;
-  region: string;
-  role: "validator" | "sentry";
-  /** 0x + 128 hex: the node's own public key, as in its enode. */
-  publicKey: string;
+/** What a node says about itself over JSON-RPC; what it could not answer is left out (`error` says why). */
+export interface NodeSelfReport {
   reachable: boolean;
   error?: string;
   chainId?: string;
   genesisHash?: string;
   blockNumber?: number;
-  /** When blockNumber was read (ISO). */
+  /** When blockNumber was read (ISO): nodes are read one after another while blocks keep coming. */
   blockNumberAt?: string;
   syncing?: boolean;
+  peerCount?: number;
+  /** enode public keys of the peers it is directly connected to. */
   peerPublicKeys?: string[];
   validatorsLatest?: string[];
   validatorsPending?: string[];
   ready?: boolean;
+  clientVersion?: string;
+}
+
+/** A node's report with where it runs and who it is. */
+export interface ObservedNode extends NodeSelfReport {
+  nodeId: string;
+  region: string;
+  role: "validator" | "sentry";
+  /** 0x + 128 hex: the node's own public key, as in its enode. */
+  publicKey: string;
 }
 
 export interface VerificationInput {

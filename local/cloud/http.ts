@@ -1,26 +1,7 @@
 /** Small HTTP helpers shared by the simulator's servers (ARM, Kubernetes, control). */
-import type { IncomingMessage, ServerResponse, Server } from "node:http";
+import type { ServerResponse, Server } from "node:http";
 
-/** Requests larger than this are refused: the simulator never needs big bodies. */
-const maxBodyBytes = 16 * 1024 * 1024;
-
-export class BodyTooLargeError extends Error {
-  constructor() {
-    super(`request body exceeds ${maxBodyBytes} bytes`);
-  }
-}
-
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > maxBodyBytes) throw new BodyTooLargeError();
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
-}
+export { BodyTooLargeError, readBody } from "../support/request-body.js";
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) {

@@ -15,6 +15,7 @@ import { authorize, loadOrCreateKeys, type AuthLevel, type HostKeys } from "./ke
 import { durableClientBinding, handleManagement, type ManagementUrls } from "./management-api.js";
 import { parseSchedule } from "./ncrontab.js";
 import { compileRoute, type CompiledRoute } from "./routes.js";
+import { BodyTooLargeError, readBody } from "../support/request-body.js";
 import { DurableStore } from "./store.js";
 import type { RpcTypedData } from "./core-api.js";
 
@@ -37,7 +38,6 @@ export interface RunningHost {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const WEBHOOK_PREFIX = "/runtime/webhooks/durabletask/";
 const RPC_PREFIX = "/durabletask/";
 
@@ -61,23 +61,6 @@ export function readLocalSettings(appDir: string): Record<string, string> {
   return values;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error("Request body too large."));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
@@ -232,6 +215,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   const safeHandle = (isRpc: boolean) => (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res, isRpc).catch((error: unknown) => {
+      if (error instanceof BodyTooLargeError) {
+        if (!res.headersSent) sendJson(res, 413, { Message: error.message });
+        return;
+      }
       log(`request ${req.method ?? ""} ${req.url ?? ""} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
       if (!res.headersSent) sendJson(res, 500, { Message: "Internal error; see the host log." });
       else res.end();

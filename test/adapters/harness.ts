@@ -14,6 +14,7 @@ import { DocumentStore } from "../../lib/state/documents";
 import { createBesuPlugin } from "../../local/cloud/besu/plugin";
 import { simulatorCredential, startCloud, type RunningCloud } from "../../local/cloud/index";
 import { REPO_ROOT } from "../support/paths";
+import { waitFor } from "../support/http.js";
 
 export interface AdapterCloud {
   cloud: RunningCloud;
@@ -77,17 +78,6 @@ export async function startAdapterCloud(options: { storageConnectionString?: str
 }
 
 /** Polls until `probe` returns a value (generous timeout: CI machines may be slow). */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError === undefined ? "" : `: ${String(lastError)}`}`);
+export function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  return waitFor(what, async () => probe(), timeoutMs, 50);
 }

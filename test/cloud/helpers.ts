@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { ContainerServiceClient } from "@azure/arm-containerservice";
 import type { KubeConfig } from "@kubernetes/client-node" with { "resolution-mode": "import" };
 import { simulatorCredential, startCloud, type CloudConnection, type CloudPlugin, type RunningCloud } from "../../local/cloud/index.js";
+import { waitFor } from "../support/http.js";
 
 /** Fast enough that an AKS create (5–10 simulated minutes) takes a fraction of a second. */
 export const testTimeScale = 2000;
@@ -132,17 +133,6 @@ export async function createCluster(test: TestCloud, resourceGroup: string, name
 }
 
 /** Polls until a condition holds (generous timeout: the simulator is fast, CI machines may not be). */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError === undefined ? "" : `: ${String(lastError)}`}`);
+export function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+  return waitFor(what, async () => probe(), timeoutMs, 50);
 }

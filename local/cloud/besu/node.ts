@@ -4,11 +4,11 @@ import { enodeUrl, type NodeIdentity, type ParsedEnode } from "../../../lib/doma
 import type { ContainerEnvironment, RunningContainer } from "../kube/container-runtime.js";
 import type { NetworkMember, QbftNetwork } from "./network";
 import type { NodeConfig } from "./node-config";
+import { readBody } from "../../support/request-body.js";
 import { answerJsonRpc, type RpcAnswer } from "./rpc";
 import type { BesuWorld } from "./world";
 
 /** Largest JSON-RPC request body accepted (Besu's default HTTP body limit is of this order). */
-const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 /** Sync progress as eth_syncing reports it. */
 export interface SyncStatus {
@@ -127,7 +127,7 @@ export class BesuNode implements NetworkMember, RunningContainer {
     }
     readBody(req).then(
       async (body) => {
-        const answer = await answerJsonRpc(this, body);
+        const answer = await answerJsonRpc(this, body.toString("utf8"));
         sendRpc(res, answer);
       },
       () => res.writeHead(413, { "content-type": "text/plain" }).end("Request Entity Too Large"),
@@ -180,23 +180,6 @@ export class BesuNode implements NetworkMember, RunningContainer {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error("request body too large"));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));

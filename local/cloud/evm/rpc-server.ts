@@ -1,17 +1,10 @@
 /** A loopback JSON-RPC endpoint in front of an in-process EVM (single requests and batches). */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
+import { readBody } from "../../support/request-body.js";
 import type { AddressInfo } from "node:net";
 import type { EvmProvider } from "./ganache";
 import { asRpcError } from "./network-evm";
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
 
 async function answer(provider: EvmProvider, request: unknown): Promise<Record<string, unknown>> {
   const call: Record<string, unknown> = typeof request === "object" && request !== null && !Array.isArray(request) ? { ...request } : {};
@@ -38,7 +31,7 @@ export async function serveEvm(provider: EvmProvider): Promise<EvmRpcServer> {
     readBody(req).then(async (body) => {
       let parsed: unknown;
       try {
-        parsed = JSON.parse(body);
+        parsed = JSON.parse(body.toString("utf8"));
       } catch {
         res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } }));
         return;
