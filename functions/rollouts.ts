@@ -162,6 +162,12 @@ df.app.client.http("rolloutsRetry", {
     if (!status || !original.success) return error(409, "NotRetryable", `rollout ${instance.instanceId} has no recorded status or spec to retry from`);
     const selection = selectRegionsToRetry(status, parsedBody.data.regions);
     if (!selection.ok) return error(RUNNING.has(String(instance.runtimeStatus)) ? 409 : 400, "NotRetryable", selection.problems.join("; "));
+    if (status.counts.succeeded > 0) {
+      // NOTE: the succeeded regions formed a network from their validators' genesis. Regions added
+      // now would need their validators voted in on that live network (qbft_proposeValidatorVote),
+      // not a new genesis; until that exists, a retry is refused rather than forking the chain.
+      return error(409, "NotRetryable", `rollout ${instance.instanceId} already formed a network in ${status.counts.succeeded} region(s); adding ${selection.regions.join(", ")} to a live network needs validator votes, which this version does not do yet`);
+    }
     return startRollout(request, client, original.data.spec, selection.regions);
   },
 });
