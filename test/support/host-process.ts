@@ -19,6 +19,10 @@ export async function startHostProcess(options: { appDir: string; storage: strin
     stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, ...options.env, [LIFELINE_ENV]: "1" },
   });
+  // The host must never keep a test process alive: if a test fails without killing it, the test
+  // process still exits, the host's stdin lifeline closes, and the host stops too.
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const baseUrl = await new Promise<string>((resolve, reject) => {
