@@ -1,5 +1,5 @@
 // Lint rules. The orchestrator rules exist because the durable replay engine re-runs orchestrator
-// code on every episode: any I/O, clock, randomness or environment read would make a replay
+// code on every episode, and any I/O, clock, randomness or environment read would make a replay
 // diverge from the recorded history.
 import tseslint from "typescript-eslint";
 

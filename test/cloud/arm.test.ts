@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { RestError, restorePoller, type ManagedCluster } from "@azure/arm-containerservice";
-import { arm, clusterParameters, control, createResourceGroup, httpsRequest, startTestCloud, type TestCloud } from "./helpers.js";
+import { restorePoller, type ManagedCluster } from "@azure/arm-containerservice";
+import { arm, clusterParameters, control, createResourceGroup, httpsRequest, restError, startTestCloud, type TestCloud } from "./helpers.js";
 import { CloudConnectionSchema, readCloudConnection } from "../../local/cloud/index.js";
 
 interface Usage {
@@ -26,16 +26,6 @@ async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
   const items: T[] = [];
   for await (const item of iterator) items.push(item);
   return items;
-}
-
-async function restError(promise: Promise<unknown>): Promise<RestError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof RestError, `expected a RestError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail("expected the call to fail");
 }
 
 describe("simulated ARM through the real ContainerServiceClient", () => {

@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { RestError } from "@azure/arm-containerservice";
 import { startCloud } from "../../local/cloud/index.js";
 import type { CloudPluginContext } from "../../local/cloud/plugin.js";
-import { arm, clusterParameters, control, createCluster, createResourceGroup, eventually, loadKubeClient, startTestCloud, type TestCloud } from "./helpers.js";
+import { arm, clusterParameters, control, createCluster, createResourceGroup, eventually, loadKubeClient, restError, startTestCloud, type TestCloud } from "./helpers.js";
 
 interface LogEntry {
   seq: number;
@@ -25,16 +24,6 @@ async function operations(test: TestCloud, since = 0): Promise<LogEntry[]> {
 async function lastSeq(test: TestCloud): Promise<number> {
   const entries = await operations(test);
   return entries[entries.length - 1]?.seq ?? 0;
-}
-
-async function restError(promise: Promise<unknown>): Promise<RestError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof RestError, `expected a RestError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail("expected the call to fail");
 }
 
 describe("faults from a scenario file", () => {

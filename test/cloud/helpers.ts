@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request, type Agent } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ContainerServiceClient } from "@azure/arm-containerservice";
+import assert from "node:assert/strict";
+import { ContainerServiceClient, RestError } from "@azure/arm-containerservice";
 import type { KubeConfig } from "@kubernetes/client-node" with { "resolution-mode": "import" };
 import { simulatorCredential, startCloud, type CloudConnection, type CloudPlugin, type RunningCloud } from "../../local/cloud/index.js";
 import { waitFor } from "../support/http.js";
@@ -135,4 +136,15 @@ export async function createCluster(test: TestCloud, resourceGroup: string, name
 /** Polls until a condition holds (generous timeout: the simulator is fast, CI machines may not be). */
 export function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
   return waitFor(what, async () => probe(), timeoutMs, 50);
+}
+
+/** The RestError a call to the real SDK client fails with (the test fails if it succeeds or fails otherwise). */
+export async function restError(promise: Promise<unknown>): Promise<RestError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof RestError, `expected a RestError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail("expected the call to fail");
 }
