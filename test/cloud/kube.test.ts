@@ -122,7 +122,8 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
       apiVersion: "v1",
       kind: "Service",
       metadata: { name: "p2p", namespace: "besu" },
-      spec: { type: "LoadBalancer", selector: { app: "p2p" }, ports: [{ name: "rlpx", port: 30303, protocol: "TCP" }, { name: "discovery", port: 30303, protocol: "UDP" }] },
+      // ClusterIP: a LoadBalancer's IP arrives later and would change the resourceVersion between the applies.
+      spec: { type: "ClusterIP", selector: { app: "p2p" }, ports: [{ name: "rlpx", port: 30303, protocol: "TCP" }, { name: "discovery", port: 30303, protocol: "UDP" }] },
     };
     const first = await objects.patch(service, undefined, undefined, "besu-fleet", true, k8s.PatchStrategy.ServerSideApply);
     const second = (await objects.patch(service, undefined, undefined, "besu-fleet", true, k8s.PatchStrategy.ServerSideApply)) as KubernetesObject & { spec: { ports: { name: string }[] } };
