@@ -123,66 +123,61 @@ async function findRollout(client: DurableClient, rolloutId: string): Promise<Du
   }
 }
 
-df.app.client.http("rolloutsGet", {
-  route: "rollouts/{rolloutId}",
-  methods: ["GET"],
-  authLevel: "function",
-  handler: async (request, client) => {
-    const instance = await findRollout(client, request.params.rolloutId ?? "");
-    if (!instance) return error(404, "NotFound", `no rollout ${request.params.rolloutId ?? ""}`);
-    const status = presentStatus(instance);
-    if (status) return json(200, status);
-    // Started but not yet replayed: the status it is about to publish.
-    const input = rolloutInputSchema.safeParse(instance.input);
-    if (!input.success) return error(500, "UnreadableRollout", `rollout ${instance.instanceId} has an input this version cannot read`);
-    return json(200, createRolloutStatus({ rolloutId: input.data.rolloutId, network: input.data.spec.network.name, regions: input.data.regions, at: isoTime(instance.createdTime) }));
-  },
+type RolloutHandler = (request: HttpRequest, client: DurableClient, instance: DurableOrchestrationStatus) => Promise<HttpResponseInit>;
+
+/** Registers a handler for /rollouts/{rolloutId}/…: looks the rollout up first, 404 when there is none. */
+function onRollout(name: string, route: string, method: "GET" | "POST", handle: RolloutHandler): void {
+  df.app.client.http(name, {
+    route,
+    methods: [method],
+    authLevel: "function",
+    handler: async (request, client) => {
+      const instance = await findRollout(client, request.params.rolloutId ?? "");
+      if (!instance) return error(404, "NotFound", `no rollout ${request.params.rolloutId ?? ""}`);
+      return handle(request, client, instance);
+    },
+  });
+}
+
+onRollout("rolloutsGet", "rollouts/{rolloutId}", "GET", async (_request, _client, instance) => {
+  const status = presentStatus(instance);
+  if (status) return json(200, status);
+  // Started but not yet replayed: the status it is about to publish.
+  const input = rolloutInputSchema.safeParse(instance.input);
+  if (!input.success) return error(500, "UnreadableRollout", `rollout ${instance.instanceId} has an input this version cannot read`);
+  return json(200, createRolloutStatus({ rolloutId: input.data.rolloutId, network: input.data.spec.network.name, regions: input.data.regions, at: isoTime(instance.createdTime) }));
 });
 
-df.app.client.http("rolloutsRetry", {
-  route: "rollouts/{rolloutId}/retry",
-  methods: ["POST"],
-  authLevel: "function",
-  handler: async (request, client) => {
-    const instance = await findRollout(client, request.params.rolloutId ?? "");
-    if (!instance) return error(404, "NotFound", `no rollout ${request.params.rolloutId ?? ""}`);
-    const text = await request.text();
-    let body: unknown = {};
-    try {
-      body = text.trim() === "" ? {} : JSON.parse(text);
-    } catch {
-      return error(400, "InvalidRequest", "the body must be JSON: {\"regions\": [\"<region>\", ...]} or empty");
-    }
-    const parsedBody = retryBodySchema.safeParse(body);
-    if (!parsedBody.success) {
-      return error(400, "InvalidRequest", "the body must be {\"regions\": [\"<region>\", ...]} or empty", { problems: parsedBody.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })) });
-    }
-    const status = presentStatus(instance);
-    const original = rolloutInputSchema.safeParse(instance.input);
-    if (!status || !original.success) return error(409, "NotRetryable", `rollout ${instance.instanceId} has no recorded status or spec to retry from`);
-    const selection = selectRegionsToRetry(status, parsedBody.data.regions);
-    if (!selection.ok) return error(RUNNING.has(String(instance.runtimeStatus)) ? 409 : 400, "NotRetryable", selection.problems.join("; "));
-    if (status.counts.succeeded > 0) {
-      // NOTE: the succeeded regions formed a network from their validators' genesis. Regions added
-      // now would need their validators voted in on that live network (qbft_proposeValidatorVote),
-      // not a new genesis; until that exists, a retry is refused rather than forking the chain.
-      return error(409, "NotRetryable", `rollout ${instance.instanceId} already formed a network in ${status.counts.succeeded} region(s); adding ${selection.regions.join(", ")} to a live network needs validator votes, which this version does not do yet`);
-    }
-    return startRollout(request, client, original.data.spec, selection.regions);
-  },
+onRollout("rolloutsRetry", "rollouts/{rolloutId}/retry", "POST", async (request, client, instance) => {
+  const text = await request.text();
+  let body: unknown = {};
+  try {
+    body = text.trim() === "" ? {} : JSON.parse(text);
+  } catch {
+    return error(400, "InvalidRequest", "the body must be JSON: {\"regions\": [\"<region>\", ...]} or empty");
+  }
+  const parsedBody = retryBodySchema.safeParse(body);
+  if (!parsedBody.success) {
+    return error(400, "InvalidRequest", "the body must be {\"regions\": [\"<region>\", ...]} or empty", { problems: parsedBody.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })) });
+  }
+  const status = presentStatus(instance);
+  const original = rolloutInputSchema.safeParse(instance.input);
+  if (!status || !original.success) return error(409, "NotRetryable", `rollout ${instance.instanceId} has no recorded status or spec to retry from`);
+  const selection = selectRegionsToRetry(status, parsedBody.data.regions);
+  if (!selection.ok) return error(RUNNING.has(String(instance.runtimeStatus)) ? 409 : 400, "NotRetryable", selection.problems.join("; "));
+  if (status.counts.succeeded > 0) {
+    // NOTE: the succeeded regions formed a network from their validators' genesis. Regions added
+    // now would need their validators voted in on that live network (qbft_proposeValidatorVote),
+    // not a new genesis; until that exists, a retry is refused rather than forking the chain.
+    return error(409, "NotRetryable", `rollout ${instance.instanceId} already formed a network in ${status.counts.succeeded} region(s); adding ${selection.regions.join(", ")} to a live network needs validator votes, which this version does not do yet`);
+  }
+  return startRollout(request, client, original.data.spec, selection.regions);
 });
 
-df.app.client.http("rolloutsCancel", {
-  route: "rollouts/{rolloutId}/cancel",
-  methods: ["POST"],
-  authLevel: "function",
-  handler: async (request, client) => {
-    const instance = await findRollout(client, request.params.rolloutId ?? "");
-    if (!instance) return error(404, "NotFound", `no rollout ${request.params.rolloutId ?? ""}`);
-    if (!RUNNING.has(String(instance.runtimeStatus))) return error(409, "AlreadyFinished", `rollout ${instance.instanceId} already finished (${presentStatus(instance)?.state ?? String(instance.runtimeStatus)})`);
-    await client.raiseEvent(instance.instanceId, CANCEL_EVENT, { requestedAt: new Date().toISOString() });
-    return json(202, { rolloutId: instance.instanceId, state: "Running", cancelRequested: true });
-  },
+onRollout("rolloutsCancel", "rollouts/{rolloutId}/cancel", "POST", async (_request, client, instance) => {
+  if (!RUNNING.has(String(instance.runtimeStatus))) return error(409, "AlreadyFinished", `rollout ${instance.instanceId} already finished (${presentStatus(instance)?.state ?? String(instance.runtimeStatus)})`);
+  await client.raiseEvent(instance.instanceId, CANCEL_EVENT, { requestedAt: new Date().toISOString() });
+  return json(202, { rolloutId: instance.instanceId, state: "Running", cancelRequested: true });
 });
 
 app.http("regions", {

@@ -20,6 +20,7 @@ import {
 } from "./catalog.js";
 import { ArmError } from "./errors.js";
 import { isRecord } from "../http.js";
+import type { ClusterInfo } from "../kube/cluster.js";
 
 const minute = 60_000;
 
@@ -51,13 +52,8 @@ export interface ClusterApiHost {
   removeCluster(key: string): Promise<void>;
 }
 
-export interface ClusterIdentity {
-  key: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  name: string;
-  region: string;
-  kubernetesVersion: string;
+/** What the Kubernetes side needs to host a cluster's API server: where it is, plus its credentials. */
+export interface ClusterIdentity extends ClusterInfo {
   /** Bearer tokens the cluster's API server accepts (user and admin credentials). */
   tokens: { user: string; admin: string };
 }
