@@ -6,17 +6,9 @@ import {
   nodePublicIdentitySchema,
   staticNodesList,
   validatorPolicyProblem,
-  type NodePublicIdentity,
 } from "../../lib/domain/genesis";
-import { decodeQbftExtraData, encodeQbftExtraData, nodeIdentityFromPrivateKey, parseQbftGenesis, QBFT_MIX_HASH } from "../../lib/domain/qbft";
-import { validSpec } from "./helpers";
-
-/** Public identity of a node whose key is the 32-byte big-endian number `seed` (test keys only). */
-function identity(seed: number, region: string, role: "validator" | "sentry", host: string): NodePublicIdentity {
-  const key = `0x${seed.toString(16).padStart(64, "0")}`;
-  const { publicKey, address } = nodeIdentityFromPrivateKey(key);
-  return nodePublicIdentitySchema.parse({ nodeId: `${region}/${role}-1`, region, role, address, publicKey, p2pHost: host, p2pPort: 30303 });
-}
+import { decodeQbftExtraData, encodeQbftExtraData, parseQbftGenesis, QBFT_MIX_HASH } from "../../lib/domain/qbft";
+import { identity, validSpec } from "./helpers";
 
 const regions = ["northeurope", "uksouth", "ukwest", "francecentral", "japaneast"];
 const validators = regions.map((region, index) => identity(index + 1, region, "validator", `20.0.0.${index + 1}`));

@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { nodePublicIdentitySchema, type NodePublicIdentity } from "../../lib/domain/genesis";
+import { nodeIdentityFromPrivateKey } from "../../lib/domain/qbft";
 import { validateSpec, type DesiredState, type SpecProblem } from "../../lib/domain/spec";
 
 /** A spec with the defaults (24 regions) and the given network name, validated. */
@@ -32,4 +34,11 @@ export function examplesDirectory(): string {
 
 export function readExample(name: string): string {
   return readFileSync(path.join(examplesDirectory(), name), "utf8");
+}
+
+/** Public identity of a node whose key is the 32-byte big-endian number `seed` (test keys only). */
+export function identity(seed: number, region: string, role: "validator" | "sentry", host: string): NodePublicIdentity {
+  const key = `0x${seed.toString(16).padStart(64, "0")}`;
+  const { publicKey, address } = nodeIdentityFromPrivateKey(key);
+  return nodePublicIdentitySchema.parse({ nodeId: `${region}/${role}-1`, region, role, address, publicKey, p2pHost: host, p2pPort: 30303 });
 }
