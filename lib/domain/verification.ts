@@ -38,8 +38,10 @@ export interface VerificationInput {
   at: string;
   chainIdHex: string;
   genesisHash: string;
-  /** Validator addresses in the genesis (any case). */
+  /** The chain's validator set as it must be (any case): the genesis's, plus validators voted in. */
   validators: readonly string[];
+  /** Public keys (0x + 128 hex) of those validators, wherever they run: peering is counted against them. */
+  validatorPublicKeys: readonly string[];
   first: readonly ObservedNode[];
   second: readonly ObservedNode[];
   /** Largest allowed difference between the highest and the lowest head. */
@@ -55,7 +57,7 @@ function check(name: string, failing: string[], okDetail: string, problem: strin
 }
 
 function checksFor(nodes: readonly ObservedNode[], firstById: Map<string, ObservedNode>, input: VerificationInput, allNodes: readonly ObservedNode[]): CheckResult[] {
-  const validatorKeys = new Set(allNodes.filter((node) => node.role === "validator").map((node) => node.publicKey.toLowerCase()));
+  const validatorKeys = new Set(input.validatorPublicKeys.map((key) => key.toLowerCase()));
   const needPeers = Math.max(0, quorumSize(input.validators.length) - 1);
   const unreachable = nodes.filter((node) => !node.reachable).map((node) => `${node.nodeId} (${node.error ?? "no answer"})`);
   const reachable = nodes.filter((node) => node.reachable);

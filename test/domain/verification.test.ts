@@ -27,12 +27,19 @@ function node(index: number, head: number, change: Partial<ObservedNode> = {}): 
 }
 
 function input(second: ObservedNode[]): VerificationInput {
-  return { at: "2026-01-01T00:00:00.000Z", chainIdHex: "0x8a", genesisHash: "0xgenesis", validators, first: [0, 1, 2, 3].map((i) => node(i, 10)), second, maxHeadSpread: 3 };
+  return { at: "2026-01-01T00:00:00.000Z", chainIdHex: "0x8a", genesisHash: "0xgenesis", validators, validatorPublicKeys: [1, 2, 3, 4].map(key), first: [0, 1, 2, 3].map((i) => node(i, 10)), second, maxHeadSpread: 3 };
 }
 
 const failed = (result: ReturnType<typeof verifyNetwork>): string[] => result.network.filter((check) => !check.ok).map((check) => check.check);
 
 describe("verifyNetwork", () => {
+  test("peering counts the network's validators, also those this rollout does not observe (a retried region joining a formed network)", () => {
+    const joined = { ...input([node(0, 14)]), first: [node(0, 10)] };
+    assert.deepEqual(failed(verifyNetwork(joined)), []);
+    const isolated = { ...joined, second: [node(0, 14, { peerPublicKeys: [key(2)] })] };
+    assert.deepEqual(failed(verifyNetwork(isolated)), ["validator-peering"]);
+  });
+
   test("a healthy network passes every check, network-wide and per region", () => {
     const result = verifyNetwork(input([0, 1, 2, 3].map((i) => node(i, 14))));
     assert.equal(result.ok, true, JSON.stringify(result));
