@@ -1,5 +1,5 @@
-/** Registers phase B's and verification's activities: Besu deployment, readiness, node observations. */
-import { checkReadiness, deployBesu, observeNodes } from "./contracts";
+/** Registers phase B's and verification's activities: Besu deployment, readiness, node observations, validator votes. */
+import { checkReadiness, deployBesu, observeNodes, voteValidators } from "./contracts";
 import { registerActivities } from "./registration";
 
-registerActivities([deployBesu, checkReadiness, observeNodes]);
+registerActivities([deployBesu, checkReadiness, observeNodes, voteValidators]);

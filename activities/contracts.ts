@@ -12,6 +12,7 @@
  */
 import { z } from "zod";
 import { nodePublicIdentitySchema } from "../lib/domain/genesis.js";
+import { networkRecordSchema } from "../lib/domain/network-record.js";
 import { clusterPlanSchema, nodePlanSchema, regionPlanSchema } from "../lib/domain/plan.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
 
@@ -144,6 +145,27 @@ export const observeNodes = contract(
   outcome({ observations: z.array(nodeObservationSchema) }),
 );
 
+// ---- validator admission ---------------------------------------------------------------------
+
+/**
+ * One voting round on the validators of one cluster: each node discards its votes on `discard`,
+ * proposes adding every address in `propose`, and reports the latest block's validator set.
+ * Idempotent: proposing again replaces the node's pending vote with the same one.
+ */
+export const voteValidators = contract(
+  "voteValidators",
+  z.object({
+    cluster: clusterRefSchema,
+    namespace: z.string(),
+    nodes: z.array(nodePlanSchema),
+    propose: z.array(z.string().regex(/^0x[0-9a-f]{40}$/)),
+    discard: z.array(z.string().regex(/^0x[0-9a-f]{40}$/)),
+  }),
+  outcome({
+    reports: z.array(z.object({ nodeId: z.string(), ok: z.boolean(), validators: z.array(z.string()).optional(), error: z.string().optional() })),
+  }),
+);
+
 // ---- state -----------------------------------------------------------------------------------
 
 /** Saves a JSON document (spec, report) to the state container; returns its blob name. */
@@ -151,6 +173,13 @@ export const saveDocument = contract(
   "saveDocument",
   z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9/._-]*\.json$/), document: z.unknown() }),
   outcome({ blobName: z.string() }),
+);
+
+/** The network's record (lib/domain/network-record.ts), or null before the network formed. */
+export const loadNetworkRecord = contract(
+  "loadNetworkRecord",
+  z.object({ network: z.string().min(1) }),
+  outcome({ record: networkRecordSchema.nullable() }),
 );
 
 export type ActivityInput<C> = C extends ActivityContract<infer I, z.ZodType> ? z.input<I> : never;

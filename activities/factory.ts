@@ -13,6 +13,7 @@ import type { ArmAdapter } from "../lib/azure/arm";
 import { observeNode } from "../lib/besu/observe";
 import { BesuRpc } from "../lib/besu/rpc";
 import { clusterConfigurationManifests, besuManifests, MANAGED_BY, READINESS_PATH, REGION_LABEL, type KubernetesManifest } from "../lib/domain/manifests";
+import { networkRecordName, networkRecordSchema } from "../lib/domain/network-record";
 import { P2P_PORT, RPC_PORT, type ClusterPlan, type FamilyVcpus, type NodePlan, type RegionPlan } from "../lib/domain/plan";
 import { decidePreflight } from "../lib/domain/preflight";
 import { TOTAL_REGIONAL_VCPUS_QUOTA } from "../lib/domain/vm-sizes";
@@ -42,7 +43,9 @@ export const activityContracts = {
   deployBesu: contracts.deployBesu,
   checkReadiness: contracts.checkReadiness,
   observeNodes: contracts.observeNodes,
+  voteValidators: contracts.voteValidators,
   saveDocument: contracts.saveDocument,
+  loadNetworkRecord: contracts.loadNetworkRecord,
 } as const;
 
 type Contracts = typeof activityContracts;
@@ -227,7 +230,31 @@ export function createActivities(deps: ActivityDependencies): Activities {
         return { ok: true as const, observations };
       })),
 
+    voteValidators: define(contracts.voteValidators, async ({ cluster, namespace, nodes, propose, discard }) =>
+      inCluster(cluster, "vote on validators", async (kube) => ({
+        ok: true as const,
+        reports: await Promise.all(nodes.map(async (node) => {
+          const rpc = rpcThroughProxy(kube, namespace, node);
+          try {
+            for (const address of discard) await rpc.discardValidatorVote(address);
+            for (const address of propose) await rpc.proposeValidatorVote(address, true);
+            return { nodeId: node.id, ok: true, validators: await rpc.validators("latest") };
+          } catch (error) {
+            // One node that cannot vote is a fact for the tally, not a reason to fail the others.
+            return { nodeId: node.id, ok: false, error: error instanceof Error ? error.message : String(error) };
+          }
+        })),
+      }))),
+
     saveDocument: define(contracts.saveDocument, async ({ name, document }) => ({ ok: true as const, blobName: await documents.saveDocument(name, document) })),
+
+    loadNetworkRecord: define(contracts.loadNetworkRecord, async ({ network }) => {
+      const stored = await documents.readDocument(networkRecordName(network));
+      if (stored === undefined) return { ok: true as const, record: null };
+      const record = networkRecordSchema.safeParse(stored);
+      if (!record.success) return permanent("UnreadableNetworkRecord", `${networkRecordName(network)}: ${record.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
+      return { ok: true as const, record: record.data };
+    }),
   };
 }
 

@@ -1,5 +1,5 @@
 /** Registers the application-state activity: JSON documents in blob storage. */
-import { saveDocument } from "./contracts";
+import { loadNetworkRecord, saveDocument } from "./contracts";
 import { registerActivities } from "./registration";
 
-registerActivities([saveDocument]);
+registerActivities([saveDocument, loadNetworkRecord]);

@@ -62,14 +62,14 @@ function summary(instance: DurableOrchestrationStatus): Record<string, unknown> 
 }
 
 /** Starts a rollout of `spec` over `regions`, or answers 409 naming the one already running. */
-async function startRollout(request: HttpRequest, client: DurableClient, spec: DesiredState, regions: string[]): Promise<HttpResponseInit> {
+async function startRollout(request: HttpRequest, client: DurableClient, spec: DesiredState, regions: string[], earlierRegions?: RolloutStatus["regions"]): Promise<HttpResponseInit> {
   const network = spec.network.name;
   const existing = (await rolloutInstances(client)).filter((instance) => INSTANCE_ID.exec(instance.instanceId)?.[1] === network);
   const running = existing.find((instance) => RUNNING.has(String(instance.runtimeStatus)));
   if (running) return conflict(running.instanceId, network);
   const next = 1 + Math.max(0, ...existing.map((instance) => Number(INSTANCE_ID.exec(instance.instanceId)?.[2] ?? 0)));
   const rolloutId = `rollout-${network}-${next}`;
-  const input: RolloutInput = { rolloutId, spec, regions };
+  const input: RolloutInput = { rolloutId, spec, regions, ...(earlierRegions ? { earlierRegions } : {}) };
   try {
     await client.startNew(ROLLOUT_ORCHESTRATOR, { instanceId: rolloutId, input });
   } catch (startError) {
@@ -145,7 +145,7 @@ onRollout("rolloutsGet", "rollouts/{rolloutId}", "GET", async (_request, _client
   // Started but not yet replayed: the status it is about to publish.
   const input = rolloutInputSchema.safeParse(instance.input);
   if (!input.success) return error(500, "UnreadableRollout", `rollout ${instance.instanceId} has an input this version cannot read`);
-  return json(200, createRolloutStatus({ rolloutId: input.data.rolloutId, network: input.data.spec.network.name, regions: input.data.regions, at: isoTime(instance.createdTime) }));
+  return json(200, createRolloutStatus({ rolloutId: input.data.rolloutId, network: input.data.spec.network.name, regions: input.data.regions, at: isoTime(instance.createdTime), earlier: input.data.earlierRegions }));
 });
 
 onRollout("rolloutsRetry", "rollouts/{rolloutId}/retry", "POST", async (request, client, instance) => {
@@ -165,13 +165,7 @@ onRollout("rolloutsRetry", "rollouts/{rolloutId}/retry", "POST", async (request,
   if (!status || !original.success) return error(409, "NotRetryable", `rollout ${instance.instanceId} has no recorded status or spec to retry from`);
   const selection = selectRegionsToRetry(status, parsedBody.data.regions);
   if (!selection.ok) return error(RUNNING.has(String(instance.runtimeStatus)) ? 409 : 400, "NotRetryable", selection.problems.join("; "));
-  if (status.counts.succeeded > 0) {
-    // NOTE: the succeeded regions formed a network from their validators' genesis. Regions added
-    // now would need their validators voted in on that live network (qbft_proposeValidatorVote),
-    // not a new genesis; until that exists, a retry is refused rather than forking the chain.
-    return error(409, "NotRetryable", `rollout ${instance.instanceId} already formed a network in ${status.counts.succeeded} region(s); adding ${selection.regions.join(", ")} to a live network needs validator votes, which this version does not do yet`);
-  }
-  return startRollout(request, client, original.data.spec, selection.regions);
+  return startRollout(request, client, original.data.spec, selection.regions, status.regions.filter((region) => selection.regions.includes(region.region)));
 });
 
 onRollout("rolloutsCancel", "rollouts/{rolloutId}/cancel", "POST", async (_request, client, instance) => {

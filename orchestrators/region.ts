@@ -54,10 +54,10 @@ export const deployResultSchema = z.union([z.object({ ok: z.literal(true) }), re
 export type DeployResult = z.infer<typeof deployResultSchema>;
 
 type Outcome<T> = ({ ok: true } & T) | PermanentFailure;
-type StepResult<T> = { ok: true; value: { ok: true } & T } | RegionFailure;
+export type StepResult<T> = { ok: true; value: { ok: true } & T } | RegionFailure;
 
 /** Runs one activity as a named step: a permanent result or exhausted retries become a RegionFailure. */
-function* step<T>(name: string, task: Task): Generator<Task, StepResult<T>, unknown> {
+export function* step<T>(name: string, task: Task): Generator<Task, StepResult<T>, unknown> {
   try {
     const result = (yield task) as Outcome<T>;
     if (!result.ok) return { ok: false, step: name, cause: `${result.code}: ${result.message}`, kind: "permanent" };

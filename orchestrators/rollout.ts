@@ -1,6 +1,7 @@
 /**
  * The rollout orchestration: preflight (fan-out) → phase A per region (bounded window of
- * sub-orchestrations) → genesis (fan-in) → phase B per region → network verification (fan-in)
+ * sub-orchestrations) → genesis (fan-in; the network's recorded genesis if it formed before) →
+ * phase B per region → admission of joining validators by vote → network verification (fan-in)
  * → report. The contracts and CCIP phases come later; their places are marked below.
  *
  * Progress is the custom status: a RolloutStatus (lib/domain/rollout-status.ts) updated before
@@ -10,8 +11,9 @@
 import * as df from "durable-functions";
 import type { OrchestrationContext, Task } from "durable-functions";
 import { z } from "zod";
-import { observeNodes, preflightRegion, saveDocument, type NodeObservation } from "../activities/contracts.js";
-import { decideGenesis, type NodePublicIdentity } from "../lib/domain/genesis.js";
+import { loadNetworkRecord, observeNodes, preflightRegion, saveDocument, type NodeObservation } from "../activities/contracts.js";
+import type { NodePublicIdentity } from "../lib/domain/genesis.js";
+import { decideMembership, networkRecordName, validatorPublicKeys, withAdmittedValidators, type NetworkRecord } from "../lib/domain/network-record.js";
 import { planRollout, type RegionPlan } from "../lib/domain/plan.js";
 import {
   createRolloutStatus,
@@ -19,6 +21,7 @@ import {
   failRegion,
   finishRollout,
   recordVerification,
+  regionStatusSchema,
   requestCancel,
   startRegionPhase,
   succeedRegion,
@@ -26,7 +29,8 @@ import {
 } from "../lib/domain/rollout-status.js";
 import { desiredStateSchema, type DesiredState } from "../lib/domain/spec.js";
 import { verifyNetwork, type ObservedNode } from "../lib/domain/verification.js";
-import { REGION_DEPLOY, REGION_PROVISION, type DeployResult, type ProvisionResult, type RegionFailure } from "./region.js";
+import { admitJoiningValidators } from "./admission.js";
+import { REGION_DEPLOY, REGION_PROVISION, step, type DeployResult, type ProvisionResult, type RegionFailure } from "./region.js";
 import { callActivity, cancellation, now, runBounded, settleAll, sleep, type Settled } from "./tasks.js";
 
 export const ROLLOUT_ORCHESTRATOR = "rollout";
@@ -36,6 +40,8 @@ export const rolloutInputSchema = z.object({
   spec: desiredStateSchema,
   /** The regions this rollout works on (all of the spec's, or those of a retry). */
   regions: z.array(z.string()).min(1),
+  /** A retry: the regions' status in the rollout it retries (attempts and last errors carry over). */
+  earlierRegions: z.array(regionStatusSchema).optional(),
 });
 export type RolloutInput = z.input<typeof rolloutInputSchema>;
 
@@ -53,7 +59,7 @@ df.app.orchestration(ROLLOUT_ORCHESTRATOR, function* rollout(context: Orchestrat
   const spec: DesiredState = input.spec;
   const retry = spec.rollout.retry;
   const subId = (phase: string, region: string): string => `${context.df.instanceId}:${input.rolloutId}:${phase}:${region}`;
-  let status = createRolloutStatus({ rolloutId: input.rolloutId, network: spec.network.name, regions: input.regions, at: now(context) });
+  let status = createRolloutStatus({ rolloutId: input.rolloutId, network: spec.network.name, regions: input.regions, at: now(context), earlier: input.earlierRegions });
   const publish = (): void => context.df.setCustomStatus(status);
   const cancel = cancellation(context);
   const plans = planRollout(spec).filter((plan) => input.regions.includes(plan.region));
@@ -104,26 +110,35 @@ df.app.orchestration(ROLLOUT_ORCHESTRATOR, function* rollout(context: Orchestrat
   });
   if (cancel.requested) return yield* finish();
 
-  // 3. Genesis from the validators that made it.
+  // 3. Genesis: the network's own if it formed before (a chain's genesis never changes), else one
+  //    from the validators that made it. Recorded before any node runs with it.
   status = enterPhase(status, "genesis", now(context));
   publish();
-  const genesis = decideGenesis(spec.network, spec.rollout.minValidators, identities);
-  if (!genesis.ok) return yield* finish({ phase: "genesis", reason: genesis.reason });
-  const p2pHosts = Object.fromEntries(identities.map((identity) => [identity.nodeId, identity.p2pHost]));
+  const loaded = yield* step<{ record: NetworkRecord | null }>("network-record", callActivity(context, loadNetworkRecord, { network: spec.network.name }, retry));
+  if (!loaded.ok) return yield* finish({ phase: "genesis", reason: `the network record could not be read: ${loaded.cause}` });
+  const membership = decideMembership({ rolloutId: input.rolloutId, network: spec.network, minValidators: spec.rollout.minValidators, identities, record: loaded.value.record ?? undefined });
+  if (!membership.ok) return yield* finish({ phase: "genesis", reason: membership.reason });
+  let record = membership.record;
+  const saveRecord = function* (phase: RolloutStatus["phase"]): Generator<Task, string | undefined, unknown> {
+    const saved = yield* step("network-record", callActivity(context, saveDocument, { name: networkRecordName(spec.network.name), document: record }, retry));
+    return saved.ok ? undefined : `the network record could not be saved (${phase}): ${saved.cause}`;
+  };
+  const unsaved = yield* saveRecord("genesis");
+  if (unsaved) return yield* finish({ phase: "genesis", reason: unsaved });
 
   // 4. Phase B: Besu per region.
   status = enterPhase(status, "deploying", now(context));
   publish();
-  const deployed: RegionPlan[] = [];
+  let deployed: RegionPlan[] = [];
   yield* runBounded<RegionPlan, DeployResult>(context, provisioned, spec.rollout.maxParallelRegions, (plan) => {
     status = startRegionPhase(status, plan.region, "deploying", now(context));
     publish();
     return context.df.callSubOrchestrator(REGION_DEPLOY, {
       spec,
       plan,
-      genesisJson: genesis.genesisJson,
-      staticNodesJson: genesis.staticNodesJson,
-      p2pHosts,
+      genesisJson: membership.genesisJson,
+      staticNodesJson: membership.staticNodesJson,
+      p2pHosts: membership.p2pHosts,
     }, subId("deploy", plan.region));
   }, cancel, (plan, outcome) => {
     const failure = regionFailureOf(outcome, "deploying");
@@ -132,6 +147,36 @@ df.app.orchestration(ROLLOUT_ORCHESTRATOR, function* rollout(context: Orchestrat
     publish();
   });
   if (cancel.requested) return yield* finish();
+
+  // 4b. Admission: this rollout's validators that the chain does not have yet are voted in, once
+  //     their nodes run and are ready (each one added raises the quorum).
+  const joining = membership.joining.filter((identity) => deployed.some((plan) => plan.region === identity.region));
+  if (joining.length > 0) {
+    status = enterPhase(status, "admitting", now(context));
+    const joiningRegions = [...new Set(joining.map((identity) => identity.region))];
+    for (const region of joiningRegions) status = startRegionPhase(status, region, "admitting", now(context));
+    publish();
+    const locations = new Map(planRollout(spec).flatMap((plan) => plan.clusters.flatMap((cluster) => cluster.nodes.map((node) => [node.id, { plan, cluster, node }] as const))));
+    const nodeIdOf = new Map(record.members.map((member) => [member.address, member.nodeId]));
+    const admission = yield* admitJoiningValidators(context, {
+      spec,
+      record,
+      joining: joining.map((identity) => identity.address),
+      locate: (address) => locations.get(nodeIdOf.get(address) ?? ""),
+      cancel,
+    });
+    record = withAdmittedValidators(record, admission.admitted, input.rolloutId);
+    const notAdmitted = joining.filter((identity) => !admission.admitted.includes(identity.address));
+    for (const region of new Set(notAdmitted.map((identity) => identity.region))) {
+      const nodes = notAdmitted.filter((identity) => identity.region === region).map((identity) => identity.nodeId).join(", ");
+      status = failRegion(status, region, { step: "validator-vote", cause: `${nodes}: ${admission.problem ?? "not admitted"}`, kind: "transient" }, now(context));
+    }
+    deployed = deployed.filter((plan) => !notAdmitted.some((identity) => identity.region === plan.region));
+    publish();
+    const unrecorded = yield* saveRecord("admitting");
+    if (unrecorded) return yield* finish({ phase: "admitting", reason: unrecorded });
+    if (cancel.requested) return yield* finish();
+  }
 
   // 5. Verification of the whole network: two samples, at least one block period apart.
   status = enterPhase(status, "verifying", now(context));
@@ -165,8 +210,9 @@ df.app.orchestration(ROLLOUT_ORCHESTRATOR, function* rollout(context: Orchestrat
   const verification = verifyNetwork({
     at: now(context),
     chainIdHex: `0x${spec.network.chainId.toString(16)}`,
-    genesisHash: genesis.genesisHash,
-    validators: genesis.validators,
+    genesisHash: record.genesisHash,
+    validators: record.validators,
+    validatorPublicKeys: validatorPublicKeys(record, record.validators),
     first,
     second,
     maxHeadSpread: MAX_HEAD_SPREAD,

@@ -89,6 +89,16 @@ export class BesuRpc {
     return addressesSchema.parse(await this.call("qbft_getValidatorsByBlockNumber", [tag])).map((address) => address.toLowerCase());
   }
 
+  /** Proposes adding (true) or removing (false) a validator; the node puts the vote into the blocks it proposes. */
+  async proposeValidatorVote(address: string, add: boolean): Promise<void> {
+    await this.call("qbft_proposeValidatorVote", [address, add]);
+  }
+
+  /** Withdraws this node's pending vote on a validator (none pending is not an error). */
+  async discardValidatorVote(address: string): Promise<void> {
+    await this.call("qbft_discardValidatorVote", [address]);
+  }
+
   async clientVersion(): Promise<string> {
     return z.string().parse(await this.call("web3_clientVersion"));
   }

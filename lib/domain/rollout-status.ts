@@ -13,11 +13,11 @@ export const rolloutStateSchema = z.enum(["Running", "Succeeded", "PartiallySucc
 export type RolloutState = z.infer<typeof rolloutStateSchema>;
 
 /** Phases of a rollout, in order. contracts and ccip are reserved for later versions. */
-export const rolloutPhaseSchema = z.enum(["preflight", "provisioning", "genesis", "deploying", "verifying", "contracts", "ccip", "report"]);
+export const rolloutPhaseSchema = z.enum(["preflight", "provisioning", "genesis", "deploying", "admitting", "verifying", "contracts", "ccip", "report"]);
 export type RolloutPhase = z.infer<typeof rolloutPhaseSchema>;
 
 /** The phases a region goes through, in order (genesis, contracts, ccip and report are network-wide). */
-export const regionPhaseSchema = z.enum(["preflight", "provisioning", "deploying", "verifying"]);
+export const regionPhaseSchema = z.enum(["preflight", "provisioning", "deploying", "admitting", "verifying"]);
 export type RegionPhase = z.infer<typeof regionPhaseSchema>;
 
 /** State of one region within a rollout. */
@@ -147,10 +147,16 @@ export function decideOverallState(input: { regions: ReadonlyArray<Pick<RegionSt
   return succeeded === 0 ? "Failed" : "PartiallySucceeded";
 }
 
-/** A new rollout: Running, in preflight, every region Pending. */
-export function createRolloutStatus(input: { rolloutId: string; network: string; regions: readonly string[]; at: string }): RolloutStatus {
+/**
+ * A new rollout: Running, in preflight, every region Pending. A retry passes the regions' status
+ * in the rollout it retries (`earlier`): their attempts and last error carry over for the record.
+ */
+export function createRolloutStatus(input: { rolloutId: string; network: string; regions: readonly string[]; at: string; earlier?: readonly RegionStatus[] }): RolloutStatus {
   if (new Set(input.regions).size !== input.regions.length) throw new RolloutStatusError("a rollout lists each region once");
-  const regions = input.regions.map((region): RegionStatus => ({ region, phase: "preflight", state: "Pending", attempts: 0 }));
+  const regions = input.regions.map((region): RegionStatus => {
+    const earlier = input.earlier?.find((entry) => entry.region === region);
+    return { region, phase: "preflight", state: "Pending", attempts: earlier?.attempts ?? 0, ...(earlier?.lastError ? { lastError: earlier.lastError } : {}) };
+  });
   return {
     rolloutId: input.rolloutId,
     network: input.network,
@@ -302,28 +308,4 @@ export function selectRegionsToRetry(status: RolloutStatus, requested?: readonly
     else if (region.state === "Succeeded") problems.push(`region ${name} already succeeded in rollout ${status.rolloutId}`);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, regions: [...new Set(requested)] };
-}
-
-/**
- * Reopens a finished rollout for a retry of some regions: they become Pending again (attempts
- * and last error kept for the record), the rest keep their results, and the rollout runs from
- * preflight.
- */
-export function reopenForRetry(status: RolloutStatus, regions: readonly string[], at: string): RolloutStatus {
-  if (status.state === "Running") throw new RolloutStatusError(`rollout ${status.rolloutId} is still running`);
-  const selection = selectRegionsToRetry(status, regions);
-  if (!selection.ok) throw new RolloutStatusError(selection.problems.join("; "));
-  const retried = new Set(selection.regions);
-  const updated = status.regions.map((region): RegionStatus =>
-    retried.has(region.region) ? { ...reopened(region), state: "Pending", phase: "preflight" } : region);
-  return {
-    ...withoutFields(status, "failure", "finishedAt"),
-    state: "Running",
-    phase: "preflight",
-    cancelRequested: false,
-    regions: updated,
-    counts: countRegions(updated),
-    phases: [...status.phases, { phase: "preflight", startedAt: at }],
-    updatedAt: at,
-  };
 }

@@ -151,6 +151,8 @@ const rolloutSchema = z.strictObject({
   pollIntervalSeconds: z.int().min(1).max(600).default(15).describe("Interval between polls of long-running operations and readiness."),
   clusterTimeoutMinutes: z.int().min(1).max(240).default(45).describe("How long one cluster may take to provision."),
   readinessTimeoutMinutes: z.int().min(1).max(240).default(20).describe("How long Besu nodes may take to become ready."),
+  admissionTimeoutMinutes: z.int().min(1).max(240).default(30)
+    .describe("How long validators joining a network that already formed may take to be voted into its validator set."),
 }).describe("How the rollout runs.");
 
 const reservedSectionSchema = z.looseObject({})

@@ -9,7 +9,6 @@ import {
   failRegion,
   finishRollout,
   recordVerification,
-  reopenForRetry,
   requestCancel,
   rolloutStatusSchema,
   RolloutStatusError,
@@ -207,22 +206,16 @@ describe("retry", () => {
     assert.equal(selectRegionsToRetry(allDone).ok, false);
   });
 
-  it("reopens the rollout for the retried regions, keeping attempts, last errors and other results", () => {
+  it("a retry's new rollout carries the retried regions' attempts and last errors", () => {
     const T4 = "2026-11-29T11:00:00.000Z";
-    let status = reopenForRetry(partiallyDone(), ["uksouth"], T4);
-    assert.equal(status.state, "Running");
-    assert.equal(status.phase, "preflight");
-    assert.equal(status.cancelRequested, false);
-    assert.equal(status.finishedAt, undefined);
-    assert.deepEqual(states(status), ["Succeeded", "Pending", "Canceled"]);
-    assert.equal(status.regions[1].lastError?.cause, "quota");
-    assert.equal(status.regions[1].finishedAt, undefined);
+    let status = createRolloutStatus({ rolloutId: "rollout-chain138-2", network: "chain138", regions: ["uksouth"], at: T4, earlier: partiallyDone().regions });
+    assert.deepEqual(states(status), ["Pending"]);
+    assert.equal(status.regions[0].lastError?.cause, "quota");
+    assert.equal(status.regions[0].attempts, 1);
     assertStorable(status);
     status = startRegionPhase(status, "uksouth", "preflight", T4);
-    assert.equal(status.regions[1].attempts, 2);
-    assert.equal(status.regions[1].startedAt, T4);
-    assert.throws(() => reopenForRetry(status, ["uksouth"], T4), /still running/);
-    assert.throws(() => reopenForRetry(partiallyDone(), ["northeurope"], T4), /already succeeded/);
+    assert.equal(status.regions[0].attempts, 2);
+    assert.equal(status.regions[0].startedAt, T4);
   });
 
   it("counts regions by state", () => {

@@ -310,24 +310,47 @@ test("too little vCPU quota in two regions: they fail at preflight naming region
   }
 });
 
-/**
- * A retry of regions that failed while others formed the network is refused: their validators
- * would have to be voted in on the live chain, which the control plane does not do yet (see
- * docs/api.md). The refusal must say why and start nothing.
- */
-test("retry after part of the network formed is refused with the reason, and nothing is started", async () => {
+const besuNodeSchema = z.object({ resourceGroup: z.string(), region: z.string(), address: z.string(), validator: z.boolean(), genesisHash: z.string(), head: z.number() }).loose();
+
+/** The simulator's view of a network's running Besu nodes. */
+async function besuNodesOf(network: string): Promise<z.infer<typeof besuNodeSchema>[]> {
+  const response = await control("GET", "besu/nodes");
+  assert.equal(response.status, 200, response.text.slice(0, 500));
+  return z.array(besuNodeSchema).parse(response.body).filter((node) => node.resourceGroup.startsWith(`rg-${network}-`));
+}
+
+test("retry of the two regions after their quota is raised: their validators are voted into the formed network, on its genesis", async () => {
   assert.ok(partialRolloutId, "the quota scenario ran first");
-  const before = await clustersOf(QUOTA_NETWORK);
-  const retried = await api("POST", `rollouts/${partialRolloutId}/retry`);
-  assert.equal(retried.status, 409, retried.text);
-  assert.match(retried.text, /NotRetryable/);
-  assert.match(retried.text, /validator votes/);
+  const before = await besuNodesOf(QUOTA_NETWORK);
+  const genesisHashes = [...new Set(before.map((node) => node.genesisHash))];
+  assert.equal(genesisHashes.length, 1, "one chain");
+  assert.equal(before.filter((node) => node.validator).length, 4, "the four regions that made it are the validators");
+
   const unknown = await api("POST", `rollouts/${partialRolloutId}/retry`, { regions: ["westeurope"] });
   assert.equal(unknown.status, 400, "a region that is not part of the rollout is a bad request");
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  assert.deepEqual(sorted((await clustersOf(QUOTA_NETWORK)).map((cluster) => cluster.name)), sorted(before.map((cluster) => cluster.name)), "no cluster was created");
-  const list = await api("GET", "rollouts");
-  assert.ok(!JSON.stringify(list.body).includes(`rollout-${QUOTA_NETWORK}-2`), "no second rollout was started");
+  const retried = await api("POST", `rollouts/${partialRolloutId}/retry`);
+  assert.equal(retried.status, 202, retried.text);
+  const retryId = startedSchema.parse(retried.body).rolloutId;
+  assert.equal(retryId, `rollout-${QUOTA_NETWORK}-2`);
+  const final = await waitForEnd(retryId);
+  assert.equal(final.state, "Succeeded", regionSummary(final));
+  assert.deepEqual(sorted(final.regions.map((region) => region.region)), sorted(QUOTA_REGIONS), "only the failed regions were retried");
+  assert.ok(final.regions.every((region) => region.attempts === 2 && region.lastError?.step === "preflight"), `attempts and the earlier error carry over: ${regionSummary(final)}`);
+  assert.ok(final.phases.some((phase) => phase.phase === "admitting"), JSON.stringify(final.phases));
+  assert.equal(final.verification?.ok, true, JSON.stringify(final.verification));
+
+  const after = await besuNodesOf(QUOTA_NETWORK);
+  assert.deepEqual([...new Set(after.map((node) => node.genesisHash))], genesisHashes, "the retried regions joined the same chain: no new genesis");
+  const validatorRegions = after.filter((node) => node.validator).map((node) => node.region);
+  assert.deepEqual(sorted(validatorRegions), sorted(REGIONS.quota), "all six regions' validators are in the set");
+  for (const node of before) {
+    const now = after.find((candidate) => candidate.address === node.address);
+    assert.ok(now && now.head > node.head, `${node.region}'s node kept producing blocks`);
+  }
+  assert.deepEqual(sorted((await clustersOf(QUOTA_NETWORK)).map((cluster) => cluster.region)), sorted(REGIONS.quota), "one cluster per region");
+
+  const nothingLeft = await api("POST", `rollouts/${retryId}/retry`);
+  assert.equal(nothingLeft.status, 400, `nothing to retry: ${nothingLeft.text}`);
 });
 
 const operationLogSchema = z.object({ entries: z.array(z.object({ seq: z.number(), target: z.string(), status: z.union([z.number(), z.string()]).optional(), fault: z.unknown().optional() }).loose()) });

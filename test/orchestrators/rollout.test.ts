@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startAzurite, type RunningAzurite } from "../../local/support/azurite.js";
+import { networkRecordName, networkRecordSchema, type NetworkRecord } from "../../lib/domain/network-record.js";
 import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
 import { parseSpecText, type DesiredState } from "../../lib/domain/spec.js";
 import type { RolloutInput } from "../../orchestrators/rollout.js";
@@ -34,11 +35,12 @@ function exampleSpec(file: string, network: string): DesiredState {
   };
 }
 
-async function runRollout(spec: DesiredState, behaviour: object, onRunning?: (id: string) => Promise<void>): Promise<{ status: RolloutStatus }> {
-  const rolloutId = `rollout-${spec.network.name}-1`;
+/** Runs rollout n of the spec's network over `regions` (all of the spec's by default) to its end. */
+async function runRollout(spec: DesiredState, behaviour: object, onRunning?: (id: string) => Promise<void>, retry?: { ordinal: number; regions: string[] }): Promise<{ status: RolloutStatus }> {
+  const rolloutId = `rollout-${spec.network.name}-${retry?.ordinal ?? 1}`;
   // The run id makes the fakes count this rollout's calls from zero.
   fs.writeFileSync(behaviourFile(), JSON.stringify({ ...behaviour, run: rolloutId }));
-  const input: RolloutInput = { rolloutId, spec, regions: spec.regions.map((region) => region.name) };
+  const input: RolloutInput = { rolloutId, spec, regions: retry?.regions ?? spec.regions.map((region) => region.name) };
   const base = `${host.baseUrl}/runtime/webhooks/durabletask`;
   const started = await request(`${base}/orchestrators/rollout/${rolloutId}?code=${systemKey}`, { method: "POST", body: JSON.stringify(input) });
   assert.equal(started.status, 202, started.text);
@@ -52,6 +54,11 @@ async function runRollout(spec: DesiredState, behaviour: object, onRunning?: (id
   const status = rolloutStatusSchema.parse(body.output);
   assert.deepEqual(rolloutStatusSchema.parse(body.customStatus), status, "the final custom status is the output");
   return { status };
+}
+
+/** The network record the orchestrator saved (the fakes keep saved documents as files). */
+function readRecord(network: string): NetworkRecord {
+  return networkRecordSchema.parse(JSON.parse(fs.readFileSync(`${behaviourFile()}.documents/${networkRecordName(network).replace(/\//g, "__")}`, "utf8")));
 }
 
 before(async () => {
@@ -94,6 +101,35 @@ describe("rollout orchestration with fake activities", () => {
       assert.equal(region?.lastError?.kind, "permanent");
       assert.match(region?.lastError?.cause ?? "", new RegExp(`QuotaExceeded: ${name}: family standardDSv5Family limit 0`));
     }
+  });
+
+  test("a retry of regions that failed joins the formed network: its genesis reused, their validators voted in, the set verified", async () => {
+    const spec = exampleSpec("chain138-24-regions.yaml", "joining");
+    const failing = ["koreasouth", "japanwest"];
+    const first = await runRollout(spec, { quotaExceeded: failing });
+    assert.equal(first.status.state, "PartiallySucceeded");
+    const formed = readRecord("joining");
+    assert.equal(formed.validators.length, 22);
+    assert.equal(formed.formedBy, "rollout-joining-1");
+
+    const { status } = await runRollout(spec, {}, undefined, { ordinal: 2, regions: failing });
+    assert.equal(status.state, "Succeeded", JSON.stringify(status.regions));
+    assert.deepEqual(status.phases.map((phase) => phase.phase), ["preflight", "provisioning", "genesis", "deploying", "admitting", "verifying", "report"]);
+    assert.equal(status.verification?.ok, true, JSON.stringify(status.verification));
+    const joined = readRecord("joining");
+    assert.equal(joined.genesisHash, formed.genesisHash, "the chain keeps its genesis");
+    assert.deepEqual(joined.genesisValidators, formed.genesisValidators);
+    assert.equal(joined.validators.length, 24, "both joining validators are in the set");
+    assert.equal(joined.updatedBy, "rollout-joining-2");
+    const joiningAddresses = joined.members.filter((member) => failing.includes(member.region) && member.role === "validator").map((member) => member.address);
+    assert.equal(joiningAddresses.length, 2);
+    assert.ok(joiningAddresses.every((address) => joined.validators.includes(address) && !formed.validators.includes(address)));
+
+    // Running the same rollout again converges: nothing joins, nothing changes.
+    const again = await runRollout(spec, {}, undefined, { ordinal: 3, regions: spec.regions.map((region) => region.name) });
+    assert.equal(again.status.state, "Succeeded");
+    assert.ok(!again.status.phases.some((phase) => phase.phase === "admitting"), "no validator had to join");
+    assert.deepEqual(readRecord("joining").validators, joined.validators);
   });
 
   test("transient faults are retried with back-off and the rollout still succeeds", async () => {
