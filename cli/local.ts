@@ -116,6 +116,10 @@ export async function localCommand(argv: string[]): Promise<number> {
     const args = parseArgs(rest, ["port", "data-dir", "scenario", "time-scale", "rollout"], []);
     const dataDir = path.resolve(stringOption(args, "data-dir") ?? path.join(PROJECT_ROOT, ".local"));
     const rolloutSpec = stringOption(args, "rollout");
+    // The simulated cloud starts empty every time; control-plane state kept from an earlier run
+    // (rollouts, the network's record with its genesis) would describe clusters and validators
+    // that no longer exist, and a new rollout would try to join that vanished chain.
+    fs.rmSync(path.join(dataDir, "azurite"), { recursive: true, force: true });
     const azurite = await startAzurite({ location: path.join(dataDir, "azurite"), preferredPorts: { blob: 10000, queue: 10001, table: 10002 } });
     let cloud: RunningCloud | undefined;
     let host: RunningHost | undefined;

@@ -178,7 +178,9 @@ df.app.orchestration(ROLLOUT_ORCHESTRATOR, function* rollout(context: Orchestrat
     if (cancel.requested) return yield* finish();
   }
 
-  // 5. Verification of the whole network: two samples, at least one block period apart.
+  // 5. Verification of the whole network: two samples, at least one block period apart. Nothing
+  //    to verify when no region got this far.
+  if (deployed.length === 0) return yield* finish();
   status = enterPhase(status, "verifying", now(context));
   for (const plan of deployed) status = startRegionPhase(status, plan.region, "verifying", now(context));
   publish();

@@ -132,6 +132,22 @@ describe("rollout orchestration with fake activities", () => {
     assert.deepEqual(readRecord("joining").validators, joined.validators);
   });
 
+  test("a joining validator the chain never adds: its region fails at validator-vote with why, and every vote is discarded", async () => {
+    const spec = exampleSpec("chain138-24-regions.yaml", "stuck");
+    const first = await runRollout(spec, { quotaExceeded: ["koreasouth"] });
+    assert.equal(first.status.counts.succeeded, 23);
+    const patient = { ...spec, rollout: { ...spec.rollout, admissionTimeoutMinutes: 1 } };
+    const { status } = await runRollout(patient, { votesNeverPass: true }, undefined, { ordinal: 2, regions: ["koreasouth"] });
+    assert.equal(status.state, "Failed");
+    const region = status.regions[0];
+    assert.equal(region?.lastError?.step, "validator-vote", JSON.stringify(region));
+    assert.match(region?.lastError?.cause ?? "", /koreasouth\/validator-1: after 1 minutes 0x[0-9a-f]{40} still not in the validator set: 23 validators proposed it, but the chain has not added it/);
+    assert.equal(status.verification, undefined, "with no region left, nothing was verified");
+    const pendingVotes = JSON.parse(fs.readFileSync(`${behaviourFile()}.votes.json`, "utf8")) as Record<string, string[]>;
+    assert.ok(Object.values(pendingVotes).every((voters) => voters.length === 0), `votes left behind: ${JSON.stringify(pendingVotes)}`);
+    assert.equal(readRecord("stuck").validators.length, 23, "the record keeps the chain's set");
+  });
+
   test("transient faults are retried with back-off and the rollout still succeeds", async () => {
     const { status } = await runRollout(exampleSpec("chain138-small.yaml", "flaky"), { transient: { ensureResourceGroup: 1, configureCluster: 2 } });
     assert.equal(status.state, "Succeeded", JSON.stringify(status.regions));
