@@ -10,7 +10,7 @@
  */
 import { z } from "zod";
 import type { ArmAdapter } from "../lib/azure/arm";
-import { observeNode } from "../lib/besu/observe";
+import { batchingTransport, observeNode } from "../lib/besu/observe";
 import { BesuRpc } from "../lib/besu/rpc";
 import { clusterConfigurationManifests, besuManifests, MANAGED_BY, READINESS_PATH, REGION_LABEL, type KubernetesManifest } from "../lib/domain/manifests";
 import { networkRecordName, networkRecordSchema } from "../lib/domain/network-record";
@@ -116,9 +116,9 @@ function nodeLabels(node: NodePlan): Record<string, string> {
   return { "app.kubernetes.io/managed-by": MANAGED_BY, "app.kubernetes.io/instance": node.statefulSetName, [REGION_LABEL]: node.region };
 }
 
-/** JSON-RPC to one node through the API server's service proxy. */
+/** JSON-RPC to one node through the API server's service proxy, the calls of one turn in one batch. */
 function rpcThroughProxy(cluster: KubeCluster, namespace: string, node: NodePlan): BesuRpc {
-  return new BesuRpc(async (body) => (await cluster.proxy(namespace, node.rpcServiceName, RPC_PORT, "POST", "", body)).json);
+  return new BesuRpc(batchingTransport(async (bodies) => (await cluster.proxy(namespace, node.rpcServiceName, RPC_PORT, "POST", "", bodies)).json));
 }
 
 /** Besu's readiness endpoint through the proxy: 503 (from Besu or from the proxy) is "not ready". */
@@ -213,8 +213,8 @@ export function createActivities(deps: ActivityDependencies): Activities {
       inCluster(cluster, "check readiness", async (kube) => {
         const ready: string[] = [];
         const notReady: Array<{ nodeId: string; reason: string }> = [];
-        for (const node of nodes) {
-          const readiness = await kube.podReadiness(namespace, node.podName);
+        const checked = await Promise.all(nodes.map(async (node) => ({ node, readiness: await kube.podReadiness(namespace, node.podName) })));
+        for (const { node, readiness } of checked) {
           if (readiness.ready) ready.push(node.id);
           else notReady.push({ nodeId: node.id, reason: readiness.reason });
         }

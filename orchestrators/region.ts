@@ -103,11 +103,14 @@ df.app.orchestration(REGION_PROVISION, function* regionProvision(context: Orches
     if (failure) return failure;
   }
 
+  // Configure every cluster first, then wait for their LoadBalancer IPs: the waits overlap.
+  for (const cluster of plan.clusters) {
+    const configured = yield* step("kubernetes-config", callActivity(context, configureCluster, { cluster: clusterRef(plan, cluster), regionPlan: plan, clusterOrdinal: cluster.ordinal, spec }, retry));
+    if (!configured.ok) return configured;
+  }
   const identities: NodePublicIdentity[] = [];
   for (const cluster of plan.clusters) {
     const ref = clusterRef(plan, cluster);
-    const configured = yield* step("kubernetes-config", callActivity(context, configureCluster, { cluster: ref, regionPlan: plan, clusterOrdinal: cluster.ordinal, spec }, retry));
-    if (!configured.ok) return configured;
     // LoadBalancer IPs take a while; keys are created on the first call and reused after.
     const deadline = context.df.currentUtcDateTime.getTime() + spec.rollout.readinessTimeoutMinutes * 60_000;
     for (;;) {

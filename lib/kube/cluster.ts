@@ -7,7 +7,7 @@
  * returns). NOTE: not through the client's typed APIs, because its model serializer drops
  * NetworkPolicy `from` (its `_from`), which would silently widen a policy; see manifests.ts.
  */
-import { request as httpsRequest, type RequestOptions } from "node:https";
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node" with { "resolution-mode": "import" };
 import { z } from "zod";
 import { ClassifiedError, classifyHttpStatus, countsAsSuccess, classifyNetworkError, parseRetryAfter, type ErrorClassification } from "../errors";
@@ -24,6 +24,12 @@ export function loadKubeModule(): Promise<KubeModule> {
 
 /** Per request: the simulated API server answers in milliseconds, a real one in well under this. */
 const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * Idle keep-alive connections are dropped after this, before servers drop them (Node's HTTP
+ * server after 5 s; Azure's load balancers after minutes), so that a reuse rarely meets a closed one.
+ */
+const IDLE_CONNECTION_MS = 2_000;
+const MAX_STALE_CONNECTION_ATTEMPTS = 3;
 
 const statusBodySchema = z.object({
   kind: z.literal("Status"),
@@ -31,6 +37,13 @@ const statusBodySchema = z.object({
   reason: z.string().optional(),
   code: z.number().optional(),
 });
+
+/** A request on a reused keep-alive connection that the server had already closed. */
+class StaleConnectionError extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
 
 /** A non-2xx answer of the API server, with its `Status` reason (NotFound, AlreadyExists, Conflict…). */
 export class KubeStatusError extends Error {
@@ -123,9 +136,32 @@ const podSchema = z.object({
 /** A pod's readiness, with the reason when it is not ready. */
 export type PodReadiness = { ready: true } | { ready: false; reason: string };
 
+/**
+ * A keep-alive agent with the kubeconfig's TLS material, or undefined when the cluster is reached
+ * through a proxy (the client's own proxy agent stays in charge then). The client's agent does not
+ * keep connections alive, so every request would pay a new TCP connection and TLS handshake:
+ * verification alone makes hundreds of requests per cluster round.
+ */
+async function keepAliveAgent(kubeConfig: KubeConfig): Promise<HttpsAgent | undefined> {
+  if (kubeConfig.getCurrentCluster()?.proxyUrl !== undefined) return undefined;
+  const tls: RequestOptions = {};
+  await kubeConfig.applyToHTTPSOptions(tls);
+  return new HttpsAgent({
+    keepAlive: true,
+    timeout: IDLE_CONNECTION_MS,
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    pfx: tls.pfx,
+    passphrase: tls.passphrase,
+    ...(tls.servername === undefined ? {} : { servername: tls.servername }),
+    ...(tls.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: tls.rejectUnauthorized }),
+  });
+}
+
 /** One cluster's API server, reached with the credentials of a kubeconfig held only here. */
 export class KubeCluster {
-  private constructor(private readonly kubeConfig: KubeConfig, private readonly server: string) {}
+  private constructor(private readonly kubeConfig: KubeConfig, private readonly server: string, private readonly agent: HttpsAgent | undefined) {}
 
   /** Builds a client from a kubeconfig (YAML); trusts the CA in it and nothing else. */
   static async fromKubeconfig(kubeconfig: string): Promise<KubeCluster> {
@@ -139,20 +175,22 @@ export class KubeCluster {
     }
     const server = kubeConfig.getCurrentCluster()?.server;
     if (server === undefined) throw new Error("the kubeconfig names no current cluster");
-    return new KubeCluster(kubeConfig, server.replace(/\/$/, ""));
+    return new KubeCluster(kubeConfig, server.replace(/\/$/, ""), await keepAliveAgent(kubeConfig));
   }
 
   /** One HTTPS request to the API server; throws KubeStatusError for non-2xx answers. */
   async request(method: string, path: string, body?: { text: string; contentType: string }, accept = "application/json"): Promise<KubeResponse> {
     const options: RequestOptions = { method, timeout: REQUEST_TIMEOUT_MS, headers: {} };
+    // Per request, so that credentials a plugin refreshes (exec, OIDC) are current.
     await this.kubeConfig.applyToHTTPSOptions(options);
+    if (this.agent !== undefined) options.agent = this.agent;
     const headers: Record<string, string> = { Accept: accept };
     if (body !== undefined) {
       headers["Content-Type"] = body.contentType;
       headers["Content-Length"] = String(Buffer.byteLength(body.text));
     }
     options.headers = { ...options.headers, ...headers };
-    const response = await new Promise<{ status: number; text: string; retryAfter?: string }>((resolve, reject) => {
+    const send = (): Promise<{ status: number; text: string; retryAfter?: string }> => new Promise((resolve, reject) => {
       const req = httpsRequest(`${this.server}${path}`, options, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -163,10 +201,22 @@ export class KubeCluster {
         });
       });
       req.on("timeout", () => req.destroy(Object.assign(new Error(`${method} ${path} timed out`), { code: "ETIMEDOUT" })));
-      req.on("error", reject);
+      req.on("error", (error: NodeJS.ErrnoException) => reject(req.reusedSocket && error.code === "ECONNRESET" ? new StaleConnectionError(error) : error));
       if (body !== undefined) req.write(body.text);
       req.end();
     });
+    let response: { status: number; text: string; retryAfter?: string } | undefined;
+    for (let attempt = 1; response === undefined; attempt++) {
+      try {
+        response = await send();
+      } catch (error) {
+        // The server closed an idle keep-alive connection as we reused it: the request never
+        // reached it, so sending again is safe (the pattern Node's documentation gives). Each
+        // such connection is gone after its error, so a few attempts exhaust the stale ones.
+        if (!(error instanceof StaleConnectionError)) throw error;
+        if (attempt >= MAX_STALE_CONNECTION_ATTEMPTS) throw error.cause;
+      }
+    }
     const json = safeJson(response.text);
     if (response.status >= 400) {
       const status = statusBodySchema.safeParse(json);
@@ -249,6 +299,11 @@ export class KubeCluster {
     const waiting = status?.containerStatuses?.find((container) => container.state?.waiting !== undefined)?.state?.waiting;
     const reason = waiting?.reason ?? (status?.phase === undefined ? "no status yet" : `phase ${status.phase}, not ready`);
     return { ready: false, reason: `pod ${pod}: ${reason}` };
+  }
+
+  /** Closes the idle keep-alive connections (the client is being dropped). */
+  close(): void {
+    this.agent?.destroy();
   }
 
   /** HTTP through the API server's service proxy to `service:port`, path relative to the pod's root. */

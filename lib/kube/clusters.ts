@@ -35,6 +35,13 @@ export class KubeClusters {
     return cluster;
   }
 
+  private drop(key: string): void {
+    const cluster = this.clusters.get(key);
+    this.clusters.delete(key);
+    // Its keep-alive connections go to an API server that refused us or is gone.
+    void cluster?.then((client) => client.close(), () => undefined);
+  }
+
   /**
    * Runs `operation` with the cluster's client; when the API server refuses the credentials (a
    * recreated cluster has a new token) or is gone, drops the cached client so the next attempt
@@ -45,7 +52,7 @@ export class KubeClusters {
       return await operation(await this.get(address));
     } catch (error) {
       const refused = error instanceof KubeStatusError ? error.status === 401 : (error as { code?: unknown } | null)?.code === "ECONNREFUSED";
-      if (refused) this.clusters.delete(KubeClusters.key(address));
+      if (refused) this.drop(KubeClusters.key(address));
       throw error;
     }
   }

@@ -1,6 +1,7 @@
 /**
- * The operation log: one entry per request served (ARM or Kubernetes API) and per long-running
- * operation finished. Benchmarks and tests read it through `GET /_sim/operations`.
+ * The operation log: one entry per request served (ARM or Kubernetes API), per long-running
+ * operation finished and per modelled wait of a cluster that ended (a LoadBalancer IP assigned, a
+ * pod started, a pod Ready). Benchmarks and tests read it through `GET /_sim/operations`.
  */
 export interface OperationLogEntry {
   /** Increasing sequence number; pass `since=<seq>` to read only newer entries. */
@@ -15,7 +16,7 @@ export interface OperationLogEntry {
   operation: string;
   /** HTTP status, or the final state of a long-running operation (`Succeeded`, `Failed`). */
   status: number | string;
-  /** Wall-clock milliseconds for requests; simulated milliseconds for long-running operations. */
+  /** Wall-clock milliseconds for requests; simulated milliseconds for long-running operations and modelled waits. */
   durationMs: number;
   throttled: boolean;
   /** The injected fault that shaped this answer, if any. */

@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node" with { "resolution-mode": "import" };
 import type { ContainerEnvironment, ContainerRuntime } from "../../local/cloud/kube/container-runtime.js";
 import type { CloudPlugin } from "../../local/cloud/plugin.js";
-import { createCluster, createResourceGroup, eventually, httpsRequest, loadKubeClient, startTestCloud, type TestCloud } from "./helpers.js";
+import { control, createCluster, createResourceGroup, eventually, httpsRequest, loadKubeClient, startTestCloud, type TestCloud } from "./helpers.js";
 
 type KubeClient = Awaited<ReturnType<typeof loadKubeClient>>;
 
@@ -69,6 +69,12 @@ async function kubeFailure(promise: Promise<unknown>): Promise<{ code: number | 
     return { code: statusCode(error), body: statusBody(error) };
   }
   assert.fail("expected the Kubernetes call to fail");
+}
+
+/** The cluster waits (`lro` entries other than ARM's operations) the operation log holds for a region. */
+async function modelledWaits(test: TestCloud, region: string): Promise<{ operation: string; durationMs: number; cluster?: string }[]> {
+  const { entries } = (await control(test, "GET", "operations")).body as { entries: { target: string; region?: string; cluster?: string; operation: string; durationMs: number }[] };
+  return entries.filter((entry) => entry.target === "lro" && entry.region === region && entry.cluster !== undefined && /^(pods|services)\./.test(entry.operation));
 }
 
 describe("simulated Kubernetes API through the real @kubernetes/client-node", () => {
@@ -277,12 +283,21 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
     });
     const unready = await core.readNamespacedPod({ name: "flaky", namespace: "besu" });
     assert.equal(unready.status?.containerStatuses?.[0]?.ready, false);
+    const readyBefore = (await modelledWaits(test, "northeurope")).filter((entry) => entry.operation === "pods.ready").length;
     flakyReady = true;
     const readyPod = await eventually("flaky ready", async () => {
       const pod = await core.readNamespacedPod({ name: "flaky", namespace: "besu" });
       return pod.status?.containerStatuses?.[0]?.ready === true ? pod : undefined;
     });
     assert.equal(readyPod.status?.conditions?.find((condition) => condition.type === "Ready")?.status, "True");
+    // The modelled waits are in the operation log, in simulated ms: each pod's start delay, and one
+    // more Ready (this pod's, once its probe passed) that came after at least the start delay.
+    const waits = await modelledWaits(test, "northeurope");
+    const starts = waits.filter((entry) => entry.operation === "pods.start");
+    const readies = waits.filter((entry) => entry.operation === "pods.ready");
+    assert.ok(starts.length > 0 && starts.every((entry) => entry.durationMs >= 2_000 && entry.durationMs <= 6_000), JSON.stringify(starts));
+    assert.equal(readies.length, readyBefore + 1);
+    assert.ok(readies.every((entry) => entry.durationMs >= 2_000), JSON.stringify(readies));
   });
 
   it("puts a container that exits at once into CrashLoopBackOff with the reason in its status and log", async () => {
@@ -332,6 +347,9 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
       return current.status?.loadBalancer?.ingress?.[0]?.ip === undefined ? undefined : current;
     });
     assert.match(service.status?.loadBalancer?.ingress?.[0]?.ip ?? "", /^198\.1[89]\./);
+    const assigned = (await modelledWaits(test, "northeurope")).filter((entry) => entry.operation === "services.loadBalancerIP");
+    assert.equal(assigned.length, 1);
+    assert.ok((assigned[0]?.durationMs ?? 0) >= 30_000 && (assigned[0]?.durationMs ?? 0) <= 90_000, `services.loadBalancerIP ${JSON.stringify(assigned[0])}`);
   });
 
   it("routes addresses from inside pods: pod IPs, Service names and IPs, StatefulSet pod names, other clusters' LoadBalancer IPs", async () => {

@@ -30,6 +30,8 @@ export interface ClusterHost {
   releaseExternalIP(ip: string): void;
   resolve(fromClusterKey: string, fromNamespace: string, host: string, port: number): PodEndpoint[];
   probe(container: RunningContainer, port: number, path: string, headers: Record<string, string>): Promise<number | undefined>;
+  /** Records a modelled wait of this cluster in the operation log (simulated milliseconds). */
+  recordDelay(operation: string, startedAt: Date, simulatedMs: number): void;
   log(line: string): void;
 }
 
@@ -671,6 +673,7 @@ export class KubeCluster {
           this.systemReplace("pods", namespace, name, (current) => ({ ...current, status }));
         },
         probe: (container, port, path, headers) => this.host.probe(container, port, path, headers),
+        recordDelay: (operation, startedAt, simulatedMs) => this.host.recordDelay(operation, startedAt, simulatedMs),
         log: (line) => this.host.log(`${this.info.key}: ${line}`),
       },
       {
@@ -691,10 +694,19 @@ export class KubeCluster {
     return this.pods.get(this.storeKey(namespace, name));
   }
 
-  /** Pods (stored objects) with their lifecycle. */
+  /** Pods (copies of the stored objects) with their lifecycle. */
   allPods(): { pod: KubeObject; lifecycle: PodLifecycle | undefined }[] {
+    return this.storedPods().map(({ pod, lifecycle }) => ({ pod: clone(pod), lifecycle }));
+  }
+
+  /**
+   * The stored pods themselves, for read-only use inside this class: address resolution runs for
+   * every peer dial of every Besu node on each topology refresh, where copying every pod each time
+   * saturated the simulator at 192 nodes.
+   */
+  private storedPods(): { pod: KubeObject; lifecycle: PodLifecycle | undefined }[] {
     return [...(this.objects.get("pods")?.values() ?? [])].map((pod) => ({
-      pod: clone(pod),
+      pod,
       lifecycle: this.pods.get(this.storeKey(metadataOf(pod).namespace as string, String(metadataOf(pod).name))),
     }));
   }
@@ -715,7 +727,7 @@ export class KubeCluster {
     const port = (Array.isArray(spec.ports) ? spec.ports.filter(isRecord) : []).find((candidate) => candidate.port === servicePort);
     if (port === undefined) return [];
     const endpoints: PodEndpoint[] = [];
-    for (const { pod, lifecycle } of this.allPods()) {
+    for (const { pod, lifecycle } of this.storedPods()) {
       const podMeta = metadataOf(pod);
       if (podMeta.namespace !== metadata.namespace || !matchesMapSelector(spec.selector, podMeta.labels) || lifecycle?.ip === undefined) continue;
       const target = this.targetOf(pod, port.targetPort ?? port.port);
@@ -756,7 +768,7 @@ export class KubeCluster {
   /** Resolves an address as seen from inside this cluster (see `ContainerEnvironment.resolve`). */
   resolveLocal(fromNamespace: string, host: string, port: number): PodEndpoint[] | undefined {
     const services = [...(this.objects.get("services")?.values() ?? [])];
-    for (const { pod, lifecycle } of this.allPods()) {
+    for (const { pod, lifecycle } of this.storedPods()) {
       if (lifecycle?.ip === host) {
         const target = this.targetOf(pod, port);
         return target === undefined ? [] : [this.endpoint(pod, host, target.container, target.port)];
@@ -791,7 +803,7 @@ export class KubeCluster {
   private headlessEndpoints(service: KubeObject, port: number): PodEndpoint[] {
     const metadata = metadataOf(service);
     const spec = isRecord(service.spec) ? service.spec : {};
-    return this.allPods()
+    return this.storedPods()
       .filter(({ pod, lifecycle }) => metadataOf(pod).namespace === metadata.namespace && matchesMapSelector(spec.selector, metadataOf(pod).labels) && lifecycle?.ip !== undefined)
       .flatMap(({ pod, lifecycle }) => {
         const target = this.targetOf(pod, port);
@@ -1030,10 +1042,13 @@ export class KubeCluster {
     const ips = this.externalIPs(service);
     if (spec.type === "LoadBalancer" && ips.length === 0 && !this.loadBalancerTimers.has(key)) {
       // Azure takes 30–90 s to give a public IP to a new LoadBalancer Service.
-      const cancel = this.host.clock.after(jitteredDuration(this.info.region, ...loadBalancerDelay), () => {
+      const requestedAt = new Date();
+      const delay = jitteredDuration(this.info.region, ...loadBalancerDelay);
+      const cancel = this.host.clock.after(delay, () => {
         this.loadBalancerTimers.delete(key);
         const current = this.stored("services", namespace, name);
         if (current === undefined || !isRecord(current.spec) || current.spec.type !== "LoadBalancer") return;
+        this.host.recordDelay("services.loadBalancerIP", requestedAt, delay);
         const requested = typeof current.spec.loadBalancerIP === "string" && current.spec.loadBalancerIP !== "" ? current.spec.loadBalancerIP : undefined;
         const ip = requested ?? this.host.allocateExternalIP();
         this.systemReplace("services", namespace, name, (object) => ({ ...object, status: { loadBalancer: { ingress: [{ ip, ipMode: "VIP" }] } } }));
@@ -1048,7 +1063,7 @@ export class KubeCluster {
     const ports = (Array.isArray(spec.ports) ? spec.ports.filter(isRecord) : []).map((port) => ({ ...(port.name === undefined ? {} : { name: port.name }), port: typeof port.targetPort === "number" ? port.targetPort : port.port, protocol: port.protocol ?? "TCP" }));
     const addresses: KubeObject[] = [];
     const notReady: KubeObject[] = [];
-    for (const { pod, lifecycle } of this.allPods()) {
+    for (const { pod, lifecycle } of this.storedPods()) {
       const podMeta = metadataOf(pod);
       if (podMeta.namespace !== namespace || !matchesMapSelector(spec.selector, podMeta.labels) || lifecycle?.ip === undefined) continue;
       const address = { ip: lifecycle.ip, ...(isRecord(pod.spec) && typeof pod.spec.nodeName === "string" ? { nodeName: pod.spec.nodeName } : {}), targetRef: { kind: "Pod", name: podMeta.name, namespace, uid: podMeta.uid } };

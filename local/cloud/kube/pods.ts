@@ -25,6 +25,8 @@ export interface PodHost {
   writeStatus(status: KubeObject): void;
   /** Sends an HTTP GET to a running container's port; resolves the status code, or undefined if nothing listens. */
   probe(container: RunningContainer, port: number, path: string, headers: Record<string, string>): Promise<number | undefined>;
+  /** Records a modelled wait in the operation log (simulated milliseconds). */
+  recordDelay(operation: string, startedAt: Date, simulatedMs: number): void;
   log(line: string): void;
 }
 
@@ -94,6 +96,9 @@ export class PodLifecycle {
   private startTime?: string;
   private stopped = false;
   private readonly cancelStart: () => void;
+  private readonly createdAt = new Date();
+  /** The first Ready is logged once: later flaps are faults, not the pod's start-up. */
+  private readyLogged = false;
 
   constructor(
     private readonly host: PodHost,
@@ -121,6 +126,7 @@ export class PodLifecycle {
     }
     const delay = podStartDelay[0] + Math.random() * (podStartDelay[1] - podStartDelay[0]);
     this.cancelStart = host.clock.after(delay, () => {
+      host.recordDelay("pods.start", this.createdAt, delay);
       this.podIP = this.allocatePodIP();
       this.startTime = new Date().toISOString();
       this.phase = "Running";
@@ -459,6 +465,11 @@ export class PodLifecycle {
     if (this.stopped) return;
     const now = new Date().toISOString();
     const ready = this.isReady();
+    if (ready && !this.readyLogged) {
+      this.readyLogged = true;
+      // From creation to Ready: the start delay plus the probe schedule and what the probe waited for.
+      this.host.recordDelay("pods.ready", this.createdAt, (Date.now() - this.createdAt.getTime()) * this.host.clock.timeScale);
+    }
     const scheduled = this.nodeName !== undefined;
     const condition = (type: string, status: boolean, reason?: string, message?: string): KubeObject => ({
       type,

@@ -39,7 +39,8 @@ const probeHeader = "x-besu-fleet-probe";
 export class KubeWorld implements ClusterApiHost {
   private readonly clusters = new Map<string, ClusterEntry>();
   private readonly starting = new Map<string, Promise<string>>();
-  private readonly usedExternalIPs = new Set<string>();
+  /** External IPs in use, with the key of the cluster that allocated each. */
+  private readonly externalIPOwners = new Map<string, string>();
   private nextExternal = 1;
   private readonly probeTargets = new Map<string, { container: RunningContainer; port: number }>();
   private readonly probeServer: Server;
@@ -99,10 +100,12 @@ export class KubeWorld implements ClusterApiHost {
       {
         clock: this.options.clock,
         runtimes: this.options.runtimes,
-        allocateExternalIP: () => this.allocateExternalIP(),
-        releaseExternalIP: (ip) => this.usedExternalIPs.delete(ip),
+        allocateExternalIP: () => this.allocateExternalIP(identity.key),
+        releaseExternalIP: (ip) => this.externalIPOwners.delete(ip),
         resolve: (fromClusterKey, fromNamespace, host, port) => this.resolve(fromClusterKey, fromNamespace, host, port),
         probe: (container, port, path, headers) => this.probe(container, port, path, headers),
+        recordDelay: (operation, startedAt, simulatedMs) =>
+          this.options.operationLog.record({ time: startedAt.toISOString(), target: "lro", region: identity.region, cluster: identity.key, operation, status: "Succeeded", durationMs: simulatedMs, throttled: false }),
         log: this.options.log,
       },
     );
@@ -150,14 +153,14 @@ export class KubeWorld implements ClusterApiHost {
 
   // ---- network --------------------------------------------------------------------------------
 
-  private allocateExternalIP(): string {
+  private allocateExternalIP(clusterKey: string): string {
     for (let attempt = 0; attempt < externalSize; attempt++) {
       const offset = this.nextExternal;
       this.nextExternal = (this.nextExternal % (externalSize - 2)) + 1;
       const value = externalBase + offset;
       const ip = [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join(".");
-      if (!this.usedExternalIPs.has(ip)) {
-        this.usedExternalIPs.add(ip);
+      if (!this.externalIPOwners.has(ip)) {
+        this.externalIPOwners.set(ip, clusterKey);
         return ip;
       }
     }
@@ -168,7 +171,10 @@ export class KubeWorld implements ClusterApiHost {
   resolve(fromClusterKey: string, fromNamespace: string, host: string, port: number): PodEndpoint[] {
     const local = this.clusters.get(fromClusterKey)?.cluster.resolveLocal(fromNamespace, host, port);
     if (local !== undefined) return local;
-    for (const { cluster } of this.clusters.values()) {
+    // Every Besu node dials every peer's LoadBalancer IP on each topology refresh: ask the cluster
+    // that allocated the IP first instead of searching all of them (a requested IP is searched for).
+    const owner = this.clusters.get(this.externalIPOwners.get(host) ?? "");
+    for (const { cluster } of owner === undefined ? this.clusters.values() : [owner, ...this.clusters.values()]) {
       const service = cluster.serviceByExternalIP(host);
       if (service === undefined) continue;
       // A LoadBalancer forwards its port to the Service's target port.
