@@ -37,6 +37,16 @@ export type PermanentFailure = z.infer<typeof permanentFailureSchema>;
 
 const outcome = <T extends z.ZodRawShape>(shape: T) => z.union([z.object({ ok: z.literal(true), ...shape }), permanentFailureSchema]);
 
+/** The longest an activity waits for a condition before answering "not yet". */
+export const MAX_ACTIVITY_WAIT_SECONDS = 30;
+
+/**
+ * How long the activity may keep re-checking before it answers "not yet": the orchestrator then
+ * learns of the change within a fraction of a second instead of up to a poll interval later.
+ * Seconds, never minutes: long waits belong to the orchestrator's durable timers.
+ */
+const waitSecondsSchema = z.number().min(0).max(MAX_ACTIVITY_WAIT_SECONDS).default(0);
+
 /** Where a cluster lives; enough for an activity to fetch its credentials itself. */
 export const clusterRefSchema = z.object({
   resourceGroup: z.string(),
@@ -86,11 +96,12 @@ export const configureCluster = contract(
 /**
  * Creates each node's key as a Kubernetes Secret inside the cluster, or reuses the one that
  * exists (a validator key is never regenerated), and returns only public identities.
- * `p2pHost` is the node's LoadBalancer IP; `pending` lists nodes whose IP is not assigned yet.
+ * `p2pHost` is the node's LoadBalancer IP; `pending` lists nodes whose IP is not assigned yet
+ * after `waitSeconds`.
  */
 export const ensureNodeKeys = contract(
   "ensureNodeKeys",
-  z.object({ cluster: clusterRefSchema, namespace: z.string(), nodes: z.array(nodePlanSchema) }),
+  z.object({ cluster: clusterRefSchema, namespace: z.string(), nodes: z.array(nodePlanSchema), waitSeconds: waitSecondsSchema }),
   outcome({ identities: z.array(nodePublicIdentitySchema), pending: z.array(z.string()) }),
 );
 
@@ -112,7 +123,7 @@ export const deployBesu = contract(
 
 export const checkReadiness = contract(
   "checkReadiness",
-  z.object({ cluster: clusterRefSchema, namespace: z.string(), nodes: z.array(nodePlanSchema) }),
+  z.object({ cluster: clusterRefSchema, namespace: z.string(), nodes: z.array(nodePlanSchema), waitSeconds: waitSecondsSchema }),
   outcome({ ready: z.array(z.string()), notReady: z.array(z.object({ nodeId: z.string(), reason: z.string() })) }),
 );
 

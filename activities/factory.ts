@@ -132,6 +132,20 @@ async function readinessThroughProxy(cluster: KubeCluster, namespace: string, no
   }
 }
 
+/** How often an activity that waits for a condition re-checks it. */
+const RECHECK_INTERVAL_MS = 500;
+
+/** Runs `check` until `done` accepts its answer or `waitSeconds` have passed; returns the last answer. */
+async function checkUntil<T>(waitSeconds: number, check: () => Promise<T>, done: (answer: T) => boolean): Promise<T> {
+  const until = Date.now() + waitSeconds * 1000;
+  for (;;) {
+    const answer = await check();
+    const left = until - Date.now();
+    if (done(answer) || left <= 0) return answer;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(RECHECK_INTERVAL_MS, left)));
+  }
+}
+
 function clusterAddress(ref: ClusterRef): { resourceGroup: string; clusterName: string } {
   return { resourceGroup: ref.resourceGroup, clusterName: ref.clusterName };
 }
@@ -186,20 +200,17 @@ export function createActivities(deps: ActivityDependencies): Activities {
       return applyInCluster(cluster, "configure", regionPlan.fieldManager, () => clusterConfigurationManifests(regionPlan, clusterPlan, spec.cluster));
     }),
 
-    ensureNodeKeys: define(contracts.ensureNodeKeys, async ({ cluster, namespace, nodes }) =>
+    ensureNodeKeys: define(contracts.ensureNodeKeys, async ({ cluster, namespace, nodes, waitSeconds }) =>
       inCluster(cluster, "ensure node keys", async (kube) => {
-        const identities = [];
-        const pending = [];
-        for (const node of nodes) {
-          const identity = await ensureNodeKey(kube, namespace, node.keySecretName, nodeLabels(node));
-          const p2pHost = await kube.loadBalancerAddress(namespace, node.p2pServiceName);
-          if (p2pHost === undefined) {
-            pending.push(node.id);
-            continue;
-          }
-          identities.push({ nodeId: node.id, region: node.region, role: node.role, address: identity.address, publicKey: identity.publicKey, p2pHost, p2pPort: P2P_PORT });
-        }
-        return { ok: true as const, identities, pending };
+        const keys: { node: NodePlan; identity: Awaited<ReturnType<typeof ensureNodeKey>> }[] = [];
+        for (const node of nodes) keys.push({ node, identity: await ensureNodeKey(kube, namespace, node.keySecretName, nodeLabels(node)) });
+        const addressed = await checkUntil(waitSeconds, () => Promise.all(keys.map(async (key) => ({ ...key, p2pHost: await kube.loadBalancerAddress(namespace, key.node.p2pServiceName) }))),
+          (answers) => answers.every((answer) => answer.p2pHost !== undefined));
+        return {
+          ok: true as const,
+          identities: addressed.flatMap(({ node, identity, p2pHost }) => (p2pHost === undefined ? [] : [{ nodeId: node.id, region: node.region, role: node.role, address: identity.address, publicKey: identity.publicKey, p2pHost, p2pPort: P2P_PORT }])),
+          pending: addressed.filter((answer) => answer.p2pHost === undefined).map((answer) => answer.node.id),
+        };
       })),
 
     deployBesu: define(contracts.deployBesu, async ({ cluster, regionPlan, clusterOrdinal, spec, genesisJson, staticNodesJson, p2pHosts }) => {
@@ -209,16 +220,15 @@ export function createActivities(deps: ActivityDependencies): Activities {
         besuManifests({ network: spec.network, plan: regionPlan, cluster: clusterPlan, genesisJson, staticNodesJson, p2pHosts }));
     }),
 
-    checkReadiness: define(contracts.checkReadiness, async ({ cluster, namespace, nodes }) =>
+    checkReadiness: define(contracts.checkReadiness, async ({ cluster, namespace, nodes, waitSeconds }) =>
       inCluster(cluster, "check readiness", async (kube) => {
-        const ready: string[] = [];
-        const notReady: Array<{ nodeId: string; reason: string }> = [];
-        const checked = await Promise.all(nodes.map(async (node) => ({ node, readiness: await kube.podReadiness(namespace, node.podName) })));
-        for (const { node, readiness } of checked) {
-          if (readiness.ready) ready.push(node.id);
-          else notReady.push({ nodeId: node.id, reason: readiness.reason });
-        }
-        return { ok: true as const, ready, notReady };
+        const checked = await checkUntil(waitSeconds, () => Promise.all(nodes.map(async (node) => ({ node, readiness: await kube.podReadiness(namespace, node.podName) }))),
+          (answers) => answers.every((answer) => answer.readiness.ready));
+        return {
+          ok: true as const,
+          ready: checked.filter((answer) => answer.readiness.ready).map((answer) => answer.node.id),
+          notReady: checked.flatMap(({ node, readiness }) => (readiness.ready ? [] : [{ nodeId: node.id, reason: readiness.reason }])),
+        };
       })),
 
     observeNodes: define(contracts.observeNodes, async ({ cluster, namespace, nodes }) =>

@@ -18,6 +18,7 @@ import {
   ensureNodeKeys,
   ensureResourceGroup,
   getClusterState,
+  MAX_ACTIVITY_WAIT_SECONDS,
   type ClusterRef,
   type PermanentFailure,
 } from "../activities/contracts.js";
@@ -67,6 +68,19 @@ export function* step<T>(name: string, task: Task): Generator<Task, StepResult<T
   }
 }
 
+/**
+ * Kubernetes-side waits (LoadBalancer IPs, pod readiness) are re-checked inside the activity for
+ * up to one poll interval, so a change is seen within a fraction of a second; the orchestrator
+ * sleeps only for what is left of the interval. ARM waits are not: their reads count against the
+ * subscription's throttling budget.
+ */
+const activityWait = (spec: DesiredState): number => Math.min(spec.rollout.pollIntervalSeconds, MAX_ACTIVITY_WAIT_SECONDS);
+
+function* restOfPollInterval(context: OrchestrationContext, spec: DesiredState): Generator<Task, void, unknown> {
+  const rest = spec.rollout.pollIntervalSeconds - activityWait(spec);
+  if (rest > 0) yield sleep(context, rest);
+}
+
 const clusterRef = (plan: RegionPlan, cluster: ClusterPlan): ClusterRef => ({ resourceGroup: plan.resourceGroup, clusterName: cluster.name, region: plan.region });
 
 function* waitForCluster(context: OrchestrationContext, spec: DesiredState, ref: ClusterRef): Generator<Task, RegionFailure | undefined, unknown> {
@@ -114,7 +128,7 @@ df.app.orchestration(REGION_PROVISION, function* regionProvision(context: Orches
     // LoadBalancer IPs take a while; keys are created on the first call and reused after.
     const deadline = context.df.currentUtcDateTime.getTime() + spec.rollout.readinessTimeoutMinutes * 60_000;
     for (;;) {
-      const keys = yield* step<{ identities: NodePublicIdentity[]; pending: string[] }>("node-keys", callActivity(context, ensureNodeKeys, { cluster: ref, namespace: cluster.namespace, nodes: cluster.nodes }, retry));
+      const keys = yield* step<{ identities: NodePublicIdentity[]; pending: string[] }>("node-keys", callActivity(context, ensureNodeKeys, { cluster: ref, namespace: cluster.namespace, nodes: cluster.nodes, waitSeconds: activityWait(spec) }, retry));
       if (!keys.ok) return keys;
       if (keys.value.pending.length === 0) {
         identities.push(...keys.value.identities);
@@ -123,7 +137,7 @@ df.app.orchestration(REGION_PROVISION, function* regionProvision(context: Orches
       if (context.df.currentUtcDateTime.getTime() >= deadline) {
         return { ok: false, step: "p2p-addresses", cause: `no LoadBalancer IP after ${spec.rollout.readinessTimeoutMinutes} minutes for ${keys.value.pending.join(", ")}`, kind: "transient" };
       }
-      yield sleep(context, spec.rollout.pollIntervalSeconds);
+      yield* restOfPollInterval(context, spec);
     }
   }
   return { ok: true, identities };
@@ -148,14 +162,14 @@ df.app.orchestration(REGION_DEPLOY, function* regionDeploy(context: Orchestratio
   const deadline = context.df.currentUtcDateTime.getTime() + spec.rollout.readinessTimeoutMinutes * 60_000;
   for (const cluster of plan.clusters) {
     for (;;) {
-      const readiness = yield* step<{ ready: string[]; notReady: { nodeId: string; reason: string }[] }>("besu-ready", callActivity(context, checkReadiness, { cluster: clusterRef(plan, cluster), namespace: cluster.namespace, nodes: cluster.nodes }, retry));
+      const readiness = yield* step<{ ready: string[]; notReady: { nodeId: string; reason: string }[] }>("besu-ready", callActivity(context, checkReadiness, { cluster: clusterRef(plan, cluster), namespace: cluster.namespace, nodes: cluster.nodes, waitSeconds: activityWait(spec) }, retry));
       if (!readiness.ok) return readiness;
       if (readiness.value.notReady.length === 0) break;
       if (context.df.currentUtcDateTime.getTime() >= deadline) {
         const reasons = readiness.value.notReady.map((node) => `${node.nodeId}: ${node.reason}`).join("; ");
         return { ok: false, step: "besu-ready", cause: `not ready after ${spec.rollout.readinessTimeoutMinutes} minutes — ${reasons}`, kind: "transient" };
       }
-      yield sleep(context, spec.rollout.pollIntervalSeconds);
+      yield* restOfPollInterval(context, spec);
     }
   }
   return { ok: true };

@@ -242,6 +242,36 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     }
   });
 
+  it("readiness is re-checked inside the activity for up to waitSeconds: a node coming back is seen at once, one still down after the wait", async () => {
+    const plan = env.plans[0];
+    assert.ok(plan);
+    const cluster = firstCluster(plan);
+    const node = cluster.nodes[0];
+    assert.ok(node);
+    const input = (waitSeconds: number) => ({ cluster: refOf(plan), namespace: cluster.namespace, nodes: [node], waitSeconds });
+    const podAction = (type: "stopNode" | "startNode") => env.control("POST", "besu/actions", { type, cluster: cluster.name, resourceGroup: plan.resourceGroup, namespace: cluster.namespace, pod: node.podName });
+    assert.equal((await podAction("stopNode")).status, 200);
+    try {
+      await eventually("the stopped node to turn not ready", async () => {
+        const result = record(await env.activities.checkReadiness(input(0)));
+        assertOk(result, "readiness");
+        return result.notReady.length === 1 ? true : undefined;
+      }, 60_000);
+      const downSince = Date.now();
+      const down = record(await env.activities.checkReadiness(input(1)));
+      assertOk(down, "readiness of a node that stays down");
+      assert.equal(down.notReady.length, 1);
+      assert.ok(Date.now() - downSince >= 1000, "it kept checking for the whole wait before answering \"not yet\"");
+    } finally {
+      assert.equal((await podAction("startNode")).status, 200);
+    }
+    const waitingSince = Date.now();
+    const back = record(await env.activities.checkReadiness(input(30)));
+    assertOk(back, "readiness of a node coming back");
+    assert.deepEqual(back.ready, [node.id]);
+    assert.ok(Date.now() - waitingSince < 30_000, "it answered as soon as the node was ready, not at the end of its wait");
+  });
+
   /** Runs `operation` with transient fault rules in force, then clears them. */
   const withFaults = async <T>(transient: unknown[], operation: () => Promise<T>): Promise<T> => {
     assert.equal((await env.control("PUT", "faults", { transient })).status, 200);
