@@ -25,7 +25,7 @@ import {
 import { nodePublicIdentitySchema, type NodePublicIdentity } from "../lib/domain/genesis.js";
 import { regionPlanSchema, type ClusterPlan, type RegionPlan } from "../lib/domain/plan.js";
 import { desiredStateSchema, type DesiredState } from "../lib/domain/spec.js";
-import { callActivity, failureMessage, sleep } from "./tasks.js";
+import { callActivity, failureMessage, settleAll, sleep, type Settled } from "./tasks.js";
 
 export const REGION_PROVISION = "regionProvision";
 export const REGION_DEPLOY = "regionDeploy";
@@ -57,14 +57,52 @@ export type DeployResult = z.infer<typeof deployResultSchema>;
 type Outcome<T> = ({ ok: true } & T) | PermanentFailure;
 export type StepResult<T> = { ok: true; value: { ok: true } & T } | RegionFailure;
 
+/** An activity's outcome, or its exhausted retries, as the named step's result. */
+function stepResult<T>(name: string, outcome: Settled<Outcome<T>>): StepResult<T> {
+  if (!outcome.ok) return { ok: false, step: name, cause: `${outcome.error} (retries exhausted)`, kind: "transient" };
+  if (!outcome.value.ok) return { ok: false, step: name, cause: `${outcome.value.code}: ${outcome.value.message}`, kind: "permanent" };
+  return { ok: true, value: outcome.value };
+}
+
 /** Runs one activity as a named step: a permanent result or exhausted retries become a RegionFailure. */
 export function* step<T>(name: string, task: Task): Generator<Task, StepResult<T>, unknown> {
   try {
-    const result = (yield task) as Outcome<T>;
-    if (!result.ok) return { ok: false, step: name, cause: `${result.code}: ${result.message}`, kind: "permanent" };
-    return { ok: true, value: result };
+    return stepResult<T>(name, { ok: true, value: (yield task) as Outcome<T> });
   } catch {
-    return { ok: false, step: name, cause: `${failureMessage(task)} (retries exhausted)`, kind: "transient" };
+    return stepResult<T>(name, { ok: false, error: failureMessage(task) });
+  }
+}
+
+/**
+ * Waits for a condition on every cluster of a region at once: each round asks every cluster not
+ * done yet (one activity each, in parallel), until all are done, a step fails, or the deadline
+ * (readinessTimeoutMinutes) passes. `waiting` lists what a cluster's answer still waits for.
+ */
+function* untilEveryCluster<T extends object>(
+  context: OrchestrationContext,
+  spec: DesiredState,
+  clusters: readonly ClusterPlan[],
+  name: string,
+  ask: (cluster: ClusterPlan) => Task,
+  waiting: (answer: { ok: true } & T) => string[],
+  timedOut: (waitingFor: string[]) => RegionFailure,
+): Generator<Task, { ok: true; answers: ({ ok: true } & T)[] } | RegionFailure, unknown> {
+  const deadline = context.df.currentUtcDateTime.getTime() + spec.rollout.readinessTimeoutMinutes * 60_000;
+  const done = new Map<ClusterPlan, { ok: true } & T>();
+  for (;;) {
+    const asked = clusters.filter((cluster) => !done.has(cluster));
+    const outcomes = yield* settleAll<Outcome<T>>(context, asked.map(ask));
+    const waitingFor: string[] = [];
+    for (const [index, outcome] of outcomes.entries()) {
+      const result = stepResult<T>(name, outcome);
+      if (!result.ok) return result;
+      const rest = waiting(result.value);
+      if (rest.length === 0) done.set(asked[index] as ClusterPlan, result.value);
+      else waitingFor.push(...rest);
+    }
+    if (done.size === clusters.length) return { ok: true, answers: clusters.map((cluster) => done.get(cluster) as { ok: true } & T) };
+    if (context.df.currentUtcDateTime.getTime() >= deadline) return timedOut(waitingFor);
+    yield* restOfPollInterval(context, spec);
   }
 }
 
@@ -122,25 +160,13 @@ df.app.orchestration(REGION_PROVISION, function* regionProvision(context: Orches
     const configured = yield* step("kubernetes-config", callActivity(context, configureCluster, { cluster: clusterRef(plan, cluster), regionPlan: plan, clusterOrdinal: cluster.ordinal, spec }, retry));
     if (!configured.ok) return configured;
   }
-  const identities: NodePublicIdentity[] = [];
-  for (const cluster of plan.clusters) {
-    const ref = clusterRef(plan, cluster);
-    // LoadBalancer IPs take a while; keys are created on the first call and reused after.
-    const deadline = context.df.currentUtcDateTime.getTime() + spec.rollout.readinessTimeoutMinutes * 60_000;
-    for (;;) {
-      const keys = yield* step<{ identities: NodePublicIdentity[]; pending: string[] }>("node-keys", callActivity(context, ensureNodeKeys, { cluster: ref, namespace: cluster.namespace, nodes: cluster.nodes, waitSeconds: activityWait(spec) }, retry));
-      if (!keys.ok) return keys;
-      if (keys.value.pending.length === 0) {
-        identities.push(...keys.value.identities);
-        break;
-      }
-      if (context.df.currentUtcDateTime.getTime() >= deadline) {
-        return { ok: false, step: "p2p-addresses", cause: `no LoadBalancer IP after ${spec.rollout.readinessTimeoutMinutes} minutes for ${keys.value.pending.join(", ")}`, kind: "transient" };
-      }
-      yield* restOfPollInterval(context, spec);
-    }
-  }
-  return { ok: true, identities };
+  // LoadBalancer IPs take a while; keys are created on the first call and reused after.
+  const keys = yield* untilEveryCluster<{ identities: NodePublicIdentity[]; pending: string[] }>(context, spec, plan.clusters, "node-keys",
+    (cluster) => callActivity(context, ensureNodeKeys, { cluster: clusterRef(plan, cluster), namespace: cluster.namespace, nodes: cluster.nodes, waitSeconds: activityWait(spec) }, retry),
+    (answer) => answer.pending,
+    (pending) => ({ ok: false, step: "p2p-addresses", cause: `no LoadBalancer IP after ${spec.rollout.readinessTimeoutMinutes} minutes for ${pending.join(", ")}`, kind: "transient" }));
+  if (!keys.ok) return keys;
+  return { ok: true, identities: keys.answers.flatMap((answer) => answer.identities) };
 });
 
 df.app.orchestration(REGION_DEPLOY, function* regionDeploy(context: OrchestrationContext): Generator<Task, DeployResult, unknown> {
@@ -159,18 +185,9 @@ df.app.orchestration(REGION_DEPLOY, function* regionDeploy(context: Orchestratio
     }, retry));
     if (!deployed.ok) return deployed;
   }
-  const deadline = context.df.currentUtcDateTime.getTime() + spec.rollout.readinessTimeoutMinutes * 60_000;
-  for (const cluster of plan.clusters) {
-    for (;;) {
-      const readiness = yield* step<{ ready: string[]; notReady: { nodeId: string; reason: string }[] }>("besu-ready", callActivity(context, checkReadiness, { cluster: clusterRef(plan, cluster), namespace: cluster.namespace, nodes: cluster.nodes, waitSeconds: activityWait(spec) }, retry));
-      if (!readiness.ok) return readiness;
-      if (readiness.value.notReady.length === 0) break;
-      if (context.df.currentUtcDateTime.getTime() >= deadline) {
-        const reasons = readiness.value.notReady.map((node) => `${node.nodeId}: ${node.reason}`).join("; ");
-        return { ok: false, step: "besu-ready", cause: `not ready after ${spec.rollout.readinessTimeoutMinutes} minutes — ${reasons}`, kind: "transient" };
-      }
-      yield* restOfPollInterval(context, spec);
-    }
-  }
-  return { ok: true };
+  const readiness = yield* untilEveryCluster<{ ready: string[]; notReady: { nodeId: string; reason: string }[] }>(context, spec, plan.clusters, "besu-ready",
+    (cluster) => callActivity(context, checkReadiness, { cluster: clusterRef(plan, cluster), namespace: cluster.namespace, nodes: cluster.nodes, waitSeconds: activityWait(spec) }, retry),
+    (answer) => answer.notReady.map((node) => `${node.nodeId}: ${node.reason}`),
+    (reasons) => ({ ok: false, step: "besu-ready", cause: `not ready after ${spec.rollout.readinessTimeoutMinutes} minutes — ${reasons.join("; ")}`, kind: "transient" }));
+  return readiness.ok ? { ok: true } : readiness;
 });
