@@ -152,7 +152,13 @@ export type NodeObservation = z.infer<typeof nodeObservationSchema>;
 
 export const observeNodes = contract(
   "observeNodes",
-  z.object({ cluster: clusterRefSchema, namespace: z.string(), nodes: z.array(nodePlanSchema) }),
+  z.object({
+    cluster: clusterRefSchema,
+    namespace: z.string(),
+    nodes: z.array(nodePlanSchema),
+    /** `heads`: only chain id and head (verification's first sample); `full`: everything it checks. */
+    scope: z.enum(["heads", "full"]).default("full"),
+  }),
   outcome({ observations: z.array(nodeObservationSchema) }),
 );
 

@@ -231,11 +231,11 @@ export function createActivities(deps: ActivityDependencies): Activities {
         };
       })),
 
-    observeNodes: define(contracts.observeNodes, async ({ cluster, namespace, nodes }) =>
+    observeNodes: define(contracts.observeNodes, async ({ cluster, namespace, nodes, scope }) =>
       inCluster(cluster, "observe nodes", async (kube) => {
         const observations: NodeObservation[] = await Promise.all(nodes.map(async (node) => ({
           nodeId: node.id,
-          ...(await observeNode(rpcThroughProxy(kube, namespace, node), () => readinessThroughProxy(kube, namespace, node))),
+          ...(await observeNode(rpcThroughProxy(kube, namespace, node), () => readinessThroughProxy(kube, namespace, node), scope)),
         })));
         return { ok: true as const, observations };
       })),

@@ -41,6 +41,12 @@ export function batchingTransport(send: JsonRpcBatchSender): JsonRpcTransport {
   });
 }
 
+/**
+ * What to ask: everything verification checks, or only the head (with eth_chainId, which decides
+ * reachability) — verification's first sample needs nothing else, and it is read from every node.
+ */
+export type ObservationScope = "heads" | "full";
+
 /** Methods whose group a node may legitimately not serve (sentries have no ADMIN). */
 function notServed(error: unknown): boolean {
   return error instanceof JsonRpcError && (error.code === -32604 || error.code === -32601);
@@ -53,7 +59,7 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
  * eth_chainId is unreachable; other failures are reported in `error` without hiding what did
  * answer.
  */
-export async function observeNode(rpc: BesuRpc, readiness: () => Promise<boolean>): Promise<NodeSelfReport> {
+export async function observeNode(rpc: BesuRpc, readiness: () => Promise<boolean>, scope: ObservationScope = "full"): Promise<NodeSelfReport> {
   const report: NodeSelfReport = { reachable: true };
   const problems: string[] = [];
   let unreachable: { cause: unknown } | undefined;
@@ -70,19 +76,21 @@ export async function observeNode(rpc: BesuRpc, readiness: () => Promise<boolean
     }, (cause: unknown) => {
       unreachable = { cause };
     }),
-    ask("genesisHash", () => rpc.genesisHash()),
     ask("blockNumber", async () => {
       const head = await rpc.blockNumber();
       report.blockNumberAt = new Date().toISOString();
       return head;
     }),
-    ask("syncing", () => rpc.syncing()),
-    ask("peerCount", () => rpc.peerCount()),
-    ask("peerPublicKeys", () => rpc.peerPublicKeys()),
-    ask("validatorsLatest", () => rpc.validators("latest")),
-    ask("validatorsPending", () => rpc.validators("pending")),
-    ask("clientVersion", () => rpc.clientVersion()),
-    ask("ready", readiness),
+    ...(scope === "heads" ? [] : [
+      ask("genesisHash", () => rpc.genesisHash()),
+      ask("syncing", () => rpc.syncing()),
+      ask("peerCount", () => rpc.peerCount()),
+      ask("peerPublicKeys", () => rpc.peerPublicKeys()),
+      ask("validatorsLatest", () => rpc.validators("latest")),
+      ask("validatorsPending", () => rpc.validators("pending")),
+      ask("clientVersion", () => rpc.clientVersion()),
+      ask("ready", readiness),
+    ]),
   ]);
   if (unreachable !== undefined) return { reachable: false, error: messageOf(unreachable.cause) };
   if (problems.length > 0) report.error = problems.join("; ");

@@ -21,6 +21,24 @@ describe("observing a node with batched JSON-RPC", () => {
     assert.equal(batches.length, 2);
   });
 
+  it("a heads-only observation asks for chain id and head in one batch, and never for readiness", async () => {
+    const batches: Body[][] = [];
+    let readinessAsked = false;
+    const rpc = new BesuRpc(batchingTransport(async (bodies) => {
+      batches.push(bodies);
+      return bodies.map((body) => ({ jsonrpc: "2.0", id: body.id, result: body.method === "eth_blockNumber" ? "0x2a" : "0x8a" }));
+    }));
+    const report = await observeNode(rpc, async () => {
+      readinessAsked = true;
+      return true;
+    }, "heads");
+    assert.deepEqual(batches.map((batch) => batch.map((body) => body.method)), [["eth_chainId", "eth_blockNumber"]]);
+    assert.equal(readinessAsked, false);
+    assert.equal(report.reachable, true);
+    assert.equal(report.blockNumber, 42);
+    assert.ok(report.blockNumberAt, "the head's read time, for projecting heads to one moment");
+  });
+
   it("fails a call whose answer is missing, and every call of a batch that failed", async () => {
     const partial = new BesuRpc(batchingTransport(async (bodies) => bodies.filter((body) => body.method !== "eth_blockNumber").map((body) => ({ jsonrpc: "2.0", id: body.id, result: "0x8a" }))));
     const [chainId, head] = await Promise.allSettled([partial.chainId(), partial.blockNumber()]);
