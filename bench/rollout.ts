@@ -9,14 +9,14 @@
  * plus the sequential wait the rollout itself prescribes (verification's gap between its two
  * samples). Everything else in the wall time is control-plane overhead, broken down per phase.
  *
- *   npm run build && node dist/bench/rollout.js [--time-scale <n>] [--clusters-per-region <n>] [--save <dir>]
+ *   npm run build && node dist/bench/rollout.js [--time-scale <n, default 10 as in npm start>] [--clusters-per-region <n>] [--save <dir>]
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import YAML from "yaml";
 import { createBesuPlugin } from "../local/cloud/besu/plugin.js";
-import { startCloud } from "../local/cloud/index.js";
+import { defaultTimeScale, startCloud } from "../local/cloud/index.js";
 import type { OperationLogEntry } from "../local/cloud/oplog.js";
 import { startAzurite } from "../local/support/azurite.js";
 import { rolloutStatusSchema, type RolloutStatus } from "../lib/domain/rollout-status.js";
@@ -100,7 +100,8 @@ function regionTimeline(entries: readonly OperationLogEntry[], timeScale: number
 }
 
 async function main(): Promise<void> {
-  const timeScale = option("time-scale", 20);
+  // The main job's time scale by default, so that the figures describe the demo users run.
+  const timeScale = option("time-scale", defaultTimeScale);
   const clustersPerRegion = option("clusters-per-region", 1);
   const saveDir = textOption("save");
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-bench-rollout-"));
