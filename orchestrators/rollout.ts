@@ -12,6 +12,7 @@ import * as df from "durable-functions";
 import type { OrchestrationContext, Task } from "durable-functions";
 import { z } from "zod";
 import { loadNetworkRecord, observeNodes, preflightRegion, saveDocument, type NodeObservation } from "../activities/contracts.js";
+import type { ObservationScope } from "../lib/besu/observe.js";
 import type { NodePublicIdentity } from "../lib/domain/genesis.js";
 import { decideMembership, networkRecordName, validatorPublicKeys, withAdmittedValidators, type NetworkRecord } from "../lib/domain/network-record.js";
 import { planRollout, type RegionPlan } from "../lib/domain/plan.js";
@@ -184,7 +185,7 @@ df.app.orchestration(ROLLOUT_ORCHESTRATOR, function* rollout(context: Orchestrat
   status = enterPhase(status, "verifying", now(context));
   for (const plan of deployed) status = startRegionPhase(status, plan.region, "verifying", now(context));
   publish();
-  const observe = function* (scope: "heads" | "full"): Generator<Task, ObservedNode[], unknown> {
+  const observe = function* (scope: ObservationScope): Generator<Task, ObservedNode[], unknown> {
     const clusters = deployed.flatMap((plan) => plan.clusters.map((cluster) => ({ plan, cluster })));
     const results = yield* settleAll<{ ok: true; observations: NodeObservation[] } | { ok: false; message: string }>(context, clusters.map(({ plan, cluster }) =>
       callActivity(context, observeNodes, { cluster: { resourceGroup: plan.resourceGroup, clusterName: cluster.name, region: plan.region }, namespace: cluster.namespace, nodes: cluster.nodes, scope }, retry)));

@@ -13,6 +13,7 @@ import { networkRecordName, networkRecordSchema, type NetworkRecord } from "../.
 import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
 import { parseSpecText, type DesiredState } from "../../lib/domain/spec.js";
 import type { RolloutInput } from "../../orchestrators/rollout.js";
+import { fakeDocumentPath } from "../fixtures/rollout-fakes/documents.js";
 import { startHostProcess, type HostProcess } from "../support/host-process.js";
 import { request, waitFor } from "../support/http.js";
 import { REPO_ROOT } from "../support/paths.js";
@@ -58,7 +59,7 @@ async function runRollout(spec: DesiredState, behaviour: object, onRunning?: (id
 
 /** The network record the orchestrator saved (the fakes keep saved documents as files). */
 function readRecord(network: string): NetworkRecord {
-  return networkRecordSchema.parse(JSON.parse(fs.readFileSync(`${behaviourFile()}.documents/${networkRecordName(network).replace(/\//g, "__")}`, "utf8")));
+  return networkRecordSchema.parse(JSON.parse(fs.readFileSync(fakeDocumentPath(behaviourFile(), networkRecordName(network)), "utf8")));
 }
 
 before(async () => {
