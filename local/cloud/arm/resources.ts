@@ -20,7 +20,7 @@ import {
 } from "./catalog.js";
 import { ArmError } from "./errors.js";
 import { isRecord } from "../http.js";
-import type { ClusterInfo } from "../kube/cluster.js";
+import type { ClusterApiHost, ClusterIdentity, NodePoolShape } from "../cluster-host.js";
 
 const minute = 60_000;
 
@@ -34,29 +34,6 @@ export const operationDurations = {
   poolDelete: [2 * minute, 4 * minute],
   resourceGroupDelete: [0.5 * minute, 1 * minute],
 } as const satisfies Record<string, readonly [number, number]>;
-
-export interface NodePoolShape {
-  name: string;
-  count: number;
-  vmSize: string;
-  mode: string;
-}
-
-/** What the Kubernetes side must do when ARM creates, scales or deletes a cluster. */
-export interface ClusterApiHost {
-  /** Starts the cluster's API server; returns its URL. */
-  startCluster(identity: ClusterIdentity, pools: NodePoolShape[]): Promise<string>;
-  /** Node pools changed (scale): nodes follow. */
-  setNodePools(key: string, pools: NodePoolShape[]): void;
-  /** Takes the API server and everything in the cluster away. */
-  removeCluster(key: string): Promise<void>;
-}
-
-/** What the Kubernetes side needs to host a cluster's API server: where it is, plus its credentials. */
-export interface ClusterIdentity extends ClusterInfo {
-  /** Bearer tokens the cluster's API server accepts (user and admin credentials). */
-  tokens: { user: string; admin: string };
-}
 
 interface ResourceGroupRecord {
   name: string;

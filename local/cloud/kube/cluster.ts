@@ -8,7 +8,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { isRecord } from "../http.js";
 import type { SimClock } from "../clock.js";
 import { jitteredDuration } from "../clock.js";
-import type { NodePoolShape } from "../arm/resources.js";
+import type { ClusterInfo, NodePoolShape } from "../cluster-host.js";
 import { findVmSize } from "../arm/catalog.js";
 import { findByPlural, findByPluralInAnyGroup, groupVersion, qualifiedName, type ResourceType } from "./catalog.js";
 import type { ContainerRuntime, PodEndpoint, RunningContainer } from "./container-runtime.js";
@@ -33,15 +33,6 @@ export interface ClusterHost {
   /** Records a modelled wait of this cluster in the operation log (simulated milliseconds). */
   recordDelay(operation: string, startedAt: Date, simulatedMs: number): void;
   log(line: string): void;
-}
-
-export interface ClusterInfo {
-  key: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  name: string;
-  region: string;
-  kubernetesVersion: string;
 }
 
 /** A watch event as the API server streams it. */

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createServer, request, type Server } from "node:http";
-import type { ClusterApiHost, ClusterIdentity, NodePoolShape } from "../arm/resources.js";
+import type { ClusterApiHost, ClusterIdentity, NodePoolShape } from "../cluster-host.js";
 import type { SimClock } from "../clock.js";
 import type { FaultInjector } from "../faults.js";
 import { closeServer, isRecord, listenOnLoopback } from "../http.js";
