@@ -9,8 +9,15 @@ const bannedModules = [
   "ethers", "undici",
 ];
 
+// The three buildings: the product (the Functions app at the root), the local host and the
+// simulated cloud (local/*), and the pure QBFT package both share (packages/qbft). The product
+// never imports local/* (it is not even in a deployed package); local/* and packages/* never
+// import the product (the simulator is an oracle, not a copy of what it checks).
+const localPackages = ["@besu-fleet/local-*", "**/local/*"];
+const productModules = ["besu-fleet", "besu-fleet/*", "**/lib/**", "**/functions/**", "**/orchestrators/**", "**/activities/**", "**/cli/**"];
+
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", ".local/**"] },
+  { ignores: ["**/dist/**", "**/node_modules/**", "**/.local/**"] },
   ...tseslint.configs.recommended,
   {
     // Plain CommonJS: the fixture app and the bin entry are loaded as the Functions worker / Node load them.
@@ -23,7 +30,8 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": ["error", {
         patterns: [{ group: bannedModules, allowTypeImports: true,
-          message: "Orchestrators are replayed: no I/O modules. Call an activity instead." }],
+          message: "Orchestrators are replayed: no I/O modules. Call an activity instead." },
+        { group: localPackages, message: "The product never imports the local host or the simulated cloud." }],
       }],
       "no-restricted-globals": ["error",
         { name: "process", message: "Orchestrators must not read the environment: pass it in the input." },
@@ -41,6 +49,23 @@ export default tseslint.config(
           message: "Use context.df.currentUtcDateTime." },
         { selector: "AwaitExpression", message: "Orchestrators are generators: yield tasks, never await." },
       ],
+    },
+  },
+  {
+    files: ["functions/**/*.ts", "orchestrators/**/*.ts", "activities/**/*.ts", "lib/**/*.ts"],
+    ignores: ["orchestrators/**"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: localPackages, message: "The product never imports the local host or the simulated cloud." }],
+      }],
+    },
+  },
+  {
+    files: ["local/**/*.ts", "packages/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: productModules, message: "Local tooling and shared packages never import the product: it is what they check." }],
+      }],
     },
   },
 );

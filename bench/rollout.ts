@@ -15,14 +15,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import YAML from "yaml";
-import { createBesuPlugin } from "../local/cloud/besu/plugin.js";
-import { defaultTimeScale, startCloud } from "../local/cloud/index.js";
-import type { OperationLogEntry } from "../local/cloud/oplog.js";
-import { startAzurite } from "../local/support/azurite.js";
+import { createBesuPlugin } from "@besu-fleet/local-cloud";
+import { defaultTimeScale, startCloud } from "@besu-fleet/local-cloud";
+import type { OperationLogEntry } from "@besu-fleet/local-cloud";
+import { startAzurite } from "@besu-fleet/local-support";
 import { rolloutStatusSchema, type RolloutStatus } from "../lib/domain/rollout-status.js";
 import { CLOUD_FILE_ENV } from "../lib/config.js";
-import { startHostProcess } from "../test/support/host-process.js";
-import { request, waitFor } from "../test/support/http.js";
+import { startHostProcess } from "@besu-fleet/local-host";
+import { request, waitFor } from "@besu-fleet/local-support";
 import { REPO_ROOT } from "../test/support/paths.js";
 
 function option(name: string, fallback: number): number {

@@ -5,19 +5,18 @@
 import fs from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
-import { createBesuPlugin } from "../local/cloud/besu/plugin.js";
-import { defaultTimeScale, startCloud, type RunningCloud } from "../local/cloud/index.js";
-import { startAzurite } from "../local/support/azurite.js";
-import { exitWhenStdinCloses, LIFELINE_ENV } from "../local/support/lifeline.js";
-import { readLocalSettings, startHost, type RunningHost } from "../local/host/host.js";
 import { CLOUD_FILE_ENV } from "../lib/config.js";
 import { parseArgs, portOption, stringOption, UsageError, type ParsedArgs } from "./args.js";
 import { rolloutCommand } from "./rollout.js";
 
+// NOTE: the local stack (host, simulated cloud, Azurite) is loaded with import() only when a
+// `local` command runs: the operator's remote commands never load it, and a deployed package
+// does not even contain it.
+type LocalCloud = typeof import("@besu-fleet/local-cloud");
+type RunningCloud = Awaited<ReturnType<LocalCloud["startCloud"]>>;
+
 /** The project root: dist/cli/ → ../.. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
-
-const DEVELOPMENT_STORAGE = "UseDevelopmentStorage=true";
 
 export const LOCAL_USAGE = `Usage:
   besu-fleet local up [--rollout <spec>] [--port <port>] [--data-dir <dir>] [--time-scale <n>] [--scenario <file>]
@@ -31,20 +30,6 @@ export const LOCAL_USAGE = `Usage:
   besu-fleet local host [--app <dir>] [--port <port>] [--storage <connection string>] [--data-dir <dir>]
       Runs any Functions app folder (default: this project) on Azure Storage. The storage
       defaults to the app's local.settings.json AzureWebJobsStorage.`;
-
-/** Resolves when the process is asked to stop (Ctrl-C, SIGTERM, or its parent's lifeline closing). */
-function untilStopped(): Promise<void> {
-  return new Promise((resolve) => {
-    let release = (): void => undefined;
-    const stop = (): void => {
-      release();
-      resolve();
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-    if (process.env[LIFELINE_ENV] === "1") release = exitWhenStdinCloses(stop);
-  });
-}
 
 /**
  * The spec for a local run: the file as given, except that long-running operations are polled
@@ -63,7 +48,7 @@ function demoSpec(file: string, dataDir: string): string {
 
 const LOCAL_POLL_SECONDS = 2;
 
-function timeScaleOption(args: ParsedArgs): number {
+function timeScaleOption(args: ParsedArgs, defaultTimeScale: number): number {
   const text = stringOption(args, "time-scale");
   if (text === undefined) return defaultTimeScale;
   const scale = Number(text);
@@ -72,11 +57,12 @@ function timeScaleOption(args: ParsedArgs): number {
 }
 
 async function startSimulatedCloud(args: ParsedArgs, dataDir: string): Promise<RunningCloud> {
+  const { createBesuPlugin, defaultTimeScale, startCloud } = await import("@besu-fleet/local-cloud");
   const scenario = stringOption(args, "scenario");
   const cloud = await startCloud({
     dataDir,
     scenarioFile: scenario ? path.resolve(scenario) : undefined,
-    timeScale: timeScaleOption(args),
+    timeScale: timeScaleOption(args, defaultTimeScale),
     plugins: [createBesuPlugin()],
     log: (line) => console.log(`[cloud] ${line}`),
   });
@@ -85,28 +71,15 @@ async function startSimulatedCloud(args: ParsedArgs, dataDir: string): Promise<R
   return cloud;
 }
 
-function printHost(host: RunningHost): void {
-  console.log(`Host:         ${host.baseUrl}`);
-  console.log(`Function key: ${host.keys.functionKeys.default}   (header x-functions-key or ?code=)`);
-  console.log(`Functions:    ${[...host.app.servable.keys()].join(", ") || "(none)"}`);
-}
-
 export async function localCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === "host") {
-    const args = parseArgs(rest, ["app", "port", "storage", "data-dir"], []);
-    const appDir = path.resolve(stringOption(args, "app") ?? PROJECT_ROOT);
-    const settings = readLocalSettings(appDir);
-    const storage = stringOption(args, "storage") ?? settings.AzureWebJobsStorage ?? DEVELOPMENT_STORAGE;
-    const dataDir = path.resolve(stringOption(args, "data-dir") ?? path.join(appDir, ".local"));
-    const host = await startHost({ appDir, port: portOption(args, "port", 7071), storage, dataDir, env: settings });
-    printHost(host);
-    await untilStopped();
-    await host.close();
-    return 0;
+    const { hostCommand } = await import("@besu-fleet/local-host");
+    return hostCommand(rest, { appDir: PROJECT_ROOT });
   }
   if (sub === "cloud") {
     const args = parseArgs(rest, ["data-dir", "scenario", "time-scale"], []);
+    const { untilStopped } = await import("@besu-fleet/local-support");
     const cloud = await startSimulatedCloud(args, path.resolve(stringOption(args, "data-dir") ?? path.join(PROJECT_ROOT, ".local", "cloud")));
     await untilStopped();
     await cloud.close();
@@ -120,9 +93,11 @@ export async function localCommand(argv: string[]): Promise<number> {
     // (rollouts, the network's record with its genesis) would describe clusters and validators
     // that no longer exist, and a new rollout would try to join that vanished chain.
     fs.rmSync(path.join(dataDir, "azurite"), { recursive: true, force: true });
+    const { startAzurite, untilStopped } = await import("@besu-fleet/local-support");
+    const { printHost, readLocalSettings, startHost } = await import("@besu-fleet/local-host");
     const azurite = await startAzurite({ location: path.join(dataDir, "azurite"), preferredPorts: { blob: 10000, queue: 10001, table: 10002 } });
     let cloud: RunningCloud | undefined;
-    let host: RunningHost | undefined;
+    let host: Awaited<ReturnType<typeof startHost>> | undefined;
     try {
       console.log(`Azurite:      blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table} (data in ${path.join(dataDir, "azurite")})`);
       cloud = await startSimulatedCloud(args, path.join(dataDir, "cloud"));

@@ -9,6 +9,14 @@ ${ROLLOUT_USAGE}
 
 ${LOCAL_USAGE}`;
 
+/** A command-line mistake, from our parser, the local host's or node:util's: no stack, exit code 2. */
+function isUsageError(error: unknown): error is Error {
+  if (error instanceof UsageError) return true;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return error.name === "UsageError" || (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_"));
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -20,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw new UsageError(`Unknown command '${command}'.\n\n${USAGE}`);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (isUsageError(error)) {
       console.error(error.message);
       return 2;
     }

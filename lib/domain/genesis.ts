@@ -3,7 +3,7 @@
  * genesis of the chain and the static-nodes list, or a clear reason to stop.
  */
 import { z } from "zod";
-import { enodeUrl, encodeQbftExtraData, faultTolerance, parseQbftGenesis, QBFT_MIX_HASH, quorumSize } from "./qbft";
+import { enodeUrl, encodeQbftExtraData, faultTolerance, parseQbftGenesis, QBFT_MIX_HASH, quorumSize } from "@besu-fleet/qbft";
 import { nodeRoleSchema } from "./plan";
 import type { NetworkSpec } from "./spec";
 

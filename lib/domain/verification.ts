@@ -4,7 +4,7 @@
  * judged on the second sample. Each check has a network-wide result and a result per region.
  */
 import type { CheckResult, RegionVerification, Verification } from "./rollout-status.js";
-import { quorumSize } from "./qbft/index.js";
+import { quorumSize } from "@besu-fleet/qbft";
 
 /** What a node says about itself over JSON-RPC; what it could not answer is left out (`error` says why). */
 export interface NodeSelfReport {

@@ -4,9 +4,9 @@
  */
 import { NODE_KEY_SECRET_ENTRY } from "../domain/plan";
 import { ClassifiedError } from "../errors";
-import { secp256k1 } from "../domain/qbft/crypto";
-import { toHex } from "../domain/qbft/hex";
-import { nodeIdentityFromPrivateKey, type NodeIdentity } from "../domain/qbft/identity";
+import { secp256k1 } from "@besu-fleet/qbft";
+import { toHex } from "@besu-fleet/qbft";
+import { nodeIdentityFromPrivateKey, type NodeIdentity } from "@besu-fleet/qbft";
 import type { KubeCluster } from "./cluster";
 
 /**

@@ -6,7 +6,7 @@ import { buildDependencies } from "../../activities/dependencies";
 import { createActivities } from "../../activities/factory";
 import { parseConfig } from "../../lib/config";
 import { DocumentStore } from "../../lib/state/documents";
-import { startAzurite, type RunningAzurite } from "../../local/support/azurite";
+import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
 import { startAdapterCloud, type AdapterCloud } from "./harness";
 
 describe("document store on Azurite", { timeout: 120_000 }, () => {

@@ -11,10 +11,10 @@ import { planRollout, type RegionPlan } from "../../lib/domain/plan";
 import { parseSpecText, type DesiredState } from "../../lib/domain/spec";
 import { KubeClusters } from "../../lib/kube/clusters";
 import { DocumentStore } from "../../lib/state/documents";
-import { createBesuPlugin } from "../../local/cloud/besu/plugin";
-import { simulatorCredential, startCloud, type RunningCloud } from "../../local/cloud/index";
+import { createBesuPlugin } from "@besu-fleet/local-cloud";
+import { simulatorCredential, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
 import { REPO_ROOT } from "../support/paths";
-import { waitFor } from "../support/http.js";
+import { waitFor } from "@besu-fleet/local-support";
 
 export interface AdapterCloud {
   cloud: RunningCloud;

@@ -7,7 +7,7 @@ import {
   staticNodesList,
   validatorPolicyProblem,
 } from "../../lib/domain/genesis";
-import { decodeQbftExtraData, encodeQbftExtraData, parseQbftGenesis, QBFT_MIX_HASH } from "../../lib/domain/qbft";
+import { decodeQbftExtraData, encodeQbftExtraData, parseQbftGenesis, QBFT_MIX_HASH } from "@besu-fleet/qbft";
 import { identity, validSpec } from "./helpers";
 
 const regions = ["northeurope", "uksouth", "ukwest", "francecentral", "japaneast"];

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { nodePublicIdentitySchema, type NodePublicIdentity } from "../../lib/domain/genesis";
-import { nodeIdentityFromPrivateKey } from "../../lib/domain/qbft";
+import { nodeIdentityFromPrivateKey } from "@besu-fleet/qbft";
 import { validateSpec, type DesiredState, type SpecProblem } from "../../lib/domain/spec";
 
 /** A spec with the defaults (24 regions) and the given network name, validated. */

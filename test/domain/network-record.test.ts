@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { admissionProblem, assessAdmissionRound } from "../../lib/domain/admission";
 import { decideMembership, networkRecordSchema, validatorPublicKeys, withAdmittedValidators, type NetworkRecord } from "../../lib/domain/network-record";
-import { parseQbftGenesis } from "../../lib/domain/qbft";
+import { parseQbftGenesis } from "@besu-fleet/qbft";
 import { identity, validSpec } from "./helpers";
 
 const regions = ["northeurope", "uksouth", "ukwest", "francecentral", "japaneast", "koreasouth"];

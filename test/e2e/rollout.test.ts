@@ -12,12 +12,12 @@ import YAML from "yaml";
 import { z } from "zod";
 import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { createBesuPlugin } from "../../local/cloud/besu/plugin.js";
-import { startCloud, type RunningCloud } from "../../local/cloud/index.js";
-import { startAzurite, type RunningAzurite } from "../../local/support/azurite.js";
+import { createBesuPlugin } from "@besu-fleet/local-cloud";
+import { startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
+import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
 import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
-import { startHostProcess, type HostProcess } from "../support/host-process.js";
-import { request, waitFor, type JsonResponse } from "../support/http.js";
+import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
+import { request, waitFor, type JsonResponse } from "@besu-fleet/local-support";
 import { REPO_ROOT } from "../support/paths.js";
 
 /** Rollouts on the simulated cloud take seconds; a stuck one must fail the test, not hang it. */

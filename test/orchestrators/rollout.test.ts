@@ -8,14 +8,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { startAzurite, type RunningAzurite } from "../../local/support/azurite.js";
+import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
 import { networkRecordName, networkRecordSchema, type NetworkRecord } from "../../lib/domain/network-record.js";
 import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
 import { parseSpecText, type DesiredState } from "../../lib/domain/spec.js";
 import type { RolloutInput } from "../../orchestrators/rollout.js";
 import { fakeDocumentPath } from "../fixtures/rollout-fakes/documents.js";
-import { startHostProcess, type HostProcess } from "../support/host-process.js";
-import { request, waitFor } from "../support/http.js";
+import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
+import { request, waitFor } from "@besu-fleet/local-support";
 import { REPO_ROOT } from "../support/paths.js";
 
 let azurite: RunningAzurite;

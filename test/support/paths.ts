@@ -3,5 +3,4 @@ import path from "node:path";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 export const CLI = path.join(REPO_ROOT, "bin", "besu-fleet.js");
-export const CONFORMANCE_APP = path.join(REPO_ROOT, "test", "fixtures", "conformance-app");
 export const SHARED_DIR = path.resolve(REPO_ROOT, "..", "shared");

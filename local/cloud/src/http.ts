@@ -1,0 +1,44 @@
+/** Small HTTP helpers shared by the simulator's servers (ARM, Kubernetes, control). */
+import type { ServerResponse, Server } from "node:http";
+
+export { BodyTooLargeError, readBody } from "@besu-fleet/local-support";
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const text = body === undefined ? "" : JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    ...(text === "" ? {} : { "Content-Type": "application/json; charset=utf-8" }),
+    "Content-Length": String(Buffer.byteLength(text)),
+  });
+  res.end(text);
+}
+
+/** Listens on an ephemeral loopback port and returns it. */
+export async function listenOnLoopback(server: Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("server has no TCP address");
+  return address.port;
+}
+
+/** Stops accepting connections and drops the open ones (keep-alive clients would hold it open otherwise). */
+export async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,4 @@
+/** Where the host's tests find their fixture app, from the compiled dist/test/. */
+import path from "node:path";
+
+export const CONFORMANCE_APP = path.resolve(__dirname, "..", "..", "test", "fixtures", "conformance-app");

@@ -1,0 +1,35 @@
+/**
+ * QBFT domain logic shared by the control plane (genesis, identities, fault budget) and the
+ * simulator. Pure: no I/O, no clock, no randomness.
+ */
+export { fromHex, toHex, toQuantity } from "./hex";
+export { rlpEncode, rlpDecode, encodeScalar, decodeScalar, type RlpItem } from "./rlp";
+export {
+  encodeQbftExtraData,
+  encodeQbftBlockExtraData,
+  decodeQbftExtraData,
+  type QbftExtraData,
+  type QbftVote,
+} from "./extra-data";
+export {
+  nodeIdentityFromPrivateKey,
+  parseNodePrivateKey,
+  addressFromPublicKey,
+  enodeUrl,
+  parseEnodeUrl,
+  signSeal,
+  recoverSealAddress,
+  type NodeIdentity,
+  type ParsedEnode,
+} from "./identity";
+export { quorumSize, faultTolerance, disruptionBudget } from "./quorum";
+export { EMPTY_TRIE_ROOT, trieRoot } from "./trie";
+export {
+  parseQbftGenesis,
+  genesisStateRoot,
+  GenesisError,
+  QBFT_MIX_HASH,
+  type QbftGenesis,
+  type GenesisAccount,
+} from "./genesis";
+export { keccak_256, secp256k1 } from "./crypto";
