@@ -16,14 +16,6 @@ import { networkRecordSchema } from "../lib/domain/network-record.js";
 import { clusterPlanSchema, nodePlanSchema, regionPlanSchema } from "../lib/domain/plan.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
 
-export interface ActivityContract<I extends z.ZodType, O extends z.ZodType> {
-  name: string;
-  input: I;
-  output: O;
-}
-
-const contract = <I extends z.ZodType, O extends z.ZodType>(name: string, input: I, output: O): ActivityContract<I, O> => ({ name, input, output });
-
 /** A permanent failure, returned (not thrown) so that it is not retried. */
 export const permanentFailureSchema = z.object({
   ok: z.literal(false),
@@ -34,6 +26,17 @@ export const permanentFailureSchema = z.object({
   message: z.string(),
 });
 export type PermanentFailure = z.infer<typeof permanentFailureSchema>;
+
+/** An activity's output: its success, or a permanent failure it returns instead of throwing. */
+export type ActivityOutcome = z.ZodType<{ ok: true } | PermanentFailure>;
+
+export interface ActivityContract<I extends z.ZodType = z.ZodType, O extends ActivityOutcome = ActivityOutcome> {
+  name: string;
+  input: I;
+  output: O;
+}
+
+const contract = <I extends z.ZodType, O extends ActivityOutcome>(name: string, input: I, output: O): ActivityContract<I, O> => ({ name, input, output });
 
 const outcome = <T extends z.ZodRawShape>(shape: T) => z.union([z.object({ ok: z.literal(true), ...shape }), permanentFailureSchema]);
 
@@ -199,5 +202,7 @@ export const loadNetworkRecord = contract(
   outcome({ record: networkRecordSchema.nullable() }),
 );
 
-export type ActivityInput<C> = C extends ActivityContract<infer I, z.ZodType> ? z.input<I> : never;
+export type ActivityInput<C> = C extends ActivityContract<infer I, ActivityOutcome> ? z.input<I> : never;
 export type ActivityOutput<C> = C extends ActivityContract<z.ZodType, infer O> ? z.output<O> : never;
+/** What an activity returns when it succeeds. */
+export type ActivitySuccess<C> = Extract<ActivityOutput<C>, { ok: true }>;

@@ -23,7 +23,7 @@ import type { KubeClusters } from "../lib/kube/clusters";
 import { ensureNodeKey } from "../lib/kube/node-keys";
 import type { DocumentStore } from "../lib/state/documents";
 import * as contracts from "./contracts";
-import type { ActivityContract, ActivityOutput, ClusterRef, NodeObservation, PermanentFailure } from "./contracts";
+import type { ActivityContract, ActivityOutcome, ActivityOutput, ClusterRef, NodeObservation, PermanentFailure } from "./contracts";
 
 /** The adapters the activities run on; built once per process (activities/dependencies.ts). */
 export interface ActivityDependencies {
@@ -74,7 +74,7 @@ function regionOf(input: unknown): string {
  * Wraps an implementation with the contract's validation and the error semantics above.
  * Unclassified errors are programming or data errors that a retry would not fix: permanent.
  */
-function define<I extends z.ZodType, O extends z.ZodType>(contract: ActivityContract<I, O>, implementation: (input: z.output<I>) => Promise<z.input<O>>): (input: unknown) => Promise<z.output<O>> {
+function define<I extends z.ZodType, O extends ActivityOutcome>(contract: ActivityContract<I, O>, implementation: (input: z.output<I>) => Promise<z.input<O>>): (input: unknown) => Promise<z.output<O>> {
   return async (raw) => {
     const parsed = contract.input.safeParse(raw);
     if (!parsed.success) {
@@ -273,7 +273,7 @@ const activityNames = new Map<unknown, ActivityName>(
 );
 
 /** The handler key of a contract; throws for a contract that has no handler here. */
-export function activityNameOf(contract: ActivityContract<z.ZodType, z.ZodType>): ActivityName {
+export function activityNameOf(contract: ActivityContract): ActivityName {
   const name = activityNames.get(contract);
   if (name === undefined || name !== contract.name) throw new Error(`activity ${contract.name} has no handler`);
   return name;

@@ -1,11 +1,9 @@
 /**
- * Binds activities to the Functions runtime. Each registration module (preflight.ts,
- * infrastructure.ts, kubernetes.ts, besu.ts, state.ts) registers its own contracts through this
- * helper; the set below makes a second registration of a name fail loudly instead of silently
- * replacing the first.
+ * Binds activities to the Functions runtime. The composition root (app.ts) registers every
+ * contract through this helper; the set below makes a second registration of a name fail loudly
+ * instead of silently replacing the first.
  */
 import * as df from "durable-functions";
-import type { z } from "zod";
 import { ConfigError } from "../lib/config";
 import type { ActivityContract, PermanentFailure } from "./contracts";
 import { processActivityHandlers } from "./dependencies";
@@ -32,7 +30,7 @@ export function activityHandler(name: ActivityName): (input: unknown) => Promise
 }
 
 /** Registers the contracts' activities with the Durable Functions app; handlers are built on first call. */
-export function registerActivities(contracts: ReadonlyArray<ActivityContract<z.ZodType, z.ZodType>>): void {
+export function registerActivities(contracts: readonly ActivityContract[]): void {
   for (const contract of contracts) {
     const name = activityNameOf(contract);
     if (registered.has(name)) throw new Error(`activity ${name} is registered twice`);

@@ -1,5 +1,5 @@
 /** GET /api/openapi.json — the HTTP API described from the same zod schemas that validate it. */
-import { app } from "@azure/functions";
+import type { HttpFunctionOptions } from "@azure/functions";
 import { z } from "zod";
 import { rolloutStatusSchema } from "../lib/domain/rollout-status.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
@@ -53,4 +53,6 @@ export function openApiDocument(): Record<string, unknown> {
   };
 }
 
-app.http("openapi", { route: "openapi.json", methods: ["GET"], authLevel: "function", handler: () => ({ status: 200, jsonBody: openApiDocument() }) });
+export const openApiFunctions: Record<string, HttpFunctionOptions> = {
+  openapi: { route: "openapi.json", methods: ["GET"], authLevel: "function", handler: () => ({ status: 200, jsonBody: openApiDocument() }) },
+};

@@ -6,15 +6,13 @@
  * concurrent starts for one network pick the same id, and the instance store lets only one of
  * them create it, so exactly one gets 202 and the other 409.
  */
-import { app, type HttpRequest, type HttpResponseInit } from "@azure/functions";
-import * as df from "durable-functions";
-import type { DurableClient, DurableOrchestrationStatus } from "durable-functions";
+import type { HttpFunctionOptions, HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { DurableClient, DurableOrchestrationStatus, HttpDurableClientOptions } from "durable-functions";
 import { z } from "zod";
 import { allRegions } from "../lib/domain/regions.js";
 import { createRolloutStatus, rolloutStatusSchema, selectRegionsToRetry, type RolloutStatus } from "../lib/domain/rollout-status.js";
 import { parseSpecText, type DesiredState } from "../lib/domain/spec.js";
-import { CANCEL_EVENT } from "../orchestrators/tasks.js";
-import { ROLLOUT_ORCHESTRATOR, rolloutInputSchema, type RolloutInput } from "../orchestrators/rollout.js";
+import { CANCEL_EVENT, rolloutInputSchema, rolloutOrchestration, type RolloutInput } from "../orchestrators/contracts.js";
 
 const RUNNING = new Set(["Pending", "Running", "Suspended", "ContinuedAsNew"]);
 const INSTANCE_ID = /^rollout-([a-z0-9-]+)-(\d+)$/;
@@ -45,7 +43,7 @@ export function presentStatus(instance: DurableOrchestrationStatus): RolloutStat
 
 async function rolloutInstances(client: DurableClient): Promise<DurableOrchestrationStatus[]> {
   const all = await client.getStatusAll();
-  return all.filter((instance) => instance.name === ROLLOUT_ORCHESTRATOR && INSTANCE_ID.test(instance.instanceId));
+  return all.filter((instance) => instance.name === rolloutOrchestration.name && INSTANCE_ID.test(instance.instanceId));
 }
 
 function summary(instance: DurableOrchestrationStatus): Record<string, unknown> {
@@ -71,7 +69,7 @@ async function startRollout(request: HttpRequest, client: DurableClient, spec: D
   const rolloutId = `rollout-${network}-${next}`;
   const input: RolloutInput = { rolloutId, spec, regions, ...(earlierRegions ? { earlierRegions } : {}) };
   try {
-    await client.startNew(ROLLOUT_ORCHESTRATOR, { instanceId: rolloutId, input });
+    await client.startNew(rolloutOrchestration.name, { instanceId: rolloutId, input });
   } catch (startError) {
     const current = await client.getStatus(rolloutId).catch(() => undefined);
     if (current && RUNNING.has(String(current.runtimeStatus))) return conflict(rolloutId, network);
@@ -86,7 +84,7 @@ function conflict(runningRolloutId: string, network: string): HttpResponseInit {
 
 const retryBodySchema = z.object({ regions: z.array(z.string().min(1)).optional() }).strict();
 
-df.app.client.http("rolloutsCreate", {
+const rolloutsCreate: HttpDurableClientOptions = {
   route: "rollouts",
   methods: ["POST"],
   authLevel: "function",
@@ -97,9 +95,9 @@ df.app.client.http("rolloutsCreate", {
     if (!validation.ok) return error(400, "InvalidSpec", `the spec has ${validation.problems.length} problem(s)`, { problems: validation.problems });
     return startRollout(request, client, validation.spec, validation.spec.regions.map((region) => region.name));
   },
-});
+};
 
-df.app.client.http("rolloutsList", {
+const rolloutsList: HttpDurableClientOptions = {
   route: "rollouts",
   methods: ["GET"],
   authLevel: "function",
@@ -108,13 +106,13 @@ df.app.client.http("rolloutsList", {
     instances.sort((a, b) => isoTime(b.createdTime).localeCompare(isoTime(a.createdTime)));
     return json(200, instances.map(summary));
   },
-});
+};
 
 async function findRollout(client: DurableClient, rolloutId: string): Promise<DurableOrchestrationStatus | undefined> {
   if (!INSTANCE_ID.test(rolloutId)) return undefined;
   try {
     const instance = await client.getStatus(rolloutId, { showInput: true });
-    return instance && instance.name === ROLLOUT_ORCHESTRATOR ? instance : undefined;
+    return instance && instance.name === rolloutOrchestration.name ? instance : undefined;
   } catch (lookupError) {
     // The SDK reports an unknown instance as an error mentioning the 404; anything else (a timeout,
     // a 5xx) is not "not found" and must surface as a server error, which clients retry.
@@ -125,9 +123,9 @@ async function findRollout(client: DurableClient, rolloutId: string): Promise<Du
 
 type RolloutHandler = (request: HttpRequest, client: DurableClient, instance: DurableOrchestrationStatus) => Promise<HttpResponseInit>;
 
-/** Registers a handler for /rollouts/{rolloutId}/…: looks the rollout up first, 404 when there is none. */
-function onRollout(name: string, route: string, method: "GET" | "POST", handle: RolloutHandler): void {
-  df.app.client.http(name, {
+/** A handler for /rollouts/{rolloutId}/…: looks the rollout up first, 404 when there is none. */
+function onRollout(route: string, method: "GET" | "POST", handle: RolloutHandler): HttpDurableClientOptions {
+  return {
     route,
     methods: [method],
     authLevel: "function",
@@ -136,10 +134,10 @@ function onRollout(name: string, route: string, method: "GET" | "POST", handle: 
       if (!instance) return error(404, "NotFound", `no rollout ${request.params.rolloutId ?? ""}`);
       return handle(request, client, instance);
     },
-  });
+  };
 }
 
-onRollout("rolloutsGet", "rollouts/{rolloutId}", "GET", async (_request, _client, instance) => {
+const rolloutsGet = onRollout("rollouts/{rolloutId}", "GET", async (_request, _client, instance) => {
   const status = presentStatus(instance);
   if (status) return json(200, status);
   // Started but not yet replayed: the status it is about to publish.
@@ -148,7 +146,7 @@ onRollout("rolloutsGet", "rollouts/{rolloutId}", "GET", async (_request, _client
   return json(200, createRolloutStatus({ rolloutId: input.data.rolloutId, network: input.data.spec.network.name, regions: input.data.regions, at: isoTime(instance.createdTime), earlier: input.data.earlierRegions }));
 });
 
-onRollout("rolloutsRetry", "rollouts/{rolloutId}/retry", "POST", async (request, client, instance) => {
+const rolloutsRetry = onRollout("rollouts/{rolloutId}/retry", "POST", async (request, client, instance) => {
   const text = await request.text();
   let body: unknown = {};
   try {
@@ -168,15 +166,21 @@ onRollout("rolloutsRetry", "rollouts/{rolloutId}/retry", "POST", async (request,
   return startRollout(request, client, original.data.spec, selection.regions, status.regions.filter((region) => selection.regions.includes(region.region)));
 });
 
-onRollout("rolloutsCancel", "rollouts/{rolloutId}/cancel", "POST", async (_request, client, instance) => {
+const rolloutsCancel = onRollout("rollouts/{rolloutId}/cancel", "POST", async (_request, client, instance) => {
   if (!RUNNING.has(String(instance.runtimeStatus))) return error(409, "AlreadyFinished", `rollout ${instance.instanceId} already finished (${presentStatus(instance)?.state ?? String(instance.runtimeStatus)})`);
   await client.raiseEvent(instance.instanceId, CANCEL_EVENT, { requestedAt: new Date().toISOString() });
   return json(202, { rolloutId: instance.instanceId, state: "Running", cancelRequested: true });
 });
 
-app.http("regions", {
+const regions: HttpFunctionOptions = {
   route: "regions",
   methods: ["GET"],
   authLevel: "function",
   handler: () => json(200, allRegions().map((region) => ({ name: region.name, displayName: region.displayName, geography: region.geography, role: region.role }))),
-});
+};
+
+/** The rollout API's functions that use the durable client, by function name. */
+export const rolloutClientFunctions: Record<string, HttpDurableClientOptions> = { rolloutsCreate, rolloutsList, rolloutsGet, rolloutsRetry, rolloutsCancel };
+
+/** The rollout API's plain HTTP functions, by function name. */
+export const rolloutHttpFunctions: Record<string, HttpFunctionOptions> = { regions };

@@ -1,9 +1,8 @@
 /**
- * The Functions host loads every .js file directly in dist/activities: loading them must need no
+ * The Functions host loads the composition root (dist/app.js): loading it must need no
  * configuration, register each activity exactly once, and cover every contract.
  */
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as contracts from "../../activities/contracts";
@@ -11,20 +10,18 @@ import { activityContracts, activityNameOf } from "../../activities/factory";
 import { activityHandler, registerActivities } from "../../activities/registration";
 import { REPO_ROOT } from "../support/paths";
 
-const ACTIVITIES_DIR = join(REPO_ROOT, "dist", "activities");
+const COMPOSITION_ROOT = join(REPO_ROOT, "dist", "app.js");
 
 function isContract(value: unknown): value is contracts.ActivityContract<never, never> {
   return typeof value === "object" && value !== null && "name" in value && "input" in value && "output" in value;
 }
 
 describe("activity registration", () => {
-  it("loads every module the host loads without configuration, and refuses a second registration", async () => {
+  it("loads the composition root without configuration, and refuses a second registration", async () => {
     const saved = { ...process.env };
     for (const name of ["BESU_FLEET_CLOUD_FILE", "AZURE_SUBSCRIPTION_ID", "AzureWebJobsStorage"]) delete process.env[name];
     try {
-      for (const file of readdirSync(ACTIVITIES_DIR).filter((entry) => entry.endsWith(".js"))) {
-        await import(join(ACTIVITIES_DIR, file));
-      }
+      await import(COMPOSITION_ROOT);
     } finally {
       Object.assign(process.env, saved);
     }

@@ -12,7 +12,7 @@ import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
 import { networkRecordName, networkRecordSchema, type NetworkRecord } from "../../lib/domain/network-record.js";
 import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
 import { parseSpecText, type DesiredState } from "../../lib/domain/spec.js";
-import type { RolloutInput } from "../../orchestrators/rollout.js";
+import type { RolloutInput } from "../../orchestrators/contracts.js";
 import { fakeDocumentPath } from "../fixtures/rollout-fakes/documents.js";
 import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
 import { request, waitFor } from "@besu-fleet/local-support";

@@ -1,0 +1,19 @@
+/**
+ * The composition root of the Functions app: the one module the runtime loads (package.json
+ * `main`). It registers every HTTP function, orchestration and activity from their lists, so what
+ * the app serves is read in one place; loading it needs no configuration (the activities build
+ * their adapters on first use, activities/dependencies.ts).
+ */
+import { app } from "@azure/functions";
+import * as df from "durable-functions";
+import { activityContracts } from "./activities/factory.js";
+import { registerActivities } from "./activities/registration.js";
+import { healthFunctions } from "./functions/health.js";
+import { openApiFunctions } from "./functions/openapi.js";
+import { rolloutClientFunctions, rolloutHttpFunctions } from "./functions/rollouts.js";
+import { registerOrchestrations } from "./orchestrators/index.js";
+
+for (const [name, options] of Object.entries({ ...healthFunctions, ...openApiFunctions, ...rolloutHttpFunctions })) app.http(name, options);
+for (const [name, options] of Object.entries(rolloutClientFunctions)) df.app.client.http(name, options);
+registerOrchestrations();
+registerActivities(Object.values(activityContracts));

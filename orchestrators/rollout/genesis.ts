@@ -1,0 +1,35 @@
+/**
+ * Phase 3, genesis (fan-in): the network's own genesis if it formed before — a chain's genesis
+ * never changes — else a new one from the validators provisioned in phase A. The network record is
+ * saved before any node runs with that genesis, so a crash here cannot produce two genesis files.
+ */
+import { loadNetworkRecord, saveDocument } from "../../activities/contracts.js";
+import { decideMembership, networkRecordName, type NetworkRecord } from "../../lib/domain/network-record.js";
+import { enterPhase, type RolloutPhase } from "../../lib/domain/rollout-status.js";
+import { call } from "../durable.js";
+import { advance, stopWith, type Phase, type RolloutRun } from "./run.js";
+import type { Task } from "durable-functions";
+
+/** Saves the network record; returns why it could not be saved, if it could not. */
+export function* saveNetworkRecord(run: RolloutRun, record: NetworkRecord, phase: RolloutPhase): Generator<Task, string | undefined, unknown> {
+  const saved = yield* call(run.context, saveDocument, { name: networkRecordName(run.spec.network.name), document: record }, run.spec.rollout.retry);
+  return saved.ok ? undefined : `the network record could not be saved (${phase}): ${saved.cause}`;
+}
+
+export const genesis: Phase = function* (run, state) {
+  state = advance(run, state, (status, at) => enterPhase(status, "genesis", at));
+  const { spec } = run;
+  const loaded = yield* call(run.context, loadNetworkRecord, { network: spec.network.name }, spec.rollout.retry);
+  if (!loaded.ok) return stopWith(state, "genesis", `the network record could not be read: ${loaded.cause}`);
+  const membership = decideMembership({
+    rolloutId: run.input.rolloutId,
+    network: spec.network,
+    minValidators: spec.rollout.minValidators,
+    identities: state.identities,
+    record: loaded.value.record ?? undefined,
+  });
+  if (!membership.ok) return stopWith(state, "genesis", membership.reason);
+  const unsaved = yield* saveNetworkRecord(run, membership.record, "genesis");
+  if (unsaved) return stopWith(state, "genesis", unsaved);
+  return { ...state, network: membership };
+};

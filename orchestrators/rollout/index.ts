@@ -1,0 +1,45 @@
+/**
+ * The rollout orchestration: a sequence of phases, each a generator from state to state
+ * (orchestrators/rollout/run.ts), run until one says stop; the report phase always ends it.
+ *
+ *   preflight (fan-out) → provisioning (sub-orchestration per region, bounded window)
+ *   → genesis (fan-in) → deploying (per region) → admitting (joining validators voted in)
+ *   → verifying (fan-in) → report
+ *
+ * The contracts (mainnet and Chain 138 in parallel), CCIP and funding phases plug into this list.
+ */
+import { planRollout } from "../../lib/domain/plan.js";
+import { createRolloutStatus } from "../../lib/domain/rollout-status.js";
+import { CANCEL_EVENT, orchestration, rolloutOrchestration } from "../contracts.js";
+import { cancellation, now } from "../durable.js";
+import { admitting } from "./admission.js";
+import { genesis } from "./genesis.js";
+import { preflight } from "./preflight.js";
+import { deploying, provisioning } from "./regions.js";
+import { report } from "./report.js";
+import type { Phase, RolloutRun, RolloutState } from "./run.js";
+import { verifying } from "./verification.js";
+
+/** The phases in order. */
+export const ROLLOUT_PHASES: readonly Phase[] = [preflight, provisioning, genesis, deploying, admitting, verifying];
+
+export const rolloutOrchestrator = orchestration(rolloutOrchestration, function* (context, input) {
+  const run: RolloutRun = {
+    context,
+    input,
+    spec: input.spec,
+    plans: planRollout(input.spec).filter((plan) => input.regions.includes(plan.region)),
+    cancel: cancellation(context, CANCEL_EVENT),
+  };
+  let state: RolloutState = {
+    status: createRolloutStatus({ rolloutId: input.rolloutId, network: input.spec.network.name, regions: input.regions, at: now(context), earlier: input.earlierRegions }),
+    regions: run.plans,
+    identities: [],
+  };
+  context.df.setCustomStatus(state.status);
+  for (const phase of ROLLOUT_PHASES) {
+    state = yield* phase(run, state);
+    if (state.stop) break;
+  }
+  return yield* report(run, state);
+});

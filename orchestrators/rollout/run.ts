@@ -1,0 +1,65 @@
+/**
+ * What the rollout's phases share. A phase is a generator that takes the rollout's state and
+ * returns the next one (`Phase`); the rollout orchestrator composes them with `yield*`. `RolloutRun`
+ * holds what does not change during a rollout (the durable context, the parsed input, the plans,
+ * the cancel request); `RolloutState` holds what the phases build up, the status included.
+ *
+ * The status is the orchestration's custom status: `advance` applies a change and publishes it,
+ * so the status endpoint shows each region's phase and last error live. It holds no secret.
+ */
+import type { OrchestrationContext, Task } from "durable-functions";
+import type { z } from "zod";
+import type { NodePublicIdentity } from "../../lib/domain/genesis.js";
+import type { NetworkMembership } from "../../lib/domain/network-record.js";
+import type { RegionPlan } from "../../lib/domain/plan.js";
+import type { RolloutFailure, RolloutStatus } from "../../lib/domain/rollout-status.js";
+import type { DesiredState } from "../../lib/domain/spec.js";
+import type { rolloutInputSchema } from "../contracts.js";
+import { now, type Cancellation } from "../durable.js";
+
+/** The fixed facts of one rollout. */
+export interface RolloutRun {
+  context: OrchestrationContext;
+  input: z.output<typeof rolloutInputSchema>;
+  spec: DesiredState;
+  /** The plans of the regions this rollout works on. */
+  plans: RegionPlan[];
+  cancel: Cancellation;
+}
+
+/** What the phases have built so far. */
+export interface RolloutState {
+  status: RolloutStatus;
+  /** The regions still going: each phase keeps those that passed it. */
+  regions: RegionPlan[];
+  /** Public identities of the nodes provisioned in this rollout. */
+  identities: NodePublicIdentity[];
+  /** The network these regions run: its record, genesis and static nodes (from the genesis phase on). */
+  network?: NetworkMembership;
+  /** Set when the rollout must end now: by a cancel request, or by a failure of the whole rollout. */
+  stop?: { failure?: RolloutFailure };
+}
+
+export type Phase = (run: RolloutRun, state: RolloutState) => Generator<Task, RolloutState, unknown>;
+
+/** Applies a change to the status and publishes it as the custom status. */
+export function advance(run: RolloutRun, state: RolloutState, change: (status: RolloutStatus, at: string) => RolloutStatus): RolloutState {
+  const status = change(state.status, now(run.context));
+  run.context.df.setCustomStatus(status);
+  return { ...state, status };
+}
+
+/** The same state, told to stop with a failure of the whole rollout. */
+export const stopWith = (state: RolloutState, phase: RolloutFailure["phase"], reason: string): RolloutState => ({ ...state, stop: { failure: { phase, reason } } });
+
+/** The same state, told to stop if a cancel request has arrived. */
+export const stopIfCanceled = (run: RolloutRun, state: RolloutState): RolloutState => (run.cancel.requested ? { ...state, stop: {} } : state);
+
+/** The network of a state past the genesis phase (the composition guarantees it). */
+export function networkOf(state: RolloutState): NetworkMembership {
+  if (!state.network) throw new Error("a phase that needs the network ran before the genesis phase");
+  return state.network;
+}
+
+/** A deterministic id for a region's sub-orchestration in this rollout. */
+export const subInstanceId = (run: RolloutRun, phase: string, region: string): string => `${run.context.df.instanceId}:${run.input.rolloutId}:${phase}:${region}`;
