@@ -10,7 +10,9 @@
  */
 import { planRollout } from "../../lib/domain/plan.js";
 import { createRolloutStatus } from "../../lib/domain/rollout-status.js";
-import { CANCEL_EVENT, orchestration, rolloutOrchestration } from "../contracts.js";
+import type { OrchestrationContext } from "durable-functions";
+import type { z } from "zod";
+import { CANCEL_EVENT, orchestration, rolloutOrchestration, type rolloutInputSchema } from "../contracts.js";
 import { cancellation, now } from "../durable.js";
 import { admitting } from "./admission.js";
 import { genesis } from "./genesis.js";
@@ -23,7 +25,8 @@ import { verifying } from "./verification.js";
 /** The phases in order. */
 export const ROLLOUT_PHASES: readonly Phase[] = [preflight, provisioning, genesis, deploying, admitting, verifying];
 
-export const rolloutOrchestrator = orchestration(rolloutOrchestration, function* (context, input) {
+/** The run and the initial state of a rollout (also how a test starts a single phase). */
+export function beginRollout(context: OrchestrationContext, input: z.output<typeof rolloutInputSchema>): { run: RolloutRun; state: RolloutState } {
   const run: RolloutRun = {
     context,
     input,
@@ -31,12 +34,18 @@ export const rolloutOrchestrator = orchestration(rolloutOrchestration, function*
     plans: planRollout(input.spec).filter((plan) => input.regions.includes(plan.region)),
     cancel: cancellation(context, CANCEL_EVENT),
   };
-  let state: RolloutState = {
+  const state: RolloutState = {
     status: createRolloutStatus({ rolloutId: input.rolloutId, network: input.spec.network.name, regions: input.regions, at: now(context), earlier: input.earlierRegions }),
     regions: run.plans,
     identities: [],
   };
   context.df.setCustomStatus(state.status);
+  return { run, state };
+}
+
+export const rolloutOrchestrator = orchestration(rolloutOrchestration, function* (context, input) {
+  const { run, state: initial } = beginRollout(context, input);
+  let state = initial;
   for (const phase of ROLLOUT_PHASES) {
     state = yield* phase(run, state);
     if (state.stop) break;

@@ -8,12 +8,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import type { z } from "zod";
 import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
 import { networkRecordName, networkRecordSchema, type NetworkRecord } from "../../lib/domain/network-record.js";
 import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
 import { parseSpecText, type DesiredState } from "../../lib/domain/spec.js";
 import type { RolloutInput } from "../../orchestrators/contracts.js";
 import { fakeDocumentPath } from "../fixtures/rollout-fakes/documents.js";
+import { phasesUnderTest } from "../fixtures/rollout-fakes/phases.js";
 import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
 import { request, waitFor } from "@besu-fleet/local-support";
 import { REPO_ROOT } from "../support/paths.js";
@@ -102,6 +104,37 @@ describe("rollout orchestration with fake activities", () => {
       assert.equal(region?.lastError?.kind, "permanent");
       assert.match(region?.lastError?.cause ?? "", new RegExp(`QuotaExceeded: ${name}: family standardDSv5Family limit 0`));
     }
+  });
+
+  test("phases run on their own: preflight alone drops the regions without quota; provisioning then genesis over the rest", async () => {
+    const spec = exampleSpec("chain138-24-regions.yaml", "phases");
+    const rolloutId = `rollout-${spec.network.name}-1`;
+    fs.writeFileSync(behaviourFile(), JSON.stringify({ quotaExceeded: ["koreasouth"], run: rolloutId }));
+    const rollout: RolloutInput = { rolloutId, spec, regions: spec.regions.map((region) => region.name) };
+    const run = async (phases: string[], instanceId: string): Promise<z.output<typeof phasesUnderTest.result>> => {
+      const base = `${host.baseUrl}/runtime/webhooks/durabletask`;
+      const started = await request(`${base}/orchestrators/${phasesUnderTest.name}/${instanceId}?code=${systemKey}`, { method: "POST", body: JSON.stringify({ rollout, phases }) });
+      assert.equal(started.status, 202, started.text);
+      const done = await waitFor(`${instanceId} to finish`, async () => {
+        const response = await request(`${base}/instances/${instanceId}?code=${systemKey}`);
+        const body = response.body as { runtimeStatus?: string } | undefined;
+        return body?.runtimeStatus === "Completed" || body?.runtimeStatus === "Failed" ? response : undefined;
+      }, 60_000, 250);
+      const body = done.body as { runtimeStatus: string; output: unknown };
+      assert.equal(body.runtimeStatus, "Completed", done.text.slice(0, 2000));
+      return phasesUnderTest.result.parse(body.output);
+    };
+    const alone = await run(["preflight"], "phases-preflight");
+    assert.equal(alone.regions.length, 23);
+    assert.ok(!alone.regions.includes("koreasouth"));
+    assert.equal(alone.status.regions.find((region) => region.region === "koreasouth")?.lastError?.step, "preflight");
+    assert.equal(alone.identities, 0, "preflight provisions nothing");
+    const composed = await run(["preflight", "provisioning", "genesis"], "phases-genesis");
+    assert.equal(composed.stopped, false, composed.stopReason);
+    assert.equal(composed.regions.length, 23);
+    assert.equal(composed.identities, 23 * 2, "one validator and one sentry per region");
+    assert.match(composed.genesisHash ?? "", /^0x[0-9a-f]{64}$/);
+    assert.deepEqual(composed.status.phases.map((phase) => phase.phase), ["preflight", "provisioning", "genesis"]);
   });
 
   test("a retry of regions that failed joins the formed network: its genesis reused, their validators voted in, the set verified", async () => {
