@@ -20,60 +20,24 @@ import {
   flattenActions,
   orchestratorTrigger,
   parseOrchestratorFailure,
-  retryDelayMs,
-  takesSequenceNumber,
   type FailureDetails,
   type HistoryEvent,
   type OrchestratorState,
-  type RetryOptions,
-  type SdkAction,
 } from "./protocol.js";
-import { DurableStore, TERMINAL_STATUSES, type InboxMessage, type InstanceRecord, type RuntimeStatus } from "./store.js";
-
-/** The engine's bookkeeping for one execution, persisted with the instance row. */
-interface RuntimeState {
-  /** The next sequence number the SDK will assign. */
-  nextSequence: number;
-  /** One entry per distinct action seen so far, in the SDK's order. */
-  actions: { type: number; id: number; name?: string }[];
-  /** Timers (by id) that must not fire: cancelled by the orchestrator. */
-  canceledTimers: number[];
-  /** Retry chains, keyed by the id of the task or retry timer currently outstanding. */
-  retries: Record<string, RetryChain>;
-}
-
-interface RetryChain {
-  kind: "activity" | "orchestration";
-  name: string;
-  inputJson: string;
-  options: RetryOptions;
-  /** The attempt that is running (phase task) or that failed last (phase timer). */
-  attempt: number;
-  phase: "task" | "timer";
-  firstAttemptAt: string;
-  /** For sub-orchestrations: the caller's instance id, if it gave one. */
-  instanceId?: string;
-}
-
-/** An inbox message body. */
-type Message =
-  | { kind: "event"; event: HistoryEvent }
-  | { kind: "terminate"; reason: string }
-  | { kind: "suspend"; reason: string }
-  | { kind: "resume"; reason: string };
-
-interface LiveInstance {
-  record: InstanceRecord;
-  etag: string;
-  /** Committed history as JSON text (IsPlayed true), in order. */
-  history: string[];
-  /** Keys of completions already in history, to drop duplicate deliveries. */
-  completed: Set<string>;
-  runtime: RuntimeState;
-  inbox: Map<string, Message>;
-  busy: boolean;
-  again: boolean;
-}
+import { DurableStore, type InboxMessage, type InstanceRecord, type RuntimeStatus } from "./store.js";
+import { recordActions } from "./engine/actions.js";
+import {
+  completionKey,
+  emptyRuntime,
+  isTerminal,
+  newId,
+  newInstanceRecord,
+  toLiveInstance,
+  type LiveInstance,
+  type Message,
+  type RuntimeState,
+} from "./engine/instance-state.js";
+import { advanceRetry, isRetryEvent } from "./engine/retries.js";
 
 export interface EngineOptions {
   maxConcurrentActivities?: number;
@@ -82,25 +46,6 @@ export interface EngineOptions {
 
 export class StartConflictError extends Error {}
 export class UnknownOrchestratorError extends Error {}
-
-const completionKey = (event: HistoryEvent): string | undefined => {
-  switch (event.EventType) {
-    case EventType.TaskCompleted:
-    case EventType.TaskFailed:
-      return `task:${String(event.TaskScheduledId)}`;
-    case EventType.SubOrchestrationInstanceCompleted:
-    case EventType.SubOrchestrationInstanceFailed:
-      return `sub:${String(event.TaskScheduledId)}`;
-    case EventType.TimerFired:
-      return `timer:${String(event.TimerId)}`;
-    default:
-      return undefined;
-  }
-};
-
-const pad = (n: number): string => String(n).padStart(8, "0");
-const isTerminal = (status: RuntimeStatus): boolean => TERMINAL_STATUSES.includes(status);
-const emptyRuntime = (): RuntimeState => ({ nextSequence: 0, actions: [], canceledTimers: [], retries: {} });
 
 export class Engine {
   private readonly live = new Map<string, LiveInstance>();
@@ -138,20 +83,8 @@ export class Engine {
     if (!fn || fn.kind !== "orchestration") {
       throw new UnknownOrchestratorError(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
     }
-    const id = instanceId ?? randomUUID().replaceAll("-", "");
-    const now = new Date().toISOString();
-    const record: InstanceRecord = {
-      instanceId: id,
-      name,
-      runtimeStatus: "Pending",
-      input: inputJson,
-      createdTime: now,
-      lastUpdatedTime: now,
-      executionId: randomUUID().replaceAll("-", ""),
-      historyLength: 0,
-      parentNotified: true,
-      runtime: JSON.stringify(emptyRuntime()),
-    };
+    const record = newInstanceRecord(instanceId ?? newId(), name, inputJson);
+    const id = record.instanceId;
     let etag = await this.store.createInstance(record);
     if (etag === undefined) {
       const existing = await this.store.getInstance(id);
@@ -272,13 +205,7 @@ export class Engine {
   }
 
   private adopt(record: InstanceRecord, etag: string, history: string[], inbox: Map<string, Message>): LiveInstance {
-    const completed = new Set<string>();
-    for (const text of history) {
-      const key = completionKey(JSON.parse(text) as HistoryEvent);
-      if (key) completed.add(key);
-    }
-    const runtime = { ...emptyRuntime(), ...(JSON.parse(record.runtime) as Partial<RuntimeState>) };
-    const live: LiveInstance = { record, etag, history, completed, runtime, inbox, busy: false, again: false };
+    const live = toLiveInstance(record, etag, history, inbox);
     this.live.set(record.instanceId, live);
     this.schedule(live);
     return live;
@@ -401,7 +328,7 @@ export class Engine {
         consumed.push(key); // a duplicate delivery (at-least-once activity run)
         continue;
       }
-      if (this.isRetryEvent(live, event)) {
+      if (isRetryEvent(live.runtime, event)) {
         // The SDK assigns a sequence number while it processes a retry failure or a retry timer;
         // taking one such event per episode, first, keeps the host's numbering identical to it.
         if (retryEventTaken || newEvents.length > 0) break;
@@ -456,9 +383,7 @@ export class Engine {
     episodeEvents.push(...newEvents);
 
     const runtime: RuntimeState = structuredClone(live.runtime);
-    const scheduled: HistoryEvent[] = [];
-    // Host-side half of retries, mirroring the SDK (see isRetryEvent).
-    if (retryEventTaken) this.advanceRetry(runtime, newEvents[0] as HistoryEvent, now, scheduled, record.instanceId);
+    const retryScheduled = retryEventTaken ? advanceRetry(runtime, newEvents[0] as HistoryEvent, now, record.instanceId) : [];
 
     if (!fn || fn.kind !== "orchestration") {
       const message = `The orchestrator function '${record.name}' does not exist in this app.`;
@@ -483,16 +408,18 @@ export class Engine {
     if (failure || !state) {
       const details = failure?.failureDetails ?? { ErrorType: "Error", ErrorMessage: failure?.message ?? "orchestrator returned nothing" };
       const message = failure?.message ?? details.ErrorMessage;
-      await this.finish(live, consumed, now, "Failed", JSON.stringify(message), [...episodeEvents, ...scheduled, failedEvent(now, details)]);
+      await this.finish(live, consumed, now, "Failed", JSON.stringify(message), [...episodeEvents, ...retryScheduled, failedEvent(now, details)]);
       return;
     }
 
     const actions = flattenActions(state);
-    const problem = this.recordActions(runtime, actions, record, now, scheduled);
-    if (problem) {
-      await this.finish(live, consumed, now, "Failed", JSON.stringify(problem), [...episodeEvents, failedEvent(now, { ErrorType: "NonDeterministicOrchestrationError", ErrorMessage: problem })]);
+    const recorded = recordActions(runtime, actions, record.instanceId, now);
+    for (const timerId of recorded.canceledTimers) this.disarmTimer(record.instanceId, timerId);
+    if (recorded.problem) {
+      await this.finish(live, consumed, now, "Failed", JSON.stringify(recorded.problem), [...episodeEvents, failedEvent(now, { ErrorType: "NonDeterministicOrchestrationError", ErrorMessage: recorded.problem })]);
       return;
     }
+    const scheduled = [...retryScheduled, ...recorded.scheduled];
     const customStatus = state.customStatus === undefined ? record.customStatus : JSON.stringify(state.customStatus);
 
     if (state.isDone) {
@@ -515,110 +442,6 @@ export class Engine {
     live.runtime = runtime;
     this.startScheduledWork(live, scheduled);
     if (live.inbox.size > 0) live.again = true;
-  }
-
-  private isRetryEvent(live: LiveInstance, event: HistoryEvent): boolean {
-    if (event.EventType === EventType.TaskFailed || event.EventType === EventType.SubOrchestrationInstanceFailed) {
-      return live.runtime.retries[String(event.TaskScheduledId)]?.phase === "task";
-    }
-    if (event.EventType === EventType.TimerFired) return live.runtime.retries[String(event.TimerId)]?.phase === "timer";
-    return false;
-  }
-
-  /**
-   * A failed attempt: the SDK takes the next sequence number for a retry timer (it waits for one
-   * even after the last attempt). A fired retry timer: the SDK takes the next number for the new
-   * attempt, unless attempts are exhausted, when it surfaces the failure.
-   */
-  private advanceRetry(runtime: RuntimeState, event: HistoryEvent, now: string, scheduled: HistoryEvent[], instanceId: string): void {
-    const id = String(event.EventType === EventType.TimerFired ? event.TimerId : event.TaskScheduledId);
-    const chain = runtime.retries[id];
-    if (!chain) return;
-    delete runtime.retries[id];
-    if (chain.phase === "task") {
-      const timerId = runtime.nextSequence++;
-      const exhausted = chain.attempt >= chain.options.maxNumberOfAttempts;
-      const delay = exhausted ? 0 : retryDelayMs(chain.options, chain.attempt);
-      const fireAt = new Date(Date.parse(now) + delay).toISOString();
-      scheduled.push({ EventType: EventType.TimerCreated, EventId: timerId, IsPlayed: false, Timestamp: now, FireAt: fireAt });
-      runtime.retries[String(timerId)] = { ...chain, phase: "timer" };
-      return;
-    }
-    if (chain.attempt + 1 > chain.options.maxNumberOfAttempts) return;
-    const taskId = runtime.nextSequence++;
-    const next: RetryChain = { ...chain, attempt: chain.attempt + 1, phase: "task" };
-    runtime.retries[String(taskId)] = next;
-    scheduled.push(this.scheduleEvent(next.kind, taskId, next.name, next.inputJson, now, next.instanceId, instanceId));
-  }
-
-  private scheduleEvent(kind: "activity" | "orchestration", id: number, name: string, inputJson: string, now: string, instanceId: string | undefined, parentId?: string): HistoryEvent {
-    if (kind === "activity") {
-      return { EventType: EventType.TaskScheduled, EventId: id, IsPlayed: false, Timestamp: now, Name: name, Input: inputJson };
-    }
-    return {
-      EventType: EventType.SubOrchestrationInstanceCreated,
-      EventId: id,
-      IsPlayed: false,
-      Timestamp: now,
-      Name: name,
-      Input: inputJson,
-      InstanceId: instanceId ?? `${parentId ?? ""}:${pad(id)}`,
-    };
-  }
-
-  /** Maps new actions to sequence numbers and history events; checks the replayed prefix. */
-  private recordActions(runtime: RuntimeState, actions: SdkAction[], record: InstanceRecord, now: string, scheduled: HistoryEvent[]): string | undefined {
-    for (let index = 0; index < actions.length; index++) {
-      const action = actions[index] as SdkAction;
-      const known = runtime.actions[index];
-      if (known) {
-        if (known.type !== action.actionType || known.name !== action.functionName) {
-          return `Non-deterministic orchestrator: action ${index} was ${describeAction(known.type, known.name)} and is now ${describeAction(action.actionType, action.functionName)}.`;
-        }
-        if (action.actionType === ActionType.CreateTimer && action.isCanceled && !runtime.canceledTimers.includes(known.id)) {
-          runtime.canceledTimers.push(known.id);
-          this.disarmTimer(record.instanceId, known.id);
-        }
-        continue;
-      }
-      const id = takesSequenceNumber(action) ? runtime.nextSequence++ : -1;
-      runtime.actions.push({ type: action.actionType, id, name: action.functionName });
-      switch (action.actionType) {
-        case ActionType.CallActivity:
-        case ActionType.CallActivityWithRetry:
-        case ActionType.CallSubOrchestrator:
-        case ActionType.CallSubOrchestratorWithRetry: {
-          const kind = action.actionType <= ActionType.CallActivityWithRetry ? "activity" : "orchestration";
-          const inputJson = actionInputJson(action);
-          scheduled.push(this.scheduleEvent(kind, id, String(action.functionName), inputJson, now, action.instanceId, record.instanceId));
-          if (action.retryOptions) {
-            runtime.retries[String(id)] = {
-              kind,
-              name: String(action.functionName),
-              inputJson,
-              options: action.retryOptions,
-              attempt: 1,
-              phase: "task",
-              firstAttemptAt: now,
-              instanceId: action.instanceId,
-            };
-          }
-          break;
-        }
-        case ActionType.CreateTimer: {
-          const fireAt = action.fireAt instanceof Date ? action.fireAt.toISOString() : String(action.fireAt);
-          scheduled.push({ EventType: EventType.TimerCreated, EventId: id, IsPlayed: false, Timestamp: now, FireAt: fireAt });
-          if (action.isCanceled) runtime.canceledTimers.push(id);
-          break;
-        }
-        case ActionType.WaitForExternalEvent:
-        case ActionType.ContinueAsNew:
-          break;
-        default:
-          return `Action type ${action.actionType} (entities, callHttp) is not supported by the local host.`;
-      }
-    }
-    return undefined;
   }
 
   private async commit(live: LiveInstance, next: InstanceRecord, events: HistoryEvent[], consumed: string[]): Promise<void> {
@@ -674,7 +497,7 @@ export class Engine {
       output: undefined,
       customStatus,
       lastUpdatedTime: now,
-      executionId: randomUUID().replaceAll("-", ""),
+      executionId: newId(),
       historyLength: 0,
       runtime: JSON.stringify(emptyRuntime()),
     };
@@ -732,21 +555,7 @@ export class Engine {
   }
 
   private async createChild(parent: InstanceRecord, event: HistoryEvent): Promise<void> {
-    const now = new Date().toISOString();
-    const child: InstanceRecord = {
-      instanceId: String(event.InstanceId),
-      name: String(event.Name),
-      runtimeStatus: "Pending",
-      input: String(event.Input ?? "null"),
-      createdTime: now,
-      lastUpdatedTime: now,
-      executionId: randomUUID().replaceAll("-", ""),
-      historyLength: 0,
-      parentInstanceId: parent.instanceId,
-      parentTaskId: event.EventId,
-      parentNotified: false,
-      runtime: JSON.stringify(emptyRuntime()),
-    };
+    const child = newInstanceRecord(String(event.InstanceId), String(event.Name), String(event.Input ?? "null"), { instanceId: parent.instanceId, taskId: event.EventId });
     const etag = await this.store.createInstance(child);
     if (etag !== undefined) {
       this.adopt(child, etag, [], new Map());
@@ -774,7 +583,7 @@ export class Engine {
           EventType: EventType.SubOrchestrationInstanceFailed,
           EventId: -1,
           IsPlayed: false,
-          Timestamp: now,
+          Timestamp: child.createdTime,
           TaskScheduledId: event.EventId,
           FailureDetails: { ErrorType: "InvalidOperationError", ErrorMessage: `An instance with ID '${child.instanceId}' already exists and is running.` },
         },
@@ -881,10 +690,6 @@ function taskFailed(now: string, taskId: number, details: FailureDetails): Histo
 
 function failedEvent(now: string, details: FailureDetails): HistoryEvent {
   return { EventType: EventType.ExecutionFailed, EventId: -1, IsPlayed: false, Timestamp: now, Reason: details.ErrorMessage, FailureDetails: details, OrchestrationStatus: "Failed" };
-}
-
-function describeAction(type: number, name: string | undefined): string {
-  return name ? `action type ${type} '${name}'` : `action type ${type}`;
 }
 
 function safeParseString(json: string): string {
