@@ -10,13 +10,12 @@
  * one whose completion is recorded does not.
  */
 import { randomUUID } from "node:crypto";
-import type { LoadedApp, ServableFunction } from "./app-loader.js";
-import { invokeFunction, jsonData } from "./invoke.js";
+import type { LoadedApp } from "./app-loader.js";
+import { invokeFunction, registeredModel } from "./invoke.js";
 import {
   ActionType,
   EventType,
   actionInputJson,
-  failureOf,
   flattenActions,
   orchestratorTrigger,
   parseOrchestratorFailure,
@@ -26,6 +25,9 @@ import {
 } from "./protocol.js";
 import { DurableStore, type InboxMessage, type InstanceRecord, type RuntimeStatus } from "./store.js";
 import { recordActions } from "./engine/actions.js";
+import { ActivityRunner } from "./engine/activities.js";
+import { BackgroundWork } from "./engine/background-work.js";
+import { CompletionOutbox } from "./engine/completion-outbox.js";
 import {
   completionKey,
   emptyRuntime,
@@ -34,10 +36,13 @@ import {
   newInstanceRecord,
   toLiveInstance,
   type LiveInstance,
+  type Delivery,
   type Message,
   type RuntimeState,
 } from "./engine/instance-state.js";
 import { advanceRetry, isRetryEvent } from "./engine/retries.js";
+import { TerminalWaiters } from "./engine/terminal-waiters.js";
+import { DurableTimers } from "./engine/timers.js";
 
 export interface EngineOptions {
   maxConcurrentActivities?: number;
@@ -49,26 +54,25 @@ export class UnknownOrchestratorError extends Error {}
 
 export class Engine {
   private readonly live = new Map<string, LiveInstance>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly activityQueue: (() => Promise<void>)[] = [];
-  private activitiesRunning = 0;
-  private readonly completions: { instanceId: string; key: string; message: Message }[] = [];
-  private flushing: Promise<void> | undefined;
-  private stopped = false;
-  private readonly maxConcurrentActivities: number;
-  private readonly log: (line: string) => void;
-  /** Resolves waiters (e.g. wait-for-completion HTTP calls) when an instance reaches a terminal state. */
-  private readonly terminalWaiters = new Map<string, (() => void)[]>();
-  private inFlight = new Set<Promise<unknown>>();
   private readonly loading = new Map<string, Promise<void>>();
+  private readonly log: (line: string) => void;
+  private readonly work = new BackgroundWork();
+  private readonly timers: DurableTimers;
+  private readonly activities: ActivityRunner;
+  private readonly waiters = new TerminalWaiters();
 
   constructor(
     private readonly app: LoadedApp,
     readonly store: DurableStore,
     options: EngineOptions = {},
   ) {
-    this.maxConcurrentActivities = options.maxConcurrentActivities ?? 200;
     this.log = options.log ?? (() => undefined);
+    const outbox = new CompletionOutbox(this.work, this.log, (instanceId, deliveries) => this.deliver(instanceId, deliveries));
+    this.timers = new DurableTimers(this.work, (instanceId, completion) => outbox.post(instanceId, completion));
+    this.activities = new ActivityRunner(app, options.maxConcurrentActivities ?? 200, this.work, outbox, (instanceId, executionId) => {
+      const live = this.live.get(instanceId);
+      return live !== undefined && live.record.executionId !== executionId;
+    });
   }
 
   // ---- public API (used by the management API) -----------------------------------------------
@@ -143,18 +147,9 @@ export class Engine {
 
   /** Resolves when the instance is terminal (or the timeout passes). */
   waitForTerminal(instanceId: string, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      const list = this.terminalWaiters.get(instanceId) ?? [];
-      list.push(done);
-      this.terminalWaiters.set(instanceId, list);
-      void this.currentRecord(instanceId).then((record) => {
-        if (!record || isTerminal(record.runtimeStatus)) done();
-      });
+    return this.waiters.wait(instanceId, timeoutMs, async () => {
+      const record = await this.currentRecord(instanceId);
+      return !record || isTerminal(record.runtimeStatus);
     });
   }
 
@@ -174,19 +169,12 @@ export class Engine {
 
   /** Stops scheduling new work and waits for what is running. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.work.stop();
     this.timers.clear();
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    await this.work.drain();
   }
 
   // ---- internals -------------------------------------------------------------------------------
-
-  private track<T>(promise: Promise<T>): Promise<T> {
-    this.inFlight.add(promise);
-    void promise.finally(() => this.inFlight.delete(promise)).catch(() => undefined);
-    return promise;
-  }
 
   private async currentRecord(instanceId: string): Promise<InstanceRecord | undefined> {
     const live = this.live.get(instanceId);
@@ -196,12 +184,7 @@ export class Engine {
 
   private dropLive(instanceId: string): void {
     this.live.delete(instanceId);
-    for (const [key, timer] of this.timers) {
-      if (key.startsWith(`${instanceId}|`)) {
-        clearTimeout(timer);
-        this.timers.delete(key);
-      }
-    }
+    this.timers.disarmAll(instanceId);
   }
 
   private adopt(record: InstanceRecord, etag: string, history: string[], inbox: Map<string, Message>): LiveInstance {
@@ -219,24 +202,24 @@ export class Engine {
     const delivered = new Set([...live.completed, ...live.inbox.keys()]);
     for (const event of events) {
       if (event.EventType === EventType.TaskScheduled && !delivered.has(`task:${event.EventId}`)) {
-        this.enqueueActivity(instanceId, live.record.executionId, event.EventId, String(event.Name), String(event.Input ?? "null"));
+        this.activities.enqueue(instanceId, live.record.executionId, event.EventId, String(event.Name), String(event.Input ?? "null"));
       } else if (event.EventType === EventType.TimerCreated && !delivered.has(`timer:${event.EventId}`)) {
-        if (!live.runtime.canceledTimers.includes(event.EventId)) this.armTimer(instanceId, event.EventId, String(event.FireAt));
+        if (!live.runtime.canceledTimers.includes(event.EventId)) this.timers.arm(instanceId, event.EventId, String(event.FireAt));
       } else if (event.EventType === EventType.SubOrchestrationInstanceCreated && !delivered.has(`sub:${event.EventId}`)) {
-        this.track(this.createChild(live.record, event)).catch((error: unknown) => this.log(`could not create sub-orchestration: ${String(error)}`));
+        this.work.track(this.createChild(live.record, event)).catch((error: unknown) => this.log(`could not create sub-orchestration: ${String(error)}`));
       }
     }
   }
 
   private schedule(live: LiveInstance): void {
-    if (this.stopped) return;
+    if (this.work.stopped) return;
     if (live.busy) {
       live.again = true;
       return;
     }
     live.busy = true;
     setImmediate(() => {
-      this.track(this.runEpisodes(live));
+      this.work.track(this.runEpisodes(live));
     });
   }
 
@@ -244,9 +227,9 @@ export class Engine {
     try {
       do {
         live.again = false;
-        if (this.live.get(live.record.instanceId) !== live || this.stopped) return;
+        if (this.live.get(live.record.instanceId) !== live || this.work.stopped) return;
         await this.episode(live);
-      } while (live.again && !this.stopped);
+      } while (live.again && !this.work.stopped);
     } catch (error) {
       this.log(`orchestration ${live.record.instanceId}: episode failed (${error instanceof Error ? error.message : String(error)}); retrying from storage`);
       // Storage is the source of truth: retire this copy (it must never write again) and load the
@@ -260,8 +243,8 @@ export class Engine {
 
   private retryLoad(instanceId: string, delayMs: number): void {
     setTimeout(() => {
-      if (this.stopped) return;
-      this.track(this.ensureLive(instanceId)).catch((error: unknown) => {
+      if (this.work.stopped) return;
+      this.work.track(this.ensureLive(instanceId)).catch((error: unknown) => {
         this.log(`orchestration ${instanceId}: could not load from storage (${String(error)}); retrying`);
         this.retryLoad(instanceId, Math.min(delayMs * 2, 10_000));
       });
@@ -283,7 +266,7 @@ export class Engine {
       const history = await this.store.readHistory(instanceId, found.record.executionId, found.record.historyLength);
       const inbox = new Map<string, Message>();
       for (const message of await this.store.readInbox(instanceId)) inbox.set(message.key, JSON.parse(message.body) as Message);
-      if (this.live.has(instanceId) || this.stopped) return;
+      if (this.live.has(instanceId) || this.work.stopped) return;
       this.adopt(found.record, found.etag, history, inbox);
       this.resumeOutstandingWork(instanceId);
     })().finally(() => this.loading.delete(instanceId));
@@ -396,7 +379,7 @@ export class Engine {
     let failure: { message: string; failureDetails?: FailureDetails } | undefined;
     try {
       const invocation = await invokeFunction(
-        this.requireModel(),
+        registeredModel(this.app),
         fn,
         { json: orchestratorTrigger(record.instanceId, record.parentInstanceId, historyJson, record.input ?? "null") },
       );
@@ -414,7 +397,7 @@ export class Engine {
 
     const actions = flattenActions(state);
     const recorded = recordActions(runtime, actions, record.instanceId, now);
-    for (const timerId of recorded.canceledTimers) this.disarmTimer(record.instanceId, timerId);
+    for (const timerId of recorded.canceledTimers) this.timers.disarm(record.instanceId, timerId);
     if (recorded.problem) {
       await this.finish(live, consumed, now, "Failed", JSON.stringify(recorded.problem), [...episodeEvents, failedEvent(now, { ErrorType: "NonDeterministicOrchestrationError", ErrorMessage: recorded.problem })]);
       return;
@@ -460,7 +443,7 @@ export class Engine {
     // Deleting consumed messages is housekeeping after the commit: a message that survives a
     // crash is recognised as a duplicate (its completion is in history) and dropped.
     if (consumed.length > 0) {
-      this.track(this.store.deleteInbox(next.instanceId, consumed)).catch((error: unknown) => this.log(`inbox clean-up of ${next.instanceId} failed: ${String(error)}`));
+      this.work.track(this.store.deleteInbox(next.instanceId, consumed)).catch((error: unknown) => this.log(`inbox clean-up of ${next.instanceId} failed: ${String(error)}`));
     }
   }
 
@@ -474,19 +457,12 @@ export class Engine {
       parentNotified: live.record.parentInstanceId === undefined,
     };
     await this.commit(live, next, events, consumed);
-    for (const [key, timer] of this.timers) {
-      if (key.startsWith(`${live.record.instanceId}|`)) {
-        clearTimeout(timer);
-        this.timers.delete(key);
-      }
-    }
-    this.live.delete(live.record.instanceId);
+    this.dropLive(live.record.instanceId);
     if (status !== "Completed") this.log(`orchestration ${live.record.instanceId} (${live.record.name}) ${status}: ${outputJson.slice(0, 300)}`);
     const leftovers = [...live.inbox.keys()];
     if (leftovers.length > 0) await this.store.deleteInbox(live.record.instanceId, leftovers);
     await this.notifyParent(live.record);
-    for (const resolve of this.terminalWaiters.get(live.record.instanceId) ?? []) resolve();
-    this.terminalWaiters.delete(live.record.instanceId);
+    this.waiters.release(live.record.instanceId);
   }
 
   private async continueAsNew(live: LiveInstance, consumed: string[], now: string, inputJson: string, customStatus: string | undefined): Promise<void> {
@@ -531,7 +507,7 @@ export class Engine {
   }
 
   /** Persists messages to an instance's inbox, then wakes the instance. */
-  private async deliver(instanceId: string, messages: { key: string; message: Message }[]): Promise<void> {
+  private async deliver(instanceId: string, messages: Delivery[]): Promise<void> {
     await this.store.putInbox(instanceId, messages.map(({ key, message }): InboxMessage => ({ key, body: JSON.stringify(message) })));
     const live = this.live.get(instanceId);
     if (live) {
@@ -545,11 +521,11 @@ export class Engine {
   private startScheduledWork(live: LiveInstance, scheduled: HistoryEvent[]): void {
     for (const event of scheduled) {
       if (event.EventType === EventType.TaskScheduled) {
-        this.enqueueActivity(live.record.instanceId, live.record.executionId, event.EventId, String(event.Name), String(event.Input ?? "null"));
+        this.activities.enqueue(live.record.instanceId, live.record.executionId, event.EventId, String(event.Name), String(event.Input ?? "null"));
       } else if (event.EventType === EventType.TimerCreated) {
-        if (!live.runtime.canceledTimers.includes(event.EventId)) this.armTimer(live.record.instanceId, event.EventId, String(event.FireAt));
+        if (!live.runtime.canceledTimers.includes(event.EventId)) this.timers.arm(live.record.instanceId, event.EventId, String(event.FireAt));
       } else if (event.EventType === EventType.SubOrchestrationInstanceCreated) {
-        this.track(this.createChild(live.record, event)).catch((error: unknown) => this.log(`could not create sub-orchestration: ${String(error)}`));
+        this.work.track(this.createChild(live.record, event)).catch((error: unknown) => this.log(`could not create sub-orchestration: ${String(error)}`));
       }
     }
   }
@@ -590,102 +566,6 @@ export class Engine {
       },
     }]);
   }
-
-  private armTimer(instanceId: string, timerId: number, fireAtIso: string): void {
-    const key = `${instanceId}|${timerId}`;
-    if (this.timers.has(key) || this.stopped) return;
-    const fire = (): void => {
-      const remaining = Date.parse(fireAtIso) - Date.now();
-      if (remaining > 0) {
-        // setTimeout caps at ~24.8 days; re-arm until the fire time is reached.
-        this.timers.set(key, setTimeout(fire, Math.min(remaining, 2 ** 31 - 1)));
-        return;
-      }
-      this.timers.delete(key);
-      const event: HistoryEvent = { EventType: EventType.TimerFired, EventId: -1, IsPlayed: false, Timestamp: new Date().toISOString(), TimerId: timerId, FireAt: fireAtIso };
-      this.completions.push({ instanceId, key: `timer:${timerId}`, message: { kind: "event", event } });
-      this.flushCompletions();
-    };
-    this.timers.set(key, setTimeout(fire, Math.max(0, Math.min(Date.parse(fireAtIso) - Date.now(), 2 ** 31 - 1))));
-  }
-
-  private disarmTimer(instanceId: string, timerId: number): void {
-    const key = `${instanceId}|${timerId}`;
-    const timer = this.timers.get(key);
-    if (timer) clearTimeout(timer);
-    this.timers.delete(key);
-  }
-
-  private enqueueActivity(instanceId: string, executionId: string, taskId: number, name: string, inputJson: string): void {
-    this.activityQueue.push(() => this.runActivity(instanceId, executionId, taskId, name, inputJson));
-    this.pumpActivities();
-  }
-
-  private pumpActivities(): void {
-    while (!this.stopped && this.activitiesRunning < this.maxConcurrentActivities && this.activityQueue.length > 0) {
-      const run = this.activityQueue.shift() as () => Promise<void>;
-      this.activitiesRunning++;
-      this.track(run()).finally(() => {
-        this.activitiesRunning--;
-        this.pumpActivities();
-      }).catch(() => undefined);
-    }
-  }
-
-  private async runActivity(instanceId: string, executionId: string, taskId: number, name: string, inputJson: string): Promise<void> {
-    const fn: ServableFunction | undefined = this.app.servable.get(name);
-    const now = (): string => new Date().toISOString();
-    let event: HistoryEvent;
-    if (!fn || fn.kind !== "activity") {
-      event = taskFailed(now(), taskId, { ErrorType: "Error", ErrorMessage: `The activity function '${name}' doesn't exist, is disabled, or is not an activity function.` });
-    } else {
-      try {
-        const invocation = await invokeFunction(this.requireModel(), fn, jsonData(JSON.parse(inputJson)));
-        event = { EventType: EventType.TaskCompleted, EventId: -1, IsPlayed: false, Timestamp: now(), TaskScheduledId: taskId, Result: JSON.stringify(invocation.result ?? null) };
-      } catch (error) {
-        event = taskFailed(now(), taskId, failureOf(error));
-      }
-    }
-    if (this.stopped) return;
-    const live = this.live.get(instanceId);
-    if (live && live.record.executionId !== executionId) return; // the instance continued as new or was replaced
-    this.completions.push({ instanceId, key: `task:${taskId}`, message: { kind: "event", event } });
-    this.flushCompletions();
-  }
-
-  /** Writes buffered completions to the inboxes in batches (one table transaction per instance). */
-  private flushCompletions(): void {
-    if (this.flushing || this.completions.length === 0) return;
-    const batch = this.completions.splice(0, this.completions.length);
-    const byInstance = new Map<string, { key: string; message: Message }[]>();
-    for (const item of batch) {
-      const list = byInstance.get(item.instanceId) ?? [];
-      list.push({ key: item.key, message: item.message });
-      byInstance.set(item.instanceId, list);
-    }
-    this.flushing = this.track(
-      Promise.all([...byInstance].map(([instanceId, messages]) => this.deliver(instanceId, messages)))
-        .then(() => undefined)
-        .catch((error: unknown) => {
-          this.log(`could not record completions (${String(error)}); retrying`);
-          this.completions.unshift(...batch);
-        })
-        .finally(() => {
-          this.flushing = undefined;
-          if (this.completions.length > 0) setTimeout(() => this.flushCompletions(), 0);
-        }),
-    );
-  }
-
-  private requireModel() {
-    const model = this.app.registry.programmingModel;
-    if (!model) throw new Error("The app registered no programming model.");
-    return model;
-  }
-}
-
-function taskFailed(now: string, taskId: number, details: FailureDetails): HistoryEvent {
-  return { EventType: EventType.TaskFailed, EventId: -1, IsPlayed: false, Timestamp: now, TaskScheduledId: taskId, Reason: details.ErrorMessage, FailureDetails: details };
 }
 
 function failedEvent(now: string, details: FailureDetails): HistoryEvent {
