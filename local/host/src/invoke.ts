@@ -4,7 +4,7 @@
  * real worker.
  */
 import { randomUUID } from "node:crypto";
-import type { ServableFunction } from "./app-loader.js";
+import type { LoadedApp, ServableFunction } from "./app-loader.js";
 import type { ProgrammingModel, RpcInvocationResponse, RpcTypedData } from "./core-api.js";
 
 export interface Invocation {
@@ -33,6 +33,13 @@ export async function invokeFunction(
   const { context, inputs } = await invocationModel.getArguments();
   const result = await invocationModel.invokeFunction(context, inputs, fn.callback);
   return { invocationId, result, response: () => invocationModel.getResponse(context, result) };
+}
+
+/** The programming model the app registered; throws (into the caller's invocation) when there is none. */
+export function registeredModel(app: LoadedApp): ProgrammingModel {
+  const model = app.registry.programmingModel;
+  if (!model) throw new Error("The app registered no programming model.");
+  return model;
 }
 
 export const jsonData = (value: unknown): RpcTypedData => ({ json: JSON.stringify(value ?? null) });

@@ -40,7 +40,7 @@ export interface InstanceRecord {
   parentTaskId?: number;
   /** False until the parent has the completion of this sub-orchestration in its inbox. */
   parentNotified: boolean;
-  /** The engine's bookkeeping, as JSON text (see engine.ts). */
+  /** The engine's bookkeeping, as JSON text (see RuntimeState in engine/instance-state.ts). */
   runtime: string;
 }
 

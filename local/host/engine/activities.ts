@@ -1,0 +1,63 @@
+/**
+ * Runs scheduled activities through the app's own programming model, at most a given number at a
+ * time, and posts each outcome (TaskCompleted or TaskFailed) as a completion. A result for an
+ * execution that has since continued as new or been replaced is dropped.
+ */
+import type { LoadedApp } from "../app-loader.js";
+import { invokeFunction, jsonData, registeredModel } from "../invoke.js";
+import { EventType, failureOf, type FailureDetails, type HistoryEvent } from "../protocol.js";
+import type { BackgroundWork } from "./background-work.js";
+import type { CompletionOutbox } from "./completion-outbox.js";
+
+export class ActivityRunner {
+  private readonly queue: (() => Promise<void>)[] = [];
+  private running = 0;
+
+  constructor(
+    private readonly app: LoadedApp,
+    private readonly maxConcurrent: number,
+    private readonly work: BackgroundWork,
+    private readonly outbox: CompletionOutbox,
+    /** True when the instance is live here with another execution than the one that scheduled the task. */
+    private readonly isSuperseded: (instanceId: string, executionId: string) => boolean,
+  ) {}
+
+  enqueue(instanceId: string, executionId: string, taskId: number, name: string, inputJson: string): void {
+    this.queue.push(() => this.run(instanceId, executionId, taskId, name, inputJson));
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.work.stopped && this.running < this.maxConcurrent && this.queue.length > 0) {
+      const run = this.queue.shift() as () => Promise<void>;
+      this.running++;
+      this.work.track(run()).finally(() => {
+        this.running--;
+        this.pump();
+      }).catch(() => undefined);
+    }
+  }
+
+  private async run(instanceId: string, executionId: string, taskId: number, name: string, inputJson: string): Promise<void> {
+    const event = await this.outcome(taskId, name, inputJson);
+    if (this.work.stopped || this.isSuperseded(instanceId, executionId)) return;
+    this.outbox.post(instanceId, { key: `task:${taskId}`, message: { kind: "event", event } });
+  }
+
+  private async outcome(taskId: number, name: string, inputJson: string): Promise<HistoryEvent> {
+    const fn = this.app.servable.get(name);
+    if (!fn || fn.kind !== "activity") {
+      return taskFailed(taskId, { ErrorType: "Error", ErrorMessage: `The activity function '${name}' doesn't exist, is disabled, or is not an activity function.` });
+    }
+    try {
+      const invocation = await invokeFunction(registeredModel(this.app), fn, jsonData(JSON.parse(inputJson)));
+      return { EventType: EventType.TaskCompleted, EventId: -1, IsPlayed: false, Timestamp: new Date().toISOString(), TaskScheduledId: taskId, Result: JSON.stringify(invocation.result ?? null) };
+    } catch (error) {
+      return taskFailed(taskId, failureOf(error));
+    }
+  }
+}
+
+function taskFailed(taskId: number, details: FailureDetails): HistoryEvent {
+  return { EventType: EventType.TaskFailed, EventId: -1, IsPlayed: false, Timestamp: new Date().toISOString(), TaskScheduledId: taskId, Reason: details.ErrorMessage, FailureDetails: details };
+}

@@ -1,0 +1,34 @@
+/**
+ * Starts the work a committed episode scheduled: activities, timers and child instances. An
+ * instance loaded from storage gets the same for every scheduled task whose completion is neither
+ * in history nor in its inbox: the re-derivation the crash-safety rule in engine.ts relies on.
+ */
+import { EventType, type HistoryEvent } from "../protocol.js";
+import { createChild } from "./children.js";
+import type { EngineContext } from "./context.js";
+import { awaitedCompletionKey, type LiveInstance } from "./instance-state.js";
+
+export function startScheduledWork(ctx: EngineContext, live: LiveInstance, scheduled: HistoryEvent[]): void {
+  const { instanceId, executionId } = live.record;
+  for (const event of scheduled) {
+    if (event.EventType === EventType.TaskScheduled) {
+      ctx.activities.enqueue(instanceId, executionId, event.EventId, String(event.Name), String(event.Input ?? "null"));
+    } else if (event.EventType === EventType.TimerCreated) {
+      if (!live.runtime.canceledTimers.includes(event.EventId)) ctx.timers.arm(instanceId, event.EventId, String(event.FireAt));
+    } else if (event.EventType === EventType.SubOrchestrationInstanceCreated) {
+      ctx.work.track(createChild(ctx, live.record, event)).catch((error: unknown) => ctx.log(`could not create sub-orchestration: ${String(error)}`));
+    }
+  }
+}
+
+/** For an instance just loaded from storage: runs again what has no completion yet. */
+export function resumeOutstandingWork(ctx: EngineContext, live: LiveInstance): void {
+  const delivered = new Set([...live.completed, ...live.inbox.keys()]);
+  const outstanding = live.history
+    .map((text) => JSON.parse(text) as HistoryEvent)
+    .filter((event) => {
+      const key = awaitedCompletionKey(event);
+      return key !== undefined && !delivered.has(key);
+    });
+  startScheduledWork(ctx, live, outstanding);
+}
