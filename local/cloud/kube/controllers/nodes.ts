@@ -6,15 +6,27 @@
  */
 import { isRecord } from "../../http.js";
 import type { ClusterInfo, NodePoolShape } from "../../cluster-host.js";
-import { findVmSize } from "../../arm/catalog.js";
 import type { KubeObject } from "../fields.js";
 import type { Kubelets } from "../kubelets.js";
 import { metadataOf, shortHash } from "../objects.js";
 import type { ObjectStore } from "../store.js";
 import type { ObjectWrites } from "../writes.js";
 
+/**
+ * A VM size's vCPUs, from its name: Azure names a size by family letters, then its vCPUs
+ * (`Standard_D4s_v5` → 4, `Standard_B2s` → 2).
+ *
+ * NOTE: read from the name rather than from ARM's VM size catalog so that the Kubernetes side
+ * does not depend on the ARM side; ARM only accepts sizes from its catalog, and a test checks that
+ * every catalog name gives the catalog's vCPUs.
+ */
+export function vCpusOfVmSize(vmSize: string): number | undefined {
+  const match = /^standard_[a-z]+(\d+)/i.exec(vmSize);
+  return match === null ? undefined : Number(match[1]);
+}
+
 function nodeObject(info: ClusterInfo, name: string, pool: NodePoolShape): KubeObject {
-  const vCpus = findVmSize(pool.vmSize)?.vCpus ?? 2;
+  const vCpus = vCpusOfVmSize(pool.vmSize) ?? 2;
   return {
     apiVersion: "v1",
     kind: "Node",
