@@ -1,11 +1,16 @@
 /**
- * What the kubelet does for one pod: mounts, environment, container starts through the runtimes,
- * restarts with back-off (CrashLoopBackOff), readiness and liveness probes, and the pod's status.
+ * What the kubelet does for one pod: container starts through the runtimes, restarts with
+ * back-off (CrashLoopBackOff), readiness and liveness probes on their schedule, and the pod's
+ * status. What a start needs (environment, mounted files) is in pod-environment.ts, one probe
+ * attempt in pod-probes.ts, and the status document in pod-status.ts.
  */
 import { isRecord } from "../http.js";
-import type { SimClock } from "../clock.js";
-import type { ContainerEnvironment, ContainerRuntime, PodEndpoint, PodLocation, RunningContainer } from "./container-runtime.js";
+import type { ContainerEnvironment, ContainerRuntime, PodLocation, RunningContainer } from "./container-runtime.js";
 import type { KubeObject } from "./fields.js";
+import { asList } from "./objects.js";
+import { containerEnvironment, PodConfigError, type EnvironmentSource } from "./pod-environment.js";
+import { probeOnce, probeSchedule, type ProbeSender } from "./pod-probes.js";
+import { podStatus, type ContainerState } from "./pod-status.js";
 
 const second = 1000;
 /** Scheduling, image pull and sandbox creation before the first container start. */
@@ -14,78 +19,16 @@ const maxBackOff = 300 * second;
 const maxLogLines = 2000;
 
 /** What the pod needs from its cluster. */
-export interface PodHost {
-  clock: SimClock;
+export interface PodHost extends EnvironmentSource {
   runtimes: readonly ContainerRuntime[];
-  getObject(plural: "configmaps" | "secrets", namespace: string, name: string): KubeObject | undefined;
-  resolve(fromNamespace: string, host: string, port: number): PodEndpoint[];
   /** Reads the stored pod (undefined once deleted). */
   currentPod(): KubeObject | undefined;
   /** Writes the pod's status (the cluster bumps resourceVersion when it changed). */
   writeStatus(status: KubeObject): void;
-  /** Sends an HTTP GET to a running container's port; resolves the status code, or undefined if nothing listens. */
-  probe(container: RunningContainer, port: number, path: string, headers: Record<string, string>): Promise<number | undefined>;
+  probe: ProbeSender;
   /** Records a modelled wait in the operation log (simulated milliseconds). */
   recordDelay(operation: string, startedAt: Date, simulatedMs: number): void;
   log(line: string): void;
-}
-
-interface ContainerState {
-  name: string;
-  image: string;
-  running?: RunningContainer;
-  /** A runtime claimed the image: probes are real; otherwise the container serves nothing and is ready once started. */
-  claimed: boolean;
-  ready: boolean;
-  started: boolean;
-  restartCount: number;
-  startedAt?: string;
-  waiting?: { reason: string; message?: string };
-  lastTerminated?: { exitCode: number; reason: string; message?: string; startedAt?: string; finishedAt: string };
-  probeFailures: { readiness: number; liveness: number };
-  cancelTimers: (() => void)[];
-}
-
-class PodConfigError extends Error {
-  constructor(
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function asList(value: unknown): KubeObject[] {
-  return Array.isArray(value) ? value.filter(isRecord) : [];
-}
-
-function decodeSecretValue(value: unknown): string {
-  return Buffer.from(String(value), "base64").toString("utf8");
-}
-
-/** Files of a ConfigMap or Secret volume source: key → relative path (items honoured). */
-function sourceFiles(host: PodHost, namespace: string, source: KubeObject, secret: boolean): Map<string, string> | undefined {
-  const name = String(secret ? source.secretName ?? source.name : source.name);
-  const object = host.getObject(secret ? "secrets" : "configmaps", namespace, name);
-  const files = new Map<string, string>();
-  if (object === undefined) {
-    if (source.optional === true) return files;
-    return undefined;
-  }
-  const values = new Map<string, string>();
-  if (secret) for (const [key, value] of Object.entries(isRecord(object.data) ? object.data : {})) values.set(key, decodeSecretValue(value));
-  else {
-    for (const [key, value] of Object.entries(isRecord(object.data) ? object.data : {})) values.set(key, String(value));
-    for (const [key, value] of Object.entries(isRecord(object.binaryData) ? object.binaryData : {})) values.set(key, decodeSecretValue(value));
-  }
-  const items = asList(source.items);
-  if (items.length === 0) for (const [key, value] of values) files.set(key, value);
-  else
-    for (const item of items) {
-      const value = values.get(String(item.key));
-      if (value !== undefined) files.set(String(item.path ?? item.key), value);
-    }
-  return files;
 }
 
 export class PodLifecycle {
@@ -194,134 +137,6 @@ export class PodLifecycle {
     return asList(spec.containers).find((container) => container.name === name);
   }
 
-  private environment(container: ContainerState, pod: KubeObject, spec: KubeObject): ContainerEnvironment {
-    const namespace = this.location.namespace;
-    const podSpec = isRecord(pod.spec) ? pod.spec : {};
-    const volumes = new Map(asList(podSpec.volumes).map((volume) => [String(volume.name), volume]));
-    const mounts = asList(spec.volumeMounts);
-    // Fail the start the way the kubelet does when a mounted ConfigMap/Secret is missing.
-    for (const mount of mounts) {
-      const volume = volumes.get(String(mount.name));
-      if (volume === undefined) continue;
-      if (this.volumeFiles(volume) === undefined) throw new PodConfigError("ContainerCreating", `MountVolume.SetUp failed for volume "${String(mount.name)}": the ConfigMap or Secret it refers to was not found`);
-    }
-    const env = this.resolveEnv(spec, pod);
-    const expand = (text: string): string => text.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => env[name] ?? whole);
-    const argv = [...(Array.isArray(spec.command) ? spec.command : []), ...(Array.isArray(spec.args) ? spec.args : [])].map((part) => expand(String(part)));
-    const location: PodLocation = { ...this.location, podIP: this.podIP ?? "" };
-    return {
-      location,
-      pod: structuredClone(pod),
-      containerName: container.name,
-      env,
-      argv,
-      timeScale: this.host.clock.timeScale,
-      readFile: (path) => this.readFile(path, mounts, volumes),
-      resolve: (host, port) => this.host.resolve(namespace, host, port),
-      log: (line) => this.appendLog(container.name, line),
-    };
-  }
-
-  private volumeFiles(volume: KubeObject): Map<string, string> | undefined {
-    const namespace = this.location.namespace;
-    if (isRecord(volume.configMap)) return sourceFiles(this.host, namespace, volume.configMap, false);
-    if (isRecord(volume.secret)) return sourceFiles(this.host, namespace, volume.secret, true);
-    if (isRecord(volume.projected)) {
-      const files = new Map<string, string>();
-      for (const source of asList(volume.projected.sources)) {
-        const part = isRecord(source.configMap) ? sourceFiles(this.host, namespace, source.configMap, false) : isRecord(source.secret) ? sourceFiles(this.host, namespace, source.secret, true) : new Map<string, string>();
-        if (part === undefined) return undefined;
-        for (const [path, value] of part) files.set(path, value);
-      }
-      return files;
-    }
-    // emptyDir, persistentVolumeClaim and the like hold no files the simulator knows of.
-    return new Map();
-  }
-
-  private readFile(path: string, mounts: KubeObject[], volumes: Map<string, KubeObject>): string | undefined {
-    const ordered = [...mounts].sort((left, right) => String(right.mountPath).length - String(left.mountPath).length);
-    for (const mount of ordered) {
-      const mountPath = String(mount.mountPath).replace(/\/+$/, "");
-      const volume = volumes.get(String(mount.name));
-      if (volume === undefined) continue;
-      const subPath = typeof mount.subPath === "string" && mount.subPath !== "" ? mount.subPath : undefined;
-      let relative: string | undefined;
-      if (subPath !== undefined) {
-        if (path === mountPath) relative = subPath;
-        else if (path.startsWith(`${mountPath}/`)) relative = `${subPath}/${path.slice(mountPath.length + 1)}`;
-      } else if (path.startsWith(`${mountPath}/`)) relative = path.slice(mountPath.length + 1);
-      if (relative === undefined) continue;
-      const value = this.volumeFiles(volume)?.get(relative);
-      if (value !== undefined) return value;
-    }
-    return undefined;
-  }
-
-  private resolveEnv(spec: KubeObject, pod: KubeObject): Record<string, string> {
-    const namespace = this.location.namespace;
-    const env: Record<string, string> = {};
-    const lookup = (plural: "configmaps" | "secrets", ref: KubeObject): string | undefined => {
-      const object = this.host.getObject(plural, namespace, String(ref.name));
-      const data = isRecord(object?.data) ? object.data : undefined;
-      const raw = data?.[String(ref.key)];
-      if (object === undefined || raw === undefined) {
-        if (ref.optional === true) return undefined;
-        const what = plural === "configmaps" ? "configmap" : "secret";
-        throw new PodConfigError("CreateContainerConfigError", object === undefined ? `${what} "${String(ref.name)}" not found` : `couldn't find key ${String(ref.key)} in ${what} ${namespace}/${String(ref.name)}`);
-      }
-      return plural === "secrets" ? decodeSecretValue(raw) : String(raw);
-    };
-    for (const source of asList(spec.envFrom)) {
-      const prefix = typeof source.prefix === "string" ? source.prefix : "";
-      const ref = isRecord(source.configMapRef) ? { plural: "configmaps" as const, ref: source.configMapRef } : isRecord(source.secretRef) ? { plural: "secrets" as const, ref: source.secretRef } : undefined;
-      if (ref === undefined) continue;
-      const object = this.host.getObject(ref.plural, namespace, String(ref.ref.name));
-      if (object === undefined) {
-        if (ref.ref.optional === true) continue;
-        throw new PodConfigError("CreateContainerConfigError", `${ref.plural === "configmaps" ? "configmap" : "secret"} "${String(ref.ref.name)}" not found`);
-      }
-      for (const [key, value] of Object.entries(isRecord(object.data) ? object.data : {})) env[`${prefix}${key}`] = ref.plural === "secrets" ? decodeSecretValue(value) : String(value);
-    }
-    const metadata = isRecord(pod.metadata) ? pod.metadata : {};
-    const podSpec = isRecord(pod.spec) ? pod.spec : {};
-    for (const variable of asList(spec.env)) {
-      const name = String(variable.name);
-      if (typeof variable.value === "string") {
-        env[name] = variable.value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, inner: string) => env[inner] ?? whole);
-        continue;
-      }
-      const from = isRecord(variable.valueFrom) ? variable.valueFrom : undefined;
-      if (from === undefined) {
-        env[name] = "";
-        continue;
-      }
-      let value: string | undefined;
-      if (isRecord(from.configMapKeyRef)) value = lookup("configmaps", from.configMapKeyRef);
-      else if (isRecord(from.secretKeyRef)) value = lookup("secrets", from.secretKeyRef);
-      else if (isRecord(from.fieldRef)) {
-        const fieldPath = String(from.fieldRef.fieldPath);
-        const labelMatch = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath);
-        if (labelMatch !== null) {
-          const map = metadata[labelMatch[1] ?? ""];
-          value = isRecord(map) ? String(map[labelMatch[2] ?? ""] ?? "") : "";
-        } else {
-          const fields: Record<string, string | undefined> = {
-            "metadata.name": String(metadata.name),
-            "metadata.namespace": namespace,
-            "metadata.uid": String(metadata.uid),
-            "spec.nodeName": typeof podSpec.nodeName === "string" ? podSpec.nodeName : undefined,
-            "spec.serviceAccountName": typeof podSpec.serviceAccountName === "string" ? podSpec.serviceAccountName : "default",
-            "status.podIP": this.podIP,
-            "status.hostIP": this.podIP === undefined ? undefined : "10.224.0.4",
-          };
-          value = fields[fieldPath];
-        }
-      }
-      if (value !== undefined) env[name] = value;
-    }
-    return env;
-  }
 
   private runtimeFor(image: string): ContainerRuntime | undefined {
     return this.host.runtimes.find((runtime) => {
@@ -342,7 +157,7 @@ export class PodLifecycle {
     container.claimed = runtime !== undefined;
     let environment: ContainerEnvironment;
     try {
-      environment = this.environment(container, pod, spec);
+      environment = containerEnvironment(this.host, { location: this.location, podIP: this.podIP, pod, spec, log: (line) => this.appendLog(container.name, line) });
     } catch (error) {
       if (!(error instanceof PodConfigError)) throw error;
       // The kubelet keeps retrying until the referenced object appears.
@@ -404,11 +219,9 @@ export class PodLifecycle {
     for (const kind of ["readiness", "liveness"] as const) {
       const probe = spec[`${kind}Probe`];
       if (!isRecord(probe)) continue;
-      const period = (typeof probe.periodSeconds === "number" ? probe.periodSeconds : 10) * second;
-      const initialDelay = (typeof probe.initialDelaySeconds === "number" ? probe.initialDelaySeconds : 0) * second;
-      const failureThreshold = typeof probe.failureThreshold === "number" ? probe.failureThreshold : 3;
+      const { period, initialDelay, failureThreshold } = probeSchedule(probe);
       const run = (): void => {
-        this.runProbe(container, spec, probe).then((ok) => {
+        probeOnce(container.running, spec, probe, this.host.probe).then((ok) => {
           if (container.running === undefined || this.stopped) return;
           if (ok) {
             container.probeFailures[kind] = 0;
@@ -439,27 +252,6 @@ export class PodLifecycle {
     }
   }
 
-  private async runProbe(container: ContainerState, spec: KubeObject, probe: KubeObject): Promise<boolean> {
-    const running = container.running;
-    if (running === undefined) return false;
-    if (!isRecord(probe.httpGet)) return true; // exec and tcpSocket probes pass while the container runs
-    const port = this.containerPort(spec, probe.httpGet.port);
-    if (port === undefined) return false;
-    const path = typeof probe.httpGet.path === "string" ? probe.httpGet.path : "/";
-    const headers: Record<string, string> = {};
-    for (const header of asList(probe.httpGet.httpHeaders)) headers[String(header.name)] = String(header.value);
-    const status = await this.host.probe(running, port, path.startsWith("/") ? path : `/${path}`, headers);
-    return status !== undefined && status >= 200 && status < 400;
-  }
-
-  private containerPort(spec: KubeObject, port: unknown): number | undefined {
-    if (typeof port === "number") return port;
-    const named = asList(spec.ports).find((candidate) => candidate.name === port);
-    if (typeof named?.containerPort === "number") return named.containerPort;
-    const parsed = Number(port);
-    return Number.isInteger(parsed) ? parsed : undefined;
-  }
-
   /** Writes the pod status as the kubelet reports it. */
   private publish(): void {
     if (this.stopped) return;
@@ -470,43 +262,6 @@ export class PodLifecycle {
       // From creation to Ready: the start delay plus the probe schedule and what the probe waited for.
       this.host.recordDelay("pods.ready", this.createdAt, (Date.now() - this.createdAt.getTime()) * this.host.clock.timeScale);
     }
-    const scheduled = this.nodeName !== undefined;
-    const condition = (type: string, status: boolean, reason?: string, message?: string): KubeObject => ({
-      type,
-      status: status ? "True" : "False",
-      lastProbeTime: null,
-      lastTransitionTime: now,
-      ...(reason === undefined ? {} : { reason }),
-      ...(message === undefined ? {} : { message }),
-    });
-    const notReady = this.containers.filter((container) => !container.ready).map((container) => container.name);
-    const status: KubeObject = {
-      phase: this.phase,
-      conditions: [
-        condition("PodReadyToStartContainers", this.podIP !== undefined),
-        condition("Initialized", true),
-        condition("Ready", ready, ready ? undefined : "ContainersNotReady", ready ? undefined : `containers with unready status: [${notReady.join(" ")}]`),
-        condition("ContainersReady", ready, ready ? undefined : "ContainersNotReady", ready ? undefined : `containers with unready status: [${notReady.join(" ")}]`),
-        condition("PodScheduled", scheduled, scheduled ? undefined : "Unschedulable", scheduled ? undefined : "0/0 nodes are available: no nodes available to schedule pods."),
-      ],
-      qosClass: "BestEffort",
-      ...(this.podIP === undefined ? {} : { podIP: this.podIP, podIPs: [{ ip: this.podIP }], hostIP: "10.224.0.4", hostIPs: [{ ip: "10.224.0.4" }] }),
-      ...(this.startTime === undefined ? {} : { startTime: this.startTime }),
-      containerStatuses: this.containers.map((container) => ({
-        name: container.name,
-        image: container.image,
-        imageID: "",
-        containerID: container.running === undefined ? "" : `containerd://${container.name}-${container.restartCount}`,
-        ready: container.ready,
-        started: container.running !== undefined,
-        restartCount: container.restartCount,
-        state:
-          container.running !== undefined
-            ? { running: { startedAt: container.startedAt } }
-            : { waiting: { reason: container.waiting?.reason ?? "ContainerCreating", ...(container.waiting?.message === undefined ? {} : { message: container.waiting.message }) } },
-        lastState: container.lastTerminated === undefined ? {} : { terminated: container.lastTerminated },
-      })),
-    };
-    this.host.writeStatus(status);
+    this.host.writeStatus(podStatus({ phase: this.phase, podIP: this.podIP, startTime: this.startTime, scheduled: this.nodeName !== undefined, ready, containers: this.containers }, now));
   }
 }

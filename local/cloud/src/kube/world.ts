@@ -11,6 +11,7 @@ import type { FaultInjector } from "../faults.js";
 import { closeServer, isRecord, listenOnLoopback } from "../http.js";
 import type { OperationLog } from "../oplog.js";
 import type { ServerCertificate } from "../tls.js";
+import { formatIPv4 } from "./addresses.js";
 import { KubeApiServer } from "./api-server.js";
 import { KubeCluster } from "./cluster.js";
 import type { ContainerRuntime, PodEndpoint, RunningContainer } from "./container-runtime.js";
@@ -158,7 +159,7 @@ export class KubeWorld implements ClusterApiHost {
       const offset = this.nextExternal;
       this.nextExternal = (this.nextExternal % (externalSize - 2)) + 1;
       const value = externalBase + offset;
-      const ip = [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join(".");
+      const ip = formatIPv4(value);
       if (!this.externalIPOwners.has(ip)) {
         this.externalIPOwners.set(ip, clusterKey);
         return ip;

@@ -1,0 +1,19 @@
+/**
+ * What one simulated cluster needs from the world around it (the KubeWorld provides it): the
+ * simulated clock, the container runtimes, external IPs for LoadBalancer Services, routes to
+ * pods in other clusters, HTTP probes into running containers, and the operation log.
+ */
+import type { SimClock } from "../clock.js";
+import type { ContainerRuntime, PodEndpoint, RunningContainer } from "./container-runtime.js";
+
+export interface ClusterHost {
+  clock: SimClock;
+  runtimes: readonly ContainerRuntime[];
+  allocateExternalIP(): string;
+  releaseExternalIP(ip: string): void;
+  resolve(fromClusterKey: string, fromNamespace: string, host: string, port: number): PodEndpoint[];
+  probe(container: RunningContainer, port: number, path: string, headers: Record<string, string>): Promise<number | undefined>;
+  /** Records a modelled wait of this cluster in the operation log (simulated milliseconds). */
+  recordDelay(operation: string, startedAt: Date, simulatedMs: number): void;
+  log(line: string): void;
+}
