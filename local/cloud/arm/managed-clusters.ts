@@ -5,7 +5,6 @@
  * reached only through `ClusterApiHost`.
  */
 import { randomBytes } from "node:crypto";
-import type { SimClock } from "../clock.js";
 import { jitteredDuration } from "../clock.js";
 import type { ClusterApiHost, ClusterIdentity } from "../cluster-host.js";
 import type { FaultInjector } from "../faults.js";
@@ -26,7 +25,6 @@ export interface ClusterRecord extends OperationSlot {
 export interface ManagedClustersOptions {
   subscriptionId: string;
   tenantId: string;
-  clock: SimClock;
   faults: FaultInjector;
   clusterApi: ClusterApiHost;
   groups: ResourceGroups;
@@ -169,7 +167,7 @@ export class ManagedClusters {
   }
 
   /** Starts deleting every cluster of a group; returns the simulated ms each delete still takes. */
-  deleteAllIn(group: ResourceGroupRecord): number[] {
+  deleteAllInGroup(group: ResourceGroupRecord): number[] {
     return [...this.clusters.values()]
       .filter((cluster) => cluster.identity.resourceGroup.toLowerCase() === group.name.toLowerCase())
       .map((cluster) => this.startDelete(cluster).duration);
@@ -187,8 +185,9 @@ export class ManagedClusters {
     const operation = operations.start("managedClusters.delete", region);
     const duration = jitteredDuration(region, ...operationDurations.clusterDelete);
     operations.occupy(record, operation, duration, () => {
-      // NOTE: the operation log has always shown a finished delete first as Canceled (0 ms), then
-      // as Succeeded: the removal used to cancel the delete itself. Kept so that the log reads the same.
+      // NOTE: a finished delete is logged Canceled (0 ms), then Succeeded. Before ARM's state was
+      // split, removing the cluster cancelled the delete itself; the first entry keeps the
+      // operation log as it was. Drop that line to log each delete once.
       operations.finish(operation, 0, "Canceled", key);
       this.removeNow(record);
       operations.finish(operation, duration, "Succeeded", key);

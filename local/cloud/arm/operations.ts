@@ -41,12 +41,16 @@ export interface StartedPut {
   operation: AsyncOperation;
 }
 
-/**
- * Where a managed cluster keeps the operation it is running: AKS refuses a second one until it
- * ends. `endsAt` (wall-clock ms) lets a resource group delete join a cluster delete in flight.
- */
+/** An operation a cluster is running; `endsAt` (wall-clock ms) lets a resource group delete join a cluster delete in flight. */
+export interface RunningOperation {
+  operation: AsyncOperation;
+  endsAt: number;
+  cancelTimer: () => void;
+}
+
+/** Where a managed cluster keeps the operation it is running: AKS refuses a second one until it ends. */
 export interface OperationSlot {
-  running?: { operation: AsyncOperation; endsAt: number; cancelTimer: () => void };
+  running?: RunningOperation;
 }
 
 /** Fails as AKS does when a cluster is asked to start an operation while another one runs. */
@@ -108,7 +112,7 @@ export class LongRunningOperations {
   }
 
   /** Simulated ms until the slot's operation completes. */
-  remainingMs(running: NonNullable<OperationSlot["running"]>): number {
+  remainingMs(running: RunningOperation): number {
     return Math.max(0, (running.endsAt - Date.now()) * this.clock.timeScale);
   }
 

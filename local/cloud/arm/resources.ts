@@ -60,7 +60,7 @@ export class ArmState {
 
   /** Starts deleting a group and its clusters; returns the operation. */
   deleteResourceGroup(name: string): AsyncOperation | undefined {
-    return this.groups.delete(name, (group) => this.clusters.deleteAllIn(group));
+    return this.groups.delete(name, (group) => this.clusters.deleteAllInGroup(group));
   }
 
   regionOfGroup(name: string): string | undefined {
