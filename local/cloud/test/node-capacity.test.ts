@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { vmSizes } from "../../local/cloud/arm/catalog.js";
-import { vCpusOfVmSize } from "../../local/cloud/kube/controllers/nodes.js";
+import { vmSizes } from "../src/arm/catalog.js";
+import { vCpusOfVmSize } from "../src/kube/controllers/nodes.js";
 
 // The Kubernetes side reads a node's vCPUs from its VM size name, so that it needs nothing from
 // the ARM side: every size ARM offers must name its vCPUs the way its catalog counts them.

@@ -7,6 +7,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { BesuNode } from "./node";
+import { serveNodeHttp } from "./node-http";
 import type { BesuWorld } from "./world";
 
 export class ChainGateway {
@@ -21,7 +22,7 @@ export class ChainGateway {
         return;
       }
       req.url = match[2] ?? "/";
-      if (!node.handleHttp(node.config.options.rpcHttpPort, req, res)) res.writeHead(502).end();
+      if (!serveNodeHttp(node, node.config.options.rpcHttpPort, req, res)) res.writeHead(502).end();
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

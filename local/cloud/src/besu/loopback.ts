@@ -5,6 +5,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { BesuNode } from "./node";
+import { serveNodeHttp } from "./node-http";
 
 export class LoopbackRpcServers {
   private readonly servers = new Map<BesuNode, { server: Server; url: Promise<string> }>();
@@ -12,7 +13,7 @@ export class LoopbackRpcServers {
   /** Starts a listener for the node's RPC port; the URL resolves once it listens. */
   open(node: BesuNode): void {
     const server = createServer((req, res) => {
-      if (!node.handleHttp(node.config.options.rpcHttpPort, req, res)) {
+      if (!serveNodeHttp(node, node.config.options.rpcHttpPort, req, res)) {
         // What a client sees when nothing listens behind a forwarded port.
         res.writeHead(502, { "content-type": "text/plain" }).end("Connection refused");
       }

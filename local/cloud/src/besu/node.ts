@@ -1,14 +1,19 @@
-/** One running Besu container: its identity, its view of the chain and its HTTP ports. */
-import type { IncomingMessage, ServerResponse } from "node:http";
+/**
+ * One running Besu node: its identity, its view of the chain (head, sync status, pending validator
+ * votes) and its peers. Its HTTP ports are `node-http.ts`; the world it runs in reaches it only
+ * through {@link NodeHost}, so that this module imports neither.
+ */
 import { enodeUrl, type NodeIdentity, type ParsedEnode } from "@besu-fleet/qbft";
-import type { ContainerEnvironment, RunningContainer } from "../kube/container-runtime.js";
+import type { ContainerEnvironment } from "../kube/container-runtime.js";
 import type { NetworkMember, QbftNetwork } from "./network";
 import type { NodeConfig } from "./node-config";
-import { readBody } from "@besu-fleet/local-support";
-import { answerJsonRpc, type RpcAnswer } from "./rpc";
-import type { BesuWorld } from "./world";
 
-/** Largest JSON-RPC request body accepted (Besu's default HTTP body limit is of this order). */
+/** What a node needs from the world it runs in: injected faults, its peers, and word that it stopped. */
+export interface NodeHost {
+  isPodStopped(podKey: string): boolean;
+  peersOf(node: BesuNode): BesuNode[];
+  unregister(node: BesuNode): void;
+}
 
 /** Sync progress as eth_syncing reports it. */
 export interface SyncStatus {
@@ -17,7 +22,7 @@ export interface SyncStatus {
   highestBlock: number;
 }
 
-export class BesuNode implements NetworkMember, RunningContainer {
+export class BesuNode implements NetworkMember {
   readonly id: string;
   readonly region: string;
   private readonly votes = new Map<string, boolean>();
@@ -25,7 +30,7 @@ export class BesuNode implements NetworkMember, RunningContainer {
   private running = true;
 
   constructor(
-    private readonly world: BesuWorld,
+    private readonly host: NodeHost,
     readonly environment: ContainerEnvironment,
     readonly config: NodeConfig,
     readonly network: QbftNetwork,
@@ -54,7 +59,7 @@ export class BesuNode implements NetworkMember, RunningContainer {
   }
 
   isUp(): boolean {
-    return this.running && !this.world.isPodStopped(this.podKey);
+    return this.running && !this.host.isPodStopped(this.podKey);
   }
 
   pendingVotes(): ReadonlyMap<string, boolean> {
@@ -70,7 +75,7 @@ export class BesuNode implements NetworkMember, RunningContainer {
   }
 
   peers(): BesuNode[] {
-    return this.isUp() ? this.world.peersOf(this) : [];
+    return this.isUp() ? this.host.peersOf(this) : [];
   }
 
   /** Takes the blocks its peers offer, up to `height`. */
@@ -99,92 +104,9 @@ export class BesuNode implements NetworkMember, RunningContainer {
     return enodeUrl(enode.enodeId, enode.host, enode.port);
   }
 
-  handleHttp(port: number, req: IncomingMessage, res: ServerResponse): boolean {
-    if (!this.isUp()) return false;
-    const options = this.config.options;
-    if (options.metricsEnabled && port === options.metricsPort) {
-      this.serveMetrics(req, res);
-      return true;
-    }
-    if (!options.rpcHttpEnabled || port !== options.rpcHttpPort) return false;
-    if (!this.hostAllowed(req.headers.host)) {
-      res.writeHead(403, { "content-type": "text/plain" }).end("Host not authorized.");
-      return true;
-    }
-    const url = new URL(req.url ?? "/", "http://besu");
-    if (req.method === "GET" && url.pathname === "/liveness") {
-      sendJson(res, 200, { status: "UP" });
-      return true;
-    }
-    if (req.method === "GET" && url.pathname === "/readiness") {
-      const ready = this.isReady(url.searchParams);
-      sendJson(res, ready ? 200 : 503, { status: ready ? "UP" : "DOWN" });
-      return true;
-    }
-    if (req.method !== "POST") {
-      res.writeHead(404, { "content-type": "text/plain" }).end("Not Found");
-      return true;
-    }
-    readBody(req).then(
-      async (body) => {
-        const answer = await answerJsonRpc(this, body.toString("utf8"));
-        sendRpc(res, answer);
-      },
-      () => res.writeHead(413, { "content-type": "text/plain" }).end("Request Entity Too Large"),
-    ).catch(() => {
-      if (!res.headersSent) res.writeHead(500).end();
-    });
-    return true;
-  }
-
-  /** Besu's ReadinessCheck: enough peers (unless P2P is off) and not too far behind while syncing. */
-  isReady(query: URLSearchParams): boolean {
-    const parse = (name: string, fallback: number): number | undefined => {
-      const raw = query.get(name);
-      if (raw === null) return fallback;
-      return /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : undefined;
-    };
-    const minPeers = parse("minPeers", 1);
-    const maxBlocksBehind = parse("maxBlocksBehind", 2);
-    if (minPeers === undefined || maxBlocksBehind === undefined) return false;
-    if (this.config.options.p2pEnabled && this.peers().length < minPeers) return false;
-    const sync = this.syncStatus();
-    return sync === undefined || sync.highestBlock - sync.currentBlock <= maxBlocksBehind;
-  }
-
-  private hostAllowed(hostHeader: string | undefined): boolean {
-    const allowlist = this.config.options.hostAllowlist;
-    if (allowlist.includes("*")) return true;
-    if (hostHeader === undefined) return false;
-    const hostname = hostHeader.startsWith("[") ? hostHeader.slice(1, hostHeader.indexOf("]")) : hostHeader.split(":")[0];
-    return allowlist.some((allowed) => allowed.toLowerCase() === hostname.toLowerCase());
-  }
-
-  private serveMetrics(req: IncomingMessage, res: ServerResponse): void {
-    if (req.method !== "GET" || !(req.url ?? "/").startsWith("/metrics")) {
-      res.writeHead(404).end();
-      return;
-    }
-    const lines = [
-      "# TYPE ethereum_blockchain_height gauge",
-      `ethereum_blockchain_height ${this.head}`,
-      "# TYPE ethereum_peer_count gauge",
-      `ethereum_peer_count ${this.peers().length}`,
-    ];
-    res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(`${lines.join("\n")}\n`);
-  }
-
   stop(): void {
     this.running = false;
-    this.world.unregister(this);
+    this.host.unregister(this);
   }
 }
 
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-}
-
-function sendRpc(res: ServerResponse, answer: RpcAnswer): void {
-  sendJson(res, answer.status, answer.body);
-}

@@ -7,7 +7,8 @@ import type { ParsedEnode } from "@besu-fleet/qbft";
 import type { ContainerEnvironment, ContainerStart, PodEndpoint, PodLocation } from "../kube/container-runtime.js";
 import type { EvmAccount } from "../evm/ganache";
 import { LoopbackRpcServers } from "./loopback";
-import { BesuNode } from "./node";
+import { BesuNode, type NodeHost } from "./node";
+import { besuContainer } from "./node-http";
 import { configureNode, type GeneratedKeyStore } from "./node-config";
 import { QbftNetwork } from "./network";
 import { BesuStartupError } from "./options";
@@ -48,7 +49,7 @@ export interface BesuWorldOptions {
   log(line: string): void;
 }
 
-export class BesuWorld {
+export class BesuWorld implements NodeHost {
   private readonly nodes = new Map<string, BesuNode>();
   private readonly networks = new Map<string, QbftNetwork>();
   private readonly dataDirectories = new Map<string, DataDirectory>();
@@ -102,7 +103,7 @@ export class BesuWorld {
       if (this.options.loopbackRpc && config.options.rpcHttpEnabled) this.loopback.open(node);
       this.topologyDirty = true;
       this.ensureTimer();
-      return { started: true, container: node };
+      return { started: true, container: besuContainer(node) };
     } catch (error) {
       if (!(error instanceof BesuStartupError)) throw error;
       environment.log(error.message);
