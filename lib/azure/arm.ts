@@ -5,9 +5,10 @@
  */
 import { ContainerServiceClient, type ManagedCluster } from "@azure/arm-containerservice";
 import type { TokenCredential } from "@azure/core-auth";
-import { createDefaultHttpClient, createPipelineRequest, isRestError, RestError, type HttpClient } from "@azure/core-rest-pipeline";
+import { createDefaultHttpClient, createPipelineRequest, isRestError, RestError, type HttpClient, type PipelinePolicy } from "@azure/core-rest-pipeline";
 import { z } from "zod";
 import { ClassifiedError, classifyHttpStatus, classifyNetworkError, parseRetryAfter, type ErrorClassification } from "../errors";
+import { checkMilliseconds } from "../retry";
 import type { ClusterPlan } from "../domain/plan";
 import { computeUsagesSchema, type ComputeUsage } from "../domain/preflight";
 
@@ -21,6 +22,12 @@ const QUOTA_CODES = new Set(["quotaexceeded", "errcode_insufficientvcpuquota", "
 /** 409 codes that mean "someone else is busy with it": wait and try again. */
 const RETRYABLE_CONFLICT_CODES = new Set(["operationnotallowed", "anotheroperationinprogress", "conflictingoperationinprogress"]);
 
+/**
+ * Per HTTP request: ARM answers reads in about a second and accepts long-running operations at
+ * once (their work is polled for, never waited on in one request).
+ */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 /** States of a cluster that mean an operation is still running on it. */
 const IN_PROGRESS_STATES = new Set(["creating", "updating", "upgrading", "scaling", "starting", "stopping", "deleting", "migrating", "reconciling"]);
 
@@ -30,8 +37,10 @@ export interface ArmAdapterOptions {
   endpoint: string;
   /** PEM of a CA to trust in addition to nothing else (the simulated cloud); Azure needs none. */
   caCertificate?: string;
-  /** Overrides of the SDK's own retry policy (it retries 429 honouring Retry-After, and 5xx). */
+  /** Overrides of the SDK's own retry policy (it retries 429 honouring Retry-After, 5xx, resets and timeouts). */
   retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+  /** How long each HTTP request (each try of that retry policy) may wait for an answer; default 30 s. */
+  requestTimeoutMs?: number;
 }
 
 const skuListSchema = z.object({
@@ -95,6 +104,26 @@ export function classifyArmError(error: unknown): ErrorClassification {
   return { retryable: false, kind: "unknown", code: "Unknown", message: String(error) };
 }
 
+/**
+ * Gives each try of the SDK's retry policy at most `timeoutMs` to answer. The HTTP client gives up
+ * with an AbortError, which that policy would not retry; as an ETIMEDOUT RestError it is retried
+ * like a reset. A caller's own abort stays an abort.
+ */
+function requestTimeoutPolicy(timeoutMs: number): PipelinePolicy {
+  return {
+    name: "besuFleetRequestTimeout",
+    async sendRequest(request, next) {
+      if (request.timeout === 0) request.timeout = timeoutMs;
+      try {
+        return await next(request);
+      } catch (error) {
+        if (!(error instanceof Error && error.name === "AbortError") || request.abortSignal?.aborted === true) throw error;
+        throw new RestError(`${request.method} ${new URL(request.url).pathname}: no answer within ${request.timeout} ms`, { code: "ETIMEDOUT", request });
+      }
+    },
+  };
+}
+
 /** The AKS create/update body for one planned cluster. */
 export function managedClusterBody(region: string, network: string, plan: ClusterPlan): ManagedCluster {
   return {
@@ -121,8 +150,10 @@ export class ArmAdapter {
   private readonly httpClient: HttpClient = createDefaultHttpClient();
 
   constructor(private readonly options: ArmAdapterOptions) {
+    const requestTimeoutMs = checkMilliseconds("requestTimeoutMs", options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 1);
     this.client = new ContainerServiceClient(options.credential, options.subscriptionId, {
       endpoint: options.endpoint,
+      additionalPolicies: [{ policy: requestTimeoutPolicy(requestTimeoutMs), position: "perRetry" }],
       ...(options.caCertificate === undefined ? {} : { tlsOptions: { ca: options.caCertificate } }),
       ...(options.retryOptions === undefined ? {} : { retryOptions: options.retryOptions }),
     });

@@ -32,6 +32,23 @@ export function classifyJsonRpcError(error: unknown): ErrorClassification {
   return classifyNetworkError(error) ?? { retryable: false, kind: "unknown", code: error instanceof Error ? error.name : "Unknown", message: error instanceof Error ? error.message : String(error) };
 }
 
+/**
+ * The methods BesuRpc uses that only read a node's state: a request made of these alone may be
+ * sent again when its answer was lost. Votes change what the node proposes, so they are not here.
+ */
+const READ_ONLY_METHODS = new Set(["eth_chainId", "eth_getBlockByNumber", "eth_blockNumber", "eth_syncing", "net_peerCount", "admin_peers", "qbft_getValidatorsByBlockNumber", "web3_clientVersion"]);
+
+const requestMethodSchema = z.object({ method: z.string() }).loose();
+
+/** Whether a JSON-RPC request body (one call or a batch) only reads. */
+export function isReadOnlyJsonRpc(body: unknown): boolean {
+  const calls = Array.isArray(body) ? body : [body];
+  return calls.length > 0 && calls.every((call) => {
+    const parsed = requestMethodSchema.safeParse(call);
+    return parsed.success && READ_ONLY_METHODS.has(parsed.data.method);
+  });
+}
+
 const responseSchema = z.object({
   result: z.unknown().optional(),
   error: z.object({ code: z.number(), message: z.string() }).optional(),

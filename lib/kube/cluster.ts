@@ -2,85 +2,46 @@
  * The Kubernetes adapter for one cluster: server-side apply of the domain's manifests, node-key
  * Secrets, LoadBalancer addresses, pod readiness and HTTP through the API server's service proxy.
  *
- * Everything goes over the wire as JSON through one HTTPS request function authenticated by
- * @kubernetes/client-node's KubeConfig (CA, token or client certificate from the kubeconfig AKS
- * returns). NOTE: not through the client's typed APIs, because its model serializer drops
- * NetworkPolicy `from` (its `_from`), which would silently widen a policy; see manifests.ts.
+ * Every request goes over the wire as JSON through KubeConnection. NOTE: not through
+ * @kubernetes/client-node's typed APIs, because its model serializer drops NetworkPolicy `from`
+ * (its `_from`), which would silently widen a policy; see manifests.ts.
+ *
+ * Each request is tried under a retry policy (lib/retry.ts): idempotent ones are retried on what
+ * classifyKubeError calls transient (429, 5xx, resets, timeouts), within a deadline; the others
+ * are sent once. Any request the API server refuses with 401 is sent once more after the
+ * cluster's credentials were fetched again (a recreated cluster has a new token).
  */
-import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node" with { "resolution-mode": "import" };
 import { z } from "zod";
-import { ClassifiedError, classifyHttpStatus, countsAsSuccess, classifyNetworkError, parseRetryAfter, type ErrorClassification } from "../errors";
+import { isReadOnlyJsonRpc } from "../besu/rpc";
 import type { KubernetesManifest } from "../domain/manifests";
+import { countsAsSuccess } from "../errors";
+import { retry, retryPolicy, withDeadline, type RetryPolicy } from "../retry";
+import { KubeConnection, type KubeExchange, type KubeResponse } from "./connection";
+import { classifyKubeError, KubeStatusError, refusedCredentials } from "./errors";
 
-type KubeModule = typeof import("@kubernetes/client-node", { with: { "resolution-mode": "import" } });
-let kubeModule: Promise<KubeModule> | undefined;
+// Callers of this adapter find its errors here too.
+export { classifyKubeError, kubeStep, KubeStatusError } from "./errors";
 
-/** @kubernetes/client-node 2.x is an ES module; this CommonJS app loads it once, dynamically. */
-export function loadKubeModule(): Promise<KubeModule> {
-  kubeModule ??= import("@kubernetes/client-node");
-  return kubeModule;
+/** Fetches the cluster's current kubeconfig (YAML). */
+export type KubeconfigFetch = () => Promise<string>;
+
+/** What a caller says about one request besides method and path. */
+export interface KubeRequest {
+  body?: { text: string; contentType: string };
+  /** Whether sending it twice does no more than sending it once; by default from method and body. */
+  idempotent?: boolean;
+  proxied?: boolean;
 }
 
-/** Per request: the simulated API server answers in milliseconds, a real one in well under this. */
-const REQUEST_TIMEOUT_MS = 30_000;
-/**
- * Idle keep-alive connections are dropped after this, before servers drop them (Node's HTTP
- * server after 5 s; Azure's load balancers after minutes), so that a reuse rarely meets a closed one.
- */
-const IDLE_CONNECTION_MS = 2_000;
-const MAX_STALE_CONNECTION_ATTEMPTS = 3;
-
-const statusBodySchema = z.object({
-  kind: z.literal("Status"),
-  message: z.string().optional(),
-  reason: z.string().optional(),
-  code: z.number().optional(),
-});
-
-/** A request on a reused keep-alive connection that the server had already closed. */
-class StaleConnectionError extends Error {
-  constructor(override readonly cause: Error) {
-    super(cause.message);
-  }
-}
-
-/** A non-2xx answer of the API server, with its `Status` reason (NotFound, AlreadyExists, Conflict…). */
-export class KubeStatusError extends Error {
-  override name = "KubeStatusError";
-  constructor(readonly status: number, readonly reason: string, message: string, readonly retryAfterMs?: number) {
-    super(message);
-  }
-}
+const APPLY_PATCH = "application/apply-patch+yaml";
 
 /**
- * The one classifier for Kubernetes: API server `Status` answers, the typed client's
- * ApiException (`code` + `body`), network errors. AlreadyExists is reported as such so that
- * callers that create can treat it as success.
+ * Reads, deletes and server-side apply (the same desired state, applied again, changes nothing)
+ * may be sent again after a failure that left their outcome open. A POST creates or acts, a
+ * merge or JSON patch may add to what the first one added: sent once.
  */
-export function classifyKubeError(error: unknown): ErrorClassification {
-  if (error instanceof KubeStatusError) {
-    if (error.status === 409 && error.reason === "AlreadyExists") return { retryable: false, kind: "alreadyExists", code: error.reason, message: error.message };
-    // A stale resourceVersion or an apply conflict resolves on a fresh read: try again.
-    if (error.status === 409 && error.reason === "Conflict") return { retryable: true, kind: "conflict", code: error.reason, message: error.message };
-    return classifyHttpStatus(error.status, error.reason, error.message, error.retryAfterMs);
-  }
-  if (typeof error === "object" && error !== null && typeof (error as { code?: unknown }).code === "number") {
-    const status = (error as { code: number }).code;
-    const body = (error as { body?: unknown }).body;
-    const parsed = statusBodySchema.safeParse(typeof body === "string" ? safeJson(body) : body);
-    const reason = parsed.success ? parsed.data.reason ?? `Http${status}` : `Http${status}`;
-    return classifyKubeError(new KubeStatusError(status, reason, parsed.success ? parsed.data.message ?? reason : reason));
-  }
-  return classifyNetworkError(error) ?? { retryable: false, kind: "unknown", code: error instanceof Error ? error.name : "Unknown", message: error instanceof Error ? error.message : String(error) };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+function idempotentByDefault(method: string, body: KubeRequest["body"]): boolean {
+  return method === "GET" || method === "DELETE" || (method === "PATCH" && body?.contentType === APPLY_PATCH);
 }
 
 /** Plural resource path segments of the kinds the control plane manages. */
@@ -113,12 +74,6 @@ export function objectPath(manifest: Pick<KubernetesManifest, "apiVersion" | "ki
   return `${prefix}/namespaces/${encodeURIComponent(namespace)}/${resource.plural}/${name}`;
 }
 
-export interface KubeResponse {
-  status: number;
-  text: string;
-  json: unknown;
-}
-
 const secretSchema = z.object({ data: z.record(z.string(), z.string()).optional() }).loose();
 const serviceSchema = z.object({ status: z.object({ loadBalancer: z.object({ ingress: z.array(z.object({ ip: z.string().optional(), hostname: z.string().optional() })).optional() }).optional() }).optional() }).loose();
 const podSchema = z.object({
@@ -136,94 +91,61 @@ const podSchema = z.object({
 /** A pod's readiness, with the reason when it is not ready. */
 export type PodReadiness = { ready: true } | { ready: false; reason: string };
 
-/**
- * A keep-alive agent with the kubeconfig's TLS material, or undefined when the cluster is reached
- * through a proxy (the client's own proxy agent stays in charge then). The client's agent does not
- * keep connections alive, so every request would pay a new TCP connection and TLS handshake:
- * verification alone makes hundreds of requests per cluster round.
- */
-async function keepAliveAgent(kubeConfig: KubeConfig): Promise<HttpsAgent | undefined> {
-  if (kubeConfig.getCurrentCluster()?.proxyUrl !== undefined) return undefined;
-  const tls: RequestOptions = {};
-  await kubeConfig.applyToHTTPSOptions(tls);
-  return new HttpsAgent({
-    keepAlive: true,
-    timeout: IDLE_CONNECTION_MS,
-    ca: tls.ca,
-    cert: tls.cert,
-    key: tls.key,
-    pfx: tls.pfx,
-    passphrase: tls.passphrase,
-    ...(tls.servername === undefined ? {} : { servername: tls.servername }),
-    ...(tls.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: tls.rejectUnauthorized }),
-  });
-}
-
-/** One cluster's API server, reached with the credentials of a kubeconfig held only here. */
+/** One cluster's API server, reached with credentials that live only in this process. */
 export class KubeCluster {
-  private constructor(private readonly kubeConfig: KubeConfig, private readonly server: string, private readonly agent: HttpsAgent | undefined) {}
+  private renewal: Promise<KubeConnection> | undefined;
 
-  /** Builds a client from a kubeconfig (YAML); trusts the CA in it and nothing else. */
-  static async fromKubeconfig(kubeconfig: string): Promise<KubeCluster> {
-    const { KubeConfig: KubeConfigClass } = await loadKubeModule();
-    const kubeConfig = new KubeConfigClass();
-    try {
-      kubeConfig.loadFromString(kubeconfig);
-    } catch {
-      // The parser's message quotes the document, which holds credentials: say only what failed.
-      throw new ClassifiedError("load kubeconfig", { retryable: false, kind: "invalid", code: "InvalidKubeconfig", message: "the cluster's kubeconfig could not be parsed" });
-    }
-    const server = kubeConfig.getCurrentCluster()?.server;
-    if (server === undefined) throw new Error("the kubeconfig names no current cluster");
-    return new KubeCluster(kubeConfig, server.replace(/\/$/, ""), await keepAliveAgent(kubeConfig));
+  private constructor(private connection: KubeConnection, private readonly fetchKubeconfig: KubeconfigFetch, private readonly policy: RetryPolicy) {}
+
+  /**
+   * A client over the kubeconfig `fetchKubeconfig` returns, which it calls again when the API
+   * server refuses the credentials. `policy` defaults to lib/retry.ts's.
+   */
+  static async connect(fetchKubeconfig: KubeconfigFetch, policy: Partial<RetryPolicy> = {}): Promise<KubeCluster> {
+    const checked = retryPolicy(policy);
+    return new KubeCluster(await KubeConnection.fromKubeconfig(await fetchKubeconfig()), fetchKubeconfig, checked);
   }
 
-  /** One HTTPS request to the API server; throws KubeStatusError for non-2xx answers. */
-  async request(method: string, path: string, body?: { text: string; contentType: string }, accept = "application/json"): Promise<KubeResponse> {
-    const options: RequestOptions = { method, timeout: REQUEST_TIMEOUT_MS, headers: {} };
-    // Per request, so that credentials a plugin refreshes (exec, OIDC) are current.
-    await this.kubeConfig.applyToHTTPSOptions(options);
-    if (this.agent !== undefined) options.agent = this.agent;
-    const headers: Record<string, string> = { Accept: accept };
-    if (body !== undefined) {
-      headers["Content-Type"] = body.contentType;
-      headers["Content-Length"] = String(Buffer.byteLength(body.text));
-    }
-    options.headers = { ...options.headers, ...headers };
-    const send = (): Promise<{ status: number; text: string; retryAfter?: string }> => new Promise((resolve, reject) => {
-      const req = httpsRequest(`${this.server}${path}`, options, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", reject);
-        res.on("end", () => {
-          const retryAfter = res.headers["retry-after"];
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8"), ...(typeof retryAfter === "string" ? { retryAfter } : {}) });
-        });
-      });
-      req.on("timeout", () => req.destroy(Object.assign(new Error(`${method} ${path} timed out`), { code: "ETIMEDOUT" })));
-      req.on("error", (error: NodeJS.ErrnoException) => reject(req.reusedSocket && error.code === "ECONNRESET" ? new StaleConnectionError(error) : error));
-      if (body !== undefined) req.write(body.text);
-      req.end();
-    });
-    let response: { status: number; text: string; retryAfter?: string } | undefined;
-    for (let attempt = 1; response === undefined; attempt++) {
+  /** One request under the retry policy; throws KubeStatusError for non-2xx answers. */
+  async request(method: string, path: string, request: KubeRequest = {}): Promise<KubeResponse> {
+    const exchange: KubeExchange = { proxied: request.proxied ?? false, ...(request.body === undefined ? {} : { body: request.body }) };
+    const idempotent = request.idempotent ?? idempotentByDefault(method, request.body);
+    let renewed = false;
+    const send = async (signal: AbortSignal): Promise<KubeResponse> => {
+      const connection = this.connection;
       try {
-        response = await send();
+        return await connection.exchange(method, path, exchange, signal);
       } catch (error) {
-        // The server closed an idle keep-alive connection as we reused it: the request never
-        // reached it, so sending again is safe (the pattern Node's documentation gives). Each
-        // such connection is gone after its error, so a few attempts exhaust the stale ones.
-        if (!(error instanceof StaleConnectionError)) throw error;
-        if (attempt >= MAX_STALE_CONNECTION_ATTEMPTS) throw error.cause;
+        // A refused request was not carried out, so even a POST may be sent again: once.
+        if (renewed || !refusedCredentials(error)) throw error;
+        renewed = true;
+        return (await this.renewConnection(connection)).exchange(method, path, exchange, signal);
       }
-    }
-    const json = safeJson(response.text);
-    if (response.status >= 400) {
-      const status = statusBodySchema.safeParse(json);
-      const reason = status.success ? status.data.reason ?? `Http${response.status}` : `Http${response.status}`;
-      throw new KubeStatusError(response.status, reason, status.success ? status.data.message ?? reason : `${method} ${path} answered ${response.status}`, parseRetryAfter(response.retryAfter));
-    }
-    return { status: response.status, text: response.text, json };
+    };
+    return retry((attempt) => withDeadline(attempt.timeoutMs, `${method} ${path}`, send), {
+      ...this.policy,
+      maxAttempts: idempotent ? this.policy.maxAttempts : 1,
+      classify: classifyKubeError,
+    });
+  }
+
+  /**
+   * A connection with freshly fetched credentials in place of `refused`. Requests refused together
+   * share one fetch; one that was refused on credentials already replaced just uses the new ones.
+   */
+  private renewConnection(refused: KubeConnection): Promise<KubeConnection> {
+    if (this.connection !== refused) return Promise.resolve(this.connection);
+    this.renewal ??= (async () => {
+      try {
+        this.connection = await KubeConnection.fromKubeconfig(await this.fetchKubeconfig());
+        // NOTE: `refused` is not closed: requests still on its way would be cut off. Its
+        // keep-alive connections close on their own once idle.
+        return this.connection;
+      } finally {
+        this.renewal = undefined;
+      }
+    })();
+    return this.renewal;
   }
 
   private async getOrUndefined(path: string): Promise<unknown> {
@@ -244,7 +166,7 @@ export class KubeCluster {
   async apply(manifests: readonly KubernetesManifest[], fieldManager: string): Promise<number> {
     for (const manifest of manifests) {
       // JSON is YAML: the apply body is the wire JSON of the manifest, field names untouched.
-      await this.request("PATCH", `${objectPath(manifest)}?fieldManager=${encodeURIComponent(fieldManager)}&force=true`, { text: JSON.stringify(manifest), contentType: "application/apply-patch+yaml" });
+      await this.request("PATCH", `${objectPath(manifest)}?fieldManager=${encodeURIComponent(fieldManager)}&force=true`, { body: { text: JSON.stringify(manifest), contentType: APPLY_PATCH } });
     }
     return manifests.length;
   }
@@ -274,7 +196,7 @@ export class KubeCluster {
       data: Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Buffer.from(value, "utf8").toString("base64")])),
     };
     try {
-      await this.request("POST", `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`, { text: JSON.stringify(body), contentType: "application/json" });
+      await this.request("POST", `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`, { body: { text: JSON.stringify(body), contentType: "application/json" } });
       return true;
     } catch (error) {
       if (countsAsSuccess(classifyKubeError(error), "create")) return false;
@@ -303,22 +225,21 @@ export class KubeCluster {
 
   /** Closes the idle keep-alive connections (the client is being dropped). */
   close(): void {
-    this.agent?.destroy();
+    this.connection.close();
   }
 
-  /** HTTP through the API server's service proxy to `service:port`, path relative to the pod's root. */
+  /**
+   * HTTP through the API server's service proxy to `service:port`, path relative to the pod's
+   * root. GETs are retried, and so are POSTs of JSON-RPC that only reads. NOTE: the proxy knows
+   * JSON-RPC because Besu's is the only body the control plane POSTs through it; a vote or any
+   * other call that changes a node is sent once.
+   */
   async proxy(namespace: string, service: string, port: number, method: "GET" | "POST", path: string, body?: unknown): Promise<KubeResponse> {
     const proxyPath = `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(service)}:${port}/proxy/${path.replace(/^\//, "")}`;
-    return this.request(method, proxyPath, body === undefined ? undefined : { text: JSON.stringify(body), contentType: "application/json" });
-  }
-}
-
-/** Wraps a Kubernetes call so that what it throws carries its classification and step. */
-export async function kubeStep<T>(step: string, operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (error instanceof ClassifiedError) throw error;
-    throw new ClassifiedError(step, classifyKubeError(error));
+    return this.request(method, proxyPath, {
+      proxied: true,
+      idempotent: method === "GET" || isReadOnlyJsonRpc(body),
+      ...(body === undefined ? {} : { body: { text: JSON.stringify(body), contentType: "application/json" } }),
+    });
   }
 }

@@ -4,6 +4,13 @@
  */
 import { BlobServiceClient, RestError as StorageRestError, type ContainerClient } from "@azure/storage-blob";
 import { ClassifiedError, classifyHttpStatus, classifyNetworkError, type ErrorClassification } from "../errors";
+import { checkMilliseconds, withDeadline } from "../retry";
+
+/**
+ * Per call, the storage SDK's own retries included (four tries, waits from 4 s doubling): a
+ * document is a few kilobytes, so only an unreachable or stalled account takes this long.
+ */
+const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 
 /**
  * The one classifier for blob storage: its RestError status and code; network errors transient.
@@ -24,27 +31,35 @@ export interface DocumentEntry {
   lastModified?: string;
 }
 
+export interface DocumentStoreOptions {
+  /** How long one call may take, the storage SDK's retries included; default 60 s. */
+  callTimeoutMs?: number;
+}
+
 export class DocumentStore {
   private readonly container: ContainerClient;
+  private readonly callTimeoutMs: number;
   private ready: Promise<void> | undefined;
 
   /** `service`: a connection string, or a blob service client (e.g. with a token credential). */
-  constructor(service: string | BlobServiceClient, containerName: string) {
+  constructor(service: string | BlobServiceClient, containerName: string, options: DocumentStoreOptions = {}) {
+    this.callTimeoutMs = checkMilliseconds("callTimeoutMs", options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, 1);
     const client = typeof service === "string" ? BlobServiceClient.fromConnectionString(service) : service;
     this.container = client.getContainerClient(containerName);
   }
 
-  private async step<T>(step: string, operation: () => Promise<T>): Promise<T> {
+  /** One call within the call timeout, its failure classified. */
+  private async step<T>(step: string, operation: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
     try {
-      return await operation();
+      return await withDeadline(this.callTimeoutMs, step, operation);
     } catch (error) {
       throw new ClassifiedError(step, classifyStorageError(error));
     }
   }
 
   private ensureContainer(): Promise<void> {
-    this.ready ??= this.step(`create container ${this.container.containerName}`, async () => {
-      await this.container.createIfNotExists();
+    this.ready ??= this.step(`create container ${this.container.containerName}`, async (abortSignal) => {
+      await this.container.createIfNotExists({ abortSignal });
     }).catch((error: unknown) => {
       this.ready = undefined;
       throw error;
@@ -56,17 +71,17 @@ export class DocumentStore {
   async saveDocument(name: string, document: unknown): Promise<string> {
     await this.ensureContainer();
     const text = `${JSON.stringify(document, null, 2)}\n`;
-    await this.step(`save document ${name}`, () =>
-      this.container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: "application/json" } }));
+    await this.step(`save document ${name}`, (abortSignal) =>
+      this.container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: "application/json" }, abortSignal }));
     return name;
   }
 
   /** A document parsed as JSON, or undefined when it does not exist. */
   async readDocument(name: string): Promise<unknown> {
     await this.ensureContainer();
-    return this.step(`read document ${name}`, async () => {
+    return this.step(`read document ${name}`, async (abortSignal) => {
       try {
-        const buffer = await this.container.getBlockBlobClient(name).downloadToBuffer();
+        const buffer = await this.container.getBlockBlobClient(name).downloadToBuffer(0, undefined, { abortSignal });
         return JSON.parse(buffer.toString("utf8")) as unknown;
       } catch (error) {
         if (error instanceof StorageRestError && error.statusCode === 404) return undefined;
@@ -78,9 +93,9 @@ export class DocumentStore {
   /** Documents whose name starts with `prefix`, in name order. */
   async listDocuments(prefix = ""): Promise<DocumentEntry[]> {
     await this.ensureContainer();
-    return this.step(`list documents ${prefix}`, async () => {
+    return this.step(`list documents ${prefix}`, async (abortSignal) => {
       const entries: DocumentEntry[] = [];
-      for await (const blob of this.container.listBlobsFlat({ prefix })) {
+      for await (const blob of this.container.listBlobsFlat({ prefix, abortSignal })) {
         entries.push({ name: blob.name, ...(blob.properties.lastModified === undefined ? {} : { lastModified: blob.properties.lastModified.toISOString() }) });
       }
       return entries;

@@ -4,9 +4,10 @@ import { describe, it } from "node:test";
 import { createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
 import { RestError as StorageRestError } from "@azure/storage-blob";
 import { classifyArmError } from "../../lib/azure/arm";
-import { classifyJsonRpcError, JsonRpcError } from "../../lib/besu/rpc";
+import { classifyJsonRpcError, isReadOnlyJsonRpc, JsonRpcError } from "../../lib/besu/rpc";
 import { countsAsSuccess, parseRetryAfter } from "../../lib/errors";
 import { classifyKubeError, KubeStatusError } from "../../lib/kube/cluster";
+import { DeadlineExceededError } from "../../lib/retry";
 import { classifyStorageError } from "../../lib/state/documents";
 
 function armError(status: number, code: string, message: string, headers: Record<string, string> = {}): RestError {
@@ -90,6 +91,13 @@ describe("classifyKubeError", () => {
     assert.equal(classifyKubeError(new KubeStatusError(403, "Forbidden", "no")).kind, "forbidden");
   });
 
+  it("takes a proxied service's own error answer as its answer, not as a fault to retry", () => {
+    const down = classifyKubeError(new KubeStatusError(503, "Http503", "GET …/proxy/readiness answered 503", undefined, "proxiedService"));
+    assert.equal(down.retryable, false);
+    assert.equal(down.kind, "unavailable");
+    assert.equal(classifyKubeError(new KubeStatusError(503, "ServiceUnavailable", 'no endpoints available for service "rpc"')).retryable, true, "the API server's own 503 is a fault");
+  });
+
   it("reads the typed client's ApiException (code + Status body)", () => {
     const apiException = Object.assign(new Error("HTTP-Code: 409"), { code: 409, body: JSON.stringify({ kind: "Status", reason: "AlreadyExists", message: "exists" }) });
     assert.equal(classifyKubeError(apiException).kind, "alreadyExists");
@@ -102,6 +110,28 @@ describe("classifyJsonRpcError", () => {
     assert.equal(classifyJsonRpcError(new JsonRpcError("foo", -32601, "Method not found")).retryable, false);
     assert.equal(classifyJsonRpcError(new JsonRpcError("eth_call", -32000, "busy")).retryable, true);
     assert.equal(classifyJsonRpcError(socketError("ECONNRESET")).kind, "network");
+  });
+});
+
+describe("isReadOnlyJsonRpc", () => {
+  it("accepts calls and batches made only of reads, nothing that votes, nothing unknown", () => {
+    const call = (method: string) => ({ jsonrpc: "2.0", id: 1, method, params: [] });
+    assert.equal(isReadOnlyJsonRpc(call("eth_chainId")), true);
+    assert.equal(isReadOnlyJsonRpc([call("eth_blockNumber"), call("admin_peers"), call("qbft_getValidatorsByBlockNumber")]), true);
+    assert.equal(isReadOnlyJsonRpc([call("eth_blockNumber"), call("qbft_proposeValidatorVote")]), false);
+    assert.equal(isReadOnlyJsonRpc(call("qbft_discardValidatorVote")), false);
+    assert.equal(isReadOnlyJsonRpc(call("eth_sendRawTransaction")), false);
+    assert.equal(isReadOnlyJsonRpc([]), false);
+    assert.equal(isReadOnlyJsonRpc(undefined), false);
+  });
+});
+
+describe("a request that missed its deadline", () => {
+  it("is a transient timeout to every adapter's classifier", () => {
+    const late = new DeadlineExceededError("GET /x", 250);
+    for (const classify of [classifyKubeError, classifyArmError, classifyStorageError, classifyJsonRpcError]) {
+      assert.deepEqual(classify(late), { retryable: true, kind: "timeout", code: "ETIMEDOUT", message: "GET /x: no answer within 250 ms" });
+    }
   });
 });
 

@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { z } from "zod";
 import { createActivities, type Activities, type ActivityDependencies } from "../../activities/factory";
 import { ArmAdapter } from "../../lib/azure/arm";
 import { planRollout, type RegionPlan } from "../../lib/domain/plan";
@@ -25,14 +26,29 @@ export interface AdapterCloud {
   plans: RegionPlan[];
   /** Control API call (plain HTTP on loopback). */
   control(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /** The simulator's operation log after sequence number `since` (0: all of it). */
+  operations(since: number): Promise<LoggedOperation[]>;
   close(): Promise<void>;
 }
+
+const operationLogSchema = z.object({
+  entries: z.array(z.object({ seq: z.number(), target: z.string(), region: z.string().optional(), cluster: z.string().optional(), operation: z.string(), status: z.union([z.number(), z.string()]), fault: z.string().optional() })),
+});
+/** One entry of the simulator's operation log (docs/simulator.md), the fields tests read. */
+export type LoggedOperation = z.infer<typeof operationLogSchema>["entries"][number];
 
 export function smallSpec(): DesiredState {
   const parsed = parseSpecText(readFileSync(join(REPO_ROOT, "examples", "chain138-small.yaml"), "utf8"));
   if (!parsed.ok) throw new Error(`examples/chain138-small.yaml is invalid: ${JSON.stringify(parsed.problems)}`);
   return parsed.spec;
 }
+
+/**
+ * Kubernetes requests in adapter tests: short waits (as for the ARM client below) and a short
+ * deadline keep tests quick; more attempts than in production make the tests that inject 30 %
+ * 503s deterministic in practice (12 failed attempts in a row: once in two million requests).
+ */
+export const TEST_KUBE_REQUEST_POLICY = { maxAttempts: 12, baseDelayMs: 20, maxDelayMs: 200, deadlineMs: 3_000 } as const;
 
 /**
  * Starts the cloud. `storageConnectionString` defaults to one that is never dialled (tests of
@@ -51,10 +67,18 @@ export async function startAdapterCloud(options: { storageConnectionString?: str
   });
   const deps: ActivityDependencies = {
     arm,
-    clusters: new KubeClusters((resourceGroup, clusterName) => arm.userKubeconfig(resourceGroup, clusterName)),
+    clusters: new KubeClusters((resourceGroup, clusterName) => arm.userKubeconfig(resourceGroup, clusterName), TEST_KUBE_REQUEST_POLICY),
     documents: new DocumentStore(options.storageConnectionString ?? "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;", "besu-fleet-state"),
   };
   const spec = smallSpec();
+  const control: AdapterCloud["control"] = async (method, path, body) => {
+    const response = await fetch(`${cloud.connection.controlUrl}/${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text === "" ? undefined : (JSON.parse(text) as unknown) };
+  };
   return {
     cloud,
     ca,
@@ -62,14 +86,8 @@ export async function startAdapterCloud(options: { storageConnectionString?: str
     activities: createActivities(deps),
     spec,
     plans: planRollout(spec),
-    control: async (method, path, body) => {
-      const response = await fetch(`${cloud.connection.controlUrl}/${path}`, {
-        method,
-        ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } }),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text === "" ? undefined : (JSON.parse(text) as unknown) };
-    },
+    control,
+    operations: async (since) => operationLogSchema.parse((await control("GET", `operations?since=${since}`)).body).entries,
     close: async () => {
       await cloud.close();
       rmSync(dataDir, { recursive: true, force: true });

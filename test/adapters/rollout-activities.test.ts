@@ -293,6 +293,23 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     assertOk(await env.activities.checkReadiness(input), "readiness once the throttling is over");
   });
 
+  it("observes every node under a 30 % Kubernetes 503 rate: proxied JSON-RPC reads and readiness are retried", async () => {
+    const since = (await env.operations(0)).at(-1)?.seq ?? 0;
+    const observeAll = async () => (await Promise.all(env.plans.map(async (plan) => {
+      const result = record(await env.activities.observeNodes({ cluster: refOf(plan), namespace: firstCluster(plan).namespace, nodes: firstCluster(plan).nodes }));
+      assertOk(result, "observe");
+      return result.observations;
+    }))).flat();
+    const rounds = await withFaults([{ target: "kube", kind: "5xx", status: 503, rate: 0.3 }], async () => [await observeAll(), await observeAll(), await observeAll()]);
+    for (const observation of rounds.flat()) {
+      assert.equal(observation.reachable, true, `${observation.nodeId}: ${observation.error ?? ""}`);
+      assert.equal(observation.ready, true, `${observation.nodeId}: ready`);
+      assert.equal(observation.error, undefined, observation.nodeId);
+    }
+    const proxied = (await env.operations(since)).filter((entry) => entry.target === "kube" && entry.operation.includes("/proxy"));
+    assert.ok(proxied.some((entry) => entry.status === 503 && entry.fault !== undefined), "503s hit proxied requests");
+  });
+
   it("survives a few ARM 503s (the SDK retries them) and throws when they persist", async () => {
     const plan = env.plans[3];
     assert.ok(plan);
