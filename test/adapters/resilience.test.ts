@@ -15,7 +15,7 @@ import { ClassifiedError } from "../../lib/errors";
 import { KubeStatusError } from "../../lib/kube/cluster";
 import { KubeClusters } from "../../lib/kube/clusters";
 import { DocumentStore } from "../../lib/state/documents";
-import { simulatorCredential } from "../../local/cloud/index";
+import { simulatorCredential } from "@besu-fleet/local-cloud";
 import { eventually, startAdapterCloud, TEST_KUBE_REQUEST_POLICY, type AdapterCloud, type LoggedOperation } from "./harness";
 
 describe("adapter retries and deadlines against the simulated cloud's faults", { timeout: 300_000 }, () => {
