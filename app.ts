@@ -13,7 +13,8 @@ import { openApiFunctions } from "./functions/openapi.js";
 import { rolloutClientFunctions, rolloutHttpFunctions } from "./functions/rollouts.js";
 import { registerOrchestrations } from "./orchestrators/index.js";
 
-for (const [name, options] of Object.entries({ ...healthFunctions, ...openApiFunctions, ...rolloutHttpFunctions })) app.http(name, options);
+for (const [name, options] of Object.entries({ ...healthFunctions, ...openApiFunctions, ...rolloutHttpFunctions }))
+  app.http(name, options);
 for (const [name, options] of Object.entries(rolloutClientFunctions)) df.app.client.http(name, options);
 registerOrchestrations();
 registerActivities(Object.values(activityContracts));

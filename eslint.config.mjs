@@ -4,9 +4,23 @@
 import tseslint from "typescript-eslint";
 
 const bannedModules = [
-  "node:*", "fs", "path", "os", "crypto", "http", "https", "net", "child_process", "timers",
-  "@azure/arm-*", "@azure/storage-*", "@azure/data-tables", "@azure/identity", "@kubernetes/*",
-  "ethers", "undici",
+  "node:*",
+  "fs",
+  "path",
+  "os",
+  "crypto",
+  "http",
+  "https",
+  "net",
+  "child_process",
+  "timers",
+  "@azure/arm-*",
+  "@azure/storage-*",
+  "@azure/data-tables",
+  "@azure/identity",
+  "@kubernetes/*",
+  "ethers",
+  "undici",
 ];
 
 // The three buildings: the product (the Functions app at the root), the local host and the
@@ -14,7 +28,15 @@ const bannedModules = [
 // never imports local/* (it is not even in a deployed package); local/* and packages/* never
 // import the product (the simulator is an oracle, not a copy of what it checks).
 const localPackages = ["@besu-fleet/local-*", "**/local/*"];
-const productModules = ["besu-fleet", "besu-fleet/*", "**/lib/**", "**/functions/**", "**/orchestrators/**", "**/activities/**", "**/cli/**"];
+const productModules = [
+  "besu-fleet",
+  "besu-fleet/*",
+  "**/lib/**",
+  "**/functions/**",
+  "**/orchestrators/**",
+  "**/activities/**",
+  "**/cli/**",
+];
 
 export default tseslint.config(
   { ignores: ["**/dist/**", "**/node_modules/**", "**/.local/**"] },
@@ -22,31 +44,53 @@ export default tseslint.config(
   {
     // Plain CommonJS: the fixture app and the bin entry are loaded as the Functions worker / Node load them.
     files: ["**/*.js"],
-    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly", __dirname: "readonly" } },
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: {
+        require: "readonly",
+        module: "writable",
+        process: "readonly",
+        console: "readonly",
+        __dirname: "readonly",
+      },
+    },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
     files: ["orchestrators/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", {
-        patterns: [{ group: bannedModules, allowTypeImports: true,
-          message: "Orchestrators are replayed: no I/O modules. Call an activity instead." },
-        { group: localPackages, message: "The product never imports the local host or the simulated cloud." }],
-      }],
-      "no-restricted-globals": ["error",
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: bannedModules,
+              allowTypeImports: true,
+              message: "Orchestrators are replayed: no I/O modules. Call an activity instead.",
+            },
+            { group: localPackages, message: "The product never imports the local host or the simulated cloud." },
+          ],
+        },
+      ],
+      "no-restricted-globals": [
+        "error",
         { name: "process", message: "Orchestrators must not read the environment: pass it in the input." },
         { name: "fetch", message: "Orchestrators must not do I/O: call an activity." },
         { name: "setTimeout", message: "Use context.df.createTimer." },
         { name: "setInterval", message: "Use context.df.createTimer." },
         { name: "crypto", message: "Use context.df.newGuid()." },
       ],
-      "no-restricted-properties": ["error",
+      "no-restricted-properties": [
+        "error",
         { object: "Date", property: "now", message: "Use context.df.currentUtcDateTime." },
         { object: "Math", property: "random", message: "Orchestrators must be deterministic." },
       ],
-      "no-restricted-syntax": ["error",
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]",
-          message: "Use context.df.currentUtcDateTime." },
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: "Use context.df.currentUtcDateTime.",
+        },
         { selector: "AwaitExpression", message: "Orchestrators are generators: yield tasks, never await." },
       ],
     },
@@ -55,17 +99,30 @@ export default tseslint.config(
     files: ["functions/**/*.ts", "orchestrators/**/*.ts", "activities/**/*.ts", "lib/**/*.ts"],
     ignores: ["orchestrators/**"],
     rules: {
-      "no-restricted-imports": ["error", {
-        patterns: [{ group: localPackages, message: "The product never imports the local host or the simulated cloud." }],
-      }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: localPackages, message: "The product never imports the local host or the simulated cloud." },
+          ],
+        },
+      ],
     },
   },
   {
     files: ["local/**/*.ts", "packages/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", {
-        patterns: [{ group: productModules, message: "Local tooling and shared packages never import the product: it is what they check." }],
-      }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: productModules,
+              message: "Local tooling and shared packages never import the product: it is what they check.",
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -36,9 +36,14 @@ export interface ActivityContract<I extends z.ZodType = z.ZodType, O extends Act
   output: O;
 }
 
-const contract = <I extends z.ZodType, O extends ActivityOutcome>(name: string, input: I, output: O): ActivityContract<I, O> => ({ name, input, output });
+const contract = <I extends z.ZodType, O extends ActivityOutcome>(
+  name: string,
+  input: I,
+  output: O,
+): ActivityContract<I, O> => ({ name, input, output });
 
-const outcome = <T extends z.ZodRawShape>(shape: T) => z.union([z.object({ ok: z.literal(true), ...shape }), permanentFailureSchema]);
+const outcome = <T extends z.ZodRawShape>(shape: T) =>
+  z.union([z.object({ ok: z.literal(true), ...shape }), permanentFailureSchema]);
 
 /** The longest an activity waits for a condition before answering "not yet". */
 export const MAX_ACTIVITY_WAIT_SECONDS = 30;
@@ -92,7 +97,12 @@ export const getClusterState = contract(
 /** Namespace, RBAC, storage class, network policy, PDBs, p2p LoadBalancer Services (server-side apply). */
 export const configureCluster = contract(
   "configureCluster",
-  z.object({ cluster: clusterRefSchema, regionPlan: regionPlanSchema, clusterOrdinal: z.number().int().min(1), spec: desiredStateSchema }),
+  z.object({
+    cluster: clusterRefSchema,
+    regionPlan: regionPlanSchema,
+    clusterOrdinal: z.number().int().min(1),
+    spec: desiredStateSchema,
+  }),
   outcome({ applied: z.number().int() }),
 );
 
@@ -104,7 +114,12 @@ export const configureCluster = contract(
  */
 export const ensureNodeKeys = contract(
   "ensureNodeKeys",
-  z.object({ cluster: clusterRefSchema, namespace: z.string(), nodes: z.array(nodePlanSchema), waitSeconds: waitSecondsSchema }),
+  z.object({
+    cluster: clusterRefSchema,
+    namespace: z.string(),
+    nodes: z.array(nodePlanSchema),
+    waitSeconds: waitSecondsSchema,
+  }),
   outcome({ identities: z.array(nodePublicIdentitySchema), pending: z.array(z.string()) }),
 );
 
@@ -126,7 +141,12 @@ export const deployBesu = contract(
 
 export const checkReadiness = contract(
   "checkReadiness",
-  z.object({ cluster: clusterRefSchema, namespace: z.string(), nodes: z.array(nodePlanSchema), waitSeconds: waitSecondsSchema }),
+  z.object({
+    cluster: clusterRefSchema,
+    namespace: z.string(),
+    nodes: z.array(nodePlanSchema),
+    waitSeconds: waitSecondsSchema,
+  }),
   outcome({ ready: z.array(z.string()), notReady: z.array(z.object({ nodeId: z.string(), reason: z.string() })) }),
 );
 
@@ -182,7 +202,14 @@ export const voteValidators = contract(
     discard: z.array(z.string().regex(/^0x[0-9a-f]{40}$/)),
   }),
   outcome({
-    reports: z.array(z.object({ nodeId: z.string(), ok: z.boolean(), validators: z.array(z.string()).optional(), error: z.string().optional() })),
+    reports: z.array(
+      z.object({
+        nodeId: z.string(),
+        ok: z.boolean(),
+        validators: z.array(z.string()).optional(),
+        error: z.string().optional(),
+      }),
+    ),
   }),
 );
 

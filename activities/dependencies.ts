@@ -6,11 +6,11 @@
 import { DefaultAzureCredential } from "@azure/identity";
 import { BlobServiceClient } from "@azure/storage-blob";
 import type { TokenCredential } from "@azure/core-auth";
-import { ArmAdapter } from "../lib/azure/arm";
-import { loadConfig, type AppConfig, type ArmConfig, type StorageConfig } from "../lib/config";
-import { KubeClusters } from "../lib/kube/clusters";
-import { DocumentStore } from "../lib/state/documents";
-import { createActivities, type Activities, type ActivityDependencies } from "./factory";
+import { ArmAdapter } from "../lib/azure/arm.js";
+import { loadConfig, type AppConfig, type ArmConfig, type StorageConfig } from "../lib/config.js";
+import { KubeClusters } from "../lib/kube/clusters.js";
+import { DocumentStore } from "../lib/state/documents.js";
+import { createActivities, type Activities, type ActivityDependencies } from "./factory.js";
 
 /**
  * The simulated cloud's ARM accepts any bearer token; a fixed one keeps the real client and its
@@ -30,7 +30,12 @@ function appIdentity(): TokenCredential {
 
 function armAdapter(arm: ArmConfig): ArmAdapter {
   return arm.mode === "local"
-    ? new ArmAdapter({ credential: simulatedCloudCredential(), subscriptionId: arm.subscriptionId, endpoint: arm.armEndpoint, caCertificate: arm.caCertificate })
+    ? new ArmAdapter({
+        credential: simulatedCloudCredential(),
+        subscriptionId: arm.subscriptionId,
+        endpoint: arm.armEndpoint,
+        caCertificate: arm.caCertificate,
+      })
     : new ArmAdapter({ credential: appIdentity(), subscriptionId: arm.subscriptionId, endpoint: arm.armEndpoint });
 }
 

@@ -9,21 +9,42 @@
  * cause — never a secret.
  */
 import { z } from "zod";
-import type { ArmAdapter } from "../lib/azure/arm";
-import { batchingTransport, observeNode } from "../lib/besu/observe";
-import { BesuRpc } from "../lib/besu/rpc";
-import { clusterConfigurationManifests, besuManifests, MANAGED_BY, READINESS_PATH, REGION_LABEL, type KubernetesManifest } from "../lib/domain/manifests";
-import { networkRecordName, networkRecordSchema } from "../lib/domain/network-record";
-import { P2P_PORT, RPC_PORT, type ClusterPlan, type FamilyVcpus, type NodePlan, type RegionPlan } from "../lib/domain/plan";
-import { decidePreflight } from "../lib/domain/preflight";
-import { TOTAL_REGIONAL_VCPUS_QUOTA } from "../lib/domain/vm-sizes";
-import { ClassifiedError } from "../lib/errors";
-import { KubeStatusError, kubeStep, type KubeCluster } from "../lib/kube/cluster";
-import type { KubeClusters } from "../lib/kube/clusters";
-import { ensureNodeKey } from "../lib/kube/node-keys";
-import type { DocumentStore } from "../lib/state/documents";
-import * as contracts from "./contracts";
-import type { ActivityContract, ActivityOutcome, ActivityOutput, ClusterRef, NodeObservation, PermanentFailure } from "./contracts";
+import type { ArmAdapter } from "../lib/azure/arm.js";
+import { batchingTransport, observeNode } from "../lib/besu/observe.js";
+import { BesuRpc } from "../lib/besu/rpc.js";
+import {
+  clusterConfigurationManifests,
+  besuManifests,
+  MANAGED_BY,
+  READINESS_PATH,
+  REGION_LABEL,
+  type KubernetesManifest,
+} from "../lib/domain/manifests.js";
+import { networkRecordName, networkRecordSchema } from "../lib/domain/network-record.js";
+import {
+  P2P_PORT,
+  RPC_PORT,
+  type ClusterPlan,
+  type FamilyVcpus,
+  type NodePlan,
+  type RegionPlan,
+} from "../lib/domain/plan.js";
+import { decidePreflight } from "../lib/domain/preflight.js";
+import { TOTAL_REGIONAL_VCPUS_QUOTA } from "../lib/domain/vm-sizes.js";
+import { ClassifiedError } from "../lib/errors.js";
+import { KubeStatusError, kubeStep, type KubeCluster } from "../lib/kube/cluster.js";
+import type { KubeClusters } from "../lib/kube/clusters.js";
+import { ensureNodeKey } from "../lib/kube/node-keys.js";
+import type { DocumentStore } from "../lib/state/documents.js";
+import * as contracts from "./contracts.js";
+import type {
+  ActivityContract,
+  ActivityOutcome,
+  ActivityOutput,
+  ClusterRef,
+  NodeObservation,
+  PermanentFailure,
+} from "./contracts.js";
 
 /** The adapters the activities run on; built once per process (activities/dependencies.ts). */
 export interface ActivityDependencies {
@@ -74,11 +95,16 @@ function regionOf(input: unknown): string {
  * Wraps an implementation with the contract's validation and the error semantics above.
  * Unclassified errors are programming or data errors that a retry would not fix: permanent.
  */
-function define<I extends z.ZodType, O extends ActivityOutcome>(contract: ActivityContract<I, O>, implementation: (input: z.output<I>) => Promise<z.input<O>>): (input: unknown) => Promise<z.output<O>> {
+function define<I extends z.ZodType, O extends ActivityOutcome>(
+  contract: ActivityContract<I, O>,
+  implementation: (input: z.output<I>) => Promise<z.input<O>>,
+): (input: unknown) => Promise<z.output<O>> {
   return async (raw) => {
     const parsed = contract.input.safeParse(raw);
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(input)"}: ${issue.message}`).join("; ");
+      const problems = parsed.error.issues
+        .map((issue) => `${issue.path.join(".") || "(input)"}: ${issue.message}`)
+        .join("; ");
       return contract.output.parse(permanent("InvalidInput", `${contract.name}: ${problems}`));
     }
     const region = regionOf(parsed.data);
@@ -88,12 +114,18 @@ function define<I extends z.ZodType, O extends ActivityOutcome>(contract: Activi
       if (error instanceof ClassifiedError) {
         const { classification } = error;
         if (classification.retryable) {
-          const wait = classification.retryAfterMs === undefined ? "" : ` (retry after ${classification.retryAfterMs} ms)`;
+          const wait =
+            classification.retryAfterMs === undefined ? "" : ` (retry after ${classification.retryAfterMs} ms)`;
           throw new Error(`${contract.name} in ${region}: ${error.message}${wait}`);
         }
         return contract.output.parse(permanent(classification.code, `${region}: ${error.message}`));
       }
-      return contract.output.parse(permanent("InternalError", `${contract.name} in ${region}: ${error instanceof Error ? error.message : String(error)}`));
+      return contract.output.parse(
+        permanent(
+          "InternalError",
+          `${contract.name} in ${region}: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
     }
   };
 }
@@ -107,18 +139,29 @@ async function existingClusterVcpus(arm: ArmAdapter, plan: RegionPlan): Promise<
   const existing: FamilyVcpus[] = [];
   for (const cluster of plan.clusters) {
     const state = await arm.clusterState(plan.resourceGroup, cluster.name);
-    if (state.exists) existing.push(...cluster.nodePools.map((pool) => ({ family: pool.family, vcpus: pool.vcpusPerNode * pool.count })));
+    if (state.exists)
+      existing.push(
+        ...cluster.nodePools.map((pool) => ({ family: pool.family, vcpus: pool.vcpusPerNode * pool.count })),
+      );
   }
   return existing;
 }
 
 function nodeLabels(node: NodePlan): Record<string, string> {
-  return { "app.kubernetes.io/managed-by": MANAGED_BY, "app.kubernetes.io/instance": node.statefulSetName, [REGION_LABEL]: node.region };
+  return {
+    "app.kubernetes.io/managed-by": MANAGED_BY,
+    "app.kubernetes.io/instance": node.statefulSetName,
+    [REGION_LABEL]: node.region,
+  };
 }
 
 /** JSON-RPC to one node through the API server's service proxy, the calls of one turn in one batch. */
 function rpcThroughProxy(cluster: KubeCluster, namespace: string, node: NodePlan): BesuRpc {
-  return new BesuRpc(batchingTransport(async (bodies) => (await cluster.proxy(namespace, node.rpcServiceName, RPC_PORT, "POST", "", bodies)).json));
+  return new BesuRpc(
+    batchingTransport(
+      async (bodies) => (await cluster.proxy(namespace, node.rpcServiceName, RPC_PORT, "POST", "", bodies)).json,
+    ),
+  );
 }
 
 /** Besu's readiness endpoint through the proxy: 503 (from Besu or from the proxy) is "not ready". */
@@ -155,21 +198,38 @@ export function createActivities(deps: ActivityDependencies): Activities {
   const { arm, clusters, documents } = deps;
   const inCluster = <T>(ref: ClusterRef, step: string, operation: (cluster: KubeCluster) => Promise<T>): Promise<T> =>
     kubeStep(`${step} in cluster ${ref.clusterName}`, () => clusters.with(clusterAddress(ref), operation));
-  const applyInCluster = async (ref: ClusterRef, step: string, fieldManager: string, build: () => KubernetesManifest[]) => {
+  const applyInCluster = async (
+    ref: ClusterRef,
+    step: string,
+    fieldManager: string,
+    build: () => KubernetesManifest[],
+  ) => {
     let manifests: KubernetesManifest[];
     try {
       manifests = build();
     } catch (error) {
-      return permanent("InvalidInput", `${ref.region}: ${step}: ${error instanceof Error ? error.message : String(error)}`);
+      return permanent(
+        "InvalidInput",
+        `${ref.region}: ${step}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
-    return { ok: true as const, applied: await inCluster(ref, step, (cluster) => cluster.apply(manifests, fieldManager)) };
+    return {
+      ok: true as const,
+      applied: await inCluster(ref, step, (cluster) => cluster.apply(manifests, fieldManager)),
+    };
   };
 
   return {
     preflightRegion: define(contracts.preflightRegion, async ({ plan }) => {
       const capacity = await arm.regionCapacity(plan.region);
-      if (!capacity.regionOffered) return permanent("LocationNotAvailable", `${plan.region} is not offered to this subscription`);
-      const decision = decidePreflight({ plan, usages: capacity.usages, offeredVmSizes: capacity.offeredVmSizes, alreadyProvisioned: await existingClusterVcpus(arm, plan) });
+      if (!capacity.regionOffered)
+        return permanent("LocationNotAvailable", `${plan.region} is not offered to this subscription`);
+      const decision = decidePreflight({
+        plan,
+        usages: capacity.usages,
+        offeredVmSizes: capacity.offeredVmSizes,
+        alreadyProvisioned: await existingClusterVcpus(arm, plan),
+      });
       if (!decision.ok) return permanent(decision.code, decision.reason);
       const total = decision.quota.find((check) => check.quota === TOTAL_REGIONAL_VCPUS_QUOTA);
       return { ok: true as const, vcpusAvailable: total?.available ?? 0 };
@@ -181,88 +241,169 @@ export function createActivities(deps: ActivityDependencies): Activities {
     }),
 
     beginCluster: define(contracts.beginCluster, async ({ cluster, plan, network }) => {
-      if (plan.name !== cluster.clusterName) return permanent("InvalidInput", `${cluster.region}: cluster plan ${plan.name} does not match cluster ${cluster.clusterName}`);
-      return { ok: true as const, provisioningState: await arm.beginCluster(cluster.resourceGroup, cluster.region, network, plan) };
+      if (plan.name !== cluster.clusterName)
+        return permanent(
+          "InvalidInput",
+          `${cluster.region}: cluster plan ${plan.name} does not match cluster ${cluster.clusterName}`,
+        );
+      return {
+        ok: true as const,
+        provisioningState: await arm.beginCluster(cluster.resourceGroup, cluster.region, network, plan),
+      };
     }),
 
     getClusterState: define(contracts.getClusterState, async ({ cluster }) => {
       const state = await arm.clusterState(cluster.resourceGroup, cluster.clusterName);
-      if (!state.exists) return permanent("ResourceNotFound", `${cluster.region}: cluster ${cluster.clusterName} does not exist in ${cluster.resourceGroup}`);
+      if (!state.exists)
+        return permanent(
+          "ResourceNotFound",
+          `${cluster.region}: cluster ${cluster.clusterName} does not exist in ${cluster.resourceGroup}`,
+        );
       const provisioningState = state.provisioningState ?? "Unknown";
       return provisioningState.toLowerCase() === "failed"
-        ? { ok: true as const, provisioningState, failureMessage: `provisioning of cluster ${cluster.clusterName} in ${cluster.region} failed${state.failure === undefined ? "" : `: ${state.failure}`}` }
+        ? {
+            ok: true as const,
+            provisioningState,
+            failureMessage: `provisioning of cluster ${cluster.clusterName} in ${cluster.region} failed${state.failure === undefined ? "" : `: ${state.failure}`}`,
+          }
         : { ok: true as const, provisioningState };
     }),
 
     configureCluster: define(contracts.configureCluster, async ({ cluster, regionPlan, clusterOrdinal, spec }) => {
       const clusterPlan = clusterPlanOf(regionPlan, clusterOrdinal);
-      if (clusterPlan === undefined) return permanent("InvalidInput", `${cluster.region}: the plan has no cluster ${clusterOrdinal}`);
-      return applyInCluster(cluster, "configure", regionPlan.fieldManager, () => clusterConfigurationManifests(regionPlan, clusterPlan, spec.cluster));
+      if (clusterPlan === undefined)
+        return permanent("InvalidInput", `${cluster.region}: the plan has no cluster ${clusterOrdinal}`);
+      return applyInCluster(cluster, "configure", regionPlan.fieldManager, () =>
+        clusterConfigurationManifests(regionPlan, clusterPlan, spec.cluster),
+      );
     }),
 
     ensureNodeKeys: define(contracts.ensureNodeKeys, async ({ cluster, namespace, nodes, waitSeconds }) =>
       inCluster(cluster, "ensure node keys", async (kube) => {
         const keys: { node: NodePlan; identity: Awaited<ReturnType<typeof ensureNodeKey>> }[] = [];
-        for (const node of nodes) keys.push({ node, identity: await ensureNodeKey(kube, namespace, node.keySecretName, nodeLabels(node)) });
-        const addressed = await checkUntil(waitSeconds, () => Promise.all(keys.map(async (key) => ({ ...key, p2pHost: await kube.loadBalancerAddress(namespace, key.node.p2pServiceName) }))),
-          (answers) => answers.every((answer) => answer.p2pHost !== undefined));
+        for (const node of nodes)
+          keys.push({ node, identity: await ensureNodeKey(kube, namespace, node.keySecretName, nodeLabels(node)) });
+        const addressed = await checkUntil(
+          waitSeconds,
+          () =>
+            Promise.all(
+              keys.map(async (key) => ({
+                ...key,
+                p2pHost: await kube.loadBalancerAddress(namespace, key.node.p2pServiceName),
+              })),
+            ),
+          (answers) => answers.every((answer) => answer.p2pHost !== undefined),
+        );
         return {
           ok: true as const,
-          identities: addressed.flatMap(({ node, identity, p2pHost }) => (p2pHost === undefined ? [] : [{ nodeId: node.id, region: node.region, role: node.role, address: identity.address, publicKey: identity.publicKey, p2pHost, p2pPort: P2P_PORT }])),
+          identities: addressed.flatMap(({ node, identity, p2pHost }) =>
+            p2pHost === undefined
+              ? []
+              : [
+                  {
+                    nodeId: node.id,
+                    region: node.region,
+                    role: node.role,
+                    address: identity.address,
+                    publicKey: identity.publicKey,
+                    p2pHost,
+                    p2pPort: P2P_PORT,
+                  },
+                ],
+          ),
           pending: addressed.filter((answer) => answer.p2pHost === undefined).map((answer) => answer.node.id),
         };
-      })),
+      }),
+    ),
 
-    deployBesu: define(contracts.deployBesu, async ({ cluster, regionPlan, clusterOrdinal, spec, genesisJson, staticNodesJson, p2pHosts }) => {
-      const clusterPlan = clusterPlanOf(regionPlan, clusterOrdinal);
-      if (clusterPlan === undefined) return permanent("InvalidInput", `${cluster.region}: the plan has no cluster ${clusterOrdinal}`);
-      return applyInCluster(cluster, "deploy Besu", regionPlan.fieldManager, () =>
-        besuManifests({ network: spec.network, plan: regionPlan, cluster: clusterPlan, genesisJson, staticNodesJson, p2pHosts }));
-    }),
+    deployBesu: define(
+      contracts.deployBesu,
+      async ({ cluster, regionPlan, clusterOrdinal, spec, genesisJson, staticNodesJson, p2pHosts }) => {
+        const clusterPlan = clusterPlanOf(regionPlan, clusterOrdinal);
+        if (clusterPlan === undefined)
+          return permanent("InvalidInput", `${cluster.region}: the plan has no cluster ${clusterOrdinal}`);
+        return applyInCluster(cluster, "deploy Besu", regionPlan.fieldManager, () =>
+          besuManifests({
+            network: spec.network,
+            plan: regionPlan,
+            cluster: clusterPlan,
+            genesisJson,
+            staticNodesJson,
+            p2pHosts,
+          }),
+        );
+      },
+    ),
 
     checkReadiness: define(contracts.checkReadiness, async ({ cluster, namespace, nodes, waitSeconds }) =>
       inCluster(cluster, "check readiness", async (kube) => {
-        const checked = await checkUntil(waitSeconds, () => Promise.all(nodes.map(async (node) => ({ node, readiness: await kube.podReadiness(namespace, node.podName) }))),
-          (answers) => answers.every((answer) => answer.readiness.ready));
+        const checked = await checkUntil(
+          waitSeconds,
+          () =>
+            Promise.all(
+              nodes.map(async (node) => ({ node, readiness: await kube.podReadiness(namespace, node.podName) })),
+            ),
+          (answers) => answers.every((answer) => answer.readiness.ready),
+        );
         return {
           ok: true as const,
           ready: checked.filter((answer) => answer.readiness.ready).map((answer) => answer.node.id),
-          notReady: checked.flatMap(({ node, readiness }) => (readiness.ready ? [] : [{ nodeId: node.id, reason: readiness.reason }])),
+          notReady: checked.flatMap(({ node, readiness }) =>
+            readiness.ready ? [] : [{ nodeId: node.id, reason: readiness.reason }],
+          ),
         };
-      })),
+      }),
+    ),
 
     observeNodes: define(contracts.observeNodes, async ({ cluster, namespace, nodes, scope }) =>
       inCluster(cluster, "observe nodes", async (kube) => {
-        const observations: NodeObservation[] = await Promise.all(nodes.map(async (node) => ({
-          nodeId: node.id,
-          ...(await observeNode(rpcThroughProxy(kube, namespace, node), () => readinessThroughProxy(kube, namespace, node), scope)),
-        })));
+        const observations: NodeObservation[] = await Promise.all(
+          nodes.map(async (node) => ({
+            nodeId: node.id,
+            ...(await observeNode(
+              rpcThroughProxy(kube, namespace, node),
+              () => readinessThroughProxy(kube, namespace, node),
+              scope,
+            )),
+          })),
+        );
         return { ok: true as const, observations };
-      })),
+      }),
+    ),
 
     voteValidators: define(contracts.voteValidators, async ({ cluster, namespace, nodes, propose, discard }) =>
       inCluster(cluster, "vote on validators", async (kube) => ({
         ok: true as const,
-        reports: await Promise.all(nodes.map(async (node) => {
-          const rpc = rpcThroughProxy(kube, namespace, node);
-          try {
-            for (const address of discard) await rpc.discardValidatorVote(address);
-            for (const address of propose) await rpc.proposeValidatorVote(address, true);
-            return { nodeId: node.id, ok: true, validators: await rpc.validators("latest") };
-          } catch (error) {
-            // One node that cannot vote is a fact for the tally, not a reason to fail the others.
-            return { nodeId: node.id, ok: false, error: error instanceof Error ? error.message : String(error) };
-          }
-        })),
-      }))),
+        reports: await Promise.all(
+          nodes.map(async (node) => {
+            const rpc = rpcThroughProxy(kube, namespace, node);
+            try {
+              for (const address of discard) await rpc.discardValidatorVote(address);
+              for (const address of propose) await rpc.proposeValidatorVote(address, true);
+              return { nodeId: node.id, ok: true, validators: await rpc.validators("latest") };
+            } catch (error) {
+              // One node that cannot vote is a fact for the tally, not a reason to fail the others.
+              return { nodeId: node.id, ok: false, error: error instanceof Error ? error.message : String(error) };
+            }
+          }),
+        ),
+      })),
+    ),
 
-    saveDocument: define(contracts.saveDocument, async ({ name, document }) => ({ ok: true as const, blobName: await documents.saveDocument(name, document) })),
+    saveDocument: define(contracts.saveDocument, async ({ name, document }) => ({
+      ok: true as const,
+      blobName: await documents.saveDocument(name, document),
+    })),
 
     loadNetworkRecord: define(contracts.loadNetworkRecord, async ({ network }) => {
       const stored = await documents.readDocument(networkRecordName(network));
       if (stored === undefined) return { ok: true as const, record: null };
       const record = networkRecordSchema.safeParse(stored);
-      if (!record.success) return permanent("UnreadableNetworkRecord", `${networkRecordName(network)}: ${record.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
+      if (!record.success)
+        return permanent(
+          "UnreadableNetworkRecord",
+          `${networkRecordName(network)}: ${record.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`,
+        );
       return { ok: true as const, record: record.data };
     }),
   };

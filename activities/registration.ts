@@ -4,10 +4,10 @@
  * instead of silently replacing the first.
  */
 import * as df from "durable-functions";
-import { ConfigError } from "../lib/config";
-import type { ActivityContract, PermanentFailure } from "./contracts";
-import { processActivityHandlers } from "./dependencies";
-import { activityNameOf, type ActivityName } from "./factory";
+import { ConfigError } from "../lib/config.js";
+import type { ActivityContract, PermanentFailure } from "./contracts.js";
+import { processActivityHandlers } from "./dependencies.js";
+import { activityNameOf, type ActivityName } from "./factory.js";
 
 const registered = new Set<ActivityName>();
 
@@ -22,7 +22,12 @@ export function activityHandler(name: ActivityName): (input: unknown) => Promise
       handlers = processActivityHandlers();
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      const failure: PermanentFailure = { ok: false, kind: "permanent", code: "ConfigurationError", message: error.message };
+      const failure: PermanentFailure = {
+        ok: false,
+        kind: "permanent",
+        code: "ConfigurationError",
+        message: error.message,
+      };
       return failure;
     }
     return handlers[name](input);

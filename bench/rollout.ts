@@ -64,7 +64,10 @@ function regionDelays(entries: readonly OperationLogEntry[], timeScale: number):
   return byRegion;
 }
 
-function slowest(byRegion: Map<string, RegionDelays>, chain: (delays: RegionDelays) => number): { region: string; ms: number } {
+function slowest(
+  byRegion: Map<string, RegionDelays>,
+  chain: (delays: RegionDelays) => number,
+): { region: string; ms: number } {
   let result = { region: "-", ms: 0 };
   for (const [region, delays] of byRegion) if (chain(delays) > result.ms) result = { region, ms: chain(delays) };
   return result;
@@ -72,7 +75,9 @@ function slowest(byRegion: Map<string, RegionDelays>, chain: (delays: RegionDela
 
 function phaseSpan(status: RolloutStatus, name: string): { start: number; end: number } | undefined {
   const phase = status.phases.find((entry) => entry.phase === name);
-  return phase?.finishedAt === undefined ? undefined : { start: Date.parse(phase.startedAt), end: Date.parse(phase.finishedAt) };
+  return phase?.finishedAt === undefined
+    ? undefined
+    : { start: Date.parse(phase.startedAt), end: Date.parse(phase.finishedAt) };
 }
 
 /** Wall time of requests (as the simulator served them) grouped by target and operation. */
@@ -88,15 +93,32 @@ function requestSummary(entries: readonly OperationLogEntry[], from: number, to:
     group.totalMs += entry.durationMs;
     groups.set(key, group);
   }
-  return [...groups].sort((left, right) => right[1].count - left[1].count).map(([key, group]) => `${group.count} × ${key} (mean ${(group.totalMs / group.count).toFixed(1)} ms)`);
+  return [...groups]
+    .sort((left, right) => right[1].count - left[1].count)
+    .map(([key, group]) => `${group.count} × ${key} (mean ${(group.totalMs / group.count).toFixed(1)} ms)`);
 }
 
 /** When each region's modelled waits ended and when the control plane moved on, relative to `origin`. */
-function regionTimeline(entries: readonly OperationLogEntry[], timeScale: number, region: string): { createEnd: number; firstKube: number; lbEnd: number; readyEnd: number } {
+function regionTimeline(
+  entries: readonly OperationLogEntry[],
+  timeScale: number,
+  region: string,
+): { createEnd: number; firstKube: number; lbEnd: number; readyEnd: number } {
   const mine = entries.filter((entry) => entry.region === region);
-  const end = (operation: string): number => Math.max(0, ...mine.filter((entry) => entry.target === "lro" && entry.operation === operation).map((entry) => Date.parse(entry.time) + entry.durationMs / timeScale));
+  const end = (operation: string): number =>
+    Math.max(
+      0,
+      ...mine
+        .filter((entry) => entry.target === "lro" && entry.operation === operation)
+        .map((entry) => Date.parse(entry.time) + entry.durationMs / timeScale),
+    );
   const kube = mine.filter((entry) => entry.target === "kube").map((entry) => Date.parse(entry.time));
-  return { createEnd: end(DELAYS.clusterCreate), firstKube: Math.min(...kube), lbEnd: end(DELAYS.loadBalancerIP), readyEnd: end(DELAYS.podReady) };
+  return {
+    createEnd: end(DELAYS.clusterCreate),
+    firstKube: Math.min(...kube),
+    lbEnd: end(DELAYS.loadBalancerIP),
+    readyEnd: end(DELAYS.podReady),
+  };
 }
 
 async function main(): Promise<void> {
@@ -106,7 +128,11 @@ async function main(): Promise<void> {
   const saveDir = textOption("save");
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-bench-rollout-"));
   const azurite = await startAzurite();
-  const cloud = await startCloud({ dataDir: path.join(workDir, "cloud"), timeScale, plugins: [createBesuPlugin({ mainnet: false })] });
+  const cloud = await startCloud({
+    dataDir: path.join(workDir, "cloud"),
+    timeScale,
+    plugins: [createBesuPlugin({ mainnet: false })],
+  });
   const host = await startHostProcess({
     appDir: REPO_ROOT,
     storage: azurite.connectionString,
@@ -126,24 +152,50 @@ async function main(): Promise<void> {
     if (clustersPerRegion > 1) {
       // Several clusters per region need more than the strategy's 10 vCPUs of quota.
       const limit = 10 * clustersPerRegion;
-      const regions = Object.fromEntries(spec.regions.map((region) => [region.name, { quota: { cores: limit, families: { standardDSv5Family: limit } } }]));
-      const put = await request(`${cloud.connection.controlUrl}/faults`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ regions }) });
+      const regions = Object.fromEntries(
+        spec.regions.map((region) => [
+          region.name,
+          { quota: { cores: limit, families: { standardDSv5Family: limit } } },
+        ]),
+      );
+      const put = await request(`${cloud.connection.controlUrl}/faults`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ regions }),
+      });
       if (put.status >= 300) throw new Error(`quota rule refused: ${put.text}`);
     }
-    const key = (JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as { functionKeys: { default: string } }).functionKeys.default;
+    const key = (
+      JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as {
+        functionKeys: { default: string };
+      }
+    ).functionKeys.default;
     const loadBefore = os.loadavg();
     const started = Date.now();
-    const response = await request(`${host.baseUrl}/api/rollouts`, { method: "POST", headers: { "content-type": "application/json", "x-functions-key": key }, body: JSON.stringify(spec) });
+    const response = await request(`${host.baseUrl}/api/rollouts`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-functions-key": key },
+      body: JSON.stringify(spec),
+    });
     if (response.status !== 202) throw new Error(`start refused: ${response.status} ${response.text}`);
     const rolloutId = (response.body as { rolloutId: string }).rolloutId;
-    const status = await waitFor("the rollout to finish", async () => {
-      const current = rolloutStatusSchema.safeParse((await request(`${host.baseUrl}/api/rollouts/${rolloutId}`, { headers: { "x-functions-key": key } })).body);
-      return current.success && current.data.state !== "Running" ? current.data : undefined;
-    }, 60 * 60_000, 100);
+    const status = await waitFor(
+      "the rollout to finish",
+      async () => {
+        const current = rolloutStatusSchema.safeParse(
+          (await request(`${host.baseUrl}/api/rollouts/${rolloutId}`, { headers: { "x-functions-key": key } })).body,
+        );
+        return current.success && current.data.state !== "Running" ? current.data : undefined;
+      },
+      60 * 60_000,
+      100,
+    );
     const wallMs = Date.now() - started;
     const loadAfter = os.loadavg();
 
-    const entries = ((await request(`${cloud.connection.controlUrl}/operations`)).body as { entries: OperationLogEntry[] }).entries;
+    const entries = (
+      (await request(`${cloud.connection.controlUrl}/operations`)).body as { entries: OperationLogEntry[] }
+    ).entries;
     if (saveDir !== undefined) {
       fs.mkdirSync(saveDir, { recursive: true });
       fs.writeFileSync(path.join(saveDir, "status.json"), JSON.stringify(status, null, 2));
@@ -154,31 +206,50 @@ async function main(): Promise<void> {
     const delays = regionDelays(entries, timeScale);
     const provisioning = slowest(delays, (region) => region.clusterCreate + region.loadBalancerIP);
     const deploying = slowest(delays, (region) => region.podReady);
-    const verificationGapMs = Math.max(spec.network.qbft.blockperiodseconds * 2, spec.rollout.pollIntervalSeconds) * 1000;
+    const verificationGapMs =
+      Math.max(spec.network.qbft.blockperiodseconds * 2, spec.rollout.pollIntervalSeconds) * 1000;
     const criticalPathMs = provisioning.ms + deploying.ms + verificationGapMs;
     const slowestCreate = slowest(delays, (region) => region.clusterCreate);
     const creates = entries.filter((entry) => entry.target === "lro" && entry.operation === DELAYS.clusterCreate);
-    const sequentialSumMs = creates.reduce((sum, entry) => sum + entry.durationMs / timeScale, 0)
-      + [...delays.values()].reduce((sum, region) => sum + region.loadBalancerIP + region.podReady, 0) + verificationGapMs;
+    const sequentialSumMs =
+      creates.reduce((sum, entry) => sum + entry.durationMs / timeScale, 0) +
+      [...delays.values()].reduce((sum, region) => sum + region.loadBalancerIP + region.podReady, 0) +
+      verificationGapMs;
     const throttled = entries.filter((entry) => entry.throttled || entry.status === 429).length;
     const clusters = spec.regions.length * clustersPerRegion;
     const provisionDelays = delays.get(provisioning.region);
 
-    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}; time scale ${timeScale}; load average ${loadBefore[0]?.toFixed(2)} before, ${loadAfter[0]?.toFixed(2)} after`);
-    console.log(`spec: ${spec.regions.length} regions × ${clustersPerRegion} cluster(s) = ${clusters} clusters; result ${status.state} (${status.counts.succeeded}/${status.counts.total} regions)`);
+    console.log(
+      `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}; time scale ${timeScale}; load average ${loadBefore[0]?.toFixed(2)} before, ${loadAfter[0]?.toFixed(2)} after`,
+    );
+    console.log(
+      `spec: ${spec.regions.length} regions × ${clustersPerRegion} cluster(s) = ${clusters} clusters; result ${status.state} (${status.counts.succeeded}/${status.counts.total} regions)`,
+    );
     console.log(`wall time                          ${seconds(wallMs)}`);
     console.log(`critical path                      ${seconds(criticalPathMs)}`);
-    console.log(`  provisioning, slowest region     ${seconds(provisioning.ms)}  (${provisioning.region}: cluster create ${seconds(provisionDelays?.clusterCreate ?? 0)} + LoadBalancer IP ${seconds(provisionDelays?.loadBalancerIP ?? 0)}; resource groups are synchronous)`);
-    console.log(`  deploying, slowest region        ${seconds(deploying.ms)}  (${deploying.region}: pod created to Ready; of that, the modelled pod start is at most ${seconds(slowest(delays, (region) => region.podStart).ms)} in any region, the rest is the readiness probe's schedule and the simulated Besu's peering and first blocks)`);
-    console.log(`  verification's sample gap        ${seconds(verificationGapMs)}  (2 × blockperiodseconds, a wall-clock durable timer)`);
+    console.log(
+      `  provisioning, slowest region     ${seconds(provisioning.ms)}  (${provisioning.region}: cluster create ${seconds(provisionDelays?.clusterCreate ?? 0)} + LoadBalancer IP ${seconds(provisionDelays?.loadBalancerIP ?? 0)}; resource groups are synchronous)`,
+    );
+    console.log(
+      `  deploying, slowest region        ${seconds(deploying.ms)}  (${deploying.region}: pod created to Ready; of that, the modelled pod start is at most ${seconds(slowest(delays, (region) => region.podStart).ms)} in any region, the rest is the readiness probe's schedule and the simulated Besu's peering and first blocks)`,
+    );
+    console.log(
+      `  verification's sample gap        ${seconds(verificationGapMs)}  (2 × blockperiodseconds, a wall-clock durable timer)`,
+    );
     console.log(`wall / critical path               ${(wallMs / criticalPathMs).toFixed(2)}  (target ≤ 1.10)`);
     console.log(`slowest cluster create alone       ${seconds(slowestCreate.ms)}  (${slowestCreate.region})`);
-    console.log(`sequential sum of modelled delays  ${seconds(sequentialSumMs)}  (wall is ${(sequentialSumMs / wallMs).toFixed(1)}× faster)`);
+    console.log(
+      `sequential sum of modelled delays  ${seconds(sequentialSumMs)}  (wall is ${(sequentialSumMs / wallMs).toFixed(1)}× faster)`,
+    );
     console.log(`429 answers received               ${throttled}`);
 
     // ---- where the wall time went ------------------------------------------------------------
     console.log("phases (wall; overhead = wall − modelled critical share):");
-    const chainShare: Record<string, number> = { provisioning: provisioning.ms, deploying: deploying.ms, verifying: verificationGapMs };
+    const chainShare: Record<string, number> = {
+      provisioning: provisioning.ms,
+      deploying: deploying.ms,
+      verifying: verificationGapMs,
+    };
     let previousEnd = started;
     for (const phase of status.phases) {
       const span = phaseSpan(status, phase.phase);
@@ -186,23 +257,41 @@ async function main(): Promise<void> {
       const share = chainShare[phase.phase] ?? 0;
       const gap = span.start - previousEnd;
       previousEnd = span.end;
-      console.log(`  ${phase.phase.padEnd(13)} ${seconds(span.end - span.start).padStart(8)}  overhead ${seconds(span.end - span.start - share).padStart(8)}${gap > 50 ? `  (+${seconds(gap)} before it)` : ""}`);
+      console.log(
+        `  ${phase.phase.padEnd(13)} ${seconds(span.end - span.start).padStart(8)}  overhead ${seconds(span.end - span.start - share).padStart(8)}${gap > 50 ? `  (+${seconds(gap)} before it)` : ""}`,
+      );
       for (const line of requestSummary(entries, span.start, span.end).slice(0, 6)) console.log(`      ${line}`);
     }
-    console.log(`  after the last phase         ${seconds(started + wallMs - previousEnd).padStart(8)}  (final status published after the report is saved; this benchmark polls every 0.1 s)`);
+    console.log(
+      `  after the last phase         ${seconds(started + wallMs - previousEnd).padStart(8)}  (final status published after the report is saved; this benchmark polls every 0.1 s)`,
+    );
 
     const timelines = [...delays.keys()].map((region) => ({ region, ...regionTimeline(entries, timeScale, region) }));
     const lag = (pick: (timeline: (typeof timelines)[number]) => number): string => {
-      const values = timelines.map(pick).filter(Number.isFinite).sort((left, right) => left - right);
+      const values = timelines
+        .map(pick)
+        .filter(Number.isFinite)
+        .sort((left, right) => left - right);
       return `median ${seconds(values[Math.floor(values.length / 2)] ?? 0)}, max ${seconds(values.at(-1) ?? 0)}`;
     };
     const provisioningSpan = phaseSpan(status, "provisioning");
     const deployingSpan = phaseSpan(status, "deploying");
     console.log("per region (wall):");
-    console.log(`  cluster Succeeded → first Kubernetes request   ${lag((timeline) => timeline.firstKube - timeline.createEnd)}  (cluster poll interval + activity latency)`);
-    if (provisioningSpan !== undefined) console.log(`  LoadBalancer IP → provisioning phase end       ${lag((timeline) => provisioningSpan.end - timeline.lbEnd)}  (node-key poll + fan-in)`);
-    if (deployingSpan !== undefined) console.log(`  deploying start → last pod Ready               ${lag((timeline) => timeline.readyEnd - deployingSpan.start)}`);
-    if (deployingSpan !== undefined) console.log(`  last pod Ready → deploying phase end          ${lag((timeline) => deployingSpan.end - timeline.readyEnd)}  (readiness poll + fan-in)`);
+    console.log(
+      `  cluster Succeeded → first Kubernetes request   ${lag((timeline) => timeline.firstKube - timeline.createEnd)}  (cluster poll interval + activity latency)`,
+    );
+    if (provisioningSpan !== undefined)
+      console.log(
+        `  LoadBalancer IP → provisioning phase end       ${lag((timeline) => provisioningSpan.end - timeline.lbEnd)}  (node-key poll + fan-in)`,
+      );
+    if (deployingSpan !== undefined)
+      console.log(
+        `  deploying start → last pod Ready               ${lag((timeline) => timeline.readyEnd - deployingSpan.start)}`,
+      );
+    if (deployingSpan !== undefined)
+      console.log(
+        `  last pod Ready → deploying phase end          ${lag((timeline) => deployingSpan.end - timeline.readyEnd)}  (readiness poll + fan-in)`,
+      );
   } finally {
     await host.kill();
     await cloud.close();

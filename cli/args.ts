@@ -38,6 +38,7 @@ export function portOption(args: ParsedArgs, name: string, fallback: number): nu
   const text = stringOption(args, name);
   if (text === undefined) return fallback;
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--${name} must be a port number (0-65535), not '${text}'.`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--${name} must be a port number (0-65535), not '${text}'.`);
   return port;
 }

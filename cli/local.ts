@@ -52,7 +52,8 @@ function timeScaleOption(args: ParsedArgs, defaultTimeScale: number): number {
   const text = stringOption(args, "time-scale");
   if (text === undefined) return defaultTimeScale;
   const scale = Number(text);
-  if (!Number.isFinite(scale) || scale <= 0) throw new UsageError(`--time-scale must be a positive number, not '${text}'.`);
+  if (!Number.isFinite(scale) || scale <= 0)
+    throw new UsageError(`--time-scale must be a positive number, not '${text}'.`);
   return scale;
 }
 
@@ -66,7 +67,9 @@ async function startSimulatedCloud(args: ParsedArgs, dataDir: string): Promise<R
     plugins: [createBesuPlugin()],
     log: (line) => console.log(`[cloud] ${line}`),
   });
-  console.log(`Cloud:        ARM ${cloud.connection.armEndpoint}, control ${cloud.connection.controlUrl}, time ×${cloud.connection.timeScale}`);
+  console.log(
+    `Cloud:        ARM ${cloud.connection.armEndpoint}, control ${cloud.connection.controlUrl}, time ×${cloud.connection.timeScale}`,
+  );
   console.log(`              connection file ${path.join(dataDir, "cloud.json")}`);
   return cloud;
 }
@@ -80,7 +83,10 @@ export async function localCommand(argv: string[]): Promise<number> {
   if (sub === "cloud") {
     const args = parseArgs(rest, ["data-dir", "scenario", "time-scale"], []);
     const { untilStopped } = await import("@besu-fleet/local-support");
-    const cloud = await startSimulatedCloud(args, path.resolve(stringOption(args, "data-dir") ?? path.join(PROJECT_ROOT, ".local", "cloud")));
+    const cloud = await startSimulatedCloud(
+      args,
+      path.resolve(stringOption(args, "data-dir") ?? path.join(PROJECT_ROOT, ".local", "cloud")),
+    );
     await untilStopped();
     await cloud.close();
     return 0;
@@ -95,18 +101,38 @@ export async function localCommand(argv: string[]): Promise<number> {
     fs.rmSync(path.join(dataDir, "azurite"), { recursive: true, force: true });
     const { startAzurite, untilStopped } = await import("@besu-fleet/local-support");
     const { printHost, readLocalSettings, startHost } = await import("@besu-fleet/local-host");
-    const azurite = await startAzurite({ location: path.join(dataDir, "azurite"), preferredPorts: { blob: 10000, queue: 10001, table: 10002 } });
+    const azurite = await startAzurite({
+      location: path.join(dataDir, "azurite"),
+      preferredPorts: { blob: 10000, queue: 10001, table: 10002 },
+    });
     let cloud: RunningCloud | undefined;
     let host: Awaited<ReturnType<typeof startHost>> | undefined;
     try {
-      console.log(`Azurite:      blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table} (data in ${path.join(dataDir, "azurite")})`);
+      console.log(
+        `Azurite:      blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table} (data in ${path.join(dataDir, "azurite")})`,
+      );
       cloud = await startSimulatedCloud(args, path.join(dataDir, "cloud"));
       // The app reaches the simulated cloud through its connection file (lib/config.ts, local mode).
       const env = { ...readLocalSettings(PROJECT_ROOT), [CLOUD_FILE_ENV]: path.join(dataDir, "cloud", "cloud.json") };
-      host = await startHost({ appDir: PROJECT_ROOT, port: portOption(args, "port", 7071), storage: azurite.connectionString, dataDir, env });
+      host = await startHost({
+        appDir: PROJECT_ROOT,
+        port: portOption(args, "port", 7071),
+        storage: azurite.connectionString,
+        dataDir,
+        env,
+      });
       printHost(host);
       if (rolloutSpec) {
-        const code = await rolloutCommand(["start", "--file", demoSpec(rolloutSpec, dataDir), "--watch", "--url", host.baseUrl, "--key", host.keys.functionKeys.default]);
+        const code = await rolloutCommand([
+          "start",
+          "--file",
+          demoSpec(rolloutSpec, dataDir),
+          "--watch",
+          "--url",
+          host.baseUrl,
+          "--key",
+          host.keys.functionKeys.default,
+        ]);
         console.log(code === 0 ? "The rollout succeeded." : `The rollout ended with exit code ${code} (see above).`);
       }
       console.log("The stack keeps running (try: npx besu-fleet rollout list). Ctrl-C stops everything.");

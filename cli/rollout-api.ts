@@ -7,7 +7,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { rolloutPhaseSchema, rolloutStateSchema, rolloutStatusSchema, type RolloutStatus } from "../lib/domain/rollout-status.js";
+import {
+  rolloutPhaseSchema,
+  rolloutStateSchema,
+  rolloutStatusSchema,
+  type RolloutStatus,
+} from "../lib/domain/rollout-status.js";
 import { UsageError } from "./args.js";
 
 /** The local stack's host address (`besu-fleet local up`). */
@@ -24,7 +29,12 @@ export const KEY_ENV = "BESU_FLEET_KEY";
  * What `GET /api/rollouts/{id}` answers in the moment between the start of a rollout and the
  * first status its orchestration publishes.
  */
-export const rolloutStartingSchema = z.object({ rolloutId: z.string().min(1), state: z.literal("Running"), phase: rolloutPhaseSchema, note: z.string() });
+export const rolloutStartingSchema = z.object({
+  rolloutId: z.string().min(1),
+  state: z.literal("Running"),
+  phase: rolloutPhaseSchema,
+  note: z.string(),
+});
 export type RolloutStarting = z.infer<typeof rolloutStartingSchema>;
 
 /** True once the rollout has published a full status. */
@@ -91,7 +101,11 @@ function readLocalKey(file: string): string | undefined {
  * NOTE: the local keys file is only used for a loopback URL, so a key of this machine's host is
  * never sent to another machine.
  */
-export function resolveEndpoint(flags: { url?: string; key?: string }, env: Readonly<Record<string, string | undefined>>, projectRoot: string): ApiEndpoint {
+export function resolveEndpoint(
+  flags: { url?: string; key?: string },
+  env: Readonly<Record<string, string | undefined>>,
+  projectRoot: string,
+): ApiEndpoint {
   const text = flags.url ?? (env[URL_ENV] || undefined) ?? LOCAL_API_URL;
   let url: URL;
   try {
@@ -99,7 +113,8 @@ export function resolveEndpoint(flags: { url?: string; key?: string }, env: Read
   } catch {
     throw new UsageError(`The API URL '${text}' is not a URL (from ${flags.url !== undefined ? "--url" : URL_ENV}).`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`The API URL must be http or https, not '${url.protocol}'.`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new UsageError(`The API URL must be http or https, not '${url.protocol}'.`);
   const baseUrl = url.href.replace(/\/+$/, "");
   const localKeysFile = path.join(projectRoot, ".local", "keys.json");
   if (flags.key !== undefined) return { baseUrl, key: flags.key, keySource: "--key", localKeysFile };
@@ -158,7 +173,12 @@ export class RolloutApi {
     return `The API at ${baseUrl} refused the key from ${keySource} (HTTP ${status}). Check the key for this URL.`;
   }
 
-  private async call<T>(method: string, route: string, schema: z.ZodType<T>, body?: { text: string; contentType: string }): Promise<ApiAnswer<T>> {
+  private async call<T>(
+    method: string,
+    route: string,
+    schema: z.ZodType<T>,
+    body?: { text: string; contentType: string },
+  ): Promise<ApiAnswer<T>> {
     const url = `${this.endpoint.baseUrl}${route}`;
     const headers: Record<string, string> = { accept: "application/json" };
     if (this.endpoint.key !== undefined) headers[KEY_HEADER] = this.endpoint.key;
@@ -166,29 +186,43 @@ export class RolloutApi {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(url, { method, headers, body: body?.text, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      response = await fetch(url, {
+        method,
+        headers,
+        body: body?.text,
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
       text = await response.text();
     } catch (error) {
       throw new ApiFailure("unreachable", `Cannot reach the API at ${this.endpoint.baseUrl}: ${networkCause(error)}.`);
     }
-    if (response.status === 401 || response.status === 403) throw new ApiFailure("unauthorized", this.describeKeyRefusal(response.status), response.status);
+    if (response.status === 401 || response.status === 403)
+      throw new ApiFailure("unauthorized", this.describeKeyRefusal(response.status), response.status);
     let json: unknown;
     try {
       json = text === "" ? undefined : (JSON.parse(text) as unknown);
     } catch {
       json = undefined;
     }
-    const outside = (why: string): ApiFailure => new ApiFailure("unexpected", `The API at ${this.endpoint.baseUrl} answered ${method} ${route} with HTTP ${response.status}: ${why}.`, response.status);
+    const outside = (why: string): ApiFailure =>
+      new ApiFailure(
+        "unexpected",
+        `The API at ${this.endpoint.baseUrl} answered ${method} ${route} with HTTP ${response.status}: ${why}.`,
+        response.status,
+      );
     if (response.ok) {
       const parsed = schema.safeParse(json);
-      if (!parsed.success) throw outside(`the body does not match the contract (${z.prettifyError(parsed.error).replace(/\n/g, " ")})`);
+      if (!parsed.success)
+        throw outside(`the body does not match the contract (${z.prettifyError(parsed.error).replace(/\n/g, " ")})`);
       return { ok: true, status: response.status, body: parsed.data, json };
     }
     if (DELIBERATE_ERRORS.has(response.status)) {
       const parsed = apiErrorSchema.safeParse(json);
       // A bare 404 comes from a host without this route: not the API's "no such rollout".
       if (parsed.success) return { ok: false, status: response.status as 400 | 404 | 409, error: parsed.data, json };
-      throw outside(response.status === 404 ? "no such route (is this the besu-fleet API, and is it deployed?)" : "no error body");
+      throw outside(
+        response.status === 404 ? "no such route (is this the besu-fleet API, and is it deployed?)" : "no error body",
+      );
     }
     throw outside(text === "" ? "no body" : text.slice(0, 300));
   }
@@ -205,13 +239,20 @@ export class RolloutApi {
 
   /** `GET /api/rollouts/{id}`: the status, or the note that the rollout is still starting. */
   getRollout(rolloutId: string): Promise<ApiAnswer<RolloutStatus | RolloutStarting>> {
-    return this.call("GET", `/api/rollouts/${encodeURIComponent(rolloutId)}`, z.union([rolloutStatusSchema, rolloutStartingSchema]));
+    return this.call(
+      "GET",
+      `/api/rollouts/${encodeURIComponent(rolloutId)}`,
+      z.union([rolloutStatusSchema, rolloutStartingSchema]),
+    );
   }
 
   /** `POST /api/rollouts/{id}/retry`; no regions means every region that did not succeed. */
   retryRollout(rolloutId: string, regions: readonly string[]): Promise<ApiAnswer<RolloutAccepted>> {
     const body = JSON.stringify(regions.length > 0 ? { regions } : {});
-    return this.call("POST", `/api/rollouts/${encodeURIComponent(rolloutId)}/retry`, rolloutAcceptedSchema, { text: body, contentType: "application/json" });
+    return this.call("POST", `/api/rollouts/${encodeURIComponent(rolloutId)}/retry`, rolloutAcceptedSchema, {
+      text: body,
+      contentType: "application/json",
+    });
   }
 
   /** `POST /api/rollouts/{id}/cancel`. */

@@ -27,7 +27,12 @@ export function truncate(text: string, width: number): string {
 function formatTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
   const all = [header, ...rows];
   const widths = header.map((_, column) => Math.max(...all.map((row) => (row[column] ?? "").length)));
-  return all.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join("  ").trimEnd());
+  return all.map((row) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join("  ")
+      .trimEnd(),
+  );
 }
 
 function elapsed(from: string | undefined, to: string | undefined, now: number): string {
@@ -87,23 +92,39 @@ export function renderVerification(verification: Verification): string[] {
   const lines = [`Verification ${verification.ok ? "passed" : "FAILED"} (at ${verification.verifiedAt})`];
   if (verification.network.length > 0) {
     lines.push("Network checks:");
-    lines.push(...formatTable(["CHECK", "RESULT", "DETAIL"], verification.network.map((check) => [check.check, checkMark(check), check.detail])).map((line) => `  ${line}`));
+    lines.push(
+      ...formatTable(
+        ["CHECK", "RESULT", "DETAIL"],
+        verification.network.map((check) => [check.check, checkMark(check), check.detail]),
+      ).map((line) => `  ${line}`),
+    );
   }
   const checkNames = [...new Set(verification.regions.flatMap((region) => region.checks.map((check) => check.check)))];
   if (checkNames.length > 0) {
     lines.push("Region checks:");
-    const rows = verification.regions.map((region) => [region.region, ...checkNames.map((name) => checkMark(region.checks.find((check) => check.check === name)))]);
+    const rows = verification.regions.map((region) => [
+      region.region,
+      ...checkNames.map((name) => checkMark(region.checks.find((check) => check.check === name))),
+    ]);
     lines.push(...formatTable(["REGION", ...checkNames], rows).map((line) => `  ${line}`));
   }
-  const failed = verification.regions.flatMap((region) => region.checks.filter((check) => !check.ok).map((check) => `  ${region.region} ${check.check}: ${check.detail}`));
+  const failed = verification.regions.flatMap((region) =>
+    region.checks.filter((check) => !check.ok).map((check) => `  ${region.region} ${check.check}: ${check.detail}`),
+  );
   if (failed.length > 0) lines.push("Failed region checks:", ...failed);
   return lines;
 }
 
 /** The view of a finished rollout: headline, counts, a region table with duration and whole error, and the verification. */
 export function renderFinalReport(status: RolloutStatus, now: number): string[] {
-  const rows = status.regions.map((region) => [region.region, region.state, elapsed(region.startedAt, region.finishedAt, now), lastErrorText(region)]);
-  const verification = status.verification === undefined ? ["Verification: not run"] : renderVerification(status.verification);
+  const rows = status.regions.map((region) => [
+    region.region,
+    region.state,
+    elapsed(region.startedAt, region.finishedAt, now),
+    lastErrorText(region),
+  ]);
+  const verification =
+    status.verification === undefined ? ["Verification: not run"] : renderVerification(status.verification);
   return [
     headline(status, now),
     countsLine(status.counts),
@@ -117,7 +138,8 @@ export function renderFinalReport(status: RolloutStatus, now: number): string[] 
 
 function describeRegion(region: RegionStatus): string {
   const attempt = region.attempts > 0 ? ` (attempt ${region.attempts})` : "";
-  if (region.state === "Failed") return `${region.region}: Failed in ${region.phase}${attempt} — ${lastErrorText(region)}`;
+  if (region.state === "Failed")
+    return `${region.region}: Failed in ${region.phase}${attempt} — ${lastErrorText(region)}`;
   return `${region.region}: ${region.state}, ${region.phase}${attempt}`;
 }
 
@@ -129,13 +151,17 @@ function describeRegion(region: RegionStatus): string {
 export function renderChanges(previous: RolloutStatus | undefined, next: RolloutStatus): string[] {
   const at = next.updatedAt.slice(11, 19);
   const lines: string[] = [];
-  const rolloutLine = (status: RolloutStatus): string => `${status.state}, phase ${status.phase}${status.cancelRequested && status.state === "Running" ? ", cancel requested" : ""}`;
+  const rolloutLine = (status: RolloutStatus): string =>
+    `${status.state}, phase ${status.phase}${status.cancelRequested && status.state === "Running" ? ", cancel requested" : ""}`;
   if (previous === undefined || rolloutLine(previous) !== rolloutLine(next)) {
-    lines.push(`${at} rollout ${next.rolloutId} (${next.network}): ${rolloutLine(next)} — ${next.counts.succeeded}/${next.counts.total} regions succeeded, ${next.counts.failed} failed`);
+    lines.push(
+      `${at} rollout ${next.rolloutId} (${next.network}): ${rolloutLine(next)} — ${next.counts.succeeded}/${next.counts.total} regions succeeded, ${next.counts.failed} failed`,
+    );
   }
   for (const region of next.regions) {
     const before = previous?.regions.find((entry) => entry.region === region.region);
-    if (before === undefined || describeRegion(before) !== describeRegion(region)) lines.push(`${at}   ${describeRegion(region)}`);
+    if (before === undefined || describeRegion(before) !== describeRegion(region))
+      lines.push(`${at}   ${describeRegion(region)}`);
   }
   return lines;
 }

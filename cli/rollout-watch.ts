@@ -5,7 +5,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RolloutStatus } from "../lib/domain/rollout-status.js";
 import { ApiFailure, isPublished, type ApiAnswer, type RolloutApi, type RolloutStarting } from "./rollout-api.js";
-import { formatDuration, renderChanges, renderFinalReport, renderProgress, renderStarting, truncate } from "./rollout-render.js";
+import {
+  formatDuration,
+  renderChanges,
+  renderFinalReport,
+  renderProgress,
+  renderStarting,
+  truncate,
+} from "./rollout-render.js";
 
 /** Where the CLI writes: process.stdout and process.stderr fit, and so does a test's capture. */
 export interface OutputStream {
@@ -46,7 +53,10 @@ class TerminalFrame {
     // The cursor cannot move above the top of the screen, so a frame taller than it is cut.
     const height = this.out.rows;
     if (height !== undefined && height > 2 && fitted.length > height - 1) {
-      fitted = [...fitted.slice(0, height - 2), `… ${fitted.length - (height - 2)} more lines: enlarge the terminal to see them`];
+      fitted = [
+        ...fitted.slice(0, height - 2),
+        `… ${fitted.length - (height - 2)} more lines: enlarge the terminal to see them`,
+      ];
     }
     let text = this.height > 0 ? cursorUp(this.height) : "";
     for (const line of fitted) text += `${CLEAR_LINE}${line}\n`;
@@ -70,7 +80,12 @@ export type WatchOutcome =
  * Polls a rollout until it is no longer Running. `show: false` draws nothing (for --json).
  * An unreachable API or a server error is waited out for `io.outageToleranceMs`; a refused key is not.
  */
-export async function watchRollout(api: RolloutApi, rolloutId: string, io: RolloutIo, show: boolean): Promise<WatchOutcome> {
+export async function watchRollout(
+  api: RolloutApi,
+  rolloutId: string,
+  io: RolloutIo,
+  show: boolean,
+): Promise<WatchOutcome> {
   const frame = show && io.stdout.isTTY === true ? new TerminalFrame(io.stdout) : undefined;
   const print = (lines: readonly string[]): void => {
     if (show && lines.length > 0) io.stdout.write(`${lines.join("\n")}\n`);
@@ -86,10 +101,15 @@ export async function watchRollout(api: RolloutApi, rolloutId: string, io: Rollo
       if (!(error instanceof ApiFailure) || !error.transient) throw error;
       const since = outage?.since ?? Date.now();
       if (Date.now() - since > io.outageToleranceMs) throw error;
-      if (outage === undefined && frame === undefined) print([`${error.message} Retrying for up to ${formatDuration(io.outageToleranceMs)}.`]);
+      if (outage === undefined && frame === undefined)
+        print([`${error.message} Retrying for up to ${formatDuration(io.outageToleranceMs)}.`]);
       outage = { since, failure: error };
       if (frame !== undefined && previous !== undefined) {
-        frame.draw([...renderProgress(previous, Date.now()), "", `No answer for ${formatDuration(Date.now() - since)}, retrying: ${error.message}`]);
+        frame.draw([
+          ...renderProgress(previous, Date.now()),
+          "",
+          `No answer for ${formatDuration(Date.now() - since)}, retrying: ${error.message}`,
+        ]);
       }
       await sleep(io.pollIntervalMs);
       continue;
@@ -109,8 +129,7 @@ export async function watchRollout(api: RolloutApi, rolloutId: string, io: Rollo
     if (frame !== undefined) {
       if (finished) frame.close(renderFinalReport(status, Date.now()));
       else frame.draw(renderProgress(status, Date.now()));
-    }
-    else {
+    } else {
       print(renderChanges(previous, status));
       if (finished) print(["", ...renderFinalReport(status, Date.now())]);
     }

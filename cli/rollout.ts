@@ -6,7 +6,16 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { RolloutState, RolloutStatus } from "../lib/domain/rollout-status.js";
 import { parseArgs, stringOption, UsageError, type ParsedArgs } from "./args.js";
-import { ApiFailure, isPublished, KEY_ENV, resolveEndpoint, RolloutApi, URL_ENV, type ApiAnswer, type RolloutStarting } from "./rollout-api.js";
+import {
+  ApiFailure,
+  isPublished,
+  KEY_ENV,
+  resolveEndpoint,
+  RolloutApi,
+  URL_ENV,
+  type ApiAnswer,
+  type RolloutStarting,
+} from "./rollout-api.js";
 import { renderFinalReport, renderProgress, renderStarting, renderSummaries } from "./rollout-render.js";
 import { watchRollout, type RolloutIo } from "./rollout-watch.js";
 
@@ -72,7 +81,10 @@ function takeRepeated(argv: readonly string[], name: string): { values: string[]
       rest.push(arg);
       continue;
     }
-    const names = value.split(",").map((part) => part.trim()).filter((part) => part !== "");
+    const names = value
+      .split(",")
+      .map((part) => part.trim())
+      .filter((part) => part !== "");
     if (names.length === 0) throw new UsageError(`--${name} needs a value.`);
     values.push(...names);
   }
@@ -81,13 +93,15 @@ function takeRepeated(argv: readonly string[], name: string): { values: string[]
 
 function rolloutIdArgument(args: ParsedArgs, command: string): string {
   const [id, ...extra] = args.positionals;
-  if (id === undefined) throw new UsageError(`rollout ${command} needs a rollout id: besu-fleet rollout ${command} <rollout-id>`);
+  if (id === undefined)
+    throw new UsageError(`rollout ${command} needs a rollout id: besu-fleet rollout ${command} <rollout-id>`);
   if (extra.length > 0) throw new UsageError(`rollout ${command} takes one rollout id; unexpected: ${extra.join(" ")}`);
   return id;
 }
 
 function noPositionals(args: ParsedArgs, command: string): void {
-  if (args.positionals.length > 0) throw new UsageError(`rollout ${command} takes no arguments; unexpected: ${args.positionals.join(" ")}`);
+  if (args.positionals.length > 0)
+    throw new UsageError(`rollout ${command} takes no arguments; unexpected: ${args.positionals.join(" ")}`);
 }
 
 /** The spec's media type: from the file name, else from its first character (as the API reads it). */
@@ -102,7 +116,9 @@ function readSpecFile(file: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch (error) {
-    throw new UsageError(`Cannot read the spec file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new UsageError(
+      `Cannot read the spec file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
 }
 
@@ -116,7 +132,9 @@ class Invocation {
     readonly io: RolloutIo,
     args: ParsedArgs,
   ) {
-    this.api = new RolloutApi(resolveEndpoint({ url: stringOption(args, "url"), key: stringOption(args, "key") }, io.env, io.projectRoot));
+    this.api = new RolloutApi(
+      resolveEndpoint({ url: stringOption(args, "url"), key: stringOption(args, "key") }, io.env, io.projectRoot),
+    );
     this.json = args.options.get("json") === true;
     this.watch = args.options.get("watch") === true;
   }
@@ -141,7 +159,11 @@ class Invocation {
     if (answer.status === 400) {
       const problems = error.problems ?? [];
       if (problems.length === 0) this.err([`The API rejected ${what} (${error.error}).`, ...message]);
-      else this.err([`The API rejected ${what} (${error.error}, ${problems.length} problem${problems.length === 1 ? "" : "s"}):`, ...problems.map((problem) => `  ${problem.path || "(whole document)"}: ${problem.message}`)]);
+      else
+        this.err([
+          `The API rejected ${what} (${error.error}, ${problems.length} problem${problems.length === 1 ? "" : "s"}):`,
+          ...problems.map((problem) => `  ${problem.path || "(whole document)"}: ${problem.message}`),
+        ]);
       return EXIT.invalid;
     }
     if (answer.status === 404) {
@@ -184,7 +206,12 @@ async function start(argv: string[], io: RolloutIo): Promise<number> {
     return run.follow(answer.body.rolloutId);
   }
   if (run.json) run.printJson(answer.json);
-  else run.out([`Rollout ${answer.body.rolloutId} started.`, `Status: ${answer.body.statusUrl}`, `Follow it: besu-fleet rollout status ${answer.body.rolloutId} --watch`]);
+  else
+    run.out([
+      `Rollout ${answer.body.rolloutId} started.`,
+      `Status: ${answer.body.statusUrl}`,
+      `Follow it: besu-fleet rollout status ${answer.body.rolloutId} --watch`,
+    ]);
   return EXIT.success;
 }
 
@@ -223,7 +250,9 @@ async function retry(argv: string[], io: RolloutIo): Promise<number> {
   const run = new Invocation(io, args);
   const answer = await run.api.retryRollout(rolloutId, regions);
   if (!answer.ok) return run.refused(answer, `the retry of rollout ${rolloutId}`);
-  const started = [`Retry of ${rolloutId} started as rollout ${answer.body.rolloutId} (${regions.length > 0 ? regions.join(", ") : "every region that did not succeed"}).`];
+  const started = [
+    `Retry of ${rolloutId} started as rollout ${answer.body.rolloutId} (${regions.length > 0 ? regions.join(", ") : "every region that did not succeed"}).`,
+  ];
   if (run.watch) {
     if (!run.json) run.out([...started, ""]);
     return run.follow(answer.body.rolloutId);
@@ -240,11 +269,21 @@ async function cancel(argv: string[], io: RolloutIo): Promise<number> {
   const answer = await run.api.cancelRollout(rolloutId);
   if (!answer.ok) return run.refused(answer, `the cancel of rollout ${rolloutId}`);
   if (run.json) run.printJson(answer.json);
-  else run.out([`Cancel of rollout ${answer.body.rolloutId} requested (state now ${answer.body.state}).`, "No new region work starts; steps in flight finish, then the rollout ends Canceled."]);
+  else
+    run.out([
+      `Cancel of rollout ${answer.body.rolloutId} requested (state now ${answer.body.state}).`,
+      "No new region work starts; steps in flight finish, then the rollout ends Canceled.",
+    ]);
   return EXIT.success;
 }
 
-const COMMANDS = new Map<string, (argv: string[], io: RolloutIo) => Promise<number>>([["start", start], ["status", status], ["list", list], ["retry", retry], ["cancel", cancel]]);
+const COMMANDS = new Map<string, (argv: string[], io: RolloutIo) => Promise<number>>([
+  ["start", start],
+  ["status", status],
+  ["list", list],
+  ["retry", retry],
+  ["cancel", cancel],
+]);
 
 /** Runs `besu-fleet rollout <command> ...` and returns its exit code; never throws for expected failures. */
 export async function rolloutCommand(argv: string[], io: RolloutIo = processIo()): Promise<number> {
@@ -256,7 +295,10 @@ export async function rolloutCommand(argv: string[], io: RolloutIo = processIo()
       return EXIT.success;
     }
     const command = name === undefined ? undefined : COMMANDS.get(name);
-    if (command === undefined) throw new UsageError(name === undefined ? ROLLOUT_USAGE : `Unknown rollout command '${name}'.\n\n${ROLLOUT_USAGE}`);
+    if (command === undefined)
+      throw new UsageError(
+        name === undefined ? ROLLOUT_USAGE : `Unknown rollout command '${name}'.\n\n${ROLLOUT_USAGE}`,
+      );
     return await command(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -5,18 +5,38 @@ import { rolloutStatusSchema } from "../lib/domain/rollout-status.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
 
 const problemSchema = z.object({ path: z.string(), message: z.string() });
-const errorSchema = z.object({ error: z.string(), message: z.string(), problems: z.array(problemSchema).optional(), runningRolloutId: z.string().optional() });
+const errorSchema = z.object({
+  error: z.string(),
+  message: z.string(),
+  problems: z.array(problemSchema).optional(),
+  runningRolloutId: z.string().optional(),
+});
 const acceptedSchema = z.object({ rolloutId: z.string(), statusUrl: z.string() });
-const summarySchema = z.object({ rolloutId: z.string(), network: z.string(), state: z.string(), phase: z.string(), createdAt: z.string(), updatedAt: z.string(), counts: z.unknown() });
+const summarySchema = z.object({
+  rolloutId: z.string(),
+  network: z.string(),
+  state: z.string(),
+  phase: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  counts: z.unknown(),
+});
 
-const schema = (value: z.ZodType): Record<string, unknown> => z.toJSONSchema(value, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
-const body = (ref: string) => ({ content: { "application/json": { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const schema = (value: z.ZodType): Record<string, unknown> =>
+  z.toJSONSchema(value, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+const body = (ref: string) => ({
+  content: { "application/json": { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
 const errors = { description: "see `error` and `message`", ...body("Error") };
 
 export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: "3.1.0",
-    info: { title: "besu-fleet control plane", version: "0.1.0", description: "Rolls out and verifies the Chain 138 Besu QBFT network across Azure regions." },
+    info: {
+      title: "besu-fleet control plane",
+      version: "0.1.0",
+      description: "Rolls out and verifies the Chain 138 Besu QBFT network across Azure regions.",
+    },
     components: {
       securitySchemes: { functionKey: { type: "apiKey", in: "header", name: "x-functions-key" } },
       schemas: {
@@ -32,21 +52,72 @@ export function openApiDocument(): Record<string, unknown> {
       "/api/rollouts": {
         post: {
           summary: "Start a rollout from a desired-state spec (JSON or YAML)",
-          requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/DesiredState" } }, "application/yaml": { schema: { type: "string" } } } },
-          responses: { "202": { description: "started", ...body("Accepted") }, "400": { description: "invalid spec: every problem by path", ...body("Error") }, "409": { description: "a rollout of this network is running", ...body("Error") } },
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": { schema: { $ref: "#/components/schemas/DesiredState" } },
+              "application/yaml": { schema: { type: "string" } },
+            },
+          },
+          responses: {
+            "202": { description: "started", ...body("Accepted") },
+            "400": { description: "invalid spec: every problem by path", ...body("Error") },
+            "409": { description: "a rollout of this network is running", ...body("Error") },
+          },
         },
-        get: { summary: "List rollouts, newest first", responses: { "200": { description: "rollouts", content: { "application/json": { schema: { type: "array", items: { $ref: "#/components/schemas/RolloutSummary" } } } } } } },
+        get: {
+          summary: "List rollouts, newest first",
+          responses: {
+            "200": {
+              description: "rollouts",
+              content: {
+                "application/json": {
+                  schema: { type: "array", items: { $ref: "#/components/schemas/RolloutSummary" } },
+                },
+              },
+            },
+          },
+        },
       },
       "/api/rollouts/{rolloutId}": {
-        get: { summary: "A rollout's live status", parameters: [{ name: "rolloutId", in: "path", required: true, schema: { type: "string" } }], responses: { "200": { description: "status", ...body("RolloutStatus") }, "404": errors } },
+        get: {
+          summary: "A rollout's live status",
+          parameters: [{ name: "rolloutId", in: "path", required: true, schema: { type: "string" } }],
+          responses: { "200": { description: "status", ...body("RolloutStatus") }, "404": errors },
+        },
       },
       "/api/rollouts/{rolloutId}/retry": {
-        post: { summary: "Retry the failed and unfinished regions (or the listed ones) with the original spec", parameters: [{ name: "rolloutId", in: "path", required: true, schema: { type: "string" } }], requestBody: { content: { "application/json": { schema: { type: "object", properties: { regions: { type: "array", items: { type: "string" } } } } } } }, responses: { "202": { description: "the new rollout", ...body("Accepted") }, "400": errors, "404": errors, "409": errors } },
+        post: {
+          summary: "Retry the failed and unfinished regions (or the listed ones) with the original spec",
+          parameters: [{ name: "rolloutId", in: "path", required: true, schema: { type: "string" } }],
+          requestBody: {
+            content: {
+              "application/json": {
+                schema: { type: "object", properties: { regions: { type: "array", items: { type: "string" } } } },
+              },
+            },
+          },
+          responses: {
+            "202": { description: "the new rollout", ...body("Accepted") },
+            "400": errors,
+            "404": errors,
+            "409": errors,
+          },
+        },
       },
       "/api/rollouts/{rolloutId}/cancel": {
-        post: { summary: "Cancel: nothing new starts, in-flight steps finish, final state Canceled", parameters: [{ name: "rolloutId", in: "path", required: true, schema: { type: "string" } }], responses: { "202": { description: "cancel requested" }, "404": errors, "409": errors } },
+        post: {
+          summary: "Cancel: nothing new starts, in-flight steps finish, final state Canceled",
+          parameters: [{ name: "rolloutId", in: "path", required: true, schema: { type: "string" } }],
+          responses: { "202": { description: "cancel requested" }, "404": errors, "409": errors },
+        },
       },
-      "/api/regions": { get: { summary: "The region catalog (24 deployment regions and the admin region)", responses: { "200": { description: "regions" } } } },
+      "/api/regions": {
+        get: {
+          summary: "The region catalog (24 deployment regions and the admin region)",
+          responses: { "200": { description: "regions" } },
+        },
+      },
       "/api/health": { get: { summary: "Liveness of the Functions app", responses: { "200": { description: "ok" } } } },
       "/api/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
     },
@@ -54,5 +125,10 @@ export function openApiDocument(): Record<string, unknown> {
 }
 
 export const openApiFunctions: Record<string, HttpFunctionOptions> = {
-  openapi: { route: "openapi.json", methods: ["GET"], authLevel: "function", handler: () => ({ status: 200, jsonBody: openApiDocument() }) },
+  openapi: {
+    route: "openapi.json",
+    methods: ["GET"],
+    authLevel: "function",
+    handler: () => ({ status: 200, jsonBody: openApiDocument() }),
+  },
 };

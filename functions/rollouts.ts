@@ -10,15 +10,26 @@ import type { HttpFunctionOptions, HttpRequest, HttpResponseInit } from "@azure/
 import type { DurableClient, DurableOrchestrationStatus, HttpDurableClientOptions } from "durable-functions";
 import { z } from "zod";
 import { allRegions } from "../lib/domain/regions.js";
-import { createRolloutStatus, rolloutStatusSchema, selectRegionsToRetry, type RolloutStatus } from "../lib/domain/rollout-status.js";
+import {
+  createRolloutStatus,
+  rolloutStatusSchema,
+  selectRegionsToRetry,
+  type RolloutStatus,
+} from "../lib/domain/rollout-status.js";
 import { parseSpecText, type DesiredState } from "../lib/domain/spec.js";
-import { CANCEL_EVENT, rolloutInputSchema, rolloutOrchestration, type RolloutInput } from "../orchestrators/contracts.js";
+import {
+  CANCEL_EVENT,
+  rolloutInputSchema,
+  rolloutOrchestration,
+  type RolloutInput,
+} from "../orchestrators/contracts.js";
 
 const RUNNING = new Set(["Pending", "Running", "Suspended", "ContinuedAsNew"]);
 const INSTANCE_ID = /^rollout-([a-z0-9-]+)-(\d+)$/;
 
 const json = (status: number, body: unknown): HttpResponseInit => ({ status, jsonBody: body });
-const error = (status: number, code: string, message: string, extra: Record<string, unknown> = {}): HttpResponseInit => json(status, { error: code, message, ...extra });
+const error = (status: number, code: string, message: string, extra: Record<string, unknown> = {}): HttpResponseInit =>
+  json(status, { error: code, message, ...extra });
 
 /** The SDK types these as Date but hands over the JSON strings it received. */
 const isoTime = (value: Date | string): string => new Date(value).toISOString();
@@ -35,8 +46,16 @@ export function presentStatus(instance: DurableOrchestrationStatus): RolloutStat
   const runtime = String(instance.runtimeStatus);
   if (status.state === "Running" && !RUNNING.has(runtime)) {
     // The orchestration ended without publishing a final status (a bug or a termination).
-    const reason = runtime === "Terminated" ? "the rollout orchestration was terminated" : `the rollout orchestration ${runtime.toLowerCase()}: ${String(instance.output ?? "no detail")}`;
-    return { ...status, state: "Failed", failure: { phase: status.phase, reason }, finishedAt: isoTime(instance.lastUpdatedTime) };
+    const reason =
+      runtime === "Terminated"
+        ? "the rollout orchestration was terminated"
+        : `the rollout orchestration ${runtime.toLowerCase()}: ${String(instance.output ?? "no detail")}`;
+    return {
+      ...status,
+      state: "Failed",
+      failure: { phase: status.phase, reason },
+      finishedAt: isoTime(instance.lastUpdatedTime),
+    };
   }
   return status;
 }
@@ -60,9 +79,17 @@ function summary(instance: DurableOrchestrationStatus): Record<string, unknown> 
 }
 
 /** Starts a rollout of `spec` over `regions`, or answers 409 naming the one already running. */
-async function startRollout(request: HttpRequest, client: DurableClient, spec: DesiredState, regions: string[], earlierRegions?: RolloutStatus["regions"]): Promise<HttpResponseInit> {
+async function startRollout(
+  request: HttpRequest,
+  client: DurableClient,
+  spec: DesiredState,
+  regions: string[],
+  earlierRegions?: RolloutStatus["regions"],
+): Promise<HttpResponseInit> {
   const network = spec.network.name;
-  const existing = (await rolloutInstances(client)).filter((instance) => INSTANCE_ID.exec(instance.instanceId)?.[1] === network);
+  const existing = (await rolloutInstances(client)).filter(
+    (instance) => INSTANCE_ID.exec(instance.instanceId)?.[1] === network,
+  );
   const running = existing.find((instance) => RUNNING.has(String(instance.runtimeStatus)));
   if (running) return conflict(running.instanceId, network);
   const next = 1 + Math.max(0, ...existing.map((instance) => Number(INSTANCE_ID.exec(instance.instanceId)?.[2] ?? 0)));
@@ -75,11 +102,20 @@ async function startRollout(request: HttpRequest, client: DurableClient, spec: D
     if (current && RUNNING.has(String(current.runtimeStatus))) return conflict(rolloutId, network);
     throw startError;
   }
-  return { status: 202, headers: { Location: statusUrl(request, rolloutId) }, jsonBody: { rolloutId, statusUrl: statusUrl(request, rolloutId) } };
+  return {
+    status: 202,
+    headers: { Location: statusUrl(request, rolloutId) },
+    jsonBody: { rolloutId, statusUrl: statusUrl(request, rolloutId) },
+  };
 }
 
 function conflict(runningRolloutId: string, network: string): HttpResponseInit {
-  return error(409, "RolloutRunning", `rollout ${runningRolloutId} of network ${network} is still running; wait for it, or cancel it, before starting another`, { runningRolloutId });
+  return error(
+    409,
+    "RolloutRunning",
+    `rollout ${runningRolloutId} of network ${network} is still running; wait for it, or cancel it, before starting another`,
+    { runningRolloutId },
+  );
 }
 
 const retryBodySchema = z.object({ regions: z.array(z.string().min(1)).optional() }).strict();
@@ -92,8 +128,16 @@ const rolloutsCreate: HttpDurableClientOptions = {
     const contentType = request.headers.get("content-type") ?? "";
     const format = /ya?ml/i.test(contentType) ? "yaml" : /json/i.test(contentType) ? "json" : "auto";
     const validation = parseSpecText(await request.text(), format);
-    if (!validation.ok) return error(400, "InvalidSpec", `the spec has ${validation.problems.length} problem(s)`, { problems: validation.problems });
-    return startRollout(request, client, validation.spec, validation.spec.regions.map((region) => region.name));
+    if (!validation.ok)
+      return error(400, "InvalidSpec", `the spec has ${validation.problems.length} problem(s)`, {
+        problems: validation.problems,
+      });
+    return startRollout(
+      request,
+      client,
+      validation.spec,
+      validation.spec.regions.map((region) => region.name),
+    );
   },
 };
 
@@ -121,7 +165,11 @@ async function findRollout(client: DurableClient, rolloutId: string): Promise<Du
   }
 }
 
-type RolloutHandler = (request: HttpRequest, client: DurableClient, instance: DurableOrchestrationStatus) => Promise<HttpResponseInit>;
+type RolloutHandler = (
+  request: HttpRequest,
+  client: DurableClient,
+  instance: DurableOrchestrationStatus,
+) => Promise<HttpResponseInit>;
 
 /** A handler for /rollouts/{rolloutId}/…: looks the rollout up first, 404 when there is none. */
 function onRollout(route: string, method: "GET" | "POST", handle: RolloutHandler): HttpDurableClientOptions {
@@ -142,8 +190,18 @@ const rolloutsGet = onRollout("rollouts/{rolloutId}", "GET", async (_request, _c
   if (status) return json(200, status);
   // Started but not yet replayed: the status it is about to publish.
   const input = rolloutInputSchema.safeParse(instance.input);
-  if (!input.success) return error(500, "UnreadableRollout", `rollout ${instance.instanceId} has an input this version cannot read`);
-  return json(200, createRolloutStatus({ rolloutId: input.data.rolloutId, network: input.data.spec.network.name, regions: input.data.regions, at: isoTime(instance.createdTime), earlier: input.data.earlierRegions }));
+  if (!input.success)
+    return error(500, "UnreadableRollout", `rollout ${instance.instanceId} has an input this version cannot read`);
+  return json(
+    200,
+    createRolloutStatus({
+      rolloutId: input.data.rolloutId,
+      network: input.data.spec.network.name,
+      regions: input.data.regions,
+      at: isoTime(instance.createdTime),
+      earlier: input.data.earlierRegions,
+    }),
+  );
 });
 
 const rolloutsRetry = onRollout("rollouts/{rolloutId}/retry", "POST", async (request, client, instance) => {
@@ -152,22 +210,41 @@ const rolloutsRetry = onRollout("rollouts/{rolloutId}/retry", "POST", async (req
   try {
     body = text.trim() === "" ? {} : JSON.parse(text);
   } catch {
-    return error(400, "InvalidRequest", "the body must be JSON: {\"regions\": [\"<region>\", ...]} or empty");
+    return error(400, "InvalidRequest", 'the body must be JSON: {"regions": ["<region>", ...]} or empty');
   }
   const parsedBody = retryBodySchema.safeParse(body);
   if (!parsedBody.success) {
-    return error(400, "InvalidRequest", "the body must be {\"regions\": [\"<region>\", ...]} or empty", { problems: parsedBody.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })) });
+    return error(400, "InvalidRequest", 'the body must be {"regions": ["<region>", ...]} or empty', {
+      problems: parsedBody.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+    });
   }
   const status = presentStatus(instance);
   const original = rolloutInputSchema.safeParse(instance.input);
-  if (!status || !original.success) return error(409, "NotRetryable", `rollout ${instance.instanceId} has no recorded status or spec to retry from`);
+  if (!status || !original.success)
+    return error(409, "NotRetryable", `rollout ${instance.instanceId} has no recorded status or spec to retry from`);
   const selection = selectRegionsToRetry(status, parsedBody.data.regions);
-  if (!selection.ok) return error(RUNNING.has(String(instance.runtimeStatus)) ? 409 : 400, "NotRetryable", selection.problems.join("; "));
-  return startRollout(request, client, original.data.spec, selection.regions, status.regions.filter((region) => selection.regions.includes(region.region)));
+  if (!selection.ok)
+    return error(
+      RUNNING.has(String(instance.runtimeStatus)) ? 409 : 400,
+      "NotRetryable",
+      selection.problems.join("; "),
+    );
+  return startRollout(
+    request,
+    client,
+    original.data.spec,
+    selection.regions,
+    status.regions.filter((region) => selection.regions.includes(region.region)),
+  );
 });
 
 const rolloutsCancel = onRollout("rollouts/{rolloutId}/cancel", "POST", async (_request, client, instance) => {
-  if (!RUNNING.has(String(instance.runtimeStatus))) return error(409, "AlreadyFinished", `rollout ${instance.instanceId} already finished (${presentStatus(instance)?.state ?? String(instance.runtimeStatus)})`);
+  if (!RUNNING.has(String(instance.runtimeStatus)))
+    return error(
+      409,
+      "AlreadyFinished",
+      `rollout ${instance.instanceId} already finished (${presentStatus(instance)?.state ?? String(instance.runtimeStatus)})`,
+    );
   await client.raiseEvent(instance.instanceId, CANCEL_EVENT, { requestedAt: new Date().toISOString() });
   return json(202, { rolloutId: instance.instanceId, state: "Running", cancelRequested: true });
 });
@@ -176,11 +253,26 @@ const regions: HttpFunctionOptions = {
   route: "regions",
   methods: ["GET"],
   authLevel: "function",
-  handler: () => json(200, allRegions().map((region) => ({ name: region.name, displayName: region.displayName, geography: region.geography, role: region.role }))),
+  handler: () =>
+    json(
+      200,
+      allRegions().map((region) => ({
+        name: region.name,
+        displayName: region.displayName,
+        geography: region.geography,
+        role: region.role,
+      })),
+    ),
 };
 
 /** The rollout API's functions that use the durable client, by function name. */
-export const rolloutClientFunctions: Record<string, HttpDurableClientOptions> = { rolloutsCreate, rolloutsList, rolloutsGet, rolloutsRetry, rolloutsCancel };
+export const rolloutClientFunctions: Record<string, HttpDurableClientOptions> = {
+  rolloutsCreate,
+  rolloutsList,
+  rolloutsGet,
+  rolloutsRetry,
+  rolloutsCancel,
+};
 
 /** The rollout API's plain HTTP functions, by function name. */
 export const rolloutHttpFunctions: Record<string, HttpFunctionOptions> = { regions };

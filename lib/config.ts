@@ -48,18 +48,34 @@ export class ConfigError extends Error {
 
 function required(env: NodeJS.ProcessEnv, name: string, purpose: string): string {
   const value = env[name]?.trim();
-  if (value === undefined || value === "") throw new ConfigError(`environment variable ${name} is not set (${purpose})`);
+  if (value === undefined || value === "")
+    throw new ConfigError(`environment variable ${name} is not set (${purpose})`);
   return value;
 }
 
 function readStorage(env: NodeJS.ProcessEnv): StorageConfig {
   const connectionString = env.AzureWebJobsStorage?.trim();
-  if (connectionString !== undefined && connectionString !== "") return { kind: "connectionString", connectionString, container: STATE_CONTAINER };
+  if (connectionString !== undefined && connectionString !== "")
+    return { kind: "connectionString", connectionString, container: STATE_CONTAINER };
   const blobServiceUri = env.AzureWebJobsStorage__blobServiceUri?.trim();
-  if (blobServiceUri !== undefined && blobServiceUri !== "") return { kind: "identity", blobServiceUri, container: STATE_CONTAINER };
+  if (blobServiceUri !== undefined && blobServiceUri !== "")
+    return { kind: "identity", blobServiceUri, container: STATE_CONTAINER };
   const accountName = env.AzureWebJobsStorage__accountName?.trim();
-  if (accountName !== undefined && accountName !== "") return { kind: "identity", blobServiceUri: `https://${accountName}.blob.core.windows.net`, container: STATE_CONTAINER };
-  return { kind: "connectionString", connectionString: required(env, "AzureWebJobsStorage", "storage for application state; or AzureWebJobsStorage__accountName for an identity-based connection"), container: STATE_CONTAINER };
+  if (accountName !== undefined && accountName !== "")
+    return {
+      kind: "identity",
+      blobServiceUri: `https://${accountName}.blob.core.windows.net`,
+      container: STATE_CONTAINER,
+    };
+  return {
+    kind: "connectionString",
+    connectionString: required(
+      env,
+      "AzureWebJobsStorage",
+      "storage for application state; or AzureWebJobsStorage__accountName for an identity-based connection",
+    ),
+    container: STATE_CONTAINER,
+  };
 }
 
 function readLocalArm(cloudFile: string): ArmConfig {
@@ -67,11 +83,15 @@ function readLocalArm(cloudFile: string): ArmConfig {
   try {
     raw = JSON.parse(readFileSync(cloudFile, "utf8"));
   } catch (error) {
-    throw new ConfigError(`BESU_FLEET_CLOUD_FILE (${cloudFile}) cannot be read as JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ConfigError(
+      `BESU_FLEET_CLOUD_FILE (${cloudFile}) cannot be read as JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const parsed = cloudConnectionFileSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(`BESU_FLEET_CLOUD_FILE (${cloudFile}) is not a cloud connection file: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
+    throw new ConfigError(
+      `BESU_FLEET_CLOUD_FILE (${cloudFile}) is not a cloud connection file: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`,
+    );
   }
   const { armEndpoint, caCertPath, subscriptionId, tenantId } = parsed.data;
   return { mode: "local", armEndpoint, subscriptionId, tenantId, caCertificate: readFileSync(caCertPath, "utf8") };
@@ -80,9 +100,18 @@ function readLocalArm(cloudFile: string): ArmConfig {
 /** Parses the configuration from an environment; throws a {@link ConfigError} naming what is missing. */
 export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
   const cloudFile = env[CLOUD_FILE_ENV]?.trim();
-  const arm: ArmConfig = cloudFile !== undefined && cloudFile !== ""
-    ? readLocalArm(cloudFile)
-    : { mode: "azure", armEndpoint: AZURE_ARM_ENDPOINT, subscriptionId: required(env, "AZURE_SUBSCRIPTION_ID", "the subscription to deploy into; or set BESU_FLEET_CLOUD_FILE for the simulated cloud") };
+  const arm: ArmConfig =
+    cloudFile !== undefined && cloudFile !== ""
+      ? readLocalArm(cloudFile)
+      : {
+          mode: "azure",
+          armEndpoint: AZURE_ARM_ENDPOINT,
+          subscriptionId: required(
+            env,
+            "AZURE_SUBSCRIPTION_ID",
+            "the subscription to deploy into; or set BESU_FLEET_CLOUD_FILE for the simulated cloud",
+          ),
+        };
   return {
     arm,
     storage: readStorage(env),

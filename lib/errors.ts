@@ -9,7 +9,20 @@ export interface ErrorClassification {
   /** True for faults that may pass on their own: throttling, 5xx, timeouts, resets. */
   retryable: boolean;
   /** Coarse category for reports and metrics. */
-  kind: "throttled" | "unavailable" | "network" | "timeout" | "quota" | "invalid" | "unauthorized" | "forbidden" | "notFound" | "conflict" | "alreadyExists" | "rpc" | "unknown";
+  kind:
+    | "throttled"
+    | "unavailable"
+    | "network"
+    | "timeout"
+    | "quota"
+    | "invalid"
+    | "unauthorized"
+    | "forbidden"
+    | "notFound"
+    | "conflict"
+    | "alreadyExists"
+    | "rpc"
+    | "unknown";
   /** The service's own code when it gave one (e.g. QuotaExceeded, AlreadyExists, -32601). */
   code: string;
   /** The service's message; never carries a secret (adapters never put one into requests' errors). */
@@ -20,14 +33,35 @@ export interface ErrorClassification {
 
 /** An adapter failure that already carries its classification and the step it happened in. */
 export class ClassifiedError extends Error {
-  constructor(readonly step: string, readonly classification: ErrorClassification) {
+  constructor(
+    readonly step: string,
+    readonly classification: ErrorClassification,
+  ) {
     super(`${step}: ${classification.code}: ${classification.message}`);
     this.name = "ClassifiedError";
   }
 }
 
-const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED", "UND_ERR_SOCKET", "UND_ERR_CLOSED", "REQUEST_SEND_ERROR"]);
-const TIMEOUT_CODES = new Set(["ETIMEDOUT", "ESOCKETTIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+const NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ECONNABORTED",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "REQUEST_SEND_ERROR",
+]);
+const TIMEOUT_CODES = new Set([
+  "ETIMEDOUT",
+  "ESOCKETTIMEDOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
 
 function errorCodeOf(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null) return undefined;
@@ -43,7 +77,8 @@ export function classifyNetworkError(error: unknown): ErrorClassification | unde
   const message = error instanceof Error ? error.message : String(error);
   if (code !== undefined && TIMEOUT_CODES.has(code)) return { retryable: true, kind: "timeout", code, message };
   if (code !== undefined && NETWORK_CODES.has(code)) return { retryable: true, kind: "network", code, message };
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return { retryable: true, kind: "timeout", code: error.name, message };
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"))
+    return { retryable: true, kind: "timeout", code: error.name, message };
   return undefined;
 }
 
@@ -57,7 +92,12 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
 }
 
 /** Classification by HTTP status alone, for services whose code does not say more. */
-export function classifyHttpStatus(status: number, code: string, message: string, retryAfterMs?: number): ErrorClassification {
+export function classifyHttpStatus(
+  status: number,
+  code: string,
+  message: string,
+  retryAfterMs?: number,
+): ErrorClassification {
   const retryAfter = retryAfterMs === undefined ? {} : { retryAfterMs };
   if (status === 429) return { retryable: true, kind: "throttled", code, message, ...retryAfter };
   if (status === 408) return { retryable: true, kind: "timeout", code, message, ...retryAfter };

@@ -6,7 +6,7 @@
  * Time and jitter are injectable so that tests are deterministic.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ErrorClassification } from "./errors";
+import type { ErrorClassification } from "./errors.js";
 
 /** How hard to try one request. */
 export interface RetryPolicy {
@@ -26,7 +26,13 @@ export interface RetryPolicy {
  * Sized for Kubernetes and similar APIs: a handful of quick retries ride out throttling and
  * brief outages; longer trouble goes back to the orchestrator, whose retries wait minutes.
  */
-export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = { maxAttempts: 6, baseDelayMs: 200, maxDelayMs: 5_000, attemptTimeoutMs: 30_000, deadlineMs: 60_000 };
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = {
+  maxAttempts: 6,
+  baseDelayMs: 200,
+  maxDelayMs: 5_000,
+  attemptTimeoutMs: 30_000,
+  deadlineMs: 60_000,
+};
 
 /** Where time comes from: the system's unless a test gives its own. */
 export interface RetryClock {
@@ -54,14 +60,16 @@ export interface Attempt {
 
 /** `value` as a millisecond option, or a RangeError that names the option. */
 export function checkMilliseconds(name: string, value: number, minimum: number): number {
-  if (!Number.isFinite(value) || value < minimum) throw new RangeError(`${name} must be a finite number of milliseconds, at least ${minimum}; got ${value}`);
+  if (!Number.isFinite(value) || value < minimum)
+    throw new RangeError(`${name} must be a finite number of milliseconds, at least ${minimum}; got ${value}`);
   return value;
 }
 
 /** The defaults with `overrides` applied, each checked: a bad option fails where it is given. */
 export function retryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
   const policy = { ...DEFAULT_RETRY_POLICY, ...definedOnly(overrides) };
-  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) throw new RangeError(`maxAttempts must be an integer of at least 1; got ${policy.maxAttempts}`);
+  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1)
+    throw new RangeError(`maxAttempts must be an integer of at least 1; got ${policy.maxAttempts}`);
   checkMilliseconds("baseDelayMs", policy.baseDelayMs, 0);
   checkMilliseconds("maxDelayMs", policy.maxDelayMs, policy.baseDelayMs);
   checkMilliseconds("attemptTimeoutMs", policy.attemptTimeoutMs, 1);
@@ -79,7 +87,12 @@ function definedOnly(overrides: Partial<RetryPolicy>): Partial<RetryPolicy> {
  * bound (full jitter, so that clients that failed together do not come back together), at least
  * the `Retry-After` the service asked for.
  */
-export function backoffMs(retry: number, policy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs">, random: () => number, retryAfterMs = 0): number {
+export function backoffMs(
+  retry: number,
+  policy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs">,
+  random: () => number,
+  retryAfterMs = 0,
+): number {
   const bound = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
   return Math.max(retryAfterMs, random() * bound);
 }
@@ -91,7 +104,13 @@ export function backoffMs(retry: number, policy: Pick<RetryPolicy, "baseDelayMs"
  * operation must honour `attempt.timeoutMs` itself, e.g. with {@link withDeadline}.
  */
 export async function retry<T>(operation: (attempt: Attempt) => Promise<T>, options: RetryOptions): Promise<T> {
-  const policy = retryPolicy({ maxAttempts: options.maxAttempts, baseDelayMs: options.baseDelayMs, maxDelayMs: options.maxDelayMs, attemptTimeoutMs: options.attemptTimeoutMs, deadlineMs: options.deadlineMs });
+  const policy = retryPolicy({
+    maxAttempts: options.maxAttempts,
+    baseDelayMs: options.baseDelayMs,
+    maxDelayMs: options.maxDelayMs,
+    attemptTimeoutMs: options.attemptTimeoutMs,
+    deadlineMs: options.deadlineMs,
+  });
   const { classify, random = Math.random, clock = systemClock } = options;
   const deadline = clock.now() + policy.deadlineMs;
   for (let number = 1; ; number++) {
@@ -112,7 +131,10 @@ export async function retry<T>(operation: (attempt: Attempt) => Promise<T>, opti
 export class DeadlineExceededError extends Error {
   override name = "DeadlineExceededError";
   readonly code = "ETIMEDOUT";
-  constructor(what: string, readonly timeoutMs: number) {
+  constructor(
+    what: string,
+    readonly timeoutMs: number,
+  ) {
     super(`${what}: no answer within ${timeoutMs} ms`);
   }
 }
@@ -121,7 +143,11 @@ export class DeadlineExceededError extends Error {
  * Runs `operation` with a signal that aborts after `timeoutMs`, and settles by then whatever the
  * operation does with the signal: with a {@link DeadlineExceededError} naming `what`.
  */
-export async function withDeadline<T>(timeoutMs: number, what: string, operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withDeadline<T>(
+  timeoutMs: number,
+  what: string,
+  operation: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   if (timeoutMs <= 0) throw new DeadlineExceededError(what, 0);
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;

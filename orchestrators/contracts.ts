@@ -18,7 +18,11 @@ export interface OrchestrationContract<I extends z.ZodType = z.ZodType, R extend
   result: R;
 }
 
-const contract = <I extends z.ZodType, R extends z.ZodType>(name: string, input: I, result: R): OrchestrationContract<I, R> => ({ name, input, result });
+const contract = <I extends z.ZodType, R extends z.ZodType>(
+  name: string,
+  input: I,
+  result: R,
+): OrchestrationContract<I, R> => ({ name, input, result });
 
 /** An orchestrator bound to its contract: the function the Durable runtime registers under the contract's name. */
 export interface Orchestration {

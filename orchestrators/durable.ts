@@ -54,7 +54,12 @@ function invalidResult(name: string, error: z.ZodError): Failure {
  * Its outcome: the success value, the permanent failure it returned, or the transient fault that
  * outlived every retry.
  */
-export function activity<C extends ActivityContract>(context: OrchestrationContext, contract: C, input: ActivityInput<C>, policy: RetryPolicy): Pending<ActivitySuccess<C>> {
+export function activity<C extends ActivityContract>(
+  context: OrchestrationContext,
+  contract: C,
+  input: ActivityInput<C>,
+  policy: RetryPolicy,
+): Pending<ActivitySuccess<C>> {
   return {
     task: context.df.callActivityWithRetry(contract.name, retryOptions(policy), input),
     settle: (task) => {
@@ -100,7 +105,12 @@ export function* outcomeOf<T>(pending: Pending<T>): Generator<Task, Outcome<T>, 
 }
 
 /** Calls an activity and waits for its outcome: `const loaded = yield* call(context, contract, input, policy)`. */
-export function call<C extends ActivityContract>(context: OrchestrationContext, contract: C, input: ActivityInput<C>, policy: RetryPolicy): Generator<Task, Outcome<ActivitySuccess<C>>, unknown> {
+export function call<C extends ActivityContract>(
+  context: OrchestrationContext,
+  contract: C,
+  input: ActivityInput<C>,
+  policy: RetryPolicy,
+): Generator<Task, Outcome<ActivitySuccess<C>>, unknown> {
   return outcomeOf(activity(context, contract, input, policy));
 }
 
@@ -108,7 +118,10 @@ export function call<C extends ActivityContract>(context: OrchestrationContext, 
  * Waits for every task and returns each one's outcome in order. Unlike Task.all, which fails as
  * soon as one task fails, a failed task becomes a failure outcome and the others still complete.
  */
-export function* settleAll<T>(context: OrchestrationContext, pendings: readonly Pending<T>[]): Generator<Task, Outcome<T>[], unknown> {
+export function* settleAll<T>(
+  context: OrchestrationContext,
+  pendings: readonly Pending<T>[],
+): Generator<Task, Outcome<T>[], unknown> {
   const results: Outcome<T>[] = new Array<Outcome<T>>(pendings.length);
   let waiting = pendings.map((pending, index) => ({ pending, index }));
   while (waiting.length > 0) {
@@ -178,7 +191,11 @@ export function sleep(context: OrchestrationContext, seconds: number): Task {
 }
 
 /** Sleeps, unless a cancel request arrives first (then it is recorded and the sleep ends early). */
-export function* sleepUnlessCanceled(context: OrchestrationContext, seconds: number, cancel: Cancellation): Generator<Task, void, unknown> {
+export function* sleepUnlessCanceled(
+  context: OrchestrationContext,
+  seconds: number,
+  cancel: Cancellation,
+): Generator<Task, void, unknown> {
   if (cancel.requested) return;
   const woke = (yield context.df.Task.any([sleep(context, seconds), cancel.task])) as Task;
   if (woke === cancel.task) cancel.requested = true;

@@ -4,7 +4,11 @@ import type { Orchestration } from "./contracts.js";
 import { regionDeployOrchestrator, regionProvisionOrchestrator } from "./region.js";
 import { rolloutOrchestrator } from "./rollout/index.js";
 
-export const orchestrations: readonly Orchestration[] = [rolloutOrchestrator, regionProvisionOrchestrator, regionDeployOrchestrator];
+export const orchestrations: readonly Orchestration[] = [
+  rolloutOrchestrator,
+  regionProvisionOrchestrator,
+  regionDeployOrchestrator,
+];
 
 /** Registers every orchestration under its contract's name. */
 export function registerOrchestrations(): void {

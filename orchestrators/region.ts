@@ -24,7 +24,12 @@ import {
 } from "../activities/contracts.js";
 import type { ClusterPlan, RegionPlan } from "../lib/domain/plan.js";
 import type { DesiredState } from "../lib/domain/spec.js";
-import { orchestration, regionDeployOrchestration, regionProvisionOrchestration, type RegionFailure } from "./contracts.js";
+import {
+  orchestration,
+  regionDeployOrchestration,
+  regionProvisionOrchestration,
+  type RegionFailure,
+} from "./contracts.js";
 import { activity, call, settleAll, sleep, type Outcome, type Pending } from "./durable.js";
 
 /** An outcome as a named step of a region: its value, or the region's failure at that step. */
@@ -33,7 +38,13 @@ function stepOf<T>(name: string, outcome: Outcome<T>): { ok: true; value: T } | 
 }
 
 /** Runs one activity as a named step of a region. */
-function* step<C extends ActivityContract>(context: OrchestrationContext, name: string, contract: C, input: ActivityInput<C>, spec: DesiredState): Generator<Task, { ok: true; value: ActivitySuccess<C> } | RegionFailure, unknown> {
+function* step<C extends ActivityContract>(
+  context: OrchestrationContext,
+  name: string,
+  contract: C,
+  input: ActivityInput<C>,
+  spec: DesiredState,
+): Generator<Task, { ok: true; value: ActivitySuccess<C> } | RegionFailure, unknown> {
   return stepOf(name, yield* call(context, contract, input, spec.rollout.retry));
 }
 
@@ -80,16 +91,25 @@ function* untilEveryCluster<T>(
  * sleeps only for what is left of the interval. ARM waits are not: their reads count against the
  * subscription's throttling budget.
  */
-const activityWait = (spec: DesiredState): number => Math.min(spec.rollout.pollIntervalSeconds, MAX_ACTIVITY_WAIT_SECONDS);
+const activityWait = (spec: DesiredState): number =>
+  Math.min(spec.rollout.pollIntervalSeconds, MAX_ACTIVITY_WAIT_SECONDS);
 
 function* restOfPollInterval(context: OrchestrationContext, spec: DesiredState): Generator<Task, void, unknown> {
   const rest = spec.rollout.pollIntervalSeconds - activityWait(spec);
   if (rest > 0) yield sleep(context, rest);
 }
 
-const clusterRef = (plan: RegionPlan, cluster: ClusterPlan): ClusterRef => ({ resourceGroup: plan.resourceGroup, clusterName: cluster.name, region: plan.region });
+const clusterRef = (plan: RegionPlan, cluster: ClusterPlan): ClusterRef => ({
+  resourceGroup: plan.resourceGroup,
+  clusterName: cluster.name,
+  region: plan.region,
+});
 
-function* waitForCluster(context: OrchestrationContext, spec: DesiredState, ref: ClusterRef): Generator<Task, RegionFailure | undefined, unknown> {
+function* waitForCluster(
+  context: OrchestrationContext,
+  spec: DesiredState,
+  ref: ClusterRef,
+): Generator<Task, RegionFailure | undefined, unknown> {
   const deadline = context.df.currentUtcDateTime.getTime() + spec.rollout.clusterTimeoutMinutes * 60_000;
   for (;;) {
     const polled = yield* step(context, "aks-cluster", getClusterState, { cluster: ref }, spec);
@@ -97,60 +117,139 @@ function* waitForCluster(context: OrchestrationContext, spec: DesiredState, ref:
     const state = polled.value.provisioningState;
     if (state === "Succeeded") return undefined;
     if (state === "Failed" || state === "Canceled") {
-      return { ok: false, step: "aks-cluster", cause: `cluster ${ref.clusterName} provisioning ${state}: ${polled.value.failureMessage ?? "no detail from Azure"}`, kind: "permanent" };
+      return {
+        ok: false,
+        step: "aks-cluster",
+        cause: `cluster ${ref.clusterName} provisioning ${state}: ${polled.value.failureMessage ?? "no detail from Azure"}`,
+        kind: "permanent",
+      };
     }
     if (context.df.currentUtcDateTime.getTime() >= deadline) {
-      return { ok: false, step: "aks-cluster", cause: `cluster ${ref.clusterName} still ${state} after ${spec.rollout.clusterTimeoutMinutes} minutes`, kind: "transient" };
+      return {
+        ok: false,
+        step: "aks-cluster",
+        cause: `cluster ${ref.clusterName} still ${state} after ${spec.rollout.clusterTimeoutMinutes} minutes`,
+        kind: "transient",
+      };
     }
     yield sleep(context, spec.rollout.pollIntervalSeconds);
   }
 }
 
-export const regionProvisionOrchestrator = orchestration(regionProvisionOrchestration, function* (context, { spec, plan }) {
-  const group = yield* step(context, "resource-group", ensureResourceGroup, { resourceGroup: plan.resourceGroup, region: plan.region, network: plan.network }, spec);
-  if (!group.ok) return group;
+export const regionProvisionOrchestrator = orchestration(
+  regionProvisionOrchestration,
+  function* (context, { spec, plan }) {
+    const group = yield* step(
+      context,
+      "resource-group",
+      ensureResourceGroup,
+      { resourceGroup: plan.resourceGroup, region: plan.region, network: plan.network },
+      spec,
+    );
+    if (!group.ok) return group;
 
-  // Start every cluster's long-running create first, then poll them: they provision in parallel.
-  for (const cluster of plan.clusters) {
-    const begun = yield* step(context, "aks-cluster", beginCluster, { cluster: clusterRef(plan, cluster), plan: cluster, network: plan.network }, spec);
-    if (!begun.ok) return begun;
-  }
-  for (const cluster of plan.clusters) {
-    const failure = yield* waitForCluster(context, spec, clusterRef(plan, cluster));
-    if (failure) return failure;
-  }
+    // Start every cluster's long-running create first, then poll them: they provision in parallel.
+    for (const cluster of plan.clusters) {
+      const begun = yield* step(
+        context,
+        "aks-cluster",
+        beginCluster,
+        { cluster: clusterRef(plan, cluster), plan: cluster, network: plan.network },
+        spec,
+      );
+      if (!begun.ok) return begun;
+    }
+    for (const cluster of plan.clusters) {
+      const failure = yield* waitForCluster(context, spec, clusterRef(plan, cluster));
+      if (failure) return failure;
+    }
 
-  // Configure every cluster first, then wait for their LoadBalancer IPs: the waits overlap.
-  for (const cluster of plan.clusters) {
-    const configured = yield* step(context, "kubernetes-config", configureCluster, { cluster: clusterRef(plan, cluster), regionPlan: plan, clusterOrdinal: cluster.ordinal, spec }, spec);
-    if (!configured.ok) return configured;
-  }
-  // LoadBalancer IPs take a while; keys are created on the first call and reused after.
-  const keys = yield* untilEveryCluster(context, spec, plan.clusters, "node-keys",
-    (cluster) => activity(context, ensureNodeKeys, { cluster: clusterRef(plan, cluster), namespace: cluster.namespace, nodes: cluster.nodes, waitSeconds: activityWait(spec) }, spec.rollout.retry),
-    (answer) => answer.pending,
-    (pending) => ({ ok: false, step: "p2p-addresses", cause: `no LoadBalancer IP after ${spec.rollout.readinessTimeoutMinutes} minutes for ${pending.join(", ")}`, kind: "transient" }));
-  if (!keys.ok) return keys;
-  return { ok: true as const, identities: keys.answers.flatMap((answer) => answer.identities) };
-});
+    // Configure every cluster first, then wait for their LoadBalancer IPs: the waits overlap.
+    for (const cluster of plan.clusters) {
+      const configured = yield* step(
+        context,
+        "kubernetes-config",
+        configureCluster,
+        { cluster: clusterRef(plan, cluster), regionPlan: plan, clusterOrdinal: cluster.ordinal, spec },
+        spec,
+      );
+      if (!configured.ok) return configured;
+    }
+    // LoadBalancer IPs take a while; keys are created on the first call and reused after.
+    const keys = yield* untilEveryCluster(
+      context,
+      spec,
+      plan.clusters,
+      "node-keys",
+      (cluster) =>
+        activity(
+          context,
+          ensureNodeKeys,
+          {
+            cluster: clusterRef(plan, cluster),
+            namespace: cluster.namespace,
+            nodes: cluster.nodes,
+            waitSeconds: activityWait(spec),
+          },
+          spec.rollout.retry,
+        ),
+      (answer) => answer.pending,
+      (pending) => ({
+        ok: false,
+        step: "p2p-addresses",
+        cause: `no LoadBalancer IP after ${spec.rollout.readinessTimeoutMinutes} minutes for ${pending.join(", ")}`,
+        kind: "transient",
+      }),
+    );
+    if (!keys.ok) return keys;
+    return { ok: true as const, identities: keys.answers.flatMap((answer) => answer.identities) };
+  },
+);
 
 export const regionDeployOrchestrator = orchestration(regionDeployOrchestration, function* (context, input) {
   const { spec, plan } = input;
   for (const cluster of plan.clusters) {
-    const deployed = yield* step(context, "besu-deploy", deployBesu, {
-      cluster: clusterRef(plan, cluster),
-      regionPlan: plan,
-      clusterOrdinal: cluster.ordinal,
+    const deployed = yield* step(
+      context,
+      "besu-deploy",
+      deployBesu,
+      {
+        cluster: clusterRef(plan, cluster),
+        regionPlan: plan,
+        clusterOrdinal: cluster.ordinal,
+        spec,
+        genesisJson: input.genesisJson,
+        staticNodesJson: input.staticNodesJson,
+        p2pHosts: input.p2pHosts,
+      },
       spec,
-      genesisJson: input.genesisJson,
-      staticNodesJson: input.staticNodesJson,
-      p2pHosts: input.p2pHosts,
-    }, spec);
+    );
     if (!deployed.ok) return deployed;
   }
-  const readiness = yield* untilEveryCluster(context, spec, plan.clusters, "besu-ready",
-    (cluster) => activity(context, checkReadiness, { cluster: clusterRef(plan, cluster), namespace: cluster.namespace, nodes: cluster.nodes, waitSeconds: activityWait(spec) }, spec.rollout.retry),
+  const readiness = yield* untilEveryCluster(
+    context,
+    spec,
+    plan.clusters,
+    "besu-ready",
+    (cluster) =>
+      activity(
+        context,
+        checkReadiness,
+        {
+          cluster: clusterRef(plan, cluster),
+          namespace: cluster.namespace,
+          nodes: cluster.nodes,
+          waitSeconds: activityWait(spec),
+        },
+        spec.rollout.retry,
+      ),
     (answer) => answer.notReady.map((node) => `${node.nodeId}: ${node.reason}`),
-    (reasons) => ({ ok: false, step: "besu-ready", cause: `not ready after ${spec.rollout.readinessTimeoutMinutes} minutes — ${reasons.join("; ")}`, kind: "transient" }));
+    (reasons) => ({
+      ok: false,
+      step: "besu-ready",
+      cause: `not ready after ${spec.rollout.readinessTimeoutMinutes} minutes — ${reasons.join("; ")}`,
+      kind: "transient",
+    }),
+  );
   return readiness.ok ? { ok: true as const } : readiness;
 });

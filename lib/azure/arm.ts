@@ -5,12 +5,25 @@
  */
 import { ContainerServiceClient, type ManagedCluster } from "@azure/arm-containerservice";
 import type { TokenCredential } from "@azure/core-auth";
-import { createDefaultHttpClient, createPipelineRequest, isRestError, RestError, type HttpClient, type PipelinePolicy } from "@azure/core-rest-pipeline";
+import {
+  createDefaultHttpClient,
+  createPipelineRequest,
+  isRestError,
+  RestError,
+  type HttpClient,
+  type PipelinePolicy,
+} from "@azure/core-rest-pipeline";
 import { z } from "zod";
-import { ClassifiedError, classifyHttpStatus, classifyNetworkError, parseRetryAfter, type ErrorClassification } from "../errors";
-import { checkMilliseconds } from "../retry";
-import type { ClusterPlan } from "../domain/plan";
-import { computeUsagesSchema, type ComputeUsage } from "../domain/preflight";
+import {
+  ClassifiedError,
+  classifyHttpStatus,
+  classifyNetworkError,
+  parseRetryAfter,
+  type ErrorClassification,
+} from "../errors.js";
+import { checkMilliseconds } from "../retry.js";
+import type { ClusterPlan } from "../domain/plan.js";
+import { computeUsagesSchema, type ComputeUsage } from "../domain/preflight.js";
 
 /** API versions of the ARM routes this adapter calls directly (the AKS client pins its own). */
 const COMPUTE_API_VERSION = "2024-07-01";
@@ -18,9 +31,18 @@ const SKUS_API_VERSION = "2021-07-01";
 const RESOURCES_API_VERSION = "2021-04-01";
 
 /** Codes ARM uses when a subscription or region has too few vCPUs. */
-const QUOTA_CODES = new Set(["quotaexceeded", "errcode_insufficientvcpuquota", "operationnotallowed_quota", "insufficientvcpuquota"]);
+const QUOTA_CODES = new Set([
+  "quotaexceeded",
+  "errcode_insufficientvcpuquota",
+  "operationnotallowed_quota",
+  "insufficientvcpuquota",
+]);
 /** 409 codes that mean "someone else is busy with it": wait and try again. */
-const RETRYABLE_CONFLICT_CODES = new Set(["operationnotallowed", "anotheroperationinprogress", "conflictingoperationinprogress"]);
+const RETRYABLE_CONFLICT_CODES = new Set([
+  "operationnotallowed",
+  "anotheroperationinprogress",
+  "conflictingoperationinprogress",
+]);
 
 /**
  * Per HTTP request: ARM answers reads in about a second and accepts long-running operations at
@@ -29,7 +51,17 @@ const RETRYABLE_CONFLICT_CODES = new Set(["operationnotallowed", "anotheroperati
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** States of a cluster that mean an operation is still running on it. */
-const IN_PROGRESS_STATES = new Set(["creating", "updating", "upgrading", "scaling", "starting", "stopping", "deleting", "migrating", "reconciling"]);
+const IN_PROGRESS_STATES = new Set([
+  "creating",
+  "updating",
+  "upgrading",
+  "scaling",
+  "starting",
+  "stopping",
+  "deleting",
+  "migrating",
+  "reconciling",
+]);
 
 export interface ArmAdapterOptions {
   credential: TokenCredential;
@@ -44,12 +76,22 @@ export interface ArmAdapterOptions {
 }
 
 const skuListSchema = z.object({
-  value: z.array(z.object({
-    resourceType: z.string(),
-    name: z.string(),
-    locations: z.array(z.string()).optional(),
-    restrictions: z.array(z.object({ type: z.string().optional(), reasonCode: z.string().optional(), values: z.array(z.string()).optional() })).optional(),
-  })),
+  value: z.array(
+    z.object({
+      resourceType: z.string(),
+      name: z.string(),
+      locations: z.array(z.string()).optional(),
+      restrictions: z
+        .array(
+          z.object({
+            type: z.string().optional(),
+            reasonCode: z.string().optional(),
+            values: z.array(z.string()).optional(),
+          }),
+        )
+        .optional(),
+    }),
+  ),
 });
 const locationListSchema = z.object({ value: z.array(z.object({ name: z.string() })) });
 const armErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string().optional() }) });
@@ -85,9 +127,11 @@ export function classifyArmError(error: unknown): ErrorClassification {
     const message = error.message;
     if (status === undefined) return classifyNetworkError(error) ?? { retryable: true, kind: "network", code, message };
     if (QUOTA_CODES.has(code.toLowerCase())) return { retryable: false, kind: "quota", code, message };
-    if (status === 409 && RETRYABLE_CONFLICT_CODES.has(code.toLowerCase())) return { retryable: true, kind: "conflict", code, message };
+    if (status === 409 && RETRYABLE_CONFLICT_CODES.has(code.toLowerCase()))
+      return { retryable: true, kind: "conflict", code, message };
     // NOTE: "already exists in location X" (InvalidResourceGroupLocation) is a real conflict, not success.
-    if (status === 409 && /already exists/i.test(message) && !/location/i.test(code)) return { retryable: false, kind: "alreadyExists", code, message };
+    if (status === 409 && /already exists/i.test(message) && !/location/i.test(code))
+      return { retryable: false, kind: "alreadyExists", code, message };
     return classifyHttpStatus(status, code, message, parseRetryAfter(error.response?.headers.get("retry-after")));
   }
   const network = classifyNetworkError(error);
@@ -97,7 +141,12 @@ export function classifyArmError(error: unknown): ErrorClassification {
     const lro = /long-running operation has failed\.\s*([^.\s]+)\.\s*(.*)$/s.exec(error.message);
     if (lro !== null) {
       const code = lro[1];
-      return { retryable: false, kind: QUOTA_CODES.has(code.toLowerCase()) ? "quota" : "invalid", code, message: lro[2] };
+      return {
+        retryable: false,
+        kind: QUOTA_CODES.has(code.toLowerCase()) ? "quota" : "invalid",
+        code,
+        message: lro[2],
+      };
     }
     return { retryable: false, kind: "unknown", code: error.name, message: error.message };
   }
@@ -117,8 +166,12 @@ function requestTimeoutPolicy(timeoutMs: number): PipelinePolicy {
       try {
         return await next(request);
       } catch (error) {
-        if (!(error instanceof Error && error.name === "AbortError") || request.abortSignal?.aborted === true) throw error;
-        throw new RestError(`${request.method} ${new URL(request.url).pathname}: no answer within ${request.timeout} ms`, { code: "ETIMEDOUT", request });
+        if (!(error instanceof Error && error.name === "AbortError") || request.abortSignal?.aborted === true)
+          throw error;
+        throw new RestError(
+          `${request.method} ${new URL(request.url).pathname}: no answer within ${request.timeout} ms`,
+          { code: "ETIMEDOUT", request },
+        );
       }
     },
   };
@@ -132,7 +185,13 @@ export function managedClusterBody(region: string, network: string, plan: Cluste
     dnsPrefix: plan.name,
     kubernetesVersion: plan.kubernetesVersion,
     identity: { type: "SystemAssigned" },
-    agentPoolProfiles: plan.nodePools.map((pool) => ({ name: pool.name, count: pool.count, vmSize: pool.vmSize, mode: pool.mode, osType: "Linux" })),
+    agentPoolProfiles: plan.nodePools.map((pool) => ({
+      name: pool.name,
+      count: pool.count,
+      vmSize: pool.vmSize,
+      mode: pool.mode,
+      osType: "Linux",
+    })),
   };
 }
 
@@ -141,8 +200,17 @@ function matchesPlan(cluster: ManagedCluster, plan: ClusterPlan): boolean {
   const version = cluster.kubernetesVersion ?? cluster.currentKubernetesVersion ?? "";
   if (version !== plan.kubernetesVersion && !version.startsWith(`${plan.kubernetesVersion}.`)) return false;
   const pools = cluster.agentPoolProfiles ?? [];
-  return pools.length === plan.nodePools.length && plan.nodePools.every((wanted) =>
-    pools.some((pool) => pool.name === wanted.name && pool.count === wanted.count && pool.vmSize?.toLowerCase() === wanted.vmSize.toLowerCase()));
+  return (
+    pools.length === plan.nodePools.length &&
+    plan.nodePools.every((wanted) =>
+      pools.some(
+        (pool) =>
+          pool.name === wanted.name &&
+          pool.count === wanted.count &&
+          pool.vmSize?.toLowerCase() === wanted.vmSize.toLowerCase(),
+      ),
+    )
+  );
 }
 
 export class ArmAdapter {
@@ -150,7 +218,11 @@ export class ArmAdapter {
   private readonly httpClient: HttpClient = createDefaultHttpClient();
 
   constructor(private readonly options: ArmAdapterOptions) {
-    const requestTimeoutMs = checkMilliseconds("requestTimeoutMs", options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 1);
+    const requestTimeoutMs = checkMilliseconds(
+      "requestTimeoutMs",
+      options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      1,
+    );
     this.client = new ContainerServiceClient(options.credential, options.subscriptionId, {
       endpoint: options.endpoint,
       additionalPolicies: [{ policy: requestTimeoutPolicy(requestTimeoutMs), position: "perRetry" }],
@@ -172,9 +244,17 @@ export class ArmAdapter {
    * pipeline (so authentication, the trusted CA, retries and throttling handling are the same).
    * Non-2xx answers become RestErrors with ARM's error code, as the SDK's own calls do.
    */
-  private async send(method: "GET" | "PUT", path: string, apiVersion: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  private async send(
+    method: "GET" | "PUT",
+    path: string,
+    apiVersion: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: unknown }> {
     const separator = path.includes("?") ? "&" : "?";
-    const request = createPipelineRequest({ url: `${this.options.endpoint}${path}${separator}api-version=${apiVersion}`, method });
+    const request = createPipelineRequest({
+      url: `${this.options.endpoint}${path}${separator}api-version=${apiVersion}`,
+      method,
+    });
     if (body !== undefined) {
       request.body = JSON.stringify(body);
       request.headers.set("Content-Type", "application/json");
@@ -190,7 +270,9 @@ export class ArmAdapter {
     if (response.status >= 400) {
       const parsed = armErrorBodySchema.safeParse(json);
       const code = parsed.success ? parsed.data.error.code : `Http${response.status}`;
-      const message = parsed.success ? parsed.data.error.message ?? code : `${method} ${path} answered ${response.status}`;
+      const message = parsed.success
+        ? (parsed.data.error.message ?? code)
+        : `${method} ${path} answered ${response.status}`;
       throw new RestError(message, { code, statusCode: response.status, request, response });
     }
     return { status: response.status, json };
@@ -203,18 +285,32 @@ export class ArmAdapter {
   /** Offered regions, vCPU usages and offered VM sizes of one region, read in parallel. */
   async regionCapacity(region: string): Promise<RegionCapacity> {
     return this.call(`read capacity of ${region}`, async () => {
-      const locations = locationListSchema.parse((await this.send("GET", `${this.subscriptionPath()}/locations`, RESOURCES_API_VERSION)).json);
+      const locations = locationListSchema.parse(
+        (await this.send("GET", `${this.subscriptionPath()}/locations`, RESOURCES_API_VERSION)).json,
+      );
       if (!locations.value.some((location) => location.name.toLowerCase() === region.toLowerCase())) {
         return { regionOffered: false, usages: [], offeredVmSizes: [] };
       }
       const [usages, skus] = await Promise.all([
-        this.send("GET", `${this.subscriptionPath()}/providers/Microsoft.Compute/locations/${encodeURIComponent(region)}/usages`, COMPUTE_API_VERSION),
-        this.send("GET", `${this.subscriptionPath()}/providers/Microsoft.Compute/skus?$filter=${encodeURIComponent(`location eq '${region}'`)}`, SKUS_API_VERSION),
+        this.send(
+          "GET",
+          `${this.subscriptionPath()}/providers/Microsoft.Compute/locations/${encodeURIComponent(region)}/usages`,
+          COMPUTE_API_VERSION,
+        ),
+        this.send(
+          "GET",
+          `${this.subscriptionPath()}/providers/Microsoft.Compute/skus?$filter=${encodeURIComponent(`location eq '${region}'`)}`,
+          SKUS_API_VERSION,
+        ),
       ]);
-      const offeredVmSizes = skuListSchema.parse(skus.json).value
-        .filter((sku) => sku.resourceType === "virtualMachines")
+      const offeredVmSizes = skuListSchema
+        .parse(skus.json)
+        .value.filter((sku) => sku.resourceType === "virtualMachines")
         // A size with a NotAvailableForSubscription restriction cannot be deployed here.
-        .filter((sku) => !(sku.restrictions ?? []).some((restriction) => restriction.reasonCode === "NotAvailableForSubscription"))
+        .filter(
+          (sku) =>
+            !(sku.restrictions ?? []).some((restriction) => restriction.reasonCode === "NotAvailableForSubscription"),
+        )
         .map((sku) => sku.name);
       return { regionOffered: true, usages: computeUsagesSchema.parse(usages.json).value, offeredVmSizes };
     });
@@ -223,7 +319,11 @@ export class ArmAdapter {
   /** Creates the resource group or leaves the existing one as it is (PUT is idempotent). */
   async ensureResourceGroup(name: string, region: string, tags: Record<string, string>): Promise<void> {
     await this.call(`create resource group ${name} in ${region}`, () =>
-      this.send("PUT", `${this.subscriptionPath()}/resourcegroups/${encodeURIComponent(name)}`, RESOURCES_API_VERSION, { location: region, tags }));
+      this.send("PUT", `${this.subscriptionPath()}/resourcegroups/${encodeURIComponent(name)}`, RESOURCES_API_VERSION, {
+        location: region,
+        tags,
+      }),
+    );
   }
 
   /** The cluster's provisioning state, or `exists: false`. */
@@ -235,7 +335,9 @@ export class ArmAdapter {
         return {
           exists: true,
           ...(cluster.provisioningState === undefined ? {} : { provisioningState: cluster.provisioningState }),
-          ...(error?.code === undefined && error?.message === undefined ? {} : { failure: [error.code, error.message].filter((part) => part !== undefined).join(": ") }),
+          ...(error?.code === undefined && error?.message === undefined
+            ? {}
+            : { failure: [error.code, error.message].filter((part) => part !== undefined).join(": ") }),
         };
       } catch (error) {
         if (isRestError(error) && error.statusCode === 404) return { exists: false };
@@ -259,9 +361,14 @@ export class ArmAdapter {
       }
       if (existing !== undefined) {
         if (isClusterOperationRunning(existing.provisioningState)) return existing.provisioningState ?? "Unknown";
-        if (existing.provisioningState?.toLowerCase() === "succeeded" && matchesPlan(existing, plan)) return "Succeeded";
+        if (existing.provisioningState?.toLowerCase() === "succeeded" && matchesPlan(existing, plan))
+          return "Succeeded";
       }
-      const poller = this.client.managedClusters.createOrUpdate(resourceGroup, plan.name, managedClusterBody(region, network, plan));
+      const poller = this.client.managedClusters.createOrUpdate(
+        resourceGroup,
+        plan.name,
+        managedClusterBody(region, network, plan),
+      );
       // NOTE: only the initial request is awaited; the orchestrator polls getClusterState with durable timers.
       await poller.submitted();
       return poller.operationState?.status === "failed" ? "Failed" : existing === undefined ? "Creating" : "Updating";
@@ -273,7 +380,8 @@ export class ArmAdapter {
     return this.call(`fetch credentials of cluster ${name}`, async () => {
       const credentials = await this.client.managedClusters.listClusterUserCredentials(resourceGroup, name);
       const value = credentials.kubeconfigs?.[0]?.value;
-      if (value === undefined) throw new RestError(`cluster ${name} returned no kubeconfig`, { code: "NoKubeconfig", statusCode: 404 });
+      if (value === undefined)
+        throw new RestError(`cluster ${name} returned no kubeconfig`, { code: "NoKubeconfig", statusCode: 404 });
       return Buffer.from(value).toString("utf8");
     });
   }

@@ -1,7 +1,7 @@
 /** What one Besu node says about itself, gathered for network verification. */
 import { z } from "zod";
-import type { NodeSelfReport } from "../domain/verification";
-import { BesuRpc, JsonRpcError, type JsonRpcTransport } from "./rpc";
+import type { NodeSelfReport } from "../domain/verification.js";
+import { BesuRpc, JsonRpcError, type JsonRpcTransport } from "./rpc.js";
 
 type JsonRpcRequestBody = Parameters<JsonRpcTransport>[0];
 
@@ -20,7 +20,9 @@ export function batchingTransport(send: JsonRpcBatchSender): JsonRpcTransport {
   let queued: { body: JsonRpcRequestBody; resolve: (answer: unknown) => void; reject: (error: unknown) => void }[] = [];
   const flush = async (batch: typeof queued): Promise<void> => {
     try {
-      const answers = new Map(batchAnswerSchema.parse(await send(batch.map((call) => call.body))).map((answer) => [answer.id, answer]));
+      const answers = new Map(
+        batchAnswerSchema.parse(await send(batch.map((call) => call.body))).map((answer) => [answer.id, answer]),
+      );
       for (const call of batch) {
         const answer = answers.get(call.body.id);
         if (answer === undefined) call.reject(new Error(`${call.body.method}: no answer in the batch`));
@@ -30,15 +32,16 @@ export function batchingTransport(send: JsonRpcBatchSender): JsonRpcTransport {
       for (const call of batch) call.reject(error);
     }
   };
-  return (body) => new Promise((resolve, reject) => {
-    queued.push({ body, resolve, reject });
-    if (queued.length > 1) return;
-    queueMicrotask(() => {
-      const batch = queued;
-      queued = [];
-      void flush(batch);
+  return (body) =>
+    new Promise((resolve, reject) => {
+      queued.push({ body, resolve, reject });
+      if (queued.length > 1) return;
+      queueMicrotask(() => {
+        const batch = queued;
+        queued = [];
+        void flush(batch);
+      });
     });
-  });
 }
 
 /**
@@ -59,11 +62,18 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
  * eth_chainId is unreachable; other failures are reported in `error` without hiding what did
  * answer.
  */
-export async function observeNode(rpc: BesuRpc, readiness: () => Promise<boolean>, scope: ObservationScope = "full"): Promise<NodeSelfReport> {
+export async function observeNode(
+  rpc: BesuRpc,
+  readiness: () => Promise<boolean>,
+  scope: ObservationScope = "full",
+): Promise<NodeSelfReport> {
   const report: NodeSelfReport = { reachable: true };
   const problems: string[] = [];
   let unreachable: { cause: unknown } | undefined;
-  const ask = async <K extends keyof NodeSelfReport>(field: K, question: () => Promise<NodeSelfReport[K]>): Promise<void> => {
+  const ask = async <K extends keyof NodeSelfReport>(
+    field: K,
+    question: () => Promise<NodeSelfReport[K]>,
+  ): Promise<void> => {
     try {
       report[field] = await question();
     } catch (error) {
@@ -71,26 +81,31 @@ export async function observeNode(rpc: BesuRpc, readiness: () => Promise<boolean
     }
   };
   await Promise.all([
-    rpc.chainId().then((chainId) => {
-      report.chainId = chainId;
-    }, (cause: unknown) => {
-      unreachable = { cause };
-    }),
+    rpc.chainId().then(
+      (chainId) => {
+        report.chainId = chainId;
+      },
+      (cause: unknown) => {
+        unreachable = { cause };
+      },
+    ),
     ask("blockNumber", async () => {
       const head = await rpc.blockNumber();
       report.blockNumberAt = new Date().toISOString();
       return head;
     }),
-    ...(scope === "heads" ? [] : [
-      ask("genesisHash", () => rpc.genesisHash()),
-      ask("syncing", () => rpc.syncing()),
-      ask("peerCount", () => rpc.peerCount()),
-      ask("peerPublicKeys", () => rpc.peerPublicKeys()),
-      ask("validatorsLatest", () => rpc.validators("latest")),
-      ask("validatorsPending", () => rpc.validators("pending")),
-      ask("clientVersion", () => rpc.clientVersion()),
-      ask("ready", readiness),
-    ]),
+    ...(scope === "heads"
+      ? []
+      : [
+          ask("genesisHash", () => rpc.genesisHash()),
+          ask("syncing", () => rpc.syncing()),
+          ask("peerCount", () => rpc.peerCount()),
+          ask("peerPublicKeys", () => rpc.peerPublicKeys()),
+          ask("validatorsLatest", () => rpc.validators("latest")),
+          ask("validatorsPending", () => rpc.validators("pending")),
+          ask("clientVersion", () => rpc.clientVersion()),
+          ask("ready", readiness),
+        ]),
   ]);
   if (unreachable !== undefined) return { reachable: false, error: messageOf(unreachable.cause) };
   if (problems.length > 0) report.error = problems.join("; ");

@@ -3,15 +3,24 @@
  * through the cluster API server's service proxy (see lib/kube), so no node RPC is exposed.
  */
 import { z } from "zod";
-import { classifyNetworkError, type ErrorClassification } from "../errors";
+import { classifyNetworkError, type ErrorClassification } from "../errors.js";
 
 /** Sends one JSON-RPC request body and returns the parsed response body. */
-export type JsonRpcTransport = (body: { jsonrpc: "2.0"; id: number; method: string; params: unknown[] }) => Promise<unknown>;
+export type JsonRpcTransport = (body: {
+  jsonrpc: "2.0";
+  id: number;
+  method: string;
+  params: unknown[];
+}) => Promise<unknown>;
 
 /** An error object in a JSON-RPC response. */
 export class JsonRpcError extends Error {
   override name = "JsonRpcError";
-  constructor(readonly method: string, readonly code: number, message: string) {
+  constructor(
+    readonly method: string,
+    readonly code: number,
+    message: string,
+  ) {
     super(`${method}: ${message} (${code})`);
   }
 }
@@ -29,24 +38,43 @@ export function classifyJsonRpcError(error: unknown): ErrorClassification {
       ? { retryable: false, kind: "rpc", code: String(error.code), message: error.message }
       : { retryable: true, kind: "rpc", code: String(error.code), message: error.message };
   }
-  return classifyNetworkError(error) ?? { retryable: false, kind: "unknown", code: error instanceof Error ? error.name : "Unknown", message: error instanceof Error ? error.message : String(error) };
+  return (
+    classifyNetworkError(error) ?? {
+      retryable: false,
+      kind: "unknown",
+      code: error instanceof Error ? error.name : "Unknown",
+      message: error instanceof Error ? error.message : String(error),
+    }
+  );
 }
 
 /**
  * The methods BesuRpc uses that only read a node's state: a request made of these alone may be
  * sent again when its answer was lost. Votes change what the node proposes, so they are not here.
  */
-const READ_ONLY_METHODS = new Set(["eth_chainId", "eth_getBlockByNumber", "eth_blockNumber", "eth_syncing", "net_peerCount", "admin_peers", "qbft_getValidatorsByBlockNumber", "web3_clientVersion"]);
+const READ_ONLY_METHODS = new Set([
+  "eth_chainId",
+  "eth_getBlockByNumber",
+  "eth_blockNumber",
+  "eth_syncing",
+  "net_peerCount",
+  "admin_peers",
+  "qbft_getValidatorsByBlockNumber",
+  "web3_clientVersion",
+]);
 
 const requestMethodSchema = z.object({ method: z.string() }).loose();
 
 /** Whether a JSON-RPC request body (one call or a batch) only reads. */
 export function isReadOnlyJsonRpc(body: unknown): boolean {
   const calls = Array.isArray(body) ? body : [body];
-  return calls.length > 0 && calls.every((call) => {
-    const parsed = requestMethodSchema.safeParse(call);
-    return parsed.success && READ_ONLY_METHODS.has(parsed.data.method);
-  });
+  return (
+    calls.length > 0 &&
+    calls.every((call) => {
+      const parsed = requestMethodSchema.safeParse(call);
+      return parsed.success && READ_ONLY_METHODS.has(parsed.data.method);
+    })
+  );
 }
 
 const responseSchema = z.object({
@@ -54,7 +82,10 @@ const responseSchema = z.object({
   error: z.object({ code: z.number(), message: z.string() }).optional(),
 });
 
-const quantity = z.string().regex(/^0x[0-9a-fA-F]+$/).transform((value) => Number(BigInt(value)));
+const quantity = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]+$/)
+  .transform((value) => Number(BigInt(value)));
 const blockSchema = z.object({ hash: z.string() }).loose();
 const peersSchema = z.array(z.object({ id: z.string().optional(), enode: z.string().optional() }).loose());
 const addressesSchema = z.array(z.string());
@@ -103,7 +134,9 @@ export class BesuRpc {
 
   /** Validators at a block tag (latest, pending…), lowercase. */
   async validators(tag: "latest" | "pending"): Promise<string[]> {
-    return addressesSchema.parse(await this.call("qbft_getValidatorsByBlockNumber", [tag])).map((address) => address.toLowerCase());
+    return addressesSchema
+      .parse(await this.call("qbft_getValidatorsByBlockNumber", [tag]))
+      .map((address) => address.toLowerCase());
   }
 
   /** Proposes adding (true) or removing (false) a validator; the node puts the vote into the blocks it proposes. */

@@ -33,9 +33,18 @@ export interface AdmissionRound {
 }
 
 /** Reads one voting round: which joining validators made it and whether enough voters were reached. */
-export function assessAdmissionRound(input: { validatorsBefore: readonly string[]; joining: readonly string[]; reports: readonly VoterReport[] }): AdmissionRound {
-  const sets = input.reports.filter((report) => report.ok && report.validators !== undefined).map((report) => report.validators ?? []);
-  const largest = sets.reduce<readonly string[]>((best, set) => (set.length > best.length ? set : best), input.validatorsBefore);
+export function assessAdmissionRound(input: {
+  validatorsBefore: readonly string[];
+  joining: readonly string[];
+  reports: readonly VoterReport[];
+}): AdmissionRound {
+  const sets = input.reports
+    .filter((report) => report.ok && report.validators !== undefined)
+    .map((report) => report.validators ?? []);
+  const largest = sets.reduce<readonly string[]>(
+    (best, set) => (set.length > best.length ? set : best),
+    input.validatorsBefore,
+  );
   const validators = [...new Set(largest.map((address) => address.toLowerCase()))].sort();
   const inSet = new Set(validators);
   return {
@@ -44,15 +53,17 @@ export function assessAdmissionRound(input: { validatorsBefore: readonly string[
     pending: input.joining.filter((address) => !inSet.has(address)),
     votesNeeded: Math.floor(validators.length / 2) + 1,
     votesPlaced: input.reports.filter((report) => report.ok).length,
-    unreachable: input.reports.filter((report) => !report.ok).map((report) => `${report.nodeId} (${report.error ?? "no answer"})`),
+    unreachable: input.reports
+      .filter((report) => !report.ok)
+      .map((report) => `${report.nodeId} (${report.error ?? "no answer"})`),
   };
 }
 
 /** Why admission is not progressing, for the region's last error. */
 export function admissionProblem(round: AdmissionRound, waitedMinutes: number): string {
-  const reach = round.votesPlaced < round.votesNeeded
-    ? `only ${round.votesPlaced} of ${round.validators.length} validators took the vote (${round.votesNeeded} needed)${round.unreachable.length > 0 ? `; could not vote: ${round.unreachable.join(", ")}` : ""}`
-    : `${round.votesPlaced} validators proposed it, but the chain has not added it`;
+  const reach =
+    round.votesPlaced < round.votesNeeded
+      ? `only ${round.votesPlaced} of ${round.validators.length} validators took the vote (${round.votesNeeded} needed)${round.unreachable.length > 0 ? `; could not vote: ${round.unreachable.join(", ")}` : ""}`
+      : `${round.votesPlaced} validators proposed it, but the chain has not added it`;
   return `after ${waitedMinutes} minutes ${round.pending.join(", ")} still not in the validator set: ${reach}`;
 }
-

@@ -3,9 +3,16 @@
  * genesis of the chain and the static-nodes list, or a clear reason to stop.
  */
 import { z } from "zod";
-import { enodeUrl, encodeQbftExtraData, faultTolerance, parseQbftGenesis, QBFT_MIX_HASH, quorumSize } from "@besu-fleet/qbft";
-import { nodeRoleSchema } from "./plan";
-import type { NetworkSpec } from "./spec";
+import {
+  enodeUrl,
+  encodeQbftExtraData,
+  faultTolerance,
+  parseQbftGenesis,
+  QBFT_MIX_HASH,
+  quorumSize,
+} from "@besu-fleet/qbft";
+import { nodeRoleSchema } from "./plan.js";
+import type { NetworkSpec } from "./spec.js";
 
 const ADDRESS = /^0x[0-9a-f]{40}$/;
 const PUBLIC_KEY = /^0x[0-9a-f]{128}$/;
@@ -65,9 +72,7 @@ export interface NetworkGenesis {
 }
 
 /** Outcome of the fan-in: a genesis, or a permanent reason the network cannot form. */
-export type GenesisDecision =
-  | ({ ok: true } & NetworkGenesis)
-  | { ok: false; kind: "permanent"; reason: string };
+export type GenesisDecision = ({ ok: true } & NetworkGenesis) | { ok: false; kind: "permanent"; reason: string };
 
 /** Lowercase, ascending, each address checked and present once. */
 function canonicalValidatorOrder(addresses: readonly string[]): string[] {
@@ -134,9 +139,10 @@ export function staticNodesList(identities: readonly NodePublicIdentity[]): stri
 /** Why the network cannot form with this many validators, or undefined when it can. */
 export function validatorPolicyProblem(validatorCount: number, minValidators: number): string | undefined {
   if (validatorCount >= minValidators) return undefined;
-  const quorum = validatorCount > 0
-    ? `; with ${validatorCount} validators QBFT would need ${quorumSize(validatorCount)} of them online and tolerate ${faultTolerance(validatorCount)} faulty`
-    : "";
+  const quorum =
+    validatorCount > 0
+      ? `; with ${validatorCount} validators QBFT would need ${quorumSize(validatorCount)} of them online and tolerate ${faultTolerance(validatorCount)} faulty`
+      : "";
   return `only ${validatorCount} validators made it through provisioning, fewer than rollout.minValidators (${minValidators})${quorum}; stopping before genesis`;
 }
 
@@ -144,11 +150,18 @@ export function validatorPolicyProblem(validatorCount: number, minValidators: nu
  * The fan-in after phase A: checks the validator policy, then builds genesis and static nodes
  * from the identities of the nodes that made it.
  */
-export function decideGenesis(network: NetworkSpec, minValidators: number, identities: readonly NodePublicIdentity[]): GenesisDecision {
+export function decideGenesis(
+  network: NetworkSpec,
+  minValidators: number,
+  identities: readonly NodePublicIdentity[],
+): GenesisDecision {
   const validatorIdentities = identities.filter((identity) => identity.role === "validator");
   const problem = validatorPolicyProblem(validatorIdentities.length, minValidators);
   if (problem !== undefined) return { ok: false, kind: "permanent", reason: problem };
-  const genesis = buildGenesis(network, validatorIdentities.map((identity) => identity.address));
+  const genesis = buildGenesis(
+    network,
+    validatorIdentities.map((identity) => identity.address),
+  );
   const genesisJson = `${JSON.stringify(genesis, null, 2)}\n`;
   const staticNodes = staticNodesList(identities);
   return {

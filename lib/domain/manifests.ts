@@ -41,8 +41,8 @@ import {
   type NodePlan,
   type NodeRole,
   type RegionPlan,
-} from "./plan";
-import type { ClusterSpec, NetworkSpec } from "./spec";
+} from "./plan.js";
+import type { ClusterSpec, NetworkSpec } from "./spec.js";
 
 /** Any object these builders return: enough for a server-side apply client to address it. */
 export type KubernetesManifest = {
@@ -88,7 +88,9 @@ export const RPC_APIS: Readonly<Record<NodeRole, string>> = Object.freeze({
  * adapter must send them as such, not through the typed model serializer.
  */
 export type NetworkPolicyManifest = Omit<V1NetworkPolicy, "spec"> & {
-  spec: Omit<V1NetworkPolicySpec, "ingress"> & { ingress?: Array<{ from?: V1NetworkPolicyPeer[]; ports?: V1NetworkPolicyPort[] }> };
+  spec: Omit<V1NetworkPolicySpec, "ingress"> & {
+    ingress?: Array<{ from?: V1NetworkPolicyPeer[]; ports?: V1NetworkPolicyPort[] }>;
+  };
 };
 
 /**
@@ -122,10 +124,19 @@ function roleSelectorLabels(role: NodeRole): Record<string, string> {
 }
 
 function nodeLabels(plan: RegionPlan, node: NodePlan): Record<string, string> {
-  return { ...baseLabels(plan), "app.kubernetes.io/instance": node.statefulSetName, "app.kubernetes.io/component": node.role };
+  return {
+    ...baseLabels(plan),
+    "app.kubernetes.io/instance": node.statefulSetName,
+    "app.kubernetes.io/component": node.role,
+  };
 }
 
-function namespaced(plan: RegionPlan, cluster: ClusterPlan, name: string, labels = baseLabels(plan)): V1ObjectMeta & { name: string } {
+function namespaced(
+  plan: RegionPlan,
+  cluster: ClusterPlan,
+  name: string,
+  labels = baseLabels(plan),
+): V1ObjectMeta & { name: string } {
   return { name, namespace: cluster.namespace, labels };
 }
 
@@ -161,8 +172,18 @@ function rbacObjects(plan: RegionPlan, cluster: ClusterPlan): [V1ServiceAccount,
       // Read access to exactly the objects a node consumes and nothing else, so that anything
       // running as the node identity (a key-store sidecar, a CSI driver) gets no broader rights.
       rules: [
-        { apiGroups: [""], resources: ["configmaps"], resourceNames: [GENESIS_CONFIG_MAP, STATIC_NODES_CONFIG_MAP], verbs: ["get"] },
-        { apiGroups: [""], resources: ["secrets"], resourceNames: cluster.nodes.map((node) => node.keySecretName), verbs: ["get"] },
+        {
+          apiGroups: [""],
+          resources: ["configmaps"],
+          resourceNames: [GENESIS_CONFIG_MAP, STATIC_NODES_CONFIG_MAP],
+          verbs: ["get"],
+        },
+        {
+          apiGroups: [""],
+          resources: ["secrets"],
+          resourceNames: cluster.nodes.map((node) => node.keySecretName),
+          verbs: ["get"],
+        },
       ],
     },
     {
@@ -205,28 +226,39 @@ function networkPolicies(plan: RegionPlan, cluster: ClusterPlan): NetworkPolicyM
     policy("besu-allow-p2p", {
       podSelector: { matchLabels: { "app.kubernetes.io/name": "besu" } },
       policyTypes: ["Ingress"],
-      ingress: [{ ports: [{ protocol: "TCP", port: P2P_PORT }, { protocol: "UDP", port: P2P_PORT }] }],
+      ingress: [
+        {
+          ports: [
+            { protocol: "TCP", port: P2P_PORT },
+            { protocol: "UDP", port: P2P_PORT },
+          ],
+        },
+      ],
     }),
     // Validator RPC: from this namespace and from kube-system, where the API server's service
     // proxy (used by the control plane's verification) enters the cluster network.
     policy("besu-allow-validator-rpc", {
       podSelector: { matchLabels: roleSelectorLabels("validator") },
       policyTypes: ["Ingress"],
-      ingress: [{
-        from: [
-          { podSelector: {} },
-          { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } },
-        ],
-        ports: rpcPort,
-      }],
+      ingress: [
+        {
+          from: [
+            { podSelector: {} },
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } },
+          ],
+          ports: rpcPort,
+        },
+      ],
     }),
   ];
   if (nodesOf(cluster, "sentry").length > 0) {
-    policies.push(policy("besu-allow-sentry-rpc", {
-      podSelector: { matchLabels: roleSelectorLabels("sentry") },
-      policyTypes: ["Ingress"],
-      ingress: [{ ports: rpcPort }],
-    }));
+    policies.push(
+      policy("besu-allow-sentry-rpc", {
+        podSelector: { matchLabels: roleSelectorLabels("sentry") },
+        policyTypes: ["Ingress"],
+        ingress: [{ ports: rpcPort }],
+      }),
+    );
   }
   return policies;
 }
@@ -278,7 +310,9 @@ function nodeServices(plan: RegionPlan, cluster: ClusterPlan, node: NodePlan): [
         publishNotReadyAddresses: true,
         ports: [
           { name: "rlpx", protocol: "TCP", port: P2P_PORT, targetPort: "rlpx" },
-          ...(usesDiscovery(node.role) ? [{ name: "discovery", protocol: "UDP", port: P2P_PORT, targetPort: "discovery" }] : []),
+          ...(usesDiscovery(node.role)
+            ? [{ name: "discovery", protocol: "UDP", port: P2P_PORT, targetPort: "discovery" }]
+            : []),
         ],
       },
     },
@@ -303,7 +337,11 @@ function sentryRpcService(plan: RegionPlan, cluster: ClusterPlan): V1Service {
  * policies, disruption budgets, then Services (the P2P LoadBalancers get their public IPs while
  * the keys are created).
  */
-export function clusterConfigurationManifests(plan: RegionPlan, cluster: ClusterPlan, clusterSpec: ClusterSpec): KubernetesManifest[] {
+export function clusterConfigurationManifests(
+  plan: RegionPlan,
+  cluster: ClusterPlan,
+  clusterSpec: ClusterSpec,
+): KubernetesManifest[] {
   const sentries = nodesOf(cluster, "sentry");
   return [
     namespaceObject(plan, cluster),
@@ -332,8 +370,18 @@ export interface BesuManifestInput {
 function configMaps(input: BesuManifestInput): V1ConfigMap[] {
   const { plan, cluster } = input;
   return [
-    { apiVersion: "v1", kind: "ConfigMap", metadata: namespaced(plan, cluster, GENESIS_CONFIG_MAP), data: { "genesis.json": input.genesisJson } },
-    { apiVersion: "v1", kind: "ConfigMap", metadata: namespaced(plan, cluster, STATIC_NODES_CONFIG_MAP), data: { "static-nodes.json": input.staticNodesJson } },
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: namespaced(plan, cluster, GENESIS_CONFIG_MAP),
+      data: { "genesis.json": input.genesisJson },
+    },
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: namespaced(plan, cluster, STATIC_NODES_CONFIG_MAP),
+      data: { "static-nodes.json": input.staticNodesJson },
+    },
   ];
 }
 
@@ -415,7 +463,8 @@ function besuContainer(input: BesuManifestInput, node: NodePlan, p2pHost: string
 function statefulSet(input: BesuManifestInput, node: NodePlan): V1StatefulSet {
   const { plan, cluster, network } = input;
   const p2pHost = input.p2pHosts[node.id];
-  if (p2pHost === undefined || p2pHost === "") throw new Error(`no public P2P address for ${node.id}; its LoadBalancer has no IP yet`);
+  if (p2pHost === undefined || p2pHost === "")
+    throw new Error(`no public P2P address for ${node.id}; its LoadBalancer has no IP yet`);
   const labels = nodeLabels(plan, node);
   return {
     apiVersion: "apps/v1",
@@ -444,10 +493,15 @@ function statefulSet(input: BesuManifestInput, node: NodePlan): V1StatefulSet {
           affinity: {
             // Spread a cluster's nodes over its VMs so that one VM failure takes one node.
             podAntiAffinity: {
-              preferredDuringSchedulingIgnoredDuringExecution: [{
-                weight: 100,
-                podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { "app.kubernetes.io/name": "besu" } } },
-              }],
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  weight: 100,
+                  podAffinityTerm: {
+                    topologyKey: "kubernetes.io/hostname",
+                    labelSelector: { matchLabels: { "app.kubernetes.io/name": "besu" } },
+                  },
+                },
+              ],
             },
           },
           containers: [besuContainer(input, node, p2pHost)],
@@ -456,19 +510,25 @@ function statefulSet(input: BesuManifestInput, node: NodePlan): V1StatefulSet {
             { name: "static-nodes", configMap: { name: STATIC_NODES_CONFIG_MAP } },
             {
               name: "node-key",
-              secret: { secretName: node.keySecretName, defaultMode: SECRET_FILE_MODE, items: [{ key: NODE_KEY_SECRET_ENTRY, path: NODE_KEY_SECRET_ENTRY }] },
+              secret: {
+                secretName: node.keySecretName,
+                defaultMode: SECRET_FILE_MODE,
+                items: [{ key: NODE_KEY_SECRET_ENTRY, path: NODE_KEY_SECRET_ENTRY }],
+              },
             },
           ],
         },
       },
-      volumeClaimTemplates: [{
-        metadata: { name: "data", labels },
-        spec: {
-          accessModes: ["ReadWriteOnce"],
-          storageClassName: STORAGE_CLASS_NAME,
-          resources: { requests: { storage: network.resources[node.role].storage } },
+      volumeClaimTemplates: [
+        {
+          metadata: { name: "data", labels },
+          spec: {
+            accessModes: ["ReadWriteOnce"],
+            storageClassName: STORAGE_CLASS_NAME,
+            resources: { requests: { storage: network.resources[node.role].storage } },
+          },
         },
-      }],
+      ],
     },
   };
 }
@@ -480,7 +540,9 @@ function statefulSet(input: BesuManifestInput, node: NodePlan): V1StatefulSet {
 export function besuManifests(input: BesuManifestInput): KubernetesManifest[] {
   const validators = nodesOf(input.cluster, "validator");
   const sentries = nodesOf(input.cluster, "sentry");
-  return [...configMaps(input), ...[...validators, ...sentries].map((node) => statefulSet(input, node))].map(asManifest);
+  return [...configMaps(input), ...[...validators, ...sentries].map((node) => statefulSet(input, node))].map(
+    asManifest,
+  );
 }
 
 interface TypedObject {

@@ -9,8 +9,14 @@
  * keys stay in their Kubernetes Secrets.
  */
 import { z } from "zod";
-import { buildGenesis, decideGenesis, nodePublicIdentitySchema, staticNodesList, type NodePublicIdentity } from "./genesis";
-import type { NetworkSpec } from "./spec";
+import {
+  buildGenesis,
+  decideGenesis,
+  nodePublicIdentitySchema,
+  staticNodesList,
+  type NodePublicIdentity,
+} from "./genesis.js";
+import type { NetworkSpec } from "./spec.js";
 
 const ADDRESS = /^0x[0-9a-f]{40}$/;
 const addressSchema = z.string().regex(ADDRESS, "must be a 0x lowercase 20-byte address");
@@ -58,7 +64,10 @@ export type MembershipDecision = ({ ok: true } & NetworkMembership) | { ok: fals
 const ascending = (addresses: Iterable<string>): string[] => [...new Set(addresses)].sort();
 
 /** Recorded members updated with this rollout's identities (same node id → the newer identity). */
-function mergeMembers(recorded: readonly NodePublicIdentity[], fresh: readonly NodePublicIdentity[]): NodePublicIdentity[] {
+function mergeMembers(
+  recorded: readonly NodePublicIdentity[],
+  fresh: readonly NodePublicIdentity[],
+): NodePublicIdentity[] {
   const byId = new Map(recorded.map((member) => [member.nodeId, member]));
   for (const identity of fresh) byId.set(identity.nodeId, identity);
   return [...byId.values()].sort((left, right) => left.nodeId.localeCompare(right.nodeId));
@@ -105,7 +114,8 @@ export function decideMembership(input: {
     };
     return { ok: true, ...membershipOf(formed, []) };
   }
-  if (record.network !== network.name) return { ok: false, reason: `the network record is of network ${record.network}, not ${network.name}` };
+  if (record.network !== network.name)
+    return { ok: false, reason: `the network record is of network ${record.network}, not ${network.name}` };
   const expectedGenesis = `${JSON.stringify(buildGenesis(network, record.genesisValidators), null, 2)}\n`;
   if (expectedGenesis !== record.genesisJson) {
     return {
@@ -115,16 +125,25 @@ export function decideMembership(input: {
   }
   const inSet = new Set(record.validators);
   const joining = identities.filter((identity) => identity.role === "validator" && !inSet.has(identity.address));
-  return { ok: true, ...membershipOf({ ...record, members: mergeMembers(record.members, identities), updatedBy: rolloutId }, joining) };
+  return {
+    ok: true,
+    ...membershipOf({ ...record, members: mergeMembers(record.members, identities), updatedBy: rolloutId }, joining),
+  };
 }
 
 /** The record after validators were voted in: they are part of the confirmed set from now on. */
-export function withAdmittedValidators(record: NetworkRecord, admitted: readonly string[], rolloutId: string): NetworkRecord {
+export function withAdmittedValidators(
+  record: NetworkRecord,
+  admitted: readonly string[],
+  rolloutId: string,
+): NetworkRecord {
   return { ...record, validators: ascending([...record.validators, ...admitted]), updatedBy: rolloutId };
 }
 
 /** Public keys of the record's members that are validators of the given set. */
 export function validatorPublicKeys(record: NetworkRecord, validators: readonly string[]): string[] {
   const set = new Set(validators);
-  return record.members.filter((member) => member.role === "validator" && set.has(member.address)).map((member) => member.publicKey);
+  return record.members
+    .filter((member) => member.role === "validator" && set.has(member.address))
+    .map((member) => member.publicKey);
 }

@@ -5,9 +5,9 @@
  * compute the region needs, for the quota preflight.
  */
 import { z } from "zod";
-import { findRegion } from "./regions";
-import type { DesiredState, RegionSpec } from "./spec";
-import { findVmSize } from "./vm-sizes";
+import { findRegion } from "./regions.js";
+import type { DesiredState, RegionSpec } from "./spec.js";
+import { findVmSize } from "./vm-sizes.js";
 
 /** Field manager of every server-side apply: one owner for all fields the control plane sets. */
 export const FIELD_MANAGER = "besu-fleet";
@@ -134,16 +134,30 @@ function planNodePools(spec: DesiredState): NodePoolPlan[] {
   return spec.cluster.nodePools.map((pool) => {
     const size = findVmSize(pool.vmSize);
     if (size === undefined) throw new Error(`VM size ${pool.vmSize} is not in the catalog; validate the spec first`);
-    return { name: pool.name, mode: pool.mode, vmSize: size.name, count: pool.count, vcpusPerNode: size.vcpus, family: size.family };
+    return {
+      name: pool.name,
+      mode: pool.mode,
+      vmSize: size.name,
+      count: pool.count,
+      vcpusPerNode: size.vcpus,
+      family: size.family,
+    };
   });
 }
 
-function planCluster(spec: DesiredState, regionSpec: RegionSpec, ordinal: number, nodePools: NodePoolPlan[]): ClusterPlan {
+function planCluster(
+  spec: DesiredState,
+  regionSpec: RegionSpec,
+  ordinal: number,
+  nodePools: NodePoolPlan[],
+): ClusterPlan {
   const offset = ordinal - 1;
   const validators = Array.from({ length: regionSpec.validators }, (_, index) =>
-    nodePlan(regionSpec.name, "validator", offset * regionSpec.validators + index + 1));
+    nodePlan(regionSpec.name, "validator", offset * regionSpec.validators + index + 1),
+  );
   const sentries = Array.from({ length: regionSpec.sentries }, (_, index) =>
-    nodePlan(regionSpec.name, "sentry", offset * regionSpec.sentries + index + 1));
+    nodePlan(regionSpec.name, "sentry", offset * regionSpec.sentries + index + 1),
+  );
   return {
     ordinal,
     name: clusterName(spec.network.name, regionSpec.name, ordinal),
@@ -172,7 +186,9 @@ export function planRegion(spec: DesiredState, region: string): RegionPlan {
   const regionSpec = spec.regions.find((entry) => entry.name === region);
   if (regionSpec === undefined) throw new Error(`region ${region} is not in the spec of network ${spec.network.name}`);
   const nodePools = planNodePools(spec);
-  const clusters = Array.from({ length: regionSpec.clusters }, (_, index) => planCluster(spec, regionSpec, index + 1, nodePools));
+  const clusters = Array.from({ length: regionSpec.clusters }, (_, index) =>
+    planCluster(spec, regionSpec, index + 1, nodePools),
+  );
   const vcpusByFamily = sumByFamily(clusters);
   return {
     network: spec.network.name,

@@ -4,9 +4,9 @@
  * the usages and offered sizes from ARM and passes them in.
  */
 import { z } from "zod";
-import type { FamilyVcpus, RegionPlan } from "./plan";
-import { isDeploymentRegion } from "./regions";
-import { TOTAL_REGIONAL_VCPUS_QUOTA } from "./vm-sizes";
+import type { FamilyVcpus, RegionPlan } from "./plan.js";
+import { isDeploymentRegion } from "./regions.js";
+import { TOTAL_REGIONAL_VCPUS_QUOTA } from "./vm-sizes.js";
 
 /** One entry of `GET .../providers/Microsoft.Compute/locations/{location}/usages`. */
 export const computeUsageSchema = z.object({
@@ -68,7 +68,12 @@ export interface PreflightFailed {
 
 export type PreflightDecision = PreflightPassed | PreflightFailed;
 
-function fail(region: string, code: PreflightFailureCode, reason: string, shortfalls: QuotaCheck[] = []): PreflightFailed {
+function fail(
+  region: string,
+  code: PreflightFailureCode,
+  reason: string,
+  shortfalls: QuotaCheck[] = [],
+): PreflightFailed {
   return { ok: false, kind: "permanent", region, code, reason, shortfalls };
 }
 
@@ -79,7 +84,10 @@ function findUsage(usages: readonly ComputeUsage[], quota: string): ComputeUsage
 }
 
 function alreadyUsed(alreadyProvisioned: readonly FamilyVcpus[], family: string | undefined): number {
-  const entries = family === undefined ? alreadyProvisioned : alreadyProvisioned.filter((entry) => entry.family.toLowerCase() === family.toLowerCase());
+  const entries =
+    family === undefined
+      ? alreadyProvisioned
+      : alreadyProvisioned.filter((entry) => entry.family.toLowerCase() === family.toLowerCase());
   return entries.reduce((sum, entry) => sum + entry.vcpus, 0);
 }
 
@@ -96,33 +104,64 @@ export function decidePreflight(input: PreflightInput): PreflightDecision {
   const { plan, usages, offeredVmSizes } = input;
   const region = plan.region;
   if (!isDeploymentRegion(region)) {
-    return fail(region, "RegionNotDeployable", `${region} is not one of the deployment regions; validators and sentries cannot be placed there`);
+    return fail(
+      region,
+      "RegionNotDeployable",
+      `${region} is not one of the deployment regions; validators and sentries cannot be placed there`,
+    );
   }
   const offered = new Set(offeredVmSizes.map((name) => name.toLowerCase()));
   const missingSizes = plan.vmSizes.filter((name) => !offered.has(name.toLowerCase()));
   if (missingSizes.length > 0) {
-    return fail(region, "VmSizeNotOffered", `${region} does not offer VM size${missingSizes.length > 1 ? "s" : ""} ${missingSizes.join(", ")} to this subscription`);
+    return fail(
+      region,
+      "VmSizeNotOffered",
+      `${region} does not offer VM size${missingSizes.length > 1 ? "s" : ""} ${missingSizes.join(", ")} to this subscription`,
+    );
   }
 
   const alreadyProvisioned = input.alreadyProvisioned ?? [];
   const wanted = [
-    ...plan.vcpusByFamily.map((entry) => ({ quota: entry.family, planned: entry.vcpus, existing: alreadyUsed(alreadyProvisioned, entry.family) })),
-    { quota: TOTAL_REGIONAL_VCPUS_QUOTA, planned: plan.totalVcpus, existing: alreadyUsed(alreadyProvisioned, undefined) },
+    ...plan.vcpusByFamily.map((entry) => ({
+      quota: entry.family,
+      planned: entry.vcpus,
+      existing: alreadyUsed(alreadyProvisioned, entry.family),
+    })),
+    {
+      quota: TOTAL_REGIONAL_VCPUS_QUOTA,
+      planned: plan.totalVcpus,
+      existing: alreadyUsed(alreadyProvisioned, undefined),
+    },
   ];
   const unreported = wanted.filter((entry) => findUsage(usages, entry.quota) === undefined).map((entry) => entry.quota);
   if (unreported.length > 0) {
-    return fail(region, "QuotaNotReported", `${region} reports no quota for ${unreported.join(", ")}; the plan's vCPUs cannot be confirmed`);
+    return fail(
+      region,
+      "QuotaNotReported",
+      `${region} reports no quota for ${unreported.join(", ")}; the plan's vCPUs cannot be confirmed`,
+    );
   }
 
   const checks = wanted.map((entry): QuotaCheck => {
     const usage = findUsage(usages, entry.quota);
     const limit = usage?.limit ?? 0;
     const current = usage?.currentValue ?? 0;
-    return { quota: entry.quota, limit, usage: current, required: Math.max(0, entry.planned - entry.existing), available: limit - current };
+    return {
+      quota: entry.quota,
+      limit,
+      usage: current,
+      required: Math.max(0, entry.planned - entry.existing),
+      available: limit - current,
+    };
   });
   const shortfalls = checks.filter((check) => check.required > check.available);
   if (shortfalls.length > 0) {
-    return fail(region, "QuotaExceeded", shortfalls.map((check) => describeShortfall(region, check)).join("; "), shortfalls);
+    return fail(
+      region,
+      "QuotaExceeded",
+      shortfalls.map((check) => describeShortfall(region, check)).join("; "),
+      shortfalls,
+    );
   }
   return { ok: true, region, quota: checks };
 }

@@ -30,7 +30,13 @@ export const ADMIN_REGION = "westeurope";
 /** vCPUs per deployment region in the strategy's budget (24 × 10 = 240). */
 export const STRATEGY_VCPU_BUDGET_PER_REGION = 10;
 
-function deployment(name: string, displayName: string, geography: string, area: RegionArea, physicalLocation: string): RegionInfo {
+function deployment(
+  name: string,
+  displayName: string,
+  geography: string,
+  area: RegionArea,
+  physicalLocation: string,
+): RegionInfo {
   return { name, displayName, geography, area, physicalLocation, role: "deployment" };
 }
 
@@ -73,7 +79,9 @@ export const ADMIN_REGION_INFO: RegionInfo = Object.freeze({
 });
 
 /** ARM names of the 24 deployment regions, in the strategy's order. */
-export const DEPLOYMENT_REGION_NAMES: readonly string[] = Object.freeze(DEPLOYMENT_REGIONS.map((region) => region.name));
+export const DEPLOYMENT_REGION_NAMES: readonly string[] = Object.freeze(
+  DEPLOYMENT_REGIONS.map((region) => region.name),
+);
 
 const regionsByName: ReadonlyMap<string, RegionInfo> = new Map(
   [...DEPLOYMENT_REGIONS, ADMIN_REGION_INFO].map((region) => [region.name, region]),

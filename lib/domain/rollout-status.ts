@@ -13,7 +13,17 @@ export const rolloutStateSchema = z.enum(["Running", "Succeeded", "PartiallySucc
 export type RolloutState = z.infer<typeof rolloutStateSchema>;
 
 /** Phases of a rollout, in order. contracts and ccip are reserved for later versions. */
-export const rolloutPhaseSchema = z.enum(["preflight", "provisioning", "genesis", "deploying", "admitting", "verifying", "contracts", "ccip", "report"]);
+export const rolloutPhaseSchema = z.enum([
+  "preflight",
+  "provisioning",
+  "genesis",
+  "deploying",
+  "admitting",
+  "verifying",
+  "contracts",
+  "ccip",
+  "report",
+]);
 export type RolloutPhase = z.infer<typeof rolloutPhaseSchema>;
 
 /** The phases a region goes through, in order (genesis, contracts, ccip and report are network-wide). */
@@ -73,7 +83,11 @@ export const verificationSchema = z.object({
 });
 export type Verification = z.infer<typeof verificationSchema>;
 
-export const phaseTimingSchema = z.object({ phase: rolloutPhaseSchema, startedAt: isoTime, finishedAt: isoTime.optional() });
+export const phaseTimingSchema = z.object({
+  phase: rolloutPhaseSchema,
+  startedAt: isoTime,
+  finishedAt: isoTime.optional(),
+});
 export type PhaseTiming = z.infer<typeof phaseTimingSchema>;
 
 export const regionCountsSchema = z.object({
@@ -137,7 +151,11 @@ export function countRegions(regions: readonly RegionStatus[]): RegionCounts {
  * then a cancel request → Canceled; a rollout-level failure → Failed; every region succeeded →
  * Succeeded; none → Failed; some → PartiallySucceeded.
  */
-export function decideOverallState(input: { regions: ReadonlyArray<Pick<RegionStatus, "state">>; cancelRequested: boolean; failure?: RolloutFailure }): RolloutState {
+export function decideOverallState(input: {
+  regions: ReadonlyArray<Pick<RegionStatus, "state">>;
+  cancelRequested: boolean;
+  failure?: RolloutFailure;
+}): RolloutState {
   const { regions } = input;
   if (regions.some((region) => !isRegionFinished(region))) return "Running";
   if (input.cancelRequested) return "Canceled";
@@ -151,11 +169,24 @@ export function decideOverallState(input: { regions: ReadonlyArray<Pick<RegionSt
  * A new rollout: Running, in preflight, every region Pending. A retry passes the regions' status
  * in the rollout it retries (`earlier`): their attempts and last error carry over for the record.
  */
-export function createRolloutStatus(input: { rolloutId: string; network: string; regions: readonly string[]; at: string; earlier?: readonly RegionStatus[] }): RolloutStatus {
-  if (new Set(input.regions).size !== input.regions.length) throw new RolloutStatusError("a rollout lists each region once");
+export function createRolloutStatus(input: {
+  rolloutId: string;
+  network: string;
+  regions: readonly string[];
+  at: string;
+  earlier?: readonly RegionStatus[];
+}): RolloutStatus {
+  if (new Set(input.regions).size !== input.regions.length)
+    throw new RolloutStatusError("a rollout lists each region once");
   const regions = input.regions.map((region): RegionStatus => {
     const earlier = input.earlier?.find((entry) => entry.region === region);
-    return { region, phase: "preflight", state: "Pending", attempts: earlier?.attempts ?? 0, ...(earlier?.lastError ? { lastError: earlier.lastError } : {}) };
+    return {
+      region,
+      phase: "preflight",
+      state: "Pending",
+      attempts: earlier?.attempts ?? 0,
+      ...(earlier?.lastError ? { lastError: earlier.lastError } : {}),
+    };
   });
   return {
     rolloutId: input.rolloutId,
@@ -184,10 +215,16 @@ function reopened(region: RegionStatus): RegionStatus {
 }
 
 function assertRunning(status: RolloutStatus, action: string): void {
-  if (status.state !== "Running") throw new RolloutStatusError(`cannot ${action}: rollout ${status.rolloutId} is ${status.state}`);
+  if (status.state !== "Running")
+    throw new RolloutStatusError(`cannot ${action}: rollout ${status.rolloutId} is ${status.state}`);
 }
 
-function updateRegion(status: RolloutStatus, region: string, at: string, change: (current: RegionStatus) => RegionStatus): RolloutStatus {
+function updateRegion(
+  status: RolloutStatus,
+  region: string,
+  at: string,
+  change: (current: RegionStatus) => RegionStatus,
+): RolloutStatus {
   if (!status.regions.some((entry) => entry.region === region)) {
     throw new RolloutStatusError(`region ${region} is not part of rollout ${status.rolloutId}`);
   }
@@ -213,7 +250,8 @@ export function enterPhase(status: RolloutStatus, phase: RolloutPhase, at: strin
  */
 export function startRegionPhase(status: RolloutStatus, region: string, phase: RegionPhase, at: string): RolloutStatus {
   assertRunning(status, `start ${region}`);
-  if (status.cancelRequested) throw new RolloutStatusError(`cannot start ${phase} in ${region}: rollout ${status.rolloutId} is being canceled`);
+  if (status.cancelRequested)
+    throw new RolloutStatusError(`cannot start ${phase} in ${region}: rollout ${status.rolloutId} is being canceled`);
   return updateRegion(status, region, at, (current) => {
     if (isRegionFinished(current)) throw new RolloutStatusError(`region ${region} is already ${current.state}`);
     if (current.state === "Pending") {
@@ -237,7 +275,12 @@ export function succeedRegion(status: RolloutStatus, region: string, at: string)
 }
 
 /** A region failed at a step; the region stays failed until the rollout is retried. */
-export function failRegion(status: RolloutStatus, region: string, error: Omit<RegionError, "at">, at: string): RolloutStatus {
+export function failRegion(
+  status: RolloutStatus,
+  region: string,
+  error: Omit<RegionError, "at">,
+  at: string,
+): RolloutStatus {
   assertRunning(status, `fail ${region}`);
   return updateRegion(status, region, at, (current) => {
     if (isRegionFinished(current)) throw new RolloutStatusError(`region ${region} is already ${current.state}`);
@@ -251,7 +294,9 @@ export function failRegion(status: RolloutStatus, region: string, error: Omit<Re
  */
 export function requestCancel(status: RolloutStatus, at: string): RolloutStatus {
   assertRunning(status, "cancel");
-  const regions = status.regions.map((region) => (region.state === "Pending" ? { ...region, state: "Canceled" as const, finishedAt: at } : region));
+  const regions = status.regions.map((region) =>
+    region.state === "Pending" ? { ...region, state: "Canceled" as const, finishedAt: at } : region,
+  );
   return { ...status, cancelRequested: true, regions, counts: countRegions(regions), updatedAt: at };
 }
 
@@ -271,9 +316,16 @@ export function finishRollout(status: RolloutStatus, at: string, failure?: Rollo
     if (isRegionFinished(region)) return region;
     if (status.cancelRequested) return { ...region, state: "Canceled", finishedAt: at };
     if (failure !== undefined) {
-      return { ...region, state: "Failed", finishedAt: at, lastError: { step: failure.phase, cause: failure.reason, kind: "permanent", at } };
+      return {
+        ...region,
+        state: "Failed",
+        finishedAt: at,
+        lastError: { step: failure.phase, cause: failure.reason, kind: "permanent", at },
+      };
     }
-    throw new RolloutStatusError(`cannot finish rollout ${status.rolloutId}: region ${region.region} is still ${region.state}`);
+    throw new RolloutStatusError(
+      `cannot finish rollout ${status.rolloutId}: region ${region.region} is still ${region.state}`,
+    );
   });
   const state = decideOverallState({ regions, cancelRequested: status.cancelRequested, failure });
   return {
@@ -296,16 +348,23 @@ export type RetrySelection = { ok: true; regions: string[] } | { ok: false; prob
  * succeed; when regions are named, each must be part of the rollout and not have succeeded.
  */
 export function selectRegionsToRetry(status: RolloutStatus, requested?: readonly string[]): RetrySelection {
-  if (status.state === "Running") return { ok: false, problems: [`rollout ${status.rolloutId} is still running; cancel it or wait for it to finish`] };
+  if (status.state === "Running")
+    return {
+      ok: false,
+      problems: [`rollout ${status.rolloutId} is still running; cancel it or wait for it to finish`],
+    };
   const unfinished = status.regions.filter((region) => region.state !== "Succeeded").map((region) => region.region);
   if (requested === undefined || requested.length === 0) {
-    return unfinished.length > 0 ? { ok: true, regions: unfinished } : { ok: false, problems: [`every region of rollout ${status.rolloutId} succeeded; nothing to retry`] };
+    return unfinished.length > 0
+      ? { ok: true, regions: unfinished }
+      : { ok: false, problems: [`every region of rollout ${status.rolloutId} succeeded; nothing to retry`] };
   }
   const problems: string[] = [];
   for (const name of requested) {
     const region = status.regions.find((entry) => entry.region === name);
     if (region === undefined) problems.push(`region ${name} is not part of rollout ${status.rolloutId}`);
-    else if (region.state === "Succeeded") problems.push(`region ${name} already succeeded in rollout ${status.rolloutId}`);
+    else if (region.state === "Succeeded")
+      problems.push(`region ${name} already succeeded in rollout ${status.rolloutId}`);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, regions: [...new Set(requested)] };
 }

@@ -9,8 +9,8 @@
  */
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { ADMIN_REGION, DEPLOYMENT_REGIONS, findRegion } from "./regions";
-import { findVmSize, knownVmSizeNames } from "./vm-sizes";
+import { ADMIN_REGION, DEPLOYMENT_REGIONS, findRegion } from "./regions.js";
+import { findVmSize, knownVmSizeNames } from "./vm-sizes.js";
 
 /** Besu image used when the spec names none; pinned so that every region runs the same build. */
 export const DEFAULT_BESU_IMAGE = "hyperledger/besu:24.10.0";
@@ -22,7 +22,8 @@ export const DEFAULT_GAS_LIMIT = "0x1fffffffffffff";
 export const MINIMUM_VALIDATORS_FLOOR = 4;
 
 const NETWORK_NAME = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
-const IMAGE_REFERENCE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@sha256:[a-f0-9]{64})?$/;
+const IMAGE_REFERENCE =
+  /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@sha256:[a-f0-9]{64})?$/;
 const KUBERNETES_QUANTITY = /^[0-9]+(?:\.[0-9]+)?(?:m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
 const HEX_QUANTITY = /^0x(?:0|[1-9a-fA-F][0-9a-fA-F]*)$/;
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -37,75 +38,144 @@ function stringOrQuoteHint(example: string) {
       : `must be a string such as "${example}" (in YAML, quote it: an unquoted value may be read as a number)`;
 }
 
-const qbftSchema = z.strictObject({
-  blockperiodseconds: z.int().min(1).max(60).default(2)
-    .describe("Target seconds between blocks (config.qbft.blockperiodseconds)."),
-  epochlength: z.int().min(1).default(30000)
-    .describe("Blocks per epoch; pending validator votes reset at each epoch (config.qbft.epochlength). Never changed after genesis."),
-  requesttimeoutseconds: z.int().min(1).max(600).default(4)
-    .describe("Seconds before a QBFT round times out (config.qbft.requesttimeoutseconds); about twice the block period."),
-}).superRefine((qbft, context) => {
-  if (qbft.requesttimeoutseconds <= qbft.blockperiodseconds) {
-    context.addIssue({
-      code: "custom",
-      path: ["requesttimeoutseconds"],
-      message: `must be greater than blockperiodseconds (${qbft.blockperiodseconds}): otherwise every round times out before its block is due; about twice the block period is usual`,
-    });
-  }
-}).describe("QBFT consensus parameters written to the genesis config.");
+const qbftSchema = z
+  .strictObject({
+    blockperiodseconds: z
+      .int()
+      .min(1)
+      .max(60)
+      .default(2)
+      .describe("Target seconds between blocks (config.qbft.blockperiodseconds)."),
+    epochlength: z
+      .int()
+      .min(1)
+      .default(30000)
+      .describe(
+        "Blocks per epoch; pending validator votes reset at each epoch (config.qbft.epochlength). Never changed after genesis.",
+      ),
+    requesttimeoutseconds: z
+      .int()
+      .min(1)
+      .max(600)
+      .default(4)
+      .describe(
+        "Seconds before a QBFT round times out (config.qbft.requesttimeoutseconds); about twice the block period.",
+      ),
+  })
+  .superRefine((qbft, context) => {
+    if (qbft.requesttimeoutseconds <= qbft.blockperiodseconds) {
+      context.addIssue({
+        code: "custom",
+        path: ["requesttimeoutseconds"],
+        message: `must be greater than blockperiodseconds (${qbft.blockperiodseconds}): otherwise every round times out before its block is due; about twice the block period is usual`,
+      });
+    }
+  })
+  .describe("QBFT consensus parameters written to the genesis config.");
 
 const nodeResourcesSchema = z.strictObject({
-  cpu: z.string().regex(KUBERNETES_QUANTITY, "must be a Kubernetes quantity such as 500m or 1").default("500m")
+  cpu: z
+    .string()
+    .regex(KUBERNETES_QUANTITY, "must be a Kubernetes quantity such as 500m or 1")
+    .default("500m")
     .describe("CPU request of the Besu container."),
-  memory: z.string().regex(KUBERNETES_QUANTITY, "must be a Kubernetes quantity such as 2Gi").default("2Gi")
+  memory: z
+    .string()
+    .regex(KUBERNETES_QUANTITY, "must be a Kubernetes quantity such as 2Gi")
+    .default("2Gi")
     .describe("Memory request and limit of the Besu container."),
-  storage: z.string().regex(KUBERNETES_QUANTITY, "must be a Kubernetes quantity such as 20Gi").default("20Gi")
+  storage: z
+    .string()
+    .regex(KUBERNETES_QUANTITY, "must be a Kubernetes quantity such as 20Gi")
+    .default("20Gi")
     .describe("Size of the node's data volume (PVC `data`)."),
 });
 
 const allocAccountSchema = z.strictObject({
-  balance: z.string().regex(HEX_QUANTITY, "must be a 0x-hex quantity in wei, e.g. 0xad78ebc5ac6200000")
+  balance: z
+    .string()
+    .regex(HEX_QUANTITY, "must be a 0x-hex quantity in wei, e.g. 0xad78ebc5ac6200000")
     .describe("Initial balance in wei, 0x-hex."),
 });
 
-const networkSchema = z.strictObject({
-  name: z.string().regex(NETWORK_NAME,
-    "must be 2–20 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (it becomes part of Azure and Kubernetes resource names)")
-    .describe("Network name; one rollout runs per network at a time, and resource names derive from it."),
-  chainId: z.int().min(1).default(CHAIN_138).describe("EIP-155 chain id (Chain 138 by default)."),
-  besuImage: z.string().regex(IMAGE_REFERENCE, "must be a container image reference such as hyperledger/besu:24.10.0")
-    .refine((image) => hasPinnedVersion(image),
-      "must pin a version with a tag other than latest or a digest, so that every region runs the same Besu build")
-    .default(DEFAULT_BESU_IMAGE)
-    .describe("Besu container image, with a pinned tag or digest."),
-  qbft: qbftSchema.prefault({}),
-  gasLimit: z.string().regex(HEX_QUANTITY, "must be a 0x-hex quantity").default(DEFAULT_GAS_LIMIT)
-    .describe("Genesis block gas limit, 0x-hex."),
-  alloc: z.record(z.string().regex(ADDRESS, "must be a 0x-prefixed 20-byte hex address"), allocAccountSchema).default({})
-    .describe("Accounts funded in the genesis, by address."),
-  resources: z.strictObject({
-    validator: nodeResourcesSchema.prefault({}),
-    sentry: nodeResourcesSchema.prefault({}),
-  }).prefault({}).describe("Kubernetes resources per Besu node, by role."),
-}).describe("The chain itself: identity, consensus parameters, genesis accounts and the Besu build.");
+const networkSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(
+        NETWORK_NAME,
+        "must be 2–20 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (it becomes part of Azure and Kubernetes resource names)",
+      )
+      .describe("Network name; one rollout runs per network at a time, and resource names derive from it."),
+    chainId: z.int().min(1).default(CHAIN_138).describe("EIP-155 chain id (Chain 138 by default)."),
+    besuImage: z
+      .string()
+      .regex(IMAGE_REFERENCE, "must be a container image reference such as hyperledger/besu:24.10.0")
+      .refine(
+        (image) => hasPinnedVersion(image),
+        "must pin a version with a tag other than latest or a digest, so that every region runs the same Besu build",
+      )
+      .default(DEFAULT_BESU_IMAGE)
+      .describe("Besu container image, with a pinned tag or digest."),
+    qbft: qbftSchema.prefault({}),
+    gasLimit: z
+      .string()
+      .regex(HEX_QUANTITY, "must be a 0x-hex quantity")
+      .default(DEFAULT_GAS_LIMIT)
+      .describe("Genesis block gas limit, 0x-hex."),
+    alloc: z
+      .record(z.string().regex(ADDRESS, "must be a 0x-prefixed 20-byte hex address"), allocAccountSchema)
+      .default({})
+      .describe("Accounts funded in the genesis, by address."),
+    resources: z
+      .strictObject({
+        validator: nodeResourcesSchema.prefault({}),
+        sentry: nodeResourcesSchema.prefault({}),
+      })
+      .prefault({})
+      .describe("Kubernetes resources per Besu node, by role."),
+  })
+  .describe("The chain itself: identity, consensus parameters, genesis accounts and the Besu build.");
 
-const regionEntrySchema = z.strictObject({
-  name: z.string().min(1, "is required").describe("ARM name of a deployment region, e.g. northeurope."),
-  validators: z.int().min(0).max(16).default(1).describe("Validators per cluster in this region."),
-  sentries: z.int().min(0).max(16).default(1).describe("Sentries (RPC and outside P2P) per cluster in this region."),
-  clusters: z.int().min(1).max(8).default(1).describe("AKS clusters in this region; each runs the validators and sentries above."),
-}).superRefine((region, context) => {
-  if (region.validators === 0 && region.sentries === 0) {
-    context.addIssue({ code: "custom", path: [], message: "a region must run at least one validator or sentry; remove regions that host nothing" });
-  }
-});
+const regionEntrySchema = z
+  .strictObject({
+    name: z.string().min(1, "is required").describe("ARM name of a deployment region, e.g. northeurope."),
+    validators: z.int().min(0).max(16).default(1).describe("Validators per cluster in this region."),
+    sentries: z.int().min(0).max(16).default(1).describe("Sentries (RPC and outside P2P) per cluster in this region."),
+    clusters: z
+      .int()
+      .min(1)
+      .max(8)
+      .default(1)
+      .describe("AKS clusters in this region; each runs the validators and sentries above."),
+  })
+  .superRefine((region, context) => {
+    if (region.validators === 0 && region.sentries === 0) {
+      context.addIssue({
+        code: "custom",
+        path: [],
+        message: "a region must run at least one validator or sentry; remove regions that host nothing",
+      });
+    }
+  });
 
 const nodePoolSchema = z.strictObject({
-  name: z.string().regex(NODE_POOL_NAME, "must be 1–12 lowercase letters and digits, starting with a letter (an AKS Linux node pool name)"),
-  mode: z.enum(["System", "User"]).default("User")
+  name: z
+    .string()
+    .regex(
+      NODE_POOL_NAME,
+      "must be 1–12 lowercase letters and digits, starting with a letter (an AKS Linux node pool name)",
+    ),
+  mode: z
+    .enum(["System", "User"])
+    .default("User")
     .describe("System pools run cluster add-ons (every cluster needs one); User pools run workloads."),
-  vmSize: z.string().min(1, "is required").refine((name) => findVmSize(name) !== undefined,
-    { error: (issue) => `unknown VM size '${String(issue.input)}'; known sizes: ${knownVmSizeNames().join(", ")}` })
+  vmSize: z
+    .string()
+    .min(1, "is required")
+    .refine((name) => findVmSize(name) !== undefined, {
+      error: (issue) => `unknown VM size '${String(issue.input)}'; known sizes: ${knownVmSizeNames().join(", ")}`,
+    })
     .describe("ARM VM size of the pool's nodes."),
   count: z.int().min(1).max(100).describe("Nodes in the pool."),
 });
@@ -116,62 +186,129 @@ export const DEFAULT_NODE_POOLS: ReadonlyArray<z.output<typeof nodePoolSchema>> 
   { name: "besu", mode: "User", vmSize: "Standard_D2s_v5", count: 2 },
 ]);
 
-const clusterSchema = z.strictObject({
-  kubernetesVersion: z.string({ error: stringOrQuoteHint("1.32") }).regex(KUBERNETES_VERSION, "must look like 1.32 or 1.32.4")
-    .default("1.32").describe("AKS Kubernetes version (quote it in YAML)."),
-  nodePools: z.array(nodePoolSchema).min(1).default(() => DEFAULT_NODE_POOLS.map((pool) => ({ ...pool })))
-    .describe("Node pools of every cluster."),
-  storageSku: z.enum(["Premium_LRS", "StandardSSD_LRS", "Premium_ZRS", "StandardSSD_ZRS"]).default("Premium_LRS")
-    .describe("Azure disk SKU of the Besu data volumes."),
-  vcpuBudgetPerRegion: z.int().min(1).optional()
-    .describe("Optional cap on the vCPUs one region's clusters may use; the spec is rejected if a region needs more."),
-}).describe("Shape of every AKS cluster.");
+const clusterSchema = z
+  .strictObject({
+    kubernetesVersion: z
+      .string({ error: stringOrQuoteHint("1.32") })
+      .regex(KUBERNETES_VERSION, "must look like 1.32 or 1.32.4")
+      .default("1.32")
+      .describe("AKS Kubernetes version (quote it in YAML)."),
+    nodePools: z
+      .array(nodePoolSchema)
+      .min(1)
+      .default(() => DEFAULT_NODE_POOLS.map((pool) => ({ ...pool })))
+      .describe("Node pools of every cluster."),
+    storageSku: z
+      .enum(["Premium_LRS", "StandardSSD_LRS", "Premium_ZRS", "StandardSSD_ZRS"])
+      .default("Premium_LRS")
+      .describe("Azure disk SKU of the Besu data volumes."),
+    vcpuBudgetPerRegion: z
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "Optional cap on the vCPUs one region's clusters may use; the spec is rejected if a region needs more.",
+      ),
+  })
+  .describe("Shape of every AKS cluster.");
 
-const retrySchema = z.strictObject({
-  maxAttempts: z.int().min(1).max(20).default(5).describe("Attempts per step for transient faults, the first included."),
-  firstRetryIntervalSeconds: z.int().min(1).max(3600).default(5).describe("Delay before the first retry."),
-  backoffCoefficient: z.number().min(1).max(10).default(2).describe("Factor applied to the delay after each retry."),
-  maxRetryIntervalSeconds: z.int().min(1).max(3600).default(120).describe("Upper bound of the delay between retries."),
-}).superRefine((retry, context) => {
-  if (retry.maxRetryIntervalSeconds < retry.firstRetryIntervalSeconds) {
-    context.addIssue({
-      code: "custom",
-      path: ["maxRetryIntervalSeconds"],
-      message: `must be at least firstRetryIntervalSeconds (${retry.firstRetryIntervalSeconds})`,
-    });
-  }
-}).describe("Retry policy for transient faults (429, 5xx, timeouts); permanent faults are never retried.");
+const retrySchema = z
+  .strictObject({
+    maxAttempts: z
+      .int()
+      .min(1)
+      .max(20)
+      .default(5)
+      .describe("Attempts per step for transient faults, the first included."),
+    firstRetryIntervalSeconds: z.int().min(1).max(3600).default(5).describe("Delay before the first retry."),
+    backoffCoefficient: z.number().min(1).max(10).default(2).describe("Factor applied to the delay after each retry."),
+    maxRetryIntervalSeconds: z
+      .int()
+      .min(1)
+      .max(3600)
+      .default(120)
+      .describe("Upper bound of the delay between retries."),
+  })
+  .superRefine((retry, context) => {
+    if (retry.maxRetryIntervalSeconds < retry.firstRetryIntervalSeconds) {
+      context.addIssue({
+        code: "custom",
+        path: ["maxRetryIntervalSeconds"],
+        message: `must be at least firstRetryIntervalSeconds (${retry.firstRetryIntervalSeconds})`,
+      });
+    }
+  })
+  .describe("Retry policy for transient faults (429, 5xx, timeouts); permanent faults are never retried.");
 
-const rolloutSchema = z.strictObject({
-  maxParallelRegions: z.int().min(1).max(100).default(24).describe("Regions provisioned and deployed at the same time."),
-  minValidators: z.int().min(MINIMUM_VALIDATORS_FLOOR,
-    `must be at least ${MINIMUM_VALIDATORS_FLOOR}: QBFT tolerates no faulty validator with fewer`).default(MINIMUM_VALIDATORS_FLOOR)
-    .describe("The rollout stops before genesis if fewer validators than this made it through provisioning."),
-  retry: retrySchema.prefault({}),
-  pollIntervalSeconds: z.int().min(1).max(600).default(15).describe("Interval between polls of long-running operations and readiness."),
-  clusterTimeoutMinutes: z.int().min(1).max(240).default(45).describe("How long one cluster may take to provision."),
-  readinessTimeoutMinutes: z.int().min(1).max(240).default(20).describe("How long Besu nodes may take to become ready."),
-  admissionTimeoutMinutes: z.int().min(1).max(240).default(30)
-    .describe("How long validators joining a network that already formed may take to be voted into its validator set."),
-}).describe("How the rollout runs.");
+const rolloutSchema = z
+  .strictObject({
+    maxParallelRegions: z
+      .int()
+      .min(1)
+      .max(100)
+      .default(24)
+      .describe("Regions provisioned and deployed at the same time."),
+    minValidators: z
+      .int()
+      .min(
+        MINIMUM_VALIDATORS_FLOOR,
+        `must be at least ${MINIMUM_VALIDATORS_FLOOR}: QBFT tolerates no faulty validator with fewer`,
+      )
+      .default(MINIMUM_VALIDATORS_FLOOR)
+      .describe("The rollout stops before genesis if fewer validators than this made it through provisioning."),
+    retry: retrySchema.prefault({}),
+    pollIntervalSeconds: z
+      .int()
+      .min(1)
+      .max(600)
+      .default(15)
+      .describe("Interval between polls of long-running operations and readiness."),
+    clusterTimeoutMinutes: z.int().min(1).max(240).default(45).describe("How long one cluster may take to provision."),
+    readinessTimeoutMinutes: z
+      .int()
+      .min(1)
+      .max(240)
+      .default(20)
+      .describe("How long Besu nodes may take to become ready."),
+    admissionTimeoutMinutes: z
+      .int()
+      .min(1)
+      .max(240)
+      .default(30)
+      .describe(
+        "How long validators joining a network that already formed may take to be voted into its validator set.",
+      ),
+  })
+  .describe("How the rollout runs.");
 
-const reservedSectionSchema = z.looseObject({})
+const reservedSectionSchema = z
+  .looseObject({})
   .describe("Reserved for a later version: accepted and stored with the spec, not acted upon yet.");
 
 /** The desired-state schema (structure and per-field rules; cross-field rules live in validateSpec). */
-export const desiredStateSchema = z.strictObject({
-  apiVersion: z.literal("besu-fleet/v1").default("besu-fleet/v1").describe("Spec format version."),
-  network: networkSchema,
-  regions: z.array(regionEntrySchema).min(1)
-    .default(() => DEPLOYMENT_REGIONS.map((region) => ({ name: region.name, validators: 1, sentries: 1, clusters: 1 })))
-    .describe("Deployment regions and the nodes each runs; defaults to the strategy's 24 regions with 1 validator and 1 sentry each."),
-  adminRegion: z.literal(ADMIN_REGION, { error: `must be ${ADMIN_REGION}: the control plane runs there` }).default(ADMIN_REGION)
-    .describe("Region of the control plane and admin tooling; it never hosts validators or sentries."),
-  cluster: clusterSchema.prefault({}),
-  rollout: rolloutSchema.prefault({}),
-  contracts: reservedSectionSchema.optional(),
-  ccip: reservedSectionSchema.optional(),
-}).describe("Desired state of a Besu QBFT network across Azure regions.");
+export const desiredStateSchema = z
+  .strictObject({
+    apiVersion: z.literal("besu-fleet/v1").default("besu-fleet/v1").describe("Spec format version."),
+    network: networkSchema,
+    regions: z
+      .array(regionEntrySchema)
+      .min(1)
+      .default(() =>
+        DEPLOYMENT_REGIONS.map((region) => ({ name: region.name, validators: 1, sentries: 1, clusters: 1 })),
+      )
+      .describe(
+        "Deployment regions and the nodes each runs; defaults to the strategy's 24 regions with 1 validator and 1 sentry each.",
+      ),
+    adminRegion: z
+      .literal(ADMIN_REGION, { error: `must be ${ADMIN_REGION}: the control plane runs there` })
+      .default(ADMIN_REGION)
+      .describe("Region of the control plane and admin tooling; it never hosts validators or sentries."),
+    cluster: clusterSchema.prefault({}),
+    rollout: rolloutSchema.prefault({}),
+    contracts: reservedSectionSchema.optional(),
+    ccip: reservedSectionSchema.optional(),
+  })
+  .describe("Desired state of a Besu QBFT network across Azure regions.");
 
 /** A validated desired state with every default filled in. */
 export type DesiredState = z.output<typeof desiredStateSchema>;
@@ -269,10 +406,17 @@ function checkNodePools(rawPools: unknown[], problems: SpecProblem[]): void {
     if (typeof raw.name !== "string") return;
     const first = firstIndexByName.get(raw.name);
     if (first === undefined) firstIndexByName.set(raw.name, index);
-    else problems.push({ path: `cluster.nodePools[${index}].name`, message: `node pool name '${raw.name}' is used more than once (first at cluster.nodePools[${first}])` });
+    else
+      problems.push({
+        path: `cluster.nodePools[${index}].name`,
+        message: `node pool name '${raw.name}' is used more than once (first at cluster.nodePools[${first}])`,
+      });
   });
   if (rawPools.length > 0 && systemPools === 0) {
-    problems.push({ path: "cluster.nodePools", message: "needs at least one pool with mode System: AKS runs its system add-ons there" });
+    problems.push({
+      path: "cluster.nodePools",
+      message: "needs at least one pool with mode System: AKS runs its system add-ons there",
+    });
   }
 }
 
@@ -338,7 +482,9 @@ function crossFieldProblems(input: Record<string, unknown>): SpecProblem[] {
   const rollout = validPart(parts.rollout, input.rollout);
   const everyRegionValid = defaultedRegions?.every((region): region is RegionSpec => region !== undefined) === true;
   if (rollout !== undefined && defaultedRegions !== undefined && everyRegionValid) {
-    const deployable = defaultedRegions.filter((region): region is RegionSpec => region !== undefined && findRegion(region.name)?.role === "deployment");
+    const deployable = defaultedRegions.filter(
+      (region): region is RegionSpec => region !== undefined && findRegion(region.name)?.role === "deployment",
+    );
     checkValidatorTotal(deployable, rollout, problems);
   }
   return problems;
@@ -350,7 +496,10 @@ function crossFieldProblems(input: Record<string, unknown>): SpecProblem[] {
  */
 export function validateSpec(input: unknown): SpecValidation {
   if (!isRecord(input)) {
-    return { ok: false, problems: [{ path: "", message: "the spec must be an object (a YAML mapping or a JSON object)" }] };
+    return {
+      ok: false,
+      problems: [{ path: "", message: "the spec must be an object (a YAML mapping or a JSON object)" }],
+    };
   }
   const parsed = desiredStateSchema.safeParse(input);
   const problems = parsed.success ? [] : parsed.error.issues.map(problemFromIssue);
@@ -366,7 +515,9 @@ function decodeJson(text: string): { value: unknown } | { problem: SpecProblem }
   try {
     return { value: JSON.parse(text) };
   } catch (error) {
-    return { problem: { path: "", message: `not valid JSON: ${error instanceof Error ? error.message : String(error)}` } };
+    return {
+      problem: { path: "", message: `not valid JSON: ${error instanceof Error ? error.message : String(error)}` },
+    };
   }
 }
 

@@ -48,18 +48,30 @@ export interface VerificationInput {
   maxHeadSpread: number;
 }
 
-const lower = (values: readonly string[] | undefined): string[] => (values ?? []).map((value) => value.toLowerCase()).sort();
-const sameSet = (a: readonly string[] | undefined, b: readonly string[]): boolean => JSON.stringify(lower(a)) === JSON.stringify(lower(b));
-const list = (ids: string[]): string => (ids.length <= 5 ? ids.join(", ") : `${ids.slice(0, 5).join(", ")} and ${ids.length - 5} more`);
+const lower = (values: readonly string[] | undefined): string[] =>
+  (values ?? []).map((value) => value.toLowerCase()).sort();
+const sameSet = (a: readonly string[] | undefined, b: readonly string[]): boolean =>
+  JSON.stringify(lower(a)) === JSON.stringify(lower(b));
+const list = (ids: string[]): string =>
+  ids.length <= 5 ? ids.join(", ") : `${ids.slice(0, 5).join(", ")} and ${ids.length - 5} more`;
 
 function check(name: string, failing: string[], okDetail: string, problem: string): CheckResult {
-  return failing.length === 0 ? { check: name, ok: true, detail: okDetail } : { check: name, ok: false, detail: `${problem}: ${list(failing)}` };
+  return failing.length === 0
+    ? { check: name, ok: true, detail: okDetail }
+    : { check: name, ok: false, detail: `${problem}: ${list(failing)}` };
 }
 
-function checksFor(nodes: readonly ObservedNode[], firstById: Map<string, ObservedNode>, input: VerificationInput, allNodes: readonly ObservedNode[]): CheckResult[] {
+function checksFor(
+  nodes: readonly ObservedNode[],
+  firstById: Map<string, ObservedNode>,
+  input: VerificationInput,
+  allNodes: readonly ObservedNode[],
+): CheckResult[] {
   const validatorKeys = new Set(input.validatorPublicKeys.map((key) => key.toLowerCase()));
   const needPeers = Math.max(0, quorumSize(input.validators.length) - 1);
-  const unreachable = nodes.filter((node) => !node.reachable).map((node) => `${node.nodeId} (${node.error ?? "no answer"})`);
+  const unreachable = nodes
+    .filter((node) => !node.reachable)
+    .map((node) => `${node.nodeId} (${node.error ?? "no answer"})`);
   const reachable = nodes.filter((node) => node.reachable);
   const heads = reachable.map((node) => node.blockNumber ?? 0);
   const { heads: projected, slack } = projectHeads(allNodes, firstById);
@@ -68,13 +80,72 @@ function checksFor(nodes: readonly ObservedNode[], firstById: Map<string, Observ
   const highest = allHeads.length > 0 ? Math.max(...allHeads) : 0;
   return [
     check("reachable", unreachable, `${nodes.length} nodes answered JSON-RPC`, "no answer from"),
-    check("chain-id", reachable.filter((node) => node.chainId?.toLowerCase() !== input.chainIdHex.toLowerCase()).map((node) => `${node.nodeId}=${node.chainId ?? "?"}`), `chain id ${input.chainIdHex} everywhere`, "wrong chain id on"),
-    check("genesis-hash", reachable.filter((node) => node.genesisHash?.toLowerCase() !== input.genesisHash.toLowerCase()).map((node) => node.nodeId), "same genesis on every node", "another genesis on"),
-    check("heads-advancing", reachable.filter((node) => (node.blockNumber ?? 0) <= (firstById.get(node.nodeId)?.blockNumber ?? Number.MAX_SAFE_INTEGER)).map((node) => `${node.nodeId}@${node.blockNumber ?? "?"}`), heads.length > 0 ? `heads at ${Math.min(...heads)}–${Math.max(...heads)} and advancing` : "no node to sample", "head not advancing on"),
-    check("heads-close", reachable.filter((node) => highest - (projected.get(node.nodeId) ?? 0) > allowedSpread || node.syncing === true).map((node) => `${node.nodeId}@${node.blockNumber ?? "?"} (${Math.round(highest - (projected.get(node.nodeId) ?? 0))} behind)`), `every head within ${allowedSpread} blocks of the others when read at one moment, none syncing`, "behind or syncing"),
-    check("validator-set", reachable.filter((node) => !sameSet(node.validatorsLatest, input.validators) || !sameSet(node.validatorsPending, input.validators)).map((node) => node.nodeId), `${input.validators.length} validators as expected on every node`, "unexpected validator set on"),
-    check("validator-peering", reachable.filter((node) => node.role === "validator").filter((node) => (node.peerPublicKeys ?? []).filter((key) => validatorKeys.has(key.toLowerCase())).length < needPeers).map((node) => node.nodeId), `every validator directly peered with at least ${needPeers} validators`, `fewer than ${needPeers} validator peers on`),
-    check("readiness", reachable.filter((node) => node.ready !== true).map((node) => node.nodeId), "every node ready", "not ready:"),
+    check(
+      "chain-id",
+      reachable
+        .filter((node) => node.chainId?.toLowerCase() !== input.chainIdHex.toLowerCase())
+        .map((node) => `${node.nodeId}=${node.chainId ?? "?"}`),
+      `chain id ${input.chainIdHex} everywhere`,
+      "wrong chain id on",
+    ),
+    check(
+      "genesis-hash",
+      reachable
+        .filter((node) => node.genesisHash?.toLowerCase() !== input.genesisHash.toLowerCase())
+        .map((node) => node.nodeId),
+      "same genesis on every node",
+      "another genesis on",
+    ),
+    check(
+      "heads-advancing",
+      reachable
+        .filter(
+          (node) => (node.blockNumber ?? 0) <= (firstById.get(node.nodeId)?.blockNumber ?? Number.MAX_SAFE_INTEGER),
+        )
+        .map((node) => `${node.nodeId}@${node.blockNumber ?? "?"}`),
+      heads.length > 0 ? `heads at ${Math.min(...heads)}–${Math.max(...heads)} and advancing` : "no node to sample",
+      "head not advancing on",
+    ),
+    check(
+      "heads-close",
+      reachable
+        .filter((node) => highest - (projected.get(node.nodeId) ?? 0) > allowedSpread || node.syncing === true)
+        .map(
+          (node) =>
+            `${node.nodeId}@${node.blockNumber ?? "?"} (${Math.round(highest - (projected.get(node.nodeId) ?? 0))} behind)`,
+        ),
+      `every head within ${allowedSpread} blocks of the others when read at one moment, none syncing`,
+      "behind or syncing",
+    ),
+    check(
+      "validator-set",
+      reachable
+        .filter(
+          (node) =>
+            !sameSet(node.validatorsLatest, input.validators) || !sameSet(node.validatorsPending, input.validators),
+        )
+        .map((node) => node.nodeId),
+      `${input.validators.length} validators as expected on every node`,
+      "unexpected validator set on",
+    ),
+    check(
+      "validator-peering",
+      reachable
+        .filter((node) => node.role === "validator")
+        .filter(
+          (node) =>
+            (node.peerPublicKeys ?? []).filter((key) => validatorKeys.has(key.toLowerCase())).length < needPeers,
+        )
+        .map((node) => node.nodeId),
+      `every validator directly peered with at least ${needPeers} validators`,
+      `fewer than ${needPeers} validator peers on`,
+    ),
+    check(
+      "readiness",
+      reachable.filter((node) => node.ready !== true).map((node) => node.nodeId),
+      "every node ready",
+      "not ready:",
+    ),
   ];
 }
 
@@ -84,8 +155,12 @@ function checksFor(nodes: readonly ObservedNode[], firstById: Map<string, Observ
  * call a healthy node "behind". The chain's rate comes from the two samples (the median of the
  * nodes' rates between them); a node without read times is taken as read.
  */
-function projectHeads(nodes: readonly ObservedNode[], firstById: Map<string, ObservedNode>): { heads: Map<string, number>; slack: number } {
-  const time = (node: ObservedNode | undefined): number | undefined => (node?.blockNumberAt ? Date.parse(node.blockNumberAt) : undefined);
+function projectHeads(
+  nodes: readonly ObservedNode[],
+  firstById: Map<string, ObservedNode>,
+): { heads: Map<string, number>; slack: number } {
+  const time = (node: ObservedNode | undefined): number | undefined =>
+    node?.blockNumberAt ? Date.parse(node.blockNumberAt) : undefined;
   const reachable = nodes.filter((node) => node.reachable && node.blockNumber !== undefined);
   const rates: number[] = [];
   for (const node of reachable) {
@@ -100,10 +175,12 @@ function projectHeads(nodes: readonly ObservedNode[], firstById: Map<string, Obs
   const blocksPerMs = rates.length > 0 ? (rates[Math.floor(rates.length / 2)] as number) : 0;
   const times = reachable.map(time).filter((value): value is number => value !== undefined);
   const latest = times.length > 0 ? Math.max(...times) : 0;
-  const heads = new Map(reachable.map((node) => {
-    const readAt = time(node);
-    return [node.nodeId, (node.blockNumber ?? 0) + (readAt === undefined ? 0 : blocksPerMs * (latest - readAt))];
-  }));
+  const heads = new Map(
+    reachable.map((node) => {
+      const readAt = time(node);
+      return [node.nodeId, (node.blockNumber ?? 0) + (readAt === undefined ? 0 : blocksPerMs * (latest - readAt))];
+    }),
+  );
   // Blocks do not arrive at an even rate: a projection is good to about a second's worth of them.
   return { heads, slack: Math.ceil(blocksPerMs * 1000) };
 }
@@ -114,8 +191,14 @@ export function verifyNetwork(input: VerificationInput): Verification {
   const regionNames = [...new Set(input.second.map((node) => node.region))].sort();
   const regions: RegionVerification[] = regionNames.map((region) => ({
     region,
-    checks: checksFor(input.second.filter((node) => node.region === region), firstById, input, input.second),
+    checks: checksFor(
+      input.second.filter((node) => node.region === region),
+      firstById,
+      input,
+      input.second,
+    ),
   }));
-  const ok = network.every((result) => result.ok) && regions.every((region) => region.checks.every((result) => result.ok));
+  const ok =
+    network.every((result) => result.ok) && regions.every((region) => region.checks.every((result) => result.ok));
   return { verifiedAt: input.at, ok, network, regions };
 }

@@ -45,7 +45,9 @@ export const VM_SIZES: readonly VmSizeInfo[] = Object.freeze([
 /** The quota entry that caps all families together in a region ("Total Regional vCPUs"). */
 export const TOTAL_REGIONAL_VCPUS_QUOTA = "cores";
 
-const sizesByName: ReadonlyMap<string, VmSizeInfo> = new Map(VM_SIZES.map((entry) => [entry.name.toLowerCase(), entry]));
+const sizesByName: ReadonlyMap<string, VmSizeInfo> = new Map(
+  VM_SIZES.map((entry) => [entry.name.toLowerCase(), entry]),
+);
 
 /** The catalog entry for a VM size; ARM treats size names case-insensitively, so do we. */
 export function findVmSize(name: string): VmSizeInfo | undefined {

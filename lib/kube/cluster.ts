@@ -12,15 +12,15 @@
  * cluster's credentials were fetched again (a recreated cluster has a new token).
  */
 import { z } from "zod";
-import { isReadOnlyJsonRpc } from "../besu/rpc";
-import type { KubernetesManifest } from "../domain/manifests";
-import { countsAsSuccess } from "../errors";
-import { retry, retryPolicy, withDeadline, type RetryPolicy } from "../retry";
-import { KubeConnection, type KubeExchange, type KubeResponse } from "./connection";
-import { classifyKubeError, KubeStatusError, refusedCredentials } from "./errors";
+import { isReadOnlyJsonRpc } from "../besu/rpc.js";
+import type { KubernetesManifest } from "../domain/manifests.js";
+import { countsAsSuccess } from "../errors.js";
+import { retry, retryPolicy, withDeadline, type RetryPolicy } from "../retry.js";
+import { KubeConnection, type KubeExchange, type KubeResponse } from "./connection.js";
+import { classifyKubeError, KubeStatusError, refusedCredentials } from "./errors.js";
 
 // Callers of this adapter find its errors here too.
-export { classifyKubeError, kubeStep, KubeStatusError } from "./errors";
+export { classifyKubeError, kubeStep, KubeStatusError } from "./errors.js";
 
 /** Fetches the cluster's current kubeconfig (YAML). */
 export type KubeconfigFetch = () => Promise<string>;
@@ -65,7 +65,8 @@ const RESOURCES: Readonly<Record<string, { plural: string; namespaced: boolean }
 /** The API path of one object (without query). */
 export function objectPath(manifest: Pick<KubernetesManifest, "apiVersion" | "kind" | "metadata">): string {
   const resource = RESOURCES[`${manifest.apiVersion}/${manifest.kind}`];
-  if (resource === undefined) throw new Error(`kind ${manifest.apiVersion}/${manifest.kind} is not managed by this adapter`);
+  if (resource === undefined)
+    throw new Error(`kind ${manifest.apiVersion}/${manifest.kind} is not managed by this adapter`);
   const prefix = manifest.apiVersion.includes("/") ? `/apis/${manifest.apiVersion}` : `/api/${manifest.apiVersion}`;
   const name = encodeURIComponent(manifest.metadata.name);
   if (!resource.namespaced) return `${prefix}/${resource.plural}/${name}`;
@@ -75,18 +76,42 @@ export function objectPath(manifest: Pick<KubernetesManifest, "apiVersion" | "ki
 }
 
 const secretSchema = z.object({ data: z.record(z.string(), z.string()).optional() }).loose();
-const serviceSchema = z.object({ status: z.object({ loadBalancer: z.object({ ingress: z.array(z.object({ ip: z.string().optional(), hostname: z.string().optional() })).optional() }).optional() }).optional() }).loose();
-const podSchema = z.object({
-  status: z.object({
-    phase: z.string().optional(),
-    conditions: z.array(z.object({ type: z.string(), status: z.string() })).optional(),
-    containerStatuses: z.array(z.object({
-      name: z.string(),
-      ready: z.boolean().optional(),
-      state: z.object({ waiting: z.object({ reason: z.string().optional(), message: z.string().optional() }).optional() }).optional(),
-    })).optional(),
-  }).optional(),
-}).loose();
+const serviceSchema = z
+  .object({
+    status: z
+      .object({
+        loadBalancer: z
+          .object({
+            ingress: z.array(z.object({ ip: z.string().optional(), hostname: z.string().optional() })).optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+  })
+  .loose();
+const podSchema = z
+  .object({
+    status: z
+      .object({
+        phase: z.string().optional(),
+        conditions: z.array(z.object({ type: z.string(), status: z.string() })).optional(),
+        containerStatuses: z
+          .array(
+            z.object({
+              name: z.string(),
+              ready: z.boolean().optional(),
+              state: z
+                .object({
+                  waiting: z.object({ reason: z.string().optional(), message: z.string().optional() }).optional(),
+                })
+                .optional(),
+            }),
+          )
+          .optional(),
+      })
+      .optional(),
+  })
+  .loose();
 
 /** A pod's readiness, with the reason when it is not ready. */
 export type PodReadiness = { ready: true } | { ready: false; reason: string };
@@ -95,7 +120,11 @@ export type PodReadiness = { ready: true } | { ready: false; reason: string };
 export class KubeCluster {
   private renewal: Promise<KubeConnection> | undefined;
 
-  private constructor(private connection: KubeConnection, private readonly fetchKubeconfig: KubeconfigFetch, private readonly policy: RetryPolicy) {}
+  private constructor(
+    private connection: KubeConnection,
+    private readonly fetchKubeconfig: KubeconfigFetch,
+    private readonly policy: RetryPolicy,
+  ) {}
 
   /**
    * A client over the kubeconfig `fetchKubeconfig` returns, which it calls again when the API
@@ -108,7 +137,10 @@ export class KubeCluster {
 
   /** One request under the retry policy; throws KubeStatusError for non-2xx answers. */
   async request(method: string, path: string, request: KubeRequest = {}): Promise<KubeResponse> {
-    const exchange: KubeExchange = { proxied: request.proxied ?? false, ...(request.body === undefined ? {} : { body: request.body }) };
+    const exchange: KubeExchange = {
+      proxied: request.proxied ?? false,
+      ...(request.body === undefined ? {} : { body: request.body }),
+    };
     const idempotent = request.idempotent ?? idempotentByDefault(method, request.body);
     let renewed = false;
     const send = async (signal: AbortSignal): Promise<KubeResponse> => {
@@ -166,7 +198,11 @@ export class KubeCluster {
   async apply(manifests: readonly KubernetesManifest[], fieldManager: string): Promise<number> {
     for (const manifest of manifests) {
       // JSON is YAML: the apply body is the wire JSON of the manifest, field names untouched.
-      await this.request("PATCH", `${objectPath(manifest)}?fieldManager=${encodeURIComponent(fieldManager)}&force=true`, { body: { text: JSON.stringify(manifest), contentType: APPLY_PATCH } });
+      await this.request(
+        "PATCH",
+        `${objectPath(manifest)}?fieldManager=${encodeURIComponent(fieldManager)}&force=true`,
+        { body: { text: JSON.stringify(manifest), contentType: APPLY_PATCH } },
+      );
     }
     return manifests.length;
   }
@@ -178,7 +214,11 @@ export class KubeCluster {
 
   /** One entry of a Secret, decoded, or undefined when the Secret or the entry does not exist. */
   async readSecretEntry(namespace: string, name: string, entry: string): Promise<string | undefined> {
-    const secret = secretSchema.safeParse(await this.getOrUndefined(`/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`));
+    const secret = secretSchema.safeParse(
+      await this.getOrUndefined(
+        `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`,
+      ),
+    );
     const value = secret.success ? secret.data.data?.[entry] : undefined;
     return value === undefined ? undefined : Buffer.from(value, "base64").toString("utf8");
   }
@@ -187,16 +227,25 @@ export class KubeCluster {
    * Creates a Secret only if none of that name exists (POST, never apply or replace), so an
    * existing key is never overwritten. Returns false when it already existed.
    */
-  async createSecretIfAbsent(namespace: string, name: string, data: Record<string, string>, labels: Record<string, string>): Promise<boolean> {
+  async createSecretIfAbsent(
+    namespace: string,
+    name: string,
+    data: Record<string, string>,
+    labels: Record<string, string>,
+  ): Promise<boolean> {
     const body = {
       apiVersion: "v1",
       kind: "Secret",
       type: "Opaque",
       metadata: { name, namespace, labels },
-      data: Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Buffer.from(value, "utf8").toString("base64")])),
+      data: Object.fromEntries(
+        Object.entries(data).map(([key, value]) => [key, Buffer.from(value, "utf8").toString("base64")]),
+      ),
     };
     try {
-      await this.request("POST", `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`, { body: { text: JSON.stringify(body), contentType: "application/json" } });
+      await this.request("POST", `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`, {
+        body: { text: JSON.stringify(body), contentType: "application/json" },
+      });
       return true;
     } catch (error) {
       if (countsAsSuccess(classifyKubeError(error), "create")) return false;
@@ -206,20 +255,29 @@ export class KubeCluster {
 
   /** The LoadBalancer address of a Service, or undefined while none is assigned. */
   async loadBalancerAddress(namespace: string, service: string): Promise<string | undefined> {
-    const parsed = serviceSchema.safeParse(await this.getOrUndefined(`/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(service)}`));
+    const parsed = serviceSchema.safeParse(
+      await this.getOrUndefined(
+        `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(service)}`,
+      ),
+    );
     const ingress = parsed.success ? parsed.data.status?.loadBalancer?.ingress?.[0] : undefined;
     return ingress?.ip ?? ingress?.hostname;
   }
 
   /** Whether a pod is Ready, and if not, the most telling reason. */
   async podReadiness(namespace: string, pod: string): Promise<PodReadiness> {
-    const raw = await this.getOrUndefined(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}`);
+    const raw = await this.getOrUndefined(
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}`,
+    );
     if (raw === undefined) return { ready: false, reason: `pod ${pod} does not exist` };
     const parsed = podSchema.safeParse(raw);
     const status = parsed.success ? parsed.data.status : undefined;
-    if (status?.conditions?.some((condition) => condition.type === "Ready" && condition.status === "True")) return { ready: true };
-    const waiting = status?.containerStatuses?.find((container) => container.state?.waiting !== undefined)?.state?.waiting;
-    const reason = waiting?.reason ?? (status?.phase === undefined ? "no status yet" : `phase ${status.phase}, not ready`);
+    if (status?.conditions?.some((condition) => condition.type === "Ready" && condition.status === "True"))
+      return { ready: true };
+    const waiting = status?.containerStatuses?.find((container) => container.state?.waiting !== undefined)?.state
+      ?.waiting;
+    const reason =
+      waiting?.reason ?? (status?.phase === undefined ? "no status yet" : `phase ${status.phase}, not ready`);
     return { ready: false, reason: `pod ${pod}: ${reason}` };
   }
 
@@ -234,7 +292,14 @@ export class KubeCluster {
    * JSON-RPC because Besu's is the only body the control plane POSTs through it; a vote or any
    * other call that changes a node is sent once.
    */
-  async proxy(namespace: string, service: string, port: number, method: "GET" | "POST", path: string, body?: unknown): Promise<KubeResponse> {
+  async proxy(
+    namespace: string,
+    service: string,
+    port: number,
+    method: "GET" | "POST",
+    path: string,
+    body?: unknown,
+  ): Promise<KubeResponse> {
     const proxyPath = `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(service)}:${port}/proxy/${path.replace(/^\//, "")}`;
     return this.request(method, proxyPath, {
       proxied: true,

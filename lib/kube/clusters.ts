@@ -3,8 +3,8 @@
  * kept in this process only (a kubeconfig never leaves the activity worker). Each client fetches
  * its cluster's credentials again when the API server refuses them.
  */
-import { retryPolicy, type RetryPolicy } from "../retry";
-import { KubeCluster } from "./cluster";
+import { retryPolicy, type RetryPolicy } from "../retry.js";
+import { KubeCluster } from "./cluster.js";
 
 /** Where a cluster lives (same shape as the activity contracts' ClusterRef). */
 export interface ClusterAddress {
@@ -20,7 +20,10 @@ export class KubeClusters {
   private readonly requestPolicy: RetryPolicy;
 
   /** `requestPolicy`: retries and deadline of each Kubernetes request, over lib/retry.ts's defaults. */
-  constructor(private readonly fetchKubeconfig: KubeconfigSource, requestPolicy: Partial<RetryPolicy> = {}) {
+  constructor(
+    private readonly fetchKubeconfig: KubeconfigSource,
+    requestPolicy: Partial<RetryPolicy> = {},
+  ) {
     this.requestPolicy = retryPolicy(requestPolicy);
   }
 
@@ -33,7 +36,10 @@ export class KubeClusters {
     const key = KubeClusters.key(address);
     let cluster = this.clusters.get(key);
     if (cluster === undefined) {
-      cluster = KubeCluster.connect(() => this.fetchKubeconfig(address.resourceGroup, address.clusterName), this.requestPolicy);
+      cluster = KubeCluster.connect(
+        () => this.fetchKubeconfig(address.resourceGroup, address.clusterName),
+        this.requestPolicy,
+      );
       // A failed fetch must not be cached: the next call tries again.
       cluster.catch(() => this.clusters.delete(key));
       this.clusters.set(key, cluster);
@@ -45,7 +51,10 @@ export class KubeClusters {
     const cluster = this.clusters.get(key);
     this.clusters.delete(key);
     // Its keep-alive connections go to an API server that is gone.
-    void cluster?.then((client) => client.close(), () => undefined);
+    void cluster?.then(
+      (client) => client.close(),
+      () => undefined,
+    );
   }
 
   /**

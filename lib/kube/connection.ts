@@ -6,8 +6,8 @@
  */
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node" with { "resolution-mode": "import" };
-import { ClassifiedError, parseRetryAfter } from "../errors";
-import { KubeStatusError, safeJson, statusBodySchema } from "./errors";
+import { ClassifiedError, parseRetryAfter } from "../errors.js";
+import { KubeStatusError, safeJson, statusBodySchema } from "./errors.js";
 
 type KubeModule = typeof import("@kubernetes/client-node", { with: { "resolution-mode": "import" } });
 let kubeModule: Promise<KubeModule> | undefined;
@@ -70,7 +70,11 @@ async function keepAliveAgent(kubeConfig: KubeConfig): Promise<HttpsAgent | unde
 
 /** One cluster's API server, reached with the credentials of a kubeconfig held only here. */
 export class KubeConnection {
-  private constructor(private readonly kubeConfig: KubeConfig, private readonly server: string, private readonly agent: HttpsAgent | undefined) {}
+  private constructor(
+    private readonly kubeConfig: KubeConfig,
+    private readonly server: string,
+    private readonly agent: HttpsAgent | undefined,
+  ) {}
 
   /** Builds a connection from a kubeconfig (YAML); trusts the CA in it and nothing else. */
   static async fromKubeconfig(kubeconfig: string): Promise<KubeConnection> {
@@ -80,7 +84,12 @@ export class KubeConnection {
       kubeConfig.loadFromString(kubeconfig);
     } catch {
       // The parser's message quotes the document, which holds credentials: say only what failed.
-      throw new ClassifiedError("load kubeconfig", { retryable: false, kind: "invalid", code: "InvalidKubeconfig", message: "the cluster's kubeconfig could not be parsed" });
+      throw new ClassifiedError("load kubeconfig", {
+        retryable: false,
+        kind: "invalid",
+        code: "InvalidKubeconfig",
+        message: "the cluster's kubeconfig could not be parsed",
+      });
     }
     const server = kubeConfig.getCurrentCluster()?.server;
     if (server === undefined) throw new Error("the kubeconfig names no current cluster");
@@ -100,20 +109,27 @@ export class KubeConnection {
       headers["Content-Length"] = String(Buffer.byteLength(body.text));
     }
     options.headers = { ...options.headers, ...headers };
-    const send = (): Promise<{ status: number; text: string; retryAfter?: string }> => new Promise((resolve, reject) => {
-      const req = httpsRequest(`${this.server}${path}`, options, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", reject);
-        res.on("end", () => {
-          const retryAfter = res.headers["retry-after"];
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8"), ...(typeof retryAfter === "string" ? { retryAfter } : {}) });
+    const send = (): Promise<{ status: number; text: string; retryAfter?: string }> =>
+      new Promise((resolve, reject) => {
+        const req = httpsRequest(`${this.server}${path}`, options, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("error", reject);
+          res.on("end", () => {
+            const retryAfter = res.headers["retry-after"];
+            resolve({
+              status: res.statusCode ?? 0,
+              text: Buffer.concat(chunks).toString("utf8"),
+              ...(typeof retryAfter === "string" ? { retryAfter } : {}),
+            });
+          });
         });
+        req.on("error", (error: NodeJS.ErrnoException) =>
+          reject(req.reusedSocket && error.code === "ECONNRESET" ? new StaleConnectionError(error) : error),
+        );
+        if (body !== undefined) req.write(body.text);
+        req.end();
       });
-      req.on("error", (error: NodeJS.ErrnoException) => reject(req.reusedSocket && error.code === "ECONNRESET" ? new StaleConnectionError(error) : error));
-      if (body !== undefined) req.write(body.text);
-      req.end();
-    });
     let response: { status: number; text: string; retryAfter?: string } | undefined;
     for (let attempt = 1; response === undefined; attempt++) {
       try {
@@ -130,10 +146,16 @@ export class KubeConnection {
     const json = safeJson(response.text);
     if (response.status >= 400) {
       const status = statusBodySchema.safeParse(json);
-      const reason = status.success ? status.data.reason ?? `Http${response.status}` : `Http${response.status}`;
+      const reason = status.success ? (status.data.reason ?? `Http${response.status}`) : `Http${response.status}`;
       // The API server answers every error with a Status; anything else came from behind its proxy.
       const source = status.success || !exchange.proxied ? "apiServer" : "proxiedService";
-      throw new KubeStatusError(response.status, reason, status.success ? status.data.message ?? reason : `${method} ${path} answered ${response.status}`, parseRetryAfter(response.retryAfter), source);
+      throw new KubeStatusError(
+        response.status,
+        reason,
+        status.success ? (status.data.message ?? reason) : `${method} ${path} answered ${response.status}`,
+        parseRetryAfter(response.retryAfter),
+        source,
+      );
     }
     return { status: response.status, text: response.text, json };
   }

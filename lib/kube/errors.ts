@@ -4,7 +4,7 @@
  * the activities, which failures are transient.
  */
 import { z } from "zod";
-import { ClassifiedError, classifyHttpStatus, classifyNetworkError, type ErrorClassification } from "../errors";
+import { ClassifiedError, classifyHttpStatus, classifyNetworkError, type ErrorClassification } from "../errors.js";
 
 /** The body of every error answer of the API server (and of the typed client's ApiException). */
 export const statusBodySchema = z.object({
@@ -20,7 +20,13 @@ export type AnswerSource = "apiServer" | "proxiedService";
 /** A non-2xx answer, with the API server's `Status` reason (NotFound, AlreadyExists, Conflict…). */
 export class KubeStatusError extends Error {
   override name = "KubeStatusError";
-  constructor(readonly status: number, readonly reason: string, message: string, readonly retryAfterMs?: number, readonly source: AnswerSource = "apiServer") {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+    readonly retryAfterMs?: number,
+    readonly source: AnswerSource = "apiServer",
+  ) {
     super(message);
   }
 }
@@ -42,20 +48,32 @@ export function classifyKubeError(error: unknown): ErrorClassification {
   if (error instanceof KubeStatusError) {
     // A proxied service's own answer (Besu's readiness saying 503 DOWN) is what was asked for,
     // not a fault of the way there: asking again at once would only hear it again.
-    if (error.source === "proxiedService") return { ...classifyHttpStatus(error.status, error.reason, error.message), retryable: false };
-    if (error.status === 409 && error.reason === "AlreadyExists") return { retryable: false, kind: "alreadyExists", code: error.reason, message: error.message };
+    if (error.source === "proxiedService")
+      return { ...classifyHttpStatus(error.status, error.reason, error.message), retryable: false };
+    if (error.status === 409 && error.reason === "AlreadyExists")
+      return { retryable: false, kind: "alreadyExists", code: error.reason, message: error.message };
     // A stale resourceVersion or an apply conflict resolves on a fresh read: try again.
-    if (error.status === 409 && error.reason === "Conflict") return { retryable: true, kind: "conflict", code: error.reason, message: error.message };
+    if (error.status === 409 && error.reason === "Conflict")
+      return { retryable: true, kind: "conflict", code: error.reason, message: error.message };
     return classifyHttpStatus(error.status, error.reason, error.message, error.retryAfterMs);
   }
   if (typeof error === "object" && error !== null && typeof (error as { code?: unknown }).code === "number") {
     const status = (error as { code: number }).code;
     const body = (error as { body?: unknown }).body;
     const parsed = statusBodySchema.safeParse(typeof body === "string" ? safeJson(body) : body);
-    const reason = parsed.success ? parsed.data.reason ?? `Http${status}` : `Http${status}`;
-    return classifyKubeError(new KubeStatusError(status, reason, parsed.success ? parsed.data.message ?? reason : reason));
+    const reason = parsed.success ? (parsed.data.reason ?? `Http${status}`) : `Http${status}`;
+    return classifyKubeError(
+      new KubeStatusError(status, reason, parsed.success ? (parsed.data.message ?? reason) : reason),
+    );
   }
-  return classifyNetworkError(error) ?? { retryable: false, kind: "unknown", code: error instanceof Error ? error.name : "Unknown", message: error instanceof Error ? error.message : String(error) };
+  return (
+    classifyNetworkError(error) ?? {
+      retryable: false,
+      kind: "unknown",
+      code: error instanceof Error ? error.name : "Unknown",
+      message: error instanceof Error ? error.message : String(error),
+    }
+  );
 }
 
 /** Whether the API server refused the credentials (a proxied service's 401 is its own business). */

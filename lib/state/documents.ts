@@ -3,8 +3,8 @@
  * business keys, so saving again overwrites the same blob instead of adding another.
  */
 import { BlobServiceClient, RestError as StorageRestError, type ContainerClient } from "@azure/storage-blob";
-import { ClassifiedError, classifyHttpStatus, classifyNetworkError, type ErrorClassification } from "../errors";
-import { checkMilliseconds, withDeadline } from "../retry";
+import { ClassifiedError, classifyHttpStatus, classifyNetworkError, type ErrorClassification } from "../errors.js";
+import { checkMilliseconds, withDeadline } from "../retry.js";
 
 /**
  * Per call, the storage SDK's own retries included (four tries, waits from 4 s doubling): a
@@ -19,10 +19,18 @@ const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 export function classifyStorageError(error: unknown): ErrorClassification {
   if (error instanceof StorageRestError && error.statusCode !== undefined) {
     const code = error.code ?? `Http${error.statusCode}`;
-    if (error.statusCode === 409 && /AlreadyExists$/.test(code)) return { retryable: false, kind: "alreadyExists", code, message: error.message };
+    if (error.statusCode === 409 && /AlreadyExists$/.test(code))
+      return { retryable: false, kind: "alreadyExists", code, message: error.message };
     return classifyHttpStatus(error.statusCode, code, error.message);
   }
-  return classifyNetworkError(error) ?? { retryable: false, kind: "unknown", code: error instanceof Error ? error.name : "Unknown", message: error instanceof Error ? error.message : String(error) };
+  return (
+    classifyNetworkError(error) ?? {
+      retryable: false,
+      kind: "unknown",
+      code: error instanceof Error ? error.name : "Unknown",
+      message: error instanceof Error ? error.message : String(error),
+    }
+  );
 }
 
 /** A stored document's name and when it last changed. */
@@ -72,7 +80,11 @@ export class DocumentStore {
     await this.ensureContainer();
     const text = `${JSON.stringify(document, null, 2)}\n`;
     await this.step(`save document ${name}`, (abortSignal) =>
-      this.container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: "application/json" }, abortSignal }));
+      this.container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), {
+        blobHTTPHeaders: { blobContentType: "application/json" },
+        abortSignal,
+      }),
+    );
     return name;
   }
 
@@ -96,7 +108,12 @@ export class DocumentStore {
     return this.step(`list documents ${prefix}`, async (abortSignal) => {
       const entries: DocumentEntry[] = [];
       for await (const blob of this.container.listBlobsFlat({ prefix, abortSignal })) {
-        entries.push({ name: blob.name, ...(blob.properties.lastModified === undefined ? {} : { lastModified: blob.properties.lastModified.toISOString() }) });
+        entries.push({
+          name: blob.name,
+          ...(blob.properties.lastModified === undefined
+            ? {}
+            : { lastModified: blob.properties.lastModified.toISOString() }),
+        });
       }
       return entries;
     });

@@ -11,8 +11,17 @@ import { advance, stopWith, type Phase, type RolloutRun } from "./run.js";
 import type { Task } from "durable-functions";
 
 /** Saves the network record; returns why it could not be saved, if it could not. */
-export function* saveNetworkRecord(run: RolloutRun, record: NetworkRecord, phase: RolloutPhase): Generator<Task, string | undefined, unknown> {
-  const saved = yield* call(run.context, saveDocument, { name: networkRecordName(run.spec.network.name), document: record }, run.spec.rollout.retry);
+export function* saveNetworkRecord(
+  run: RolloutRun,
+  record: NetworkRecord,
+  phase: RolloutPhase,
+): Generator<Task, string | undefined, unknown> {
+  const saved = yield* call(
+    run.context,
+    saveDocument,
+    { name: networkRecordName(run.spec.network.name), document: record },
+    run.spec.rollout.retry,
+  );
   return saved.ok ? undefined : `the network record could not be saved (${phase}): ${saved.cause}`;
 }
 

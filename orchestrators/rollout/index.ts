@@ -26,7 +26,10 @@ import { verifying } from "./verification.js";
 export const ROLLOUT_PHASES: readonly Phase[] = [preflight, provisioning, genesis, deploying, admitting, verifying];
 
 /** The run and the initial state of a rollout (also how a test starts a single phase). */
-export function beginRollout(context: OrchestrationContext, input: z.output<typeof rolloutInputSchema>): { run: RolloutRun; state: RolloutState } {
+export function beginRollout(
+  context: OrchestrationContext,
+  input: z.output<typeof rolloutInputSchema>,
+): { run: RolloutRun; state: RolloutState } {
   const run: RolloutRun = {
     context,
     input,
@@ -35,7 +38,13 @@ export function beginRollout(context: OrchestrationContext, input: z.output<type
     cancel: cancellation(context, CANCEL_EVENT),
   };
   const state: RolloutState = {
-    status: createRolloutStatus({ rolloutId: input.rolloutId, network: input.spec.network.name, regions: input.regions, at: now(context), earlier: input.earlierRegions }),
+    status: createRolloutStatus({
+      rolloutId: input.rolloutId,
+      network: input.spec.network.name,
+      regions: input.regions,
+      at: now(context),
+      earlier: input.earlierRegions,
+    }),
     regions: run.plans,
     identities: [],
   };

@@ -9,12 +9,19 @@ import { activity, settleAll } from "../durable.js";
 import { advance, type Phase } from "./run.js";
 
 export const preflight: Phase = function* (run, state) {
-  for (const plan of state.regions) state = advance(run, state, (status, at) => startRegionPhase(status, plan.region, "preflight", at));
-  const outcomes = yield* settleAll(run.context, state.regions.map((plan) => activity(run.context, preflightRegion, { plan }, run.spec.rollout.retry)));
+  for (const plan of state.regions)
+    state = advance(run, state, (status, at) => startRegionPhase(status, plan.region, "preflight", at));
+  const outcomes = yield* settleAll(
+    run.context,
+    state.regions.map((plan) => activity(run.context, preflightRegion, { plan }, run.spec.rollout.retry)),
+  );
   const ready = state.regions.filter((_, index) => outcomes[index]?.ok);
   for (const [index, plan] of state.regions.entries()) {
     const outcome = outcomes[index];
-    if (outcome && !outcome.ok) state = advance(run, state, (status, at) => failRegion(status, plan.region, { step: "preflight", cause: outcome.cause, kind: outcome.kind }, at));
+    if (outcome && !outcome.ok)
+      state = advance(run, state, (status, at) =>
+        failRegion(status, plan.region, { step: "preflight", cause: outcome.cause, kind: outcome.kind }, at),
+      );
   }
   return { ...state, regions: ready };
 };

@@ -8,9 +8,22 @@ import type { Task } from "durable-functions";
 import type { z } from "zod";
 import type { RegionPlan } from "../../lib/domain/plan.js";
 import { enterPhase, failRegion, startRegionPhase, type RegionPhase } from "../../lib/domain/rollout-status.js";
-import { regionDeployOrchestration, regionProvisionOrchestration, type OrchestrationContract, type RegionFailure } from "../contracts.js";
+import {
+  regionDeployOrchestration,
+  regionProvisionOrchestration,
+  type OrchestrationContract,
+  type RegionFailure,
+} from "../contracts.js";
 import { runBounded, subOrchestration, type Outcome } from "../durable.js";
-import { advance, networkOf, stopIfCanceled, subInstanceId, type Phase, type RolloutRun, type RolloutState } from "./run.js";
+import {
+  advance,
+  networkOf,
+  stopIfCanceled,
+  subInstanceId,
+  type Phase,
+  type RolloutRun,
+  type RolloutState,
+} from "./run.js";
 
 type RegionResult = { ok: true } | RegionFailure;
 
@@ -30,28 +43,57 @@ function* perRegion<I extends z.ZodType, R extends z.ZodType<RegionResult>>(
     const result: RegionResult = outcome.value;
     return result.ok ? undefined : result;
   };
-  yield* runBounded(run.context, regions, run.spec.rollout.maxParallelRegions, (plan) => {
-    state = advance(run, state, (status, at) => startRegionPhase(status, plan.region, phase, at));
-    return subOrchestration(run.context, contract, inputOf(plan), subInstanceId(run, phase === "provisioning" ? "provision" : "deploy", plan.region));
-  }, run.cancel, (plan, outcome) => {
-    const failure = failureOf(outcome);
-    if (failure) state = advance(run, state, (status, at) => failRegion(status, plan.region, { step: failure.step, cause: failure.cause, kind: failure.kind }, at));
-    else if (outcome.ok) state = { ...onSuccess(state, outcome.value), regions: [...state.regions, plan] };
-  });
+  yield* runBounded(
+    run.context,
+    regions,
+    run.spec.rollout.maxParallelRegions,
+    (plan) => {
+      state = advance(run, state, (status, at) => startRegionPhase(status, plan.region, phase, at));
+      return subOrchestration(
+        run.context,
+        contract,
+        inputOf(plan),
+        subInstanceId(run, phase === "provisioning" ? "provision" : "deploy", plan.region),
+      );
+    },
+    run.cancel,
+    (plan, outcome) => {
+      const failure = failureOf(outcome);
+      if (failure)
+        state = advance(run, state, (status, at) =>
+          failRegion(status, plan.region, { step: failure.step, cause: failure.cause, kind: failure.kind }, at),
+        );
+      else if (outcome.ok) state = { ...onSuccess(state, outcome.value), regions: [...state.regions, plan] };
+    },
+  );
   return stopIfCanceled(run, state);
 }
 
 export const provisioning: Phase = (run, state) =>
-  perRegion(run, state, "provisioning", regionProvisionOrchestration, (plan) => ({ spec: run.spec, plan }),
-    (current, result) => (result.ok ? { ...current, identities: [...current.identities, ...result.identities] } : current));
+  perRegion(
+    run,
+    state,
+    "provisioning",
+    regionProvisionOrchestration,
+    (plan) => ({ spec: run.spec, plan }),
+    (current, result) =>
+      result.ok ? { ...current, identities: [...current.identities, ...result.identities] } : current,
+  );
 
 export const deploying: Phase = (run, state) => {
   const network = networkOf(state);
-  return perRegion(run, state, "deploying", regionDeployOrchestration, (plan) => ({
-    spec: run.spec,
-    plan,
-    genesisJson: network.genesisJson,
-    staticNodesJson: network.staticNodesJson,
-    p2pHosts: network.p2pHosts,
-  }), (current) => current);
+  return perRegion(
+    run,
+    state,
+    "deploying",
+    regionDeployOrchestration,
+    (plan) => ({
+      spec: run.spec,
+      plan,
+      genesisJson: network.genesisJson,
+      staticNodesJson: network.staticNodesJson,
+      p2pHosts: network.p2pHosts,
+    }),
+    (current) => current,
+  );
 };

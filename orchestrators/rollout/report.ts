@@ -14,7 +14,15 @@ export function* report(run: RolloutRun, state: RolloutState): Generator<Task, R
   state = advance(run, state, (status, at) => enterPhase(status, "report", at));
   const final = finishRollout(state.status, now(run.context), state.stop?.failure);
   // A report that cannot be saved does not change the rollout's outcome: the status still tells it.
-  yield* call(run.context, saveDocument, { name: `rollouts/${run.input.rolloutId}/report.json`, document: { rolloutId: run.input.rolloutId, spec: run.spec, status: final } }, run.spec.rollout.retry);
+  yield* call(
+    run.context,
+    saveDocument,
+    {
+      name: `rollouts/${run.input.rolloutId}/report.json`,
+      document: { rolloutId: run.input.rolloutId, spec: run.spec, status: final },
+    },
+    run.spec.rollout.retry,
+  );
   run.context.df.setCustomStatus(final);
   return final;
 }

@@ -43,17 +43,25 @@ export interface RolloutState {
 export type Phase = (run: RolloutRun, state: RolloutState) => Generator<Task, RolloutState, unknown>;
 
 /** Applies a change to the status and publishes it as the custom status. */
-export function advance(run: RolloutRun, state: RolloutState, change: (status: RolloutStatus, at: string) => RolloutStatus): RolloutState {
+export function advance(
+  run: RolloutRun,
+  state: RolloutState,
+  change: (status: RolloutStatus, at: string) => RolloutStatus,
+): RolloutState {
   const status = change(state.status, now(run.context));
   run.context.df.setCustomStatus(status);
   return { ...state, status };
 }
 
 /** The same state, told to stop with a failure of the whole rollout. */
-export const stopWith = (state: RolloutState, phase: RolloutFailure["phase"], reason: string): RolloutState => ({ ...state, stop: { failure: { phase, reason } } });
+export const stopWith = (state: RolloutState, phase: RolloutFailure["phase"], reason: string): RolloutState => ({
+  ...state,
+  stop: { failure: { phase, reason } },
+});
 
 /** The same state, told to stop if a cancel request has arrived. */
-export const stopIfCanceled = (run: RolloutRun, state: RolloutState): RolloutState => (run.cancel.requested ? { ...state, stop: {} } : state);
+export const stopIfCanceled = (run: RolloutRun, state: RolloutState): RolloutState =>
+  run.cancel.requested ? { ...state, stop: {} } : state;
 
 /** The network of a state past the genesis phase (the composition guarantees it). */
 export function networkOf(state: RolloutState): NetworkMembership {
@@ -62,4 +70,5 @@ export function networkOf(state: RolloutState): NetworkMembership {
 }
 
 /** A deterministic id for a region's sub-orchestration in this rollout. */
-export const subInstanceId = (run: RolloutRun, phase: string, region: string): string => `${run.context.df.instanceId}:${run.input.rolloutId}:${phase}:${region}`;
+export const subInstanceId = (run: RolloutRun, phase: string, region: string): string =>
+  `${run.context.df.instanceId}:${run.input.rolloutId}:${phase}:${region}`;

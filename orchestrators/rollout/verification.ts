@@ -8,7 +8,13 @@ import type { Task } from "durable-functions";
 import { observeNodes } from "../../activities/contracts.js";
 import type { ObservationScope } from "../../lib/besu/observe.js";
 import { validatorPublicKeys } from "../../lib/domain/network-record.js";
-import { enterPhase, failRegion, recordVerification, startRegionPhase, succeedRegion } from "../../lib/domain/rollout-status.js";
+import {
+  enterPhase,
+  failRegion,
+  recordVerification,
+  startRegionPhase,
+  succeedRegion,
+} from "../../lib/domain/rollout-status.js";
 import { verifyNetwork, type ObservedNode } from "../../lib/domain/verification.js";
 import { activity, now, settleAll, sleep } from "../durable.js";
 import { advance, networkOf, type Phase, type RolloutRun, type RolloutState } from "./run.js";
@@ -17,10 +23,28 @@ import { advance, networkOf, type Phase, type RolloutRun, type RolloutState } fr
 const MAX_HEAD_SPREAD = 3;
 
 /** One sample of every node of the state's regions; a node whose cluster could not be asked is unreachable. */
-function* observe(run: RolloutRun, state: RolloutState, scope: ObservationScope): Generator<Task, ObservedNode[], unknown> {
+function* observe(
+  run: RolloutRun,
+  state: RolloutState,
+  scope: ObservationScope,
+): Generator<Task, ObservedNode[], unknown> {
   const clusters = state.regions.flatMap((plan) => plan.clusters.map((cluster) => ({ plan, cluster })));
-  const outcomes = yield* settleAll(run.context, clusters.map(({ plan, cluster }) =>
-    activity(run.context, observeNodes, { cluster: { resourceGroup: plan.resourceGroup, clusterName: cluster.name, region: plan.region }, namespace: cluster.namespace, nodes: cluster.nodes, scope }, run.spec.rollout.retry)));
+  const outcomes = yield* settleAll(
+    run.context,
+    clusters.map(({ plan, cluster }) =>
+      activity(
+        run.context,
+        observeNodes,
+        {
+          cluster: { resourceGroup: plan.resourceGroup, clusterName: cluster.name, region: plan.region },
+          namespace: cluster.namespace,
+          nodes: cluster.nodes,
+          scope,
+        },
+        run.spec.rollout.retry,
+      ),
+    ),
+  );
   const publicKeyOf = new Map(state.identities.map((identity) => [identity.nodeId, identity.publicKey]));
   return clusters.flatMap(({ plan, cluster }, index) => {
     const outcome = outcomes[index];
@@ -41,7 +65,8 @@ export const verifying: Phase = function* (run, state) {
   const { record } = networkOf(state);
   const { spec, context } = run;
   state = advance(run, state, (status, at) => enterPhase(status, "verifying", at));
-  for (const plan of state.regions) state = advance(run, state, (status, at) => startRegionPhase(status, plan.region, "verifying", at));
+  for (const plan of state.regions)
+    state = advance(run, state, (status, at) => startRegionPhase(status, plan.region, "verifying", at));
   // The first sample only needs each node's head (for "advancing" and the chain's rate).
   const first = yield* observe(run, state, "heads");
   yield sleep(context, Math.max(spec.network.qbft.blockperiodseconds * 2, spec.rollout.pollIntervalSeconds));
@@ -57,12 +82,27 @@ export const verifying: Phase = function* (run, state) {
     maxHeadSpread: MAX_HEAD_SPREAD,
   });
   state = advance(run, state, (status, at) => recordVerification(status, verification, at));
-  const verified = state.regions.filter((plan) => verification.regions.find((entry) => entry.region === plan.region)?.checks.every((result) => result.ok) ?? true);
+  const verified = state.regions.filter(
+    (plan) =>
+      verification.regions.find((entry) => entry.region === plan.region)?.checks.every((result) => result.ok) ?? true,
+  );
   for (const plan of state.regions) {
-    const failed = verification.regions.find((entry) => entry.region === plan.region)?.checks.filter((result) => !result.ok) ?? [];
-    state = advance(run, state, (status, at) => failed.length === 0
-      ? succeedRegion(status, plan.region, at)
-      : failRegion(status, plan.region, { step: "verification", cause: failed.map((result) => `${result.check}: ${result.detail}`).join("; "), kind: "permanent" }, at));
+    const failed =
+      verification.regions.find((entry) => entry.region === plan.region)?.checks.filter((result) => !result.ok) ?? [];
+    state = advance(run, state, (status, at) =>
+      failed.length === 0
+        ? succeedRegion(status, plan.region, at)
+        : failRegion(
+            status,
+            plan.region,
+            {
+              step: "verification",
+              cause: failed.map((result) => `${result.check}: ${result.detail}`).join("; "),
+              kind: "permanent",
+            },
+            at,
+          ),
+    );
   }
   return { ...state, regions: verified };
 };

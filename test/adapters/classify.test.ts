@@ -3,16 +3,21 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
 import { RestError as StorageRestError } from "@azure/storage-blob";
-import { classifyArmError } from "../../lib/azure/arm";
-import { classifyJsonRpcError, isReadOnlyJsonRpc, JsonRpcError } from "../../lib/besu/rpc";
-import { countsAsSuccess, parseRetryAfter } from "../../lib/errors";
-import { classifyKubeError, KubeStatusError } from "../../lib/kube/cluster";
-import { DeadlineExceededError } from "../../lib/retry";
-import { classifyStorageError } from "../../lib/state/documents";
+import { classifyArmError } from "../../lib/azure/arm.js";
+import { classifyJsonRpcError, isReadOnlyJsonRpc, JsonRpcError } from "../../lib/besu/rpc.js";
+import { countsAsSuccess, parseRetryAfter } from "../../lib/errors.js";
+import { classifyKubeError, KubeStatusError } from "../../lib/kube/cluster.js";
+import { DeadlineExceededError } from "../../lib/retry.js";
+import { classifyStorageError } from "../../lib/state/documents.js";
 
 function armError(status: number, code: string, message: string, headers: Record<string, string> = {}): RestError {
   const request = createPipelineRequest({ url: "https://127.0.0.1/subscriptions/s" });
-  return new RestError(message, { code, statusCode: status, request, response: { status, headers: createHttpHeaders(headers), request } });
+  return new RestError(message, {
+    code,
+    statusCode: status,
+    request,
+    response: { status, headers: createHttpHeaders(headers), request },
+  });
 }
 
 function socketError(code: string): Error {
@@ -22,7 +27,13 @@ function socketError(code: string): Error {
 describe("classifyArmError", () => {
   it("retries 429 after the Retry-After the service asked for", () => {
     const classification = classifyArmError(armError(429, "TooManyRequests", "throttled", { "Retry-After": "7" }));
-    assert.deepEqual(classification, { retryable: true, kind: "throttled", code: "TooManyRequests", message: "throttled", retryAfterMs: 7000 });
+    assert.deepEqual(classification, {
+      retryable: true,
+      kind: "throttled",
+      code: "TooManyRequests",
+      message: "throttled",
+      retryAfterMs: 7000,
+    });
   });
 
   it("retries 503 and other 5xx", () => {
@@ -31,19 +42,39 @@ describe("classifyArmError", () => {
   });
 
   it("retries connection resets and timeouts, whether raw or wrapped by the pipeline", () => {
-    assert.deepEqual(classifyArmError(socketError("ECONNRESET")), { retryable: true, kind: "network", code: "ECONNRESET", message: "socket: ECONNRESET" });
+    assert.deepEqual(classifyArmError(socketError("ECONNRESET")), {
+      retryable: true,
+      kind: "network",
+      code: "ECONNRESET",
+      message: "socket: ECONNRESET",
+    });
     assert.equal(classifyArmError(new RestError("socket hang up", { code: "ECONNRESET" })).retryable, true);
     assert.equal(classifyArmError(socketError("ETIMEDOUT")).kind, "timeout");
   });
 
   it("fails quota at once, synchronous (400) or from a failed long-running operation", () => {
-    const synchronous = classifyArmError(armError(400, "QuotaExceeded", "Operation could not be completed as it results in exceeding approved Total Regional Cores quota."));
+    const synchronous = classifyArmError(
+      armError(
+        400,
+        "QuotaExceeded",
+        "Operation could not be completed as it results in exceeding approved Total Regional Cores quota.",
+      ),
+    );
     assert.equal(synchronous.retryable, false);
     assert.equal(synchronous.kind, "quota");
-    const family = classifyArmError(armError(400, "ErrCode_InsufficientVCPUQuota", "Insufficient vcpu quota requested 2"));
+    const family = classifyArmError(
+      armError(400, "ErrCode_InsufficientVCPUQuota", "Insufficient vcpu quota requested 2"),
+    );
     assert.equal(family.kind, "quota");
-    const lro = classifyArmError(new Error("The long-running operation has failed. QuotaExceeded. Not enough cores in koreasouth."));
-    assert.deepEqual(lro, { retryable: false, kind: "quota", code: "QuotaExceeded", message: "Not enough cores in koreasouth." });
+    const lro = classifyArmError(
+      new Error("The long-running operation has failed. QuotaExceeded. Not enough cores in koreasouth."),
+    );
+    assert.deepEqual(lro, {
+      retryable: false,
+      kind: "quota",
+      code: "QuotaExceeded",
+      message: "Not enough cores in koreasouth.",
+    });
   });
 
   it("fails validation and authorization at once", () => {
@@ -53,7 +84,12 @@ describe("classifyArmError", () => {
   });
 
   it("waits out a 409 for an operation already running, but not other conflicts", () => {
-    assert.equal(classifyArmError(armError(409, "OperationNotAllowed", "Operation is not allowed: another operation is in progress")).retryable, true);
+    assert.equal(
+      classifyArmError(
+        armError(409, "OperationNotAllowed", "Operation is not allowed: another operation is in progress"),
+      ).retryable,
+      true,
+    );
     const other = classifyArmError(armError(409, "Conflict", "The resource group is being deleted"));
     assert.equal(other.retryable, false);
     assert.equal(other.kind, "conflict");
@@ -63,9 +99,17 @@ describe("classifyArmError", () => {
     const notFound = classifyArmError(armError(404, "ResourceNotFound", "gone"));
     assert.equal(countsAsSuccess(notFound, "delete"), true);
     assert.equal(countsAsSuccess(notFound, "create"), false);
-    const exists = classifyArmError(armError(409, "Conflict", "Resource group 'rg' already exists in a different location"));
+    const exists = classifyArmError(
+      armError(409, "Conflict", "Resource group 'rg' already exists in a different location"),
+    );
     assert.equal(countsAsSuccess(exists, "create"), true);
-    const elsewhere = classifyArmError(armError(409, "InvalidResourceGroupLocation", "Invalid resource group location 'uksouth'. The Resource group already exists in location 'northeurope'."));
+    const elsewhere = classifyArmError(
+      armError(
+        409,
+        "InvalidResourceGroupLocation",
+        "Invalid resource group location 'uksouth'. The Resource group already exists in location 'northeurope'.",
+      ),
+    );
     assert.equal(countsAsSuccess(elsewhere, "create"), false, "a group in another region is a conflict");
     assert.equal(elsewhere.retryable, false);
   });
@@ -73,14 +117,23 @@ describe("classifyArmError", () => {
 
 describe("classifyKubeError", () => {
   it("honours Retry-After of a 429 Status", () => {
-    assert.deepEqual(classifyKubeError(new KubeStatusError(429, "TooManyRequests", "slow down", 1000)), { retryable: true, kind: "throttled", code: "TooManyRequests", message: "slow down", retryAfterMs: 1000 });
+    assert.deepEqual(classifyKubeError(new KubeStatusError(429, "TooManyRequests", "slow down", 1000)), {
+      retryable: true,
+      kind: "throttled",
+      code: "TooManyRequests",
+      message: "slow down",
+      retryAfterMs: 1000,
+    });
   });
 
   it("counts AlreadyExists as success on create and NotFound as success on delete", () => {
     const exists = classifyKubeError(new KubeStatusError(409, "AlreadyExists", 'secrets "k" already exists'));
     assert.equal(exists.retryable, false);
     assert.equal(countsAsSuccess(exists, "create"), true);
-    assert.equal(countsAsSuccess(classifyKubeError(new KubeStatusError(404, "NotFound", 'pods "p" not found')), "delete"), true);
+    assert.equal(
+      countsAsSuccess(classifyKubeError(new KubeStatusError(404, "NotFound", 'pods "p" not found')), "delete"),
+      true,
+    );
   });
 
   it("retries a resourceVersion or apply Conflict, 503 and resets; fails Invalid and Forbidden", () => {
@@ -92,14 +145,24 @@ describe("classifyKubeError", () => {
   });
 
   it("takes a proxied service's own error answer as its answer, not as a fault to retry", () => {
-    const down = classifyKubeError(new KubeStatusError(503, "Http503", "GET …/proxy/readiness answered 503", undefined, "proxiedService"));
+    const down = classifyKubeError(
+      new KubeStatusError(503, "Http503", "GET …/proxy/readiness answered 503", undefined, "proxiedService"),
+    );
     assert.equal(down.retryable, false);
     assert.equal(down.kind, "unavailable");
-    assert.equal(classifyKubeError(new KubeStatusError(503, "ServiceUnavailable", 'no endpoints available for service "rpc"')).retryable, true, "the API server's own 503 is a fault");
+    assert.equal(
+      classifyKubeError(new KubeStatusError(503, "ServiceUnavailable", 'no endpoints available for service "rpc"'))
+        .retryable,
+      true,
+      "the API server's own 503 is a fault",
+    );
   });
 
   it("reads the typed client's ApiException (code + Status body)", () => {
-    const apiException = Object.assign(new Error("HTTP-Code: 409"), { code: 409, body: JSON.stringify({ kind: "Status", reason: "AlreadyExists", message: "exists" }) });
+    const apiException = Object.assign(new Error("HTTP-Code: 409"), {
+      code: 409,
+      body: JSON.stringify({ kind: "Status", reason: "AlreadyExists", message: "exists" }),
+    });
     assert.equal(classifyKubeError(apiException).kind, "alreadyExists");
   });
 });
@@ -117,7 +180,10 @@ describe("isReadOnlyJsonRpc", () => {
   it("accepts calls and batches made only of reads, nothing that votes, nothing unknown", () => {
     const call = (method: string) => ({ jsonrpc: "2.0", id: 1, method, params: [] });
     assert.equal(isReadOnlyJsonRpc(call("eth_chainId")), true);
-    assert.equal(isReadOnlyJsonRpc([call("eth_blockNumber"), call("admin_peers"), call("qbft_getValidatorsByBlockNumber")]), true);
+    assert.equal(
+      isReadOnlyJsonRpc([call("eth_blockNumber"), call("admin_peers"), call("qbft_getValidatorsByBlockNumber")]),
+      true,
+    );
     assert.equal(isReadOnlyJsonRpc([call("eth_blockNumber"), call("qbft_proposeValidatorVote")]), false);
     assert.equal(isReadOnlyJsonRpc(call("qbft_discardValidatorVote")), false);
     assert.equal(isReadOnlyJsonRpc(call("eth_sendRawTransaction")), false);
@@ -130,15 +196,29 @@ describe("a request that missed its deadline", () => {
   it("is a transient timeout to every adapter's classifier", () => {
     const late = new DeadlineExceededError("GET /x", 250);
     for (const classify of [classifyKubeError, classifyArmError, classifyStorageError, classifyJsonRpcError]) {
-      assert.deepEqual(classify(late), { retryable: true, kind: "timeout", code: "ETIMEDOUT", message: "GET /x: no answer within 250 ms" });
+      assert.deepEqual(classify(late), {
+        retryable: true,
+        kind: "timeout",
+        code: "ETIMEDOUT",
+        message: "GET /x: no answer within 250 ms",
+      });
     }
   });
 });
 
 describe("classifyStorageError", () => {
   it("retries 503, counts ContainerAlreadyExists as success on create", () => {
-    assert.equal(classifyStorageError(new StorageRestError("busy", { statusCode: 503, code: "ServerBusy" })).retryable, true);
-    assert.equal(countsAsSuccess(classifyStorageError(new StorageRestError("exists", { statusCode: 409, code: "ContainerAlreadyExists" })), "create"), true);
+    assert.equal(
+      classifyStorageError(new StorageRestError("busy", { statusCode: 503, code: "ServerBusy" })).retryable,
+      true,
+    );
+    assert.equal(
+      countsAsSuccess(
+        classifyStorageError(new StorageRestError("exists", { statusCode: 409, code: "ContainerAlreadyExists" })),
+        "create",
+      ),
+      true,
+    );
   });
 });
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { AZURE_ARM_ENDPOINT, parseConfig, STATE_CONTAINER } from "../../lib/config";
+import { AZURE_ARM_ENDPOINT, parseConfig, STATE_CONTAINER } from "../../lib/config.js";
 
 const STORAGE = "UseDevelopmentStorage=true";
 
@@ -13,14 +13,27 @@ describe("parseConfig", () => {
     const dir = mkdtempSync(join(tmpdir(), "besu-fleet-config-"));
     try {
       writeFileSync(join(dir, "ca.pem"), "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
-      writeFileSync(join(dir, "cloud.json"), JSON.stringify({ armEndpoint: "https://127.0.0.1:4443", caCertPath: join(dir, "ca.pem"), subscriptionId: "sub", tenantId: "tenant", controlUrl: "http://127.0.0.1:1/_sim" }));
+      writeFileSync(
+        join(dir, "cloud.json"),
+        JSON.stringify({
+          armEndpoint: "https://127.0.0.1:4443",
+          caCertPath: join(dir, "ca.pem"),
+          subscriptionId: "sub",
+          tenantId: "tenant",
+          controlUrl: "http://127.0.0.1:1/_sim",
+        }),
+      );
       const config = parseConfig({ BESU_FLEET_CLOUD_FILE: join(dir, "cloud.json"), AzureWebJobsStorage: STORAGE });
       assert.equal(config.arm.mode, "local");
       assert.ok(config.arm.mode === "local");
       assert.equal(config.arm.armEndpoint, "https://127.0.0.1:4443");
       assert.equal(config.arm.subscriptionId, "sub");
       assert.match(config.arm.caCertificate, /BEGIN CERTIFICATE/);
-      assert.deepEqual(config.storage, { kind: "connectionString", connectionString: STORAGE, container: STATE_CONTAINER });
+      assert.deepEqual(config.storage, {
+        kind: "connectionString",
+        connectionString: STORAGE,
+        container: STATE_CONTAINER,
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -33,7 +46,11 @@ describe("parseConfig", () => {
 
   it("accepts an identity-based storage connection", () => {
     const config = parseConfig({ AZURE_SUBSCRIPTION_ID: "sub", AzureWebJobsStorage__accountName: "fleetstate" });
-    assert.deepEqual(config.storage, { kind: "identity", blobServiceUri: "https://fleetstate.blob.core.windows.net", container: STATE_CONTAINER });
+    assert.deepEqual(config.storage, {
+      kind: "identity",
+      blobServiceUri: "https://fleetstate.blob.core.windows.net",
+      container: STATE_CONTAINER,
+    });
   });
 
   it("names the missing variable", () => {
@@ -45,7 +62,10 @@ describe("parseConfig", () => {
     const dir = mkdtempSync(join(tmpdir(), "besu-fleet-config-"));
     try {
       writeFileSync(join(dir, "cloud.json"), JSON.stringify({ armEndpoint: "https://127.0.0.1:4443" }));
-      assert.throws(() => parseConfig({ BESU_FLEET_CLOUD_FILE: join(dir, "cloud.json"), AzureWebJobsStorage: STORAGE }), /BESU_FLEET_CLOUD_FILE .*caCertPath/);
+      assert.throws(
+        () => parseConfig({ BESU_FLEET_CLOUD_FILE: join(dir, "cloud.json"), AzureWebJobsStorage: STORAGE }),
+        /BESU_FLEET_CLOUD_FILE .*caCertPath/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -2,12 +2,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { dirname, join } from "node:path";
-import { buildDependencies } from "../../activities/dependencies";
-import { createActivities } from "../../activities/factory";
-import { parseConfig } from "../../lib/config";
-import { DocumentStore } from "../../lib/state/documents";
+import { buildDependencies } from "../../activities/dependencies.js";
+import { createActivities } from "../../activities/factory.js";
+import { parseConfig } from "../../lib/config.js";
+import { DocumentStore } from "../../lib/state/documents.js";
 import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
-import { startAdapterCloud, type AdapterCloud } from "./harness";
+import { startAdapterCloud, type AdapterCloud } from "./harness.js";
 
 describe("document store on Azurite", { timeout: 120_000 }, () => {
   let azurite: RunningAzurite;
@@ -25,13 +25,22 @@ describe("document store on Azurite", { timeout: 120_000 }, () => {
 
   it("saves a document through the activity, overwrites it by name, reads and lists it back", async () => {
     const activities = createActivities(env.deps);
-    assert.deepEqual(await activities.saveDocument({ name: "rollouts/r-1/report.json", document: { state: "Running" } }), { ok: true, blobName: "rollouts/r-1/report.json" });
-    assert.deepEqual(await activities.saveDocument({ name: "rollouts/r-1/report.json", document: { state: "Succeeded" } }), { ok: true, blobName: "rollouts/r-1/report.json" });
+    assert.deepEqual(
+      await activities.saveDocument({ name: "rollouts/r-1/report.json", document: { state: "Running" } }),
+      { ok: true, blobName: "rollouts/r-1/report.json" },
+    );
+    assert.deepEqual(
+      await activities.saveDocument({ name: "rollouts/r-1/report.json", document: { state: "Succeeded" } }),
+      { ok: true, blobName: "rollouts/r-1/report.json" },
+    );
     await activities.saveDocument({ name: "rollouts/r-2/report.json", document: { state: "Failed" } });
     const store = new DocumentStore(azurite.connectionString, "besu-fleet-state");
     assert.deepEqual(await store.readDocument("rollouts/r-1/report.json"), { state: "Succeeded" });
     assert.equal(await store.readDocument("rollouts/none.json"), undefined);
-    assert.deepEqual((await store.listDocuments("rollouts/")).map((entry) => entry.name), ["rollouts/r-1/report.json", "rollouts/r-2/report.json"]);
+    assert.deepEqual(
+      (await store.listDocuments("rollouts/")).map((entry) => entry.name),
+      ["rollouts/r-1/report.json", "rollouts/r-2/report.json"],
+    );
   });
 
   it("refuses a blob name outside the contract as a permanent failure", async () => {
@@ -40,12 +49,18 @@ describe("document store on Azurite", { timeout: 120_000 }, () => {
   });
 
   it("builds working adapters from the environment in local mode (composition root)", async () => {
-    const config = parseConfig({ BESU_FLEET_CLOUD_FILE: join(dirname(env.cloud.connection.caCertPath), "cloud.json"), AzureWebJobsStorage: azurite.connectionString });
+    const config = parseConfig({
+      BESU_FLEET_CLOUD_FILE: join(dirname(env.cloud.connection.caCertPath), "cloud.json"),
+      AzureWebJobsStorage: azurite.connectionString,
+    });
     const activities = createActivities(buildDependencies(config));
     const plan = env.plans[0];
     assert.ok(plan);
     const preflight = await activities.preflightRegion({ plan });
     assert.equal(preflight.ok, true, JSON.stringify(preflight));
-    assert.deepEqual(await activities.saveDocument({ name: "specs/chain138-dev.json", document: env.spec }), { ok: true, blobName: "specs/chain138-dev.json" });
+    assert.deepEqual(await activities.saveDocument({ name: "specs/chain138-dev.json", document: env.spec }), {
+      ok: true,
+      blobName: "specs/chain138-dev.json",
+    });
   });
 });

@@ -6,15 +6,15 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { createActivities, type Activities, type ActivityDependencies } from "../../activities/factory";
-import { ArmAdapter } from "../../lib/azure/arm";
-import { planRollout, type RegionPlan } from "../../lib/domain/plan";
-import { parseSpecText, type DesiredState } from "../../lib/domain/spec";
-import { KubeClusters } from "../../lib/kube/clusters";
-import { DocumentStore } from "../../lib/state/documents";
+import { createActivities, type Activities, type ActivityDependencies } from "../../activities/factory.js";
+import { ArmAdapter } from "../../lib/azure/arm.js";
+import { planRollout, type RegionPlan } from "../../lib/domain/plan.js";
+import { parseSpecText, type DesiredState } from "../../lib/domain/spec.js";
+import { KubeClusters } from "../../lib/kube/clusters.js";
+import { DocumentStore } from "../../lib/state/documents.js";
 import { createBesuPlugin } from "@besu-fleet/local-cloud";
 import { simulatorCredential, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
-import { REPO_ROOT } from "../support/paths";
+import { REPO_ROOT } from "../support/paths.js";
 import { waitFor } from "@besu-fleet/local-support";
 
 export interface AdapterCloud {
@@ -32,7 +32,17 @@ export interface AdapterCloud {
 }
 
 const operationLogSchema = z.object({
-  entries: z.array(z.object({ seq: z.number(), target: z.string(), region: z.string().optional(), cluster: z.string().optional(), operation: z.string(), status: z.union([z.number(), z.string()]), fault: z.string().optional() })),
+  entries: z.array(
+    z.object({
+      seq: z.number(),
+      target: z.string(),
+      region: z.string().optional(),
+      cluster: z.string().optional(),
+      operation: z.string(),
+      status: z.union([z.number(), z.string()]),
+      fault: z.string().optional(),
+    }),
+  ),
 });
 /** One entry of the simulator's operation log (docs/simulator.md), the fields tests read. */
 export type LoggedOperation = z.infer<typeof operationLogSchema>["entries"][number];
@@ -48,7 +58,12 @@ export function smallSpec(): DesiredState {
  * deadline keep tests quick; more attempts than in production make the tests that inject 30 %
  * 503s deterministic in practice (12 failed attempts in a row: once in two million requests).
  */
-export const TEST_KUBE_REQUEST_POLICY = { maxAttempts: 12, baseDelayMs: 20, maxDelayMs: 200, deadlineMs: 3_000 } as const;
+export const TEST_KUBE_REQUEST_POLICY = {
+  maxAttempts: 12,
+  baseDelayMs: 20,
+  maxDelayMs: 200,
+  deadlineMs: 3_000,
+} as const;
 
 /**
  * Starts the cloud. `storageConnectionString` defaults to one that is never dialled (tests of
@@ -67,8 +82,15 @@ export async function startAdapterCloud(options: { storageConnectionString?: str
   });
   const deps: ActivityDependencies = {
     arm,
-    clusters: new KubeClusters((resourceGroup, clusterName) => arm.userKubeconfig(resourceGroup, clusterName), TEST_KUBE_REQUEST_POLICY),
-    documents: new DocumentStore(options.storageConnectionString ?? "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;", "besu-fleet-state"),
+    clusters: new KubeClusters(
+      (resourceGroup, clusterName) => arm.userKubeconfig(resourceGroup, clusterName),
+      TEST_KUBE_REQUEST_POLICY,
+    ),
+    documents: new DocumentStore(
+      options.storageConnectionString ??
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;",
+      "besu-fleet-state",
+    ),
   };
   const spec = smallSpec();
   const control: AdapterCloud["control"] = async (method, path, body) => {
@@ -87,7 +109,8 @@ export async function startAdapterCloud(options: { storageConnectionString?: str
     spec,
     plans: planRollout(spec),
     control,
-    operations: async (since) => operationLogSchema.parse((await control("GET", `operations?since=${since}`)).body).entries,
+    operations: async (since) =>
+      operationLogSchema.parse((await control("GET", `operations?since=${since}`)).body).entries,
     close: async () => {
       await cloud.close();
       rmSync(dataDir, { recursive: true, force: true });

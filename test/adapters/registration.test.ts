@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import * as contracts from "../../activities/contracts";
-import { activityContracts, activityNameOf } from "../../activities/factory";
-import { activityHandler, registerActivities } from "../../activities/registration";
-import { REPO_ROOT } from "../support/paths";
+import * as contracts from "../../activities/contracts.js";
+import { activityContracts, activityNameOf } from "../../activities/factory.js";
+import { activityHandler, registerActivities } from "../../activities/registration.js";
+import { REPO_ROOT } from "../support/paths.js";
 
 const COMPOSITION_ROOT = join(REPO_ROOT, "dist", "app.js");
 
@@ -19,13 +19,17 @@ function isContract(value: unknown): value is contracts.ActivityContract<never, 
 describe("activity registration", () => {
   it("loads the composition root without configuration, and refuses a second registration", async () => {
     const saved = { ...process.env };
-    for (const name of ["BESU_FLEET_CLOUD_FILE", "AZURE_SUBSCRIPTION_ID", "AzureWebJobsStorage"]) delete process.env[name];
+    for (const name of ["BESU_FLEET_CLOUD_FILE", "AZURE_SUBSCRIPTION_ID", "AzureWebJobsStorage"])
+      delete process.env[name];
     try {
       await import(COMPOSITION_ROOT);
     } finally {
       Object.assign(process.env, saved);
     }
-    assert.throws(() => registerActivities([contracts.preflightRegion]), /activity preflightRegion is registered twice/);
+    assert.throws(
+      () => registerActivities([contracts.preflightRegion]),
+      /activity preflightRegion is registered twice/,
+    );
   });
 
   it("has a handler for every contract", () => {
@@ -37,10 +41,25 @@ describe("activity registration", () => {
 
   it("returns a missing configuration as a permanent failure naming the variable", async () => {
     const saved = { ...process.env };
-    for (const name of ["BESU_FLEET_CLOUD_FILE", "AZURE_SUBSCRIPTION_ID", "AzureWebJobsStorage", "AzureWebJobsStorage__accountName", "AzureWebJobsStorage__blobServiceUri"]) delete process.env[name];
+    for (const name of [
+      "BESU_FLEET_CLOUD_FILE",
+      "AZURE_SUBSCRIPTION_ID",
+      "AzureWebJobsStorage",
+      "AzureWebJobsStorage__accountName",
+      "AzureWebJobsStorage__blobServiceUri",
+    ])
+      delete process.env[name];
     try {
-      const result = await activityHandler("getClusterState")({ cluster: { resourceGroup: "rg", clusterName: "aks", region: "uksouth" } });
-      assert.deepEqual(result, { ok: false, kind: "permanent", code: "ConfigurationError", message: "environment variable AZURE_SUBSCRIPTION_ID is not set (the subscription to deploy into; or set BESU_FLEET_CLOUD_FILE for the simulated cloud)" });
+      const result = await activityHandler("getClusterState")({
+        cluster: { resourceGroup: "rg", clusterName: "aks", region: "uksouth" },
+      });
+      assert.deepEqual(result, {
+        ok: false,
+        kind: "permanent",
+        code: "ConfigurationError",
+        message:
+          "environment variable AZURE_SUBSCRIPTION_ID is not set (the subscription to deploy into; or set BESU_FLEET_CLOUD_FILE for the simulated cloud)",
+      });
     } finally {
       Object.assign(process.env, saved);
     }

@@ -7,16 +7,22 @@
 import assert from "node:assert/strict";
 import { createServer, type Server, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { createActivities } from "../../activities/factory";
-import { ArmAdapter } from "../../lib/azure/arm";
-import { clusterConfigurationManifests } from "../../lib/domain/manifests";
-import type { ClusterPlan, RegionPlan } from "../../lib/domain/plan";
-import { ClassifiedError } from "../../lib/errors";
-import { KubeStatusError } from "../../lib/kube/cluster";
-import { KubeClusters } from "../../lib/kube/clusters";
-import { DocumentStore } from "../../lib/state/documents";
+import { createActivities } from "../../activities/factory.js";
+import { ArmAdapter } from "../../lib/azure/arm.js";
+import { clusterConfigurationManifests } from "../../lib/domain/manifests.js";
+import type { ClusterPlan, RegionPlan } from "../../lib/domain/plan.js";
+import { ClassifiedError } from "../../lib/errors.js";
+import { KubeStatusError } from "../../lib/kube/cluster.js";
+import { KubeClusters } from "../../lib/kube/clusters.js";
+import { DocumentStore } from "../../lib/state/documents.js";
 import { simulatorCredential } from "@besu-fleet/local-cloud";
-import { eventually, startAdapterCloud, TEST_KUBE_REQUEST_POLICY, type AdapterCloud, type LoggedOperation } from "./harness";
+import {
+  eventually,
+  startAdapterCloud,
+  TEST_KUBE_REQUEST_POLICY,
+  type AdapterCloud,
+  type LoggedOperation,
+} from "./harness.js";
 
 describe("adapter retries and deadlines against the simulated cloud's faults", { timeout: 300_000 }, () => {
   let env: AdapterCloud;
@@ -27,7 +33,11 @@ describe("adapter retries and deadlines against the simulated cloud's faults", {
 
   /** Requests the simulator served after `since` (a sequence number): ARM's in our region, or our cluster's. */
   const operations = async (since: number, target: "arm" | "kube"): Promise<LoggedOperation[]> =>
-    (await env.operations(since)).filter((entry) => entry.target === target && (target === "arm" ? entry.region === plan.region : entry.cluster?.endsWith(`/${ref.clusterName}`) === true));
+    (await env.operations(since)).filter(
+      (entry) =>
+        entry.target === target &&
+        (target === "arm" ? entry.region === plan.region : entry.cluster?.endsWith(`/${ref.clusterName}`) === true),
+    );
   const lastSeq = async (): Promise<number> => (await env.operations(0)).at(-1)?.seq ?? 0;
 
   /** Runs `operation` with the given fault rules in force, then clears them. */
@@ -39,7 +49,9 @@ describe("adapter retries and deadlines against the simulated cloud's faults", {
       assert.equal((await env.control("DELETE", "faults")).status, 200);
     }
   };
-  const kubeFault = (rule: Record<string, unknown>) => ({ transient: [{ target: "kube", region: plan.region, ...rule }] });
+  const kubeFault = (rule: Record<string, unknown>) => ({
+    transient: [{ target: "kube", region: plan.region, ...rule }],
+  });
 
   before(async () => {
     env = await startAdapterCloud();
@@ -51,7 +63,11 @@ describe("adapter retries and deadlines against the simulated cloud's faults", {
     ref = { resourceGroup: plan.resourceGroup, clusterName: cluster.name, region: plan.region };
     await env.deps.arm.ensureResourceGroup(plan.resourceGroup, plan.region, {});
     await env.deps.arm.beginCluster(plan.resourceGroup, plan.region, plan.network, cluster);
-    await eventually("the cluster", async () => ((await env.deps.arm.clusterState(ref.resourceGroup, ref.clusterName)).provisioningState === "Succeeded" ? true : undefined));
+    await eventually("the cluster", async () =>
+      (await env.deps.arm.clusterState(ref.resourceGroup, ref.clusterName)).provisioningState === "Succeeded"
+        ? true
+        : undefined,
+    );
   });
 
   after(async () => {
@@ -63,32 +79,56 @@ describe("adapter retries and deadlines against the simulated cloud's faults", {
     const since = await lastSeq();
     await withFaults(kubeFault({ kind: "5xx", status: 503, rate: 0.3 }), async () => {
       for (let run = 1; run <= 2; run++) {
-        const result = await env.activities.configureCluster({ cluster: ref, regionPlan: plan, clusterOrdinal: 1, spec: env.spec });
+        const result = await env.activities.configureCluster({
+          cluster: ref,
+          regionPlan: plan,
+          clusterOrdinal: 1,
+          spec: env.spec,
+        });
         assert.deepEqual(result, { ok: true, applied: manifests.length }, `run ${run}`);
       }
     });
     const served = await operations(since, "kube");
     const applied = served.filter((entry) => entry.operation.startsWith("PATCH ") && entry.fault === undefined);
     assert.equal(applied.length, 2 * manifests.length, "every manifest applied once per run, none twice");
-    assert.ok(served.some((entry) => entry.status === 503 && entry.fault !== undefined), "503s were injected and ridden out");
+    assert.ok(
+      served.some((entry) => entry.status === 503 && entry.fault !== undefined),
+      "503s were injected and ridden out",
+    );
   });
 
   it("waits for the Retry-After of a 429, then succeeds", async () => {
     const kube = await env.deps.clusters.get(ref);
     const since = await lastSeq();
     const started = Date.now();
-    const object = await withFaults(kubeFault({ kind: "429", rate: 1, count: 1 }), () => kube.getObject(namespaceObject));
+    const object = await withFaults(kubeFault({ kind: "429", rate: 1, count: 1 }), () =>
+      kube.getObject(namespaceObject),
+    );
     assert.ok(object !== undefined);
     assert.ok(Date.now() - started >= 1_000, "the simulator asks for 1 s");
-    assert.deepEqual((await operations(since, "kube")).map((entry) => entry.status), [429, 200]);
+    assert.deepEqual(
+      (await operations(since, "kube")).map((entry) => entry.status),
+      [429, 200],
+    );
   });
 
   it("sends a permanently refused request once (422 Invalid)", async () => {
     const kube = await env.deps.clusters.get(ref);
     const since = await lastSeq();
-    const invalid = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "Not_A_DNS_Name", namespace: "default" }, data: {} };
-    await assert.rejects(kube.apply([invalid], "besu-fleet-test"), (error) => error instanceof KubeStatusError && error.status === 422);
-    assert.deepEqual((await operations(since, "kube")).map((entry) => entry.status), [422]);
+    const invalid = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "Not_A_DNS_Name", namespace: "default" },
+      data: {},
+    };
+    await assert.rejects(
+      kube.apply([invalid], "besu-fleet-test"),
+      (error) => error instanceof KubeStatusError && error.status === 422,
+    );
+    assert.deepEqual(
+      (await operations(since, "kube")).map((entry) => entry.status),
+      [422],
+    );
   });
 
   it("sends a non-idempotent write (POST) once, even when it met a 503", async () => {
@@ -96,8 +136,12 @@ describe("adapter retries and deadlines against the simulated cloud's faults", {
     const since = await lastSeq();
     const create = () => kube.createSecretIfAbsent("default", "resilience-test", { entry: "value" }, {});
     await withFaults(kubeFault({ kind: "5xx", status: 503, rate: 1, count: 1 }), () =>
-      assert.rejects(create(), (error) => error instanceof KubeStatusError && error.status === 503));
-    assert.deepEqual((await operations(since, "kube")).map((entry) => entry.status), [503]);
+      assert.rejects(create(), (error) => error instanceof KubeStatusError && error.status === 503),
+    );
+    assert.deepEqual(
+      (await operations(since, "kube")).map((entry) => entry.status),
+      [503],
+    );
     assert.equal(await create(), true, "created when sent again by its caller");
   });
 
@@ -130,25 +174,43 @@ describe("adapter retries and deadlines against the simulated cloud's faults", {
       const { clusters, fetched } = clustersWithStaleCredentials(Number.POSITIVE_INFINITY);
       const kube = await clusters.get(ref);
       const since = await lastSeq();
-      await assert.rejects(kube.getObject(namespaceObject), (error) => error instanceof KubeStatusError && error.status === 401);
+      await assert.rejects(
+        kube.getObject(namespaceObject),
+        (error) => error instanceof KubeStatusError && error.status === 401,
+      );
       assert.equal(fetched.length, 2);
-      assert.deepEqual((await operations(since, "kube")).map((entry) => entry.status), [401, 401]);
+      assert.deepEqual(
+        (await operations(since, "kube")).map((entry) => entry.status),
+        [401, 401],
+      );
       kube.close();
     });
   });
 
   it("gives a request no more than its deadline across attempts, and the activity throws it as transient", async () => {
-    const clusters = new KubeClusters((resourceGroup, clusterName) => env.deps.arm.userKubeconfig(resourceGroup, clusterName), { attemptTimeoutMs: 250, deadlineMs: 1_000, baseDelayMs: 10, maxDelayMs: 10 });
+    const clusters = new KubeClusters(
+      (resourceGroup, clusterName) => env.deps.arm.userKubeconfig(resourceGroup, clusterName),
+      { attemptTimeoutMs: 250, deadlineMs: 1_000, baseDelayMs: 10, maxDelayMs: 10 },
+    );
     await clusters.get(ref);
     const activities = createActivities({ ...env.deps, clusters });
     const node = clusterPlan.nodes[0];
     assert.ok(node);
     const started = Date.now();
     const error = await withFaults({ latency: [{ target: "kube", region: plan.region, ms: 600 }] }, () =>
-      activities.checkReadiness({ cluster: ref, namespace: clusterPlan.namespace, nodes: [node] }).then(() => undefined, (thrown: unknown) => thrown));
+      activities.checkReadiness({ cluster: ref, namespace: clusterPlan.namespace, nodes: [node] }).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      ),
+    );
     const elapsed = Date.now() - started;
     assert.ok(error instanceof Error, "a timeout is transient: thrown, not returned");
-    assert.match(error.message, new RegExp(`^checkReadiness in ${plan.region}: check readiness in cluster ${ref.clusterName}: ETIMEDOUT: GET /api/v1/namespaces/.*: no answer within \\d+ ms$`));
+    assert.match(
+      error.message,
+      new RegExp(
+        `^checkReadiness in ${plan.region}: check readiness in cluster ${ref.clusterName}: ETIMEDOUT: GET /api/v1/namespaces/.*: no answer within \\d+ ms$`,
+      ),
+    );
     assert.ok(elapsed >= 900 && elapsed < 1_800, `ended at the 1 s deadline, not later (${elapsed} ms)`);
     (await clusters.get(ref)).close();
   });
@@ -165,23 +227,42 @@ describe("adapter retries and deadlines against the simulated cloud's faults", {
     const since = await lastSeq();
     const started = Date.now();
     const error = await withFaults({ latency: [{ target: "arm", region: plan.region, ms: 500 }] }, () =>
-      arm.clusterState(ref.resourceGroup, ref.clusterName).then(() => undefined, (thrown: unknown) => thrown));
+      arm.clusterState(ref.resourceGroup, ref.clusterName).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      ),
+    );
     assert.ok(error instanceof ClassifiedError, String(error));
     assert.equal(error.classification.kind, "timeout");
     assert.equal(error.classification.retryable, true);
     assert.match(error.message, /no answer within 200 ms/);
     assert.ok(Date.now() - started < 1_000, "two tries of 200 ms");
     // The simulator logs a request once it has answered it, after the injected latency.
-    const tries = await eventually("both tries in the operation log", async () => {
-      const served = await operations(since, "arm");
-      return served.length >= 2 ? served : undefined;
-    }, 5_000);
+    const tries = await eventually(
+      "both tries in the operation log",
+      async () => {
+        const served = await operations(since, "arm");
+        return served.length >= 2 ? served : undefined;
+      },
+      5_000,
+    );
     assert.equal(tries.length, 2, "the first try and the SDK's one retry");
   });
 
   it("refuses a bad timeout option at construction", () => {
-    assert.throws(() => new ArmAdapter({ credential: simulatorCredential(), subscriptionId: "s", endpoint: "https://127.0.0.1", requestTimeoutMs: 0 }), { message: "requestTimeoutMs must be a finite number of milliseconds, at least 1; got 0" });
-    assert.throws(() => new KubeClusters(async () => "", { maxAttempts: 0 }), { message: "maxAttempts must be an integer of at least 1; got 0" });
+    assert.throws(
+      () =>
+        new ArmAdapter({
+          credential: simulatorCredential(),
+          subscriptionId: "s",
+          endpoint: "https://127.0.0.1",
+          requestTimeoutMs: 0,
+        }),
+      { message: "requestTimeoutMs must be a finite number of milliseconds, at least 1; got 0" },
+    );
+    assert.throws(() => new KubeClusters(async () => "", { maxAttempts: 0 }), {
+      message: "maxAttempts must be an integer of at least 1; got 0",
+    });
   });
 });
 
@@ -206,10 +287,20 @@ describe("blob calls against a storage endpoint that never answers", () => {
     const connectionString = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:${address.port}/devstoreaccount1;`;
     const store = new DocumentStore(connectionString, "besu-fleet-state", { callTimeoutMs: 300 });
     const started = Date.now();
-    const error = await store.saveDocument("rollouts/x.json", { x: 1 }).then(() => undefined, (thrown: unknown) => thrown);
+    const error = await store.saveDocument("rollouts/x.json", { x: 1 }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
     assert.ok(error instanceof ClassifiedError, String(error));
-    assert.deepEqual(error.classification, { retryable: true, kind: "timeout", code: "ETIMEDOUT", message: "create container besu-fleet-state: no answer within 300 ms" });
+    assert.deepEqual(error.classification, {
+      retryable: true,
+      kind: "timeout",
+      code: "ETIMEDOUT",
+      message: "create container besu-fleet-state: no answer within 300 ms",
+    });
     assert.ok(Date.now() - started < 2_000);
-    assert.throws(() => new DocumentStore(connectionString, "c", { callTimeoutMs: -5 }), { message: "callTimeoutMs must be a finite number of milliseconds, at least 1; got -5" });
+    assert.throws(() => new DocumentStore(connectionString, "c", { callTimeoutMs: -5 }), {
+      message: "callTimeoutMs must be a finite number of milliseconds, at least 1; got -5",
+    });
   });
 });

@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { clusterConfigurationManifests, type KubernetesManifest } from "../../lib/domain/manifests";
-import { decideGenesis, type NodePublicIdentity } from "../../lib/domain/genesis";
-import { NODE_KEY_SECRET_ENTRY, type RegionPlan } from "../../lib/domain/plan";
-import { eventually, startAdapterCloud, type AdapterCloud } from "./harness";
+import { clusterConfigurationManifests, type KubernetesManifest } from "../../lib/domain/manifests.js";
+import { decideGenesis, type NodePublicIdentity } from "../../lib/domain/genesis.js";
+import { NODE_KEY_SECRET_ENTRY, type RegionPlan } from "../../lib/domain/plan.js";
+import { eventually, startAdapterCloud, type AdapterCloud } from "./harness.js";
 
 type Ref = { resourceGroup: string; clusterName: string; region: string };
 
@@ -59,7 +59,10 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
   it("fails the preflight permanently, with the numbers, when the region's quota is too small", async () => {
     const plan = env.plans[1];
     assert.ok(plan);
-    assert.equal((await env.control("PUT", "faults", { regions: { [plan.region]: { quota: { cores: 2 } } } })).status, 200);
+    assert.equal(
+      (await env.control("PUT", "faults", { regions: { [plan.region]: { quota: { cores: 2 } } } })).status,
+      200,
+    );
     try {
       const result = record(await env.activities.preflightRegion({ plan }));
       assert.equal(result.ok, false);
@@ -80,28 +83,54 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
   });
 
   it("creates resource groups and starts clusters without waiting, then polls them to Succeeded", async () => {
-    await Promise.all(env.plans.map(async (plan) => {
-      const ref = refOf(plan);
-      assertOk(record(await env.activities.ensureResourceGroup({ resourceGroup: plan.resourceGroup, region: plan.region, network: plan.network })), "resource group");
-      assertOk(record(await env.activities.ensureResourceGroup({ resourceGroup: plan.resourceGroup, region: plan.region, network: plan.network })), "resource group again");
-      const begun = record(await env.activities.beginCluster({ cluster: ref, plan: firstCluster(plan), network: plan.network }));
-      assertOk(begun, "begin cluster");
-      assert.equal(begun.provisioningState, "Creating");
-      // Starting again while the create runs leaves it alone (no second PUT, no 409).
-      const again = record(await env.activities.beginCluster({ cluster: ref, plan: firstCluster(plan), network: plan.network }));
-      assertOk(again, "begin cluster again");
-      assert.equal(again.provisioningState, "Creating");
-      await eventually(`cluster in ${plan.region}`, async () => {
-        const state = record(await env.activities.getClusterState({ cluster: ref }));
-        assertOk(state, "cluster state");
-        assert.notEqual(state.provisioningState, "Failed");
-        return state.provisioningState === "Succeeded" ? true : undefined;
-      });
-      // A cluster that already matches its plan is not updated again.
-      const converged = record(await env.activities.beginCluster({ cluster: ref, plan: firstCluster(plan), network: plan.network }));
-      assertOk(converged, "begin cluster after success");
-      assert.equal(converged.provisioningState, "Succeeded");
-    }));
+    await Promise.all(
+      env.plans.map(async (plan) => {
+        const ref = refOf(plan);
+        assertOk(
+          record(
+            await env.activities.ensureResourceGroup({
+              resourceGroup: plan.resourceGroup,
+              region: plan.region,
+              network: plan.network,
+            }),
+          ),
+          "resource group",
+        );
+        assertOk(
+          record(
+            await env.activities.ensureResourceGroup({
+              resourceGroup: plan.resourceGroup,
+              region: plan.region,
+              network: plan.network,
+            }),
+          ),
+          "resource group again",
+        );
+        const begun = record(
+          await env.activities.beginCluster({ cluster: ref, plan: firstCluster(plan), network: plan.network }),
+        );
+        assertOk(begun, "begin cluster");
+        assert.equal(begun.provisioningState, "Creating");
+        // Starting again while the create runs leaves it alone (no second PUT, no 409).
+        const again = record(
+          await env.activities.beginCluster({ cluster: ref, plan: firstCluster(plan), network: plan.network }),
+        );
+        assertOk(again, "begin cluster again");
+        assert.equal(again.provisioningState, "Creating");
+        await eventually(`cluster in ${plan.region}`, async () => {
+          const state = record(await env.activities.getClusterState({ cluster: ref }));
+          assertOk(state, "cluster state");
+          assert.notEqual(state.provisioningState, "Failed");
+          return state.provisioningState === "Succeeded" ? true : undefined;
+        });
+        // A cluster that already matches its plan is not updated again.
+        const converged = record(
+          await env.activities.beginCluster({ cluster: ref, plan: firstCluster(plan), network: plan.network }),
+        );
+        assertOk(converged, "begin cluster after success");
+        assert.equal(converged.provisioningState, "Succeeded");
+      }),
+    );
     const state = await env.control("GET", "state");
     const clusters = JSON.stringify(state.body).match(/"aks-chain138-dev-[a-z]+"/g) ?? [];
     assert.equal(new Set(clusters).size, env.plans.length, "one cluster per region, no duplicates");
@@ -111,12 +140,24 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     const plan = env.plans[0];
     assert.ok(plan);
     const clusterPlan = { ...firstCluster(plan), name: "aks-over-quota" };
-    assert.equal((await env.control("PUT", "faults", { regions: { [plan.region]: { quota: { cores: 2 } } } })).status, 200);
+    assert.equal(
+      (await env.control("PUT", "faults", { regions: { [plan.region]: { quota: { cores: 2 } } } })).status,
+      200,
+    );
     try {
-      const result = record(await env.activities.beginCluster({ cluster: { ...refOf(plan), clusterName: clusterPlan.name }, plan: clusterPlan, network: plan.network }));
+      const result = record(
+        await env.activities.beginCluster({
+          cluster: { ...refOf(plan), clusterName: clusterPlan.name },
+          plan: clusterPlan,
+          network: plan.network,
+        }),
+      );
       assert.ok(!result.ok, JSON.stringify(result));
       assert.equal(result.code, "QuotaExceeded");
-      assert.match(result.message, new RegExp(`^${plan.region}: start cluster aks-over-quota in ${plan.region}: QuotaExceeded: `));
+      assert.match(
+        result.message,
+        new RegExp(`^${plan.region}: start cluster aks-over-quota in ${plan.region}: QuotaExceeded: `),
+      );
     } finally {
       assert.equal((await env.control("DELETE", "faults")).status, 200);
     }
@@ -125,19 +166,32 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
   it("reports a missing cluster as a permanent ResourceNotFound", async () => {
     const plan = env.plans[0];
     assert.ok(plan);
-    const result = record(await env.activities.getClusterState({ cluster: { ...refOf(plan), clusterName: "aks-never-created" } }));
+    const result = record(
+      await env.activities.getClusterState({ cluster: { ...refOf(plan), clusterName: "aks-never-created" } }),
+    );
     assert.ok(!result.ok);
     assert.equal(result.code, "ResourceNotFound");
   });
 
-  const configureInput = (plan: RegionPlan) => ({ cluster: refOf(plan), regionPlan: plan, clusterOrdinal: 1, spec: env.spec });
+  const configureInput = (plan: RegionPlan) => ({
+    cluster: refOf(plan),
+    regionPlan: plan,
+    clusterOrdinal: 1,
+    spec: env.spec,
+  });
   const hasSentries = (plan: RegionPlan) => firstCluster(plan).nodes.some((node) => node.role === "sentry");
 
   /** Applies the configuration a second time and asserts that no object changed. */
   const assertSecondApplyConverges = async (plan: RegionPlan) => {
     const manifests = clusterConfigurationManifests(plan, firstCluster(plan), env.spec.cluster);
     const kube = await env.deps.clusters.get(refOf(plan));
-    const versions = async () => Promise.all(manifests.map(async (manifest) => (await kube.getObject(manifest) as { metadata: { resourceVersion: string } }).metadata.resourceVersion));
+    const versions = async () =>
+      Promise.all(
+        manifests.map(
+          async (manifest) =>
+            ((await kube.getObject(manifest)) as { metadata: { resourceVersion: string } }).metadata.resourceVersion,
+        ),
+      );
     const before = await versions();
     const second = record(await env.activities.configureCluster(configureInput(plan)));
     assertOk(second, "configure again");
@@ -151,33 +205,60 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
       const manifests = clusterConfigurationManifests(plan, firstCluster(plan), env.spec.cluster);
       assert.equal(first.applied, manifests.length);
       const kube = await env.deps.clusters.get(refOf(plan));
-      const policies = manifests.filter((manifest): manifest is KubernetesManifest & { spec: { ingress?: Array<{ from?: unknown }> } } => manifest.kind === "NetworkPolicy");
-      assert.ok(policies.some((policy) => policy.spec.ingress?.some((rule) => rule.from !== undefined)), "the plan has a policy with `from`");
+      const policies = manifests.filter(
+        (manifest): manifest is KubernetesManifest & { spec: { ingress?: Array<{ from?: unknown }> } } =>
+          manifest.kind === "NetworkPolicy",
+      );
+      assert.ok(
+        policies.some((policy) => policy.spec.ingress?.some((rule) => rule.from !== undefined)),
+        "the plan has a policy with `from`",
+      );
       for (const policy of policies) {
-        const stored = await kube.getObject(policy) as { spec: { ingress?: unknown } };
-        assert.deepEqual(stored.spec.ingress, policy.spec.ingress, `${policy.metadata.name}: ingress rules stored as sent`);
+        const stored = (await kube.getObject(policy)) as { spec: { ingress?: unknown } };
+        assert.deepEqual(
+          stored.spec.ingress,
+          policy.spec.ingress,
+          `${policy.metadata.name}: ingress rules stored as sent`,
+        );
       }
     }
   });
 
   it("converges: applying the configuration again changes nothing", async () => {
-    assert.ok(env.plans.some(hasSentries), "a sentry's Service has TCP and UDP on one port, keyed by port and protocol");
+    assert.ok(
+      env.plans.some(hasSentries),
+      "a sentry's Service has TCP and UDP on one port, keyed by port and protocol",
+    );
     for (const plan of env.plans) await assertSecondApplyConverges(plan);
   });
 
   it("creates node keys once and returns the same public identities every time", async () => {
-    const run = async () => (await Promise.all(env.plans.map(async (plan) => {
-      const nodes = firstCluster(plan).nodes;
-      return eventually(`node keys and LoadBalancer IPs in ${plan.region}`, async () => {
-        const result = record(await env.activities.ensureNodeKeys({ cluster: refOf(plan), namespace: firstCluster(plan).namespace, nodes }));
-        assertOk(result, "node keys");
-        return result.pending.length === 0 ? result.identities : undefined;
-      });
-    }))).flat();
+    const run = async () =>
+      (
+        await Promise.all(
+          env.plans.map(async (plan) => {
+            const nodes = firstCluster(plan).nodes;
+            return eventually(`node keys and LoadBalancer IPs in ${plan.region}`, async () => {
+              const result = record(
+                await env.activities.ensureNodeKeys({
+                  cluster: refOf(plan),
+                  namespace: firstCluster(plan).namespace,
+                  nodes,
+                }),
+              );
+              assertOk(result, "node keys");
+              return result.pending.length === 0 ? result.identities : undefined;
+            });
+          }),
+        )
+      ).flat();
     const first = await run();
     const second = await run();
     assert.deepEqual(second, first);
-    assert.equal(first.length, env.plans.reduce((sum, plan) => sum + firstCluster(plan).nodes.length, 0));
+    assert.equal(
+      first.length,
+      env.plans.reduce((sum, plan) => sum + firstCluster(plan).nodes.length, 0),
+    );
     assert.equal(new Set(first.map((identity) => identity.publicKey)).size, first.length, "every node has its own key");
     identities = first;
   });
@@ -188,32 +269,80 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     const p2pHosts = Object.fromEntries(identities.map((identity) => [identity.nodeId, identity.p2pHost]));
     for (const plan of env.plans) {
       const input = {
-        cluster: refOf(plan), regionPlan: plan, clusterOrdinal: 1, spec: env.spec,
-        genesisJson: decision.genesisJson, staticNodesJson: decision.staticNodesJson, p2pHosts,
+        cluster: refOf(plan),
+        regionPlan: plan,
+        clusterOrdinal: 1,
+        spec: env.spec,
+        genesisJson: decision.genesisJson,
+        staticNodesJson: decision.staticNodesJson,
+        p2pHosts,
       };
       deployInputs.set(plan.region, input);
       const deployed: unknown = await env.activities.deployBesu(input);
       record(deployed);
-      assert.deepEqual(deployed, { ok: true, applied: 2 + firstCluster(plan).nodes.length }, "genesis and static-nodes ConfigMaps and one StatefulSet per node");
+      assert.deepEqual(
+        deployed,
+        { ok: true, applied: 2 + firstCluster(plan).nodes.length },
+        "genesis and static-nodes ConfigMaps and one StatefulSet per node",
+      );
     }
-    const observe = async () => (await Promise.all(env.plans.map(async (plan) => {
-      const result = record(await env.activities.observeNodes({ cluster: refOf(plan), namespace: firstCluster(plan).namespace, nodes: firstCluster(plan).nodes }));
-      assertOk(result, "observe");
-      return result.observations;
-    }))).flat();
-    await Promise.all(env.plans.map((plan) => eventually(`readiness in ${plan.region}`, async () => {
-      const result = record(await env.activities.checkReadiness({ cluster: refOf(plan), namespace: firstCluster(plan).namespace, nodes: firstCluster(plan).nodes }));
-      assertOk(result, "readiness");
-      return result.notReady.length === 0 ? true : undefined;
-    }, 120_000)));
-    const earlier = await eventually("blocks on every node", async () => {
-      const observations = await observe();
-      return observations.every((observation) => (observation.blockNumber ?? 0) >= 1) ? observations : undefined;
-    }, 120_000);
-    const later = await eventually("heads advancing", async () => {
-      const observations = await observe();
-      return observations.every((observation) => (observation.blockNumber ?? 0) > (earlier.find((entry) => entry.nodeId === observation.nodeId)?.blockNumber ?? Infinity)) ? observations : undefined;
-    }, 120_000);
+    const observe = async () =>
+      (
+        await Promise.all(
+          env.plans.map(async (plan) => {
+            const result = record(
+              await env.activities.observeNodes({
+                cluster: refOf(plan),
+                namespace: firstCluster(plan).namespace,
+                nodes: firstCluster(plan).nodes,
+              }),
+            );
+            assertOk(result, "observe");
+            return result.observations;
+          }),
+        )
+      ).flat();
+    await Promise.all(
+      env.plans.map((plan) =>
+        eventually(
+          `readiness in ${plan.region}`,
+          async () => {
+            const result = record(
+              await env.activities.checkReadiness({
+                cluster: refOf(plan),
+                namespace: firstCluster(plan).namespace,
+                nodes: firstCluster(plan).nodes,
+              }),
+            );
+            assertOk(result, "readiness");
+            return result.notReady.length === 0 ? true : undefined;
+          },
+          120_000,
+        ),
+      ),
+    );
+    const earlier = await eventually(
+      "blocks on every node",
+      async () => {
+        const observations = await observe();
+        return observations.every((observation) => (observation.blockNumber ?? 0) >= 1) ? observations : undefined;
+      },
+      120_000,
+    );
+    const later = await eventually(
+      "heads advancing",
+      async () => {
+        const observations = await observe();
+        return observations.every(
+          (observation) =>
+            (observation.blockNumber ?? 0) >
+            (earlier.find((entry) => entry.nodeId === observation.nodeId)?.blockNumber ?? Infinity),
+        )
+          ? observations
+          : undefined;
+      },
+      120_000,
+    );
     const genesisHashes = new Set(later.map((observation) => observation.genesisHash));
     assert.equal(genesisHashes.size, 1, "one genesis on every node");
     for (const observation of later) {
@@ -222,19 +351,34 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
       assert.deepEqual(observation.validatorsLatest, decision.validators, `${observation.nodeId}: validator set`);
       assert.equal(observation.ready, true, `${observation.nodeId}: ready`);
     }
-    const validatorKeys = identities.filter((identity) => identity.role === "validator").map((identity) => identity.publicKey);
+    const validatorKeys = identities
+      .filter((identity) => identity.role === "validator")
+      .map((identity) => identity.publicKey);
     for (const observation of later.filter((entry) => entry.nodeId.includes("/validator-"))) {
       const own = identities.find((identity) => identity.nodeId === observation.nodeId)?.publicKey;
       const peers = new Set(observation.peerPublicKeys ?? []);
-      assert.ok(validatorKeys.filter((key) => key !== own).every((key) => peers.has(key)), `${observation.nodeId} peers directly with every other validator`);
+      assert.ok(
+        validatorKeys.filter((key) => key !== own).every((key) => peers.has(key)),
+        `${observation.nodeId} peers directly with every other validator`,
+      );
     }
   });
 
   it("deploys Besu again without changing anything", async () => {
     for (const plan of env.plans) {
       const kube = await env.deps.clusters.get(refOf(plan));
-      const statefulSets = firstCluster(plan).nodes.map((node) => ({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: node.statefulSetName, namespace: firstCluster(plan).namespace } }));
-      const versions = async () => Promise.all(statefulSets.map(async (object) => (await kube.getObject(object) as { metadata: { resourceVersion: string } }).metadata.resourceVersion));
+      const statefulSets = firstCluster(plan).nodes.map((node) => ({
+        apiVersion: "apps/v1",
+        kind: "StatefulSet",
+        metadata: { name: node.statefulSetName, namespace: firstCluster(plan).namespace },
+      }));
+      const versions = async () =>
+        Promise.all(
+          statefulSets.map(
+            async (object) =>
+              ((await kube.getObject(object)) as { metadata: { resourceVersion: string } }).metadata.resourceVersion,
+          ),
+        );
       const before = await versions();
       const again = record(await env.activities.deployBesu(deployInputs.get(plan.region)));
       assertOk(again, "deploy again");
@@ -248,20 +392,36 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     const cluster = firstCluster(plan);
     const node = cluster.nodes[0];
     assert.ok(node);
-    const input = (waitSeconds: number) => ({ cluster: refOf(plan), namespace: cluster.namespace, nodes: [node], waitSeconds });
-    const podAction = (type: "stopNode" | "startNode") => env.control("POST", "besu/actions", { type, cluster: cluster.name, resourceGroup: plan.resourceGroup, namespace: cluster.namespace, pod: node.podName });
+    const input = (waitSeconds: number) => ({
+      cluster: refOf(plan),
+      namespace: cluster.namespace,
+      nodes: [node],
+      waitSeconds,
+    });
+    const podAction = (type: "stopNode" | "startNode") =>
+      env.control("POST", "besu/actions", {
+        type,
+        cluster: cluster.name,
+        resourceGroup: plan.resourceGroup,
+        namespace: cluster.namespace,
+        pod: node.podName,
+      });
     assert.equal((await podAction("stopNode")).status, 200);
     try {
-      await eventually("the stopped node to turn not ready", async () => {
-        const result = record(await env.activities.checkReadiness(input(0)));
-        assertOk(result, "readiness");
-        return result.notReady.length === 1 ? true : undefined;
-      }, 60_000);
+      await eventually(
+        "the stopped node to turn not ready",
+        async () => {
+          const result = record(await env.activities.checkReadiness(input(0)));
+          assertOk(result, "readiness");
+          return result.notReady.length === 1 ? true : undefined;
+        },
+        60_000,
+      );
       const downSince = Date.now();
       const down = record(await env.activities.checkReadiness(input(1)));
       assertOk(down, "readiness of a node that stays down");
       assert.equal(down.notReady.length, 1);
-      assert.ok(Date.now() - downSince >= 1000, "it kept checking for the whole wait before answering \"not yet\"");
+      assert.ok(Date.now() - downSince >= 1000, 'it kept checking for the whole wait before answering "not yet"');
     } finally {
       assert.equal((await podAction("startNode")).status, 200);
     }
@@ -269,7 +429,10 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     const back = record(await env.activities.checkReadiness(input(30)));
     assertOk(back, "readiness of a node coming back");
     assert.deepEqual(back.ready, [node.id]);
-    assert.ok(Date.now() - waitingSince < 30_000, "it answered as soon as the node was ready, not at the end of its wait");
+    assert.ok(
+      Date.now() - waitingSince < 30_000,
+      "it answered as soon as the node was ready, not at the end of its wait",
+    );
   });
 
   /** Runs `operation` with transient fault rules in force, then clears them. */
@@ -286,40 +449,81 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     const plan = env.plans[2];
     assert.ok(plan);
     const input = { cluster: refOf(plan), namespace: firstCluster(plan).namespace, nodes: firstCluster(plan).nodes };
-    const error = await withFaults([{ target: "kube", region: plan.region, kind: "429", rate: 1 }], () => env.activities.checkReadiness(input).then(() => undefined, (thrown: unknown) => thrown));
+    const error = await withFaults([{ target: "kube", region: plan.region, kind: "429", rate: 1 }], () =>
+      env.activities.checkReadiness(input).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      ),
+    );
     assert.ok(error instanceof Error, "a transient fault is thrown, not returned");
     record(error.message);
-    assert.match(error.message, new RegExp(`^checkReadiness in ${plan.region}: check readiness in cluster ${firstCluster(plan).name}: TooManyRequests: .* \\(retry after 1000 ms\\)$`));
+    assert.match(
+      error.message,
+      new RegExp(
+        `^checkReadiness in ${plan.region}: check readiness in cluster ${firstCluster(plan).name}: TooManyRequests: .* \\(retry after 1000 ms\\)$`,
+      ),
+    );
     assertOk(await env.activities.checkReadiness(input), "readiness once the throttling is over");
   });
 
   it("observes every node under a 30 % Kubernetes 503 rate: proxied JSON-RPC reads and readiness are retried", async () => {
     const since = (await env.operations(0)).at(-1)?.seq ?? 0;
-    const observeAll = async () => (await Promise.all(env.plans.map(async (plan) => {
-      const result = record(await env.activities.observeNodes({ cluster: refOf(plan), namespace: firstCluster(plan).namespace, nodes: firstCluster(plan).nodes }));
-      assertOk(result, "observe");
-      return result.observations;
-    }))).flat();
-    const rounds = await withFaults([{ target: "kube", kind: "5xx", status: 503, rate: 0.3 }], async () => [await observeAll(), await observeAll(), await observeAll()]);
+    const observeAll = async () =>
+      (
+        await Promise.all(
+          env.plans.map(async (plan) => {
+            const result = record(
+              await env.activities.observeNodes({
+                cluster: refOf(plan),
+                namespace: firstCluster(plan).namespace,
+                nodes: firstCluster(plan).nodes,
+              }),
+            );
+            assertOk(result, "observe");
+            return result.observations;
+          }),
+        )
+      ).flat();
+    const rounds = await withFaults([{ target: "kube", kind: "5xx", status: 503, rate: 0.3 }], async () => [
+      await observeAll(),
+      await observeAll(),
+      await observeAll(),
+    ]);
     for (const observation of rounds.flat()) {
       assert.equal(observation.reachable, true, `${observation.nodeId}: ${observation.error ?? ""}`);
       assert.equal(observation.ready, true, `${observation.nodeId}: ready`);
       assert.equal(observation.error, undefined, observation.nodeId);
     }
-    const proxied = (await env.operations(since)).filter((entry) => entry.target === "kube" && entry.operation.includes("/proxy"));
-    assert.ok(proxied.some((entry) => entry.status === 503 && entry.fault !== undefined), "503s hit proxied requests");
+    const proxied = (await env.operations(since)).filter(
+      (entry) => entry.target === "kube" && entry.operation.includes("/proxy"),
+    );
+    assert.ok(
+      proxied.some((entry) => entry.status === 503 && entry.fault !== undefined),
+      "503s hit proxied requests",
+    );
   });
 
   it("survives a few ARM 503s (the SDK retries them) and throws when they persist", async () => {
     const plan = env.plans[3];
     assert.ok(plan);
     const input = { cluster: refOf(plan) };
-    const survived = await withFaults([{ target: "arm", region: plan.region, kind: "5xx", status: 503, rate: 1, count: 2 }], () => env.activities.getClusterState(input));
+    const survived = await withFaults(
+      [{ target: "arm", region: plan.region, kind: "5xx", status: 503, rate: 1, count: 2 }],
+      () => env.activities.getClusterState(input),
+    );
     assertOk(record(survived), "state after two 503s");
-    const error = await withFaults([{ target: "arm", region: plan.region, kind: "5xx", status: 503, rate: 1 }], () => env.activities.getClusterState(input).then(() => undefined, (thrown: unknown) => thrown));
+    const error = await withFaults([{ target: "arm", region: plan.region, kind: "5xx", status: 503, rate: 1 }], () =>
+      env.activities.getClusterState(input).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      ),
+    );
     assert.ok(error instanceof Error, "a persistent 503 is thrown as transient");
     record(error.message);
-    assert.match(error.message, new RegExp(`^getClusterState in ${plan.region}: read cluster ${firstCluster(plan).name}: `));
+    assert.match(
+      error.message,
+      new RegExp(`^getClusterState in ${plan.region}: read cluster ${firstCluster(plan).name}: `),
+    );
   });
 
   it("never returns a private key, kubeconfig or token in any activity output", async () => {
@@ -335,7 +539,10 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
       for (const node of firstCluster(plan).nodes) {
         const key = await kube.readSecretEntry(firstCluster(plan).namespace, node.keySecretName, NODE_KEY_SECRET_ENTRY);
         assert.ok(key !== undefined);
-        assert.ok(!serialized.toLowerCase().includes(key.trim().replace(/^0x/, "").toLowerCase()), `no private key of ${node.id}`);
+        assert.ok(
+          !serialized.toLowerCase().includes(key.trim().replace(/^0x/, "").toLowerCase()),
+          `no private key of ${node.id}`,
+        );
       }
     }
     assert.ok(!serialized.includes("client-key-data"));
@@ -349,14 +556,32 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     const node = firstCluster(plan).nodes[0];
     assert.ok(node);
     const garbage = "0xnot-a-key-but-a-secret-looking-value";
-    const action = { type: "replaceObjectKey", cluster: firstCluster(plan).name, resourceGroup: plan.resourceGroup, namespace: firstCluster(plan).namespace, kind: "Secret", name: node.keySecretName, key: NODE_KEY_SECRET_ENTRY, value: garbage, restartPods: false };
+    const action = {
+      type: "replaceObjectKey",
+      cluster: firstCluster(plan).name,
+      resourceGroup: plan.resourceGroup,
+      namespace: firstCluster(plan).namespace,
+      kind: "Secret",
+      name: node.keySecretName,
+      key: NODE_KEY_SECRET_ENTRY,
+      value: garbage,
+      restartPods: false,
+    };
     assert.equal((await env.control("POST", "besu/actions", action)).status, 200);
-    const result = await env.activities.ensureNodeKeys({ cluster: refOf(plan), namespace: firstCluster(plan).namespace, nodes: [node] });
+    const result = await env.activities.ensureNodeKeys({
+      cluster: refOf(plan),
+      namespace: firstCluster(plan).namespace,
+      nodes: [node],
+    });
     assert.ok(!result.ok, JSON.stringify(result));
     assert.equal(result.code, "InvalidNodeKey");
     assert.ok(!result.message.includes("secret-looking"), "the message does not quote the Secret");
     const kube = await env.deps.clusters.get(refOf(plan));
-    assert.equal(await kube.readSecretEntry(firstCluster(plan).namespace, node.keySecretName, NODE_KEY_SECRET_ENTRY), garbage, "the Secret is left for the operator, not regenerated");
+    assert.equal(
+      await kube.readSecretEntry(firstCluster(plan).namespace, node.keySecretName, NODE_KEY_SECRET_ENTRY),
+      garbage,
+      "the Secret is left for the operator, not regenerated",
+    );
   });
 
   it("reports a failed provisioning as state Failed with a reason, and starts it again on the next begin", async () => {
@@ -364,9 +589,22 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     assert.ok(plan);
     const clusterPlan = { ...firstCluster(plan), name: "aks-doomed" };
     const ref = { ...refOf(plan), clusterName: clusterPlan.name };
-    assert.equal((await env.control("PUT", "faults", { regions: { [plan.region]: { provisioningFailure: { code: "VMExtensionProvisioningError", message: "the node bootstrap failed" } } } })).status, 200);
+    assert.equal(
+      (
+        await env.control("PUT", "faults", {
+          regions: {
+            [plan.region]: {
+              provisioningFailure: { code: "VMExtensionProvisioningError", message: "the node bootstrap failed" },
+            },
+          },
+        })
+      ).status,
+      200,
+    );
     try {
-      const begun = record(await env.activities.beginCluster({ cluster: ref, plan: clusterPlan, network: plan.network }));
+      const begun = record(
+        await env.activities.beginCluster({ cluster: ref, plan: clusterPlan, network: plan.network }),
+      );
       assertOk(begun, "begin doomed cluster");
       const failed = await eventually("the failed provisioning", async () => {
         const state = record(await env.activities.getClusterState({ cluster: ref }));
@@ -377,7 +615,9 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     } finally {
       assert.equal((await env.control("DELETE", "faults")).status, 200);
     }
-    const retried = record(await env.activities.beginCluster({ cluster: ref, plan: clusterPlan, network: plan.network }));
+    const retried = record(
+      await env.activities.beginCluster({ cluster: ref, plan: clusterPlan, network: plan.network }),
+    );
     assertOk(retried, "begin again");
     assert.equal(retried.provisioningState, "Updating");
   });

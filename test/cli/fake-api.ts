@@ -6,8 +6,8 @@
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { rolloutCommand } from "../../cli/rollout";
-import type { OutputStream, RolloutIo } from "../../cli/rollout-watch";
+import { rolloutCommand } from "../../cli/rollout.js";
+import type { OutputStream, RolloutIo } from "../../cli/rollout-watch.js";
 
 export const TEST_KEY = "test-function-key-0123456789abcdef";
 
@@ -37,7 +37,12 @@ export async function startFakeApi(answer: (request: RecordedRequest) => Reply):
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
-      const request: RecordedRequest = { method: req.method ?? "GET", path: req.url ?? "/", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+      const request: RecordedRequest = {
+        method: req.method ?? "GET",
+        path: req.url ?? "/",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      };
       requests.push(request);
       if (req.headers["x-functions-key"] !== TEST_KEY) {
         res.writeHead(401).end();
@@ -53,10 +58,11 @@ export async function startFakeApi(answer: (request: RecordedRequest) => Reply):
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((resolve, reject) => {
-      server.closeAllConnections();
-      server.close((error) => (error ? reject(error) : resolve()));
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
   };
 }
 
@@ -86,7 +92,9 @@ export interface TestIo extends RolloutIo {
 }
 
 /** I/O for an in-process CLI run: captured streams, fast polling, and no local keys file. */
-export function testIo(options: { env?: Record<string, string>; tty?: boolean; rows?: number; projectRoot?: string } = {}): TestIo {
+export function testIo(
+  options: { env?: Record<string, string>; tty?: boolean; rows?: number; projectRoot?: string } = {},
+): TestIo {
   return {
     stdout: new Capture(options.tty ?? false, options.tty === true ? 200 : undefined, options.rows),
     stderr: new Capture(),

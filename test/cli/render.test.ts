@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatDuration, LIVE_ERROR_WIDTH, renderChanges, renderFinalReport, renderProgress, renderSummaries, truncate } from "../../cli/rollout-render";
-import { LONG_CAUSE, mixedStatus, NOW, partiallySucceededStatus, ROLLOUT_ID, succeededStatus } from "./statuses";
+import {
+  formatDuration,
+  LIVE_ERROR_WIDTH,
+  renderChanges,
+  renderFinalReport,
+  renderProgress,
+  renderSummaries,
+  truncate,
+} from "../../cli/rollout-render.js";
+import { LONG_CAUSE, mixedStatus, NOW, partiallySucceededStatus, ROLLOUT_ID, succeededStatus } from "./statuses.js";
 
 /** The line of a region in a table (the row that starts with its name). */
 function rowOf(lines: readonly string[], region: string): string {
@@ -63,9 +71,15 @@ describe("renderFinalReport", () => {
     const lines = renderFinalReport(partiallySucceededStatus(), NOW);
     assert.match(lines[0] ?? "", /PartiallySucceeded · phase verifying · elapsed 4m05s$/);
     assert.match(rowOf(lines, "japaneast"), /^japaneast\s+Succeeded\s+4m05s$/);
-    assert.ok(rowOf(lines, "swedencentral").endsWith(`aks-cluster: ${LONG_CAUSE}`), "the final table shows the whole cause");
+    assert.ok(
+      rowOf(lines, "swedencentral").endsWith(`aks-cluster: ${LONG_CAUSE}`),
+      "the final table shows the whole cause",
+    );
     assert.ok(lines.includes("Verification FAILED (at 2026-11-29T10:04:05.000Z)"));
-    assert.match(lines.find((line) => line.trim().startsWith("heads-advancing")) ?? "", /heads-advancing\s+ok\s+heads 41\.\.43 within 2 blocks/);
+    assert.match(
+      lines.find((line) => line.trim().startsWith("heads-advancing")) ?? "",
+      /heads-advancing\s+ok\s+heads 41\.\.43 within 2 blocks/,
+    );
     const matrixHeader = lines.find((line) => line.trim().startsWith("REGION") && line.includes("genesis-hash"));
     assert.ok(matrixHeader, "a region × check matrix");
     assert.match(lines.find((line) => line.startsWith("  uksouth ")) ?? "", /^  uksouth\s+ok\s+FAIL$/);
@@ -79,7 +93,11 @@ describe("renderFinalReport", () => {
   });
 
   it("says when no verification ran and shows a rollout-level failure", () => {
-    const status = { ...mixedStatus(), state: "Failed" as const, failure: { phase: "genesis" as const, reason: "too few validators" } };
+    const status = {
+      ...mixedStatus(),
+      state: "Failed" as const,
+      failure: { phase: "genesis" as const, reason: "too few validators" },
+    };
     const lines = renderFinalReport(status, NOW);
     assert.ok(lines.includes("Verification: not run"));
     assert.ok(lines.includes("Rollout failed in genesis: too few validators"));
@@ -90,14 +108,27 @@ describe("renderChanges (line by line output)", () => {
   it("prints the rollout and every region the first time", () => {
     const lines = renderChanges(undefined, mixedStatus());
     assert.equal(lines.length, 5);
-    assert.match(lines[0] ?? "", /rollout rollout-chain138-7 \(chain138\): Running, phase provisioning — 1\/4 regions succeeded, 1 failed$/);
-    assert.ok(lines.some((line) => line.includes(`swedencentral: Failed in provisioning (attempt 1) — aks-cluster: ${LONG_CAUSE}`)));
+    assert.match(
+      lines[0] ?? "",
+      /rollout rollout-chain138-7 \(chain138\): Running, phase provisioning — 1\/4 regions succeeded, 1 failed$/,
+    );
+    assert.ok(
+      lines.some((line) =>
+        line.includes(`swedencentral: Failed in provisioning (attempt 1) — aks-cluster: ${LONG_CAUSE}`),
+      ),
+    );
   });
 
   it("prints only what changed, and nothing when nothing did", () => {
     const before = mixedStatus();
     assert.deepEqual(renderChanges(before, before), []);
-    const after = { ...before, updatedAt: "2026-11-29T10:03:00.000Z", regions: before.regions.map((region) => (region.region === "northeurope" ? { ...region, phase: "deploying" as const } : region)) };
+    const after = {
+      ...before,
+      updatedAt: "2026-11-29T10:03:00.000Z",
+      regions: before.regions.map((region) =>
+        region.region === "northeurope" ? { ...region, phase: "deploying" as const } : region,
+      ),
+    };
     assert.deepEqual(renderChanges(before, after), ["10:03:00   northeurope: Running, deploying (attempt 1)"]);
   });
 });
@@ -105,7 +136,10 @@ describe("renderChanges (line by line output)", () => {
 describe("renderSummaries", () => {
   it("lists rollouts in the order given, or says there are none", () => {
     const { rolloutId, network, state, phase, createdAt, updatedAt, counts } = partiallySucceededStatus();
-    const lines = renderSummaries([{ rolloutId, network, state, phase, createdAt, updatedAt, counts }, { ...mixedStatus(), rolloutId: "rollout-chain138-6" }]);
+    const lines = renderSummaries([
+      { rolloutId, network, state, phase, createdAt, updatedAt, counts },
+      { ...mixedStatus(), rolloutId: "rollout-chain138-6" },
+    ]);
     assert.match(lines[0] ?? "", /^ROLLOUT\s+NETWORK\s+STATE/);
     assert.match(lines[1] ?? "", /^rollout-chain138-7\s+chain138\s+PartiallySucceeded\s+verifying\s+3\/4\s+1\s/);
     assert.match(lines[2] ?? "", /^rollout-chain138-6\s/);

@@ -7,10 +7,19 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { EXIT } from "../../cli/rollout";
-import type { RolloutStatus } from "../../lib/domain/rollout-status";
-import { runRollout, startFakeApi, statusScript, TEST_KEY, testIo, type FakeApi, type RecordedRequest, type Reply } from "./fake-api";
-import { failedStatus, mixedStatus, partiallySucceededStatus, ROLLOUT_ID, succeededStatus } from "./statuses";
+import { EXIT } from "../../cli/rollout.js";
+import type { RolloutStatus } from "../../lib/domain/rollout-status.js";
+import {
+  runRollout,
+  startFakeApi,
+  statusScript,
+  TEST_KEY,
+  testIo,
+  type FakeApi,
+  type RecordedRequest,
+  type Reply,
+} from "./fake-api.js";
+import { failedStatus, mixedStatus, partiallySucceededStatus, ROLLOUT_ID, succeededStatus } from "./statuses.js";
 
 const SPEC_YAML = "network:\n  name: chain138\n";
 
@@ -24,11 +33,17 @@ before(() => {
 });
 after(() => rmSync(workDir, { recursive: true, force: true }));
 
-const accepted = (rolloutId = ROLLOUT_ID): Reply => ({ status: 202, body: { rolloutId, statusUrl: `http://127.0.0.1/api/rollouts/${rolloutId}` } });
+const accepted = (rolloutId = ROLLOUT_ID): Reply => ({
+  status: 202,
+  body: { rolloutId, statusUrl: `http://127.0.0.1/api/rollouts/${rolloutId}` },
+});
 const notFound: Reply = { status: 404, body: { error: "NotFound", message: "no rollout rollout-nope" } };
 
 /** Runs a test against a stand-in that answers with `answer`, closing it afterwards. */
-async function withApi(answer: (request: RecordedRequest) => Reply, body: (api: FakeApi, connect: string[]) => Promise<void>): Promise<void> {
+async function withApi(
+  answer: (request: RecordedRequest) => Reply,
+  body: (api: FakeApi, connect: string[]) => Promise<void>,
+): Promise<void> {
   const api = await startFakeApi(answer);
   try {
     await body(api, ["--url", api.url, "--key", TEST_KEY]);
@@ -42,7 +57,8 @@ function rolloutRoutes(statuses: readonly RolloutStatus[]): (request: RecordedRe
   const nextStatus = statusScript(statuses);
   return (request) => {
     if (request.method === "POST" && request.path === "/api/rollouts") return accepted();
-    if (request.method === "GET" && request.path === `/api/rollouts/${ROLLOUT_ID}`) return { status: 200, body: nextStatus() };
+    if (request.method === "GET" && request.path === `/api/rollouts/${ROLLOUT_ID}`)
+      return { status: 200, body: nextStatus() };
     return notFound;
   };
 }
@@ -64,13 +80,16 @@ describe("usage errors exit 2 with a message and send nothing", () => {
   ];
   for (const [argv, message] of cases) {
     it(`rollout ${argv.join(" ")}`, async () => {
-      await withApi(() => notFound, async (api) => {
-        const run = await runRollout(argv.includes("--url") ? argv : [...argv, "--url", api.url]);
-        assert.equal(run.code, EXIT.usage);
-        assert.match(run.stderr, message);
-        assert.equal(run.stdout, "");
-        assert.equal(api.requests.length, 0);
-      });
+      await withApi(
+        () => notFound,
+        async (api) => {
+          const run = await runRollout(argv.includes("--url") ? argv : [...argv, "--url", api.url]);
+          assert.equal(run.code, EXIT.usage);
+          assert.match(run.stderr, message);
+          assert.equal(run.stdout, "");
+          assert.equal(api.requests.length, 0);
+        },
+      );
     });
   }
 });
@@ -105,28 +124,38 @@ describe("rollout start", () => {
   it("prints every problem of a rejected spec as path: message and exits 4 (400)", async () => {
     const problems = [
       { path: "regions[1].name", message: "westeurope is the admin region and never hosts validators or sentries" },
-      { path: "", message: "Unrecognized key: \"netwrk\"" },
+      { path: "", message: 'Unrecognized key: "netwrk"' },
     ];
-    await withApi(() => ({ status: 400, body: { error: "InvalidSpec", problems } }), async (_api, connect) => {
-      const run = await runRollout(["start", "--file", specFile, ...connect]);
-      assert.equal(run.code, EXIT.invalid);
-      assert.match(run.stderr, /2 problems/);
-      assert.match(run.stderr, /^ {2}regions\[1\]\.name: westeurope is the admin region/m);
-      assert.match(run.stderr, /^ {2}\(whole document\): Unrecognized key/m);
-      assert.equal(run.stdout, "");
-      const json = await runRollout(["start", "--file", specFile, "--json", ...connect]);
-      assert.equal(json.code, EXIT.invalid);
-      assert.deepEqual(JSON.parse(json.stdout), { error: "InvalidSpec", problems });
-    });
+    await withApi(
+      () => ({ status: 400, body: { error: "InvalidSpec", problems } }),
+      async (_api, connect) => {
+        const run = await runRollout(["start", "--file", specFile, ...connect]);
+        assert.equal(run.code, EXIT.invalid);
+        assert.match(run.stderr, /2 problems/);
+        assert.match(run.stderr, /^ {2}regions\[1\]\.name: westeurope is the admin region/m);
+        assert.match(run.stderr, /^ {2}\(whole document\): Unrecognized key/m);
+        assert.equal(run.stdout, "");
+        const json = await runRollout(["start", "--file", specFile, "--json", ...connect]);
+        assert.equal(json.code, EXIT.invalid);
+        assert.deepEqual(JSON.parse(json.stdout), { error: "InvalidSpec", problems });
+      },
+    );
   });
 
   it("names the running rollout and exits 5 (409)", async () => {
-    const conflict = { error: "RolloutRunning", message: "a rollout of chain138 is running", runningRolloutId: "rollout-chain138-6" };
-    await withApi(() => ({ status: 409, body: conflict }), async (_api, connect) => {
-      const run = await runRollout(["start", "--file", specFile, ...connect]);
-      assert.equal(run.code, EXIT.conflict);
-      assert.match(run.stderr, /Running rollout: rollout-chain138-6/);
-    });
+    const conflict = {
+      error: "RolloutRunning",
+      message: "a rollout of chain138 is running",
+      runningRolloutId: "rollout-chain138-6",
+    };
+    await withApi(
+      () => ({ status: 409, body: conflict }),
+      async (_api, connect) => {
+        const run = await runRollout(["start", "--file", specFile, ...connect]);
+        assert.equal(run.code, EXIT.conflict);
+        assert.match(run.stderr, /Running rollout: rollout-chain138-6/);
+      },
+    );
   });
 
   it("--watch follows the rollout until it Succeeded, then shows the final table and verification (exit 0)", async () => {
@@ -136,7 +165,11 @@ describe("rollout start", () => {
       assert.equal(api.requests.filter((request) => request.method === "GET").length, 3);
       // Not a terminal: changes only, line by line, without escape sequences.
       assert.ok(!run.stdout.includes("\x1b["));
-      assert.equal(run.stdout.split("\n").filter((line) => line.includes("swedencentral: Failed in provisioning")).length, 1, "an unchanged region is printed once");
+      assert.equal(
+        run.stdout.split("\n").filter((line) => line.includes("swedencentral: Failed in provisioning")).length,
+        1,
+        "an unchanged region is printed once",
+      );
       assert.match(run.stdout, /REGION\s+STATE\s+DURATION\s+ERROR/);
       assert.match(run.stdout, /Verification passed/);
     });
@@ -204,33 +237,60 @@ describe("rollout status", () => {
   });
 
   it("exits 6 for an unknown rollout (404)", async () => {
-    await withApi(() => notFound, async (_api, connect) => {
-      const run = await runRollout(["status", "rollout-nope", ...connect]);
-      assert.equal(run.code, EXIT.notFound);
-      assert.match(run.stderr, /rollout rollout-nope/);
-    });
+    await withApi(
+      () => notFound,
+      async (_api, connect) => {
+        const run = await runRollout(["status", "rollout-nope", ...connect]);
+        assert.equal(run.code, EXIT.notFound);
+        assert.match(run.stderr, /rollout rollout-nope/);
+      },
+    );
   });
 
   it("--watch shows a rollout that has not published its status yet as starting", async () => {
-    const starting = { rolloutId: ROLLOUT_ID, state: "Running", phase: "preflight", note: "the rollout has not published its status yet" };
-    const replies: Reply[] = [{ status: 200, body: starting }, { status: 200, body: starting }, { status: 200, body: succeededStatus() }];
+    const starting = {
+      rolloutId: ROLLOUT_ID,
+      state: "Running",
+      phase: "preflight",
+      note: "the rollout has not published its status yet",
+    };
+    const replies: Reply[] = [
+      { status: 200, body: starting },
+      { status: 200, body: starting },
+      { status: 200, body: succeededStatus() },
+    ];
     const next = statusScript(replies);
-    await withApi(() => next(), async (_api, connect) => {
-      const run = await runRollout(["status", ROLLOUT_ID, "--watch", ...connect]);
-      assert.equal(run.code, EXIT.success, run.stderr);
-      assert.equal(run.stdout.split("\n").filter((line) => line.includes("starting (the rollout has not published its status yet)")).length, 1);
-    });
+    await withApi(
+      () => next(),
+      async (_api, connect) => {
+        const run = await runRollout(["status", ROLLOUT_ID, "--watch", ...connect]);
+        assert.equal(run.code, EXIT.success, run.stderr);
+        assert.equal(
+          run.stdout
+            .split("\n")
+            .filter((line) => line.includes("starting (the rollout has not published its status yet)")).length,
+          1,
+        );
+      },
+    );
   });
 
   it("waits out a server error while watching", async () => {
-    const replies: Reply[] = [{ status: 200, body: mixedStatus() }, { status: 503 }, { status: 200, body: succeededStatus() }];
+    const replies: Reply[] = [
+      { status: 200, body: mixedStatus() },
+      { status: 503 },
+      { status: 200, body: succeededStatus() },
+    ];
     const next = statusScript(replies);
-    await withApi(() => next(), async (_api, connect) => {
-      const run = await runRollout(["status", ROLLOUT_ID, "--watch", ...connect]);
-      assert.equal(run.code, EXIT.success);
-      assert.match(run.stdout, /HTTP 503.*Retrying/);
-      assert.match(run.stdout, /answers again/);
-    });
+    await withApi(
+      () => next(),
+      async (_api, connect) => {
+        const run = await runRollout(["status", ROLLOUT_ID, "--watch", ...connect]);
+        assert.equal(run.code, EXIT.success);
+        assert.match(run.stdout, /HTTP 503.*Retrying/);
+        assert.match(run.stdout, /answers again/);
+      },
+    );
   });
 });
 
@@ -238,33 +298,48 @@ describe("rollout list, retry and cancel", () => {
   it("lists rollouts as a table, or as the API's array with --json", async () => {
     const { rolloutId, network, state, phase, createdAt, updatedAt, counts } = succeededStatus();
     const summaries = [{ rolloutId, network, state, phase, createdAt, updatedAt, counts }];
-    await withApi(() => ({ status: 200, body: summaries }), async (_api, connect) => {
-      const run = await runRollout(["list", ...connect]);
-      assert.equal(run.code, EXIT.success);
-      assert.match(run.stdout, /^rollout-chain138-7\s+chain138\s+Succeeded/m);
-      const json = await runRollout(["list", "--json", ...connect]);
-      assert.deepEqual(JSON.parse(json.stdout), summaries);
-    });
+    await withApi(
+      () => ({ status: 200, body: summaries }),
+      async (_api, connect) => {
+        const run = await runRollout(["list", ...connect]);
+        assert.equal(run.code, EXIT.success);
+        assert.match(run.stdout, /^rollout-chain138-7\s+chain138\s+Succeeded/m);
+        const json = await runRollout(["list", "--json", ...connect]);
+        assert.deepEqual(JSON.parse(json.stdout), summaries);
+      },
+    );
   });
 
   it("lists a rollout without counts while it has not published its status", async () => {
     const { rolloutId, network, state, phase, createdAt, updatedAt } = mixedStatus();
-    await withApi(() => ({ status: 200, body: [{ rolloutId, network, state, phase, createdAt, updatedAt }] }), async (_api, connect) => {
-      const run = await runRollout(["list", ...connect]);
-      assert.equal(run.code, EXIT.success, run.stderr);
-      assert.match(run.stdout, /^rollout-chain138-7\s+chain138\s+Running\s+provisioning\s+-\s+-\s/m);
-    });
+    await withApi(
+      () => ({ status: 200, body: [{ rolloutId, network, state, phase, createdAt, updatedAt }] }),
+      async (_api, connect) => {
+        const run = await runRollout(["list", ...connect]);
+        assert.equal(run.code, EXIT.success, run.stderr);
+        assert.match(run.stdout, /^rollout-chain138-7\s+chain138\s+Running\s+provisioning\s+-\s+-\s/m);
+      },
+    );
   });
 
   it("retries the named regions and watches the new rollout", async () => {
     const retried = "rollout-chain138-8";
     const routes = (request: RecordedRequest): Reply => {
       if (request.method === "POST" && request.path === `/api/rollouts/${ROLLOUT_ID}/retry`) return accepted(retried);
-      if (request.path === `/api/rollouts/${retried}`) return { status: 200, body: { ...succeededStatus(), rolloutId: retried } };
+      if (request.path === `/api/rollouts/${retried}`)
+        return { status: 200, body: { ...succeededStatus(), rolloutId: retried } };
       return notFound;
     };
     await withApi(routes, async (api, connect) => {
-      const run = await runRollout(["retry", ROLLOUT_ID, "--region", "swedencentral", "--region=uksouth,japaneast", "--watch", ...connect]);
+      const run = await runRollout([
+        "retry",
+        ROLLOUT_ID,
+        "--region",
+        "swedencentral",
+        "--region=uksouth,japaneast",
+        "--watch",
+        ...connect,
+      ]);
       assert.equal(run.code, EXIT.success, run.stderr);
       assert.deepEqual(JSON.parse(api.requests[0]?.body ?? ""), { regions: ["swedencentral", "uksouth", "japaneast"] });
       assert.match(run.stdout, /started as rollout rollout-chain138-8/);
@@ -274,7 +349,16 @@ describe("rollout list, retry and cancel", () => {
 
   it("retries every unfinished region when none is named, and exits 4 when the API refuses the regions", async () => {
     let refuse = false;
-    const routes = (): Reply => (refuse ? { status: 400, body: { error: "InvalidRequest", problems: [{ path: "regions[0]", message: "region japaneast already succeeded" }] } } : accepted("rollout-chain138-8"));
+    const routes = (): Reply =>
+      refuse
+        ? {
+            status: 400,
+            body: {
+              error: "InvalidRequest",
+              problems: [{ path: "regions[0]", message: "region japaneast already succeeded" }],
+            },
+          }
+        : accepted("rollout-chain138-8");
     await withApi(routes, async (api, connect) => {
       const run = await runRollout(["retry", ROLLOUT_ID, ...connect]);
       assert.equal(run.code, EXIT.success);
@@ -288,16 +372,25 @@ describe("rollout list, retry and cancel", () => {
 
   it("prints the API's message for a refusal without problems (400)", async () => {
     const refusal = { error: "NotRetryable", message: "region japaneast is not part of rollout rollout-chain138-7" };
-    await withApi(() => ({ status: 400, body: refusal }), async (_api, connect) => {
-      const run = await runRollout(["retry", ROLLOUT_ID, "--region", "japaneast", ...connect]);
-      assert.equal(run.code, EXIT.invalid);
-      assert.equal(run.stderr, `The API rejected the retry of rollout ${ROLLOUT_ID} (NotRetryable).\n${refusal.message}\n`);
-    });
+    await withApi(
+      () => ({ status: 400, body: refusal }),
+      async (_api, connect) => {
+        const run = await runRollout(["retry", ROLLOUT_ID, "--region", "japaneast", ...connect]);
+        assert.equal(run.code, EXIT.invalid);
+        assert.equal(
+          run.stderr,
+          `The API rejected the retry of rollout ${ROLLOUT_ID} (NotRetryable).\n${refusal.message}\n`,
+        );
+      },
+    );
   });
 
   it("cancels (202), and exits 5 when the rollout already finished (409)", async () => {
     let finished = false;
-    const routes = (): Reply => (finished ? { status: 409, body: { error: "RolloutFinished", message: "rollout already Succeeded" } } : { status: 202, body: { rolloutId: ROLLOUT_ID, state: "Running" } });
+    const routes = (): Reply =>
+      finished
+        ? { status: 409, body: { error: "RolloutFinished", message: "rollout already Succeeded" } }
+        : { status: 202, body: { rolloutId: ROLLOUT_ID, state: "Running" } };
     await withApi(routes, async (api, connect) => {
       const run = await runRollout(["cancel", ROLLOUT_ID, ...connect]);
       assert.equal(run.code, EXIT.success);
@@ -322,47 +415,65 @@ describe("reaching the API", () => {
   });
 
   it("exits 7 saying the key was refused, without printing it", async () => {
-    await withApi(() => notFound, async (api) => {
-      const wrongKey = "wrong-key-that-must-not-be-printed";
-      const run = await runRollout(["list", "--url", api.url, "--key", wrongKey]);
-      assert.equal(run.code, EXIT.unreachable);
-      assert.match(run.stderr, new RegExp(`API at ${api.url} refused the key from --key`));
-      assert.ok(!run.stderr.includes(wrongKey) && !run.stdout.includes(wrongKey));
-    });
+    await withApi(
+      () => notFound,
+      async (api) => {
+        const wrongKey = "wrong-key-that-must-not-be-printed";
+        const run = await runRollout(["list", "--url", api.url, "--key", wrongKey]);
+        assert.equal(run.code, EXIT.unreachable);
+        assert.match(run.stderr, new RegExp(`API at ${api.url} refused the key from --key`));
+        assert.ok(!run.stderr.includes(wrongKey) && !run.stdout.includes(wrongKey));
+      },
+    );
   });
 
   it("takes URL and key from the environment", async () => {
-    await withApi(() => ({ status: 200, body: [] }), async (api) => {
-      const run = await runRollout(["list"], testIo({ env: { BESU_FLEET_URL: api.url, BESU_FLEET_KEY: TEST_KEY } }));
-      assert.equal(run.code, EXIT.success, run.stderr);
-      assert.match(run.stdout, /No rollouts yet/);
-    });
+    await withApi(
+      () => ({ status: 200, body: [] }),
+      async (api) => {
+        const run = await runRollout(["list"], testIo({ env: { BESU_FLEET_URL: api.url, BESU_FLEET_KEY: TEST_KEY } }));
+        assert.equal(run.code, EXIT.success, run.stderr);
+        assert.match(run.stdout, /No rollouts yet/);
+      },
+    );
   });
 
   it("uses the local stack's key file for a loopback URL, and says when there is no key", async () => {
     const projectRoot = path.join(workDir, "project");
-    await withApi(() => ({ status: 200, body: [] }), async (api) => {
-      const withoutKeys = await runRollout(["list", "--url", api.url], testIo({ projectRoot }));
-      assert.equal(withoutKeys.code, EXIT.unreachable);
-      assert.match(withoutKeys.stderr, /no key was sent\. Pass --key, set BESU_FLEET_KEY/);
-      mkdirSync(path.join(projectRoot, ".local"), { recursive: true });
-      writeFileSync(path.join(projectRoot, ".local", "keys.json"), JSON.stringify({ masterKey: "m".repeat(30), functionKeys: { default: TEST_KEY } }));
-      const run = await runRollout(["list", "--url", api.url], testIo({ projectRoot }));
-      assert.equal(run.code, EXIT.success, run.stderr);
-      assert.equal(api.requests.at(-1)?.headers["x-functions-key"], TEST_KEY);
-    });
+    await withApi(
+      () => ({ status: 200, body: [] }),
+      async (api) => {
+        const withoutKeys = await runRollout(["list", "--url", api.url], testIo({ projectRoot }));
+        assert.equal(withoutKeys.code, EXIT.unreachable);
+        assert.match(withoutKeys.stderr, /no key was sent\. Pass --key, set BESU_FLEET_KEY/);
+        mkdirSync(path.join(projectRoot, ".local"), { recursive: true });
+        writeFileSync(
+          path.join(projectRoot, ".local", "keys.json"),
+          JSON.stringify({ masterKey: "m".repeat(30), functionKeys: { default: TEST_KEY } }),
+        );
+        const run = await runRollout(["list", "--url", api.url], testIo({ projectRoot }));
+        assert.equal(run.code, EXIT.success, run.stderr);
+        assert.equal(api.requests.at(-1)?.headers["x-functions-key"], TEST_KEY);
+      },
+    );
   });
 
   it("exits 8 when the API answers outside its contract", async () => {
-    await withApi(() => ({ status: 200, body: [{ rolloutId: "x" }] }), async (_api, connect) => {
-      const run = await runRollout(["list", ...connect]);
-      assert.equal(run.code, EXIT.apiError);
-      assert.match(run.stderr, /does not match the contract/);
-    });
-    await withApi(() => ({ status: 500 }), async (_api, connect) => {
-      const run = await runRollout(["list", ...connect]);
-      assert.equal(run.code, EXIT.apiError);
-      assert.match(run.stderr, /HTTP 500/);
-    });
+    await withApi(
+      () => ({ status: 200, body: [{ rolloutId: "x" }] }),
+      async (_api, connect) => {
+        const run = await runRollout(["list", ...connect]);
+        assert.equal(run.code, EXIT.apiError);
+        assert.match(run.stderr, /does not match the contract/);
+      },
+    );
+    await withApi(
+      () => ({ status: 500 }),
+      async (_api, connect) => {
+        const run = await runRollout(["list", ...connect]);
+        assert.equal(run.code, EXIT.apiError);
+        assert.match(run.stderr, /HTTP 500/);
+      },
+    );
   });
 });

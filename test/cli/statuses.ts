@@ -13,7 +13,7 @@ import {
   succeedRegion,
   type RolloutStatus,
   type Verification,
-} from "../../lib/domain/rollout-status";
+} from "../../lib/domain/rollout-status.js";
 
 export const T0 = "2026-11-29T10:00:00.000Z";
 export const T1 = "2026-11-29T10:01:00.000Z";
@@ -97,5 +97,10 @@ export function partiallySucceededStatus(): RolloutStatus {
 export function failedStatus(): RolloutStatus {
   let status = mixedStatus();
   status = enterPhase(status, "genesis", T2);
-  return check(finishRollout(status, T3, { phase: "genesis", reason: "2 validators made it, fewer than rollout.minValidators (4)" }));
+  return check(
+    finishRollout(status, T3, {
+      phase: "genesis",
+      reason: "2 validators made it, fewer than rollout.minValidators (4)",
+    }),
+  );
 }

@@ -3,10 +3,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { z } from "zod";
-import { planRollout } from "../../lib/domain/plan";
-import { ADMIN_REGION, DEPLOYMENT_REGION_NAMES, STRATEGY_VCPU_BUDGET_PER_REGION } from "../../lib/domain/regions";
-import { desiredStateSchema, parseSpecText, totalValidators } from "../../lib/domain/spec";
-import { examplesDirectory, readExample } from "./helpers";
+import { planRollout } from "../../lib/domain/plan.js";
+import { ADMIN_REGION, DEPLOYMENT_REGION_NAMES, STRATEGY_VCPU_BUDGET_PER_REGION } from "../../lib/domain/regions.js";
+import { desiredStateSchema, parseSpecText, totalValidators } from "../../lib/domain/spec.js";
+import { examplesDirectory, readExample } from "./helpers.js";
 
 describe("examples", () => {
   it("chain138-24-regions.yaml is valid: the 24 regions, 1 validator + 1 sentry each, within 10 vCPUs per region", () => {
@@ -14,9 +14,17 @@ describe("examples", () => {
     if (!result.ok) assert.fail(JSON.stringify(result.problems));
     const spec = result.spec;
     assert.equal(spec.network.chainId, 138);
-    assert.deepEqual(spec.regions.map((region) => region.name), DEPLOYMENT_REGION_NAMES);
-    assert.ok(spec.regions.every((region) => region.validators === 1 && region.sentries === 1 && region.clusters === 1));
-    assert.equal(spec.regions.some((region) => region.name === ADMIN_REGION), false);
+    assert.deepEqual(
+      spec.regions.map((region) => region.name),
+      DEPLOYMENT_REGION_NAMES,
+    );
+    assert.ok(
+      spec.regions.every((region) => region.validators === 1 && region.sentries === 1 && region.clusters === 1),
+    );
+    assert.equal(
+      spec.regions.some((region) => region.name === ADMIN_REGION),
+      false,
+    );
     assert.equal(totalValidators(spec), 24);
     assert.equal(spec.cluster.vcpuBudgetPerRegion, STRATEGY_VCPU_BUDGET_PER_REGION);
     const plans = planRollout(spec);
@@ -42,7 +50,8 @@ describe("docs/spec.md", () => {
       if (Array.isArray(node)) node.forEach(collect);
       else if (typeof node === "object" && node !== null) {
         for (const [key, value] of Object.entries(node)) {
-          if (key === "properties" && typeof value === "object" && value !== null) Object.keys(value).forEach((name) => fields.add(name));
+          if (key === "properties" && typeof value === "object" && value !== null)
+            Object.keys(value).forEach((name) => fields.add(name));
           collect(value);
         }
       }

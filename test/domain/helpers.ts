@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { nodePublicIdentitySchema, type NodePublicIdentity } from "../../lib/domain/genesis";
+import { nodePublicIdentitySchema, type NodePublicIdentity } from "../../lib/domain/genesis.js";
 import { nodeIdentityFromPrivateKey } from "@besu-fleet/qbft";
-import { validateSpec, type DesiredState, type SpecProblem } from "../../lib/domain/spec";
+import { validateSpec, type DesiredState, type SpecProblem } from "../../lib/domain/spec.js";
 
 /** A spec with the defaults (24 regions) and the given network name, validated. */
 export function validSpec(overrides: Record<string, unknown> = {}): DesiredState {
@@ -40,5 +40,13 @@ export function readExample(name: string): string {
 export function identity(seed: number, region: string, role: "validator" | "sentry", host: string): NodePublicIdentity {
   const key = `0x${seed.toString(16).padStart(64, "0")}`;
   const { publicKey, address } = nodeIdentityFromPrivateKey(key);
-  return nodePublicIdentitySchema.parse({ nodeId: `${region}/${role}-1`, region, role, address, publicKey, p2pHost: host, p2pPort: 30303 });
+  return nodePublicIdentitySchema.parse({
+    nodeId: `${region}/${role}-1`,
+    region,
+    role,
+    address,
+    publicKey,
+    p2pHost: host,
+    p2pPort: 30303,
+  });
 }

@@ -9,9 +9,9 @@ import {
   planRollout,
   regionPlanSchema,
   resourceGroupName,
-} from "../../lib/domain/plan";
-import { findVmSize, knownVmSizeNames, VM_SIZES } from "../../lib/domain/vm-sizes";
-import { validSpec } from "./helpers";
+} from "../../lib/domain/plan.js";
+import { findVmSize, knownVmSizeNames, VM_SIZES } from "../../lib/domain/vm-sizes.js";
+import { validSpec } from "./helpers.js";
 
 describe("VM size catalog", () => {
   it("knows vCPUs and quota family per size, case-insensitively", () => {
@@ -63,7 +63,11 @@ describe("region plan", () => {
   it("plans one cluster with its pools, nodes and vCPUs for the default shape", () => {
     const spec = validSpec();
     const plan = planRegion(spec, "japaneast");
-    assert.deepEqual(regionPlanSchema.parse(JSON.parse(JSON.stringify(plan))), plan, "a plan survives JSON and its schema");
+    assert.deepEqual(
+      regionPlanSchema.parse(JSON.parse(JSON.stringify(plan))),
+      plan,
+      "a plan survives JSON and its schema",
+    );
     assert.equal(plan.network, "chain138");
     assert.equal(plan.displayName, "Japan East");
     assert.equal(plan.resourceGroup, "rg-chain138-japaneast");
@@ -73,11 +77,17 @@ describe("region plan", () => {
     assert.equal(cluster.name, "aks-chain138-japaneast");
     assert.equal(cluster.namespace, "besu-chain138");
     assert.equal(cluster.kubernetesVersion, "1.32");
-    assert.deepEqual(cluster.nodePools.map((pool) => [pool.name, pool.mode, pool.count, pool.vcpusPerNode, pool.family]), [
-      ["system", "System", 1, 2, "standardDSv5Family"],
-      ["besu", "User", 2, 2, "standardDSv5Family"],
-    ]);
-    assert.deepEqual(cluster.nodes.map((node) => node.id), ["japaneast/validator-1", "japaneast/sentry-1"]);
+    assert.deepEqual(
+      cluster.nodePools.map((pool) => [pool.name, pool.mode, pool.count, pool.vcpusPerNode, pool.family]),
+      [
+        ["system", "System", 1, 2, "standardDSv5Family"],
+        ["besu", "User", 2, 2, "standardDSv5Family"],
+      ],
+    );
+    assert.deepEqual(
+      cluster.nodes.map((node) => node.id),
+      ["japaneast/validator-1", "japaneast/sentry-1"],
+    );
     assert.deepEqual(plan.vmSizes, ["Standard_D2s_v5"]);
     assert.deepEqual(plan.vcpusByFamily, [{ family: "standardDSv5Family", vcpus: 6 }]);
     assert.equal(plan.totalVcpus, 6);
@@ -86,28 +96,42 @@ describe("region plan", () => {
 
   it("sums vCPUs per family across pools and clusters and numbers nodes across clusters", () => {
     const spec = validSpec({
-      cluster: { nodePools: [
-        { name: "system", mode: "System", vmSize: "Standard_D2as_v5", count: 1 },
-        { name: "besu", vmSize: "standard_d4s_v5", count: 2 },
-      ] },
+      cluster: {
+        nodePools: [
+          { name: "system", mode: "System", vmSize: "Standard_D2as_v5", count: 1 },
+          { name: "besu", vmSize: "standard_d4s_v5", count: 2 },
+        ],
+      },
       regions: [{ name: "uksouth", validators: 2, sentries: 1, clusters: 2 }],
     });
     const plan = planRegion(spec, "uksouth");
-    assert.deepEqual(plan.vcpusByFamily, [{ family: "standardDASv5Family", vcpus: 4 }, { family: "standardDSv5Family", vcpus: 16 }]);
+    assert.deepEqual(plan.vcpusByFamily, [
+      { family: "standardDASv5Family", vcpus: 4 },
+      { family: "standardDSv5Family", vcpus: 16 },
+    ]);
     assert.equal(plan.totalVcpus, 20);
     assert.deepEqual(plan.vmSizes, ["Standard_D2as_v5", "Standard_D4s_v5"]);
-    assert.deepEqual(plan.clusters.map((cluster) => cluster.name), ["aks-chain138-uksouth", "aks-chain138-uksouth-2"]);
-    assert.deepEqual(plan.clusters.map((cluster) => cluster.nodes.map((node) => node.statefulSetName)), [
-      ["besu-validator-1", "besu-validator-2", "besu-sentry-1"],
-      ["besu-validator-3", "besu-validator-4", "besu-sentry-2"],
-    ]);
+    assert.deepEqual(
+      plan.clusters.map((cluster) => cluster.name),
+      ["aks-chain138-uksouth", "aks-chain138-uksouth-2"],
+    );
+    assert.deepEqual(
+      plan.clusters.map((cluster) => cluster.nodes.map((node) => node.statefulSetName)),
+      [
+        ["besu-validator-1", "besu-validator-2", "besu-sentry-1"],
+        ["besu-validator-3", "besu-validator-4", "besu-sentry-2"],
+      ],
+    );
     assert.equal(plan.podCount, 6);
   });
 
   it("is deterministic and covers every region of the spec in order", () => {
     const spec = validSpec();
     assert.deepEqual(planRollout(spec), planRollout(validSpec()));
-    assert.deepEqual(planRollout(spec).map((plan) => plan.region), spec.regions.map((region) => region.name));
+    assert.deepEqual(
+      planRollout(spec).map((plan) => plan.region),
+      spec.regions.map((region) => region.name),
+    );
   });
 
   it("refuses a region that is not in the spec", () => {

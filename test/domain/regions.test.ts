@@ -9,7 +9,7 @@ import {
   findRegion,
   isDeploymentRegion,
   STRATEGY_VCPU_BUDGET_PER_REGION,
-} from "../../lib/domain/regions";
+} from "../../lib/domain/regions.js";
 
 describe("region catalog", () => {
   it("lists the strategy's 24 deployment regions in its order, by ARM name", () => {
@@ -20,7 +20,11 @@ describe("region catalog", () => {
     assert.equal(DEPLOYMENT_REGION_NAMES[23], "canadacentral");
     for (const region of DEPLOYMENT_REGIONS) {
       assert.match(region.name, /^[a-z]+$/);
-      assert.equal(region.displayName.replace(/\s/g, "").toLowerCase(), region.name, `${region.displayName} ↔ ${region.name}`);
+      assert.equal(
+        region.displayName.replace(/\s/g, "").toLowerCase(),
+        region.name,
+        `${region.displayName} ↔ ${region.name}`,
+      );
       assert.equal(region.role, "deployment");
     }
   });

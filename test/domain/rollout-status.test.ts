@@ -17,7 +17,7 @@ import {
   succeedRegion,
   type RegionState,
   type RolloutStatus,
-} from "../../lib/domain/rollout-status";
+} from "../../lib/domain/rollout-status.js";
 
 const T0 = "2026-11-29T10:00:00.000Z";
 const T1 = "2026-11-29T10:01:00.000Z";
@@ -54,16 +54,32 @@ describe("overall state rule", () => {
   });
   it("is Canceled after a cancel request, whatever the results", () => {
     assert.equal(decideOverallState({ regions: finished("Succeeded", "Canceled"), cancelRequested: true }), "Canceled");
-    assert.equal(decideOverallState({ regions: finished("Succeeded", "Succeeded"), cancelRequested: true }), "Canceled");
+    assert.equal(
+      decideOverallState({ regions: finished("Succeeded", "Succeeded"), cancelRequested: true }),
+      "Canceled",
+    );
   });
   it("is Succeeded, PartiallySucceeded or Failed from the region results", () => {
-    assert.equal(decideOverallState({ regions: finished("Succeeded", "Succeeded"), cancelRequested: false }), "Succeeded");
-    assert.equal(decideOverallState({ regions: finished("Succeeded", "Failed"), cancelRequested: false }), "PartiallySucceeded");
+    assert.equal(
+      decideOverallState({ regions: finished("Succeeded", "Succeeded"), cancelRequested: false }),
+      "Succeeded",
+    );
+    assert.equal(
+      decideOverallState({ regions: finished("Succeeded", "Failed"), cancelRequested: false }),
+      "PartiallySucceeded",
+    );
     assert.equal(decideOverallState({ regions: finished("Failed", "Failed"), cancelRequested: false }), "Failed");
     assert.equal(decideOverallState({ regions: [], cancelRequested: false }), "Failed");
   });
   it("is Failed when the rollout as a whole failed, even with succeeded regions", () => {
-    assert.equal(decideOverallState({ regions: finished("Succeeded", "Failed"), cancelRequested: false, failure: { phase: "genesis", reason: "too few validators" } }), "Failed");
+    assert.equal(
+      decideOverallState({
+        regions: finished("Succeeded", "Failed"),
+        cancelRequested: false,
+        failure: { phase: "genesis", reason: "too few validators" },
+      }),
+      "Failed",
+    );
   });
 });
 
@@ -76,18 +92,30 @@ describe("rollout status transitions", () => {
     assert.deepEqual(status.counts, { total: 3, pending: 3, running: 0, succeeded: 0, failed: 0, canceled: 0 });
     assert.deepEqual(status.phases, [{ phase: "preflight", startedAt: T0 }]);
     assertStorable(status);
-    assert.throws(() => createRolloutStatus({ rolloutId: "r", network: "n", regions: ["uksouth", "uksouth"], at: T0 }), RolloutStatusError);
+    assert.throws(
+      () => createRolloutStatus({ rolloutId: "r", network: "n", regions: ["uksouth", "uksouth"], at: T0 }),
+      RolloutStatusError,
+    );
   });
 
   it("tracks a region's phases, attempts and timings without touching the others", () => {
     let status = startRegionPhase(fresh(), "uksouth", "preflight", T1);
     status = startRegionPhase(status, "uksouth", "provisioning", T2);
     const region = status.regions[1];
-    assert.deepEqual(region, { region: "uksouth", phase: "provisioning", state: "Running", attempts: 1, startedAt: T1 });
+    assert.deepEqual(region, {
+      region: "uksouth",
+      phase: "provisioning",
+      state: "Running",
+      attempts: 1,
+      startedAt: T1,
+    });
     assert.equal(status.regions[0].state, "Pending");
     assert.deepEqual(status.counts, { total: 3, pending: 2, running: 1, succeeded: 0, failed: 0, canceled: 0 });
     assert.equal(status.updatedAt, T2);
-    assert.throws(() => startRegionPhase(status, "uksouth", "preflight", T2), /cannot go back from provisioning to preflight/);
+    assert.throws(
+      () => startRegionPhase(status, "uksouth", "preflight", T2),
+      /cannot go back from provisioning to preflight/,
+    );
     assert.throws(() => startRegionPhase(status, "eastus", "preflight", T2), /region eastus is not part of rollout/);
     assertStorable(status);
   });
@@ -106,10 +134,25 @@ describe("rollout status transitions", () => {
 
   it("records a failure with its step, cause and kind, and refuses to change a finished region", () => {
     let status = startRegionPhase(fresh(), "ukwest", "preflight", T1);
-    status = failRegion(status, "ukwest", { step: "preflight", cause: "ukwest: family standardDSv5Family has limit 4", kind: "permanent" }, T2);
+    status = failRegion(
+      status,
+      "ukwest",
+      { step: "preflight", cause: "ukwest: family standardDSv5Family has limit 4", kind: "permanent" },
+      T2,
+    );
     assert.deepEqual(status.regions[2], {
-      region: "ukwest", phase: "preflight", state: "Failed", attempts: 1, startedAt: T1, finishedAt: T2,
-      lastError: { step: "preflight", cause: "ukwest: family standardDSv5Family has limit 4", kind: "permanent", at: T2 },
+      region: "ukwest",
+      phase: "preflight",
+      state: "Failed",
+      attempts: 1,
+      startedAt: T1,
+      finishedAt: T2,
+      lastError: {
+        step: "preflight",
+        cause: "ukwest: family standardDSv5Family has limit 4",
+        kind: "permanent",
+        at: T2,
+      },
     });
     assert.throws(() => succeedRegion(status, "ukwest", T3), /is Failed, not Running/);
     assert.throws(() => startRegionPhase(status, "ukwest", "provisioning", T3), /already Failed/);
@@ -120,7 +163,12 @@ describe("rollout status transitions", () => {
   it("ends PartiallySucceeded when some regions fail and the rest succeed", () => {
     let status = through(through(fresh(), "northeurope"), "uksouth");
     status = startRegionPhase(status, "ukwest", "preflight", T1);
-    status = failRegion(status, "ukwest", { step: "aks-cluster", cause: "throttled until attempts ran out", kind: "transient" }, T2);
+    status = failRegion(
+      status,
+      "ukwest",
+      { step: "aks-cluster", cause: "throttled until attempts ran out", kind: "transient" },
+      T2,
+    );
     status = enterPhase(status, "report", T3);
     status = finishRollout(status, T3);
     assert.equal(status.state, "PartiallySucceeded");
@@ -146,11 +194,19 @@ describe("rollout status transitions", () => {
     status = startRegionPhase(status, "uksouth", "preflight", T1);
     status = failRegion(status, "uksouth", { step: "preflight", cause: "quota", kind: "permanent" }, T1);
     status = enterPhase(status, "genesis", T2);
-    const failure = { phase: "genesis" as const, reason: "only 1 validators made it through provisioning, fewer than rollout.minValidators (4)" };
+    const failure = {
+      phase: "genesis" as const,
+      reason: "only 1 validators made it through provisioning, fewer than rollout.minValidators (4)",
+    };
     status = finishRollout(status, T3, failure);
     assert.equal(status.state, "Failed");
     assert.deepEqual(status.failure, failure);
-    assert.deepEqual(status.regions[0].lastError, { step: "genesis", cause: failure.reason, kind: "permanent", at: T3 });
+    assert.deepEqual(status.regions[0].lastError, {
+      step: "genesis",
+      cause: failure.reason,
+      kind: "permanent",
+      at: T3,
+    });
     assert.equal(status.regions[2].state, "Failed", "a region that never started fails too");
     assertStorable(status);
   });
@@ -176,7 +232,12 @@ describe("rollout status transitions", () => {
       verifiedAt: T3,
       ok: false,
       network: [{ check: "heads-advancing", ok: true, detail: "heads 12..13" }],
-      regions: [{ region: "uksouth", checks: [{ check: "validator-peering", ok: false, detail: "2 of 3 validators peered, quorum needs 2" }] }],
+      regions: [
+        {
+          region: "uksouth",
+          checks: [{ check: "validator-peering", ok: false, detail: "2 of 3 validators peered, quorum needs 2" }],
+        },
+      ],
     };
     const status = recordVerification(fresh(), verification, T3);
     assert.deepEqual(status.verification, verification);
@@ -199,16 +260,28 @@ describe("retry", () => {
     assert.deepEqual(selectRegionsToRetry(status, ["ukwest"]), { ok: true, regions: ["ukwest"] });
     assert.deepEqual(selectRegionsToRetry(status, ["northeurope", "eastus"]), {
       ok: false,
-      problems: ["region northeurope already succeeded in rollout rollout-chain138-1", "region eastus is not part of rollout rollout-chain138-1"],
+      problems: [
+        "region northeurope already succeeded in rollout rollout-chain138-1",
+        "region eastus is not part of rollout rollout-chain138-1",
+      ],
     });
-    assert.deepEqual(selectRegionsToRetry(fresh()), { ok: false, problems: ["rollout rollout-chain138-1 is still running; cancel it or wait for it to finish"] });
+    assert.deepEqual(selectRegionsToRetry(fresh()), {
+      ok: false,
+      problems: ["rollout rollout-chain138-1 is still running; cancel it or wait for it to finish"],
+    });
     const allDone = finishRollout(through(through(through(fresh(), "northeurope"), "uksouth"), "ukwest"), T3);
     assert.equal(selectRegionsToRetry(allDone).ok, false);
   });
 
   it("a retry's new rollout carries the retried regions' attempts and last errors", () => {
     const T4 = "2026-11-29T11:00:00.000Z";
-    let status = createRolloutStatus({ rolloutId: "rollout-chain138-2", network: "chain138", regions: ["uksouth"], at: T4, earlier: partiallyDone().regions });
+    let status = createRolloutStatus({
+      rolloutId: "rollout-chain138-2",
+      network: "chain138",
+      regions: ["uksouth"],
+      at: T4,
+      earlier: partiallyDone().regions,
+    });
     assert.deepEqual(states(status), ["Pending"]);
     assert.equal(status.regions[0].lastError?.cause, "quota");
     assert.equal(status.regions[0].attempts, 1);
@@ -219,7 +292,14 @@ describe("retry", () => {
   });
 
   it("counts regions by state", () => {
-    assert.deepEqual(countRegions(partiallyDone().regions), { total: 3, pending: 0, running: 0, succeeded: 1, failed: 1, canceled: 1 });
+    assert.deepEqual(countRegions(partiallyDone().regions), {
+      total: 3,
+      pending: 0,
+      running: 0,
+      succeeded: 1,
+      failed: 1,
+      canceled: 1,
+    });
   });
 });
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { z } from "zod";
-import { DEPLOYMENT_REGION_NAMES } from "../../lib/domain/regions";
+import { DEPLOYMENT_REGION_NAMES } from "../../lib/domain/regions.js";
 import {
   clusterVcpus,
   DEFAULT_BESU_IMAGE,
@@ -10,8 +10,8 @@ import {
   parseSpecText,
   totalValidators,
   validateSpec,
-} from "../../lib/domain/spec";
-import { problemsOf, validSpec } from "./helpers";
+} from "../../lib/domain/spec.js";
+import { problemsOf, validSpec } from "./helpers.js";
 
 function pathsOf(problems: ReadonlyArray<{ path: string }>): string[] {
   return problems.map((problem) => problem.path);
@@ -33,15 +33,25 @@ describe("desired state defaults", () => {
     assert.equal(spec.network.gasLimit, "0x1fffffffffffff");
     assert.deepEqual(spec.network.alloc, {});
     assert.deepEqual(spec.network.resources.validator, { cpu: "500m", memory: "2Gi", storage: "20Gi" });
-    assert.deepEqual(spec.regions.map((region) => region.name), DEPLOYMENT_REGION_NAMES);
-    assert.ok(spec.regions.every((region) => region.validators === 1 && region.sentries === 1 && region.clusters === 1));
+    assert.deepEqual(
+      spec.regions.map((region) => region.name),
+      DEPLOYMENT_REGION_NAMES,
+    );
+    assert.ok(
+      spec.regions.every((region) => region.validators === 1 && region.sentries === 1 && region.clusters === 1),
+    );
     assert.equal(spec.adminRegion, "westeurope");
     assert.equal(spec.cluster.kubernetesVersion, "1.32");
     assert.equal(clusterVcpus(spec.cluster.nodePools).vcpus, 6);
     assert.equal(spec.cluster.vcpuBudgetPerRegion, undefined);
     assert.equal(spec.rollout.maxParallelRegions, 24);
     assert.equal(spec.rollout.minValidators, 4);
-    assert.deepEqual(spec.rollout.retry, { maxAttempts: 5, firstRetryIntervalSeconds: 5, backoffCoefficient: 2, maxRetryIntervalSeconds: 120 });
+    assert.deepEqual(spec.rollout.retry, {
+      maxAttempts: 5,
+      firstRetryIntervalSeconds: 5,
+      backoffCoefficient: 2,
+      maxRetryIntervalSeconds: 120,
+    });
     assert.equal(totalValidators(spec), 24);
     assert.equal(spec.contracts, undefined);
   });
@@ -62,7 +72,13 @@ describe("desired state defaults", () => {
 
 describe("desired state rules", () => {
   it("rejects the admin region as a node host, saying why", () => {
-    const problems = problemsOf({ network: { name: "chain138" }, regions: [{ name: "northeurope", validators: 4 }, { name: "westeurope", validators: 1 }] });
+    const problems = problemsOf({
+      network: { name: "chain138" },
+      regions: [
+        { name: "northeurope", validators: 4 },
+        { name: "westeurope", validators: 1 },
+      ],
+    });
     assert.deepEqual(pathsOf(problems), ["regions[1].name"]);
     assert.match(problems[0].message, /westeurope is the admin region/);
     assert.match(problems[0].message, /never hosts validators or sentries/);
@@ -74,25 +90,39 @@ describe("desired state rules", () => {
   });
 
   it("names unknown regions and suggests the ARM name for a display name", () => {
-    const problems = problemsOf({ network: { name: "chain138" }, regions: [{ name: "eastus", validators: 4 }, { name: "Japan East" }] });
+    const problems = problemsOf({
+      network: { name: "chain138" },
+      regions: [{ name: "eastus", validators: 4 }, { name: "Japan East" }],
+    });
     assert.match(messageAt(problems, "regions[0].name"), /unknown region 'eastus'.*northeurope/);
     assert.match(messageAt(problems, "regions[1].name"), /did you mean 'japaneast'/);
   });
 
   it("rejects duplicate regions, pointing at the repeat and the first entry", () => {
-    const problems = problemsOf({ network: { name: "chain138" }, regions: [{ name: "uksouth", validators: 2 }, { name: "ukwest", validators: 2 }, { name: "uksouth" }] });
+    const problems = problemsOf({
+      network: { name: "chain138" },
+      regions: [{ name: "uksouth", validators: 2 }, { name: "ukwest", validators: 2 }, { name: "uksouth" }],
+    });
     assert.match(messageAt(problems, "regions[2].name"), /listed more than once \(first at regions\[0\]\)/);
   });
 
   it("rejects fewer validators in total than the policy minimum", () => {
-    const problems = problemsOf({ network: { name: "chain138" }, regions: [{ name: "uksouth" }, { name: "ukwest" }, { name: "japaneast" }] });
+    const problems = problemsOf({
+      network: { name: "chain138" },
+      regions: [{ name: "uksouth" }, { name: "ukwest" }, { name: "japaneast" }],
+    });
     assert.match(messageAt(problems, "regions"), /3 validators in total, fewer than rollout\.minValidators \(4\)/);
     const stricter = problemsOf({ network: { name: "chain138" }, rollout: { minValidators: 25 } });
     assert.match(messageAt(stricter, "regions"), /24 validators in total, fewer than rollout\.minValidators \(25\)/);
   });
 
   it("counts validators per cluster when a region has several clusters", () => {
-    const spec = validSpec({ regions: [{ name: "uksouth", clusters: 2 }, { name: "ukwest", clusters: 2 }] });
+    const spec = validSpec({
+      regions: [
+        { name: "uksouth", clusters: 2 },
+        { name: "ukwest", clusters: 2 },
+      ],
+    });
     assert.equal(totalValidators(spec), 4);
   });
 
@@ -102,50 +132,105 @@ describe("desired state rules", () => {
   });
 
   it("rejects a region that runs nothing", () => {
-    const problems = problemsOf({ network: { name: "chain138" }, regions: [{ name: "uksouth", validators: 4 }, { name: "ukwest", validators: 0, sentries: 0 }] });
+    const problems = problemsOf({
+      network: { name: "chain138" },
+      regions: [
+        { name: "uksouth", validators: 4 },
+        { name: "ukwest", validators: 0, sentries: 0 },
+      ],
+    });
     assert.match(messageAt(problems, "regions[1]"), /at least one validator or sentry/);
   });
 
   it("enforces the per-region vCPU budget for one cluster and for several clusters", () => {
     const tooBig = problemsOf({
       network: { name: "chain138" },
-      cluster: { vcpuBudgetPerRegion: 10, nodePools: [{ name: "system", mode: "System", vmSize: "Standard_D4s_v5", count: 1 }, { name: "besu", vmSize: "Standard_D4s_v5", count: 2 }] },
+      cluster: {
+        vcpuBudgetPerRegion: 10,
+        nodePools: [
+          { name: "system", mode: "System", vmSize: "Standard_D4s_v5", count: 1 },
+          { name: "besu", vmSize: "Standard_D4s_v5", count: 2 },
+        ],
+      },
     });
     assert.deepEqual(pathsOf(tooBig), ["cluster.nodePools"]);
-    assert.match(tooBig[0].message, /one cluster needs 12 vCPUs \(system: 1 × Standard_D4s_v5 \(4 vCPUs\), besu: 2 × Standard_D4s_v5 \(4 vCPUs\)\), above cluster\.vcpuBudgetPerRegion \(10\)/);
+    assert.match(
+      tooBig[0].message,
+      /one cluster needs 12 vCPUs \(system: 1 × Standard_D4s_v5 \(4 vCPUs\), besu: 2 × Standard_D4s_v5 \(4 vCPUs\)\), above cluster\.vcpuBudgetPerRegion \(10\)/,
+    );
 
-    const tooMany = problemsOf({ network: { name: "chain138" }, cluster: { vcpuBudgetPerRegion: 10 }, regions: [{ name: "uksouth", validators: 4, clusters: 2 }] });
+    const tooMany = problemsOf({
+      network: { name: "chain138" },
+      cluster: { vcpuBudgetPerRegion: 10 },
+      regions: [{ name: "uksouth", validators: 4, clusters: 2 }],
+    });
     assert.match(messageAt(tooMany, "regions[0].clusters"), /uksouth needs 12 vCPUs \(2 clusters × 6\)/);
-    assert.equal(validSpec({ cluster: { vcpuBudgetPerRegion: 12 }, regions: [{ name: "uksouth", validators: 4, clusters: 2 }] }).regions[0].clusters, 2);
+    assert.equal(
+      validSpec({ cluster: { vcpuBudgetPerRegion: 12 }, regions: [{ name: "uksouth", validators: 4, clusters: 2 }] })
+        .regions[0].clusters,
+      2,
+    );
   });
 
   it("checks node pools: known VM sizes, unique names, a System pool", () => {
     const problems = problemsOf({
       network: { name: "chain138" },
-      cluster: { nodePools: [{ name: "besu", vmSize: "Standard_Z99", count: 1 }, { name: "besu", vmSize: "standard_d2s_v5", count: 1 }] },
+      cluster: {
+        nodePools: [
+          { name: "besu", vmSize: "Standard_Z99", count: 1 },
+          { name: "besu", vmSize: "standard_d2s_v5", count: 1 },
+        ],
+      },
     });
-    assert.match(messageAt(problems, "cluster.nodePools[0].vmSize"), /unknown VM size 'Standard_Z99'; known sizes: .*Standard_D2s_v5/);
+    assert.match(
+      messageAt(problems, "cluster.nodePools[0].vmSize"),
+      /unknown VM size 'Standard_Z99'; known sizes: .*Standard_D2s_v5/,
+    );
     assert.match(messageAt(problems, "cluster.nodePools[1].name"), /used more than once/);
     assert.match(messageAt(problems, "cluster.nodePools"), /mode System/);
   });
 
   it("requires a pinned Besu image", () => {
-    assert.match(messageAt(problemsOf({ network: { name: "chain138", besuImage: "hyperledger/besu:latest" } }), "network.besuImage"), /pin a version/);
-    assert.match(messageAt(problemsOf({ network: { name: "chain138", besuImage: "hyperledger/besu" } }), "network.besuImage"), /pin a version/);
-    assert.match(messageAt(problemsOf({ network: { name: "chain138", besuImage: "Not An Image" } }), "network.besuImage"), /container image reference/);
+    assert.match(
+      messageAt(
+        problemsOf({ network: { name: "chain138", besuImage: "hyperledger/besu:latest" } }),
+        "network.besuImage",
+      ),
+      /pin a version/,
+    );
+    assert.match(
+      messageAt(problemsOf({ network: { name: "chain138", besuImage: "hyperledger/besu" } }), "network.besuImage"),
+      /pin a version/,
+    );
+    assert.match(
+      messageAt(problemsOf({ network: { name: "chain138", besuImage: "Not An Image" } }), "network.besuImage"),
+      /container image reference/,
+    );
     const digest = `hyperledger/besu@sha256:${"ab".repeat(32)}`;
     assert.equal(validSpec({ network: { name: "chain138", besuImage: digest } }).network.besuImage, digest);
-    assert.equal(validSpec({ network: { name: "chain138", besuImage: "myregistry.azurecr.io/besu/besu:24.10.0" } }).network.besuImage, "myregistry.azurecr.io/besu/besu:24.10.0");
+    assert.equal(
+      validSpec({ network: { name: "chain138", besuImage: "myregistry.azurecr.io/besu/besu:24.10.0" } }).network
+        .besuImage,
+      "myregistry.azurecr.io/besu/besu:24.10.0",
+    );
   });
 
   it("requires the QBFT request timeout to exceed the block period", () => {
-    const problems = problemsOf({ network: { name: "chain138", qbft: { blockperiodseconds: 5, requesttimeoutseconds: 5 } } });
+    const problems = problemsOf({
+      network: { name: "chain138", qbft: { blockperiodseconds: 5, requesttimeoutseconds: 5 } },
+    });
     assert.match(messageAt(problems, "network.qbft.requesttimeoutseconds"), /greater than blockperiodseconds \(5\)/);
   });
 
   it("checks the retry policy's bounds against each other", () => {
-    const problems = problemsOf({ network: { name: "chain138" }, rollout: { retry: { firstRetryIntervalSeconds: 60, maxRetryIntervalSeconds: 10 } } });
-    assert.match(messageAt(problems, "rollout.retry.maxRetryIntervalSeconds"), /at least firstRetryIntervalSeconds \(60\)/);
+    const problems = problemsOf({
+      network: { name: "chain138" },
+      rollout: { retry: { firstRetryIntervalSeconds: 60, maxRetryIntervalSeconds: 10 } },
+    });
+    assert.match(
+      messageAt(problems, "rollout.retry.maxRetryIntervalSeconds"),
+      /at least firstRetryIntervalSeconds \(60\)/,
+    );
   });
 
   it("validates network names used in resource names", () => {
@@ -155,7 +240,9 @@ describe("desired state rules", () => {
   });
 
   it("checks genesis alloc addresses and balances, quoting odd keys in paths", () => {
-    const problems = problemsOf({ network: { name: "chain138", alloc: { "0x12": { balance: "0x1" }, ["0x" + "a".repeat(40)]: { balance: "100" } } } });
+    const problems = problemsOf({
+      network: { name: "chain138", alloc: { "0x12": { balance: "0x1" }, ["0x" + "a".repeat(40)]: { balance: "100" } } },
+    });
     assert.match(messageAt(problems, 'network.alloc["0x12"]'), /20-byte hex address/);
     assert.match(messageAt(problems, `network.alloc["0x${"a".repeat(40)}"].balance`), /0x-hex quantity/);
   });
@@ -174,16 +261,28 @@ describe("desired state rules", () => {
         { name: "northeurope", sentries: -1 },
         { name: "atlantis" },
       ],
-      cluster: { kubernetesVersion: 1.3, nodePools: [{ name: "system", mode: "System", vmSize: "Standard_Q1", count: 0 }] },
+      cluster: {
+        kubernetesVersion: 1.3,
+        nodePools: [{ name: "system", mode: "System", vmSize: "Standard_Q1", count: 0 }],
+      },
       rollout: { maxParallelRegions: 0, minValidators: 2 },
       extra: true,
     });
     const paths = pathsOf(problems);
     for (const expected of [
-      "network.name", "network.chainId", "network.qbft.epochlength",
-      "regions[1].name", "regions[2].sentries", "regions[2].name", "regions[3].name",
-      "cluster.kubernetesVersion", "cluster.nodePools[0].vmSize", "cluster.nodePools[0].count",
-      "rollout.maxParallelRegions", "rollout.minValidators", "",
+      "network.name",
+      "network.chainId",
+      "network.qbft.epochlength",
+      "regions[1].name",
+      "regions[2].sentries",
+      "regions[2].name",
+      "regions[3].name",
+      "cluster.kubernetesVersion",
+      "cluster.nodePools[0].vmSize",
+      "cluster.nodePools[0].count",
+      "rollout.maxParallelRegions",
+      "rollout.minValidators",
+      "",
     ]) {
       assert.ok(paths.includes(expected), `missing ${expected} in ${JSON.stringify(problems, null, 1)}`);
     }
@@ -237,7 +336,16 @@ describe("spec schema as JSON Schema", () => {
     assert.equal(schema.type, "object");
     assert.deepEqual(schema.required, ["network"]);
     const properties = schema.properties ?? {};
-    assert.deepEqual(Object.keys(properties).sort(), ["adminRegion", "apiVersion", "ccip", "cluster", "contracts", "network", "regions", "rollout"]);
+    assert.deepEqual(Object.keys(properties).sort(), [
+      "adminRegion",
+      "apiVersion",
+      "ccip",
+      "cluster",
+      "contracts",
+      "network",
+      "regions",
+      "rollout",
+    ]);
     assert.match(JSON.stringify(properties.adminRegion), /westeurope/);
     assert.match(JSON.stringify(properties.rollout), /minValidators/);
   });

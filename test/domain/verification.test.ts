@@ -27,10 +27,20 @@ function node(index: number, head: number, change: Partial<ObservedNode> = {}): 
 }
 
 function input(second: ObservedNode[]): VerificationInput {
-  return { at: "2026-01-01T00:00:00.000Z", chainIdHex: "0x8a", genesisHash: "0xgenesis", validators, validatorPublicKeys: [1, 2, 3, 4].map(key), first: [0, 1, 2, 3].map((i) => node(i, 10)), second, maxHeadSpread: 3 };
+  return {
+    at: "2026-01-01T00:00:00.000Z",
+    chainIdHex: "0x8a",
+    genesisHash: "0xgenesis",
+    validators,
+    validatorPublicKeys: [1, 2, 3, 4].map(key),
+    first: [0, 1, 2, 3].map((i) => node(i, 10)),
+    second,
+    maxHeadSpread: 3,
+  };
 }
 
-const failed = (result: ReturnType<typeof verifyNetwork>): string[] => result.network.filter((check) => !check.ok).map((check) => check.check);
+const failed = (result: ReturnType<typeof verifyNetwork>): string[] =>
+  result.network.filter((check) => !check.ok).map((check) => check.check);
 
 describe("verifyNetwork", () => {
   test("peering counts the network's validators, also those this rollout does not observe (a retried region joining a formed network)", () => {
@@ -49,10 +59,24 @@ describe("verifyNetwork", () => {
     assert.deepEqual(failed(verifyNetwork(input([0, 1, 2, 3].map((i) => node(i, 10))))), ["heads-advancing"]);
   });
   test("a node on another genesis, behind, or with a wrong validator set is named", () => {
-    const result = verifyNetwork(input([node(0, 14), node(1, 14), node(2, 5, { genesisHash: "0xother" }), node(3, 14, { validatorsPending: validators.slice(0, 3) })]));
+    const result = verifyNetwork(
+      input([
+        node(0, 14),
+        node(1, 14),
+        node(2, 5, { genesisHash: "0xother" }),
+        node(3, 14, { validatorsPending: validators.slice(0, 3) }),
+      ]),
+    );
     assert.deepEqual(failed(result), ["genesis-hash", "heads-advancing", "heads-close", "validator-set"]);
-    assert.match(result.network.find((check) => check.check === "genesis-hash")?.detail ?? "", /francecentral\/validator-1/);
-    assert.equal(result.regions.find((region) => region.region === "northeurope")?.checks.every((check) => check.ok), true, "the healthy regions pass their own checks");
+    assert.match(
+      result.network.find((check) => check.check === "genesis-hash")?.detail ?? "",
+      /francecentral\/validator-1/,
+    );
+    assert.equal(
+      result.regions.find((region) => region.region === "northeurope")?.checks.every((check) => check.ok),
+      true,
+      "the healthy regions pass their own checks",
+    );
   });
   test("heads read seconds apart on a fast chain are compared at one moment", () => {
     const at = (seconds: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds)).toISOString();
@@ -61,12 +85,22 @@ describe("verifyNetwork", () => {
     const second = [0, 1, 2, 3].map((i) => node(i, 200 + 10 * i, { blockNumberAt: at(10 + i) }));
     const skewed = verifyNetwork({ ...input(second), first });
     assert.deepEqual(failed(skewed), [], JSON.stringify(skewed.network));
-    const lagging = verifyNetwork({ ...input([...second.slice(0, 3), node(3, 205, { blockNumberAt: at(13) })]), first });
+    const lagging = verifyNetwork({
+      ...input([...second.slice(0, 3), node(3, 205, { blockNumberAt: at(13) })]),
+      first,
+    });
     assert.deepEqual(failed(lagging), ["heads-close"], "a node 25 blocks behind the projection is still behind");
   });
 
   test("validators peered only with sentries fail validator-peering; unreachable nodes are reported", () => {
-    const result = verifyNetwork(input([node(0, 14, { peerPublicKeys: [key(9)] }), node(1, 14), node(2, 14), node(3, 14, { reachable: false, error: "connection refused" })]));
+    const result = verifyNetwork(
+      input([
+        node(0, 14, { peerPublicKeys: [key(9)] }),
+        node(1, 14),
+        node(2, 14),
+        node(3, 14, { reachable: false, error: "connection refused" }),
+      ]),
+    );
     assert.deepEqual(failed(result), ["reachable", "validator-peering"]);
     assert.match(result.network[0]?.detail ?? "", /swedencentral\/validator-1 \(connection refused\)/);
   });

@@ -57,9 +57,16 @@ function startAppHost(): Promise<HostProcess> {
 before(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-e2e-"));
   azurite = await startAzurite();
-  cloud = await startCloud({ dataDir: cloudDir(), timeScale: SIMULATED_TIME_SCALE, plugins: [createBesuPlugin({ mainnet: false })], log: (line) => cloudLog.push(line) });
+  cloud = await startCloud({
+    dataDir: cloudDir(),
+    timeScale: SIMULATED_TIME_SCALE,
+    plugins: [createBesuPlugin({ mainnet: false })],
+    log: (line) => cloudLog.push(line),
+  });
   host = await startAppHost();
-  const keys = z.object({ functionKeys: z.object({ default: z.string().min(1) }) }).parse(JSON.parse(fs.readFileSync(path.join(hostDataDir(), "keys.json"), "utf8")));
+  const keys = z
+    .object({ functionKeys: z.object({ default: z.string().min(1) }) })
+    .parse(JSON.parse(fs.readFileSync(path.join(hostDataDir(), "keys.json"), "utf8")));
   functionKey = keys.functionKeys.default;
 });
 
@@ -97,7 +104,9 @@ const simStateSchema = z.object({ clusters: z.array(simClusterSchema) }).loose()
 async function clustersOf(network: string): Promise<SimCluster[]> {
   const state = await control("GET", "state");
   assert.equal(state.status, 200, state.text);
-  return simStateSchema.parse(state.body).clusters.filter((cluster) => cluster.resourceGroup.startsWith(`rg-${network}-`));
+  return simStateSchema
+    .parse(state.body)
+    .clusters.filter((cluster) => cluster.resourceGroup.startsWith(`rg-${network}-`));
 }
 
 /**
@@ -116,11 +125,13 @@ const REGIONS = {
 const sorted = (names: readonly string[]): string[] => [...names].sort();
 
 /** The parts of the example spec these tests change; everything else is sent as the file has it. */
-const exampleSpecSchema = z.object({
-  network: z.object({ qbft: z.record(z.string(), z.unknown()) }).loose(),
-  regions: z.array(z.unknown()),
-  rollout: z.record(z.string(), z.unknown()),
-}).loose();
+const exampleSpecSchema = z
+  .object({
+    network: z.object({ qbft: z.record(z.string(), z.unknown()) }).loose(),
+    regions: z.array(z.unknown()),
+    rollout: z.record(z.string(), z.unknown()),
+  })
+  .loose();
 type SpecBody = z.infer<typeof exampleSpecSchema>;
 
 /**
@@ -128,12 +139,27 @@ type SpecBody = z.infer<typeof exampleSpecSchema>;
  * sentry in the first), fast polls and retries.
  */
 function smallSpec(network: string, regions: readonly string[]): SpecBody {
-  const spec = exampleSpecSchema.parse(YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "examples", "chain138-small.yaml"), "utf8")));
+  const spec = exampleSpecSchema.parse(
+    YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "examples", "chain138-small.yaml"), "utf8")),
+  );
   return {
     ...spec,
     regions: regions.map((name, index) => ({ name, validators: 1, sentries: index === 0 ? 1 : 0 })),
-    network: { ...spec.network, name: network, qbft: { ...spec.network.qbft, blockperiodseconds: BLOCK_PERIOD_SECONDS, requesttimeoutseconds: 2 * BLOCK_PERIOD_SECONDS } },
-    rollout: { ...spec.rollout, maxParallelRegions: regions.length, pollIntervalSeconds: 1, retry: { maxAttempts: 6, firstRetryIntervalSeconds: 1, backoffCoefficient: 1.5, maxRetryIntervalSeconds: 2 } },
+    network: {
+      ...spec.network,
+      name: network,
+      qbft: {
+        ...spec.network.qbft,
+        blockperiodseconds: BLOCK_PERIOD_SECONDS,
+        requesttimeoutseconds: 2 * BLOCK_PERIOD_SECONDS,
+      },
+    },
+    rollout: {
+      ...spec.rollout,
+      maxParallelRegions: regions.length,
+      pollIntervalSeconds: 1,
+      retry: { maxAttempts: 6, firstRetryIntervalSeconds: 1, backoffCoefficient: 1.5, maxRetryIntervalSeconds: 2 },
+    },
   };
 }
 
@@ -152,19 +178,32 @@ async function rolloutStatus(rolloutId: string): Promise<RolloutStatus> {
 }
 
 async function waitForEnd(rolloutId: string): Promise<RolloutStatus> {
-  return waitFor(`${rolloutId} to finish`, async () => {
-    const status = await rolloutStatus(rolloutId);
-    return status.state === "Running" ? undefined : status;
-  }, ROLLOUT_TIMEOUT_MS, 500).catch((error: unknown) => {
+  return waitFor(
+    `${rolloutId} to finish`,
+    async () => {
+      const status = await rolloutStatus(rolloutId);
+      return status.state === "Running" ? undefined : status;
+    },
+    ROLLOUT_TIMEOUT_MS,
+    500,
+  ).catch((error: unknown) => {
     throw new Error(`${String(error)}\nhost output:\n${host.output().slice(-3000)}`);
   });
 }
 
 /** A rollout's regions for a failure message, with the cloud's complaints that may explain them. */
-const regionSummary = (status: RolloutStatus): string => [
-  JSON.stringify(status.regions.map((region) => ({ region: region.region, state: region.state, phase: region.phase, error: region.lastError }))),
-  ...cloudLog.filter((line) => /fail|error/i.test(line)).slice(-10),
-].join("\n");
+const regionSummary = (status: RolloutStatus): string =>
+  [
+    JSON.stringify(
+      status.regions.map((region) => ({
+        region: region.region,
+        state: region.state,
+        phase: region.phase,
+        error: region.lastError,
+      })),
+    ),
+    ...cloudLog.filter((line) => /fail|error/i.test(line)).slice(-10),
+  ].join("\n");
 
 // ---------------------------------------------------------------------------------------------
 
@@ -173,15 +212,25 @@ test("a rollout succeeds: live per-region status, verified network, listed, one 
   const rolloutId = await startRollout(smallSpec(network, REGIONS.succeeds));
   assert.equal(rolloutId, `rollout-${network}-1`);
 
-  const live = await waitFor("a live status showing regions at work", async () => {
-    const status = await rolloutStatus(rolloutId);
-    return status.state === "Running" && status.regions.some((region) => region.state === "Running") ? status : undefined;
-  }, 30_000, 100);
+  const live = await waitFor(
+    "a live status showing regions at work",
+    async () => {
+      const status = await rolloutStatus(rolloutId);
+      return status.state === "Running" && status.regions.some((region) => region.state === "Running")
+        ? status
+        : undefined;
+    },
+    30_000,
+    100,
+  );
   assert.deepEqual(sorted(live.regions.map((region) => region.region)), sorted(REGIONS.succeeds));
 
   const final = await waitForEnd(rolloutId);
   assert.equal(final.state, "Succeeded", regionSummary(final));
-  assert.ok(final.regions.every((region) => region.state === "Succeeded"), regionSummary(final));
+  assert.ok(
+    final.regions.every((region) => region.state === "Succeeded"),
+    regionSummary(final),
+  );
   assert.equal(final.verification?.ok, true, JSON.stringify(final.verification));
 
   const list = await api("GET", "rollouts");
@@ -190,7 +239,11 @@ test("a rollout succeeds: live per-region status, verified network, listed, one 
   assert.equal(ids[0]?.rolloutId, rolloutId, list.text);
   assert.equal(ids[0]?.state, "Succeeded");
 
-  assert.deepEqual(sorted((await clustersOf(network)).map((cluster) => cluster.region)), sorted(REGIONS.succeeds), "one cluster per region");
+  assert.deepEqual(
+    sorted((await clustersOf(network)).map((cluster) => cluster.region)),
+    sorted(REGIONS.succeeds),
+    "one cluster per region",
+  );
 });
 
 test("malformed specs: 400 listing every problem by path, and nothing started", async () => {
@@ -200,15 +253,27 @@ test("malformed specs: 400 listing every problem by path, and nothing started", 
   const spec = {
     ...good,
     network: { ...good.network, chainId: "one-three-eight" },
-    regions: [...good.regions, { name: "westeurope", validators: 1, sentries: 0 }, { name: "atlantis", validators: 1, sentries: 0 }],
+    regions: [
+      ...good.regions,
+      { name: "westeurope", validators: 1, sentries: 0 },
+      { name: "atlantis", validators: 1, sentries: 0 },
+    ],
   };
   const response = await api("POST", "rollouts", spec);
   assert.equal(response.status, 400, response.text);
-  const problems = z.object({ error: z.literal("InvalidSpec"), problems: z.array(z.object({ path: z.string(), message: z.string() })) }).parse(response.body).problems;
+  const problems = z
+    .object({ error: z.literal("InvalidSpec"), problems: z.array(z.object({ path: z.string(), message: z.string() })) })
+    .parse(response.body).problems;
   const paths = problems.map((problem) => problem.path);
   assert.ok(paths.includes("network.chainId"), response.text);
-  assert.ok(paths.some((entry) => entry.startsWith("regions[4]")), `westeurope rejected by path: ${response.text}`);
-  assert.ok(paths.some((entry) => entry.startsWith("regions[5]")), `the unknown region rejected by path: ${response.text}`);
+  assert.ok(
+    paths.some((entry) => entry.startsWith("regions[4]")),
+    `westeurope rejected by path: ${response.text}`,
+  );
+  assert.ok(
+    paths.some((entry) => entry.startsWith("regions[5]")),
+    `the unknown region rejected by path: ${response.text}`,
+  );
   assert.match(problems.find((problem) => problem.path.startsWith("regions[4]"))?.message ?? "", /westeurope|admin/i);
 
   // Nothing started: no new rollout, and (after a moment in which a started one would act) no resources.
@@ -216,19 +281,30 @@ test("malformed specs: 400 listing every problem by path, and nothing started", 
   const afterwards = await api("GET", "rollouts");
   assert.deepEqual(afterwards.body, before.body);
   assert.deepEqual(await clustersOf(network), []);
-  const state = z.object({ resourceGroups: z.array(z.object({ name: z.string() }).loose()) }).loose().parse((await control("GET", "state")).body);
-  assert.deepEqual(state.resourceGroups.filter((group) => group.name.startsWith(`rg-${network}-`)), []);
+  const state = z
+    .object({ resourceGroups: z.array(z.object({ name: z.string() }).loose()) })
+    .loose()
+    .parse((await control("GET", "state")).body);
+  assert.deepEqual(
+    state.resourceGroups.filter((group) => group.name.startsWith(`rg-${network}-`)),
+    [],
+  );
 });
 
 test("two concurrent starts for one network: one 202, one 409 naming the running rollout; the list shows it newest first", async () => {
   const network = "e2e-twice";
-  const responses = await Promise.all([api("POST", "rollouts", smallSpec(network, REGIONS.concurrent)), api("POST", "rollouts", smallSpec(network, REGIONS.concurrent))]);
+  const responses = await Promise.all([
+    api("POST", "rollouts", smallSpec(network, REGIONS.concurrent)),
+    api("POST", "rollouts", smallSpec(network, REGIONS.concurrent)),
+  ]);
   const accepted = responses.filter((response) => response.status === 202);
   const refused = responses.filter((response) => response.status === 409);
   assert.equal(accepted.length, 1, responses.map((response) => `${response.status} ${response.text}`).join("\n"));
   assert.equal(refused.length, 1, responses.map((response) => `${response.status} ${response.text}`).join("\n"));
   const rolloutId = startedSchema.parse(accepted[0]?.body).rolloutId;
-  const conflict = z.object({ error: z.literal("RolloutRunning"), runningRolloutId: z.string(), message: z.string() }).parse(refused[0]?.body);
+  const conflict = z
+    .object({ error: z.literal("RolloutRunning"), runningRolloutId: z.string(), message: z.string() })
+    .parse(refused[0]?.body);
   assert.equal(conflict.runningRolloutId, rolloutId);
   assert.ok(conflict.message.includes(rolloutId), conflict.message);
 
@@ -238,29 +314,46 @@ test("two concurrent starts for one network: one 202, one 409 naming the running
 
   const list = await api("GET", "rollouts");
   const listed = z.array(z.object({ rolloutId: z.string(), createdAt: z.string() }).loose()).parse(list.body);
-  assert.deepEqual(listed.map((entry) => entry.rolloutId).slice(0, 2), [rolloutId, "rollout-e2e-ok-1"], `newest first: ${list.text}`);
+  assert.deepEqual(
+    listed.map((entry) => entry.rolloutId).slice(0, 2),
+    [rolloutId, "rollout-e2e-ok-1"],
+    `newest first: ${list.text}`,
+  );
 });
 
 test("cancel during provisioning: no new work, final state Canceled", async () => {
   const network = "e2e-cancel";
   const rolloutId = await startRollout(smallSpec(network, REGIONS.cancel));
   const seen: string[] = [];
-  await waitFor("the rollout to reach provisioning", async () => {
-    const status = await rolloutStatus(rolloutId);
-    seen.push(`${status.state}/${status.phase}`);
-    return status.phase === "provisioning" ? true : undefined;
-  }, 30_000, 50).catch((error: unknown) => {
+  await waitFor(
+    "the rollout to reach provisioning",
+    async () => {
+      const status = await rolloutStatus(rolloutId);
+      seen.push(`${status.state}/${status.phase}`);
+      return status.phase === "provisioning" ? true : undefined;
+    },
+    30_000,
+    50,
+  ).catch((error: unknown) => {
     throw new Error(`${String(error)}; seen ${[...new Set(seen)].join(" ")}`);
   });
   const canceled = await api("POST", `rollouts/${rolloutId}/cancel`);
   assert.equal(canceled.status, 202, canceled.text);
   const final = await waitForEnd(rolloutId);
   assert.equal(final.state, "Canceled", regionSummary(final));
-  assert.ok(final.regions.every((region) => region.state !== "Succeeded" && region.state !== "Running"), regionSummary(final));
+  assert.ok(
+    final.regions.every((region) => region.state !== "Succeeded" && region.state !== "Running"),
+    regionSummary(final),
+  );
   assert.equal(final.verification, undefined, "verification never ran");
   // Phase B never started: no Besu node runs in this network's clusters.
-  const besuNodes = z.array(z.object({ resourceGroup: z.string() }).loose()).parse((await control("GET", "besu/nodes")).body);
-  assert.deepEqual(besuNodes.filter((node) => node.resourceGroup.startsWith(`rg-${network}-`)), []);
+  const besuNodes = z
+    .array(z.object({ resourceGroup: z.string() }).loose())
+    .parse((await control("GET", "besu/nodes")).body);
+  assert.deepEqual(
+    besuNodes.filter((node) => node.resourceGroup.startsWith(`rg-${network}-`)),
+    [],
+  );
   const again = await api("POST", `rollouts/${rolloutId}/cancel`);
   assert.equal(again.status, 409, again.text);
 });
@@ -286,7 +379,9 @@ async function clearFaults(): Promise<void> {
 
 test("too little vCPU quota in two regions: they fail at preflight naming region, quota and limit; the others succeed", async () => {
   // centralindia: the D-series v5 family is capped at 2 vCPUs; southindia: the regional total at 3.
-  await setFaults({ regions: { centralindia: { quota: { families: { standardDSv5Family: 2 } } }, southindia: { quota: { cores: 3 } } } });
+  await setFaults({
+    regions: { centralindia: { quota: { families: { standardDSv5Family: 2 } } }, southindia: { quota: { cores: 3 } } },
+  });
   try {
     partialRolloutId = await startRollout(smallSpec(QUOTA_NETWORK, REGIONS.quota));
     const final = await waitForEnd(partialRolloutId);
@@ -304,19 +399,34 @@ test("too little vCPU quota in two regions: they fail at preflight naming region
       if (region.region === "centralindia") assert.match(cause, /standardDSv5Family[^]*\b2\b/, cause);
       else assert.match(cause, /\bcores\b[^]*\b3\b/, cause);
     }
-    assert.deepEqual(sorted((await clustersOf(QUOTA_NETWORK)).map((cluster) => cluster.region)), sorted(REGIONS.quota.filter((region) => !QUOTA_REGIONS.includes(region))));
+    assert.deepEqual(
+      sorted((await clustersOf(QUOTA_NETWORK)).map((cluster) => cluster.region)),
+      sorted(REGIONS.quota.filter((region) => !QUOTA_REGIONS.includes(region))),
+    );
   } finally {
     await clearFaults();
   }
 });
 
-const besuNodeSchema = z.object({ resourceGroup: z.string(), region: z.string(), address: z.string(), validator: z.boolean(), genesisHash: z.string(), head: z.number() }).loose();
+const besuNodeSchema = z
+  .object({
+    resourceGroup: z.string(),
+    region: z.string(),
+    address: z.string(),
+    validator: z.boolean(),
+    genesisHash: z.string(),
+    head: z.number(),
+  })
+  .loose();
 
 /** The simulator's view of a network's running Besu nodes. */
 async function besuNodesOf(network: string): Promise<z.infer<typeof besuNodeSchema>[]> {
   const response = await control("GET", "besu/nodes");
   assert.equal(response.status, 200, response.text.slice(0, 500));
-  return z.array(besuNodeSchema).parse(response.body).filter((node) => node.resourceGroup.startsWith(`rg-${network}-`));
+  return z
+    .array(besuNodeSchema)
+    .parse(response.body)
+    .filter((node) => node.resourceGroup.startsWith(`rg-${network}-`));
 }
 
 test("retry of the two regions after their quota is raised: their validators are voted into the formed network, on its genesis", async () => {
@@ -334,26 +444,55 @@ test("retry of the two regions after their quota is raised: their validators are
   assert.equal(retryId, `rollout-${QUOTA_NETWORK}-2`);
   const final = await waitForEnd(retryId);
   assert.equal(final.state, "Succeeded", regionSummary(final));
-  assert.deepEqual(sorted(final.regions.map((region) => region.region)), sorted(QUOTA_REGIONS), "only the failed regions were retried");
-  assert.ok(final.regions.every((region) => region.attempts === 2 && region.lastError?.step === "preflight"), `attempts and the earlier error carry over: ${regionSummary(final)}`);
-  assert.ok(final.phases.some((phase) => phase.phase === "admitting"), JSON.stringify(final.phases));
+  assert.deepEqual(
+    sorted(final.regions.map((region) => region.region)),
+    sorted(QUOTA_REGIONS),
+    "only the failed regions were retried",
+  );
+  assert.ok(
+    final.regions.every((region) => region.attempts === 2 && region.lastError?.step === "preflight"),
+    `attempts and the earlier error carry over: ${regionSummary(final)}`,
+  );
+  assert.ok(
+    final.phases.some((phase) => phase.phase === "admitting"),
+    JSON.stringify(final.phases),
+  );
   assert.equal(final.verification?.ok, true, JSON.stringify(final.verification));
 
   const after = await besuNodesOf(QUOTA_NETWORK);
-  assert.deepEqual([...new Set(after.map((node) => node.genesisHash))], genesisHashes, "the retried regions joined the same chain: no new genesis");
+  assert.deepEqual(
+    [...new Set(after.map((node) => node.genesisHash))],
+    genesisHashes,
+    "the retried regions joined the same chain: no new genesis",
+  );
   const validatorRegions = after.filter((node) => node.validator).map((node) => node.region);
   assert.deepEqual(sorted(validatorRegions), sorted(REGIONS.quota), "all six regions' validators are in the set");
   for (const node of before) {
     const now = after.find((candidate) => candidate.address === node.address);
     assert.ok(now && now.head > node.head, `${node.region}'s node kept producing blocks`);
   }
-  assert.deepEqual(sorted((await clustersOf(QUOTA_NETWORK)).map((cluster) => cluster.region)), sorted(REGIONS.quota), "one cluster per region");
+  assert.deepEqual(
+    sorted((await clustersOf(QUOTA_NETWORK)).map((cluster) => cluster.region)),
+    sorted(REGIONS.quota),
+    "one cluster per region",
+  );
 
   const nothingLeft = await api("POST", `rollouts/${retryId}/retry`);
   assert.equal(nothingLeft.status, 400, `nothing to retry: ${nothingLeft.text}`);
 });
 
-const operationLogSchema = z.object({ entries: z.array(z.object({ seq: z.number(), target: z.string(), status: z.union([z.number(), z.string()]).optional(), fault: z.unknown().optional() }).loose()) });
+const operationLogSchema = z.object({
+  entries: z.array(
+    z
+      .object({
+        seq: z.number(),
+        target: z.string(),
+        status: z.union([z.number(), z.string()]).optional(),
+        fault: z.unknown().optional(),
+      })
+      .loose(),
+  ),
+});
 
 async function operationLog(since: number): Promise<z.infer<typeof operationLogSchema>["entries"]> {
   const response = await control("GET", `operations?since=${since}`);
@@ -381,27 +520,61 @@ test("transient ARM faults (503s) and a 429 storm on ARM and Kubernetes: the rol
   }
   const faulted = (await operationLog(since)).filter((entry) => entry.fault !== undefined && entry.fault !== null);
   const statuses = faulted.map((entry) => `${entry.target}:${String(entry.status)}`);
-  assert.ok(statuses.filter((entry) => entry === "arm:429").length >= 12, `the ARM 429 storm happened: ${statuses.join(" ")}`);
-  assert.ok(statuses.some((entry) => entry === "arm:503"), `503s were injected: ${statuses.join(" ")}`);
-  assert.ok(statuses.filter((entry) => entry === "kube:429").length >= 8, `the Kubernetes 429 storm happened: ${statuses.join(" ")}`);
+  assert.ok(
+    statuses.filter((entry) => entry === "arm:429").length >= 12,
+    `the ARM 429 storm happened: ${statuses.join(" ")}`,
+  );
+  assert.ok(
+    statuses.some((entry) => entry === "arm:503"),
+    `503s were injected: ${statuses.join(" ")}`,
+  );
+  assert.ok(
+    statuses.filter((entry) => entry === "kube:429").length >= 8,
+    `the Kubernetes 429 storm happened: ${statuses.join(" ")}`,
+  );
   assert.equal((await clustersOf(network)).length, 4);
 });
 
-const secretListSchema = z.object({
-  items: z.array(z.object({
-    metadata: z.object({ name: z.string(), namespace: z.string().optional(), uid: z.string(), resourceVersion: z.string() }).loose(),
-    data: z.record(z.string(), z.string()).optional(),
-  }).loose()),
-}).loose();
+const secretListSchema = z
+  .object({
+    items: z.array(
+      z
+        .object({
+          metadata: z
+            .object({
+              name: z.string(),
+              namespace: z.string().optional(),
+              uid: z.string(),
+              resourceVersion: z.string(),
+            })
+            .loose(),
+          data: z.record(z.string(), z.string()).optional(),
+        })
+        .loose(),
+    ),
+  })
+  .loose();
 
 /** Node key Secrets (those holding a `nodekey` entry) of one cluster, as the API server stores them. */
-async function nodeKeySecrets(cluster: SimCluster): Promise<{ cluster: string; name: string; uid: string; resourceVersion: string; nodekey: string }[]> {
+async function nodeKeySecrets(
+  cluster: SimCluster,
+): Promise<{ cluster: string; name: string; uid: string; resourceVersion: string; nodekey: string }[]> {
   const response = await control("GET", `clusters/${cluster.resourceGroup}/${cluster.name}/objects/secrets`);
   if (response.status === 404) return [];
   assert.equal(response.status, 200, response.text.slice(0, 500));
   return secretListSchema.parse(response.body).items.flatMap((secret) => {
     const nodekey = secret.data?.nodekey;
-    return nodekey === undefined ? [] : [{ cluster: cluster.name, name: secret.metadata.name, uid: secret.metadata.uid, resourceVersion: secret.metadata.resourceVersion, nodekey }];
+    return nodekey === undefined
+      ? []
+      : [
+          {
+            cluster: cluster.name,
+            name: secret.metadata.name,
+            uid: secret.metadata.uid,
+            resourceVersion: secret.metadata.resourceVersion,
+            nodekey,
+          },
+        ];
   });
 }
 
@@ -413,10 +586,15 @@ test("SIGKILL of the host during provisioning, restart: the rollout completes, n
   const network = "e2e-crash";
   const rolloutId = await startRollout(smallSpec(network, REGIONS.crash));
   // Kill as soon as the first node keys exist and the rollout is still provisioning.
-  const keysBeforeKill = await waitFor("the first node keys during provisioning", async () => {
-    const secrets = await nodeKeySecretsOf(network);
-    return secrets.length > 0 ? secrets : undefined;
-  }, 60_000, 50);
+  const keysBeforeKill = await waitFor(
+    "the first node keys during provisioning",
+    async () => {
+      const secrets = await nodeKeySecretsOf(network);
+      return secrets.length > 0 ? secrets : undefined;
+    },
+    60_000,
+    50,
+  );
   const statusAtKill = await rolloutStatus(rolloutId);
   await host.kill("SIGKILL");
   assert.equal(statusAtKill.state, "Running");
@@ -428,14 +606,21 @@ test("SIGKILL of the host during provisioning, restart: the rollout completes, n
   assert.equal(final.verification?.ok, true, JSON.stringify(final.verification));
 
   const clusters = await clustersOf(network);
-  assert.deepEqual(sorted(clusters.map((cluster) => cluster.region)), sorted(REGIONS.crash), "exactly one cluster per region");
+  assert.deepEqual(
+    sorted(clusters.map((cluster) => cluster.region)),
+    sorted(REGIONS.crash),
+    "exactly one cluster per region",
+  );
   const keysAfter = await nodeKeySecretsOf(network);
   assert.equal(keysAfter.length, 5, "one key per node: 4 validators and 1 sentry");
   for (const key of keysBeforeKill) {
     const now = keysAfter.find((candidate) => candidate.cluster === key.cluster && candidate.name === key.name);
     assert.ok(now, `${key.cluster}/${key.name} still exists`);
     // Compared without printing: these hold private keys.
-    assert.ok(now.uid === key.uid && now.resourceVersion === key.resourceVersion && now.nodekey === key.nodekey, `${key.cluster}/${key.name} was not recreated or rewritten`);
+    assert.ok(
+      now.uid === key.uid && now.resourceVersion === key.resourceVersion && now.nodekey === key.nodekey,
+      `${key.cluster}/${key.name} was not recreated or rewritten`,
+    );
   }
 });
 
@@ -449,13 +634,17 @@ async function storageDocuments(): Promise<{ where: string; text: string }[]> {
   for await (const table of TableServiceClient.fromConnectionString(connectionString, tableOptions).listTables()) {
     const name = table.name ?? "";
     const client = TableClient.fromConnectionString(connectionString, name, tableOptions);
-    for await (const entity of client.listEntities()) documents.push({ where: `table ${name} ${entity.partitionKey}/${entity.rowKey}`, text: JSON.stringify(entity) });
+    for await (const entity of client.listEntities())
+      documents.push({ where: `table ${name} ${entity.partitionKey}/${entity.rowKey}`, text: JSON.stringify(entity) });
   }
   const blobs = BlobServiceClient.fromConnectionString(connectionString);
   for await (const container of blobs.listContainers()) {
     const client = blobs.getContainerClient(container.name);
     for await (const blob of client.listBlobsFlat()) {
-      documents.push({ where: `blob ${container.name}/${blob.name}`, text: (await client.getBlobClient(blob.name).downloadToBuffer()).toString("utf8") });
+      documents.push({
+        where: `blob ${container.name}/${blob.name}`,
+        text: (await client.getBlobClient(blob.name).downloadToBuffer()).toString("utf8"),
+      });
     }
   }
   return documents;
@@ -482,21 +671,29 @@ test("the task hub and state storage hold no node private key, kubeconfig or tok
   });
 
   const documents = await storageDocuments();
-  const everything = documents.map((document) => document.text).join("\n").toLowerCase();
+  const everything = documents
+    .map((document) => document.text)
+    .join("\n")
+    .toLowerCase();
   // The scan reaches where identities are recorded: the public keys of the nodes are there.
   const besuNodes = await control("GET", "besu/nodes");
   const enodeIds = [...besuNodes.text.matchAll(/enode:\/\/([0-9a-f]{128})@/g)].map((match) => match[1] as string);
   assert.ok(enodeIds.length >= 15, `running Besu nodes: ${enodeIds.length}`);
-  assert.ok(enodeIds.every((id) => everything.includes(id)), "every node's public key is recorded somewhere in storage (the scan sees the orchestrations' data)");
+  assert.ok(
+    enodeIds.every((id) => everything.includes(id)),
+    "every node's public key is recorded somewhere in storage (the scan sees the orchestrations' data)",
+  );
   assert.ok(everything.includes("rollout-e2e-ok-1"));
 
   const findings: string[] = [];
   for (const document of documents) {
     const lower = document.text.toLowerCase();
     for (const key of privateKeys) {
-      if (lower.includes(key.hex) || document.text.includes(key.base64)) findings.push(`${document.where}: the private key of ${key.owner}`);
+      if (lower.includes(key.hex) || document.text.includes(key.base64))
+        findings.push(`${document.where}: the private key of ${key.owner}`);
     }
-    for (const marker of CREDENTIAL_MARKERS) if (marker.pattern.test(document.text)) findings.push(`${document.where}: ${marker.name}`);
+    for (const marker of CREDENTIAL_MARKERS)
+      if (marker.pattern.test(document.text)) findings.push(`${document.where}: ${marker.name}`);
   }
   assert.deepEqual(findings, [], `secrets found in storage (${documents.length} rows and blobs scanned)`);
 });

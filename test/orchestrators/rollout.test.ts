@@ -33,25 +33,46 @@ function exampleSpec(file: string, network: string): DesiredState {
   const spec = parsed.spec;
   return {
     ...spec,
-    network: { ...spec.network, name: network, qbft: { ...spec.network.qbft, blockperiodseconds: 1, requesttimeoutseconds: 2 } },
-    rollout: { ...spec.rollout, pollIntervalSeconds: 1, retry: { ...spec.rollout.retry, maxAttempts: 3, firstRetryIntervalSeconds: 1, maxRetryIntervalSeconds: 2 } },
+    network: {
+      ...spec.network,
+      name: network,
+      qbft: { ...spec.network.qbft, blockperiodseconds: 1, requesttimeoutseconds: 2 },
+    },
+    rollout: {
+      ...spec.rollout,
+      pollIntervalSeconds: 1,
+      retry: { ...spec.rollout.retry, maxAttempts: 3, firstRetryIntervalSeconds: 1, maxRetryIntervalSeconds: 2 },
+    },
   };
 }
 
 /** Runs rollout n of the spec's network over `regions` (all of the spec's by default) to its end. */
-async function runRollout(spec: DesiredState, behaviour: object, onRunning?: (id: string) => Promise<void>, retry?: { ordinal: number; regions: string[] }): Promise<{ status: RolloutStatus }> {
+async function runRollout(
+  spec: DesiredState,
+  behaviour: object,
+  onRunning?: (id: string) => Promise<void>,
+  retry?: { ordinal: number; regions: string[] },
+): Promise<{ status: RolloutStatus }> {
   const rolloutId = `rollout-${spec.network.name}-${retry?.ordinal ?? 1}`;
   // The run id makes the fakes count this rollout's calls from zero.
   fs.writeFileSync(behaviourFile(), JSON.stringify({ ...behaviour, run: rolloutId }));
   const input: RolloutInput = { rolloutId, spec, regions: retry?.regions ?? spec.regions.map((region) => region.name) };
   const base = `${host.baseUrl}/runtime/webhooks/durabletask`;
-  const started = await request(`${base}/orchestrators/rollout/${rolloutId}?code=${systemKey}`, { method: "POST", body: JSON.stringify(input) });
+  const started = await request(`${base}/orchestrators/rollout/${rolloutId}?code=${systemKey}`, {
+    method: "POST",
+    body: JSON.stringify(input),
+  });
   assert.equal(started.status, 202, started.text);
   if (onRunning) await onRunning(rolloutId);
-  const done = await waitFor(`${rolloutId} to finish`, async () => {
-    const response = await request(`${base}/instances/${rolloutId}?code=${systemKey}`);
-    return response.status === 200 ? response : undefined;
-  }, 90_000, 250);
+  const done = await waitFor(
+    `${rolloutId} to finish`,
+    async () => {
+      const response = await request(`${base}/instances/${rolloutId}?code=${systemKey}`);
+      return response.status === 200 ? response : undefined;
+    },
+    90_000,
+    250,
+  );
   const body = done.body as { runtimeStatus: string; output: unknown; customStatus: unknown };
   assert.equal(body.runtimeStatus, "Completed", done.text.slice(0, 2000));
   const status = rolloutStatusSchema.parse(body.output);
@@ -61,7 +82,9 @@ async function runRollout(spec: DesiredState, behaviour: object, onRunning?: (id
 
 /** The network record the orchestrator saved (the fakes keep saved documents as files). */
 function readRecord(network: string): NetworkRecord {
-  return networkRecordSchema.parse(JSON.parse(fs.readFileSync(fakeDocumentPath(behaviourFile(), networkRecordName(network)), "utf8")));
+  return networkRecordSchema.parse(
+    JSON.parse(fs.readFileSync(fakeDocumentPath(behaviourFile(), networkRecordName(network)), "utf8")),
+  );
 }
 
 before(async () => {
@@ -74,7 +97,11 @@ before(async () => {
     dataDir: path.join(workDir, "data"),
     env: { ROLLOUT_FAKES: behaviourFile() },
   });
-  systemKey = (JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as { systemKeys: { durabletask_extension: string } }).systemKeys.durabletask_extension;
+  systemKey = (
+    JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as {
+      systemKeys: { durabletask_extension: string };
+    }
+  ).systemKeys.durabletask_extension;
 });
 
 after(async () => {
@@ -86,15 +113,24 @@ after(async () => {
 describe("rollout orchestration with fake activities", () => {
   test("24 regions: every region provisioned, deployed, verified; status Succeeded", async () => {
     const { status } = await runRollout(exampleSpec("chain138-24-regions.yaml", "all24"), {});
-    assert.equal(status.state, "Succeeded", JSON.stringify(status.regions.filter((region) => region.state !== "Succeeded")));
+    assert.equal(
+      status.state,
+      "Succeeded",
+      JSON.stringify(status.regions.filter((region) => region.state !== "Succeeded")),
+    );
     assert.equal(status.counts.succeeded, 24);
     assert.equal(status.verification?.ok, true, JSON.stringify(status.verification?.network));
-    assert.deepEqual(status.phases.map((phase) => phase.phase), ["preflight", "provisioning", "genesis", "deploying", "verifying", "report"]);
+    assert.deepEqual(
+      status.phases.map((phase) => phase.phase),
+      ["preflight", "provisioning", "genesis", "deploying", "verifying", "report"],
+    );
     assert.ok(status.regions.every((region) => region.attempts === 1 && region.finishedAt !== undefined));
   });
 
   test("two regions without quota fail at preflight with the reason; the other 22 succeed", async () => {
-    const { status } = await runRollout(exampleSpec("chain138-24-regions.yaml", "quota"), { quotaExceeded: ["koreasouth", "japanwest"] });
+    const { status } = await runRollout(exampleSpec("chain138-24-regions.yaml", "quota"), {
+      quotaExceeded: ["koreasouth", "japanwest"],
+    });
     assert.equal(status.state, "PartiallySucceeded");
     assert.equal(status.counts.succeeded, 22);
     for (const name of ["koreasouth", "japanwest"]) {
@@ -102,7 +138,10 @@ describe("rollout orchestration with fake activities", () => {
       assert.equal(region?.state, "Failed");
       assert.equal(region?.lastError?.step, "preflight");
       assert.equal(region?.lastError?.kind, "permanent");
-      assert.match(region?.lastError?.cause ?? "", new RegExp(`QuotaExceeded: ${name}: family standardDSv5Family limit 0`));
+      assert.match(
+        region?.lastError?.cause ?? "",
+        new RegExp(`QuotaExceeded: ${name}: family standardDSv5Family limit 0`),
+      );
     }
   });
 
@@ -113,13 +152,21 @@ describe("rollout orchestration with fake activities", () => {
     const rollout: RolloutInput = { rolloutId, spec, regions: spec.regions.map((region) => region.name) };
     const run = async (phases: string[], instanceId: string): Promise<z.output<typeof phasesUnderTest.result>> => {
       const base = `${host.baseUrl}/runtime/webhooks/durabletask`;
-      const started = await request(`${base}/orchestrators/${phasesUnderTest.name}/${instanceId}?code=${systemKey}`, { method: "POST", body: JSON.stringify({ rollout, phases }) });
+      const started = await request(`${base}/orchestrators/${phasesUnderTest.name}/${instanceId}?code=${systemKey}`, {
+        method: "POST",
+        body: JSON.stringify({ rollout, phases }),
+      });
       assert.equal(started.status, 202, started.text);
-      const done = await waitFor(`${instanceId} to finish`, async () => {
-        const response = await request(`${base}/instances/${instanceId}?code=${systemKey}`);
-        const body = response.body as { runtimeStatus?: string } | undefined;
-        return body?.runtimeStatus === "Completed" || body?.runtimeStatus === "Failed" ? response : undefined;
-      }, 60_000, 250);
+      const done = await waitFor(
+        `${instanceId} to finish`,
+        async () => {
+          const response = await request(`${base}/instances/${instanceId}?code=${systemKey}`);
+          const body = response.body as { runtimeStatus?: string } | undefined;
+          return body?.runtimeStatus === "Completed" || body?.runtimeStatus === "Failed" ? response : undefined;
+        },
+        60_000,
+        250,
+      );
       const body = done.body as { runtimeStatus: string; output: unknown };
       assert.equal(body.runtimeStatus, "Completed", done.text.slice(0, 2000));
       return phasesUnderTest.result.parse(body.output);
@@ -134,7 +181,10 @@ describe("rollout orchestration with fake activities", () => {
     assert.equal(composed.regions.length, 23);
     assert.equal(composed.identities, 23 * 2, "one validator and one sentry per region");
     assert.match(composed.genesisHash ?? "", /^0x[0-9a-f]{64}$/);
-    assert.deepEqual(composed.status.phases.map((phase) => phase.phase), ["preflight", "provisioning", "genesis"]);
+    assert.deepEqual(
+      composed.status.phases.map((phase) => phase.phase),
+      ["preflight", "provisioning", "genesis"],
+    );
   });
 
   test("a retry of regions that failed joins the formed network: its genesis reused, their validators voted in, the set verified", async () => {
@@ -148,19 +198,29 @@ describe("rollout orchestration with fake activities", () => {
 
     const { status } = await runRollout(spec, {}, undefined, { ordinal: 2, regions: failing });
     assert.equal(status.state, "Succeeded", JSON.stringify(status.regions));
-    assert.deepEqual(status.phases.map((phase) => phase.phase), ["preflight", "provisioning", "genesis", "deploying", "admitting", "verifying", "report"]);
+    assert.deepEqual(
+      status.phases.map((phase) => phase.phase),
+      ["preflight", "provisioning", "genesis", "deploying", "admitting", "verifying", "report"],
+    );
     assert.equal(status.verification?.ok, true, JSON.stringify(status.verification));
     const joined = readRecord("joining");
     assert.equal(joined.genesisHash, formed.genesisHash, "the chain keeps its genesis");
     assert.deepEqual(joined.genesisValidators, formed.genesisValidators);
     assert.equal(joined.validators.length, 24, "both joining validators are in the set");
     assert.equal(joined.updatedBy, "rollout-joining-2");
-    const joiningAddresses = joined.members.filter((member) => failing.includes(member.region) && member.role === "validator").map((member) => member.address);
+    const joiningAddresses = joined.members
+      .filter((member) => failing.includes(member.region) && member.role === "validator")
+      .map((member) => member.address);
     assert.equal(joiningAddresses.length, 2);
-    assert.ok(joiningAddresses.every((address) => joined.validators.includes(address) && !formed.validators.includes(address)));
+    assert.ok(
+      joiningAddresses.every((address) => joined.validators.includes(address) && !formed.validators.includes(address)),
+    );
 
     // Running the same rollout again converges: nothing joins, nothing changes.
-    const again = await runRollout(spec, {}, undefined, { ordinal: 3, regions: spec.regions.map((region) => region.name) });
+    const again = await runRollout(spec, {}, undefined, {
+      ordinal: 3,
+      regions: spec.regions.map((region) => region.name),
+    });
     assert.equal(again.status.state, "Succeeded");
     assert.ok(!again.status.phases.some((phase) => phase.phase === "admitting"), "no validator had to join");
     assert.deepEqual(readRecord("joining").validators, joined.validators);
@@ -171,29 +231,51 @@ describe("rollout orchestration with fake activities", () => {
     const first = await runRollout(spec, { quotaExceeded: ["koreasouth"] });
     assert.equal(first.status.counts.succeeded, 23);
     const patient = { ...spec, rollout: { ...spec.rollout, admissionTimeoutMinutes: 1 } };
-    const { status } = await runRollout(patient, { votesNeverPass: true }, undefined, { ordinal: 2, regions: ["koreasouth"] });
+    const { status } = await runRollout(patient, { votesNeverPass: true }, undefined, {
+      ordinal: 2,
+      regions: ["koreasouth"],
+    });
     assert.equal(status.state, "Failed");
     const region = status.regions[0];
     assert.equal(region?.lastError?.step, "validator-vote", JSON.stringify(region));
-    assert.match(region?.lastError?.cause ?? "", /koreasouth\/validator-1: after 1 minutes 0x[0-9a-f]{40} still not in the validator set: 23 validators proposed it, but the chain has not added it/);
+    assert.match(
+      region?.lastError?.cause ?? "",
+      /koreasouth\/validator-1: after 1 minutes 0x[0-9a-f]{40} still not in the validator set: 23 validators proposed it, but the chain has not added it/,
+    );
     assert.equal(status.verification, undefined, "with no region left, nothing was verified");
-    const pendingVotes = JSON.parse(fs.readFileSync(`${behaviourFile()}.votes.json`, "utf8")) as Record<string, string[]>;
-    assert.ok(Object.values(pendingVotes).every((voters) => voters.length === 0), `votes left behind: ${JSON.stringify(pendingVotes)}`);
+    const pendingVotes = JSON.parse(fs.readFileSync(`${behaviourFile()}.votes.json`, "utf8")) as Record<
+      string,
+      string[]
+    >;
+    assert.ok(
+      Object.values(pendingVotes).every((voters) => voters.length === 0),
+      `votes left behind: ${JSON.stringify(pendingVotes)}`,
+    );
     assert.equal(readRecord("stuck").validators.length, 23, "the record keeps the chain's set");
   });
 
   test("transient faults are retried with back-off and the rollout still succeeds", async () => {
-    const { status } = await runRollout(exampleSpec("chain138-small.yaml", "flaky"), { transient: { ensureResourceGroup: 1, configureCluster: 2 } });
+    const { status } = await runRollout(exampleSpec("chain138-small.yaml", "flaky"), {
+      transient: { ensureResourceGroup: 1, configureCluster: 2 },
+    });
     assert.equal(status.state, "Succeeded", JSON.stringify(status.regions));
-    const child = await request(`${host.baseUrl}/runtime/webhooks/durabletask/instances/rollout-flaky-1:rollout-flaky-1:provision:uksouth?code=${systemKey}&showHistory=true`);
+    const child = await request(
+      `${host.baseUrl}/runtime/webhooks/durabletask/instances/rollout-flaky-1:rollout-flaky-1:provision:uksouth?code=${systemKey}&showHistory=true`,
+    );
     const events = (child.body as { historyEvents: { EventType: string; Reason?: string }[] }).historyEvents;
     const failures = events.filter((event) => event.EventType === "TaskFailed").map((event) => event.Reason ?? "");
-    assert.equal(failures.length, 3, `one resource-group fault and two configuration faults, each retried: ${failures.join(" | ")}`);
+    assert.equal(
+      failures.length,
+      3,
+      `one resource-group fault and two configuration faults, each retried: ${failures.join(" | ")}`,
+    );
     assert.ok(failures.every((reason) => /fake transient fault/.test(reason)));
   });
 
   test("faults beyond the retry budget fail only that step's regions, with step and cause", async () => {
-    const { status } = await runRollout(exampleSpec("chain138-small.yaml", "exhausted"), { transient: { beginCluster: 5 } });
+    const { status } = await runRollout(exampleSpec("chain138-small.yaml", "exhausted"), {
+      transient: { beginCluster: 5 },
+    });
     assert.equal(status.state, "Failed", "with every region failed, no validators: the rollout failed");
     for (const region of status.regions) {
       assert.equal(region.lastError?.step, "aks-cluster");
@@ -214,11 +296,16 @@ describe("rollout orchestration with fake activities", () => {
     const limited = { ...spec, rollout: { ...spec.rollout, maxParallelRegions: 2 } };
     const { status } = await runRollout(limited, {}, async (rolloutId) => {
       await waitFor("provisioning to start", async () => {
-        const response = await request(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${rolloutId}?code=${systemKey}`);
+        const response = await request(
+          `${host.baseUrl}/runtime/webhooks/durabletask/instances/${rolloutId}?code=${systemKey}`,
+        );
         const custom = rolloutStatusSchema.safeParse((response.body as { customStatus?: unknown }).customStatus);
         return custom.success && custom.data.phase === "provisioning" ? true : undefined;
       });
-      const raised = await request(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${rolloutId}/raiseEvent/Cancel?code=${systemKey}`, { method: "POST", body: "{}" });
+      const raised = await request(
+        `${host.baseUrl}/runtime/webhooks/durabletask/instances/${rolloutId}/raiseEvent/Cancel?code=${systemKey}`,
+        { method: "POST", body: "{}" },
+      );
       assert.equal(raised.status, 202);
     });
     assert.equal(status.state, "Canceled");

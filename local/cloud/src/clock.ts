@@ -15,7 +15,8 @@ export class SimClock {
     readonly timeScale: number,
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {
-    if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new Error(`time scale must be a positive number, got ${timeScale}`);
+    if (!(timeScale > 0) || !Number.isFinite(timeScale))
+      throw new Error(`time scale must be a positive number, got ${timeScale}`);
   }
 
   private run(action: () => void): void {
@@ -34,10 +35,13 @@ export class SimClock {
   /** Runs `action` after a simulated duration; returns a cancel function. */
   after(simulatedMs: number, action: () => void): () => void {
     if (this.closed) return () => undefined;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.run(action);
-    }, Math.max(0, this.toWallMs(simulatedMs)));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        this.run(action);
+      },
+      Math.max(0, this.toWallMs(simulatedMs)),
+    );
     this.timers.add(timer);
     return () => {
       clearTimeout(timer);

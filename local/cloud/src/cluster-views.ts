@@ -8,10 +8,15 @@ import type { KubeWorld } from "./kube/world.js";
 import type { PodView } from "./plugin.js";
 
 /** Finds `<subscription>/<resourceGroup>/<cluster>`; the simulator's own subscription when none is named. */
-export type ClusterFinder = (subscriptionId: string | undefined, resourceGroup: string, name: string) => KubeCluster | undefined;
+export type ClusterFinder = (
+  subscriptionId: string | undefined,
+  resourceGroup: string,
+  name: string,
+) => KubeCluster | undefined;
 
 export function clusterFinder(world: KubeWorld, defaultSubscriptionId: string): ClusterFinder {
-  return (subscriptionId, resourceGroup, name) => world.cluster(`${subscriptionId ?? defaultSubscriptionId}/${resourceGroup}/${name}`);
+  return (subscriptionId, resourceGroup, name) =>
+    world.cluster(`${subscriptionId ?? defaultSubscriptionId}/${resourceGroup}/${name}`);
 }
 
 export function podViews(cluster: KubeCluster): PodView[] {

@@ -37,12 +37,18 @@ export function coreControlRoutes(targets: CoreRouteTargets): ControlRoute[] {
       method: "GET",
       path: "clusters/:resourceGroup/:cluster/objects/:plural",
       handle: ({ params, query }) => {
-        const cluster = targets.findCluster(query.get("subscriptionId") ?? undefined, params.resourceGroup ?? "", params.cluster ?? "");
+        const cluster = targets.findCluster(
+          query.get("subscriptionId") ?? undefined,
+          params.resourceGroup ?? "",
+          params.cluster ?? "",
+        );
         if (cluster === undefined) throw new ControlError(404, "no such cluster");
         const plural = params.plural ?? "";
         const resourceType = findByPluralInAnyGroup(plural);
         if (resourceType === undefined) throw new ControlError(404, `unknown resource type '${plural}'`);
-        return { body: cluster.list(resourceType, query.get("namespace") ?? undefined, query.get("labelSelector"), null) };
+        return {
+          body: cluster.list(resourceType, query.get("namespace") ?? undefined, query.get("labelSelector"), null),
+        };
       },
     },
     {
@@ -75,7 +81,8 @@ export function coreControlRoutes(targets: CoreRouteTargets): ControlRoute[] {
       handle: ({ body }) => {
         const parsed = DriftActionSchema.safeParse(body);
         if (!parsed.success) throw new ControlError(400, z.prettifyError(parsed.error));
-        if (!targets.runDrift(parsed.data)) throw new ControlError(404, `the target of ${parsed.data.type} does not exist`);
+        if (!targets.runDrift(parsed.data))
+          throw new ControlError(404, `the target of ${parsed.data.type} does not exist`);
         return { body: { done: true } };
       },
     },
@@ -93,7 +100,11 @@ function stateView({ subscriptionId, timeScale, arm, world, faults }: CoreRouteT
   };
 }
 
-function clusterState(cluster: ClusterIdentity, resource: Record<string, unknown>, world: KubeWorld): Record<string, unknown> {
+function clusterState(
+  cluster: ClusterIdentity,
+  resource: Record<string, unknown>,
+  world: KubeWorld,
+): Record<string, unknown> {
   const kube = world.cluster(cluster.key);
   const properties = isRecord(resource.properties) ? resource.properties : {};
   return {
@@ -103,7 +114,9 @@ function clusterState(cluster: ClusterIdentity, resource: Record<string, unknown
     region: cluster.region,
     provisioningState: properties.provisioningState,
     apiServerUrl: world.apiServerUrl(cluster.key) ?? null,
-    agentPools: (Array.isArray(properties.agentPoolProfiles) ? properties.agentPoolProfiles.filter(isRecord) : []).map((pool) => ({ name: pool.name, count: pool.count, vmSize: pool.vmSize, mode: pool.mode })),
+    agentPools: (Array.isArray(properties.agentPoolProfiles) ? properties.agentPoolProfiles.filter(isRecord) : []).map(
+      (pool) => ({ name: pool.name, count: pool.count, vmSize: pool.vmSize, mode: pool.mode }),
+    ),
     pods: kube === undefined ? [] : podStates(kube),
   };
 }
@@ -118,7 +131,12 @@ function podStates(kube: KubeCluster): Record<string, unknown>[] {
       podIP: view.location.podIP || null,
       phase: status.phase,
       ready: kube.podLifecycle(view.location.namespace, view.location.podName)?.isReady() ?? false,
-      containers: containers.map((container) => ({ name: container.name, ready: container.ready, restartCount: container.restartCount, state: container.state })),
+      containers: containers.map((container) => ({
+        name: container.name,
+        ready: container.ready,
+        restartCount: container.restartCount,
+        state: container.state,
+      })),
     };
   });
 }

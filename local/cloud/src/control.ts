@@ -41,7 +41,11 @@ export class ControlServer {
   add(routes: readonly ControlRoute[]): void {
     for (const route of routes) {
       const compiled = compile(route);
-      if (this.routes.some((existing) => existing.route.method === route.method && existing.pattern.source === compiled.pattern.source)) {
+      if (
+        this.routes.some(
+          (existing) => existing.route.method === route.method && existing.pattern.source === compiled.pattern.source,
+        )
+      ) {
         throw new Error(`control route ${route.method} /_sim/${route.path} is defined twice`);
       }
       this.routes.push(compiled);
@@ -57,7 +61,10 @@ export class ControlServer {
     return closeServer(this.server);
   }
 
-  private async handle(req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse): Promise<void> {
+  private async handle(
+    req: import("node:http").IncomingMessage,
+    res: import("node:http").ServerResponse,
+  ): Promise<void> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const method = (req.method ?? "GET").toUpperCase();
     try {
@@ -84,13 +91,18 @@ export class ControlServer {
         sendJson(res, answer.status ?? 200, answer.body);
         return;
       }
-      throw new ControlError(pathMatched ? 405 : 404, pathMatched ? `${method} is not allowed on ${url.pathname}` : `no control route ${url.pathname}`);
+      throw new ControlError(
+        pathMatched ? 405 : 404,
+        pathMatched ? `${method} is not allowed on ${url.pathname}` : `no control route ${url.pathname}`,
+      );
     } catch (error) {
       if (error instanceof ControlError) sendJson(res, error.status, { error: error.message });
       else if (error instanceof BodyTooLargeError) sendJson(res, 413, { error: error.message });
       else if (error instanceof URIError) sendJson(res, 400, { error: "malformed percent-encoding in the path" });
       else {
-        this.log(`control API error on ${method} ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        this.log(
+          `control API error on ${method} ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
         sendJson(res, 500, { error: "internal error in the simulator" });
       }
     }

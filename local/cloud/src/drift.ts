@@ -27,8 +27,18 @@ export function createDriftRunner(targets: DriftTargets): DriftRunner {
   return (action) => {
     const subscriptionId = action.subscriptionId ?? targets.subscriptionId;
     const done = applyDrift(action, subscriptionId, targets);
-    targets.operationLog.record({ time: new Date().toISOString(), target: "drift", cluster: `${subscriptionId}/${action.resourceGroup}/${action.cluster}`.toLowerCase(), operation: action.type, status: done ? "Succeeded" : "NotFound", durationMs: 0, throttled: false });
-    targets.log(`drift: ${action.type} on ${action.resourceGroup}/${action.cluster}: ${done ? "done" : "target not found"}`);
+    targets.operationLog.record({
+      time: new Date().toISOString(),
+      target: "drift",
+      cluster: `${subscriptionId}/${action.resourceGroup}/${action.cluster}`.toLowerCase(),
+      operation: action.type,
+      status: done ? "Succeeded" : "NotFound",
+      durationMs: 0,
+      throttled: false,
+    });
+    targets.log(
+      `drift: ${action.type} on ${action.resourceGroup}/${action.cluster}: ${done ? "done" : "target not found"}`,
+    );
     return done;
   };
 }
@@ -40,7 +50,10 @@ function applyDrift(action: DriftAction, subscriptionId: string, { arm, findClus
     case "scalePool":
       return arm.driftScalePool(subscriptionId, action.resourceGroup, action.cluster, action.pool, action.count);
     case "killPod":
-      return findCluster(subscriptionId, action.resourceGroup, action.cluster)?.killPod(action.namespace, action.pod) ?? false;
+      return (
+        findCluster(subscriptionId, action.resourceGroup, action.cluster)?.killPod(action.namespace, action.pod) ??
+        false
+      );
     case "editObject":
     case "deleteObject":
       return changeObject(action, findCluster(subscriptionId, action.resourceGroup, action.cluster));
@@ -48,11 +61,17 @@ function applyDrift(action: DriftAction, subscriptionId: string, { arm, findClus
 }
 
 /** Edits or deletes an object as `kubectl` would; false when the cluster, the kind or the object does not exist. */
-function changeObject(action: Extract<DriftAction, { type: "editObject" | "deleteObject" }>, cluster: KubeCluster | undefined): boolean {
+function changeObject(
+  action: Extract<DriftAction, { type: "editObject" | "deleteObject" }>,
+  cluster: KubeCluster | undefined,
+): boolean {
   const resourceType = findByKind(action.apiVersion, action.kind);
   if (cluster === undefined || resourceType === undefined) return false;
   try {
-    if (action.type === "editObject") cluster.patch(resourceType, action.namespace, action.name, "application/merge-patch+json", action.mergePatch, { fieldManager: "kubectl-edit" });
+    if (action.type === "editObject")
+      cluster.patch(resourceType, action.namespace, action.name, "application/merge-patch+json", action.mergePatch, {
+        fieldManager: "kubectl-edit",
+      });
     else cluster.delete(resourceType, action.namespace, action.name);
     return true;
   } catch (error) {

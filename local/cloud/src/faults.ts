@@ -70,10 +70,20 @@ const objectRefFields = {
 /** A change made behind the control plane's back (for drift detection). */
 export const DriftActionSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("deleteCluster"), ...clusterRefFields }),
-  z.strictObject({ type: z.literal("scalePool"), ...clusterRefFields, pool: z.string().min(1), count: z.number().int().min(0) }),
+  z.strictObject({
+    type: z.literal("scalePool"),
+    ...clusterRefFields,
+    pool: z.string().min(1),
+    count: z.number().int().min(0),
+  }),
   z.strictObject({ type: z.literal("editObject"), ...objectRefFields, mergePatch: z.record(z.string(), z.unknown()) }),
   z.strictObject({ type: z.literal("deleteObject"), ...objectRefFields }),
-  z.strictObject({ type: z.literal("killPod"), ...clusterRefFields, namespace: z.string().min(1), pod: z.string().min(1) }),
+  z.strictObject({
+    type: z.literal("killPod"),
+    ...clusterRefFields,
+    namespace: z.string().min(1),
+    pod: z.string().min(1),
+  }),
 ]);
 export type DriftAction = z.infer<typeof DriftActionSchema>;
 
@@ -102,7 +112,9 @@ export class FaultInjector {
 
   set(rules: FaultRules): void {
     this.rules = rules;
-    this.remaining = new Map((rules.transient ?? []).flatMap((rule) => (rule.count === undefined ? [] : [[rule, rule.count] as const])));
+    this.remaining = new Map(
+      (rules.transient ?? []).flatMap((rule) => (rule.count === undefined ? [] : [[rule, rule.count] as const])),
+    );
   }
 
   current(): FaultRules {

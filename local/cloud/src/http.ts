@@ -3,7 +3,12 @@ import type { ServerResponse, Server } from "node:http";
 
 export { BodyTooLargeError, readBody } from "@besu-fleet/local-support";
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.end();
     return;

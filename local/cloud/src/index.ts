@@ -66,16 +66,41 @@ export async function startCloud(options: StartCloudOptions): Promise<RunningClo
   const faults = createFaultInjection();
   const operationLog = new OperationLog();
   const runtimes = plugins.flatMap((plugin) => plugin.runtimes ?? []);
-  const world = new KubeWorld({ clock, certificate: tls.certificate, faults: faults.injector, operationLog, runtimes, log });
+  const world = new KubeWorld({
+    clock,
+    certificate: tls.certificate,
+    faults: faults.injector,
+    operationLog,
+    runtimes,
+    log,
+  });
   const arm = createArm({ identity, clock, tls, faults, operationLog, clusterApi: world, log });
   const control = new ControlServer(log);
   const findCluster = clusterFinder(world, identity.subscriptionId);
-  const runDrift = createDriftRunner({ subscriptionId: identity.subscriptionId, arm: arm.state, findCluster, operationLog, log });
+  const runDrift = createDriftRunner({
+    subscriptionId: identity.subscriptionId,
+    arm: arm.state,
+    findCluster,
+    operationLog,
+    log,
+  });
   const startedPlugins: CloudPlugin[] = [];
   const close = once(() => closeCloud(startedPlugins, clock, [arm.server, control, world], log));
 
   try {
-    control.add(coreControlRoutes({ subscriptionId: identity.subscriptionId, timeScale, arm: arm.state, world, findCluster, operationLog, faults: faults.injector, setFaults: faults.set, runDrift }));
+    control.add(
+      coreControlRoutes({
+        subscriptionId: identity.subscriptionId,
+        timeScale,
+        arm: arm.state,
+        world,
+        findCluster,
+        operationLog,
+        faults: faults.injector,
+        setFaults: faults.set,
+        runDrift,
+      }),
+    );
     for (const plugin of plugins) control.add(plugin.controlRoutes ?? []);
     const armEndpoint = await arm.server.start();
     const controlUrl = await control.start();
@@ -99,13 +124,18 @@ export async function startCloud(options: StartCloudOptions): Promise<RunningClo
 function checkPluginNames(plugins: readonly CloudPlugin[]): Set<string> {
   const names = new Set(plugins.map((plugin) => plugin.name));
   if (names.size !== plugins.length) throw new Error("plugin names must be unique");
-  for (const reserved of coreSections) if (names.has(reserved)) throw new Error(`'${reserved}' cannot be a plugin name`);
+  for (const reserved of coreSections)
+    if (names.has(reserved)) throw new Error(`'${reserved}' cannot be a plugin name`);
   return names;
 }
 
 /** Simulated time; what a timed action throws is logged, not allowed to take the process down. */
 function startClock(timeScale: number, log: (line: string) => void): SimClock {
-  return new SimClock(timeScale, (error) => log(`simulator error in a timed action: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+  return new SimClock(timeScale, (error) =>
+    log(
+      `simulator error in a timed action: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    ),
+  );
 }
 
 /** The CA (kept in the data directory, so clients trust it across restarts) and the loopback servers' certificate. */
@@ -162,13 +192,37 @@ function createArm(parts: {
   log: (line: string) => void;
 }): { state: ArmState; server: ArmServer } {
   const { identity, clock, tls, faults, operationLog, clusterApi, log } = parts;
-  const state = new ArmState({ subscriptionId: identity.subscriptionId, tenantId: identity.tenantId, clock, faults: faults.injector, operationLog, clusterApi, log });
-  const server = new ArmServer({ state, tenantId: identity.tenantId, certificate: tls.certificate, caPem: tls.ca.certPem, throttle: faults.throttle, faults: faults.injector, operationLog, clock, log });
+  const state = new ArmState({
+    subscriptionId: identity.subscriptionId,
+    tenantId: identity.tenantId,
+    clock,
+    faults: faults.injector,
+    operationLog,
+    clusterApi,
+    log,
+  });
+  const server = new ArmServer({
+    state,
+    tenantId: identity.tenantId,
+    certificate: tls.certificate,
+    caPem: tls.ca.certPem,
+    throttle: faults.throttle,
+    faults: faults.injector,
+    operationLog,
+    clock,
+    log,
+  });
   return { state, server };
 }
 
 /** The fields of cloud.json that the cloud itself sets (plugins add theirs). */
-function connectionFields(cloud: { armEndpoint: string; controlUrl: string; caCertPath: string; identity: Identity; timeScale: number }): Record<string, unknown> {
+function connectionFields(cloud: {
+  armEndpoint: string;
+  controlUrl: string;
+  caCertPath: string;
+  identity: Identity;
+  timeScale: number;
+}): Record<string, unknown> {
   return {
     armEndpoint: cloud.armEndpoint,
     caCertPath: cloud.caCertPath,
@@ -186,13 +240,19 @@ function connectionFields(cloud: { armEndpoint: string; controlUrl: string; caCe
  * Starts the plugins in order (each joins `started` first, so that a failed start is still
  * closed) and merges the fields they return into the connection fields; none may overwrite one.
  */
-async function startPlugins(plugins: readonly CloudPlugin[], context: CloudPluginContext, coreFields: Record<string, unknown>, started: CloudPlugin[]): Promise<Record<string, unknown>> {
+async function startPlugins(
+  plugins: readonly CloudPlugin[],
+  context: CloudPluginContext,
+  coreFields: Record<string, unknown>,
+  started: CloudPlugin[],
+): Promise<Record<string, unknown>> {
   const fields = { ...coreFields };
   for (const plugin of plugins) {
     started.push(plugin);
     const extra = await plugin.start?.(context);
     for (const [key, value] of Object.entries(extra ?? {})) {
-      if (key in fields) throw new Error(`plugin ${plugin.name} tried to set cloud.json field '${key}', which is already set`);
+      if (key in fields)
+        throw new Error(`plugin ${plugin.name} tried to set cloud.json field '${key}', which is already set`);
       fields[key] = value;
     }
   }
@@ -206,7 +266,12 @@ function writeConnectionFile(dataDir: string, fields: Record<string, unknown>): 
 }
 
 /** Plugins close first, in reverse order (a failure is logged, not allowed to stop the rest), then the clock and the servers. */
-async function closeCloud(startedPlugins: readonly CloudPlugin[], clock: SimClock, servers: readonly { close(): Promise<void> }[], log: (line: string) => void): Promise<void> {
+async function closeCloud(
+  startedPlugins: readonly CloudPlugin[],
+  clock: SimClock,
+  servers: readonly { close(): Promise<void> }[],
+  log: (line: string) => void,
+): Promise<void> {
   for (const plugin of [...startedPlugins].reverse()) {
     try {
       await plugin.close?.();

@@ -20,7 +20,14 @@ export interface PluginContextSources {
   world: KubeWorld;
 }
 
-export function createPluginContext({ dataDir, timeScale, log, controlUrl, arm, world }: PluginContextSources): CloudPluginContext {
+export function createPluginContext({
+  dataDir,
+  timeScale,
+  log,
+  controlUrl,
+  arm,
+  world,
+}: PluginContextSources): CloudPluginContext {
   return {
     dataDir,
     timeScale,
@@ -29,20 +36,45 @@ export function createPluginContext({ dataDir, timeScale, log, controlUrl, arm, 
     clusters: () =>
       arm.allClusters().flatMap(({ identity: cluster }) => {
         const url = world.apiServerUrl(cluster.key);
-        return url === undefined ? [] : [{ key: cluster.key, subscriptionId: cluster.subscriptionId, resourceGroup: cluster.resourceGroup, name: cluster.name, region: cluster.region, apiServerUrl: url }];
+        return url === undefined
+          ? []
+          : [
+              {
+                key: cluster.key,
+                subscriptionId: cluster.subscriptionId,
+                resourceGroup: cluster.resourceGroup,
+                name: cluster.name,
+                region: cluster.region,
+                apiServerUrl: url,
+              },
+            ];
       }),
-    pods: (clusterKey) => (clusterKey === undefined ? world.allClusters() : [world.cluster(clusterKey)].filter((cluster): cluster is KubeCluster => cluster !== undefined)).flatMap(podViews),
+    pods: (clusterKey) =>
+      (clusterKey === undefined
+        ? world.allClusters()
+        : [world.cluster(clusterKey)].filter((cluster): cluster is KubeCluster => cluster !== undefined)
+      ).flatMap(podViews),
     resolve: (fromClusterKey, host, port) => world.resolve(fromClusterKey.toLowerCase(), "default", host, port),
     getObject: (ref) => {
       const found = objectCluster(world, ref);
-      return found === undefined ? undefined : found.cluster.read(found.resourceType.plural, found.resourceType.namespaced ? ref.namespace : undefined, ref.name);
+      return found === undefined
+        ? undefined
+        : found.cluster.read(
+            found.resourceType.plural,
+            found.resourceType.namespaced ? ref.namespace : undefined,
+            ref.name,
+          );
     },
     replaceObject: (ref, object) => {
       const found = objectCluster(world, ref);
       if (found === undefined) return false;
       const namespace = found.resourceType.namespaced ? ref.namespace : undefined;
       if (found.cluster.read(found.resourceType.plural, namespace, ref.name) === undefined) return false;
-      const body: Record<string, unknown> = { ...object, apiVersion: groupVersion(found.resourceType), kind: found.resourceType.kind };
+      const body: Record<string, unknown> = {
+        ...object,
+        apiVersion: groupVersion(found.resourceType),
+        kind: found.resourceType.kind,
+      };
       if (isRecord(body.metadata)) delete body.metadata.resourceVersion;
       found.cluster.replace(found.resourceType, namespace, ref.name, body, { fieldManager: "kubectl-replace" });
       return true;
@@ -50,14 +82,21 @@ export function createPluginContext({ dataDir, timeScale, log, controlUrl, arm, 
     deleteObject: (ref) => {
       const found = objectCluster(world, ref);
       if (found === undefined) return false;
-      return found.cluster.systemDelete(found.resourceType.plural, found.resourceType.namespaced ? ref.namespace : undefined, ref.name);
+      return found.cluster.systemDelete(
+        found.resourceType.plural,
+        found.resourceType.namespaced ? ref.namespace : undefined,
+        ref.name,
+      );
     },
     killPod: (clusterKey, namespace, podName) => world.cluster(clusterKey)?.killPod(namespace, podName) ?? false,
   };
 }
 
 /** The cluster and resource type an object reference names, when both exist. */
-function objectCluster(world: KubeWorld, ref: ObjectRef): { cluster: KubeCluster; resourceType: NonNullable<ReturnType<typeof findByKind>> } | undefined {
+function objectCluster(
+  world: KubeWorld,
+  ref: ObjectRef,
+): { cluster: KubeCluster; resourceType: NonNullable<ReturnType<typeof findByKind>> } | undefined {
   const cluster = world.cluster(ref.clusterKey);
   const resourceType = findByKind(ref.apiVersion, ref.kind);
   return cluster === undefined || resourceType === undefined ? undefined : { cluster, resourceType };

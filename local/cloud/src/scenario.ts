@@ -27,7 +27,9 @@ export function loadScenario(file: string, pluginNames: Set<string>): Scenario {
   try {
     parsed = parseYaml(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new Error(`scenario file ${file} could not be read: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `scenario file ${file} could not be read: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   if (parsed === null || parsed === undefined) parsed = {};
   if (!isRecord(parsed)) throw new Error(`scenario file ${file} must hold an object`);
@@ -36,7 +38,10 @@ export function loadScenario(file: string, pluginNames: Set<string>): Scenario {
   for (const [key, value] of Object.entries(parsed)) {
     if (coreSections.includes(key)) coreInput[key] = value;
     else if (pluginNames.has(key)) sections.set(key, value);
-    else throw new Error(`scenario file ${file}: unknown section '${key}' (core sections: ${coreSections.join(", ")}; plugins: ${[...pluginNames].join(", ") || "none"})`);
+    else
+      throw new Error(
+        `scenario file ${file}: unknown section '${key}' (core sections: ${coreSections.join(", ")}; plugins: ${[...pluginNames].join(", ") || "none"})`,
+      );
   }
   const core = ScenarioCoreSchema.safeParse(coreInput);
   if (!core.success) throw new Error(`scenario file ${file} is invalid: ${z.prettifyError(core.error)}`);
@@ -44,7 +49,12 @@ export function loadScenario(file: string, pluginNames: Set<string>): Scenario {
 }
 
 /** Runs each drift event at its simulated time; a failing one is logged, as a timer must not throw. */
-export function scheduleDriftEvents(scenario: Scenario | undefined, clock: SimClock, runDrift: DriftRunner, log: (line: string) => void): void {
+export function scheduleDriftEvents(
+  scenario: Scenario | undefined,
+  clock: SimClock,
+  runDrift: DriftRunner,
+  log: (line: string) => void,
+): void {
   for (const event of scenario?.core.events ?? []) {
     clock.after(event.afterSeconds * 1000, () => {
       try {
@@ -57,7 +67,10 @@ export function scheduleDriftEvents(scenario: Scenario | undefined, clock: SimCl
 }
 
 /** Hands each plugin its section; a plugin that takes none must not get one. */
-export async function applyPluginSections(plugins: readonly CloudPlugin[], scenario: Scenario | undefined): Promise<void> {
+export async function applyPluginSections(
+  plugins: readonly CloudPlugin[],
+  scenario: Scenario | undefined,
+): Promise<void> {
   for (const plugin of plugins) {
     const section = scenario?.sections.get(plugin.name);
     if (section !== undefined) {

@@ -6,7 +6,13 @@ import { join } from "node:path";
 import assert from "node:assert/strict";
 import { ContainerServiceClient, RestError } from "@azure/arm-containerservice";
 import type { KubeConfig } from "@kubernetes/client-node" with { "resolution-mode": "import" };
-import { simulatorCredential, startCloud, type CloudConnection, type CloudPlugin, type RunningCloud } from "../src/index.js";
+import {
+  simulatorCredential,
+  startCloud,
+  type CloudConnection,
+  type CloudPlugin,
+  type RunningCloud,
+} from "../src/index.js";
 import { waitFor } from "@besu-fleet/local-support";
 
 /** Fast enough that an AKS create (5–10 simulated minutes) takes a fraction of a second. */
@@ -21,9 +27,16 @@ export interface TestCloud {
   close(): Promise<void>;
 }
 
-export async function startTestCloud(options: { scenarioFile?: string; plugins?: CloudPlugin[]; dataDir?: string } = {}): Promise<TestCloud> {
+export async function startTestCloud(
+  options: { scenarioFile?: string; plugins?: CloudPlugin[]; dataDir?: string } = {},
+): Promise<TestCloud> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "besu-fleet-cloud-"));
-  const cloud = await startCloud({ dataDir, timeScale: testTimeScale, ...(options.scenarioFile === undefined ? {} : { scenarioFile: options.scenarioFile }), ...(options.plugins === undefined ? {} : { plugins: options.plugins }) });
+  const cloud = await startCloud({
+    dataDir,
+    timeScale: testTimeScale,
+    ...(options.scenarioFile === undefined ? {} : { scenarioFile: options.scenarioFile }),
+    ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
+  });
   const ca = readFileSync(cloud.connection.caCertPath, "utf8");
   const client = new ContainerServiceClient(simulatorCredential(), cloud.connection.subscriptionId, {
     endpoint: cloud.connection.armEndpoint,
@@ -52,10 +65,19 @@ export interface RawResponse {
 }
 
 /** An HTTPS request that trusts only the simulator's CA. */
-export function httpsRequest(url: string, ca: string, options: { method?: string; body?: unknown; headers?: Record<string, string>; agent?: Agent } = {}): Promise<RawResponse> {
+export function httpsRequest(
+  url: string,
+  ca: string,
+  options: { method?: string; body?: unknown; headers?: Record<string, string>; agent?: Agent } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     // A string body is sent as it is (to test malformed requests); anything else as JSON.
-    const payload = options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+    const payload =
+      options.body === undefined
+        ? undefined
+        : typeof options.body === "string"
+          ? options.body
+          : JSON.stringify(options.body);
     const req = request(
       url,
       // No pooling unless asked for: a test must see a closed server as closed, not as a stale pooled socket.
@@ -63,7 +85,12 @@ export function httpsRequest(url: string, ca: string, options: { method?: string
         method: options.method ?? "GET",
         ca,
         agent: options.agent ?? false,
-        headers: { ...(payload === undefined ? {} : { "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(payload)) }), ...options.headers },
+        headers: {
+          ...(payload === undefined
+            ? {}
+            : { "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(payload)) }),
+          ...options.headers,
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -89,16 +116,28 @@ export function httpsRequest(url: string, ca: string, options: { method?: string
 /** ARM call with a bearer token (resource groups, usages: operations the container service client does not cover). */
 export function arm(test: TestCloud, method: string, path: string, body?: unknown): Promise<RawResponse> {
   const separator = path.includes("?") ? "&" : "?";
-  return httpsRequest(`${test.connection.armEndpoint}${path}${separator}api-version=2021-04-01`, test.ca, { method, body, headers: { Authorization: "Bearer test" } });
+  return httpsRequest(`${test.connection.armEndpoint}${path}${separator}api-version=2021-04-01`, test.ca, {
+    method,
+    body,
+    headers: { Authorization: "Bearer test" },
+  });
 }
 
 export async function createResourceGroup(test: TestCloud, name: string, location: string): Promise<void> {
-  const response = await arm(test, "PUT", `/subscriptions/${test.connection.subscriptionId}/resourcegroups/${name}`, { location });
-  if (response.status !== 201 && response.status !== 200) throw new Error(`resource group ${name}: ${response.status} ${response.text}`);
+  const response = await arm(test, "PUT", `/subscriptions/${test.connection.subscriptionId}/resourcegroups/${name}`, {
+    location,
+  });
+  if (response.status !== 201 && response.status !== 200)
+    throw new Error(`resource group ${name}: ${response.status} ${response.text}`);
 }
 
 /** Control API call (plain HTTP on loopback). */
-export async function control(test: TestCloud, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+export async function control(
+  test: TestCloud,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
   const response = await fetch(`${test.connection.controlUrl}/${path}`, {
     method,
     ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } }),
@@ -107,7 +146,11 @@ export async function control(test: TestCloud, method: string, path: string, bod
   return { status: response.status, body: text === "" ? undefined : (JSON.parse(text) as unknown) };
 }
 
-export function clusterParameters(location: string, count = 2, vmSize = "Standard_D2s_v5"): Parameters<ContainerServiceClient["managedClusters"]["createOrUpdate"]>[2] {
+export function clusterParameters(
+  location: string,
+  count = 2,
+  vmSize = "Standard_D2s_v5",
+): Parameters<ContainerServiceClient["managedClusters"]["createOrUpdate"]>[2] {
   return {
     location,
     dnsPrefix: "fleet",
@@ -117,13 +160,23 @@ export function clusterParameters(location: string, count = 2, vmSize = "Standar
 }
 
 /** @kubernetes/client-node 2.x is an ES module: this CommonJS project loads it dynamically. */
-export function loadKubeClient(): Promise<typeof import("@kubernetes/client-node", { with: { "resolution-mode": "import" } })> {
+export function loadKubeClient(): Promise<
+  typeof import("@kubernetes/client-node", { with: { "resolution-mode": "import" } })
+> {
   return import("@kubernetes/client-node");
 }
 
 /** Creates a cluster through the SDK's poller and returns a KubeConfig for it. */
-export async function createCluster(test: TestCloud, resourceGroup: string, name: string, location: string, count = 2): Promise<KubeConfig> {
-  await test.client.managedClusters.createOrUpdate(resourceGroup, name, clusterParameters(location, count), { updateIntervalInMs: 10 }).pollUntilDone();
+export async function createCluster(
+  test: TestCloud,
+  resourceGroup: string,
+  name: string,
+  location: string,
+  count = 2,
+): Promise<KubeConfig> {
+  await test.client.managedClusters
+    .createOrUpdate(resourceGroup, name, clusterParameters(location, count), { updateIntervalInMs: 10 })
+    .pollUntilDone();
   const credentials = await test.client.managedClusters.listClusterUserCredentials(resourceGroup, name);
   const value = credentials.kubeconfigs?.[0]?.value;
   if (value === undefined) throw new Error("no kubeconfig returned");
@@ -134,7 +187,11 @@ export async function createCluster(test: TestCloud, resourceGroup: string, name
 }
 
 /** Polls until a condition holds (generous timeout: the simulator is fast, CI machines may not be). */
-export function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+export function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+): Promise<T> {
   return waitFor(what, async () => probe(), timeoutMs, 50);
 }
 

@@ -4,12 +4,29 @@ import { after, before, describe, it } from "node:test";
 import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node" with { "resolution-mode": "import" };
 import type { ContainerEnvironment, ContainerRuntime } from "../src/kube/container-runtime.js";
 import type { CloudPlugin } from "../src/plugin.js";
-import { control, createCluster, createResourceGroup, eventually, httpsRequest, loadKubeClient, startTestCloud, type TestCloud } from "./helpers.js";
+import {
+  control,
+  createCluster,
+  createResourceGroup,
+  eventually,
+  httpsRequest,
+  loadKubeClient,
+  startTestCloud,
+  type TestCloud,
+} from "./helpers.js";
 
 type KubeClient = Awaited<ReturnType<typeof loadKubeClient>>;
 
 /** What the test runtime saw when its containers started. */
-const started: { argv: readonly string[]; env: Readonly<Record<string, string>>; greeting: string | undefined; podIP: string; podName: string; clusterName: string; resolve: ContainerEnvironment["resolve"] }[] = [];
+const started: {
+  argv: readonly string[];
+  env: Readonly<Record<string, string>>;
+  greeting: string | undefined;
+  podIP: string;
+  podName: string;
+  clusterName: string;
+  resolve: ContainerEnvironment["resolve"];
+}[] = [];
 /** Readiness answer of `example/flaky` containers, switched by the test. */
 let flakyReady = false;
 
@@ -22,8 +39,13 @@ function answer(res: ServerResponse, status: number, body: unknown): void {
 const testRuntime: ContainerRuntime = {
   claims: (image) => image.startsWith("example/"),
   start: (environment: ContainerEnvironment) => {
-    const image = String((environment.pod.spec as { containers: { name: string; image: string }[] }).containers.find((container) => container.name === environment.containerName)?.image);
-    if (image.startsWith("example/crash")) return { started: false, exitCode: 1, reason: "Error", message: "fatal: no configuration file found" };
+    const image = String(
+      (environment.pod.spec as { containers: { name: string; image: string }[] }).containers.find(
+        (container) => container.name === environment.containerName,
+      )?.image,
+    );
+    if (image.startsWith("example/crash"))
+      return { started: false, exitCode: 1, reason: "Error", message: "fatal: no configuration file found" };
     started.push({
       argv: environment.argv,
       env: environment.env,
@@ -42,7 +64,11 @@ const testRuntime: ContainerRuntime = {
             answer(res, image.startsWith("example/flaky") && !flakyReady ? 503 : 200, { ready: true });
             return true;
           }
-          answer(res, 200, { pod: environment.location.podName, path: req.url, greeting: environment.readFile("/etc/echo/greeting.txt") ?? null });
+          answer(res, 200, {
+            pod: environment.location.podName,
+            path: req.url,
+            greeting: environment.readFile("/etc/echo/greeting.txt") ?? null,
+          });
           return true;
         },
         stop: () => undefined,
@@ -54,7 +80,9 @@ const testRuntime: ContainerRuntime = {
 const testPlugin: CloudPlugin = { name: "test-runtime", runtimes: [testRuntime] };
 
 function statusCode(error: unknown): number | undefined {
-  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "number" ? error.code : undefined;
+  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "number"
+    ? error.code
+    : undefined;
 }
 
 function statusBody(error: unknown): { reason?: string; message?: string; details?: { causes?: { field: string }[] } } {
@@ -62,7 +90,9 @@ function statusBody(error: unknown): { reason?: string; message?: string; detail
   return typeof body === "string" ? (JSON.parse(body) as { reason?: string }) : ((body ?? {}) as { reason?: string });
 }
 
-async function kubeFailure(promise: Promise<unknown>): Promise<{ code: number | undefined; body: ReturnType<typeof statusBody> }> {
+async function kubeFailure(
+  promise: Promise<unknown>,
+): Promise<{ code: number | undefined; body: ReturnType<typeof statusBody> }> {
   try {
     await promise;
   } catch (error) {
@@ -72,9 +102,20 @@ async function kubeFailure(promise: Promise<unknown>): Promise<{ code: number | 
 }
 
 /** The cluster waits (`lro` entries other than ARM's operations) the operation log holds for a region. */
-async function modelledWaits(test: TestCloud, region: string): Promise<{ operation: string; durationMs: number; cluster?: string }[]> {
-  const { entries } = (await control(test, "GET", "operations")).body as { entries: { target: string; region?: string; cluster?: string; operation: string; durationMs: number }[] };
-  return entries.filter((entry) => entry.target === "lro" && entry.region === region && entry.cluster !== undefined && /^(pods|services)\./.test(entry.operation));
+async function modelledWaits(
+  test: TestCloud,
+  region: string,
+): Promise<{ operation: string; durationMs: number; cluster?: string }[]> {
+  const { entries } = (await control(test, "GET", "operations")).body as {
+    entries: { target: string; region?: string; cluster?: string; operation: string; durationMs: number }[];
+  };
+  return entries.filter(
+    (entry) =>
+      entry.target === "lro" &&
+      entry.region === region &&
+      entry.cluster !== undefined &&
+      /^(pods|services)\./.test(entry.operation),
+  );
 }
 
 describe("simulated Kubernetes API through the real @kubernetes/client-node", () => {
@@ -98,7 +139,13 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
   it("serves discovery, namespaces and nodes per agent pool", async () => {
     const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
     const namespaces = await core.listNamespace();
-    assert.deepEqual(namespaces.items.map((namespace) => namespace.metadata?.name).sort(), ["besu", "default", "kube-node-lease", "kube-public", "kube-system"]);
+    assert.deepEqual(namespaces.items.map((namespace) => namespace.metadata?.name).sort(), [
+      "besu",
+      "default",
+      "kube-node-lease",
+      "kube-public",
+      "kube-system",
+    ]);
     const nodes = await core.listNode();
     assert.equal(nodes.items.length, 2);
     assert.equal(nodes.items[0]?.metadata?.labels?.["topology.kubernetes.io/region"], "northeurope");
@@ -109,16 +156,49 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
 
   it("applies server-side twice without a change, then with one", async () => {
     const objects = k8s.KubernetesObjectApi.makeApiClient(kubeConfig);
-    const manifest: KubernetesObject & { data: Record<string, string> } = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "genesis", namespace: "besu", labels: { app: "besu" } }, data: { "genesis.json": "{}" } };
-    const first = await objects.patch(manifest, undefined, undefined, "besu-fleet", true, k8s.PatchStrategy.ServerSideApply);
-    const second = await objects.patch(manifest, undefined, undefined, "besu-fleet", true, k8s.PatchStrategy.ServerSideApply);
+    const manifest: KubernetesObject & { data: Record<string, string> } = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "genesis", namespace: "besu", labels: { app: "besu" } },
+      data: { "genesis.json": "{}" },
+    };
+    const first = await objects.patch(
+      manifest,
+      undefined,
+      undefined,
+      "besu-fleet",
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    );
+    const second = await objects.patch(
+      manifest,
+      undefined,
+      undefined,
+      "besu-fleet",
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    );
     assert.equal(second.metadata?.resourceVersion, first.metadata?.resourceVersion);
     assert.equal(second.metadata?.managedFields?.[0]?.manager, "besu-fleet");
     assert.equal(second.metadata?.managedFields?.[0]?.operation, "Apply");
-    const changed = await objects.patch({ ...manifest, data: { "genesis.json": '{"config":{}}' } }, undefined, undefined, "besu-fleet", true, k8s.PatchStrategy.ServerSideApply);
+    const changed = await objects.patch(
+      { ...manifest, data: { "genesis.json": '{"config":{}}' } },
+      undefined,
+      undefined,
+      "besu-fleet",
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    );
     assert.notEqual(changed.metadata?.resourceVersion, first.metadata?.resourceVersion);
     // A field no longer applied by its only manager is removed.
-    const pruned = (await objects.patch({ ...manifest, metadata: { name: "genesis", namespace: "besu" } }, undefined, undefined, "besu-fleet", true, k8s.PatchStrategy.ServerSideApply)) as KubernetesObject;
+    const pruned = (await objects.patch(
+      { ...manifest, metadata: { name: "genesis", namespace: "besu" } },
+      undefined,
+      undefined,
+      "besu-fleet",
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    )) as KubernetesObject;
     assert.equal(pruned.metadata?.labels?.app, undefined);
   });
 
@@ -129,34 +209,94 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
       kind: "Service",
       metadata: { name: "p2p", namespace: "besu" },
       // ClusterIP: a LoadBalancer's IP arrives later and would change the resourceVersion between the applies.
-      spec: { type: "ClusterIP", selector: { app: "p2p" }, ports: [{ name: "rlpx", port: 30303, protocol: "TCP" }, { name: "discovery", port: 30303, protocol: "UDP" }] },
+      spec: {
+        type: "ClusterIP",
+        selector: { app: "p2p" },
+        ports: [
+          { name: "rlpx", port: 30303, protocol: "TCP" },
+          { name: "discovery", port: 30303, protocol: "UDP" },
+        ],
+      },
     };
-    const first = await objects.patch(service, undefined, undefined, "besu-fleet", true, k8s.PatchStrategy.ServerSideApply);
-    const second = (await objects.patch(service, undefined, undefined, "besu-fleet", true, k8s.PatchStrategy.ServerSideApply)) as KubernetesObject & { spec: { ports: { name: string }[] } };
+    const first = await objects.patch(
+      service,
+      undefined,
+      undefined,
+      "besu-fleet",
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    );
+    const second = (await objects.patch(
+      service,
+      undefined,
+      undefined,
+      "besu-fleet",
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    )) as KubernetesObject & { spec: { ports: { name: string }[] } };
     assert.equal(second.metadata?.resourceVersion, first.metadata?.resourceVersion);
-    assert.deepEqual(second.spec.ports.map((port) => port.name), ["rlpx", "discovery"]);
+    assert.deepEqual(
+      second.spec.ports.map((port) => port.name),
+      ["rlpx", "discovery"],
+    );
   });
 
   it("applies a Secret with stringData twice without a change", async () => {
     const objects = k8s.KubernetesObjectApi.makeApiClient(kubeConfig);
-    const secret: KubernetesObject & { stringData: Record<string, string> } = { apiVersion: "v1", kind: "Secret", metadata: { name: "node-key", namespace: "besu" }, stringData: { key: "0xabc" } };
-    const first = await objects.patch(secret, undefined, undefined, "besu-fleet", true, k8s.PatchStrategy.ServerSideApply);
-    const second = (await objects.patch(secret, undefined, undefined, "besu-fleet", true, k8s.PatchStrategy.ServerSideApply)) as KubernetesObject & { data?: Record<string, string> };
+    const secret: KubernetesObject & { stringData: Record<string, string> } = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "node-key", namespace: "besu" },
+      stringData: { key: "0xabc" },
+    };
+    const first = await objects.patch(
+      secret,
+      undefined,
+      undefined,
+      "besu-fleet",
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    );
+    const second = (await objects.patch(
+      secret,
+      undefined,
+      undefined,
+      "besu-fleet",
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    )) as KubernetesObject & { data?: Record<string, string> };
     assert.equal(second.metadata?.resourceVersion, first.metadata?.resourceVersion);
     assert.equal(Buffer.from(second.data?.key ?? "", "base64").toString("utf8"), "0xabc");
   });
 
   it("reports apply conflicts between field managers unless forced", async () => {
     const objects = k8s.KubernetesObjectApi.makeApiClient(kubeConfig);
-    const manifest = (value: string): KubernetesObject & { data: Record<string, string> } => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "owned", namespace: "besu" }, data: { level: value } });
+    const manifest = (value: string): KubernetesObject & { data: Record<string, string> } => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "owned", namespace: "besu" },
+      data: { level: value },
+    });
     await objects.patch(manifest("one"), undefined, undefined, "team-a", false, k8s.PatchStrategy.ServerSideApply);
-    const conflict = await kubeFailure(objects.patch(manifest("two"), undefined, undefined, "team-b", false, k8s.PatchStrategy.ServerSideApply));
+    const conflict = await kubeFailure(
+      objects.patch(manifest("two"), undefined, undefined, "team-b", false, k8s.PatchStrategy.ServerSideApply),
+    );
     assert.equal(conflict.code, 409);
     assert.equal(conflict.body.reason, "Conflict");
     assert.match(conflict.body.message ?? "", /conflict with "team-a": \.data\.level/);
-    const forced = (await objects.patch(manifest("two"), undefined, undefined, "team-b", true, k8s.PatchStrategy.ServerSideApply)) as KubernetesObject & { data?: Record<string, string> };
+    const forced = (await objects.patch(
+      manifest("two"),
+      undefined,
+      undefined,
+      "team-b",
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    )) as KubernetesObject & { data?: Record<string, string> };
     assert.equal(forced.data?.level, "two");
-    assert.deepEqual(forced.metadata?.managedFields?.map((entry) => entry.manager), ["team-b"]);
+    assert.deepEqual(
+      forced.metadata?.managedFields?.map((entry) => entry.manager),
+      ["team-b"],
+    );
   });
 
   it("answers 404, 409 AlreadyExists and 422 Invalid with Status bodies", async () => {
@@ -166,46 +306,98 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
     assert.equal(missing.body.reason, "NotFound");
     assert.equal(missing.body.message, 'configmaps "nope" not found');
     await core.createNamespacedConfigMap({ namespace: "besu", body: { metadata: { name: "dup" }, data: { a: "1" } } });
-    const duplicate = await kubeFailure(core.createNamespacedConfigMap({ namespace: "besu", body: { metadata: { name: "dup" }, data: { a: "1" } } }));
+    const duplicate = await kubeFailure(
+      core.createNamespacedConfigMap({ namespace: "besu", body: { metadata: { name: "dup" }, data: { a: "1" } } }),
+    );
     assert.equal(duplicate.code, 409);
     assert.equal(duplicate.body.reason, "AlreadyExists");
     const apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
     const invalid = await kubeFailure(
-      apps.createNamespacedDeployment({ namespace: "besu", body: { metadata: { name: "broken" }, spec: { selector: { matchLabels: { app: "x" } }, template: { metadata: { labels: { app: "y" } }, spec: { containers: [{ name: "c", image: "" }] } } } } }),
+      apps.createNamespacedDeployment({
+        namespace: "besu",
+        body: {
+          metadata: { name: "broken" },
+          spec: {
+            selector: { matchLabels: { app: "x" } },
+            template: { metadata: { labels: { app: "y" } }, spec: { containers: [{ name: "c", image: "" }] } },
+          },
+        },
+      }),
     );
     assert.equal(invalid.code, 422);
     assert.equal(invalid.body.reason, "Invalid");
     const fields = invalid.body.details?.causes?.map((cause) => cause.field) ?? [];
     assert.ok(fields.includes("spec.template.metadata.labels"));
     assert.ok(fields.includes("spec.template.spec.containers[0].image"));
-    const stale = await kubeFailure(core.replaceNamespacedConfigMap({ name: "dup", namespace: "besu", body: { metadata: { name: "dup", resourceVersion: "1" }, data: { a: "2" } } }));
+    const stale = await kubeFailure(
+      core.replaceNamespacedConfigMap({
+        name: "dup",
+        namespace: "besu",
+        body: { metadata: { name: "dup", resourceVersion: "1" }, data: { a: "2" } },
+      }),
+    );
     assert.equal(stale.code, 409);
     assert.equal(stale.body.reason, "Conflict");
   });
 
   it("merge-patches, JSON-patches, lists by label selector and deletes", async () => {
     const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-    for (const [name, tier] of [["cm-a", "validator"], ["cm-b", "validator"], ["cm-c", "sentry"]] as const) {
-      await core.createNamespacedConfigMap({ namespace: "besu", body: { metadata: { name, labels: { tier, group: "sel" } }, data: { tier } } });
+    for (const [name, tier] of [
+      ["cm-a", "validator"],
+      ["cm-b", "validator"],
+      ["cm-c", "sentry"],
+    ] as const) {
+      await core.createNamespacedConfigMap({
+        namespace: "besu",
+        body: { metadata: { name, labels: { tier, group: "sel" } }, data: { tier } },
+      });
     }
-    const validators = await core.listNamespacedConfigMap({ namespace: "besu", labelSelector: "group=sel,tier=validator" });
-    assert.deepEqual(validators.items.map((item) => item.metadata?.name), ["cm-a", "cm-b"]);
-    const notValidators = await core.listNamespacedConfigMap({ namespace: "besu", labelSelector: "group=sel,tier notin (validator)" });
-    assert.deepEqual(notValidators.items.map((item) => item.metadata?.name), ["cm-c"]);
-    const merged = await core.patchNamespacedConfigMap({ name: "cm-a", namespace: "besu", body: { data: { extra: "yes" } } }, k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch));
+    const validators = await core.listNamespacedConfigMap({
+      namespace: "besu",
+      labelSelector: "group=sel,tier=validator",
+    });
+    assert.deepEqual(
+      validators.items.map((item) => item.metadata?.name),
+      ["cm-a", "cm-b"],
+    );
+    const notValidators = await core.listNamespacedConfigMap({
+      namespace: "besu",
+      labelSelector: "group=sel,tier notin (validator)",
+    });
+    assert.deepEqual(
+      notValidators.items.map((item) => item.metadata?.name),
+      ["cm-c"],
+    );
+    const merged = await core.patchNamespacedConfigMap(
+      { name: "cm-a", namespace: "besu", body: { data: { extra: "yes" } } },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+    );
     assert.deepEqual(merged.data, { tier: "validator", extra: "yes" });
-    const patched = await core.patchNamespacedConfigMap({ name: "cm-a", namespace: "besu", body: [{ op: "replace", path: "/data/tier", value: "sentry" }] });
+    const patched = await core.patchNamespacedConfigMap({
+      name: "cm-a",
+      namespace: "besu",
+      body: [{ op: "replace", path: "/data/tier", value: "sentry" }],
+    });
     assert.equal(patched.data?.tier, "sentry");
     await core.deleteNamespacedConfigMap({ name: "cm-a", namespace: "besu" });
     const afterDelete = await core.listNamespacedConfigMap({ namespace: "besu", labelSelector: "group=sel" });
-    assert.deepEqual(afterDelete.items.map((item) => item.metadata?.name), ["cm-b", "cm-c"]);
+    assert.deepEqual(
+      afterDelete.items.map((item) => item.metadata?.name),
+      ["cm-b", "cm-c"],
+    );
   });
 
   it("runs a Deployment's pods, gives them config through mounts and env, and rolls them on a template change", async () => {
     const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
     const apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
-    await core.createNamespacedConfigMap({ namespace: "besu", body: { metadata: { name: "echo-config" }, data: { "greeting.txt": "hello" } } });
-    await core.createNamespacedSecret({ namespace: "besu", body: { metadata: { name: "echo-secret" }, stringData: { token: "s3cret" } } });
+    await core.createNamespacedConfigMap({
+      namespace: "besu",
+      body: { metadata: { name: "echo-config" }, data: { "greeting.txt": "hello" } },
+    });
+    await core.createNamespacedSecret({
+      namespace: "besu",
+      body: { metadata: { name: "echo-secret" }, stringData: { token: "s3cret" } },
+    });
     const deployment = (image: string): Parameters<typeof apps.createNamespacedDeployment>[0]["body"] => ({
       metadata: { name: "echo" },
       spec: {
@@ -242,13 +434,19 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
     assert.deepEqual(seen.argv, ["--port=8080", "--token=s3cret"]);
     assert.equal(seen.env.TOKEN, "s3cret");
     assert.match(seen.podIP, /^10\.244\./);
-    const firstPods = (await core.listNamespacedPod({ namespace: "besu", labelSelector: "app=echo" })).items.map((pod) => pod.metadata?.name);
+    const firstPods = (await core.listNamespacedPod({ namespace: "besu", labelSelector: "app=echo" })).items.map(
+      (pod) => pod.metadata?.name,
+    );
 
     await apps.replaceNamespacedDeployment({ name: "echo", namespace: "besu", body: deployment("example/echo:2") });
     const rolled = await eventually("rollout done", async () => {
       const pods = (await core.listNamespacedPod({ namespace: "besu", labelSelector: "app=echo" })).items;
       const current = await apps.readNamespacedDeployment({ name: "echo", namespace: "besu" });
-      const done = pods.length === 2 && pods.every((pod) => pod.spec?.containers[0]?.image === "example/echo:2") && current.status?.readyReplicas === 2 && current.status.updatedReplicas === 2;
+      const done =
+        pods.length === 2 &&
+        pods.every((pod) => pod.spec?.containers[0]?.image === "example/echo:2") &&
+        current.status?.readyReplicas === 2 &&
+        current.status.updatedReplicas === 2;
       return done ? pods : undefined;
     });
     assert.ok(rolled.every((pod) => !firstPods.includes(pod.metadata?.name)));
@@ -258,16 +456,30 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
 
   it("forwards the service proxy subresource to a ready pod's container", async () => {
     const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespacedService({ namespace: "besu", body: { metadata: { name: "echo" }, spec: { selector: { app: "echo" }, ports: [{ name: "http", port: 80, targetPort: "http" }] } } });
+    await core.createNamespacedService({
+      namespace: "besu",
+      body: {
+        metadata: { name: "echo" },
+        spec: { selector: { app: "echo" }, ports: [{ name: "http", port: 80, targetPort: "http" }] },
+      },
+    });
     // The typed client hands back the parsed body when the container answers JSON.
-    const body: unknown = await eventually("proxy answers", () => core.connectGetNamespacedServiceProxyWithPath({ name: "echo:http", namespace: "besu", path: "status/now" }));
-    const parsed = (typeof body === "string" ? JSON.parse(body) : body) as { pod: string; path: string; greeting: string };
+    const body: unknown = await eventually("proxy answers", () =>
+      core.connectGetNamespacedServiceProxyWithPath({ name: "echo:http", namespace: "besu", path: "status/now" }),
+    );
+    const parsed = (typeof body === "string" ? JSON.parse(body) : body) as {
+      pod: string;
+      path: string;
+      greeting: string;
+    };
     assert.equal(parsed.path, "/status/now");
     assert.equal(parsed.greeting, "hello");
     assert.match(parsed.pod, /^echo-/);
     const endpoints = await core.readNamespacedEndpoints({ name: "echo", namespace: "besu" });
     assert.equal(endpoints.subsets?.[0]?.addresses?.length, 2);
-    const noService = await kubeFailure(core.connectGetNamespacedServiceProxyWithPath({ name: "nothing:80", namespace: "besu", path: "x" }));
+    const noService = await kubeFailure(
+      core.connectGetNamespacedServiceProxyWithPath({ name: "nothing:80", namespace: "besu", path: "x" }),
+    );
     assert.equal(noService.code, 404);
   });
 
@@ -275,7 +487,19 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
     const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
     await core.createNamespacedPod({
       namespace: "besu",
-      body: { metadata: { name: "flaky" }, spec: { containers: [{ name: "flaky", image: "example/flaky:1", ports: [{ containerPort: 8080 }], readinessProbe: { httpGet: { path: "/ready", port: 8080 }, periodSeconds: 2, failureThreshold: 1 } }] } },
+      body: {
+        metadata: { name: "flaky" },
+        spec: {
+          containers: [
+            {
+              name: "flaky",
+              image: "example/flaky:1",
+              ports: [{ containerPort: 8080 }],
+              readinessProbe: { httpGet: { path: "/ready", port: 8080 }, periodSeconds: 2, failureThreshold: 1 },
+            },
+          ],
+        },
+      },
     });
     await eventually("flaky running", async () => {
       const pod = await core.readNamespacedPod({ name: "flaky", namespace: "besu" });
@@ -283,7 +507,9 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
     });
     const unready = await core.readNamespacedPod({ name: "flaky", namespace: "besu" });
     assert.equal(unready.status?.containerStatuses?.[0]?.ready, false);
-    const readyBefore = (await modelledWaits(test, "northeurope")).filter((entry) => entry.operation === "pods.ready").length;
+    const readyBefore = (await modelledWaits(test, "northeurope")).filter(
+      (entry) => entry.operation === "pods.ready",
+    ).length;
     flakyReady = true;
     const readyPod = await eventually("flaky ready", async () => {
       const pod = await core.readNamespacedPod({ name: "flaky", namespace: "besu" });
@@ -295,18 +521,29 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
     const waits = await modelledWaits(test, "northeurope");
     const starts = waits.filter((entry) => entry.operation === "pods.start");
     const readies = waits.filter((entry) => entry.operation === "pods.ready");
-    assert.ok(starts.length > 0 && starts.every((entry) => entry.durationMs >= 2_000 && entry.durationMs <= 6_000), JSON.stringify(starts));
+    assert.ok(
+      starts.length > 0 && starts.every((entry) => entry.durationMs >= 2_000 && entry.durationMs <= 6_000),
+      JSON.stringify(starts),
+    );
     assert.equal(readies.length, readyBefore + 1);
-    assert.ok(readies.every((entry) => entry.durationMs >= 2_000), JSON.stringify(readies));
+    assert.ok(
+      readies.every((entry) => entry.durationMs >= 2_000),
+      JSON.stringify(readies),
+    );
   });
 
   it("puts a container that exits at once into CrashLoopBackOff with the reason in its status and log", async () => {
     const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespacedPod({ namespace: "besu", body: { metadata: { name: "crasher" }, spec: { containers: [{ name: "main", image: "example/crash:1" }] } } });
+    await core.createNamespacedPod({
+      namespace: "besu",
+      body: { metadata: { name: "crasher" }, spec: { containers: [{ name: "main", image: "example/crash:1" }] } },
+    });
     const pod = await eventually("crash loop", async () => {
       const current = await core.readNamespacedPod({ name: "crasher", namespace: "besu" });
       const status = current.status?.containerStatuses?.[0];
-      return status?.state?.waiting?.reason === "CrashLoopBackOff" && (status.restartCount ?? 0) >= 2 ? current : undefined;
+      return status?.state?.waiting?.reason === "CrashLoopBackOff" && (status.restartCount ?? 0) >= 2
+        ? current
+        : undefined;
     });
     const status = pod.status?.containerStatuses?.[0];
     assert.equal(status?.lastState?.terminated?.exitCode, 1);
@@ -327,8 +564,25 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
           serviceName: "validator",
           selector: { matchLabels: { app: "validator" } },
           // The containers mount the claim template "data" as a volume, as StatefulSets do.
-          template: { metadata: { labels: { app: "validator" } }, spec: { containers: [{ name: "besu", image: "example/echo:1", ports: [{ containerPort: 8080 }], volumeMounts: [{ name: "data", mountPath: "/data" }] }] } },
-          volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } } } }],
+          template: {
+            metadata: { labels: { app: "validator" } },
+            spec: {
+              containers: [
+                {
+                  name: "besu",
+                  image: "example/echo:1",
+                  ports: [{ containerPort: 8080 }],
+                  volumeMounts: [{ name: "data", mountPath: "/data" }],
+                },
+              ],
+            },
+          },
+          volumeClaimTemplates: [
+            {
+              metadata: { name: "data" },
+              spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } } },
+            },
+          ],
         },
       },
     });
@@ -337,46 +591,95 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
       return current.status?.readyReplicas === 2 ? current : undefined;
     });
     const pods = await core.listNamespacedPod({ namespace: "besu", labelSelector: "app=validator" });
-    assert.deepEqual(pods.items.map((pod) => pod.metadata?.name), ["validator-0", "validator-1"]);
+    assert.deepEqual(
+      pods.items.map((pod) => pod.metadata?.name),
+      ["validator-0", "validator-1"],
+    );
     const claims = await core.listNamespacedPersistentVolumeClaim({ namespace: "besu" });
-    assert.deepEqual(claims.items.map((claim) => [claim.metadata?.name, claim.status?.phase]), [["data-validator-0", "Bound"], ["data-validator-1", "Bound"]]);
+    assert.deepEqual(
+      claims.items.map((claim) => [claim.metadata?.name, claim.status?.phase]),
+      [
+        ["data-validator-0", "Bound"],
+        ["data-validator-1", "Bound"],
+      ],
+    );
 
-    await core.createNamespacedService({ namespace: "besu", body: { metadata: { name: "validator-p2p" }, spec: { type: "LoadBalancer", selector: { app: "validator" }, ports: [{ port: 30303, targetPort: 8080 }] } } });
+    await core.createNamespacedService({
+      namespace: "besu",
+      body: {
+        metadata: { name: "validator-p2p" },
+        spec: { type: "LoadBalancer", selector: { app: "validator" }, ports: [{ port: 30303, targetPort: 8080 }] },
+      },
+    });
     const service = await eventually("external IP", async () => {
       const current = await core.readNamespacedService({ name: "validator-p2p", namespace: "besu" });
       return current.status?.loadBalancer?.ingress?.[0]?.ip === undefined ? undefined : current;
     });
     assert.match(service.status?.loadBalancer?.ingress?.[0]?.ip ?? "", /^198\.1[89]\./);
-    const assigned = (await modelledWaits(test, "northeurope")).filter((entry) => entry.operation === "services.loadBalancerIP");
+    const assigned = (await modelledWaits(test, "northeurope")).filter(
+      (entry) => entry.operation === "services.loadBalancerIP",
+    );
     assert.equal(assigned.length, 1);
-    assert.ok((assigned[0]?.durationMs ?? 0) >= 30_000 && (assigned[0]?.durationMs ?? 0) <= 90_000, `services.loadBalancerIP ${JSON.stringify(assigned[0])}`);
+    assert.ok(
+      (assigned[0]?.durationMs ?? 0) >= 30_000 && (assigned[0]?.durationMs ?? 0) <= 90_000,
+      `services.loadBalancerIP ${JSON.stringify(assigned[0])}`,
+    );
   });
 
   it("routes addresses from inside pods: pod IPs, Service names and IPs, StatefulSet pod names, other clusters' LoadBalancer IPs", async () => {
     const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-    const echo = started.filter((entry) => entry.clusterName === "aks-kube" && entry.podName.startsWith("echo-")).at(-1);
+    const echo = started
+      .filter((entry) => entry.clusterName === "aks-kube" && entry.podName.startsWith("echo-"))
+      .at(-1);
     assert.ok(echo);
-    const ports = (host: string, port: number): string[] => echo.resolve(host, port).map((endpoint) => `${endpoint.location.podName}:${endpoint.port}`).sort();
-    const echoPods = (await core.listNamespacedPod({ namespace: "besu", labelSelector: "app=echo" })).items.map((pod) => `${pod.metadata?.name}:8080`).sort();
+    const ports = (host: string, port: number): string[] =>
+      echo
+        .resolve(host, port)
+        .map((endpoint) => `${endpoint.location.podName}:${endpoint.port}`)
+        .sort();
+    const echoPods = (await core.listNamespacedPod({ namespace: "besu", labelSelector: "app=echo" })).items
+      .map((pod) => `${pod.metadata?.name}:8080`)
+      .sort();
     assert.deepEqual(ports("echo", 80), echoPods);
     assert.deepEqual(ports("echo.besu.svc.cluster.local", 80), echoPods);
     const service = await core.readNamespacedService({ name: "echo", namespace: "besu" });
     assert.deepEqual(ports(service.spec?.clusterIP ?? "", 80), echoPods);
     assert.deepEqual(ports("echo", 81), []);
     assert.deepEqual(ports("validator-1.validator", 8080), [], "no governing Service yet");
-    await core.createNamespacedService({ namespace: "besu", body: { metadata: { name: "validator" }, spec: { clusterIP: "None", selector: { app: "validator" }, ports: [{ port: 8080 }] } } });
+    await core.createNamespacedService({
+      namespace: "besu",
+      body: {
+        metadata: { name: "validator" },
+        spec: { clusterIP: "None", selector: { app: "validator" }, ports: [{ port: 8080 }] },
+      },
+    });
     assert.deepEqual(ports("validator-1.validator", 8080), ["validator-1:8080"]);
     assert.deepEqual(ports("validator", 8080), ["validator-0:8080", "validator-1:8080"]);
     assert.deepEqual(ports(echo.podIP, 8080), [`${echo.podName}:8080`]);
     assert.deepEqual(ports("example.com", 443), []);
 
-    const externalIP = (await core.readNamespacedService({ name: "validator-p2p", namespace: "besu" })).status?.loadBalancer?.ingress?.[0]?.ip ?? "";
+    const externalIP =
+      (await core.readNamespacedService({ name: "validator-p2p", namespace: "besu" })).status?.loadBalancer
+        ?.ingress?.[0]?.ip ?? "";
     await createResourceGroup(test, "rg-kube-other", "uksouth");
     const otherConfig = await createCluster(test, "rg-kube-other", "aks-other", "uksouth", 1);
-    await otherConfig.makeApiClient(k8s.CoreV1Api).createNamespacedPod({ namespace: "default", body: { metadata: { name: "remote" }, spec: { containers: [{ name: "echo", image: "example/echo:1", ports: [{ containerPort: 8080 }] }] } } });
-    const remote = await eventually("remote pod started", () => started.find((entry) => entry.clusterName === "aks-other" && entry.podName === "remote"));
-    const reached = remote.resolve(externalIP, 30303).map((endpoint) => [endpoint.location.clusterName, endpoint.location.podName, endpoint.port]);
-    assert.deepEqual(reached.sort(), [["aks-kube", "validator-0", 8080], ["aks-kube", "validator-1", 8080]]);
+    await otherConfig.makeApiClient(k8s.CoreV1Api).createNamespacedPod({
+      namespace: "default",
+      body: {
+        metadata: { name: "remote" },
+        spec: { containers: [{ name: "echo", image: "example/echo:1", ports: [{ containerPort: 8080 }] }] },
+      },
+    });
+    const remote = await eventually("remote pod started", () =>
+      started.find((entry) => entry.clusterName === "aks-other" && entry.podName === "remote"),
+    );
+    const reached = remote
+      .resolve(externalIP, 30303)
+      .map((endpoint) => [endpoint.location.clusterName, endpoint.location.podName, endpoint.port]);
+    assert.deepEqual(reached.sort(), [
+      ["aks-kube", "validator-0", 8080],
+      ["aks-kube", "validator-1", 8080],
+    ]);
     // Another cluster's Service names and pod IPs are not reachable.
     assert.deepEqual(remote.resolve("echo.besu", 80), []);
     assert.deepEqual(remote.resolve(echo.podIP, 8080), []);
@@ -393,17 +696,52 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
         replicas: 1,
         serviceName: "sentry",
         selector: { matchLabels: { app: "sentry" } },
-        template: { metadata: { labels: { app: "sentry" } }, spec: { containers: [{ name: "besu", image: "example/echo:1", ports: [{ name: "rpc", containerPort: 8080 }], env: [{ name: "MODE", value: "sentry" }] }] } },
+        template: {
+          metadata: { labels: { app: "sentry" } },
+          spec: {
+            containers: [
+              {
+                name: "besu",
+                image: "example/echo:1",
+                ports: [{ name: "rpc", containerPort: 8080 }],
+                env: [{ name: "MODE", value: "sentry" }],
+              },
+            ],
+          },
+        },
       },
     };
-    const first = await objects.patch(manifest, undefined, undefined, "besu-fleet", true, k8s.PatchStrategy.ServerSideApply);
+    const first = await objects.patch(
+      manifest,
+      undefined,
+      undefined,
+      "besu-fleet",
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    );
     assert.equal(first.metadata?.generation, 1);
-    const pod = await eventually("sentry pod", async () => (await core.listNamespacedPod({ namespace: "besu", labelSelector: "app=sentry" })).items[0]);
-    const second = await objects.patch(manifest, undefined, undefined, "besu-fleet", true, k8s.PatchStrategy.ServerSideApply);
+    const pod = await eventually(
+      "sentry pod",
+      async () => (await core.listNamespacedPod({ namespace: "besu", labelSelector: "app=sentry" })).items[0],
+    );
+    const second = await objects.patch(
+      manifest,
+      undefined,
+      undefined,
+      "besu-fleet",
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    );
     assert.equal(second.metadata?.generation, 1);
-    assert.deepEqual(second.metadata?.managedFields?.find((entry) => entry.manager === "besu-fleet")?.time, first.metadata?.managedFields?.find((entry) => entry.manager === "besu-fleet")?.time);
+    assert.deepEqual(
+      second.metadata?.managedFields?.find((entry) => entry.manager === "besu-fleet")?.time,
+      first.metadata?.managedFields?.find((entry) => entry.manager === "besu-fleet")?.time,
+    );
     const pods = await core.listNamespacedPod({ namespace: "besu", labelSelector: "app=sentry" });
-    assert.deepEqual(pods.items.map((item) => item.metadata?.uid), [pod.metadata?.uid]);
+    assert.deepEqual(
+      pods.items.map((item) => item.metadata?.uid),
+      [pod.metadata?.uid],
+    );
   });
 
   it("answers malformed requests with Status errors and keeps serving", async () => {
@@ -411,18 +749,38 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
     const token = kubeConfig.getCurrentUser()?.token;
     assert.ok(server && token);
     const headers = { Authorization: `Bearer ${token}` };
-    const garbage = await httpsRequest(`${server}/api/v1/namespaces/besu/configmaps`, test.ca, { method: "POST", body: "not an object", headers });
+    const garbage = await httpsRequest(`${server}/api/v1/namespaces/besu/configmaps`, test.ca, {
+      method: "POST",
+      body: "not an object",
+      headers,
+    });
     assert.equal(garbage.status, 400);
     assert.equal((garbage.body as { kind: string }).kind, "Status");
-    const wrongKind = await httpsRequest(`${server}/api/v1/namespaces/besu/configmaps`, test.ca, { method: "POST", body: { apiVersion: "v1", kind: "Secret", metadata: { name: "x" } }, headers });
+    const wrongKind = await httpsRequest(`${server}/api/v1/namespaces/besu/configmaps`, test.ca, {
+      method: "POST",
+      body: { apiVersion: "v1", kind: "Secret", metadata: { name: "x" } },
+      headers,
+    });
     assert.equal(wrongKind.status, 400);
-    const badSelector = await httpsRequest(`${server}/api/v1/namespaces/besu/configmaps?labelSelector=${encodeURIComponent("a in (b")}`, test.ca, { headers });
+    const badSelector = await httpsRequest(
+      `${server}/api/v1/namespaces/besu/configmaps?labelSelector=${encodeURIComponent("a in (b")}`,
+      test.ca,
+      { headers },
+    );
     assert.equal(badSelector.status, 400);
     const unknown = await httpsRequest(`${server}/apis/example.com/v1/widgets`, test.ca, { headers });
     assert.equal(unknown.status, 404);
-    const badPatch = await httpsRequest(`${server}/api/v1/namespaces/besu/configmaps/dup`, test.ca, { method: "PATCH", body: [{ op: "remove", path: "/data/none" }], headers: { ...headers, "Content-Type": "application/json-patch+json" } });
+    const badPatch = await httpsRequest(`${server}/api/v1/namespaces/besu/configmaps/dup`, test.ca, {
+      method: "PATCH",
+      body: [{ op: "remove", path: "/data/none" }],
+      headers: { ...headers, "Content-Type": "application/json-patch+json" },
+    });
     assert.equal(badPatch.status, 422);
-    const noManager = await httpsRequest(`${server}/api/v1/namespaces/besu/configmaps/dup`, test.ca, { method: "PATCH", body: { apiVersion: "v1", kind: "ConfigMap" }, headers: { ...headers, "Content-Type": "application/apply-patch+yaml" } });
+    const noManager = await httpsRequest(`${server}/api/v1/namespaces/besu/configmaps/dup`, test.ca, {
+      method: "PATCH",
+      body: { apiVersion: "v1", kind: "ConfigMap" },
+      headers: { ...headers, "Content-Type": "application/apply-patch+yaml" },
+    });
     assert.equal(noManager.status, 422);
     const badEncoding = await httpsRequest(`${server}/api/v1/namespaces/%E0%A4%A/configmaps`, test.ca, { headers });
     assert.equal(badEncoding.status, 400);
@@ -432,7 +790,10 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
 
   it("streams changes to a watch (the client's Watch)", async () => {
     const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespacedConfigMap({ namespace: "besu", body: { metadata: { name: "watched-before", labels: { watch: "yes" } } } });
+    await core.createNamespacedConfigMap({
+      namespace: "besu",
+      body: { metadata: { name: "watched-before", labels: { watch: "yes" } } },
+    });
     const events: string[] = [];
     const watch = new k8s.Watch(kubeConfig);
     const request = await watch.watch(
@@ -442,23 +803,38 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
       () => undefined,
     );
     try {
-      await core.createNamespacedConfigMap({ namespace: "besu", body: { metadata: { name: "watched-after", labels: { watch: "yes" } } } });
+      await core.createNamespacedConfigMap({
+        namespace: "besu",
+        body: { metadata: { name: "watched-after", labels: { watch: "yes" } } },
+      });
       await core.createNamespacedConfigMap({ namespace: "besu", body: { metadata: { name: "not-watched" } } });
-      await core.patchNamespacedConfigMap({ name: "watched-after", namespace: "besu", body: { data: { a: "1" } } }, k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch));
+      await core.patchNamespacedConfigMap(
+        { name: "watched-after", namespace: "besu", body: { data: { a: "1" } } },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+      );
       await core.deleteNamespacedConfigMap({ name: "watched-before", namespace: "besu" });
       await eventually("watch events", () => (events.length >= 4 ? events : undefined));
-      assert.deepEqual(events, ["ADDED watched-before", "ADDED watched-after", "MODIFIED watched-after", "DELETED watched-before"]);
+      assert.deepEqual(events, [
+        "ADDED watched-before",
+        "ADDED watched-after",
+        "MODIFIED watched-after",
+        "DELETED watched-before",
+      ]);
     } finally {
       request.abort();
     }
     // An informer lists, then watches from the list's resourceVersion: changes in between are replayed.
     const listed = await core.listNamespacedConfigMap({ namespace: "besu", labelSelector: "watch=yes" });
-    await core.patchNamespacedConfigMap({ name: "watched-after", namespace: "besu", body: { data: { a: "2" } } }, k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch));
+    await core.patchNamespacedConfigMap(
+      { name: "watched-after", namespace: "besu", body: { data: { a: "2" } } },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+    );
     const replayed: string[] = [];
     const resumed = await watch.watch(
       "/api/v1/namespaces/besu/configmaps",
       { labelSelector: "watch=yes", resourceVersion: listed.metadata?.resourceVersion },
-      (phase: string, object: KubernetesObject & { data?: Record<string, string> }) => replayed.push(`${phase} ${object.metadata?.name} ${object.data?.a}`),
+      (phase: string, object: KubernetesObject & { data?: Record<string, string> }) =>
+        replayed.push(`${phase} ${object.metadata?.name} ${object.data?.a}`),
       () => undefined,
     );
     try {
@@ -472,7 +848,9 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
   it("refuses requests without the cluster's token", async () => {
     const server = kubeConfig.getCurrentCluster()?.server;
     assert.ok(server);
-    const response = await httpsRequest(`${server}/api/v1/namespaces`, test.ca, { headers: { Authorization: "Bearer wrong" } });
+    const response = await httpsRequest(`${server}/api/v1/namespaces`, test.ca, {
+      headers: { Authorization: "Bearer wrong" },
+    });
     assert.equal(response.status, 401);
     assert.equal((response.body as { reason: string }).reason, "Unauthorized");
   });

@@ -12,7 +12,11 @@ describe("cloud lifecycle", () => {
     try {
       const first = await startCloud({ dataDir, timeScale: 1000 });
       const ca = readFileSync(first.connection.caCertPath, "utf8");
-      const answer = await httpsRequest(`${first.connection.armEndpoint}/subscriptions/${first.connection.subscriptionId}?api-version=2022-12-01`, ca, { headers: { Authorization: "Bearer x" } });
+      const answer = await httpsRequest(
+        `${first.connection.armEndpoint}/subscriptions/${first.connection.subscriptionId}?api-version=2022-12-01`,
+        ca,
+        { headers: { Authorization: "Bearer x" } },
+      );
       assert.equal(answer.status, 200);
       await first.close();
       await assert.rejects(httpsRequest(`${first.connection.armEndpoint}/`, ca), /ECONNREFUSED/);
@@ -23,7 +27,11 @@ describe("cloud lifecycle", () => {
         assert.equal(second.connection.subscriptionId, first.connection.subscriptionId);
         assert.equal(second.connection.tenantId, first.connection.tenantId);
         assert.equal(readFileSync(second.connection.caCertPath, "utf8"), ca);
-        const again = await httpsRequest(`${second.connection.armEndpoint}/subscriptions/${second.connection.subscriptionId}/resourcegroups?api-version=2022-12-01`, ca, { headers: { Authorization: "Bearer x" } });
+        const again = await httpsRequest(
+          `${second.connection.armEndpoint}/subscriptions/${second.connection.subscriptionId}/resourcegroups?api-version=2022-12-01`,
+          ca,
+          { headers: { Authorization: "Bearer x" } },
+        );
         assert.deepEqual(again.body, { value: [] }, "state is not persisted across restarts");
       } finally {
         await second.close();
@@ -36,9 +44,15 @@ describe("cloud lifecycle", () => {
   it("starts with the demo scenario shipped in local/cloud/scenarios", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "besu-fleet-cloud-"));
     try {
-      const cloud = await startCloud({ dataDir, timeScale: 1000, scenarioFile: join(__dirname, "../../scenarios/faults-demo.yaml") });
+      const cloud = await startCloud({
+        dataDir,
+        timeScale: 1000,
+        scenarioFile: join(__dirname, "../../scenarios/faults-demo.yaml"),
+      });
       try {
-        const faults = (await (await fetch(`${cloud.connection.controlUrl}/faults`)).json()) as { regions: Record<string, unknown> };
+        const faults = (await (await fetch(`${cloud.connection.controlUrl}/faults`)).json()) as {
+          regions: Record<string, unknown>;
+        };
         assert.deepEqual(Object.keys(faults.regions).sort(), ["australiasoutheast", "koreasouth"]);
       } finally {
         await cloud.close();

@@ -60,10 +60,23 @@ describe("malformed requests never crash the simulator", () => {
         for (const body of oddBodies) {
           // Keep the group and its cluster for the Kubernetes half.
           if (method === "DELETE" && (path.endsWith("aks-fuzz") || path.endsWith("rg-fuzz"))) continue;
-          const headers: Record<string, string> = { Authorization: "Bearer fuzz", ...(body === undefined ? {} : { "Content-Type": "application/json" }) };
-          const response = await httpsRequest(`${test.connection.armEndpoint}${path}?api-version=2025-01-01`, test.ca, { method, agent, ...(body === undefined ? {} : { body }), headers });
+          const headers: Record<string, string> = {
+            Authorization: "Bearer fuzz",
+            ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+          };
+          const response = await httpsRequest(`${test.connection.armEndpoint}${path}?api-version=2025-01-01`, test.ca, {
+            method,
+            agent,
+            ...(body === undefined ? {} : { body }),
+            headers,
+          });
           assert.ok(response.status < 500, `${method} ${path} ${String(body)} → ${response.status} ${response.text}`);
-          if (response.status >= 400) assert.equal(typeof (response.body as { error?: { code?: unknown } } | undefined)?.error?.code, "string", `${method} ${path} ${String(body)} → ${response.status}: ARM error shape`);
+          if (response.status >= 400)
+            assert.equal(
+              typeof (response.body as { error?: { code?: unknown } } | undefined)?.error?.code,
+              "string",
+              `${method} ${path} ${String(body)} → ${response.status}: ARM error shape`,
+            );
         }
       }
     }
@@ -83,23 +96,40 @@ describe("malformed requests never crash the simulator", () => {
       "/api/v1/nodes/none",
       "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
     ];
-    const contentTypes = ["application/json", "application/merge-patch+json", "application/json-patch+json", "application/apply-patch+yaml", "text/plain"];
+    const contentTypes = [
+      "application/json",
+      "application/merge-patch+json",
+      "application/json-patch+json",
+      "application/apply-patch+yaml",
+      "text/plain",
+    ];
     for (const path of paths) {
       for (const method of methods) {
         for (const body of oddBodies) {
-          const contentType = contentTypes[(path.length + (body?.length ?? 0)) % contentTypes.length] ?? "application/json";
+          const contentType =
+            contentTypes[(path.length + (body?.length ?? 0)) % contentTypes.length] ?? "application/json";
           const response = await httpsRequest(`${apiServer}${path}?fieldManager=fuzz`, test.ca, {
             method,
             agent,
             ...(body === undefined ? {} : { body }),
             headers: { Authorization: `Bearer ${token}`, "Content-Type": contentType },
           });
-          assert.ok(response.status < 500 || response.status === 503, `${method} ${path} ${contentType} ${String(body)} → ${response.status} ${response.text}`);
-          if (response.status >= 400) assert.equal((response.body as { kind?: string } | undefined)?.kind, "Status", `${method} ${path} ${String(body)} → ${response.status}: Status body`);
+          assert.ok(
+            response.status < 500 || response.status === 503,
+            `${method} ${path} ${contentType} ${String(body)} → ${response.status} ${response.text}`,
+          );
+          if (response.status >= 400)
+            assert.equal(
+              (response.body as { kind?: string } | undefined)?.kind,
+              "Status",
+              `${method} ${path} ${String(body)} → ${response.status}: Status body`,
+            );
         }
       }
     }
-    const still = await httpsRequest(`${apiServer}/api/v1/namespaces`, test.ca, { headers: { Authorization: `Bearer ${token}` } });
+    const still = await httpsRequest(`${apiServer}/api/v1/namespaces`, test.ca, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
     assert.equal(still.status, 200);
   });
 });

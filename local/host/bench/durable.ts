@@ -22,27 +22,62 @@ interface Case {
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
   const cases: Case[] = quick
-    ? [{ label: "fan-out N=1,000 (quick)", orchestrator: "FanOut", input: { count: 1000, prefix: "q", delayMs: 0 }, activities: 1000 }]
+    ? [
+        {
+          label: "fan-out N=1,000 (quick)",
+          orchestrator: "FanOut",
+          input: { count: 1000, prefix: "q", delayMs: 0 },
+          activities: 1000,
+        },
+      ]
     : [
-        { label: "fan-out N=1,000", orchestrator: "FanOut", input: { count: 1000, prefix: "a", delayMs: 0 }, activities: 1000 },
-        { label: "fan-out N=10,000", orchestrator: "FanOut", input: { count: 10000, prefix: "b", delayMs: 0 }, activities: 10000 },
+        {
+          label: "fan-out N=1,000",
+          orchestrator: "FanOut",
+          input: { count: 1000, prefix: "a", delayMs: 0 },
+          activities: 1000,
+        },
+        {
+          label: "fan-out N=10,000",
+          orchestrator: "FanOut",
+          input: { count: 10000, prefix: "b", delayMs: 0 },
+          activities: 10000,
+        },
         { label: "sequential chain of 500", orchestrator: "Chain", input: { steps: 500 }, activities: 500 },
       ];
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-bench-"));
   const azurite = await startAzurite();
-  const host = await startHostProcess({ appDir: CONFORMANCE_APP, storage: azurite.connectionString, dataDir: path.join(workDir, "data") });
-  const systemKey = (JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as { systemKeys: { durabletask_extension: string } }).systemKeys.durabletask_extension;
-  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  const host = await startHostProcess({
+    appDir: CONFORMANCE_APP,
+    storage: azurite.connectionString,
+    dataDir: path.join(workDir, "data"),
+  });
+  const systemKey = (
+    JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as {
+      systemKeys: { durabletask_extension: string };
+    }
+  ).systemKeys.durabletask_extension;
+  console.log(
+    `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  );
   const perActivity: Record<string, number> = {};
   // One small untimed run first, so that module loading and JIT warm-up are not billed to N=1,000.
-  const warmUp: Case = { label: "warm-up", orchestrator: "FanOut", input: { count: 100, prefix: "w", delayMs: 0 }, activities: 100 };
+  const warmUp: Case = {
+    label: "warm-up",
+    orchestrator: "FanOut",
+    input: { count: 100, prefix: "w", delayMs: 0 },
+    activities: 100,
+  };
   try {
     for (const benchCase of [warmUp, ...cases]) {
       const started = Date.now();
-      const response = await request(`${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/${benchCase.orchestrator}?code=${systemKey}`, {
-        method: "POST",
-        body: JSON.stringify(benchCase.input),
-      });
+      const response = await request(
+        `${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/${benchCase.orchestrator}?code=${systemKey}`,
+        {
+          method: "POST",
+          body: JSON.stringify(benchCase.input),
+        },
+      );
       if (response.status !== 202) throw new Error(`start failed: ${response.status} ${response.text}`);
       const statusUrl = String((response.body as { statusQueryGetUri: string }).statusQueryGetUri);
       for (;;) {
@@ -57,11 +92,14 @@ async function main(): Promise<void> {
       const seconds = (Date.now() - started) / 1000;
       if (benchCase === warmUp) continue;
       perActivity[benchCase.label] = (seconds * 1000) / benchCase.activities;
-      console.log(`${benchCase.label.padEnd(26)} ${seconds.toFixed(2).padStart(7)} s   ${(benchCase.activities / seconds).toFixed(0).padStart(6)} activities/s   ${perActivity[benchCase.label]?.toFixed(3)} ms/activity`);
+      console.log(
+        `${benchCase.label.padEnd(26)} ${seconds.toFixed(2).padStart(7)} s   ${(benchCase.activities / seconds).toFixed(0).padStart(6)} activities/s   ${perActivity[benchCase.label]?.toFixed(3)} ms/activity`,
+      );
     }
     const small = perActivity["fan-out N=1,000"];
     const large = perActivity["fan-out N=10,000"];
-    if (small && large) console.log(`N=10,000 per-activity cost is ${(large / small).toFixed(2)}× that of N=1,000 (target ≤ 2×)`);
+    if (small && large)
+      console.log(`N=10,000 per-activity cost is ${(large / small).toFixed(2)}× that of N=1,000 (target ≤ 2×)`);
   } finally {
     await host.kill();
     await azurite.stop();

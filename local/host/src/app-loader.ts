@@ -42,7 +42,10 @@ export function resolveMainFiles(appDir: string): string[] {
   }
   const pattern = manifest.main;
   const files = /[*?{[]/.test(pattern)
-    ? fs.globSync(pattern, { cwd: appDir }).map((file) => path.resolve(appDir, file)).sort()
+    ? fs
+        .globSync(pattern, { cwd: appDir })
+        .map((file) => path.resolve(appDir, file))
+        .sort()
     : [path.resolve(appDir, pattern)];
   if (files.length === 0) throw new Error(`"main" (${pattern}) matches no file in ${appDir}. Did the app build run?`);
   return files;
@@ -56,12 +59,17 @@ function classify(fn: RegisteredFunction): ServableFunction | { reason: string }
     if (binding.direction === "in" && binding.type.endsWith("Trigger")) {
       triggerName = name;
       trigger = binding;
-    } else if (binding.direction === "in" && (binding.type === "durableClient" || binding.type === "orchestrationClient")) {
+    } else if (
+      binding.direction === "in" &&
+      (binding.type === "durableClient" || binding.type === "orchestrationClient")
+    ) {
       durableClientBinding = name;
     } else if (binding.direction === "out" && binding.type === "http") {
       // The HTTP response binding is part of serving an HTTP trigger.
     } else {
-      return { reason: `binding "${name}" of type ${binding.type} (${binding.direction}) is not supported by this host` };
+      return {
+        reason: `binding "${name}" of type ${binding.type} (${binding.direction}) is not supported by this host`,
+      };
     }
   }
   if (!trigger || !triggerName) return { reason: "no trigger binding" };
@@ -86,7 +94,9 @@ export function loadApp(appDir: string, log: (level: string, message: string) =>
     else servable.set(fn.metadata.name, result);
   }
   if (servable.size > 0 && !registry.programmingModel) {
-    throw new Error("The app registered functions but no programming model: is @azure/functions v4 installed in the app?");
+    throw new Error(
+      "The app registered functions but no programming model: is @azure/functions v4 installed in the app?",
+    );
   }
   return { appDir, registry, servable, unsupported };
 }

@@ -25,13 +25,19 @@ export function printHost(host: RunningHost): void {
 export async function hostCommand(argv: string[], defaults: { appDir?: string } = {}): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { app: { type: "string" }, port: { type: "string" }, storage: { type: "string" }, "data-dir": { type: "string" } },
+    options: {
+      app: { type: "string" },
+      port: { type: "string" },
+      storage: { type: "string" },
+      "data-dir": { type: "string" },
+    },
     strict: true,
   });
   const app = values.app ?? defaults.appDir;
   if (app === undefined) throw new UsageError(`--app is required.\n\n${HOST_USAGE}`);
   const port = values.port === undefined ? 7071 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (0 for any free port), not '${values.port}'.`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be a port number (0 for any free port), not '${values.port}'.`);
   const appDir = path.resolve(app);
   const settings = readLocalSettings(appDir);
   const storage = values.storage ?? settings.AzureWebJobsStorage ?? DEVELOPMENT_STORAGE;

@@ -35,18 +35,30 @@ export interface EngineOptions {
 export class Engine {
   private readonly ctx: EngineContext;
 
-  constructor(app: LoadedApp, readonly store: DurableStore, options: EngineOptions = {}) {
+  constructor(
+    app: LoadedApp,
+    readonly store: DurableStore,
+    options: EngineOptions = {},
+  ) {
     const log = options.log ?? (() => undefined);
     const work = new BackgroundWork();
     // Completions reach inboxes through the live instances, which need the timers, which post
     // completions: the one forward reference closes that loop.
-    const outbox = new CompletionOutbox(work, log, (instanceId, deliveries) => instances.deliver(instanceId, deliveries));
+    const outbox = new CompletionOutbox(work, log, (instanceId, deliveries) =>
+      instances.deliver(instanceId, deliveries),
+    );
     const timers = new DurableTimers(work, (instanceId, completion) => outbox.post(instanceId, completion));
     const instances = new LiveInstances(store, work, timers, log, {
       runEpisode: (live) => runEpisode(this.ctx, live),
       resumeWork: (live) => resumeOutstandingWork(this.ctx, live),
     });
-    const activities = new ActivityRunner(app, options.maxConcurrentActivities ?? 200, work, outbox, (instanceId, executionId) => instances.isSuperseded(instanceId, executionId));
+    const activities = new ActivityRunner(
+      app,
+      options.maxConcurrentActivities ?? 200,
+      work,
+      outbox,
+      (instanceId, executionId) => instances.isSuperseded(instanceId, executionId),
+    );
     this.ctx = { app, store, log, work, instances, timers, activities, waiters: new TerminalWaiters() };
   }
 

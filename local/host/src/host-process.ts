@@ -17,15 +17,25 @@ export interface HostProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startHostProcess(options: { appDir: string; storage: string; dataDir: string; env?: Record<string, string> }): Promise<HostProcess> {
-  const child = spawn(process.execPath, [HOST_BIN, "--app", options.appDir, "--port", "0", "--storage", options.storage, "--data-dir", options.dataDir], {
-    stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, ...options.env, [LIFELINE_ENV]: "1" },
-  });
+export async function startHostProcess(options: {
+  appDir: string;
+  storage: string;
+  dataDir: string;
+  env?: Record<string, string>;
+}): Promise<HostProcess> {
+  const child = spawn(
+    process.execPath,
+    [HOST_BIN, "--app", options.appDir, "--port", "0", "--storage", options.storage, "--data-dir", options.dataDir],
+    {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, ...options.env, [LIFELINE_ENV]: "1" },
+    },
+  );
   // The host must never keep a test process alive: if a test fails without killing it, the test
   // process still exits, the host's stdin lifeline closes, and the host stops too.
   child.unref();
-  for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
+  for (const stream of [child.stdin, child.stdout, child.stderr])
+    (stream as unknown as { unref?: () => void } | null)?.unref?.();
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const baseUrl = await new Promise<string>((resolve, reject) => {

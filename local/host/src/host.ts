@@ -61,7 +61,6 @@ export function readLocalSettings(appDir: string): Record<string, string> {
   return values;
 }
 
-
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
   res.end(JSON.stringify(body));
@@ -101,13 +100,20 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const port = await listen(server, options.port);
   const rpcPort = await listen(rpcServer, 0);
   const baseUrl = `http://127.0.0.1:${port}`;
-  const publicUrls: ManagementUrls = { webhookBase: `${baseUrl}/runtime/webhooks/durabletask`, hubName, systemKey: keys.systemKeys.durabletask_extension };
-  const clientBindingJson = JSON.stringify(durableClientBinding(publicUrls, `http://127.0.0.1:${rpcPort}${RPC_PREFIX}`));
+  const publicUrls: ManagementUrls = {
+    webhookBase: `${baseUrl}/runtime/webhooks/durabletask`,
+    hubName,
+    systemKey: keys.systemKeys.durabletask_extension,
+  };
+  const clientBindingJson = JSON.stringify(
+    durableClientBinding(publicUrls, `http://127.0.0.1:${rpcPort}${RPC_PREFIX}`),
+  );
 
   // The SDK builds client URLs from WEBSITE_HOSTNAME (or rewrites them to localhost:7071).
   process.env.WEBSITE_HOSTNAME = `127.0.0.1:${port}`;
   process.env.AzureWebJobsStorage = options.storage;
-  for (const [key, value] of Object.entries(options.env ?? {})) if (process.env[key] === undefined) process.env[key] = value;
+  for (const [key, value] of Object.entries(options.env ?? {}))
+    if (process.env[key] === undefined) process.env[key] = value;
 
   const app = loadApp(options.appDir, (level, message) => log(`[app ${level}] ${message}`));
   for (const { name, reason } of app.unsupported) log(`function ${name} is not served: ${reason}`);
@@ -123,9 +129,14 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const httpRoutes: { fn: ServableFunction; route: CompiledRoute; methods: string[]; authLevel: AuthLevel }[] = [];
   for (const fn of app.servable.values()) {
     if (fn.kind !== "http") continue;
-    const template = typeof fn.trigger.route === "string" && fn.trigger.route !== "" ? fn.trigger.route : fn.metadata.name;
-    const methods = Array.isArray(fn.trigger.methods) ? fn.trigger.methods.map((method) => String(method).toUpperCase()) : ["GET", "POST"];
-    const authLevel = (typeof fn.trigger.authLevel === "string" ? fn.trigger.authLevel.toLowerCase() : "function") as AuthLevel;
+    const template =
+      typeof fn.trigger.route === "string" && fn.trigger.route !== "" ? fn.trigger.route : fn.metadata.name;
+    const methods = Array.isArray(fn.trigger.methods)
+      ? fn.trigger.methods.map((method) => String(method).toUpperCase())
+      : ["GET", "POST"];
+    const authLevel = (
+      typeof fn.trigger.authLevel === "string" ? fn.trigger.authLevel.toLowerCase() : "function"
+    ) as AuthLevel;
     httpRoutes.push({ fn, route: compileRoute(template), methods, authLevel });
   }
   httpRoutes.sort((a, b) => b.route.specificity - a.route.specificity);
@@ -138,7 +149,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   async function serveFunction(req: IncomingMessage, res: ServerResponse, url: URL, routePath: string): Promise<void> {
     const method = (req.method ?? "GET").toUpperCase();
-    const candidates = httpRoutes.map((entry) => ({ entry, params: entry.route.match(routePath) })).filter((c) => c.params !== undefined);
+    const candidates = httpRoutes
+      .map((entry) => ({ entry, params: entry.route.match(routePath) }))
+      .filter((c) => c.params !== undefined);
     if (candidates.length === 0) {
       res.writeHead(404).end();
       return;
@@ -154,15 +167,23 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     }
     const body = await readBody(req);
     const headers: Record<string, string> = {};
-    for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(", ") : value;
+    for (const [key, value] of Object.entries(req.headers))
+      if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(", ") : value;
     const query: Record<string, string> = {};
     for (const [key, value] of url.searchParams) query[key] = value;
     const invocationId = randomUUID();
     try {
       if (!model) throw new Error("no programming model");
-      const invocation = await invokeFunction(model, chosen.entry.fn, {
-        http: { method, url: url.href, headers, query, params: chosen.params, body: { bytes: body } },
-      }, extraInputsFor(chosen.entry.fn), {}, invocationId);
+      const invocation = await invokeFunction(
+        model,
+        chosen.entry.fn,
+        {
+          http: { method, url: url.href, headers, query, params: chosen.params, body: { bytes: body } },
+        },
+        extraInputsFor(chosen.entry.fn),
+        {},
+        invocationId,
+      );
       const response = await invocation.response();
       const output = response.returnValue?.http ?? response.outputData?.find((o) => o.data.http)?.data.http;
       const status = Number(output?.statusCode ?? 200) || 200;
@@ -170,7 +191,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       res.writeHead(status, outHeaders);
       res.end(typedDataToBuffer(output?.body));
     } catch (error) {
-      log(`function ${chosen.entry.fn.metadata.name} failed (invocation ${invocationId}): ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      log(
+        `function ${chosen.entry.fn.metadata.name} failed (invocation ${invocationId}): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       if (!res.headersSent) res.writeHead(500).end();
       else res.end();
     }
@@ -194,7 +217,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         return;
       }
       const body = (await readBody(req)).toString("utf8");
-      await handleManagement(engine, req, res, pathname.slice(WEBHOOK_PREFIX.length), url.searchParams, body, publicUrls);
+      await handleManagement(
+        engine,
+        req,
+        res,
+        pathname.slice(WEBHOOK_PREFIX.length),
+        url.searchParams,
+        body,
+        publicUrls,
+      );
       return;
     }
     if (pathname === "/admin/host/status") {
@@ -213,17 +244,21 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     res.writeHead(404).end();
   }
 
-  const safeHandle = (isRpc: boolean) => (req: IncomingMessage, res: ServerResponse): void => {
-    handle(req, res, isRpc).catch((error: unknown) => {
-      if (error instanceof BodyTooLargeError) {
-        if (!res.headersSent) sendJson(res, 413, { Message: error.message });
-        return;
-      }
-      log(`request ${req.method ?? ""} ${req.url ?? ""} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-      if (!res.headersSent) sendJson(res, 500, { Message: "Internal error; see the host log." });
-      else res.end();
-    });
-  };
+  const safeHandle =
+    (isRpc: boolean) =>
+    (req: IncomingMessage, res: ServerResponse): void => {
+      handle(req, res, isRpc).catch((error: unknown) => {
+        if (error instanceof BodyTooLargeError) {
+          if (!res.headersSent) sendJson(res, 413, { Message: error.message });
+          return;
+        }
+        log(
+          `request ${req.method ?? ""} ${req.url ?? ""} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
+        if (!res.headersSent) sendJson(res, 500, { Message: "Internal error; see the host log." });
+        else res.end();
+      });
+    };
   server.on("request", safeHandle(false));
   rpcServer.on("request", safeHandle(true));
 
@@ -231,7 +266,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   // ---- timers ------------------------------------------------------------------------------------
   const timerHandles: NodeJS.Timeout[] = [];
-  const statusContainer: ContainerClient = BlobServiceClient.fromConnectionString(options.storage).getContainerClient("azure-webjobs-hosts");
+  const statusContainer: ContainerClient = BlobServiceClient.fromConnectionString(options.storage).getContainerClient(
+    "azure-webjobs-hosts",
+  );
   await statusContainer.createIfNotExists();
   let closing = false;
   for (const fn of app.servable.values()) {
@@ -255,10 +292,25 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const fire = async (isPastDue: boolean): Promise<void> => {
       const now = new Date();
       const next = schedule.next(now);
-      const current: TimerStatus = { Last: status?.Next ?? now.toISOString(), Next: next.toISOString(), LastUpdated: now.toISOString() };
+      const current: TimerStatus = {
+        Last: status?.Next ?? now.toISOString(),
+        Next: next.toISOString(),
+        LastUpdated: now.toISOString(),
+      };
       try {
         if (!model) throw new Error("no programming model");
-        await invokeFunction(model, fn, { json: JSON.stringify({ Schedule: { AdjustForDST: true }, ScheduleStatus: status ?? null, IsPastDue: isPastDue }) }, extraInputsFor(fn));
+        await invokeFunction(
+          model,
+          fn,
+          {
+            json: JSON.stringify({
+              Schedule: { AdjustForDST: true },
+              ScheduleStatus: status ?? null,
+              IsPastDue: isPastDue,
+            }),
+          },
+          extraInputsFor(fn),
+        );
       } catch (error) {
         log(`timer ${fn.metadata.name} failed: ${error instanceof Error ? error.message : String(error)}`);
       }

@@ -19,7 +19,11 @@ const newKey = (): string => randomBytes(30).toString("base64url");
 export function loadOrCreateKeys(dataDir: string): HostKeys {
   const file = path.join(dataDir, "keys.json");
   if (fs.existsSync(file)) return KeysSchema.parse(JSON.parse(fs.readFileSync(file, "utf8")));
-  const keys: HostKeys = { masterKey: newKey(), functionKeys: { default: newKey() }, systemKeys: { durabletask_extension: newKey() } };
+  const keys: HostKeys = {
+    masterKey: newKey(),
+    functionKeys: { default: newKey() },
+    systemKeys: { durabletask_extension: newKey() },
+  };
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(keys, null, 2) + "\n", { mode: 0o600 });
   return keys;

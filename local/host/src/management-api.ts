@@ -8,7 +8,15 @@ import { Engine, StartConflictError, UnknownOrchestratorError } from "./engine.j
 import { EVENT_TYPE_NAMES, type HistoryEvent } from "./protocol.js";
 import type { InstanceRecord, RuntimeStatus } from "./store.js";
 
-const RUNTIME_STATUSES: readonly RuntimeStatus[] = ["Pending", "Running", "Completed", "Failed", "Terminated", "Suspended", "ContinuedAsNew"];
+const RUNTIME_STATUSES: readonly RuntimeStatus[] = [
+  "Pending",
+  "Running",
+  "Completed",
+  "Failed",
+  "Terminated",
+  "Suspended",
+  "ContinuedAsNew",
+];
 const PAGE_SIZE = 100;
 
 export interface ManagementUrls {
@@ -85,7 +93,10 @@ function parseStatuses(params: URLSearchParams): RuntimeStatus[] | undefined {
   if (value === null || value === "") return undefined;
   return value.split(",").map((part) => {
     const status = RUNTIME_STATUSES.find((candidate) => candidate.toLowerCase() === part.trim().toLowerCase());
-    if (!status) throw new BadRequest(`Query parameter 'runtimeStatus' has an unknown value: ${part}. Expected one of ${RUNTIME_STATUSES.join(", ")}.`);
+    if (!status)
+      throw new BadRequest(
+        `Query parameter 'runtimeStatus' has an unknown value: ${part}. Expected one of ${RUNTIME_STATUSES.join(", ")}.`,
+      );
     return status;
   });
 }
@@ -104,7 +115,14 @@ function historyView(events: HistoryEvent[], withOutput: boolean): Record<string
   for (const event of events) {
     const type = EVENT_TYPE_NAMES[event.EventType] ?? String(event.EventType);
     if (event.EventType === 4 || event.EventType === 7 || event.EventType === 10) scheduled.set(event.EventId, event);
-    if (event.EventType === 12 || event.EventType === 13 || event.EventType === 4 || event.EventType === 10 || event.EventType === 7) continue;
+    if (
+      event.EventType === 12 ||
+      event.EventType === 13 ||
+      event.EventType === 4 ||
+      event.EventType === 10 ||
+      event.EventType === 7
+    )
+      continue;
     const entry: Record<string, unknown> = { EventType: type, Timestamp: event.Timestamp };
     if (typeof event.Name === "string") entry.FunctionName = event.Name;
     const source = scheduled.get(Number(event.TaskScheduledId ?? event.TimerId));
@@ -135,15 +153,27 @@ function statusView(record: InstanceRecord, showInput: boolean): Record<string, 
   };
 }
 
-const isRunning = (status: RuntimeStatus): boolean => status === "Pending" || status === "Running" || status === "Suspended" || status === "ContinuedAsNew";
+const isRunning = (status: RuntimeStatus): boolean =>
+  status === "Pending" || status === "Running" || status === "Suspended" || status === "ContinuedAsNew";
 
 /**
  * Serves one management request. `path` is what follows the management prefix (e.g.
  * `instances/abc/terminate`); `publicUrls` builds the URLs returned to callers.
  */
-export async function handleManagement(engine: Engine, req: IncomingMessage, res: ServerResponse, path: string, params: URLSearchParams, body: string, publicUrls: ManagementUrls): Promise<void> {
+export async function handleManagement(
+  engine: Engine,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  params: URLSearchParams,
+  body: string,
+  publicUrls: ManagementUrls,
+): Promise<void> {
   const method = (req.method ?? "GET").toUpperCase();
-  const segments = path.split("/").filter((segment) => segment.length > 0).map(decodeURIComponent);
+  const segments = path
+    .split("/")
+    .filter((segment) => segment.length > 0)
+    .map(decodeURIComponent);
   try {
     if (segments[0] === "orchestrators" && method === "POST" && segments.length >= 2 && segments.length <= 3) {
       await startOrchestration(engine, res, segments[1] as string, segments[2], params, body, publicUrls);
@@ -182,7 +212,11 @@ export async function handleManagement(engine: Engine, req: IncomingMessage, res
       send(res, outcome === "accepted" ? 202 : outcome === "gone" ? 410 : 404);
       return;
     }
-    if (method === "POST" && (operation === "terminate" || operation === "suspend" || operation === "resume") && segments.length === 3) {
+    if (
+      method === "POST" &&
+      (operation === "terminate" || operation === "suspend" || operation === "resume") &&
+      segments.length === 3
+    ) {
       const outcome = await engine.control(instanceId, operation, params.get("reason") ?? "");
       send(res, outcome === "accepted" ? 202 : outcome === "gone" ? 410 : 404);
       return;
@@ -195,7 +229,12 @@ export async function handleManagement(engine: Engine, req: IncomingMessage, res
       }
       const newId = params.get("restartWithNewInstanceId") === "false" ? instanceId : undefined;
       const id = await engine.startNew(found.record.name, newId, found.record.input);
-      send(res, 202, { id, ...managementUrlsFor(publicUrls, id) }, { Location: managementUrlsFor(publicUrls, id).statusQueryGetUri as string });
+      send(
+        res,
+        202,
+        { id, ...managementUrlsFor(publicUrls, id) },
+        { Location: managementUrlsFor(publicUrls, id).statusQueryGetUri as string },
+      );
       return;
     }
     if (method === "POST" && operation === "rewind") {
@@ -211,7 +250,15 @@ export async function handleManagement(engine: Engine, req: IncomingMessage, res
   }
 }
 
-async function startOrchestration(engine: Engine, res: ServerResponse, name: string, instanceId: string | undefined, params: URLSearchParams, body: string, urls: ManagementUrls): Promise<void> {
+async function startOrchestration(
+  engine: Engine,
+  res: ServerResponse,
+  name: string,
+  instanceId: string | undefined,
+  params: URLSearchParams,
+  body: string,
+  urls: ManagementUrls,
+): Promise<void> {
   let inputJson: string | undefined;
   if (body.trim() !== "") {
     try {
@@ -229,7 +276,8 @@ async function startOrchestration(engine: Engine, res: ServerResponse, name: str
   const timeout = params.get("timeout");
   if (timeout !== null) {
     const seconds = Number(timeout);
-    if (!Number.isFinite(seconds) || seconds < 0) throw new BadRequest(`Query parameter 'timeout' must be a number of seconds: ${timeout}`);
+    if (!Number.isFinite(seconds) || seconds < 0)
+      throw new BadRequest(`Query parameter 'timeout' must be a number of seconds: ${timeout}`);
     await engine.waitForTerminal(id, seconds * 1000);
     const found = await engine.store.getInstance(id);
     if (found && !isRunning(found.record.runtimeStatus)) {
@@ -240,7 +288,13 @@ async function startOrchestration(engine: Engine, res: ServerResponse, name: str
   send(res, 202, management, { Location: management.statusQueryGetUri as string, "Retry-After": "10" });
 }
 
-async function getInstance(engine: Engine, res: ServerResponse, instanceId: string, params: URLSearchParams, urls: ManagementUrls): Promise<void> {
+async function getInstance(
+  engine: Engine,
+  res: ServerResponse,
+  instanceId: string,
+  params: URLSearchParams,
+  urls: ManagementUrls,
+): Promise<void> {
   const found = await engine.store.getInstance(instanceId);
   if (!found) {
     send(res, 404, { Message: `No instance with ID '${instanceId}' was found.` });
@@ -259,7 +313,10 @@ async function getInstance(engine: Engine, res: ServerResponse, instanceId: stri
   }
   const status = found.record.runtimeStatus;
   if (isRunning(status)) {
-    send(res, 202, view, { Location: managementUrlsFor(urls, instanceId).statusQueryGetUri as string, "Retry-After": "10" });
+    send(res, 202, view, {
+      Location: managementUrlsFor(urls, instanceId).statusQueryGetUri as string,
+      "Retry-After": "10",
+    });
   } else if (status === "Failed" && parseBool(params, "returnInternalServerErrorOnFailure")) {
     send(res, 500, view);
   } else {
@@ -267,24 +324,36 @@ async function getInstance(engine: Engine, res: ServerResponse, instanceId: stri
   }
 }
 
-async function listInstances(engine: Engine, req: IncomingMessage, res: ServerResponse, params: URLSearchParams): Promise<void> {
+async function listInstances(
+  engine: Engine,
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: URLSearchParams,
+): Promise<void> {
   const createdFrom = parseDate(params, "createdTimeFrom");
   const createdTo = parseDate(params, "createdTimeTo");
   const statuses = parseStatuses(params);
   const showInput = parseBool(params, "showInput");
   const topText = params.get("top");
   const top = topText === null || topText === "" ? PAGE_SIZE : Number(topText);
-  if (!Number.isInteger(top) || top <= 0) throw new BadRequest(`Query parameter 'top' must be a positive integer: ${topText}`);
+  if (!Number.isInteger(top) || top <= 0)
+    throw new BadRequest(`Query parameter 'top' must be a positive integer: ${topText}`);
   const tokenHeader = req.headers["x-ms-continuation-token"];
   const offset = typeof tokenHeader === "string" && tokenHeader !== "" ? Number(tokenHeader) : 0;
   if (!Number.isInteger(offset) || offset < 0) throw new BadRequest("Invalid x-ms-continuation-token.");
   const records: InstanceRecord[] = [];
-  for await (const record of engine.store.listInstances({ createdFrom, createdTo, statuses, instanceIdPrefix: params.get("instanceIdPrefix") ?? undefined })) {
+  for await (const record of engine.store.listInstances({
+    createdFrom,
+    createdTo,
+    statuses,
+    instanceIdPrefix: params.get("instanceIdPrefix") ?? undefined,
+  })) {
     records.push(record);
   }
   records.sort((a, b) => a.createdTime.localeCompare(b.createdTime) || a.instanceId.localeCompare(b.instanceId));
   const page = records.slice(offset, offset + top).map((record) => statusView(record, showInput));
-  const headers: Record<string, string> = offset + top < records.length ? { "x-ms-continuation-token": String(offset + top) } : {};
+  const headers: Record<string, string> =
+    offset + top < records.length ? { "x-ms-continuation-token": String(offset + top) } : {};
   send(res, 200, page, headers);
 }
 
@@ -294,7 +363,8 @@ async function purgeMany(engine: Engine, res: ServerResponse, params: URLSearchP
   const createdTo = parseDate(params, "createdTimeTo");
   const statuses = parseStatuses(params);
   const ids: string[] = [];
-  for await (const record of engine.store.listInstances({ createdFrom, createdTo, statuses })) ids.push(record.instanceId);
+  for await (const record of engine.store.listInstances({ createdFrom, createdTo, statuses }))
+    ids.push(record.instanceId);
   let deleted = 0;
   for (const id of ids) if (await engine.purge(id)) deleted++;
   if (deleted === 0) send(res, 404);

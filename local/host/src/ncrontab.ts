@@ -58,7 +58,8 @@ export function parseSchedule(expression: string): Schedule {
   }
   const fields = trimmed.split(/\s+/);
   if (fields.length === 5) fields.unshift("0");
-  if (fields.length !== 6) throw new Error(`NCRONTAB '${expression}' must have six fields: second minute hour day month day-of-week.`);
+  if (fields.length !== 6)
+    throw new Error(`NCRONTAB '${expression}' must have six fields: second minute hour day month day-of-week.`);
   const [sec, min, hour, day, month, dow] = fields as [string, string, string, string, string, string];
   const seconds = parseField(sec, 0, 59, undefined, "second");
   const minutes = parseField(min, 0, 59, undefined, "minute");

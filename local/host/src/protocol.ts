@@ -92,7 +92,12 @@ export interface OrchestratorState {
 }
 
 /** What the Durable extension sends besides history and input (the SDK requires these keys). */
-export function orchestratorTrigger(instanceId: string, parentInstanceId: string | undefined, historyJson: string, inputJson: string): string {
+export function orchestratorTrigger(
+  instanceId: string,
+  parentInstanceId: string | undefined,
+  historyJson: string,
+  inputJson: string,
+): string {
   return (
     `{"history":${historyJson},"input":${inputJson},"instanceId":${JSON.stringify(instanceId)},` +
     `"isReplaying":false,"parentInstanceId":${JSON.stringify(parentInstanceId ?? "")},` +
@@ -125,7 +130,8 @@ export function flattenActions(state: OrchestratorState): SdkAction[] {
 }
 
 /** Whether the action takes a sequence number (all but waiting for an external event). */
-export const takesSequenceNumber = (action: SdkAction): boolean => action.actionType !== ActionType.WaitForExternalEvent;
+export const takesSequenceNumber = (action: SdkAction): boolean =>
+  action.actionType !== ActionType.WaitForExternalEvent;
 
 /**
  * Activity and continue-as-new inputs that are strings arrive JSON-encoded once more than other
@@ -164,7 +170,11 @@ export function parseOrchestratorFailure(error: unknown): { message: string; fai
     return {
       message: state.error ?? text,
       failureDetails: details
-        ? { ErrorType: details.errorType ?? "Error", ErrorMessage: details.errorMessage ?? "", StackTrace: details.stackTrace }
+        ? {
+            ErrorType: details.errorType ?? "Error",
+            ErrorMessage: details.errorMessage ?? "",
+            StackTrace: details.stackTrace,
+          }
         : undefined,
     };
   } catch {

@@ -20,7 +20,8 @@ const MAX_INLINE_CHARS = 30_000;
 const BLOB_REF = "@blob:";
 const BATCH_LIMIT = 100;
 
-export type RuntimeStatus = "Pending" | "Running" | "Completed" | "Failed" | "Terminated" | "Suspended" | "ContinuedAsNew";
+export type RuntimeStatus =
+  "Pending" | "Running" | "Completed" | "Failed" | "Terminated" | "Suspended" | "ContinuedAsNew";
 export const TERMINAL_STATUSES: readonly RuntimeStatus[] = ["Completed", "Failed", "Terminated"];
 
 export interface InstanceRecord {
@@ -71,8 +72,11 @@ export class DurableStore {
 
   static async open(connectionString: string, hubName: string): Promise<DurableStore> {
     const options = { allowInsecureConnection: true };
-    const table = (suffix: string) => TableClient.fromConnectionString(connectionString, `${hubName}${suffix}`, options);
-    const blobs = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(`${hubName.toLowerCase()}-large`);
+    const table = (suffix: string) =>
+      TableClient.fromConnectionString(connectionString, `${hubName}${suffix}`, options);
+    const blobs = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(
+      `${hubName.toLowerCase()}-large`,
+    );
     const store = new DurableStore(hubName, table("Instances"), table("History"), table("Inbox"), blobs);
     await Promise.all([
       store.instances.createTable(),
@@ -180,7 +184,9 @@ export class DurableStore {
       filters.push("(" + query.statuses.map((status) => odata`RuntimeStatus eq ${status}`).join(" or ") + ")");
     }
     if (query.instanceIdPrefix) {
-      filters.push(odata`PartitionKey ge ${query.instanceIdPrefix} and PartitionKey lt ${query.instanceIdPrefix + "\uffff"}`);
+      filters.push(
+        odata`PartitionKey ge ${query.instanceIdPrefix} and PartitionKey lt ${query.instanceIdPrefix + "\uffff"}`,
+      );
     }
     const filter = filters.length > 0 ? filters.join(" and ") : undefined;
     for await (const row of this.instances.listEntities<Row>({ queryOptions: { filter } })) {
@@ -245,7 +251,9 @@ export class DurableStore {
   /** The unconsumed messages of one instance. */
   async readInbox(instanceId: string): Promise<InboxMessage[]> {
     const messages: InboxMessage[] = [];
-    for await (const row of this.inbox.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${instanceId}` } })) {
+    for await (const row of this.inbox.listEntities<Row>({
+      queryOptions: { filter: odata`PartitionKey eq ${instanceId}` },
+    })) {
       messages.push({ key: String(row.rowKey), body: (await this.unpack(row.Body)) ?? "null" });
     }
     return messages;

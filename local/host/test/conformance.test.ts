@@ -27,12 +27,16 @@ let functionKey: string;
 let systemKey: string;
 let masterKey: string;
 
-const api = (route: string, key: string | null = functionKey): string => `${host.baseUrl}/api/${route}${key ? `${route.includes("?") ? "&" : "?"}code=${key}` : ""}`;
+const api = (route: string, key: string | null = functionKey): string =>
+  `${host.baseUrl}/api/${route}${key ? `${route.includes("?") ? "&" : "?"}code=${key}` : ""}`;
 const webhook = (route: string, key: string | null = systemKey): string =>
   `${host.baseUrl}/runtime/webhooks/durabletask/${route}${key ? `${route.includes("?") ? "&" : "?"}code=${key}` : ""}`;
 
 async function start(name: string, input: unknown, instanceId?: string): Promise<Json> {
-  const response = await request(api(`orchestrators/${name}${instanceId ? `/${instanceId}` : ""}`), { method: "POST", body: JSON.stringify(input) });
+  const response = await request(api(`orchestrators/${name}${instanceId ? `/${instanceId}` : ""}`), {
+    method: "POST",
+    body: JSON.stringify(input),
+  });
   assert.equal(response.status, 202, response.text);
   return asJson(response.body);
 }
@@ -92,7 +96,10 @@ describe("HTTP functions", () => {
   test("function and admin auth levels need keys; anonymous stays open", async () => {
     assert.equal((await request(api("secure/1", null))).status, 401);
     assert.equal((await request(api("secure/1", "wrong-key"))).status, 401);
-    assert.equal((await request(`${host.baseUrl}/api/secure/1`, { headers: { "x-functions-key": functionKey } })).status, 201);
+    assert.equal(
+      (await request(`${host.baseUrl}/api/secure/1`, { headers: { "x-functions-key": functionKey } })).status,
+      201,
+    );
     assert.equal((await request(api("admin-only", functionKey))).status, 401, "a function key is not enough for admin");
     assert.equal((await request(api("admin-only", masterKey))).status, 200);
   });
@@ -114,10 +121,19 @@ describe("HTTP functions", () => {
 describe("timer triggers", () => {
   test("runOnStartup fires at start and the NCRONTAB schedule keeps firing with schedule status", async () => {
     const ledger = path.join(workDir, "ledger");
-    const ticks = await waitFor("three ticks", async () => {
-      const lines = fs.existsSync(ledger) ? fs.readFileSync(ledger, "utf8").split("\n").filter((line) => line.startsWith("tick ")) : [];
-      return lines.length >= 3 ? lines : undefined;
-    }, 10_000);
+    const ticks = await waitFor(
+      "three ticks",
+      async () => {
+        const lines = fs.existsSync(ledger)
+          ? fs
+              .readFileSync(ledger, "utf8")
+              .split("\n")
+              .filter((line) => line.startsWith("tick "))
+          : [];
+        return lines.length >= 3 ? lines : undefined;
+      },
+      10_000,
+    );
     assert.match(ticks[0] as string, /"isPastDue":false/);
     assert.match(ticks[2] as string, /"hasStatus":true/);
   });
@@ -132,7 +148,10 @@ describe("orchestrations", () => {
     const viaClient = asJson((await request(api(`client/status/${String(started.id)}`))).body);
     assert.equal(viaClient.runtimeStatus, "Completed");
     const history = viaClient.history as Json[];
-    assert.deepEqual(history.map((event) => event.EventType), ["ExecutionStarted", "TaskCompleted", "TaskCompleted", "TaskCompleted", "ExecutionCompleted"]);
+    assert.deepEqual(
+      history.map((event) => event.EventType),
+      ["ExecutionStarted", "TaskCompleted", "TaskCompleted", "TaskCompleted", "ExecutionCompleted"],
+    );
     assert.equal(history[2]?.Result, 5);
   });
 
@@ -143,9 +162,16 @@ describe("orchestrations", () => {
     const store = await DurableStore.open(azurite.connectionString, "ConformanceHub");
     const found = await store.getInstance(String(started.id));
     assert.ok(found);
-    const history = await store.readHistory(found.record.instanceId, found.record.executionId, found.record.historyLength);
+    const history = await store.readHistory(
+      found.record.instanceId,
+      found.record.executionId,
+      found.record.historyLength,
+    );
     const episodes = history.filter((text) => (JSON.parse(text) as Json).EventType === 12).length;
-    assert.ok(episodes < 40, `all available completions are processed per episode (${episodes} episodes for 200 activities)`);
+    assert.ok(
+      episodes < 40,
+      `all available completions are processed per episode (${episodes} episodes for 200 activities)`,
+    );
   });
 
   test("durable timers fire; a timer cancelled by Task.any never fires", async () => {
@@ -165,7 +191,11 @@ describe("orchestrations", () => {
     const failed = asJson((await run("Retries", { key: "exhausted", succeedOnAttempt: 9, maxAttempts: 2 })).output);
     assert.equal(failed.ok, false);
     assert.match(String(failed.message), /attempt 2 failed on purpose/);
-    assert.equal(fs.readFileSync(path.join(workDir, "flaky-exhausted"), "utf8"), "2", "exactly maxNumberOfAttempts attempts ran");
+    assert.equal(
+      fs.readFileSync(path.join(workDir, "flaky-exhausted"), "utf8"),
+      "2",
+      "exactly maxNumberOfAttempts attempts ran",
+    );
   });
 
   test("sub-orchestration retries start a new child per attempt until one succeeds", async () => {
@@ -180,7 +210,10 @@ describe("orchestrations", () => {
   test("sub-orchestrations return results and failures to the parent", async () => {
     const done = await run("Parent", {});
     const output = asJson(done.output);
-    assert.deepEqual(output.results, [1, 2, 3].map((value) => ({ doubled: value * 2, parent: done.instanceId })));
+    assert.deepEqual(
+      output.results,
+      [1, 2, 3].map((value) => ({ doubled: value * 2, parent: done.instanceId })),
+    );
     assert.match(String(output.failure), /activity failed: child asked to fail/);
   });
 
@@ -191,11 +224,19 @@ describe("orchestrations", () => {
       const status = asJson((await request(webhook(`instances/${id}`))).body);
       return JSON.stringify(status.customStatus) === JSON.stringify({ stage: "waiting" }) ? status : undefined;
     });
-    assert.equal((await request(api(`client/raise/${id}?event=Approval`), { method: "POST", body: JSON.stringify({ by: "ops" }) })).status, 202);
+    assert.equal(
+      (await request(api(`client/raise/${id}?event=Approval`), { method: "POST", body: JSON.stringify({ by: "ops" }) }))
+        .status,
+      202,
+    );
     const done = await completion(String(started.statusQueryGetUri));
     assert.deepEqual(done.output, { approved: { by: "ops" } });
     assert.deepEqual(done.customStatus, { stage: "approved" });
-    assert.equal((await request(webhook(`instances/${id}/raiseEvent/Approval`), { method: "POST", body: "1" })).status, 410, "raising to a completed instance is 410 Gone");
+    assert.equal(
+      (await request(webhook(`instances/${id}/raiseEvent/Approval`), { method: "POST", body: "1" })).status,
+      410,
+      "raising to a completed instance is 410 Gone",
+    );
   });
 
   test("continueAsNew restarts with the new input until done", async () => {
@@ -213,11 +254,17 @@ describe("orchestrations", () => {
   test("terminate, suspend and resume through the client", async () => {
     const waiting = await start("LongWait", {});
     const id = String(waiting.id);
-    await waitFor("running", async () => (asJson((await request(webhook(`instances/${id}`))).body).runtimeStatus === "Running" ? true : undefined));
+    await waitFor("running", async () =>
+      asJson((await request(webhook(`instances/${id}`))).body).runtimeStatus === "Running" ? true : undefined,
+    );
     assert.equal((await request(api(`client/suspend/${id}`), { method: "POST" })).status, 202);
-    await waitFor("suspended", async () => (asJson((await request(webhook(`instances/${id}`))).body).runtimeStatus === "Suspended" ? true : undefined));
+    await waitFor("suspended", async () =>
+      asJson((await request(webhook(`instances/${id}`))).body).runtimeStatus === "Suspended" ? true : undefined,
+    );
     assert.equal((await request(api(`client/resume/${id}`), { method: "POST" })).status, 202);
-    await waitFor("resumed", async () => (asJson((await request(webhook(`instances/${id}`))).body).runtimeStatus === "Running" ? true : undefined));
+    await waitFor("resumed", async () =>
+      asJson((await request(webhook(`instances/${id}`))).body).runtimeStatus === "Running" ? true : undefined,
+    );
     assert.equal((await request(api(`client/terminate/${id}`), { method: "POST" })).status, 202);
     const done = await completion(String(waiting.statusQueryGetUri));
     assert.equal(done.runtimeStatus, "Terminated");
@@ -252,7 +299,9 @@ describe("orchestrations", () => {
     const again = await request(webhook("orchestrators/LongWait/only-once"), { method: "POST" });
     assert.equal(again.status, 409);
     await request(webhook("instances/only-once/terminate?reason=done"), { method: "POST" });
-    await waitFor("terminated", async () => (asJson((await request(webhook("instances/only-once"))).body).runtimeStatus === "Terminated" ? true : undefined));
+    await waitFor("terminated", async () =>
+      asJson((await request(webhook("instances/only-once"))).body).runtimeStatus === "Terminated" ? true : undefined,
+    );
     const restarted = await request(webhook("orchestrators/Sequence/only-once"), { method: "POST", body: '"second"' });
     assert.equal(restarted.status, 202);
     const done = await completion(String(asJson(restarted.body).statusQueryGetUri));

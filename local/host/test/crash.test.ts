@@ -37,12 +37,16 @@ async function recordedActivityKeys(): Promise<Set<string>> {
   const keys = new Set<string>();
   const inboxes = await store.readAllInboxes();
   for await (const record of store.listInstances()) {
-    const history = (await store.readHistory(record.instanceId, record.executionId, record.historyLength)).map((text) => JSON.parse(text) as HistoryEvent);
+    const history = (await store.readHistory(record.instanceId, record.executionId, record.historyLength)).map(
+      (text) => JSON.parse(text) as HistoryEvent,
+    );
     const inputById = new Map<number, string>();
     for (const event of history) {
       if (event.EventType === EventType.TaskScheduled) inputById.set(event.EventId, String(event.Input));
     }
-    const completedIds = history.filter((event) => event.EventType === EventType.TaskCompleted).map((event) => Number(event.TaskScheduledId));
+    const completedIds = history
+      .filter((event) => event.EventType === EventType.TaskCompleted)
+      .map((event) => Number(event.TaskScheduledId));
     for (const message of inboxes.get(record.instanceId) ?? []) {
       if (message.key.startsWith("task:")) completedIds.push(Number(message.key.slice("task:".length)));
     }
@@ -59,9 +63,19 @@ async function describeStore(): Promise<string> {
   const lines: string[] = [];
   const inboxes = await store.readAllInboxes();
   for await (const record of store.listInstances()) {
-    const history = (await store.readHistory(record.instanceId, record.executionId, record.historyLength)).map((text) => JSON.parse(text) as HistoryEvent);
-    const tail = history.slice(-6).map((event) => `${event.EventType}/${String(event.EventId)}/${String(event.TaskScheduledId ?? event.TimerId ?? "")}`).join(" ");
-    lines.push(`${record.instanceId} ${record.runtimeStatus} len=${record.historyLength} notified=${String(record.parentNotified)} inbox=[${(inboxes.get(record.instanceId) ?? []).map((m) => m.key).join(",")}] runtime=${record.runtime.slice(0, 300)} tail=${tail}`);
+    const history = (await store.readHistory(record.instanceId, record.executionId, record.historyLength)).map(
+      (text) => JSON.parse(text) as HistoryEvent,
+    );
+    const tail = history
+      .slice(-6)
+      .map(
+        (event) =>
+          `${event.EventType}/${String(event.EventId)}/${String(event.TaskScheduledId ?? event.TimerId ?? "")}`,
+      )
+      .join(" ");
+    lines.push(
+      `${record.instanceId} ${record.runtimeStatus} len=${record.historyLength} notified=${String(record.parentNotified)} inbox=[${(inboxes.get(record.instanceId) ?? []).map((m) => m.key).join(",")}] runtime=${record.runtime.slice(0, 300)} tail=${tail}`,
+    );
   }
   return lines.join("\n");
 }
@@ -69,7 +83,9 @@ async function describeStore(): Promise<string> {
 /** `run <key> pid=<pid>` lines of the ledger, for one process. */
 function runsBy(pid: number): string[] {
   if (!fs.existsSync(ledgerFile())) return [];
-  return fs.readFileSync(ledgerFile(), "utf8").split("\n")
+  return fs
+    .readFileSync(ledgerFile(), "utf8")
+    .split("\n")
     .map((line) => /^run (\S+) pid=(\d+)$/.exec(line))
     .filter((match): match is RegExpExecArray => match !== null && Number(match[2]) === pid)
     .map((match) => match[1] as string);
@@ -77,17 +93,31 @@ function runsBy(pid: number): string[] {
 
 test("SIGKILL at several points, restart, same output, no recorded activity re-run", async () => {
   const env = { CONFORMANCE_LEDGER: ledgerFile(), CONFORMANCE_DIR: workDir };
-  const start = () => startHostProcess({ appDir: CONFORMANCE_APP, storage: azurite.connectionString, dataDir: path.join(workDir, "data"), env });
+  const start = () =>
+    startHostProcess({
+      appDir: CONFORMANCE_APP,
+      storage: azurite.connectionString,
+      dataDir: path.join(workDir, "data"),
+      env,
+    });
   let host: HostProcess = await start();
-  const systemKey = (JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as { systemKeys: { durabletask_extension: string } }).systemKeys.durabletask_extension;
-  const status = (h: HostProcess, id: string) => request(`${h.baseUrl}/runtime/webhooks/durabletask/instances/${id}?code=${systemKey}`);
+  const systemKey = (
+    JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as {
+      systemKeys: { durabletask_extension: string };
+    }
+  ).systemKeys.durabletask_extension;
+  const status = (h: HostProcess, id: string) =>
+    request(`${h.baseUrl}/runtime/webhooks/durabletask/instances/${id}?code=${systemKey}`);
 
   const ids = ["crash-a", "crash-b"];
   for (const id of ids) {
-    const started = await request(`${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/CrashMix/${id}?code=${systemKey}`, {
-      method: "POST",
-      body: JSON.stringify({ count: 12, prefix: id }),
-    });
+    const started = await request(
+      `${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/CrashMix/${id}?code=${systemKey}`,
+      {
+        method: "POST",
+        body: JSON.stringify({ count: 12, prefix: id }),
+      },
+    );
     assert.equal(started.status, 202, started.text);
   }
 
@@ -105,11 +135,17 @@ test("SIGKILL at several points, restart, same output, no recorded activity re-r
   }
 
   for (const id of ids) {
-    const final = await waitFor(`${id} to complete`, async () => {
-      const response = await status(host, id);
-      return response.status === 200 ? (response.body as Record<string, unknown>) : undefined;
-    }, 60_000).catch(async (error: unknown) => {
-      throw new Error(`${String(error)}\nstorage:\n${await describeStore()}\nhost output:\n${host.output().slice(-4000)}`);
+    const final = await waitFor(
+      `${id} to complete`,
+      async () => {
+        const response = await status(host, id);
+        return response.status === 200 ? (response.body as Record<string, unknown>) : undefined;
+      },
+      60_000,
+    ).catch(async (error: unknown) => {
+      throw new Error(
+        `${String(error)}\nstorage:\n${await describeStore()}\nhost output:\n${host.output().slice(-4000)}`,
+      );
     });
     assert.equal(final.runtimeStatus, "Completed", JSON.stringify(final));
     assert.deepEqual(final.output, { first: 66, child: 400, second: 660 });

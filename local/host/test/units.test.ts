@@ -2,20 +2,43 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseSchedule } from "../src/ncrontab.js";
-import { ActionType, actionInputJson, flattenActions, parseOrchestratorFailure, retryDelayMs, type SdkAction } from "../src/protocol.js";
+import {
+  ActionType,
+  actionInputJson,
+  flattenActions,
+  parseOrchestratorFailure,
+  retryDelayMs,
+  type SdkAction,
+} from "../src/protocol.js";
 import { compileRoute } from "../src/routes.js";
 
 describe("NCRONTAB", () => {
   const at = (iso: string): Date => new Date(iso);
   test("six fields with steps, ranges, lists and names", () => {
-    assert.equal(parseSchedule("*/15 * * * * *").next(at("2026-01-01T00:00:07Z")).toISOString(), "2026-01-01T00:00:15.000Z");
-    assert.equal(parseSchedule("0 */5 * * * *").next(at("2026-01-01T00:03:00Z")).toISOString(), "2026-01-01T00:05:00.000Z");
-    assert.equal(parseSchedule("0 30 9 * * Mon-Fri").next(at("2026-01-03T10:00:00Z")).toISOString(), "2026-01-05T09:30:00.000Z", "Saturday → Monday");
-    assert.equal(parseSchedule("0 0 0 1 Jan,Jul *").next(at("2026-02-01T00:00:00Z")).toISOString(), "2026-07-01T00:00:00.000Z");
+    assert.equal(
+      parseSchedule("*/15 * * * * *").next(at("2026-01-01T00:00:07Z")).toISOString(),
+      "2026-01-01T00:00:15.000Z",
+    );
+    assert.equal(
+      parseSchedule("0 */5 * * * *").next(at("2026-01-01T00:03:00Z")).toISOString(),
+      "2026-01-01T00:05:00.000Z",
+    );
+    assert.equal(
+      parseSchedule("0 30 9 * * Mon-Fri").next(at("2026-01-03T10:00:00Z")).toISOString(),
+      "2026-01-05T09:30:00.000Z",
+      "Saturday → Monday",
+    );
+    assert.equal(
+      parseSchedule("0 0 0 1 Jan,Jul *").next(at("2026-02-01T00:00:00Z")).toISOString(),
+      "2026-07-01T00:00:00.000Z",
+    );
     assert.equal(parseSchedule("0 0 12 * * 0").next(at("2026-01-01T00:00:00Z")).getUTCDay(), 0);
   });
   test("five fields mean second 0; a TimeSpan means every interval", () => {
-    assert.equal(parseSchedule("*/2 * * * *").next(at("2026-01-01T00:01:30Z")).toISOString(), "2026-01-01T00:02:00.000Z");
+    assert.equal(
+      parseSchedule("*/2 * * * *").next(at("2026-01-01T00:01:30Z")).toISOString(),
+      "2026-01-01T00:02:00.000Z",
+    );
     assert.equal(parseSchedule("00:00:30").next(at("2026-01-01T00:00:00Z")).toISOString(), "2026-01-01T00:00:30.000Z");
   });
   test("bad expressions name the problem", () => {
@@ -42,7 +65,10 @@ describe("actions and sequence numbers", () => {
     const a: SdkAction = { actionType: ActionType.CallActivity, functionName: "A" };
     const b: SdkAction = { actionType: ActionType.CallActivity, functionName: "B" };
     const timer: SdkAction = { actionType: ActionType.CreateTimer, fireAt: new Date(0) };
-    const all: SdkAction = { actionType: ActionType.WhenAll, compoundActions: [a, { actionType: ActionType.WhenAny, compoundActions: [b, timer] }] };
+    const all: SdkAction = {
+      actionType: ActionType.WhenAll,
+      compoundActions: [a, { actionType: ActionType.WhenAny, compoundActions: [b, timer] }],
+    };
     assert.deepEqual(flattenActions({ isDone: false, actions: [[a, all]] }), [a, b, timer]);
   });
   test("string inputs of activities are pre-encoded by the SDK; others are not", () => {
@@ -51,8 +77,16 @@ describe("actions and sequence numbers", () => {
     assert.equal(actionInputJson({ actionType: ActionType.CallActivity, input: { a: 1 } }), '{"a":1}');
   });
   test("retry back-off grows by the coefficient and is capped", () => {
-    const options = { firstRetryIntervalInMilliseconds: 100, maxNumberOfAttempts: 5, backoffCoefficient: 2, maxRetryIntervalInMilliseconds: 300 };
-    assert.deepEqual([1, 2, 3, 4].map((attempt) => retryDelayMs(options, attempt)), [100, 200, 300, 300]);
+    const options = {
+      firstRetryIntervalInMilliseconds: 100,
+      maxNumberOfAttempts: 5,
+      backoffCoefficient: 2,
+      maxRetryIntervalInMilliseconds: 300,
+    };
+    assert.deepEqual(
+      [1, 2, 3, 4].map((attempt) => retryDelayMs(options, attempt)),
+      [100, 200, 300, 300],
+    );
   });
   test("an orchestrator failure is read from the SDK's out-of-proc payload", () => {
     const payload = JSON.stringify({ error: "boom", failureDetails: { errorType: "Error", errorMessage: "boom" } });

@@ -91,9 +91,25 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const table = await choosePort(options.preferredPorts?.table, taken);
   const ports = { blob, queue, table };
   // Started through a guard that stops Azurite when this process dies, however it dies.
-  const args = [path.join(__dirname, "azurite-guard.js"), "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--silent",
-    "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
-    "--blobPort", String(blob), "--queuePort", String(queue), "--tablePort", String(table)];
+  const args = [
+    path.join(__dirname, "azurite-guard.js"),
+    "--disableTelemetry",
+    "--skipApiVersionCheck",
+    "--loose",
+    "--silent",
+    "--blobHost",
+    "127.0.0.1",
+    "--queueHost",
+    "127.0.0.1",
+    "--tableHost",
+    "127.0.0.1",
+    "--blobPort",
+    String(blob),
+    "--queuePort",
+    String(queue),
+    "--tablePort",
+    String(table),
+  ];
   if (options.location) {
     fs.mkdirSync(options.location, { recursive: true });
     args.push("--location", options.location);

@@ -3,8 +3,8 @@
  * vote, round, [seals]]). The round is an RLP integer scalar (round 0 = 0x80) — the 4-byte
  * round of IBFT 2.0 is rejected because Besu would read it as another format.
  */
-import { fromHex, toHex } from "./hex";
-import { decodeScalar, encodeScalar, rlpDecode, rlpEncode, type RlpItem } from "./rlp";
+import { fromHex, toHex } from "./hex.js";
+import { decodeScalar, encodeScalar, rlpDecode, rlpEncode, type RlpItem } from "./rlp.js";
 
 /** A validator vote carried in a block header: add (0xff) or drop (empty/0x00) a validator. */
 export interface QbftVote {
@@ -43,9 +43,10 @@ function addressBytes(address: string): Uint8Array {
 export function encodeQbftBlockExtraData(fields: Omit<QbftExtraData, "vanity"> & { vanity?: string }): string {
   const vanity = fields.vanity === undefined ? new Uint8Array(VANITY_LENGTH) : fromHex(fields.vanity);
   if (vanity.length !== VANITY_LENGTH) throw new Error("extraData vanity must be 32 bytes");
-  const vote: RlpItem = fields.vote === null
-    ? []
-    : [addressBytes(fields.vote.address), fields.vote.add ? Uint8Array.of(VOTE_ADD) : new Uint8Array(0)];
+  const vote: RlpItem =
+    fields.vote === null
+      ? []
+      : [addressBytes(fields.vote.address), fields.vote.add ? Uint8Array.of(VOTE_ADD) : new Uint8Array(0)];
   const seals = fields.seals.map((seal) => {
     const bytes = fromHex(seal);
     if (bytes.length !== SEAL_LENGTH) throw new Error("a committer seal must be 65 bytes");

@@ -4,12 +4,12 @@
  * the fork-dependent header fields (base fee from London, withdrawals root from Shanghai, blob
  * fields and beacon root from Cancun, requests hash from Prague) when active at genesis.
  */
-import { keccak_256, sha256 } from "./crypto";
+import { keccak_256, sha256 } from "./crypto.js";
 import { z } from "zod";
-import { decodeQbftExtraData } from "./extra-data";
-import { fromHex, toHex } from "./hex";
-import { encodeScalar, rlpEncode, type RlpItem } from "./rlp";
-import { EMPTY_TRIE_ROOT, trieRoot } from "./trie";
+import { decodeQbftExtraData } from "./extra-data.js";
+import { fromHex, toHex } from "./hex.js";
+import { encodeScalar, rlpEncode, type RlpItem } from "./rlp.js";
+import { EMPTY_TRIE_ROOT, trieRoot } from "./trie.js";
 
 /** QBFT's fixed genesis mixHash ("ctical byzantine fault tolerance"). */
 export const QBFT_MIX_HASH = "0x63746963616c2062797a616e74696e65206661756c7420746f6c6572616e6365";
@@ -24,12 +24,14 @@ const quantity = z.union([z.string(), z.number()]);
 const genesisSchema = z.object({
   config: z.looseObject({
     chainId: quantity,
-    qbft: z.looseObject({
-      blockperiodseconds: z.number().int().positive().optional(),
-      epochlength: z.number().int().positive().optional(),
-      requesttimeoutseconds: z.number().int().positive().optional(),
-      validatorcontractaddress: z.string().optional(),
-    }).optional(),
+    qbft: z
+      .looseObject({
+        blockperiodseconds: z.number().int().positive().optional(),
+        epochlength: z.number().int().positive().optional(),
+        requesttimeoutseconds: z.number().int().positive().optional(),
+        validatorcontractaddress: z.string().optional(),
+      })
+      .optional(),
     londonBlock: quantity.optional(),
     shanghaiTime: quantity.optional(),
     cancunTime: quantity.optional(),
@@ -44,12 +46,17 @@ const genesisSchema = z.object({
   coinbase: z.string().optional(),
   extraData: z.string().optional(),
   baseFeePerGas: quantity.optional(),
-  alloc: z.record(z.string(), z.looseObject({
-    balance: quantity.optional(),
-    code: z.string().optional(),
-    nonce: quantity.optional(),
-    storage: z.record(z.string(), z.string()).optional(),
-  })).optional(),
+  alloc: z
+    .record(
+      z.string(),
+      z.looseObject({
+        balance: quantity.optional(),
+        code: z.string().optional(),
+        nonce: quantity.optional(),
+        storage: z.record(z.string(), z.string()).optional(),
+      }),
+    )
+    .optional(),
 });
 
 /** A genesis account as the chain holds it after genesis. */
@@ -111,7 +118,8 @@ function fixedBytes(hex: string, length: number, field: string): Uint8Array {
 
 function normaliseAddress(raw: string): string {
   const body = raw.startsWith("0x") || raw.startsWith("0X") ? raw.slice(2) : raw;
-  if (!/^[0-9a-fA-F]{40}$/.test(body)) throw new GenesisError(`Invalid genesis file: alloc address '${raw}' is not 20 bytes of hex`);
+  if (!/^[0-9a-fA-F]{40}$/.test(body))
+    throw new GenesisError(`Invalid genesis file: alloc address '${raw}' is not 20 bytes of hex`);
   return `0x${body.toLowerCase()}`;
 }
 
@@ -151,22 +159,31 @@ function stripLeadingZeros(bytes: Uint8Array): Uint8Array {
 
 /** State root of the genesis accounts (secure trie: keys are keccak256 of address / slot). */
 export function genesisStateRoot(accounts: readonly GenesisAccount[]): Uint8Array {
-  return trieRoot(accounts.map((account) => {
-    const storageRoot = trieRoot(Object.entries(account.storage).map(([slot, value]) => ({
-      key: keccak_256(fromHex(slot)),
-      value: rlpEncode(stripLeadingZeros(fromHex(value))),
-    })));
-    const accountRlp = rlpEncode([
-      encodeScalar(account.nonce),
-      encodeScalar(account.balance),
-      storageRoot,
-      keccak_256(fromHex(account.code)),
-    ]);
-    return { key: keccak_256(fromHex(account.address)), value: accountRlp };
-  }));
+  return trieRoot(
+    accounts.map((account) => {
+      const storageRoot = trieRoot(
+        Object.entries(account.storage).map(([slot, value]) => ({
+          key: keccak_256(fromHex(slot)),
+          value: rlpEncode(stripLeadingZeros(fromHex(value))),
+        })),
+      );
+      const accountRlp = rlpEncode([
+        encodeScalar(account.nonce),
+        encodeScalar(account.balance),
+        storageRoot,
+        keccak_256(fromHex(account.code)),
+      ]);
+      return { key: keccak_256(fromHex(account.address)), value: accountRlp };
+    }),
+  );
 }
 
-function activeAtGenesis(value: string | number | undefined, field: string, genesisTimestamp: bigint, byTime: boolean): boolean {
+function activeAtGenesis(
+  value: string | number | undefined,
+  field: string,
+  genesisTimestamp: bigint,
+  byTime: boolean,
+): boolean {
   if (value === undefined) return false;
   const at = parseQuantity(value, `config.${field}`);
   return byTime ? at <= genesisTimestamp : at === 0n;
@@ -184,7 +201,9 @@ export function parseQbftGenesis(text: string): QbftGenesis {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new GenesisError(`Invalid genesis file: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new GenesisError(
+      `Invalid genesis file: not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   const parsed = genesisSchema.safeParse(json);
   if (!parsed.success) {
@@ -193,16 +212,21 @@ export function parseQbftGenesis(text: string): QbftGenesis {
   }
   const genesis = parsed.data;
   const qbft = genesis.config.qbft;
-  if (qbft === undefined) throw new GenesisError("Invalid genesis file: config.qbft is missing (only QBFT networks are simulated)");
+  if (qbft === undefined)
+    throw new GenesisError("Invalid genesis file: config.qbft is missing (only QBFT networks are simulated)");
   const extraDataHex = genesis.extraData ?? "0x";
   let validators: string[];
   try {
     validators = decodeQbftExtraData(extraDataHex).validators;
   } catch (error) {
-    throw new GenesisError(`Invalid genesis file: extraData is not QBFT extra data (${error instanceof Error ? error.message : String(error)})`);
+    throw new GenesisError(
+      `Invalid genesis file: extraData is not QBFT extra data (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   if (validators.length === 0 && qbft.validatorcontractaddress === undefined) {
-    throw new GenesisError("Invalid genesis file: extraData lists no validators and no validatorcontractaddress is configured");
+    throw new GenesisError(
+      "Invalid genesis file: extraData lists no validators and no validatorcontractaddress is configured",
+    );
   }
   const accounts = readAccounts(genesis.alloc);
   const timestamp = genesis.timestamp === undefined ? 0n : parseQuantity(genesis.timestamp, "timestamp");
@@ -223,12 +247,19 @@ export function parseQbftGenesis(text: string): QbftGenesis {
     encodeScalar(timestamp),
     fromHexOrFail(extraDataHex, "extraData"),
     fixedBytes(genesis.mixHash ?? "0x", 32, "mixHash"),
-    fixedBytes(genesis.nonce === undefined ? "0x" : `0x${parseQuantity(genesis.nonce, "nonce").toString(16).padStart(16, "0")}`, 8, "nonce"),
+    fixedBytes(
+      genesis.nonce === undefined ? "0x" : `0x${parseQuantity(genesis.nonce, "nonce").toString(16).padStart(16, "0")}`,
+      8,
+      "nonce",
+    ),
   ];
   if (activeAtGenesis(config.londonBlock, "londonBlock", timestamp, false)) {
-    const baseFee = genesis.baseFeePerGas !== undefined
-      ? parseQuantity(genesis.baseFeePerGas, "baseFeePerGas")
-      : config.zeroBaseFee === true ? 0n : DEFAULT_BASE_FEE;
+    const baseFee =
+      genesis.baseFeePerGas !== undefined
+        ? parseQuantity(genesis.baseFeePerGas, "baseFeePerGas")
+        : config.zeroBaseFee === true
+          ? 0n
+          : DEFAULT_BASE_FEE;
     header.push(encodeScalar(baseFee));
     if (activeAtGenesis(config.shanghaiTime, "shanghaiTime", timestamp, true)) {
       header.push(EMPTY_TRIE_ROOT);

@@ -1,5 +1,5 @@
 /** Hex helpers shared by the QBFT codecs; Ethereum tooling writes byte strings as 0x-prefixed hex. */
-import { bytesToHex, hexToBytes } from "./crypto";
+import { bytesToHex, hexToBytes } from "./crypto.js";
 
 /** Parses 0x-prefixed (or bare) hex into bytes; throws on odd length or non-hex characters. */
 export function fromHex(hex: string): Uint8Array {

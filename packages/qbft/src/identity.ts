@@ -1,6 +1,6 @@
 /** Node identity as Besu derives it from a node key: secp256k1 key → public key → enode id → address. */
-import { keccak_256, secp256k1 } from "./crypto";
-import { fromHex, toHex } from "./hex";
+import { keccak_256, secp256k1 } from "./crypto.js";
+import { fromHex, toHex } from "./hex.js";
 
 /** Public identities of a node; none of it is secret. */
 export interface NodeIdentity {
@@ -53,7 +53,9 @@ export interface ParsedEnode {
 
 /** Parses an enode URL; throws with a Besu-like reason when it is malformed. */
 export function parseEnodeUrl(url: string): ParsedEnode {
-  const match = /^enode:\/\/([0-9a-fA-F]{128})@([^:/?#\s]+|\[[0-9a-fA-F:.]+\]):(\d{1,5})(\?discport=\d{1,5})?$/.exec(url.trim());
+  const match = /^enode:\/\/([0-9a-fA-F]{128})@([^:/?#\s]+|\[[0-9a-fA-F:.]+\]):(\d{1,5})(\?discport=\d{1,5})?$/.exec(
+    url.trim(),
+  );
   if (match === null) throw new Error(`Invalid enode URL syntax '${url}'`);
   const port = Number(match[3]);
   if (port < 1 || port > 65535) throw new Error(`Invalid enode URL port in '${url}'`);

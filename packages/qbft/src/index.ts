@@ -2,15 +2,15 @@
  * QBFT domain logic shared by the control plane (genesis, identities, fault budget) and the
  * simulator. Pure: no I/O, no clock, no randomness.
  */
-export { fromHex, toHex, toQuantity } from "./hex";
-export { rlpEncode, rlpDecode, encodeScalar, decodeScalar, type RlpItem } from "./rlp";
+export { fromHex, toHex, toQuantity } from "./hex.js";
+export { rlpEncode, rlpDecode, encodeScalar, decodeScalar, type RlpItem } from "./rlp.js";
 export {
   encodeQbftExtraData,
   encodeQbftBlockExtraData,
   decodeQbftExtraData,
   type QbftExtraData,
   type QbftVote,
-} from "./extra-data";
+} from "./extra-data.js";
 export {
   nodeIdentityFromPrivateKey,
   parseNodePrivateKey,
@@ -21,9 +21,9 @@ export {
   recoverSealAddress,
   type NodeIdentity,
   type ParsedEnode,
-} from "./identity";
-export { quorumSize, faultTolerance, disruptionBudget } from "./quorum";
-export { EMPTY_TRIE_ROOT, trieRoot } from "./trie";
+} from "./identity.js";
+export { quorumSize, faultTolerance, disruptionBudget } from "./quorum.js";
+export { EMPTY_TRIE_ROOT, trieRoot } from "./trie.js";
 export {
   parseQbftGenesis,
   genesisStateRoot,
@@ -31,5 +31,5 @@ export {
   QBFT_MIX_HASH,
   type QbftGenesis,
   type GenesisAccount,
-} from "./genesis";
-export { keccak_256, secp256k1 } from "./crypto";
+} from "./genesis.js";
+export { keccak_256, secp256k1 } from "./crypto.js";

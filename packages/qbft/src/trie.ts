@@ -2,8 +2,8 @@
  * Root hash of a Merkle Patricia trie built in one go from key/value pairs (Ethereum yellow paper,
  * appendix D) — enough to compute a genesis state root; no proofs, no updates.
  */
-import { keccak_256 } from "./crypto";
-import { rlpEncode, type RlpItem } from "./rlp";
+import { keccak_256 } from "./crypto.js";
+import { rlpEncode, type RlpItem } from "./rlp.js";
 
 /** Root of the empty trie: keccak256(rlp("")). */
 export const EMPTY_TRIE_ROOT = keccak_256(rlpEncode(new Uint8Array(0)));
@@ -51,7 +51,10 @@ function buildNode(pairs: readonly NibblePair[], depth: number): RlpItem {
   if (pairs.length === 1) return [hexPrefix(pairs[0].nibbles.slice(depth), true), pairs[0].value];
   const shared = commonPrefixLength(pairs, depth);
   if (shared > 0) {
-    return [hexPrefix(pairs[0].nibbles.slice(depth, depth + shared), false), reference(buildNode(pairs, depth + shared))];
+    return [
+      hexPrefix(pairs[0].nibbles.slice(depth, depth + shared), false),
+      reference(buildNode(pairs, depth + shared)),
+    ];
   }
   const branch: RlpItem[] = [];
   let branchValue: Uint8Array = new Uint8Array(0);
@@ -67,7 +70,9 @@ function buildNode(pairs: readonly NibblePair[], depth: number): RlpItem {
 
 /** Root hash of the trie holding these entries (keys must be distinct; empty values are absent). */
 export function trieRoot(entries: ReadonlyArray<{ key: Uint8Array; value: Uint8Array }>): Uint8Array {
-  const pairs = entries.filter((entry) => entry.value.length > 0).map((entry) => ({ nibbles: toNibbles(entry.key), value: entry.value }));
+  const pairs = entries
+    .filter((entry) => entry.value.length > 0)
+    .map((entry) => ({ nibbles: toNibbles(entry.key), value: entry.value }));
   if (pairs.length === 0) return EMPTY_TRIE_ROOT;
   return keccak_256(rlpEncode(buildNode(pairs, 0)));
 }

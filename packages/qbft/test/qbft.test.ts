@@ -20,8 +20,8 @@ import {
   toHex,
   trieRoot,
   QBFT_MIX_HASH,
-} from "../src";
-import { loadBesuVectors } from "./vectors";
+} from "../src/index.js";
+import { loadBesuVectors } from "./vectors.js";
 
 const vectors = loadBesuVectors();
 const devKey = vectors.nodeKeys[0];
@@ -35,7 +35,10 @@ describe("QBFT extraData", () => {
       const decoded = decodeQbftExtraData(vector.extraData);
       assert.deepEqual(decoded.validators, vector.validators);
       assert.equal(decoded.vanity, toHex(new Uint8Array(32)));
-      assert.deepEqual({ vote: decoded.vote, round: decoded.round, seals: decoded.seals }, { vote: null, round: 0, seals: [] });
+      assert.deepEqual(
+        { vote: decoded.vote, round: decoded.round, seals: decoded.seals },
+        { vote: null, round: 0, seals: [] },
+      );
     });
   }
 
@@ -58,7 +61,9 @@ describe("QBFT extraData", () => {
     assert.equal(decoded.round, 3);
     assert.deepEqual(decoded.seals, [seal, seal]);
     assert.equal(recoverSealAddress(decoded.seals[0], digest), devKey.address);
-    const dropped = decodeQbftExtraData(encodeQbftBlockExtraData({ validators: [], vote: { address: added, add: false }, round: 0, seals: [] }));
+    const dropped = decodeQbftExtraData(
+      encodeQbftBlockExtraData({ validators: [], vote: { address: added, add: false }, round: 0, seals: [] }),
+    );
     assert.deepEqual(dropped.vote, { address: added, add: false });
   });
 
@@ -86,7 +91,11 @@ describe("node identity", () => {
   });
 
   it("parses enode URLs and rejects malformed ones", () => {
-    assert.deepEqual(parseEnodeUrl(`${devKey.enodeAt127001}?discport=30304`), { enodeId: devKey.publicKey.slice(2), host: "127.0.0.1", port: 30303 });
+    assert.deepEqual(parseEnodeUrl(`${devKey.enodeAt127001}?discport=30304`), {
+      enodeId: devKey.publicKey.slice(2),
+      host: "127.0.0.1",
+      port: 30303,
+    });
     assert.throws(() => parseEnodeUrl("enode://abc@127.0.0.1:30303"), /Invalid enode URL/);
   });
 
@@ -113,16 +122,35 @@ describe("quorum math", () => {
 describe("Merkle Patricia trie", () => {
   const text = (value: string) => new TextEncoder().encode(value);
   it("matches the ethereum/tests 'puppy' and 'dogglesworth' roots", () => {
-    const puppy = [["do", "verb"], ["dog", "puppy"], ["doge", "coin"], ["horse", "stallion"]];
-    assert.equal(toHex(trieRoot(puppy.map(([key, value]) => ({ key: text(key), value: text(value) })))), "0x5991bb8c6514148a29db676a14ac506cd2cd5775ace63c30a4fe457715e9ac84");
-    const dogglesworth = [["doe", "reindeer"], ["dog", "puppy"], ["dogglesworth", "cat"]];
-    assert.equal(toHex(trieRoot(dogglesworth.map(([key, value]) => ({ key: text(key), value: text(value) })))), "0x8aad789dff2f538bca5d8ea56e8abe10f4c7ba3a5dea95fea4cd6e7c3a1168d3");
+    const puppy = [
+      ["do", "verb"],
+      ["dog", "puppy"],
+      ["doge", "coin"],
+      ["horse", "stallion"],
+    ];
+    assert.equal(
+      toHex(trieRoot(puppy.map(([key, value]) => ({ key: text(key), value: text(value) })))),
+      "0x5991bb8c6514148a29db676a14ac506cd2cd5775ace63c30a4fe457715e9ac84",
+    );
+    const dogglesworth = [
+      ["doe", "reindeer"],
+      ["dog", "puppy"],
+      ["dogglesworth", "cat"],
+    ];
+    assert.equal(
+      toHex(trieRoot(dogglesworth.map(([key, value]) => ({ key: text(key), value: text(value) })))),
+      "0x8aad789dff2f538bca5d8ea56e8abe10f4c7ba3a5dea95fea4cd6e7c3a1168d3",
+    );
   });
 });
 
 describe("QBFT genesis", () => {
   const genesis = {
-    config: { chainId: 138, berlinBlock: 0, qbft: { blockperiodseconds: 2, epochlength: 30000, requesttimeoutseconds: 4 } },
+    config: {
+      chainId: 138,
+      berlinBlock: 0,
+      qbft: { blockperiodseconds: 2, epochlength: 30000, requesttimeoutseconds: 4 },
+    },
     nonce: "0x0",
     timestamp: "0x58ee40ba",
     gasLimit: "0x1fffffffffffff",
@@ -146,7 +174,16 @@ describe("QBFT genesis", () => {
     const compact = parseQbftGenesis(JSON.stringify(genesis)).hash;
     assert.equal(parseQbftGenesis(JSON.stringify(genesis, null, 2)).hash, compact);
     assert.notEqual(parseQbftGenesis(JSON.stringify({ ...genesis, timestamp: "0x58ee40bb" })).hash, compact);
-    assert.notEqual(parseQbftGenesis(JSON.stringify({ ...genesis, extraData: vectors.qbftExtraData[1].extraData, config: { ...genesis.config, qbft: { ...genesis.config.qbft, validatorcontractaddress: devKey.address } } })).hash, compact);
+    assert.notEqual(
+      parseQbftGenesis(
+        JSON.stringify({
+          ...genesis,
+          extraData: vectors.qbftExtraData[1].extraData,
+          config: { ...genesis.config, qbft: { ...genesis.config.qbft, validatorcontractaddress: devKey.address } },
+        }),
+      ).hash,
+      compact,
+    );
   });
 
   it("refuses what Besu refuses", () => {

@@ -16,7 +16,9 @@ function repositoryRoot(): string {
 
 const vectorsSchema = z.object({
   qbftExtraData: z.array(z.object({ validators: z.array(z.string()), extraData: z.string() })),
-  nodeKeys: z.array(z.object({ privateKey: z.string(), publicKey: z.string(), address: z.string(), enodeAt127001: z.string() })),
+  nodeKeys: z.array(
+    z.object({ privateKey: z.string(), publicKey: z.string(), address: z.string(), enodeAt127001: z.string() }),
+  ),
   qbftQuorum: z.array(z.object({ n: z.number(), quorum: z.number(), f: z.number() })),
 });
 

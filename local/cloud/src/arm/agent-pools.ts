@@ -7,7 +7,13 @@ import { jitteredDuration } from "../clock.js";
 import { poolResource } from "./cluster-resource.js";
 import { ArmError } from "./errors.js";
 import type { ClusterRecord, ManagedClusters } from "./managed-clusters.js";
-import { operationDurations, requireIdle, type AsyncOperation, type LongRunningOperations, type StartedPut } from "./operations.js";
+import {
+  operationDurations,
+  requireIdle,
+  type AsyncOperation,
+  type LongRunningOperations,
+  type StartedPut,
+} from "./operations.js";
 import { agentPoolBodySchema, parseBody, requireSystemPool, validatePools, type PoolProfile } from "./validation.js";
 
 export class AgentPools {
@@ -39,13 +45,21 @@ export class AgentPools {
       current,
     );
     if (validated === undefined) throw new ArmError(400, "InvalidParameter", "The agent pool body is invalid.");
-    const pools = existing === undefined ? [...current, validated] : current.map((profile) => (profile.name === pool ? validated : profile));
+    const pools =
+      existing === undefined
+        ? [...current, validated]
+        : current.map((profile) => (profile.name === pool ? validated : profile));
     requireSystemPool(pools);
     this.clusters.checkQuota(record.identity.region, record.identity.key, pools);
     validated.provisioningState = existing === undefined ? "Creating" : "Scaling";
     record.resource.properties.agentPoolProfiles = pools;
     const durations = existing === undefined ? operationDurations.poolCreate : operationDurations.poolScale;
-    const operation = this.clusters.runOperation(record, existing === undefined ? "agentPools.create" : "agentPools.scale", durations, "Updating");
+    const operation = this.clusters.runOperation(
+      record,
+      existing === undefined ? "agentPools.create" : "agentPools.scale",
+      durations,
+      "Updating",
+    );
     this.clusters.publishPools(record);
     return { created: existing === undefined, resource: poolResource(record.resource, validated), operation };
   }
@@ -75,7 +89,11 @@ export class AgentPools {
 function requirePool(record: ClusterRecord, pool: string): PoolProfile {
   const profile = record.resource.properties.agentPoolProfiles.find((candidate) => candidate.name === pool);
   if (profile === undefined) {
-    throw new ArmError(404, "NotFound", `Agent pool '${pool}' of managed cluster '${record.identity.name}' was not found.`);
+    throw new ArmError(
+      404,
+      "NotFound",
+      `Agent pool '${pool}' of managed cluster '${record.identity.name}' was not found.`,
+    );
   }
   return profile;
 }

@@ -132,7 +132,11 @@ export function kubernetesVersionList(): { values: Record<string, unknown>[] } {
       isDefault: defaultKubernetesVersion.startsWith(`${minor}.`),
       isPreview: false,
       capabilities: { supportPlan: ["KubernetesOfficial"] },
-      patchVersions: Object.fromEntries(kubernetesVersions.filter((version) => version.startsWith(`${minor}.`)).map((version) => [version, { upgrades: kubernetesVersions.filter((other) => other > version) }])),
+      patchVersions: Object.fromEntries(
+        kubernetesVersions
+          .filter((version) => version.startsWith(`${minor}.`))
+          .map((version) => [version, { upgrades: kubernetesVersions.filter((other) => other > version) }]),
+      ),
     })),
   };
 }

@@ -9,7 +9,9 @@ import { isRecord } from "../http.js";
 import type { ClusterBody, PoolProfile } from "./validation.js";
 
 /** The resource as GET returns it; `properties.agentPoolProfiles` is the pools' source of truth. */
-export type ClusterResource = Record<string, unknown> & { properties: Record<string, unknown> & { agentPoolProfiles: PoolProfile[] } };
+export type ClusterResource = Record<string, unknown> & {
+  properties: Record<string, unknown> & { agentPoolProfiles: PoolProfile[] };
+};
 
 /** What a create has settled before it builds the resource. */
 export interface NewCluster {
@@ -31,7 +33,9 @@ export function newClusterResource(cluster: NewCluster): ClusterResource {
   return {
     ...body,
     // A system-assigned identity gets its principal when the cluster is created, as in Azure.
-    ...(identityType === "SystemAssigned" ? { identity: { type: "SystemAssigned", principalId: randomUUID(), tenantId: cluster.tenantId } } : {}),
+    ...(identityType === "SystemAssigned"
+      ? { identity: { type: "SystemAssigned", principalId: randomUUID(), tenantId: cluster.tenantId } }
+      : {}),
     id: `/subscriptions/${subscriptionId}/resourcegroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`,
     name,
     type: "Microsoft.ContainerService/ManagedClusters",
@@ -112,5 +116,9 @@ export function credentialResult(target: KubeconfigTarget): { kubeconfigs: { nam
     `    token: ${target.token}`,
     "",
   ].join("\n");
-  return { kubeconfigs: [{ name: role === "admin" ? "clusterAdmin" : "clusterUser", value: Buffer.from(kubeconfig).toString("base64") }] };
+  return {
+    kubeconfigs: [
+      { name: role === "admin" ? "clusterAdmin" : "clusterUser", value: Buffer.from(kubeconfig).toString("base64") },
+    ],
+  };
 }

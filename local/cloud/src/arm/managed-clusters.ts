@@ -11,10 +11,25 @@ import type { FaultInjector } from "../faults.js";
 import { normalizeRegion, regions } from "./catalog.js";
 import { credentialResult, newClusterResource, poolShapes, type ClusterResource } from "./cluster-resource.js";
 import { ArmError } from "./errors.js";
-import { operationDurations, requireIdle, type AsyncOperation, type LongRunningOperations, type OperationSlot, type StartedPut } from "./operations.js";
+import {
+  operationDurations,
+  requireIdle,
+  type AsyncOperation,
+  type LongRunningOperations,
+  type OperationSlot,
+  type StartedPut,
+} from "./operations.js";
 import { checkQuota, withSurgeNodes, type Deployment, type PoolSize } from "./quota.js";
 import type { ResourceGroupRecord, ResourceGroups } from "./resource-groups.js";
-import { clusterBodySchema, parseBody, requireClusterName, requireSystemPool, resolveVersion, validatePools, type ClusterBody } from "./validation.js";
+import {
+  clusterBodySchema,
+  parseBody,
+  requireClusterName,
+  requireSystemPool,
+  resolveVersion,
+  validatePools,
+  type ClusterBody,
+} from "./validation.js";
 
 export interface ClusterRecord extends OperationSlot {
   identity: ClusterIdentity;
@@ -52,25 +67,40 @@ export class ManagedClusters {
   list(resourceGroup?: string): Record<string, unknown>[] {
     if (resourceGroup !== undefined) this.options.groups.require(resourceGroup);
     return [...this.clusters.values()]
-      .filter((cluster) => resourceGroup === undefined || cluster.identity.resourceGroup.toLowerCase() === resourceGroup.toLowerCase())
+      .filter(
+        (cluster) =>
+          resourceGroup === undefined || cluster.identity.resourceGroup.toLowerCase() === resourceGroup.toLowerCase(),
+      )
       .map((cluster) => cluster.resource);
   }
 
   /** Every cluster, for the control API and plugins. */
   all(): { identity: ClusterIdentity; apiServerUrl?: string; resource: Record<string, unknown> }[] {
-    return [...this.clusters.values()].map(({ identity, apiServerUrl, resource }) => ({ identity, apiServerUrl, resource }));
+    return [...this.clusters.values()].map(({ identity, apiServerUrl, resource }) => ({
+      identity,
+      apiServerUrl,
+      resource,
+    }));
   }
 
   /** Every cluster's pools, as quota counts them. */
   deployments(): Deployment[] {
-    return [...this.clusters.values()].map(({ identity, resource }) => ({ key: identity.key, region: identity.region, pools: resource.properties.agentPoolProfiles }));
+    return [...this.clusters.values()].map(({ identity, resource }) => ({
+      key: identity.key,
+      region: identity.region,
+      pools: resource.properties.agentPoolProfiles,
+    }));
   }
 
   require(resourceGroup: string, name: string): ClusterRecord {
     this.options.groups.require(resourceGroup);
     const record = this.clusters.get(clusterKey(this.options.subscriptionId, resourceGroup, name));
     if (record === undefined) {
-      throw new ArmError(404, "ResourceNotFound", `The Resource 'Microsoft.ContainerService/managedClusters/${name}' under resource group '${resourceGroup}' was not found.`);
+      throw new ArmError(
+        404,
+        "ResourceNotFound",
+        `The Resource 'Microsoft.ContainerService/managedClusters/${name}' under resource group '${resourceGroup}' was not found.`,
+      );
     }
     return record;
   }
@@ -98,7 +128,11 @@ export class ManagedClusters {
     const kubernetesVersion = resolveVersion(properties.kubernetesVersion);
     const profiles = properties.agentPoolProfiles ?? [];
     if (profiles.length === 0) {
-      throw new ArmError(400, "InvalidParameter", "The value of parameter agentPoolProfiles is invalid: at least one agent pool is required.");
+      throw new ArmError(
+        400,
+        "InvalidParameter",
+        "The value of parameter agentPoolProfiles is invalid: at least one agent pool is required.",
+      );
     }
     const pools = validatePools(profiles, region, kubernetesVersion);
     requireSystemPool(pools);
@@ -112,7 +146,16 @@ export class ManagedClusters {
       kubernetesVersion,
       tokens: { user: randomBytes(24).toString("hex"), admin: randomBytes(24).toString("hex") },
     };
-    const resource = newClusterResource({ subscriptionId, tenantId: this.options.tenantId, resourceGroup: group.name, name, region, kubernetesVersion, pools, body: request });
+    const resource = newClusterResource({
+      subscriptionId,
+      tenantId: this.options.tenantId,
+      resourceGroup: group.name,
+      name,
+      region,
+      kubernetesVersion,
+      pools,
+      body: request,
+    });
     const record: ClusterRecord = { identity, resource };
     this.clusters.set(key, record);
     const operation = this.runOperation(record, "managedClusters.create", operationDurations.clusterCreate, "Creating");
@@ -133,10 +176,18 @@ export class ManagedClusters {
     }
     const properties = request.properties ?? {};
     const current = record.resource.properties;
-    const version = properties.kubernetesVersion === undefined ? String(current.kubernetesVersion) : resolveVersion(properties.kubernetesVersion);
+    const version =
+      properties.kubernetesVersion === undefined
+        ? String(current.kubernetesVersion)
+        : resolveVersion(properties.kubernetesVersion);
     const profiles = properties.agentPoolProfiles;
-    const pools = profiles === undefined ? current.agentPoolProfiles : validatePools(profiles, region, version, current.agentPoolProfiles);
-    const poolsChanged = JSON.stringify(pools.map((pool) => [pool.name, pool.count])) !== JSON.stringify(current.agentPoolProfiles.map((pool) => [pool.name, pool.count]));
+    const pools =
+      profiles === undefined
+        ? current.agentPoolProfiles
+        : validatePools(profiles, region, version, current.agentPoolProfiles);
+    const poolsChanged =
+      JSON.stringify(pools.map((pool) => [pool.name, pool.count])) !==
+      JSON.stringify(current.agentPoolProfiles.map((pool) => [pool.name, pool.count]));
     const upgrading = version !== String(current.currentKubernetesVersion ?? current.kubernetesVersion);
     this.checkQuota(region, record.identity.key, upgrading ? withSurgeNodes(pools) : pools);
     record.resource = {
@@ -178,7 +229,8 @@ export class ManagedClusters {
     const { operations } = this.options;
     const { key, region } = record.identity;
     const running = record.running;
-    if (running?.operation.name === "managedClusters.delete") return { operation: running.operation, duration: operations.remainingMs(running) };
+    if (running?.operation.name === "managedClusters.delete")
+      return { operation: running.operation, duration: operations.remainingMs(running) };
     // Deleting cancels whatever the cluster was doing, as AKS does.
     operations.cancel(record, key);
     record.resource.properties.provisioningState = "Deleting";
@@ -200,7 +252,9 @@ export class ManagedClusters {
     const key = record.identity.key;
     this.options.operations.cancel(record, key);
     this.clusters.delete(key);
-    this.options.clusterApi.removeCluster(key).catch((error: unknown) => this.options.log(`cluster ${key}: API server did not stop cleanly: ${String(error)}`));
+    this.options.clusterApi
+      .removeCluster(key)
+      .catch((error: unknown) => this.options.log(`cluster ${key}: API server did not stop cleanly: ${String(error)}`));
   }
 
   /** Drift: the cluster disappears without an ARM request (someone deleted it elsewhere). */
@@ -221,17 +275,38 @@ export class ManagedClusters {
     return true;
   }
 
-  credentials(resourceGroup: string, name: string, role: "user" | "admin", caPem: string): { kubeconfigs: { name: string; value: string }[] } {
+  credentials(
+    resourceGroup: string,
+    name: string,
+    role: "user" | "admin",
+    caPem: string,
+  ): { kubeconfigs: { name: string; value: string }[] } {
     const record = this.require(resourceGroup, name);
     const serverUrl = record.apiServerUrl;
     if (serverUrl === undefined) {
-      throw new ArmError(409, "OperationNotAllowed", `The API server of managed cluster '${name}' is not available yet; retry when the cluster has been provisioned.`);
+      throw new ArmError(
+        409,
+        "OperationNotAllowed",
+        `The API server of managed cluster '${name}' is not available yet; retry when the cluster has been provisioned.`,
+      );
     }
-    return credentialResult({ cluster: name, resourceGroup: record.identity.resourceGroup, role, serverUrl, caPem, token: record.identity.tokens[role] });
+    return credentialResult({
+      cluster: name,
+      resourceGroup: record.identity.resourceGroup,
+      role,
+      serverUrl,
+      caPem,
+      token: record.identity.tokens[role],
+    });
   }
 
   /** Runs a create/update on a cluster: Succeeded after a modelled duration, or Failed if a fault says so. */
-  runOperation(record: ClusterRecord, name: string, durations: readonly [number, number], state: string): AsyncOperation {
+  runOperation(
+    record: ClusterRecord,
+    name: string,
+    durations: readonly [number, number],
+    state: string,
+  ): AsyncOperation {
     const { operations, faults } = this.options;
     const region = record.identity.region;
     const operation = operations.start(name, region);
@@ -244,7 +319,14 @@ export class ManagedClusters {
       const finalState = failure === undefined ? "Succeeded" : "Failed";
       record.resource.properties.provisioningState = finalState;
       for (const pool of record.resource.properties.agentPoolProfiles) pool.provisioningState = finalState;
-      const error = failure === undefined ? undefined : { code: failure.code, message: failure.message ?? `Provisioning of managed cluster '${record.identity.name}' in ${region} failed.` };
+      const error =
+        failure === undefined
+          ? undefined
+          : {
+              code: failure.code,
+              message:
+                failure.message ?? `Provisioning of managed cluster '${record.identity.name}' in ${region} failed.`,
+            };
       operations.finish(operation, elapsed, finalState, record.identity.key, error);
     });
     return operation;

@@ -78,12 +78,24 @@ export class LongRunningOperations {
   }
 
   start(name: string, region: string): AsyncOperation {
-    const operation: AsyncOperation = { id: randomUUID(), name, region, status: "InProgress", startTime: new Date().toISOString() };
+    const operation: AsyncOperation = {
+      id: randomUUID(),
+      name,
+      region,
+      status: "InProgress",
+      startTime: new Date().toISOString(),
+    };
     this.operations.set(operation.id, operation);
     return operation;
   }
 
-  finish(operation: AsyncOperation, simulatedMs: number, status: OperationStatus, cluster?: string, error?: { code: string; message: string }): void {
+  finish(
+    operation: AsyncOperation,
+    simulatedMs: number,
+    status: OperationStatus,
+    cluster?: string,
+    error?: { code: string; message: string },
+  ): void {
     operation.status = status;
     operation.endTime = new Date().toISOString();
     if (error !== undefined) operation.error = error;

@@ -5,7 +5,13 @@
  * asks for them, as in Azure.
  */
 import type { FaultInjector } from "../faults.js";
-import { defaultFamilyCoreLimit, defaultRegionalCoreLimit, findVmSize, normalizeRegion, vmFamilies } from "./catalog.js";
+import {
+  defaultFamilyCoreLimit,
+  defaultRegionalCoreLimit,
+  findVmSize,
+  normalizeRegion,
+  vmFamilies,
+} from "./catalog.js";
 import { ArmError } from "./errors.js";
 
 /** Nodes of one pool, as far as quota is concerned. */
@@ -30,14 +36,27 @@ interface RegionUsage {
 }
 
 /** `Microsoft.Compute/locations/{location}/usages` as ARM lists it. */
-export function usageList(location: string, deployments: readonly Deployment[], faults: QuotaFaults): { value: Record<string, unknown>[] } {
+export function usageList(
+  location: string,
+  deployments: readonly Deployment[],
+  faults: QuotaFaults,
+): { value: Record<string, unknown>[] } {
   const region = normalizeRegion(location);
   if (region === undefined) {
-    throw new ArmError(404, "NoRegisteredProviderFound", `No registered resource provider found for location '${location}' and API version for type 'locations/usages'.`);
+    throw new ArmError(
+      404,
+      "NoRegisteredProviderFound",
+      `No registered resource provider found for location '${location}' and API version for type 'locations/usages'.`,
+    );
   }
   const usage = regionUsage(deployments, region);
   const limits = limitsOf(faults, region);
-  const entry = (value: string, localizedValue: string, currentValue: number, limit: number): Record<string, unknown> => ({
+  const entry = (
+    value: string,
+    localizedValue: string,
+    currentValue: number,
+    limit: number,
+  ): Record<string, unknown> => ({
     name: { value, localizedValue },
     currentValue,
     limit,
@@ -47,7 +66,12 @@ export function usageList(location: string, deployments: readonly Deployment[], 
     value: [
       entry("cores", "Total Regional vCPUs", usage.total, limits.cores),
       ...vmFamilies.map((family) =>
-        entry(family, `${family.replace(/^standard/, "Standard ").replace(/Family$/, " Family")} vCPUs`, usage.families.get(family) ?? 0, limits.family(family)),
+        entry(
+          family,
+          `${family.replace(/^standard/, "Standard ").replace(/Family$/, " Family")} vCPUs`,
+          usage.families.get(family) ?? 0,
+          limits.family(family),
+        ),
       ),
     ],
   };
@@ -63,7 +87,8 @@ export function withSurgeNodes<Pool extends PoolSize>(pools: readonly Pool[]): P
 
 function surgeNodes(pool: PoolSize): number {
   const settings = pool.upgradeSettings;
-  const maxSurge = typeof settings === "object" && settings !== null && "maxSurge" in settings ? String(settings.maxSurge) : "10%";
+  const maxSurge =
+    typeof settings === "object" && settings !== null && "maxSurge" in settings ? String(settings.maxSurge) : "10%";
   const percent = /^(\d+)%$/.exec(maxSurge);
   const surge = percent === null ? Number(maxSurge) : Math.ceil((pool.count * Number(percent[1])) / 100);
   return Number.isFinite(surge) ? Math.max(1, surge) : 1;
@@ -99,7 +124,13 @@ function regionUsage(deployments: readonly Deployment[], region: string, exclude
 }
 
 /** Fails as AKS does when cluster `key` with these pools would exceed the region's quota. */
-export function checkQuota(region: string, key: string, pools: readonly PoolSize[], deployments: readonly Deployment[], faults: QuotaFaults): void {
+export function checkQuota(
+  region: string,
+  key: string,
+  pools: readonly PoolSize[],
+  deployments: readonly Deployment[],
+  faults: QuotaFaults,
+): void {
   const others = regionUsage(deployments, region, key);
   const current = regionUsage(deployments, region);
   const limits = limitsOf(faults, region);
@@ -123,7 +154,9 @@ export function checkQuota(region: string, key: string, pools: readonly PoolSize
     const requested = (others.families.get(family) ?? 0) + cores - used;
     const limit = limits.family(family);
     if (requested > 0 && used + requested > limit) {
-      const display = findVmSize(pools.find((pool) => findVmSize(pool.vmSize)?.family === family)?.vmSize ?? "")?.familyDisplay ?? family;
+      const display =
+        findVmSize(pools.find((pool) => findVmSize(pool.vmSize)?.family === family)?.vmSize ?? "")?.familyDisplay ??
+        family;
       throw new ArmError(
         400,
         "ErrCode_InsufficientVCPUQuota",

@@ -45,9 +45,18 @@ export class ResourceGroups {
     const existing = this.groups.get(name.toLowerCase());
     if (existing?.deleting) throw beingDeleted(existing);
     if (existing !== undefined && existing.location !== location) {
-      throw new ArmError(409, "InvalidResourceGroupLocation", `Invalid resource group location '${location}'. The Resource group already exists in location '${existing.location}'.`);
+      throw new ArmError(
+        409,
+        "InvalidResourceGroupLocation",
+        `Invalid resource group location '${location}'. The Resource group already exists in location '${existing.location}'.`,
+      );
     }
-    const record: ResourceGroupRecord = { name: existing?.name ?? name, location, tags: request.tags ?? {}, deleting: false };
+    const record: ResourceGroupRecord = {
+      name: existing?.name ?? name,
+      location,
+      tags: request.tags ?? {},
+      deleting: false,
+    };
     this.groups.set(name.toLowerCase(), record);
     return { created: existing === undefined, resource: this.resource(record) };
   }
@@ -66,7 +75,8 @@ export class ResourceGroups {
 
   require(name: string): ResourceGroupRecord {
     const group = this.groups.get(name.toLowerCase());
-    if (group === undefined) throw new ArmError(404, "ResourceGroupNotFound", `Resource group '${name}' could not be found.`);
+    if (group === undefined)
+      throw new ArmError(404, "ResourceGroupNotFound", `Resource group '${name}' could not be found.`);
     return group;
   }
 
@@ -86,7 +96,8 @@ export class ResourceGroups {
     group.deleting = true;
     // The group goes last, after the slowest of its clusters.
     const memberDurations = deleteMembers(group);
-    const duration = Math.max(jitteredDuration(group.location, ...operationDurations.resourceGroupDelete), ...memberDurations) + 1;
+    const duration =
+      Math.max(jitteredDuration(group.location, ...operationDurations.resourceGroupDelete), ...memberDurations) + 1;
     this.clock.after(duration, () => {
       this.groups.delete(group.name.toLowerCase());
       this.operations.finish(operation, duration, "Succeeded");
@@ -107,5 +118,9 @@ export class ResourceGroups {
 }
 
 function beingDeleted(group: ResourceGroupRecord): ArmError {
-  return new ArmError(409, "ResourceGroupBeingDeleted", `The resource group '${group.name}' is in deprovisioning state and cannot perform this operation.`);
+  return new ArmError(
+    409,
+    "ResourceGroupBeingDeleted",
+    `The resource group '${group.name}' is in deprovisioning state and cannot perform this operation.`,
+  );
 }

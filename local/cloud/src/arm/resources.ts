@@ -104,7 +104,12 @@ export class ArmState {
     return this.clusters.driftScalePool(subscriptionId, resourceGroup, name, pool, count);
   }
 
-  credentials(resourceGroup: string, name: string, role: "user" | "admin", caPem: string): { kubeconfigs: { name: string; value: string }[] } {
+  credentials(
+    resourceGroup: string,
+    name: string,
+    role: "user" | "admin",
+    caPem: string,
+  ): { kubeconfigs: { name: string; value: string }[] } {
     return this.clusters.credentials(resourceGroup, name, role, caPem);
   }
 

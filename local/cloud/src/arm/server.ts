@@ -87,14 +87,25 @@ export class ArmServer {
         throw new ArmError(
           401,
           authorization === "" ? "AuthenticationFailed" : "InvalidAuthenticationToken",
-          authorization === "" ? "Authentication failed. The 'Authorization' header is missing." : "The access token is invalid.",
-          { "WWW-Authenticate": `Bearer authorization_uri="https://login.microsoftonline.com/${this.options.tenantId}", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."` },
+          authorization === ""
+            ? "Authentication failed. The 'Authorization' header is missing."
+            : "The access token is invalid.",
+          {
+            "WWW-Authenticate": `Bearer authorization_uri="https://login.microsoftonline.com/${this.options.tenantId}", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`,
+          },
         );
       }
-      const segments = url.pathname.split("/").filter((segment) => segment !== "").map((segment) => decodeURIComponent(segment));
+      const segments = url.pathname
+        .split("/")
+        .filter((segment) => segment !== "")
+        .map((segment) => decodeURIComponent(segment));
       const lower = segments.map((segment) => segment.toLowerCase());
       if (lower[0] !== "subscriptions" || segments[1] === undefined) {
-        throw new ArmError(404, "InvalidResourceType", `The resource type could not be found for path '${url.pathname}'.`);
+        throw new ArmError(
+          404,
+          "InvalidResourceType",
+          `The resource type could not be found for path '${url.pathname}'.`,
+        );
       }
       const subscriptionId = segments[1];
       const decision = this.options.throttle.take(subscriptionId, requestClass(method));
@@ -110,7 +121,11 @@ export class ArmServer {
       }
       const apiVersion = url.searchParams.get("api-version");
       if (apiVersion === null || apiVersion === "") {
-        throw new ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+        throw new ArmError(
+          400,
+          "MissingApiVersionParameter",
+          "The api-version query parameter (?api-version=) is required for all requests.",
+        );
       }
       if (subscriptionId.toLowerCase() !== this.options.state.subscriptionId.toLowerCase()) {
         throw new ArmError(404, "SubscriptionNotFound", `The subscription '${subscriptionId}' could not be found.`);
@@ -142,23 +157,41 @@ export class ArmServer {
       if (injected.kind === "429") {
         fault = injected.description;
         throttled = true;
-        throw new ArmError(429, "TooManyRequests", "The request is being throttled. Retry after 1 seconds.", { "Retry-After": "1", [remainingHeader]: "0" });
+        throw new ArmError(429, "TooManyRequests", "The request is being throttled. Retry after 1 seconds.", {
+          "Retry-After": "1",
+          [remainingHeader]: "0",
+        });
       }
       if (injected.kind === "5xx") {
         fault = injected.description;
-        throw new ArmError(injected.status, injected.status === 503 ? "ServiceUnavailable" : "InternalServerError", "The server encountered an internal error. Please retry the request.");
+        throw new ArmError(
+          injected.status,
+          injected.status === 503 ? "ServiceUnavailable" : "InternalServerError",
+          "The server encountered an internal error. Please retry the request.",
+        );
       }
       answer = await this.route(context);
       answer.headers = { ...answer.headers, [remainingHeader]: String(decision.remaining) };
     } catch (error) {
       answer = this.errorAnswer(error);
     }
-    answer.headers = { ...answer.headers, "x-ms-request-id": randomUUID(), "x-ms-correlation-request-id": randomUUID() };
+    answer.headers = {
+      ...answer.headers,
+      "x-ms-request-id": randomUUID(),
+      "x-ms-correlation-request-id": randomUUID(),
+    };
     sendJson(res, answer.status, answer.body, answer.headers);
     this.logRequest(started, region, operation, answer.status, throttled, fault);
   }
 
-  private logRequest(started: number, region: string | undefined, operation: string, status: number | string, throttled: boolean, fault: string | undefined): void {
+  private logRequest(
+    started: number,
+    region: string | undefined,
+    operation: string,
+    status: number | string,
+    throttled: boolean,
+    fault: string | undefined,
+  ): void {
     this.options.operationLog.record({
       time: new Date(started).toISOString(),
       target: "arm",
@@ -173,19 +206,41 @@ export class ArmServer {
 
   private errorAnswer(error: unknown): Answer {
     if (error instanceof ArmError) return { status: error.status, body: error.body(), headers: error.headers };
-    if (error instanceof BodyTooLargeError) return { status: 413, body: { error: { code: "RequestEntityTooLarge", message: error.message } } };
-    if (error instanceof URIError) return { status: 400, body: { error: { code: "InvalidRequestUri", message: "The request URI is not valid: it holds a malformed percent-encoding." } } };
+    if (error instanceof BodyTooLargeError)
+      return { status: 413, body: { error: { code: "RequestEntityTooLarge", message: error.message } } };
+    if (error instanceof URIError)
+      return {
+        status: 400,
+        body: {
+          error: {
+            code: "InvalidRequestUri",
+            message: "The request URI is not valid: it holds a malformed percent-encoding.",
+          },
+        },
+      };
     this.options.log(`ARM internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return { status: 500, body: { error: { code: "InternalServerError", message: "The server encountered an internal error." } } };
+    return {
+      status: 500,
+      body: { error: { code: "InternalServerError", message: "The server encountered an internal error." } },
+    };
   }
 
   private async readJson(req: IncomingMessage): Promise<unknown> {
     const raw = (await readBody(req)).toString("utf8");
-    if (raw.trim() === "") throw new ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: the body is empty.");
+    if (raw.trim() === "")
+      throw new ArmError(
+        400,
+        "InvalidRequestContent",
+        "The request content was invalid and could not be deserialized: the body is empty.",
+      );
     try {
       return JSON.parse(raw) as unknown;
     } catch {
-      throw new ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: the body is not valid JSON.");
+      throw new ArmError(
+        400,
+        "InvalidRequestContent",
+        "The request content was invalid and could not be deserialized: the body is not valid JSON.",
+      );
     }
   }
 
@@ -213,7 +268,13 @@ export class ArmServer {
       context.setOperation("subscriptions.get");
       return {
         status: 200,
-        body: { id: `/subscriptions/${state.subscriptionId}`, subscriptionId: state.subscriptionId, tenantId: this.options.tenantId, displayName: "besu-fleet simulated subscription", state: "Enabled" },
+        body: {
+          id: `/subscriptions/${state.subscriptionId}`,
+          subscriptionId: state.subscriptionId,
+          tenantId: this.options.tenantId,
+          displayName: "besu-fleet simulated subscription",
+          state: "Enabled",
+        },
       };
     }
     if (rest.length === 1 && rest[0] === "locations" && method === "GET") {
@@ -227,7 +288,12 @@ export class ArmServer {
         return { status: 200, body: { value: state.listResourceGroups() } };
       }
       if (resourceGroup !== undefined && rest.length === 2) return this.resourceGroupRoute(context, resourceGroup);
-      if (resourceGroup !== undefined && rest[2] === "providers" && rest[3] === "microsoft.containerservice" && rest[4] === "managedclusters") {
+      if (
+        resourceGroup !== undefined &&
+        rest[2] === "providers" &&
+        rest[3] === "microsoft.containerservice" &&
+        rest[4] === "managedclusters"
+      ) {
         return this.clusterRoute(context, resourceGroup);
       }
     }
@@ -237,11 +303,21 @@ export class ArmServer {
         context.setOperation("managedClusters.list");
         return { status: 200, body: { value: state.listClusters() } };
       }
-      if (rest[1] === "microsoft.containerservice" && rest[2] === "locations" && rest.length === 6 && (rest[4] === "operations" || rest[4] === "operationresults")) {
+      if (
+        rest[1] === "microsoft.containerservice" &&
+        rest[2] === "locations" &&
+        rest.length === 6 &&
+        (rest[4] === "operations" || rest[4] === "operationresults")
+      ) {
         this.requireMethod(method, ["GET"]);
         return this.operationRoute(context, rest[4], segments[7] ?? "");
       }
-      if (rest[1] === "microsoft.containerservice" && rest[2] === "locations" && rest[4] === "kubernetesversions" && rest.length === 5) {
+      if (
+        rest[1] === "microsoft.containerservice" &&
+        rest[2] === "locations" &&
+        rest[4] === "kubernetesversions" &&
+        rest.length === 5
+      ) {
         this.requireMethod(method, ["GET"]);
         context.setOperation("managedClusters.listKubernetesVersions");
         this.requireRegion(segments[5] ?? "");
@@ -253,7 +329,10 @@ export class ArmServer {
         // Clients filter by region with `$filter=location eq '<region>'`.
         const filter = /location\s+eq\s+'([^']+)'/i.exec(context.url.searchParams.get("$filter") ?? "")?.[1];
         const region = filter === undefined ? undefined : normalizeRegion(filter);
-        return { status: 200, body: filter !== undefined && region === undefined ? { value: [] } : resourceSkus(region) };
+        return {
+          status: 200,
+          body: filter !== undefined && region === undefined ? { value: [] } : resourceSkus(region),
+        };
       }
       if (rest[1] === "microsoft.compute" && rest[2] === "locations" && rest[4] === "usages" && rest.length === 5) {
         this.requireMethod(method, ["GET"]);
@@ -261,17 +340,27 @@ export class ArmServer {
         return { status: 200, body: state.usages(segments[5] ?? "") };
       }
     }
-    throw new ArmError(404, "InvalidResourceType", `The resource type could not be found for path '${context.url.pathname}'.`);
+    throw new ArmError(
+      404,
+      "InvalidResourceType",
+      `The resource type could not be found for path '${context.url.pathname}'.`,
+    );
   }
 
   private requireRegion(location: string): string {
     const region = normalizeRegion(location);
-    if (region === undefined) throw new ArmError(404, "NoRegisteredProviderFound", `No registered resource provider found for location '${location}'.`);
+    if (region === undefined)
+      throw new ArmError(
+        404,
+        "NoRegisteredProviderFound",
+        `No registered resource provider found for location '${location}'.`,
+      );
     return region;
   }
 
   private requireMethod(method: string, allowed: string[]): void {
-    if (!allowed.includes(method)) throw new ArmError(405, "MethodNotAllowed", `The HTTP method '${method}' is not supported for this resource.`);
+    if (!allowed.includes(method))
+      throw new ArmError(405, "MethodNotAllowed", `The HTTP method '${method}' is not supported for this resource.`);
   }
 
   private async resourceGroupRoute(context: RouteContext, name: string): Promise<Answer> {
@@ -292,7 +381,8 @@ export class ArmServer {
       case "DELETE": {
         context.setOperation("resourceGroups.delete");
         const operation = state.deleteResourceGroup(name);
-        if (operation === undefined) throw new ArmError(404, "ResourceGroupNotFound", `Resource group '${name}' could not be found.`);
+        if (operation === undefined)
+          throw new ArmError(404, "ResourceGroupNotFound", `Resource group '${name}' could not be found.`);
         return { status: 202, headers: this.operationHeaders(operation, context.apiVersion, "location") };
       }
       default:
@@ -320,7 +410,11 @@ export class ArmServer {
           context.setOperation("managedClusters.createOrUpdate");
           const result = state.putCluster(resourceGroup, name, await context.readJson());
           context.setRegion(result.operation.region);
-          return { status: result.created ? 201 : 200, body: result.resource, headers: this.operationHeaders(result.operation, context.apiVersion, "async") };
+          return {
+            status: result.created ? 201 : 200,
+            body: result.resource,
+            headers: this.operationHeaders(result.operation, context.apiVersion, "async"),
+          };
         }
         case "GET":
           context.setOperation("managedClusters.get");
@@ -338,7 +432,9 @@ export class ArmServer {
     if (sub.length === 1 && (sub[0] === "listclusterusercredential" || sub[0] === "listclusteradmincredential")) {
       this.requireMethod(method, ["POST"]);
       const role = sub[0] === "listclusteradmincredential" ? "admin" : "user";
-      context.setOperation(role === "admin" ? "managedClusters.listClusterAdminCredential" : "managedClusters.listClusterUserCredential");
+      context.setOperation(
+        role === "admin" ? "managedClusters.listClusterAdminCredential" : "managedClusters.listClusterUserCredential",
+      );
       return { status: 200, body: state.credentials(resourceGroup, name, role, this.options.caPem) };
     }
     if (sub[0] === "agentpools") {
@@ -356,7 +452,11 @@ export class ArmServer {
           case "PUT": {
             context.setOperation("agentPools.createOrUpdate");
             const result = state.putAgentPool(resourceGroup, name, pool, await context.readJson());
-            return { status: result.created ? 201 : 200, body: result.resource, headers: this.operationHeaders(result.operation, context.apiVersion, "async") };
+            return {
+              status: result.created ? 201 : 200,
+              body: result.resource,
+              headers: this.operationHeaders(result.operation, context.apiVersion, "async"),
+            };
           }
           case "DELETE": {
             context.setOperation("agentPools.delete");
@@ -369,14 +469,22 @@ export class ArmServer {
         }
       }
     }
-    throw new ArmError(404, "InvalidResourceType", `The resource type could not be found for path '${context.url.pathname}'.`);
+    throw new ArmError(
+      404,
+      "InvalidResourceType",
+      `The resource type could not be found for path '${context.url.pathname}'.`,
+    );
   }
 
   private operationUrl(operation: AsyncOperation, kind: "operations" | "operationresults", apiVersion: string): string {
     return `${this.baseUrl}/subscriptions/${this.options.state.subscriptionId}/providers/Microsoft.ContainerService/locations/${operation.region}/${kind}/${operation.id}?api-version=${encodeURIComponent(apiVersion)}`;
   }
 
-  private operationHeaders(operation: AsyncOperation, apiVersion: string, which: "async" | "location" | "both"): Record<string, string> {
+  private operationHeaders(
+    operation: AsyncOperation,
+    apiVersion: string,
+    which: "async" | "location" | "both",
+  ): Record<string, string> {
     const headers: Record<string, string> = {};
     if (which !== "location") headers["Azure-AsyncOperation"] = this.operationUrl(operation, "operations", apiVersion);
     if (which !== "async") headers.Location = this.operationUrl(operation, "operationresults", apiVersion);
@@ -402,9 +510,16 @@ export class ArmServer {
     }
     context.setOperation("operationResults.get");
     if (operation.status === "InProgress") {
-      return { status: 202, headers: { Location: this.operationUrl(operation, "operationresults", context.apiVersion) } };
+      return {
+        status: 202,
+        headers: { Location: this.operationUrl(operation, "operationresults", context.apiVersion) },
+      };
     }
     if (operation.status === "Succeeded") return { status: 204 };
-    throw new ArmError(400, operation.error?.code ?? "OperationFailed", operation.error?.message ?? `Operation ${operation.status}.`);
+    throw new ArmError(
+      400,
+      operation.error?.code ?? "OperationFailed",
+      operation.error?.message ?? `Operation ${operation.status}.`,
+    );
   }
 }

@@ -23,8 +23,7 @@ interface Bucket {
 }
 
 export type ThrottleDecision =
-  | { allowed: true; remaining: number }
-  | { allowed: false; remaining: 0; retryAfterSeconds: number };
+  { allowed: true; remaining: number } | { allowed: false; remaining: 0; retryAfterSeconds: number };
 
 export class SubscriptionThrottle {
   private readonly buckets = new Map<string, Bucket>();

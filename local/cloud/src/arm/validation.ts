@@ -49,12 +49,20 @@ export function parseBody<Schema extends z.ZodType>(schema: Schema, body: unknow
   if (parsed.success) return parsed.data;
   const first = parsed.error.issues[0];
   const where = first === undefined ? "body" : first.path.join(".") || "body";
-  throw new ArmError(400, "InvalidRequestContent", `The request content was invalid: '${where}': ${first?.message ?? "invalid"}.`);
+  throw new ArmError(
+    400,
+    "InvalidRequestContent",
+    `The request content was invalid: '${where}': ${first?.message ?? "invalid"}.`,
+  );
 }
 
 export function requireClusterName(name: string): void {
   if (!clusterNamePattern.test(name)) {
-    throw new ArmError(400, "InvalidParameter", `The value of parameter resourceName is invalid: '${name}'. It must be 1 to 63 letters, digits, '-' or '_', starting and ending with a letter or digit.`);
+    throw new ArmError(
+      400,
+      "InvalidParameter",
+      `The value of parameter resourceName is invalid: '${name}'. It must be 1 to 63 letters, digits, '-' or '_', starting and ending with a letter or digit.`,
+    );
   }
 }
 
@@ -63,7 +71,11 @@ export function resolveVersion(requested: string | undefined): string {
   if (requested === undefined) return defaultKubernetesVersion;
   const match = kubernetesVersions.find((version) => version === requested || version.startsWith(`${requested}.`));
   if (match === undefined) {
-    throw new ArmError(400, "K8sVersionNotSupported", `Version ${requested} is not supported in this region. Supported versions: ${kubernetesVersions.join(", ")}.`);
+    throw new ArmError(
+      400,
+      "K8sVersionNotSupported",
+      `Version ${requested} is not supported in this region. Supported versions: ${kubernetesVersions.join(", ")}.`,
+    );
   }
   return match;
 }
@@ -78,26 +90,48 @@ export function requireSystemPool(pools: readonly PoolProfile[]): void {
  * The pools a request asks for, completed from the current ones (`current`) and AKS's defaults;
  * refuses bad names, duplicates, unknown or changed VM sizes and empty system pools.
  */
-export function validatePools(profiles: readonly PoolRequest[], region: string, version: string, current: readonly PoolProfile[] = []): PoolProfile[] {
+export function validatePools(
+  profiles: readonly PoolRequest[],
+  region: string,
+  version: string,
+  current: readonly PoolProfile[] = [],
+): PoolProfile[] {
   const names = new Set<string>();
   return profiles.map((profile) => {
     if (!poolNamePattern.test(profile.name)) {
-      throw new ArmError(400, "InvalidParameter", `The value of parameter agentPoolProfile.name is invalid: '${profile.name}'. It must start with a lowercase letter and hold only lowercase letters and digits, 1 to 12 characters.`);
+      throw new ArmError(
+        400,
+        "InvalidParameter",
+        `The value of parameter agentPoolProfile.name is invalid: '${profile.name}'. It must start with a lowercase letter and hold only lowercase letters and digits, 1 to 12 characters.`,
+      );
     }
-    if (names.has(profile.name)) throw new ArmError(400, "InvalidParameter", `Agent pool names must be unique; '${profile.name}' appears twice.`);
+    if (names.has(profile.name))
+      throw new ArmError(400, "InvalidParameter", `Agent pool names must be unique; '${profile.name}' appears twice.`);
     names.add(profile.name);
     const before = current.find((pool) => pool.name === profile.name);
     const vmSize = profile.vmSize ?? before?.vmSize ?? "Standard_D2s_v5";
     if (findVmSize(vmSize) === undefined) {
-      throw new ArmError(400, "InvalidParameter", `The VM size of ${vmSize} is not allowed in your subscription in location '${region}'.`);
+      throw new ArmError(
+        400,
+        "InvalidParameter",
+        `The VM size of ${vmSize} is not allowed in your subscription in location '${region}'.`,
+      );
     }
     if (before !== undefined && before.vmSize.toLowerCase() !== vmSize.toLowerCase()) {
-      throw new ArmError(400, "PropertyChangeNotAllowed", `Changing property 'vmSize' of agent pool '${profile.name}' is not allowed.`);
+      throw new ArmError(
+        400,
+        "PropertyChangeNotAllowed",
+        `Changing property 'vmSize' of agent pool '${profile.name}' is not allowed.`,
+      );
     }
     const mode = profile.mode ?? before?.mode ?? "User";
     const count = profile.count ?? before?.count ?? 1;
     if (mode === "System" && count < 1) {
-      throw new ArmError(400, "InvalidParameter", `The value of parameter agentPoolProfile.count is invalid: system pool '${profile.name}' needs at least 1 node.`);
+      throw new ArmError(
+        400,
+        "InvalidParameter",
+        `The value of parameter agentPoolProfile.count is invalid: system pool '${profile.name}' needs at least 1 node.`,
+      );
     }
     return {
       ...(before ?? {}),

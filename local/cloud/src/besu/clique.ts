@@ -4,7 +4,12 @@
  */
 export function largestClique<T>(vertices: readonly T[], adjacent: (a: T, b: T) => boolean): T[] {
   let best: T[] = [];
-  const neighbours = new Map<T, Set<T>>(vertices.map((vertex) => [vertex, new Set(vertices.filter((other) => other !== vertex && adjacent(vertex, other)))]));
+  const neighbours = new Map<T, Set<T>>(
+    vertices.map((vertex) => [
+      vertex,
+      new Set(vertices.filter((other) => other !== vertex && adjacent(vertex, other))),
+    ]),
+  );
   const search = (clique: T[], candidates: Set<T>, excluded: Set<T>): void => {
     if (candidates.size === 0 && excluded.size === 0) {
       if (clique.length > best.length) best = clique;

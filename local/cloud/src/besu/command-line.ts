@@ -30,7 +30,7 @@ function shellWords(script: string, env: Readonly<Record<string, string>>): stri
     inWord = true;
     return index + match[0].length;
   };
-  for (let index = 0; index < script.length; ) {
+  for (let index = 0; index < script.length;) {
     const char = script[index];
     if (quote === "'") {
       if (char === "'") quote = undefined;

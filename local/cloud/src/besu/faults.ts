@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { ControlError, type CloudPluginContext } from "../plugin.js";
-import type { BesuWorld } from "./world";
+import type { BesuWorld } from "./world.js";
 
 const podRef = {
   /** Cluster name; add resourceGroup when two clusters share a name. */
@@ -54,9 +54,18 @@ export const BesuScenarioSchema = z.strictObject({
 const CORRUPTED_CONTENT = "corrupted by the simulator\n";
 
 function clusterKeyFor(context: CloudPluginContext, cluster: string, resourceGroup: string | undefined): string {
-  const matches = context.clusters().filter((view) => view.name.toLowerCase() === cluster.toLowerCase()
-    && (resourceGroup === undefined || view.resourceGroup.toLowerCase() === resourceGroup.toLowerCase()));
-  if (matches.length === 0) throw new ControlError(404, `no cluster named ${cluster}${resourceGroup === undefined ? "" : ` in ${resourceGroup}`}`);
+  const matches = context
+    .clusters()
+    .filter(
+      (view) =>
+        view.name.toLowerCase() === cluster.toLowerCase() &&
+        (resourceGroup === undefined || view.resourceGroup.toLowerCase() === resourceGroup.toLowerCase()),
+    );
+  if (matches.length === 0)
+    throw new ControlError(
+      404,
+      `no cluster named ${cluster}${resourceGroup === undefined ? "" : ` in ${resourceGroup}`}`,
+    );
   if (matches.length > 1) throw new ControlError(409, `several clusters are named ${cluster}: give resourceGroup`);
   return matches[0].key;
 }
@@ -64,22 +73,32 @@ function clusterKeyFor(context: CloudPluginContext, cluster: string, resourceGro
 const volumeSchema = z.looseObject({
   configMap: z.looseObject({ name: z.string().optional() }).optional(),
   secret: z.looseObject({ secretName: z.string().optional() }).optional(),
-  projected: z.looseObject({
-    sources: z.array(z.looseObject({
-      configMap: z.looseObject({ name: z.string().optional() }).optional(),
-      secret: z.looseObject({ name: z.string().optional() }).optional(),
-    })).optional(),
-  }).optional(),
+  projected: z
+    .looseObject({
+      sources: z
+        .array(
+          z.looseObject({
+            configMap: z.looseObject({ name: z.string().optional() }).optional(),
+            secret: z.looseObject({ name: z.string().optional() }).optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
 });
 const podSpecSchema = z.looseObject({ spec: z.looseObject({ volumes: z.array(volumeSchema).optional() }).optional() });
 
 /** True when the pod mounts the object or refers to it by name anywhere in its spec (env, envFrom). */
 function podUses(pod: Readonly<Record<string, unknown>>, kind: "ConfigMap" | "Secret", name: string): boolean {
   const parsed = podSpecSchema.safeParse(pod);
-  const volumes = parsed.success ? parsed.data.spec?.volumes ?? [] : [];
-  const mounted = volumes.some((volume) => kind === "ConfigMap"
-    ? volume.configMap?.name === name || (volume.projected?.sources ?? []).some((source) => source.configMap?.name === name)
-    : volume.secret?.secretName === name || (volume.projected?.sources ?? []).some((source) => source.secret?.name === name));
+  const volumes = parsed.success ? (parsed.data.spec?.volumes ?? []) : [];
+  const mounted = volumes.some((volume) =>
+    kind === "ConfigMap"
+      ? volume.configMap?.name === name ||
+        (volume.projected?.sources ?? []).some((source) => source.configMap?.name === name)
+      : volume.secret?.secretName === name ||
+        (volume.projected?.sources ?? []).some((source) => source.secret?.name === name),
+  );
   const referenceKeys = kind === "ConfigMap" ? ["configMapKeyRef", "configMapRef"] : ["secretKeyRef", "secretRef"];
   return mounted || refersTo(pod, referenceKeys, name);
 }
@@ -88,19 +107,31 @@ function podUses(pod: Readonly<Record<string, unknown>>, kind: "ConfigMap" | "Se
 function refersTo(value: unknown, referenceKeys: readonly string[], name: string): boolean {
   if (Array.isArray(value)) return value.some((item) => refersTo(item, referenceKeys, name));
   if (typeof value !== "object" || value === null) return false;
-  return Object.entries(value).some(([key, field]) =>
-    (referenceKeys.includes(key) && typeof field === "object" && field !== null && "name" in field && field.name === name)
-    || refersTo(field, referenceKeys, name));
+  return Object.entries(value).some(
+    ([key, field]) =>
+      (referenceKeys.includes(key) &&
+        typeof field === "object" &&
+        field !== null &&
+        "name" in field &&
+        field.name === name) ||
+      refersTo(field, referenceKeys, name),
+  );
 }
 
-function replaceObjectKey(context: CloudPluginContext, action: Extract<BesuAction, { type: "replaceObjectKey" }>): { restartedPods: string[] } {
+function replaceObjectKey(
+  context: CloudPluginContext,
+  action: Extract<BesuAction, { type: "replaceObjectKey" }>,
+): { restartedPods: string[] } {
   const clusterKey = clusterKeyFor(context, action.cluster, action.resourceGroup);
   const ref = { clusterKey, apiVersion: "v1", kind: action.kind, namespace: action.namespace, name: action.name };
   const object = context.getObject(ref);
   if (object === undefined) throw new ControlError(404, `${action.kind} ${action.namespace}/${action.name} not found`);
   const content = action.value ?? CORRUPTED_CONTENT;
   const data = typeof object.data === "object" && object.data !== null ? { ...object.data } : {};
-  const replaced: Record<string, unknown> = { ...object, data: { ...data, [action.key]: action.kind === "Secret" ? Buffer.from(content).toString("base64") : content } };
+  const replaced: Record<string, unknown> = {
+    ...object,
+    data: { ...data, [action.key]: action.kind === "Secret" ? Buffer.from(content).toString("base64") : content },
+  };
   if (action.kind === "Secret" && typeof object.stringData === "object" && object.stringData !== null) {
     const stringData: Record<string, unknown> = { ...object.stringData };
     delete stringData[action.key];
@@ -111,14 +142,19 @@ function replaceObjectKey(context: CloudPluginContext, action: Extract<BesuActio
   if (action.restartPods !== false) {
     for (const view of context.pods(clusterKey)) {
       if (view.location.namespace !== action.namespace || !podUses(view.pod, action.kind, action.name)) continue;
-      if (context.killPod(clusterKey, view.location.namespace, view.location.podName)) restartedPods.push(view.location.podName);
+      if (context.killPod(clusterKey, view.location.namespace, view.location.podName))
+        restartedPods.push(view.location.podName);
     }
   }
   return { restartedPods };
 }
 
 /** Applies one action; returns what the control API answers. */
-export function applyBesuAction(world: BesuWorld, context: CloudPluginContext, action: BesuAction): Record<string, unknown> {
+export function applyBesuAction(
+  world: BesuWorld,
+  context: CloudPluginContext,
+  action: BesuAction,
+): Record<string, unknown> {
   switch (action.type) {
     case "stopNode":
     case "startNode":

@@ -6,19 +6,28 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { BesuNode } from "./node";
-import { serveNodeHttp } from "./node-http";
-import type { BesuWorld } from "./world";
+import type { BesuNode } from "./node.js";
+import { serveNodeHttp } from "./node-http.js";
+import type { BesuWorld } from "./world.js";
 
 export class ChainGateway {
-  private constructor(private readonly server: Server, readonly baseUrl: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+  ) {}
 
   static async start(world: () => BesuWorld | undefined): Promise<ChainGateway> {
     const server = createServer((req, res) => {
       const match = /^\/chain\/(\d+)(\/.*)?$/.exec(new URL(req.url ?? "/", "http://gateway").pathname);
       const node = match === null ? undefined : pickNode(world(), BigInt(match[1]));
       if (match === null || node === undefined) {
-        res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32000, message: "no running node of this chain serves RPC" } }));
+        res.writeHead(503, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            jsonrpc: "2.0",
+            id: null,
+            error: { code: -32000, message: "no running node of this chain serves RPC" },
+          }),
+        );
         return;
       }
       req.url = match[2] ?? "/";
@@ -43,7 +52,12 @@ export class ChainGateway {
 }
 
 function pickNode(world: BesuWorld | undefined, chainId: bigint): BesuNode | undefined {
-  const candidates = (world?.runningNodes() ?? []).filter((node) =>
-    node.isUp() && node.config.options.rpcHttpEnabled && node.network.genesis.chainId === chainId && node.config.options.rpcHttpApis.includes("ETH"));
+  const candidates = (world?.runningNodes() ?? []).filter(
+    (node) =>
+      node.isUp() &&
+      node.config.options.rpcHttpEnabled &&
+      node.network.genesis.chainId === chainId &&
+      node.config.options.rpcHttpApis.includes("ETH"),
+  );
   return candidates.sort((a, b) => b.head - a.head)[0];
 }

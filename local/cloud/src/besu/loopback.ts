@@ -4,8 +4,8 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { BesuNode } from "./node";
-import { serveNodeHttp } from "./node-http";
+import type { BesuNode } from "./node.js";
+import { serveNodeHttp } from "./node-http.js";
 
 export class LoopbackRpcServers {
   private readonly servers = new Map<BesuNode, { server: Server; url: Promise<string> }>();

@@ -32,9 +32,9 @@ import {
   type QbftVote,
 } from "@besu-fleet/qbft";
 import { keccak_256 } from "@besu-fleet/qbft";
-import { NetworkEvm } from "../evm/network-evm";
-import type { EvmAccount } from "../evm/ganache";
-import { largestClique } from "./clique";
+import { NetworkEvm } from "../evm/network-evm.js";
+import type { EvmAccount } from "../evm/ganache.js";
+import { largestClique } from "./clique.js";
 
 /** What a block is made of; seals are signed only when first asked for (most blocks never are). */
 interface SimBlockFields {
@@ -89,14 +89,15 @@ export class SimBlock {
   get extraData(): string {
     if (this.extraDataCache === undefined) {
       const sealing = this.sealing;
-      this.extraDataCache = "genesisExtraData" in sealing
-        ? sealing.genesisExtraData
-        : encodeQbftBlockExtraData({
-          validators: this.fields.validators,
-          vote: this.fields.vote,
-          round: this.fields.round,
-          seals: sealing.committerKeys.map((key) => signSeal(key, sealing.digest)),
-        });
+      this.extraDataCache =
+        "genesisExtraData" in sealing
+          ? sealing.genesisExtraData
+          : encodeQbftBlockExtraData({
+              validators: this.fields.validators,
+              vote: this.fields.vote,
+              round: this.fields.round,
+              seals: sealing.committerKeys.map((key) => signSeal(key, sealing.digest)),
+            });
     }
     return this.extraDataCache;
   }
@@ -130,18 +131,26 @@ export class QbftNetwork {
   halted = false;
   private evm: Promise<NetworkEvm> | undefined;
 
-  constructor(readonly genesis: QbftGenesis, private readonly fundedAccounts: readonly EvmAccount[]) {
+  constructor(
+    readonly genesis: QbftGenesis,
+    private readonly fundedAccounts: readonly EvmAccount[],
+  ) {
     const validators = [...genesis.validators];
-    this.blocks = [new SimBlock({
-      number: 0,
-      hash: genesis.hash,
-      parentHash: toHex(new Uint8Array(32)),
-      timestamp: Number(genesis.timestamp),
-      proposer: ZERO_ADDRESS,
-      round: 0,
-      validators,
-      vote: null,
-    }, { genesisExtraData: genesis.extraData })];
+    this.blocks = [
+      new SimBlock(
+        {
+          number: 0,
+          hash: genesis.hash,
+          parentHash: toHex(new Uint8Array(32)),
+          timestamp: Number(genesis.timestamp),
+          proposer: ZERO_ADDRESS,
+          round: 0,
+          validators,
+          vote: null,
+        },
+        { genesisExtraData: genesis.extraData },
+      ),
+    ];
   }
 
   get height(): number {
@@ -166,7 +175,10 @@ export class QbftNetwork {
   }
 
   /** The validators that are up and pairwise connected, when they reach a quorum. */
-  producingGroup<Member extends NetworkMember>(members: readonly Member[], connected: (a: Member, b: Member) => boolean): Member[] | undefined {
+  producingGroup<Member extends NetworkMember>(
+    members: readonly Member[],
+    connected: (a: Member, b: Member) => boolean,
+  ): Member[] | undefined {
     const validators = this.currentValidators();
     // Contract validator mode: the set lives in a contract the simulator does not read.
     if (validators.length === 0) return undefined;
@@ -205,10 +217,12 @@ export class QbftNetwork {
       const validators = this.currentValidators();
       const previousIndex = validators.indexOf(this.head.proposer);
       // Besu continues after the previous proposer; for a proposer outside the set, after its insertion point.
-      const baseIndex = previousIndex !== -1 ? previousIndex : validators.filter((address) => address < this.head.proposer).length - 1;
+      const baseIndex =
+        previousIndex !== -1 ? previousIndex : validators.filter((address) => address < this.head.proposer).length - 1;
       let round = 0;
       while (round < MAX_ROUND && dueMs + timeoutMs * (2 ** round - 1) < earliestMs) round += 1;
-      const proposerAt = (candidateRound: number): string => validators[(((baseIndex + 1 + candidateRound) % validators.length) + validators.length) % validators.length];
+      const proposerAt = (candidateRound: number): string =>
+        validators[(((baseIndex + 1 + candidateRound) % validators.length) + validators.length) % validators.length];
       while (round < MAX_ROUND && !groupAddresses.has(proposerAt(round))) round += 1;
       const produceAtMs = dueMs + timeoutMs * (2 ** round - 1);
       if (produceAtMs > nowMs) break;
@@ -243,24 +257,52 @@ export class QbftNetwork {
       const voters = this.tally.get(vote.address) ?? new Map<string, boolean>();
       voters.set(proposer.address, vote.add);
       this.tally.set(vote.address, voters);
-      const agreeing = [...voters.entries()].filter(([voter, add]) => add === vote.add && validatorsBefore.includes(voter)).length;
+      const agreeing = [...voters.entries()].filter(
+        ([voter, add]) => add === vote.add && validatorsBefore.includes(voter),
+      ).length;
       if (agreeing > validatorsBefore.length / 2) {
-        validatorsAfter = vote.add ? [...validatorsBefore, vote.address].sort() : validatorsBefore.filter((address) => address !== vote.address);
+        validatorsAfter = vote.add
+          ? [...validatorsBefore, vote.address].sort()
+          : validatorsBefore.filter((address) => address !== vote.address);
         this.tally.delete(vote.address);
       }
     }
     const timestamp = Math.max(parent.timestamp + 1, Math.floor(atMs / 1000));
     const unsealed = encodeQbftBlockExtraData({ validators: validatorsAfter, vote, round, seals: [] });
-    const digest = keccak_256(rlpEncode([fromHex(parent.hash), fromHex(proposer.address), encodeScalar(number), encodeScalar(timestamp), fromHex(unsealed)]));
+    const digest = keccak_256(
+      rlpEncode([
+        fromHex(parent.hash),
+        fromHex(proposer.address),
+        encodeScalar(number),
+        encodeScalar(timestamp),
+        fromHex(unsealed),
+      ]),
+    );
     const quorum = quorumSize(validatorsBefore.length);
-    const committers = [proposer, ...group.filter((member) => member !== proposer).sort((a, b) => (a.address < b.address ? -1 : 1))].slice(0, quorum);
+    const committers = [
+      proposer,
+      ...group.filter((member) => member !== proposer).sort((a, b) => (a.address < b.address ? -1 : 1)),
+    ].slice(0, quorum);
     const block = new SimBlock(
-      { number, hash: toHex(digest), parentHash: parent.hash, timestamp, proposer: proposer.address, round, validators: validatorsAfter, vote },
+      {
+        number,
+        hash: toHex(digest),
+        parentHash: parent.hash,
+        timestamp,
+        proposer: proposer.address,
+        round,
+        validators: validatorsAfter,
+        vote,
+      },
       { digest, committerKeys: committers.map((member) => member.privateKey) },
     );
     this.blocks.push(block);
     // A failed EVM start is reported to the RPC callers that await evmState(); blocks go on regardless.
-    if (this.evm !== undefined) void this.evm.then((evm) => evm.mineBlock(number, timestamp), () => undefined);
+    if (this.evm !== undefined)
+      void this.evm.then(
+        (evm) => evm.mineBlock(number, timestamp),
+        () => undefined,
+      );
     return block;
   }
 
@@ -274,7 +316,12 @@ export class QbftNetwork {
     this.evm ??= NetworkEvm.start({
       chainId: Number(this.genesis.chainId),
       gasLimit: this.genesis.gasLimit,
-      accounts: [...this.genesis.accounts, ...this.fundedAccounts.filter((funded) => !this.genesis.accounts.some((account) => account.address === funded.address))],
+      accounts: [
+        ...this.genesis.accounts,
+        ...this.fundedAccounts.filter(
+          (funded) => !this.genesis.accounts.some((account) => account.address === funded.address),
+        ),
+      ],
       height: this.height,
       hashOf: (blockNumber) => this.blocks[blockNumber]?.hash,
     });

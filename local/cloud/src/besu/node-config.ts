@@ -15,8 +15,8 @@ import {
   type QbftGenesis,
 } from "@besu-fleet/qbft";
 import type { ContainerEnvironment } from "../kube/container-runtime.js";
-import { besuArguments } from "./command-line";
-import { BesuStartupError, resolveBesuOptions, type BesuOptions } from "./options";
+import { besuArguments } from "./command-line.js";
+import { BesuStartupError, resolveBesuOptions, type BesuOptions } from "./options.js";
 
 /** Everything a started node knows about itself. `privateKey` never leaves the simulator. */
 export interface NodeConfig {
@@ -33,9 +33,11 @@ export interface NodeConfig {
 export type GeneratedKeyStore = Map<string, string>;
 
 const podSchema = z.looseObject({
-  spec: z.looseObject({
-    containers: z.array(z.looseObject({ name: z.string(), image: z.string().optional() })).optional(),
-  }).optional(),
+  spec: z
+    .looseObject({
+      containers: z.array(z.looseObject({ name: z.string(), image: z.string().optional() })).optional(),
+    })
+    .optional(),
 });
 
 /**
@@ -53,7 +55,9 @@ export function clientVersionFromImage(image: string, identity?: string): string
 
 function imageOf(environment: ContainerEnvironment): string {
   const parsed = podSchema.safeParse(environment.pod);
-  const container = parsed.success ? parsed.data.spec?.containers?.find((candidate) => candidate.name === environment.containerName) : undefined;
+  const container = parsed.success
+    ? parsed.data.spec?.containers?.find((candidate) => candidate.name === environment.containerName)
+    : undefined;
   return container?.image ?? "hyperledger/besu:latest";
 }
 
@@ -65,16 +69,25 @@ function parseEnodes(urls: readonly string[], dnsEnabled: boolean, source: strin
     try {
       enode = parseEnodeUrl(url);
     } catch {
-      throw new BesuStartupError(`Invalid enode URL syntax '${url}' in ${source}. Enode URL should have the following format 'enode://<node_id>@<ip>:<listening_port>[?discport=<discovery_port>]'.`);
+      throw new BesuStartupError(
+        `Invalid enode URL syntax '${url}' in ${source}. Enode URL should have the following format 'enode://<node_id>@<ip>:<listening_port>[?discport=<discovery_port>]'.`,
+      );
     }
     if (!dnsEnabled && !IP_ADDRESS.test(enode.host)) {
-      throw new BesuStartupError(`Invalid enode URL syntax '${url}' in ${source}. Invalid ip address. (hostnames need --Xdns-enabled=true)`);
+      throw new BesuStartupError(
+        `Invalid enode URL syntax '${url}' in ${source}. Invalid ip address. (hostnames need --Xdns-enabled=true)`,
+      );
     }
     return enode;
   });
 }
 
-function loadNodeKey(options: BesuOptions, environment: ContainerEnvironment, dataKey: string, generatedKeys: GeneratedKeyStore): string {
+function loadNodeKey(
+  options: BesuOptions,
+  environment: ContainerEnvironment,
+  dataKey: string,
+  generatedKeys: GeneratedKeyStore,
+): string {
   const keyPath = options.nodePrivateKeyFile ?? `${options.dataPath.replace(/\/$/, "")}/key`;
   const mounted = environment.readFile(keyPath);
   let keyText = mounted;
@@ -83,7 +96,9 @@ function loadNodeKey(options: BesuOptions, environment: ContainerEnvironment, da
     // (the PVC). Anywhere else in the container (Secret/ConfigMap mounts, image paths) the write fails.
     const insideDataPath = keyPath.startsWith(`${options.dataPath.replace(/\/$/, "")}/`);
     if (!insideDataPath) {
-      throw new BesuStartupError(`Unable to load node key: ${keyPath} does not exist and cannot be created (read-only file system)`);
+      throw new BesuStartupError(
+        `Unable to load node key: ${keyPath} does not exist and cannot be created (read-only file system)`,
+      );
     }
     keyText = generatedKeys.get(dataKey) ?? toHex(randomBytes(32));
     generatedKeys.set(dataKey, keyText);
@@ -92,7 +107,9 @@ function loadNodeKey(options: BesuOptions, environment: ContainerEnvironment, da
   try {
     nodeIdentityFromPrivateKey(keyText);
   } catch {
-    throw new BesuStartupError(`Unable to load node key from ${keyPath}: the file does not hold a valid secp256k1 private key`);
+    throw new BesuStartupError(
+      `Unable to load node key from ${keyPath}: the file does not hold a valid secp256k1 private key`,
+    );
   }
   return keyText.trim();
 }
@@ -101,15 +118,22 @@ function loadNodeKey(options: BesuOptions, environment: ContainerEnvironment, da
  * Configures a Besu node from its container. `dataKey` names its persistent data directory
  * (where a generated key would be kept). Throws BesuStartupError when Besu would not start.
  */
-export function configureNode(environment: ContainerEnvironment, dataKey: string, generatedKeys: GeneratedKeyStore): NodeConfig {
+export function configureNode(
+  environment: ContainerEnvironment,
+  dataKey: string,
+  generatedKeys: GeneratedKeyStore,
+): NodeConfig {
   const args = besuArguments(environment.argv, environment.env);
   if (args === undefined) throw new BesuStartupError("The container command never executes besu");
   const options = resolveBesuOptions(args, environment.env, (path) => environment.readFile(path));
   if (options.genesisFile === undefined) {
-    throw new BesuStartupError("Only private QBFT networks are simulated: --genesis-file is required (public networks cannot be reached from the simulator)");
+    throw new BesuStartupError(
+      "Only private QBFT networks are simulated: --genesis-file is required (public networks cannot be reached from the simulator)",
+    );
   }
   const genesisText = environment.readFile(options.genesisFile);
-  if (genesisText === undefined) throw new BesuStartupError(`Unable to load genesis file ${options.genesisFile}: file not found`);
+  if (genesisText === undefined)
+    throw new BesuStartupError(`Unable to load genesis file ${options.genesisFile}: file not found`);
   let genesis: QbftGenesis;
   try {
     genesis = parseQbftGenesis(genesisText);
@@ -131,7 +155,10 @@ export function configureNode(environment: ContainerEnvironment, dataKey: string
       throw new BesuStartupError(`Failed to decode static nodes file ${staticNodesPath}: not valid JSON`);
     }
     const urls = z.array(z.string()).safeParse(parsed);
-    if (!urls.success) throw new BesuStartupError(`Failed to decode static nodes file ${staticNodesPath}: expected a JSON array of enode URLs`);
+    if (!urls.success)
+      throw new BesuStartupError(
+        `Failed to decode static nodes file ${staticNodesPath}: expected a JSON array of enode URLs`,
+      );
     staticUrls = urls.data;
   }
   return {

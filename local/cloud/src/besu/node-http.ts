@@ -7,8 +7,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody } from "@besu-fleet/local-support";
 import type { RunningContainer } from "../kube/container-runtime.js";
-import type { BesuNode } from "./node";
-import { answerJsonRpc } from "./rpc";
+import type { BesuNode } from "./node.js";
+import { answerJsonRpc } from "./rpc.js";
 
 /** The node as the cluster runs it: a container whose ports answer as above. */
 export function besuContainer(node: BesuNode): RunningContainer {
@@ -45,15 +45,17 @@ export function serveNodeHttp(node: BesuNode, port: number, req: IncomingMessage
     res.writeHead(404, { "content-type": "text/plain" }).end("Not Found");
     return true;
   }
-  readBody(req).then(
-    async (body) => {
-      const answer = await answerJsonRpc(node, body.toString("utf8"));
-      sendJson(res, answer.status, answer.body);
-    },
-    () => res.writeHead(413, { "content-type": "text/plain" }).end("Request Entity Too Large"),
-  ).catch(() => {
-    if (!res.headersSent) res.writeHead(500).end();
-  });
+  readBody(req)
+    .then(
+      async (body) => {
+        const answer = await answerJsonRpc(node, body.toString("utf8"));
+        sendJson(res, answer.status, answer.body);
+      },
+      () => res.writeHead(413, { "content-type": "text/plain" }).end("Request Entity Too Large"),
+    )
+    .catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+    });
   return true;
 }
 

@@ -5,8 +5,8 @@
  */
 import { enodeUrl, type NodeIdentity, type ParsedEnode } from "@besu-fleet/qbft";
 import type { ContainerEnvironment } from "../kube/container-runtime.js";
-import type { NetworkMember, QbftNetwork } from "./network";
-import type { NodeConfig } from "./node-config";
+import type { NetworkMember, QbftNetwork } from "./network.js";
+import type { NodeConfig } from "./node-config.js";
 
 /** What a node needs from the world it runs in: injected faults, its peers, and word that it stopped. */
 export interface NodeHost {
@@ -96,7 +96,11 @@ export class BesuNode implements NetworkMember {
 
   /** The enode this node advertises: `--p2p-host` (or its pod IP) and `--p2p-port`. */
   advertisedEnode(): ParsedEnode {
-    return { enodeId: this.identity.enodeId, host: this.config.options.p2pHost ?? this.environment.location.podIP, port: this.config.options.p2pPort };
+    return {
+      enodeId: this.identity.enodeId,
+      host: this.config.options.p2pHost ?? this.environment.location.podIP,
+      port: this.config.options.p2pPort,
+    };
   }
 
   enodeUrl(): string {
@@ -109,4 +113,3 @@ export class BesuNode implements NetworkMember {
     this.host.unregister(this);
   }
 }
-

@@ -14,11 +14,11 @@ const OPTION_KINDS: Readonly<Record<string, OptionKind>> = {
   "config-file": "string",
   "data-path": "string",
   "genesis-file": "string",
-  "network": "string",
+  network: "string",
   "network-id": "integer",
   "node-private-key-file": "string",
   "static-nodes-file": "string",
-  "bootnodes": "list",
+  bootnodes: "list",
   "p2p-enabled": "boolean",
   "p2p-host": "string",
   "p2p-interface": "string",
@@ -54,9 +54,9 @@ const OPTION_KINDS: Readonly<Record<string, OptionKind>> = {
   "metrics-port": "integer",
   "metrics-category": "list",
   "metrics-protocol": "string",
-  "logging": "string",
+  logging: "string",
   "color-enabled": "boolean",
-  "identity": "string",
+  identity: "string",
   "min-gas-price": "integer",
   "min-priority-fee": "integer",
   "miner-enabled": "boolean",
@@ -80,7 +80,7 @@ const OPTION_KINDS: Readonly<Record<string, OptionKind>> = {
   "permissions-nodes-config-file": "string",
   "permissions-accounts-config-file-enabled": "boolean",
   "permissions-accounts-config-file": "string",
-  "profile": "string",
+  profile: "string",
   "genesis-state-hash-cache-enabled": "boolean",
   "Xdns-enabled": "boolean",
   "Xdns-update-enabled": "boolean",
@@ -99,7 +99,21 @@ export class BesuStartupError extends Error {
 
 /** API groups Besu knows; `--rpc-http-api` accepts only these. */
 export const KNOWN_API_GROUPS = [
-  "ADMIN", "CLIQUE", "DEBUG", "EEA", "ETH", "IBFT", "MINER", "NET", "PERM", "PLUGINS", "PRIV", "QBFT", "TRACE", "TXPOOL", "WEB3",
+  "ADMIN",
+  "CLIQUE",
+  "DEBUG",
+  "EEA",
+  "ETH",
+  "IBFT",
+  "MINER",
+  "NET",
+  "PERM",
+  "PLUGINS",
+  "PRIV",
+  "QBFT",
+  "TRACE",
+  "TXPOOL",
+  "WEB3",
 ] as const;
 
 /** The configuration the simulation interprets. */
@@ -124,7 +138,12 @@ export interface BesuOptions {
   identity: string | undefined;
 }
 
-function parseTyped(name: string, kind: OptionKind, raw: string | boolean | number | string[], source: string): OptionValue {
+function parseTyped(
+  name: string,
+  kind: OptionKind,
+  raw: string | boolean | number | string[],
+  source: string,
+): OptionValue {
   if (kind === "boolean") {
     if (typeof raw === "boolean") return raw;
     const text = String(raw).trim().toLowerCase();
@@ -134,14 +153,16 @@ function parseTyped(name: string, kind: OptionKind, raw: string | boolean | numb
   }
   if (kind === "integer") {
     const text = String(raw).trim();
-    if (!/^-?\d+$/.test(text)) throw new BesuStartupError(`Invalid value for option '--${name}': '${text}' is not an int (${source})`);
+    if (!/^-?\d+$/.test(text))
+      throw new BesuStartupError(`Invalid value for option '--${name}': '${text}' is not an int (${source})`);
     return Number(text);
   }
   if (kind === "list") {
     const items = Array.isArray(raw) ? raw : String(raw).split(",");
     return items.map((item) => item.trim()).filter((item) => item.length > 0);
   }
-  if (Array.isArray(raw)) throw new BesuStartupError(`Invalid value for option '--${name}': expected a single value (${source})`);
+  if (Array.isArray(raw))
+    throw new BesuStartupError(`Invalid value for option '--${name}': expected a single value (${source})`);
   return String(raw);
 }
 
@@ -165,7 +186,8 @@ function parseArgv(argv: readonly string[]): Map<string, OptionValue> {
       } else raw = true;
     } else {
       const next = argv[index + 1];
-      if (next === undefined || next.startsWith("--")) throw new BesuStartupError(`Missing required parameter for option '--${name}'`);
+      if (next === undefined || next.startsWith("--"))
+        throw new BesuStartupError(`Missing required parameter for option '--${name}'`);
       raw = next;
       index += 1;
     }
@@ -222,11 +244,16 @@ function parseTomlValue(text: string, line: number): string | number | boolean |
   if (text.startsWith("[") && text.endsWith("]")) {
     const inner = text.slice(1, -1).trim();
     if (inner === "") return [];
-    return inner.split(",").map((item) => item.trim()).filter((item) => item !== "").map((item) => {
-      const element = /^"(.*)"$|^'(.*)'$/.exec(item);
-      if (element === null) throw new BesuStartupError(`Invalid TOML configuration: line ${line}: array items must be strings`);
-      return element[1] ?? element[2];
-    });
+    return inner
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "")
+      .map((item) => {
+        const element = /^"(.*)"$|^'(.*)'$/.exec(item);
+        if (element === null)
+          throw new BesuStartupError(`Invalid TOML configuration: line ${line}: array items must be strings`);
+        return element[1] ?? element[2];
+      });
   }
   throw new BesuStartupError(`Invalid TOML configuration: line ${line}: unsupported value`);
 }
@@ -239,7 +266,10 @@ function parseConfigFile(text: string, path: string): Map<string, OptionValue> {
     if (kind === undefined) unknown.push(name);
     else values.set(name, parseTyped(name, kind, raw, `config file ${path}`));
   }
-  if (unknown.length > 0) throw new BesuStartupError(`Unknown option${unknown.length > 1 ? "s" : ""} in TOML configuration file: ${unknown.join(", ")}`);
+  if (unknown.length > 0)
+    throw new BesuStartupError(
+      `Unknown option${unknown.length > 1 ? "s" : ""} in TOML configuration file: ${unknown.join(", ")}`,
+    );
   return values;
 }
 
@@ -258,7 +288,8 @@ export function resolveBesuOptions(
   let fromFile = new Map<string, OptionValue>();
   if (typeof configPath === "string") {
     const text = readFile(configPath);
-    if (text === undefined) throw new BesuStartupError(`Unable to read TOML configuration, file not found: ${configPath}`);
+    if (text === undefined)
+      throw new BesuStartupError(`Unable to read TOML configuration, file not found: ${configPath}`);
     fromFile = parseConfigFile(text, configPath);
   }
   const pick = (name: string): OptionValue | undefined => fromArgv.get(name) ?? fromEnv.get(name) ?? fromFile.get(name);
@@ -280,11 +311,18 @@ export function resolveBesuOptions(
   };
   const network = text("network");
   if (network !== undefined && text("genesis-file") !== undefined) {
-    throw new BesuStartupError("--network option and --genesis-file option can't be used at the same time. Please refer to CLI reference for more details about this constraint.");
+    throw new BesuStartupError(
+      "--network option and --genesis-file option can't be used at the same time. Please refer to CLI reference for more details about this constraint.",
+    );
   }
-  const apis = (list("rpc-http-api") ?? list("rpc-http-apis") ?? ["ETH", "NET", "WEB3"]).map((api) => api.toUpperCase());
+  const apis = (list("rpc-http-api") ?? list("rpc-http-apis") ?? ["ETH", "NET", "WEB3"]).map((api) =>
+    api.toUpperCase(),
+  );
   const invalidApis = apis.filter((api) => !(KNOWN_API_GROUPS as readonly string[]).includes(api));
-  if (invalidApis.length > 0) throw new BesuStartupError(`Invalid value for option '--rpc-http-api': invalid entries found [${invalidApis.join(", ")}]`);
+  if (invalidApis.length > 0)
+    throw new BesuStartupError(
+      `Invalid value for option '--rpc-http-api': invalid entries found [${invalidApis.join(", ")}]`,
+    );
   const dataPath = text("data-path") ?? "/opt/besu";
   const networkIdValue = pick("network-id");
   return {

@@ -5,13 +5,13 @@
  * Chainlink's contracts starts, and `cloud.json` gains the `besu` and `evm` sections.
  */
 import { z } from "zod";
-import { devAccountsFile, loadOrCreateDevAccounts } from "../evm/dev-accounts";
-import { MainnetStandIn } from "../evm/mainnet";
+import { devAccountsFile, loadOrCreateDevAccounts } from "../evm/dev-accounts.js";
+import { MainnetStandIn } from "../evm/mainnet.js";
 import { ControlError, type CloudPlugin, type CloudPluginContext, type ControlRoute } from "../plugin.js";
-import { applyBesuAction, BesuActionSchema, BesuScenarioSchema } from "./faults";
-import { ChainGateway } from "./gateway";
-import { BesuContainerRuntime } from "./runtime";
-import { BesuWorld } from "./world";
+import { applyBesuAction, BesuActionSchema, BesuScenarioSchema } from "./faults.js";
+import { ChainGateway } from "./gateway.js";
+import { BesuContainerRuntime } from "./runtime.js";
+import { BesuWorld } from "./world.js";
 
 const deployerSchema = z.object({
   address: z.string(),
@@ -27,14 +27,22 @@ export const BesuCloudFieldsSchema = z.object({
   besu: z.object({ nodesUrl: z.string(), networksUrl: z.string(), actionsUrl: z.string() }),
   evm: z.object({
     chain138: z.object({ chainId: z.literal(138), rpcUrl: z.string(), deployer: deployerSchema }),
-    mainnet: z.object({
-      chainId: z.literal(1),
-      rpcUrl: z.string(),
-      chainSelector: z.string(),
-      contracts: z.object({ router: z.string(), rmn: z.string(), rmnProxy: z.string(), link: z.string(), wrappedNative: z.string() }),
-      chainlinkOwner: z.string(),
-      deployer: deployerSchema,
-    }).optional(),
+    mainnet: z
+      .object({
+        chainId: z.literal(1),
+        rpcUrl: z.string(),
+        chainSelector: z.string(),
+        contracts: z.object({
+          router: z.string(),
+          rmn: z.string(),
+          rmnProxy: z.string(),
+          link: z.string(),
+          wrappedNative: z.string(),
+        }),
+        chainlinkOwner: z.string(),
+        deployer: deployerSchema,
+      })
+      .optional(),
   }),
 });
 export type BesuCloudFields = z.infer<typeof BesuCloudFieldsSchema>;
@@ -74,28 +82,30 @@ export function createBesuPlugin(options: BesuPluginOptions = {}): BesuPlugin {
       path: "besu/nodes",
       async handle() {
         const { world } = running();
-        const nodes = await Promise.all(world.runningNodes().map(async (node) => {
-          const location = node.environment.location;
-          const sync = node.syncStatus();
-          return {
-            cluster: location.clusterName,
-            resourceGroup: location.resourceGroup,
-            region: location.region,
-            namespace: location.namespace,
-            pod: location.podName,
-            container: node.environment.containerName,
-            up: node.isUp(),
-            address: node.address,
-            enode: node.enodeUrl(),
-            validator: node.network.currentValidators().includes(node.address),
-            chainId: Number(node.network.genesis.chainId),
-            genesisHash: node.network.genesis.hash,
-            head: node.head,
-            syncing: sync !== undefined,
-            peers: node.peers().map((peer) => peer.enodeUrl()),
-            rpcUrl: (await world.loopbackUrl(node)) ?? null,
-          };
-        }));
+        const nodes = await Promise.all(
+          world.runningNodes().map(async (node) => {
+            const location = node.environment.location;
+            const sync = node.syncStatus();
+            return {
+              cluster: location.clusterName,
+              resourceGroup: location.resourceGroup,
+              region: location.region,
+              namespace: location.namespace,
+              pod: location.podName,
+              container: node.environment.containerName,
+              up: node.isUp(),
+              address: node.address,
+              enode: node.enodeUrl(),
+              validator: node.network.currentValidators().includes(node.address),
+              chainId: Number(node.network.genesis.chainId),
+              genesisHash: node.network.genesis.hash,
+              head: node.head,
+              syncing: sync !== undefined,
+              peers: node.peers().map((peer) => peer.enodeUrl()),
+              rpcUrl: (await world.loopbackUrl(node)) ?? null,
+            };
+          }),
+        );
         return { body: nodes };
       },
     },
@@ -150,7 +160,9 @@ export function createBesuPlugin(options: BesuPluginOptions = {}): BesuPlugin {
       const gateway = await ChainGateway.start(() => started?.world);
       const mainnet = options.mainnet === false ? undefined : await MainnetStandIn.start(accounts);
       started = { context, world, gateway, mainnet, timers: new Set() };
-      context.log(`besu: simulation ready${mainnet === undefined ? "" : `, mainnet stand-in at ${mainnet.info.rpcUrl}`}`);
+      context.log(
+        `besu: simulation ready${mainnet === undefined ? "" : `, mainnet stand-in at ${mainnet.info.rpcUrl}`}`,
+      );
       const deployer = { address: accounts.deployer.address, privateKeyFile: devAccountsFile(context.dataDir) };
       const fields: BesuCloudFields = {
         besu: {
@@ -171,15 +183,20 @@ export function createBesuPlugin(options: BesuPluginOptions = {}): BesuPlugin {
       const scenario = BesuScenarioSchema.safeParse(section);
       if (!scenario.success) throw new Error(`scenario section 'besu' is invalid: ${z.prettifyError(scenario.error)}`);
       for (const event of scenario.data.events ?? []) {
-        const timer = setTimeout(() => {
-          state.timers.delete(timer);
-          try {
-            applyBesuAction(state.world, state.context, event.action);
-            state.context.log(`besu: scenario applied ${event.action.type}`);
-          } catch (error) {
-            state.context.log(`besu: scenario action ${event.action.type} failed: ${error instanceof Error ? error.message : String(error)}`);
-          }
-        }, (event.afterSeconds * 1000) / state.context.timeScale);
+        const timer = setTimeout(
+          () => {
+            state.timers.delete(timer);
+            try {
+              applyBesuAction(state.world, state.context, event.action);
+              state.context.log(`besu: scenario applied ${event.action.type}`);
+            } catch (error) {
+              state.context.log(
+                `besu: scenario action ${event.action.type} failed: ${error instanceof Error ? error.message : String(error)}`,
+              );
+            }
+          },
+          (event.afterSeconds * 1000) / state.context.timeScale,
+        );
         state.timers.add(timer);
       }
     },

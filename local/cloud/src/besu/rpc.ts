@@ -6,9 +6,9 @@
 import { z } from "zod";
 import { EMPTY_TRIE_ROOT, genesisStateRoot, QBFT_MIX_HASH, rlpEncode, toHex, toQuantity } from "@besu-fleet/qbft";
 import { keccak_256 } from "@besu-fleet/qbft";
-import { EVM_METHODS, EvmRpcError, asRpcError } from "../evm/network-evm";
-import type { SimBlock } from "./network";
-import type { BesuNode } from "./node";
+import { EVM_METHODS, EvmRpcError, asRpcError } from "../evm/network-evm.js";
+import type { SimBlock } from "./network.js";
+import type { BesuNode } from "./node.js";
 
 /** An HTTP answer to a JSON-RPC request body. */
 export interface RpcAnswer {
@@ -19,7 +19,11 @@ export interface RpcAnswer {
 type RpcId = string | number | null;
 
 class RpcFailure extends Error {
-  constructor(readonly code: number, message: string, readonly data?: unknown) {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
     super(message);
   }
 }
@@ -62,8 +66,14 @@ const requestSchema = z.object({
   params: z.array(z.unknown()).optional(),
 });
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/).transform((value) => value.toLowerCase());
-const blockTag = z.union([z.enum(["latest", "earliest", "pending", "safe", "finalized"]), z.string().regex(/^0x[0-9a-fA-F]+$/)]);
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/)
+  .transform((value) => value.toLowerCase());
+const blockTag = z.union([
+  z.enum(["latest", "earliest", "pending", "safe", "finalized"]),
+  z.string().regex(/^0x[0-9a-fA-F]+$/),
+]);
 
 function parseParams<T>(schema: z.ZodType<T>, params: readonly unknown[]): T {
   const parsed = schema.safeParse(params);
@@ -107,7 +117,16 @@ async function blockJson(node: BesuNode, block: SimBlock, fullTransactions: bool
   if (block.number > 0 && network.hasEvm()) {
     const evmBlock = await (await network.evmState()).block(block.number, fullTransactions);
     if (evmBlock !== null) {
-      for (const field of ["transactions", "gasUsed", "gasLimit", "stateRoot", "transactionsRoot", "receiptsRoot", "logsBloom", "baseFeePerGas"]) {
+      for (const field of [
+        "transactions",
+        "gasUsed",
+        "gasLimit",
+        "stateRoot",
+        "transactionsRoot",
+        "receiptsRoot",
+        "logsBloom",
+        "baseFeePerGas",
+      ]) {
         if (evmBlock[field] !== undefined) json[field] = evmBlock[field];
       }
     }
@@ -117,15 +136,21 @@ async function blockJson(node: BesuNode, block: SimBlock, fullTransactions: bool
 
 function signerMetrics(node: BesuNode, params: readonly unknown[]): unknown {
   const [fromTag, toTag] = parseParams(z.tuple([blockTag.optional(), blockTag.optional()]), params);
-  const to = toTag === undefined ? node.head : blockNumberOf(node, toTag) ?? node.head;
+  const to = toTag === undefined ? node.head : (blockNumberOf(node, toTag) ?? node.head);
   const from = fromTag === undefined ? Math.max(1, to - 99) : Math.max(1, blockNumberOf(node, fromTag) ?? 1);
-  const metrics = new Map<string, { count: number; last: number }>(node.network.validatorsAfter(to).map((validator) => [validator, { count: 0, last: 0 }]));
+  const metrics = new Map<string, { count: number; last: number }>(
+    node.network.validatorsAfter(to).map((validator) => [validator, { count: 0, last: 0 }]),
+  );
   for (let number = from; number <= to; number += 1) {
     const proposer = node.network.blocks[number].proposer;
     const entry = metrics.get(proposer) ?? { count: 0, last: 0 };
     metrics.set(proposer, { count: entry.count + 1, last: number });
   }
-  return [...metrics].map(([signer, entry]) => ({ address: signer, proposedBlockCount: toQuantity(entry.count), lastProposedBlockNumber: toQuantity(entry.last) }));
+  return [...metrics].map(([signer, entry]) => ({
+    address: signer,
+    proposedBlockCount: toQuantity(entry.count),
+    lastProposedBlockNumber: toQuantity(entry.last),
+  }));
 }
 
 function peerJson(node: BesuNode, peer: BesuNode): Record<string, unknown> {
@@ -140,7 +165,9 @@ function peerJson(node: BesuNode, peer: BesuNode): Record<string, unknown> {
     },
     port: toQuantity(peer.config.options.p2pPort),
     id: `0x${peer.identity.enodeId}`,
-    protocols: { eth: { difficulty: toQuantity(peer.head + 1), head: node.network.blocks[peer.head].hash, version: 68 } },
+    protocols: {
+      eth: { difficulty: toQuantity(peer.head + 1), head: node.network.blocks[peer.head].hash, version: 68 },
+    },
     enode: peer.enodeUrl(),
   };
 }
@@ -156,7 +183,13 @@ async function callMethod(node: BesuNode, method: string, params: readonly unkno
       return toQuantity(node.head);
     case "eth_syncing": {
       const sync = node.syncStatus();
-      return sync === undefined ? false : { startingBlock: toQuantity(sync.startingBlock), currentBlock: toQuantity(sync.currentBlock), highestBlock: toQuantity(sync.highestBlock) };
+      return sync === undefined
+        ? false
+        : {
+            startingBlock: toQuantity(sync.startingBlock),
+            currentBlock: toQuantity(sync.currentBlock),
+            highestBlock: toQuantity(sync.highestBlock),
+          };
     }
     case "eth_getBlockByNumber": {
       const [tag, full] = parseParams(z.tuple([blockTag, z.boolean()]), params);
@@ -181,7 +214,8 @@ async function callMethod(node: BesuNode, method: string, params: readonly unkno
     case "net_listening":
       return options.p2pEnabled;
     case "net_enode":
-      if (!options.p2pEnabled) throw new RpcFailure(-32000, "P2P has been disabled. This functionality is not available");
+      if (!options.p2pEnabled)
+        throw new RpcFailure(-32000, "P2P has been disabled. This functionality is not available");
       return node.enodeUrl();
     case "web3_clientVersion":
       return node.config.clientVersion;
@@ -198,7 +232,15 @@ async function callMethod(node: BesuNode, method: string, params: readonly unkno
         listenAddr: `${enode.host}:${enode.port}`,
         name: node.config.clientVersion,
         ports: { discovery: enode.port, listener: enode.port },
-        protocols: { eth: { config: { chainId: Number(network.genesis.chainId) }, difficulty: toQuantity(node.head + 1), genesis: network.genesis.hash, head: network.blocks[node.head].hash, network: networkId } },
+        protocols: {
+          eth: {
+            config: { chainId: Number(network.genesis.chainId) },
+            difficulty: toQuantity(node.head + 1),
+            genesis: network.genesis.hash,
+            head: network.blocks[node.head].hash,
+            network: networkId,
+          },
+        },
       };
     }
     case "admin_peers":
@@ -233,8 +275,21 @@ async function callMethod(node: BesuNode, method: string, params: readonly unkno
 }
 
 const GROUP_PREFIXES: Readonly<Record<string, string>> = {
-  admin: "ADMIN", clique: "CLIQUE", debug: "DEBUG", eea: "EEA", eth: "ETH", ibft: "IBFT", miner: "MINER", net: "NET",
-  perm: "PERM", plugins: "PLUGINS", priv: "PRIV", qbft: "QBFT", trace: "TRACE", txpool: "TXPOOL", web3: "WEB3",
+  admin: "ADMIN",
+  clique: "CLIQUE",
+  debug: "DEBUG",
+  eea: "EEA",
+  eth: "ETH",
+  ibft: "IBFT",
+  miner: "MINER",
+  net: "NET",
+  perm: "PERM",
+  plugins: "PLUGINS",
+  priv: "PRIV",
+  qbft: "QBFT",
+  trace: "TRACE",
+  txpool: "TXPOOL",
+  web3: "WEB3",
 };
 
 async function answerOne(node: BesuNode, request: unknown): Promise<Record<string, unknown>> {
@@ -248,7 +303,8 @@ async function answerOne(node: BesuNode, request: unknown): Promise<Record<strin
     if (group === undefined) {
       // Besu knows more methods than the simulator models: in a disabled group they are "not enabled".
       const prefixGroup = GROUP_PREFIXES[method.split("_")[0]];
-      if (prefixGroup !== undefined && !enabled.includes(prefixGroup)) throw new RpcFailure(-32604, "Method not enabled");
+      if (prefixGroup !== undefined && !enabled.includes(prefixGroup))
+        throw new RpcFailure(-32604, "Method not enabled");
       throw new RpcFailure(-32601, "Method not found");
     }
     if (!enabled.includes(group)) throw new RpcFailure(-32604, "Method not enabled");
@@ -271,10 +327,12 @@ export async function answerJsonRpc(node: BesuNode, body: string): Promise<RpcAn
     return { status: 400, body: { jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } } };
   }
   if (Array.isArray(request)) {
-    if (request.length === 0) return { status: 400, body: { jsonrpc: "2.0", id: null, error: { code: -32600, message: "Invalid Request" } } };
+    if (request.length === 0)
+      return { status: 400, body: { jsonrpc: "2.0", id: null, error: { code: -32600, message: "Invalid Request" } } };
     return { status: 200, body: await Promise.all(request.map((item) => answerOne(node, item))) };
   }
   const answer = await answerOne(node, request);
-  const invalid = typeof answer.error === "object" && answer.error !== null && "code" in answer.error && answer.error.code === -32600;
+  const invalid =
+    typeof answer.error === "object" && answer.error !== null && "code" in answer.error && answer.error.code === -32600;
   return { status: invalid ? 400 : 200, body: answer };
 }

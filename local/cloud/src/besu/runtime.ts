@@ -1,6 +1,6 @@
 /** The container runtime that turns `hyperledger/besu` containers into simulated Besu nodes. */
 import type { ContainerEnvironment, ContainerRuntime, ContainerStart } from "../kube/container-runtime.js";
-import type { BesuWorld } from "./world";
+import type { BesuWorld } from "./world.js";
 
 /** True for Besu images, with or without a registry host, tag or digest. */
 export function isBesuImage(image: string): boolean {
@@ -21,7 +21,12 @@ export class BesuContainerRuntime implements ContainerRuntime {
   start(environment: ContainerEnvironment): ContainerStart {
     const world = this.world();
     if (world === undefined) {
-      return { started: false, exitCode: 1, reason: "Error", message: "the Besu simulation is not running (plugin not started)" };
+      return {
+        started: false,
+        exitCode: 1,
+        reason: "Error",
+        message: "the Besu simulation is not running (plugin not started)",
+      };
     }
     return world.start(environment);
   }

@@ -5,13 +5,13 @@
  */
 import type { ParsedEnode } from "@besu-fleet/qbft";
 import type { ContainerEnvironment, ContainerStart, PodEndpoint, PodLocation } from "../kube/container-runtime.js";
-import type { EvmAccount } from "../evm/ganache";
-import { LoopbackRpcServers } from "./loopback";
-import { BesuNode, type NodeHost } from "./node";
-import { besuContainer } from "./node-http";
-import { configureNode, type GeneratedKeyStore } from "./node-config";
-import { QbftNetwork } from "./network";
-import { BesuStartupError } from "./options";
+import type { EvmAccount } from "../evm/ganache.js";
+import { LoopbackRpcServers } from "./loopback.js";
+import { BesuNode, type NodeHost } from "./node.js";
+import { besuContainer } from "./node-http.js";
+import { configureNode, type GeneratedKeyStore } from "./node-config.js";
+import { QbftNetwork } from "./network.js";
+import { BesuStartupError } from "./options.js";
 
 /** Marks a halt of every chain. */
 const ALL_CHAINS = "*";
@@ -84,7 +84,9 @@ export class BesuWorld implements NodeHost {
       const config = configureNode(environment, dataKey, this.generatedKeys);
       const stored = this.dataDirectories.get(dataKey);
       if (stored !== undefined && stored.genesisHash !== config.genesis.hash) {
-        throw new BesuStartupError(`Supplied genesis block does not match chain data stored in ${config.options.dataPath}.`);
+        throw new BesuStartupError(
+          `Supplied genesis block does not match chain data stored in ${config.options.dataPath}.`,
+        );
       }
       let network = this.networks.get(config.genesis.hash);
       if (network === undefined) {
@@ -96,7 +98,9 @@ export class BesuWorld implements NodeHost {
       this.dataDirectories.set(dataKey, directory);
       const node = new BesuNode(this, environment, config, network, directory, podKey);
       environment.log(`Starting Besu ${config.clientVersion}`);
-      environment.log(`Genesis hash ${config.genesis.hash}, chain id ${config.genesis.chainId}, ${config.genesis.validators.length} validators`);
+      environment.log(
+        `Genesis hash ${config.genesis.hash}, chain id ${config.genesis.chainId}, ${config.genesis.validators.length} validators`,
+      );
       environment.log(`Enode URL ${node.enodeUrl()}`);
       environment.log(`Node address ${config.identity.address}`);
       this.nodes.set(id, node);
@@ -199,7 +203,12 @@ export class BesuWorld implements NodeHost {
   }
 
   /** Active faults, for the control API. */
-  faults(): { stoppedPods: string[]; lags: Record<string, number>; partitionedRegions: string[]; haltedChains: string[] } {
+  faults(): {
+    stoppedPods: string[];
+    lags: Record<string, number>;
+    partitionedRegions: string[];
+    haltedChains: string[];
+  } {
     return {
       stoppedPods: [...this.stoppedPods],
       lags: Object.fromEntries(this.lags),
@@ -251,7 +260,9 @@ export class BesuWorld implements NodeHost {
     }
     // Discovery: a node learns every node its discovery neighbourhood knows and dials their advertised enodes.
     const discovering = live.filter((node) => node.config.options.discoveryEnabled);
-    const neighbourhood = connectedComponents(discovering, (node) => [...(contacts.get(node) ?? [])].filter((peer) => peer.config.options.discoveryEnabled));
+    const neighbourhood = connectedComponents(discovering, (node) =>
+      [...(contacts.get(node) ?? [])].filter((peer) => peer.config.options.discoveryEnabled),
+    );
     for (const node of discovering) {
       for (const other of neighbourhood.get(node) ?? []) {
         if (other === node || contacts.get(node)?.has(other)) continue;
@@ -259,12 +270,19 @@ export class BesuWorld implements NodeHost {
         if (target !== undefined) link(node, target);
       }
     }
-    this.peers = new Map(live.map((node) => [node, new Set([...(contacts.get(node) ?? [])].filter((peer) => peer.network === node.network))]));
+    this.peers = new Map(
+      live.map((node) => [
+        node,
+        new Set([...(contacts.get(node) ?? [])].filter((peer) => peer.network === node.network)),
+      ]),
+    );
     this.components = connectedComponents(live, (node) => [...(this.peers.get(node) ?? [])]);
-    this.producingGroups = new Map([...this.networks.values()].map((network) => {
-      const members = live.filter((node) => node.network === network);
-      return [network, network.producingGroup(members, (a, b) => this.peers.get(a)?.has(b) === true)];
-    }));
+    this.producingGroups = new Map(
+      [...this.networks.values()].map((network) => {
+        const members = live.filter((node) => node.network === network);
+        return [network, network.producingGroup(members, (a, b) => this.peers.get(a)?.has(b) === true)];
+      }),
+    );
     this.topologyDirty = false;
     this.topologyRefreshedAt = Date.now();
   }

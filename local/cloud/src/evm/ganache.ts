@@ -75,9 +75,12 @@ export async function startEvm(settings: EvmChainSettings): Promise<StartedEvm> 
   };
   for (const account of settings.accounts) {
     if (account.balance > 0n) await call("evm_setAccountBalance", [account.address, quantity(account.balance)]);
-    if (account.nonce !== undefined && account.nonce > 0n) await call("evm_setAccountNonce", [account.address, quantity(account.nonce)]);
-    if (account.code !== undefined && account.code !== "0x") await call("evm_setAccountCode", [account.address, account.code]);
-    for (const [slot, value] of Object.entries(account.storage ?? {})) await call("evm_setAccountStorageAt", [account.address, slot, value]);
+    if (account.nonce !== undefined && account.nonce > 0n)
+      await call("evm_setAccountNonce", [account.address, quantity(account.nonce)]);
+    if (account.code !== undefined && account.code !== "0x")
+      await call("evm_setAccountCode", [account.address, account.code]);
+    for (const [slot, value] of Object.entries(account.storage ?? {}))
+      await call("evm_setAccountStorageAt", [account.address, slot, value]);
   }
   return { provider, setupBlocks };
 }

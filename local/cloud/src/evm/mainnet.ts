@@ -9,9 +9,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Interface, Wallet, type InterfaceAbi } from "ethers";
-import type { DevAccounts } from "./dev-accounts";
-import { startEvm, type EvmProvider } from "./ganache";
-import { serveEvm, type EvmRpcServer } from "./rpc-server";
+import type { DevAccounts } from "./dev-accounts.js";
+import { startEvm, type EvmProvider } from "./ganache.js";
+import { serveEvm, type EvmRpcServer } from "./rpc-server.js";
 
 /** Ethereum mainnet's CCIP chain selector. */
 export const MAINNET_CHAIN_SELECTOR = "5009297550715157269";
@@ -52,7 +52,11 @@ async function waitForReceipt(provider: EvmProvider, hash: string): Promise<Reco
 
 /** A running mainnet stand-in. */
 export class MainnetStandIn {
-  private constructor(readonly info: MainnetInfo, private readonly provider: EvmProvider, private readonly server: EvmRpcServer) {}
+  private constructor(
+    readonly info: MainnetInfo,
+    private readonly provider: EvmProvider,
+    private readonly server: EvmRpcServer,
+  ) {}
 
   static async start(accounts: DevAccounts): Promise<MainnetStandIn> {
     const { provider } = await startEvm({
@@ -67,7 +71,15 @@ export class MainnetStandIn {
     let nonce = 0;
     const send = async (to: string | undefined, data: string): Promise<Record<string, unknown>> => {
       const gasPrice = BigInt(String(await provider.request({ method: "eth_gasPrice", params: [] })));
-      const raw = await owner.signTransaction({ chainId: 1, nonce: nonce++, gasLimit: 10_000_000, gasPrice: gasPrice * 2n, to, data, type: 0 });
+      const raw = await owner.signTransaction({
+        chainId: 1,
+        nonce: nonce++,
+        gasLimit: 10_000_000,
+        gasPrice: gasPrice * 2n,
+        to,
+        data,
+        type: 0,
+      });
       const hash = String(await provider.request({ method: "eth_sendRawTransaction", params: [raw] }));
       const receipt = await waitForReceipt(provider, hash);
       if (receipt.status !== "0x1") throw new Error(`mainnet stand-in setup transaction ${hash} reverted`);
@@ -79,21 +91,39 @@ export class MainnetStandIn {
       return String(receipt.contractAddress);
     };
     const tokenVersion = "v1_6_2";
-    const link = await deploy(tokenVersion, "factory_burn_mint_erc20", ["ChainLink Token", "LINK", 18, LINK_SUPPLY, LINK_SUPPLY, owner.address]);
-    const wrappedNative = await deploy(tokenVersion, "factory_burn_mint_erc20", ["Wrapped Ether", "WETH", 18, 0, 0, owner.address]);
+    const link = await deploy(tokenVersion, "factory_burn_mint_erc20", [
+      "ChainLink Token",
+      "LINK",
+      18,
+      LINK_SUPPLY,
+      LINK_SUPPLY,
+      owner.address,
+    ]);
+    const wrappedNative = await deploy(tokenVersion, "factory_burn_mint_erc20", [
+      "Wrapped Ether",
+      "WETH",
+      18,
+      0,
+      0,
+      owner.address,
+    ]);
     const rmn = await deploy("v1_5_0", "mock_rmn_contract", []);
     const rmnProxy = await deploy("latest", "rmn_proxy_contract", [rmn]);
     const router = await deploy("latest", "router", [wrappedNative, rmnProxy]);
     const token = new Interface(ccipArtifact(tokenVersion, "factory_burn_mint_erc20").abi);
     await send(link, token.encodeFunctionData("transfer", [accounts.deployer.address, DEPLOYER_LINK]));
     const server = await serveEvm(provider);
-    return new MainnetStandIn({
-      chainId: 1,
-      rpcUrl: server.url,
-      chainSelector: MAINNET_CHAIN_SELECTOR,
-      contracts: { router, rmn, rmnProxy, link, wrappedNative },
-      chainlinkOwner: owner.address.toLowerCase(),
-    }, provider, server);
+    return new MainnetStandIn(
+      {
+        chainId: 1,
+        rpcUrl: server.url,
+        chainSelector: MAINNET_CHAIN_SELECTOR,
+        contracts: { router, rmn, rmnProxy, link, wrappedNative },
+        chainlinkOwner: owner.address.toLowerCase(),
+      },
+      provider,
+      server,
+    );
   }
 
   async close(): Promise<void> {

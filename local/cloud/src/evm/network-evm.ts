@@ -4,11 +4,15 @@
  * halted network mines nothing. ganache spends some blocks on account setup; block numbers and
  * hashes are translated so that clients see the network's numbering and hashes everywhere.
  */
-import { startEvm, type EvmAccount, type EvmProvider } from "./ganache";
+import { startEvm, type EvmAccount, type EvmProvider } from "./ganache.js";
 
 /** An error a JSON-RPC client should receive as is (code, message, data). */
 export class EvmRpcError extends Error {
-  constructor(readonly code: number, message: string, readonly data?: unknown) {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
     super(message);
     this.name = "EvmRpcError";
   }
@@ -43,7 +47,8 @@ interface Numbering {
 
 function toEvmTag(tag: unknown, numbering: Numbering): unknown {
   if (tag === "earliest") return `0x${numbering.offset.toString(16)}`;
-  if (typeof tag === "string" && /^0x[0-9a-fA-F]+$/.test(tag)) return `0x${(Number(BigInt(tag)) + numbering.offset).toString(16)}`;
+  if (typeof tag === "string" && /^0x[0-9a-fA-F]+$/.test(tag))
+    return `0x${(Number(BigInt(tag)) + numbering.offset).toString(16)}`;
   return tag;
 }
 
@@ -86,7 +91,11 @@ export class NetworkEvm {
   }): Promise<NetworkEvm> {
     // ganache refuses block gas limits above 2^53-1 in its options; Besu genesis files often use exactly that.
     const gasLimit = options.gasLimit > 0x1fffffffffffffn ? 0x1fffffffffffffn : options.gasLimit;
-    const { provider, setupBlocks } = await startEvm({ chainId: options.chainId, gasLimit: `0x${gasLimit.toString(16)}`, accounts: options.accounts });
+    const { provider, setupBlocks } = await startEvm({
+      chainId: options.chainId,
+      gasLimit: `0x${gasLimit.toString(16)}`,
+      accounts: options.accounts,
+    });
     await provider.request({ method: "miner_stop", params: [] });
     // Caught up before anyone can send a transaction, which would otherwise land in a past block.
     if (options.height > 0) await provider.request({ method: "evm_mine", params: [{ blocks: options.height }] });
@@ -97,13 +106,18 @@ export class NetworkEvm {
 
   /** Mines EVM blocks up to the network's block `height` (pending transactions go into the first). */
   mineBlock(height: number, timestampSeconds: number | undefined): void {
-    this.mining = this.mining.then(async () => {
-      const missing = height - this.minedHeight;
-      if (this.closed || missing <= 0) return;
-      // Catching up (first start, or production faster than mining) mines the backlog in one call.
-      await this.provider.request({ method: "evm_mine", params: [{ blocks: missing, ...(timestampSeconds === undefined ? {} : { timestamp: timestampSeconds }) }] });
-      this.minedHeight = height;
-    }).catch(() => undefined);
+    this.mining = this.mining
+      .then(async () => {
+        const missing = height - this.minedHeight;
+        if (this.closed || missing <= 0) return;
+        // Catching up (first start, or production faster than mining) mines the backlog in one call.
+        await this.provider.request({
+          method: "evm_mine",
+          params: [{ blocks: missing, ...(timestampSeconds === undefined ? {} : { timestamp: timestampSeconds }) }],
+        });
+        this.minedHeight = height;
+      })
+      .catch(() => undefined);
   }
 
   /** Resolves once every block requested so far has been mined. */
@@ -127,7 +141,8 @@ export class NetworkEvm {
     const tagIndex = EVM_METHODS[method];
     if (tagIndex === undefined) throw new EvmRpcError(-32601, "Method not found");
     let evmParams: unknown[] = [...params];
-    if (tagIndex >= 0 && evmParams.length > tagIndex) evmParams[tagIndex] = toEvmTag(evmParams[tagIndex], this.numbering);
+    if (tagIndex >= 0 && evmParams.length > tagIndex)
+      evmParams[tagIndex] = toEvmTag(evmParams[tagIndex], this.numbering);
     if (method === "eth_getLogs" && isRecord(evmParams[0])) {
       const filter = { ...evmParams[0] };
       if (filter.fromBlock !== undefined) filter.fromBlock = toEvmTag(filter.fromBlock, this.numbering);
@@ -152,14 +167,23 @@ export class NetworkEvm {
 function besuStyleRevert(error: EvmRpcError): EvmRpcError {
   const revert = /^VM Exception while processing transaction: revert ?(.*)$/.exec(error.message);
   if (revert === null) return error;
-  return new EvmRpcError(-32000, revert[1] === "" ? "Execution reverted" : `Execution reverted: ${revert[1]}`, error.data);
+  return new EvmRpcError(
+    -32000,
+    revert[1] === "" ? "Execution reverted" : `Execution reverted: ${revert[1]}`,
+    error.data,
+  );
 }
 
 /** Carries an EVM error's JSON-RPC code and revert data to the caller. */
 export function asRpcError(error: unknown): EvmRpcError {
   if (error instanceof EvmRpcError) return error;
   const code = isRecord(error) && typeof error.code === "number" ? error.code : -32000;
-  const data = isRecord(error) && "data" in error ? (isRecord(error.data) && typeof error.data.result === "string" ? error.data.result : error.data) : undefined;
+  const data =
+    isRecord(error) && "data" in error
+      ? isRecord(error.data) && typeof error.data.result === "string"
+        ? error.data.result
+        : error.data
+      : undefined;
   const message = error instanceof Error ? error.message : String(error);
   return new EvmRpcError(code, message, data);
 }

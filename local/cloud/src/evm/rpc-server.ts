@@ -2,20 +2,28 @@
 import { createServer, type Server } from "node:http";
 import { readBody } from "@besu-fleet/local-support";
 import type { AddressInfo } from "node:net";
-import type { EvmProvider } from "./ganache";
-import { asRpcError } from "./network-evm";
-
+import type { EvmProvider } from "./ganache.js";
+import { asRpcError } from "./network-evm.js";
 
 async function answer(provider: EvmProvider, request: unknown): Promise<Record<string, unknown>> {
-  const call: Record<string, unknown> = typeof request === "object" && request !== null && !Array.isArray(request) ? { ...request } : {};
+  const call: Record<string, unknown> =
+    typeof request === "object" && request !== null && !Array.isArray(request) ? { ...request } : {};
   const id = typeof call.id === "string" || typeof call.id === "number" ? call.id : null;
-  if (typeof call.method !== "string") return { jsonrpc: "2.0", id, error: { code: -32600, message: "Invalid Request" } };
+  if (typeof call.method !== "string")
+    return { jsonrpc: "2.0", id, error: { code: -32600, message: "Invalid Request" } };
   try {
     const params = Array.isArray(call.params) ? call.params : [];
     return { jsonrpc: "2.0", id, result: await provider.request({ method: call.method, params }) };
   } catch (error) {
     const failure = asRpcError(error);
-    return { jsonrpc: "2.0", id, error: failure.data === undefined ? { code: failure.code, message: failure.message } : { code: failure.code, message: failure.message, data: failure.data } };
+    return {
+      jsonrpc: "2.0",
+      id,
+      error:
+        failure.data === undefined
+          ? { code: failure.code, message: failure.message }
+          : { code: failure.code, message: failure.message, data: failure.data },
+    };
   }
 }
 
@@ -28,19 +36,25 @@ export interface EvmRpcServer {
 /** Serves the provider on 127.0.0.1 at a free port. */
 export async function serveEvm(provider: EvmProvider): Promise<EvmRpcServer> {
   const server: Server = createServer((req, res) => {
-    readBody(req).then(async (body) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body.toString("utf8"));
-      } catch {
-        res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } }));
-        return;
-      }
-      const result = Array.isArray(parsed) ? await Promise.all(parsed.map((item) => answer(provider, item))) : await answer(provider, parsed);
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result));
-    }).catch(() => {
-      if (!res.headersSent) res.writeHead(500).end();
-    });
+    readBody(req)
+      .then(async (body) => {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(body.toString("utf8"));
+        } catch {
+          res
+            .writeHead(400, { "content-type": "application/json" })
+            .end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } }));
+          return;
+        }
+        const result = Array.isArray(parsed)
+          ? await Promise.all(parsed.map((item) => answer(provider, item)))
+          : await answer(provider, parsed);
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result));
+      })
+      .catch(() => {
+        if (!res.headersSent) res.writeHead(500).end();
+      });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -48,9 +62,10 @@ export async function serveEvm(provider: EvmProvider): Promise<EvmRpcServer> {
   });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

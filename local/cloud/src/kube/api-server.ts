@@ -28,7 +28,12 @@ export interface ApiServerOptions {
 type Answer = { status: number; body: unknown } | { proxied: true };
 
 function mediaType(req: IncomingMessage): string {
-  return String(req.headers["content-type"] ?? "application/json").split(";")[0]?.trim().toLowerCase() ?? "application/json";
+  return (
+    String(req.headers["content-type"] ?? "application/json")
+      .split(";")[0]
+      ?.trim()
+      .toLowerCase() ?? "application/json"
+  );
 }
 
 /** Field manager for non-apply writes: the `fieldManager` parameter, else the client's user agent as the API server derives it. */
@@ -68,7 +73,8 @@ export class KubeApiServer {
     let status: number | string = 500;
     try {
       const token = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ""))?.[1];
-      if (token === undefined || !this.options.tokens.includes(token)) throw new KubeError(401, "Unauthorized", "Unauthorized");
+      if (token === undefined || !this.options.tokens.includes(token))
+        throw new KubeError(401, "Unauthorized", "Unauthorized");
       const decision = this.options.faults.decide("kube", info.region);
       const latency = this.options.faults.latencyMs("kube", info.region);
       if (latency > 0) await this.options.clock.sleepWall(latency);
@@ -80,11 +86,20 @@ export class KubeApiServer {
       }
       if (decision.kind === "429") {
         fault = decision.description;
-        throw new KubeError(429, "TooManyRequests", "the server has received too many requests and has asked us to try again later", { retryAfterSeconds: 1 });
+        throw new KubeError(
+          429,
+          "TooManyRequests",
+          "the server has received too many requests and has asked us to try again later",
+          { retryAfterSeconds: 1 },
+        );
       }
       if (decision.kind === "5xx") {
         fault = decision.description;
-        throw new KubeError(decision.status, decision.status === 503 ? "ServiceUnavailable" : "InternalError", "an error on the server has prevented the request from succeeding");
+        throw new KubeError(
+          decision.status,
+          decision.status === 503 ? "ServiceUnavailable" : "InternalError",
+          "an error on the server has prevented the request from succeeding",
+        );
       }
       const answer = await this.route(method, url, req, res, (name) => {
         operation = name;
@@ -105,7 +120,9 @@ export class KubeApiServer {
               ? new KubeError(400, "BadRequest", "the request path holds a malformed percent-encoding")
               : new KubeError(500, "InternalError", "an error on the server has prevented the request from succeeding");
       if (kubeError.code === 500 && !(error instanceof KubeError)) {
-        this.options.log(`${info.key}: Kubernetes API internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        this.options.log(
+          `${info.key}: Kubernetes API internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
       }
       status = kubeError.code;
       sendJson(res, kubeError.code, kubeError.status(), kubeError.code === 429 ? { "Retry-After": "1" } : {});
@@ -135,24 +152,48 @@ export class KubeApiServer {
       const type = mediaType(req);
       return type.includes("yaml") ? (parseYaml(raw) as unknown) : (JSON.parse(raw) as unknown);
     } catch (error) {
-      throw new KubeError(400, "BadRequest", `the body of the request could not be decoded: ${error instanceof Error ? error.message : "invalid"}`);
+      throw new KubeError(
+        400,
+        "BadRequest",
+        `the body of the request could not be decoded: ${error instanceof Error ? error.message : "invalid"}`,
+      );
     }
   }
 
-  private async route(method: string, url: URL, req: IncomingMessage, res: ServerResponse, setOperation: (name: string) => void): Promise<Answer> {
+  private async route(
+    method: string,
+    url: URL,
+    req: IncomingMessage,
+    res: ServerResponse,
+    setOperation: (name: string) => void,
+  ): Promise<Answer> {
     const cluster = this.options.cluster;
-    const segments = url.pathname.split("/").filter((segment) => segment !== "").map((segment) => decodeURIComponent(segment));
+    const segments = url.pathname
+      .split("/")
+      .filter((segment) => segment !== "")
+      .map((segment) => decodeURIComponent(segment));
     if (method === "GET" && segments.length === 1) {
       if (segments[0] === "version") {
         const [major = "1", minor = "31"] = cluster.info.kubernetesVersion.split(".");
-        return { status: 200, body: { major, minor, gitVersion: `v${cluster.info.kubernetesVersion}`, platform: "linux/amd64" } };
+        return {
+          status: 200,
+          body: { major, minor, gitVersion: `v${cluster.info.kubernetesVersion}`, platform: "linux/amd64" },
+        };
       }
       if (segments[0] === "healthz" || segments[0] === "readyz" || segments[0] === "livez") {
         res.writeHead(200, { "Content-Type": "text/plain" });
         res.end("ok");
         return { proxied: true };
       }
-      if (segments[0] === "api") return { status: 200, body: { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: "127.0.0.1:443" }] } };
+      if (segments[0] === "api")
+        return {
+          status: 200,
+          body: {
+            kind: "APIVersions",
+            versions: ["v1"],
+            serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: "127.0.0.1:443" }],
+          },
+        };
       if (segments[0] === "apis") return { status: 200, body: apiGroupList() };
     }
     let group: string;
@@ -175,17 +216,25 @@ export class KubeApiServer {
       return { status: 200, body: list };
     }
     let namespace: string | undefined;
-    const namespacedPlural = rest[0] === "namespaces" && rest[1] !== undefined && rest[2] !== undefined ? findByPlural(group, version, rest[2]) : undefined;
+    const namespacedPlural =
+      rest[0] === "namespaces" && rest[1] !== undefined && rest[2] !== undefined
+        ? findByPlural(group, version, rest[2])
+        : undefined;
     if (namespacedPlural?.namespaced === true) {
       namespace = rest[1];
       rest = rest.slice(2);
     }
     const resourceType = findByPlural(group, version, rest[0] ?? "");
-    if (resourceType === undefined) throw new KubeError(404, "NotFound", "the server could not find the requested resource");
+    if (resourceType === undefined)
+      throw new KubeError(404, "NotFound", "the server could not find the requested resource");
     const nameWithPort = rest[1];
     const subresource = rest[2];
     setOperation(`${method} ${qualifiedName(resourceType)}${subresource === undefined ? "" : `/${subresource}`}`);
-    if (subresource === "proxy" && nameWithPort !== undefined && (resourceType.plural === "services" || resourceType.plural === "pods")) {
+    if (
+      subresource === "proxy" &&
+      nameWithPort !== undefined &&
+      (resourceType.plural === "services" || resourceType.plural === "pods")
+    ) {
       // Clients encode the proxied path as one parameter (`a%2Fb`): the API server forwards it decoded.
       const proxiedPath = segments.slice(segments.length - rest.length + 3).join("/");
       return this.proxy(resourceType, namespace ?? "default", nameWithPort, proxiedPath, url, req, res);
@@ -195,30 +244,69 @@ export class KubeApiServer {
     const dryRun = url.searchParams.get("dryRun") === "All";
     if (name === undefined) {
       if (method === "GET") {
-        if (url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1") return this.watch(resourceType, namespace, url, req, res);
-        return { status: 200, body: cluster.list(resourceType, namespace, url.searchParams.get("labelSelector"), url.searchParams.get("fieldSelector")) };
+        if (url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1")
+          return this.watch(resourceType, namespace, url, req, res);
+        return {
+          status: 200,
+          body: cluster.list(
+            resourceType,
+            namespace,
+            url.searchParams.get("labelSelector"),
+            url.searchParams.get("fieldSelector"),
+          ),
+        };
       }
       if (method === "POST") {
-        if (resourceType.namespaced && namespace === undefined) throw new KubeError(404, "NotFound", "the server could not find the requested resource");
-        return { status: 201, body: cluster.create(resourceType, namespace, await this.readObject(req), { fieldManager, dryRun }) };
+        if (resourceType.namespaced && namespace === undefined)
+          throw new KubeError(404, "NotFound", "the server could not find the requested resource");
+        return {
+          status: 201,
+          body: cluster.create(resourceType, namespace, await this.readObject(req), { fieldManager, dryRun }),
+        };
       }
       throw new KubeError(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`);
     }
-    if (resourceType.namespaced && namespace === undefined) throw new KubeError(404, "NotFound", "the server could not find the requested resource");
-    if (subresource === "log" && resourceType.plural === "pods" && method === "GET") return this.podLog(namespace ?? "default", name, url, res);
-    if (subresource !== undefined && subresource !== "status") throw new KubeError(404, "NotFound", "the server could not find the requested resource");
+    if (resourceType.namespaced && namespace === undefined)
+      throw new KubeError(404, "NotFound", "the server could not find the requested resource");
+    if (subresource === "log" && resourceType.plural === "pods" && method === "GET")
+      return this.podLog(namespace ?? "default", name, url, res);
+    if (subresource !== undefined && subresource !== "status")
+      throw new KubeError(404, "NotFound", "the server could not find the requested resource");
     const statusOnly = subresource === "status" ? "status" : undefined;
     switch (method) {
       case "GET":
         return { status: 200, body: cluster.get(resourceType, namespace, name) };
       case "PUT":
-        return { status: 200, body: cluster.replace(resourceType, namespace, name, await this.readObject(req), { fieldManager, dryRun }, statusOnly) };
+        return {
+          status: 200,
+          body: cluster.replace(
+            resourceType,
+            namespace,
+            name,
+            await this.readObject(req),
+            { fieldManager, dryRun },
+            statusOnly,
+          ),
+        };
       case "PATCH": {
         const type = mediaType(req);
         const force = url.searchParams.get("force") === "true";
-        if (force && type !== "application/apply-patch+yaml") throw new KubeError(422, "Invalid", "force: Forbidden: may not be specified for non-apply patch");
+        if (force && type !== "application/apply-patch+yaml")
+          throw new KubeError(422, "Invalid", "force: Forbidden: may not be specified for non-apply patch");
         const explicitManager = url.searchParams.get("fieldManager");
-        const result = cluster.patch(resourceType, namespace, name, type, await this.readObject(req), { fieldManager: type === "application/apply-patch+yaml" ? (explicitManager ?? undefined) : fieldManager, dryRun, force }, statusOnly);
+        const result = cluster.patch(
+          resourceType,
+          namespace,
+          name,
+          type,
+          await this.readObject(req),
+          {
+            fieldManager: type === "application/apply-patch+yaml" ? (explicitManager ?? undefined) : fieldManager,
+            dryRun,
+            force,
+          },
+          statusOnly,
+        );
         return { status: result.created ? 201 : 200, body: result.object };
       }
       case "DELETE":
@@ -229,7 +317,13 @@ export class KubeApiServer {
   }
 
   /** A watch: one JSON event per line until the client goes away or `timeoutSeconds` pass. */
-  private watch(resourceType: ResourceType, namespace: string | undefined, url: URL, req: IncomingMessage, res: ServerResponse): Answer {
+  private watch(
+    resourceType: ResourceType,
+    namespace: string | undefined,
+    url: URL,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Answer {
     let started = false;
     const send = (event: { type: string; object: unknown }): void => {
       if (!started) {
@@ -238,13 +332,23 @@ export class KubeApiServer {
       }
       if (!res.writableEnded) res.write(`${JSON.stringify(event)}\n`);
     };
-    const stop = this.options.cluster.watch(resourceType, namespace, url.searchParams.get("labelSelector"), url.searchParams.get("fieldSelector"), url.searchParams.get("resourceVersion"), send);
+    const stop = this.options.cluster.watch(
+      resourceType,
+      namespace,
+      url.searchParams.get("labelSelector"),
+      url.searchParams.get("fieldSelector"),
+      url.searchParams.get("resourceVersion"),
+      send,
+    );
     if (!started) {
       res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked" });
       started = true;
     }
     const timeoutSeconds = Number(url.searchParams.get("timeoutSeconds"));
-    const timer = Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? setTimeout(() => res.end(), timeoutSeconds * 1000) : undefined;
+    const timer =
+      Number.isFinite(timeoutSeconds) && timeoutSeconds > 0
+        ? setTimeout(() => res.end(), timeoutSeconds * 1000)
+        : undefined;
     const finish = (): void => {
       stop();
       if (timer !== undefined) clearTimeout(timer);
@@ -258,11 +362,20 @@ export class KubeApiServer {
     const cluster = this.options.cluster;
     const pod = cluster.read("pods", namespace, name);
     if (pod === undefined) throw notFound("pods", name, "", "pods");
-    const containers = isRecord(pod.spec) && Array.isArray(pod.spec.containers) ? pod.spec.containers.filter(isRecord).map((container) => String(container.name)) : [];
+    const containers =
+      isRecord(pod.spec) && Array.isArray(pod.spec.containers)
+        ? pod.spec.containers.filter(isRecord).map((container) => String(container.name))
+        : [];
     const requested = url.searchParams.get("container");
     const container = requested ?? (containers.length === 1 ? containers[0] : undefined);
-    if (container === undefined) throw new KubeError(400, "BadRequest", `a container name must be specified for pod ${name}, choose one of: [${containers.join(" ")}]`);
-    if (!containers.includes(container)) throw new KubeError(400, "BadRequest", `container ${container} is not valid for pod ${name}`);
+    if (container === undefined)
+      throw new KubeError(
+        400,
+        "BadRequest",
+        `a container name must be specified for pod ${name}, choose one of: [${containers.join(" ")}]`,
+      );
+    if (!containers.includes(container))
+      throw new KubeError(400, "BadRequest", `container ${container} is not valid for pod ${name}`);
     let lines = cluster.podLifecycle(namespace, name)?.logLines(container) ?? [];
     const tailParameter = url.searchParams.get("tailLines");
     const tail = tailParameter === null ? Number.NaN : Number(tailParameter);
@@ -274,42 +387,86 @@ export class KubeApiServer {
   }
 
   /** `services/{name}[:port]/proxy/...` and `pods/{name}[:port]/proxy/...`: forwards to the container serving that port. */
-  private proxy(resourceType: ResourceType, namespace: string, nameWithPort: string, path: string, url: URL, req: IncomingMessage, res: ServerResponse): Answer {
+  private proxy(
+    resourceType: ResourceType,
+    namespace: string,
+    nameWithPort: string,
+    path: string,
+    url: URL,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Answer {
     const cluster = this.options.cluster;
     const [name = "", portName] = /^(?:https?:)?([^:]+)(?::(.+))?$/.exec(nameWithPort)?.slice(1) ?? [];
     let targets: { namespace: string; podName: string; containerName: string; port: number; podIP: string }[];
     if (resourceType.plural === "services") {
       const service = cluster.read("services", namespace, name);
       if (service === undefined) throw notFound("services", name, "", "services");
-      const ports = isRecord(service.spec) && Array.isArray(service.spec.ports) ? service.spec.ports.filter(isRecord) : [];
-      const port = portName === undefined ? ports[0] : ports.find((candidate) => candidate.name === portName || String(candidate.port) === portName);
-      if (port === undefined) throw new KubeError(503, "ServiceUnavailable", `no endpoints available for service "${name}"`);
+      const ports =
+        isRecord(service.spec) && Array.isArray(service.spec.ports) ? service.spec.ports.filter(isRecord) : [];
+      const port =
+        portName === undefined
+          ? ports[0]
+          : ports.find((candidate) => candidate.name === portName || String(candidate.port) === portName);
+      if (port === undefined)
+        throw new KubeError(503, "ServiceUnavailable", `no endpoints available for service "${name}"`);
       targets = cluster
         .serviceEndpoints(service, Number(port.port))
-        .filter((endpoint) => cluster.podLifecycle(endpoint.location.namespace, endpoint.location.podName)?.isReady() === true)
-        .map((endpoint) => ({ namespace: endpoint.location.namespace, podName: endpoint.location.podName, containerName: endpoint.containerName, port: endpoint.port, podIP: endpoint.location.podIP }));
-      if (targets.length === 0) throw new KubeError(503, "ServiceUnavailable", `no endpoints available for service "${name}"`);
+        .filter(
+          (endpoint) =>
+            cluster.podLifecycle(endpoint.location.namespace, endpoint.location.podName)?.isReady() === true,
+        )
+        .map((endpoint) => ({
+          namespace: endpoint.location.namespace,
+          podName: endpoint.location.podName,
+          containerName: endpoint.containerName,
+          port: endpoint.port,
+          podIP: endpoint.location.podIP,
+        }));
+      if (targets.length === 0)
+        throw new KubeError(503, "ServiceUnavailable", `no endpoints available for service "${name}"`);
     } else {
       const pod = cluster.read("pods", namespace, name);
       if (pod === undefined) throw notFound("pods", name, "", "pods");
       const ip = cluster.podLifecycle(namespace, name)?.ip;
-      const containers = isRecord(pod.spec) && Array.isArray(pod.spec.containers) ? pod.spec.containers.filter(isRecord) : [];
-      const declared = containers.flatMap((container) => (Array.isArray(container.ports) ? container.ports.filter(isRecord) : []).map((port) => ({ container: String(container.name), port: Number(port.containerPort), name: port.name })));
-      const chosen = portName === undefined ? declared[0] : (declared.find((candidate) => candidate.name === portName || String(candidate.port) === portName) ?? (Number.isInteger(Number(portName)) ? { container: String(containers[0]?.name ?? ""), port: Number(portName) } : undefined));
-      if (ip === undefined || chosen === undefined) throw new KubeError(503, "ServiceUnavailable", `pod "${name}" has no address or port to proxy to`);
+      const containers =
+        isRecord(pod.spec) && Array.isArray(pod.spec.containers) ? pod.spec.containers.filter(isRecord) : [];
+      const declared = containers.flatMap((container) =>
+        (Array.isArray(container.ports) ? container.ports.filter(isRecord) : []).map((port) => ({
+          container: String(container.name),
+          port: Number(port.containerPort),
+          name: port.name,
+        })),
+      );
+      const chosen =
+        portName === undefined
+          ? declared[0]
+          : (declared.find((candidate) => candidate.name === portName || String(candidate.port) === portName) ??
+            (Number.isInteger(Number(portName))
+              ? { container: String(containers[0]?.name ?? ""), port: Number(portName) }
+              : undefined));
+      if (ip === undefined || chosen === undefined)
+        throw new KubeError(503, "ServiceUnavailable", `pod "${name}" has no address or port to proxy to`);
       targets = [{ namespace, podName: name, containerName: chosen.container, port: chosen.port, podIP: ip }];
     }
     const target = targets[this.proxyCursor++ % targets.length];
-    if (target === undefined) throw new KubeError(503, "ServiceUnavailable", `no endpoints available for service "${name}"`);
+    if (target === undefined)
+      throw new KubeError(503, "ServiceUnavailable", `no endpoints available for service "${name}"`);
     const container = cluster.podLifecycle(target.namespace, target.podName)?.running().get(target.containerName);
-    const refused = new KubeError(503, "ServiceUnavailable", `error trying to reach service: dial tcp ${target.podIP}:${target.port}: connect: connection refused`);
+    const refused = new KubeError(
+      503,
+      "ServiceUnavailable",
+      `error trying to reach service: dial tcp ${target.podIP}:${target.port}: connect: connection refused`,
+    );
     if (container === undefined) throw refused;
     req.url = `/${encodeURI(path)}${url.search}`;
     let served: boolean;
     try {
       served = container.handleHttp(target.port, req, res);
     } catch (error) {
-      this.options.log(`${cluster.info.key}: container ${target.namespace}/${target.podName}/${target.containerName} failed on a proxied request: ${error instanceof Error ? error.message : String(error)}`);
+      this.options.log(
+        `${cluster.info.key}: container ${target.namespace}/${target.podName}/${target.containerName} failed on a proxied request: ${error instanceof Error ? error.message : String(error)}`,
+      );
       throw new KubeError(502, "InternalError", `error trying to reach service: the container failed to answer`);
     }
     if (!served) throw refused;

@@ -13,8 +13,25 @@ export interface ResourceType {
   hasStatus: boolean;
 }
 
-function type(group: string, version: string, plural: string, kind: string, namespaced: boolean, hasStatus: boolean, shortNames?: string[]): ResourceType {
-  return { group, version, plural, singular: kind.toLowerCase(), kind, namespaced, hasStatus, ...(shortNames === undefined ? {} : { shortNames }) };
+function type(
+  group: string,
+  version: string,
+  plural: string,
+  kind: string,
+  namespaced: boolean,
+  hasStatus: boolean,
+  shortNames?: string[],
+): ResourceType {
+  return {
+    group,
+    version,
+    plural,
+    singular: kind.toLowerCase(),
+    kind,
+    namespaced,
+    hasStatus,
+    ...(shortNames === undefined ? {} : { shortNames }),
+  };
 }
 
 export const resourceTypes: readonly ResourceType[] = [
@@ -44,7 +61,9 @@ export function groupVersion(resourceType: ResourceType): string {
 }
 
 export function findByPlural(group: string, version: string, plural: string): ResourceType | undefined {
-  return resourceTypes.find((candidate) => candidate.group === group && candidate.version === version && candidate.plural === plural);
+  return resourceTypes.find(
+    (candidate) => candidate.group === group && candidate.version === version && candidate.plural === plural,
+  );
 }
 
 /** Plural names are unique across the served groups, so a plural alone names a type. */
@@ -98,11 +117,18 @@ export function apiResourceList(group: string, version: string): Record<string, 
       });
     }
   }
-  return { kind: "APIResourceList", apiVersion: "v1", groupVersion: group === "" ? version : `${group}/${version}`, resources };
+  return {
+    kind: "APIResourceList",
+    apiVersion: "v1",
+    groupVersion: group === "" ? version : `${group}/${version}`,
+    resources,
+  };
 }
 
 export function apiGroupList(): Record<string, unknown> {
-  const groups = [...new Set(resourceTypes.filter((candidate) => candidate.group !== "").map((candidate) => candidate.group))];
+  const groups = [
+    ...new Set(resourceTypes.filter((candidate) => candidate.group !== "").map((candidate) => candidate.group)),
+  ];
   return {
     kind: "APIGroupList",
     apiVersion: "v1",

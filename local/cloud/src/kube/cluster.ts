@@ -50,13 +50,22 @@ export class KubeCluster {
   ) {
     this.kubelets = new Kubelets(info, host, this.store);
     this.writes = new ObjectWrites(this.store, {
-      fillServerFields: (plural, object, before) => fillServerFields(plural, object, before, { clusterIP: () => this.serviceIPs.take(), node: () => this.nodes.pickNode() }),
+      fillServerFields: (plural, object, before) =>
+        fillServerFields(plural, object, before, {
+          clusterIP: () => this.serviceIPs.take(),
+          node: () => this.nodes.pickNode(),
+        }),
       podCreated: (pod) => this.kubelets.start(pod),
     });
     this.network = new ClusterNetwork(info, this.store, this.kubelets);
     this.nodes = new NodeController(info, this.store, this.writes, this.kubelets);
     this.services = new ServiceController(info, host, this.store, this.writes, this.kubelets);
-    this.workloads = { store: this.store, writes: this.writes, kubelets: this.kubelets, log: (line) => host.log(`${info.key}: ${line}`) };
+    this.workloads = {
+      store: this.store,
+      writes: this.writes,
+      kubelets: this.kubelets,
+      log: (line) => host.log(`${info.key}: ${line}`),
+    };
     this.reconciler = new Reconciler(host.clock, () => this.reconcile());
     for (const [plural, object] of initialObjects()) this.writes.systemCreate(plural, object);
   }
@@ -72,11 +81,23 @@ export class KubeCluster {
     return this.reads.get(resourceType, namespace, name);
   }
 
-  list(resourceType: ResourceType, namespace: string | undefined, labelSelector: string | null, fieldSelector: string | null): KubeObject {
+  list(
+    resourceType: ResourceType,
+    namespace: string | undefined,
+    labelSelector: string | null,
+    fieldSelector: string | null,
+  ): KubeObject {
     return this.reads.list(resourceType, namespace, labelSelector, fieldSelector);
   }
 
-  watch(resourceType: ResourceType, namespace: string | undefined, labelSelector: string | null, fieldSelector: string | null, resourceVersion: string | null, send: (event: WatchEvent) => void): () => void {
+  watch(
+    resourceType: ResourceType,
+    namespace: string | undefined,
+    labelSelector: string | null,
+    fieldSelector: string | null,
+    resourceVersion: string | null,
+    send: (event: WatchEvent) => void,
+  ): () => void {
     return this.reads.watch(resourceType, namespace, labelSelector, fieldSelector, resourceVersion, send);
   }
 
@@ -84,11 +105,26 @@ export class KubeCluster {
     return this.writes.create(resourceType, namespace, body, options);
   }
 
-  replace(resourceType: ResourceType, namespace: string | undefined, name: string, body: unknown, options: WriteOptions, subresource?: "status"): KubeObject {
+  replace(
+    resourceType: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    options: WriteOptions,
+    subresource?: "status",
+  ): KubeObject {
     return this.writes.replace(resourceType, namespace, name, body, options, subresource);
   }
 
-  patch(resourceType: ResourceType, namespace: string | undefined, name: string, contentType: string, patchBody: unknown, options: WriteOptions & { force?: boolean }, subresource?: "status"): { object: KubeObject; created: boolean } {
+  patch(
+    resourceType: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    contentType: string,
+    patchBody: unknown,
+    options: WriteOptions & { force?: boolean },
+    subresource?: "status",
+  ): { object: KubeObject; created: boolean } {
     return this.writes.patch(resourceType, namespace, name, contentType, patchBody, options, subresource);
   }
 

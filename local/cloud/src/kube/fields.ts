@@ -31,7 +31,7 @@ function elementKey(field: string, element: unknown): Record<string, unknown> | 
   if (!isRecord(element)) return undefined;
   let names = keyedLists[field];
   if (field === "ports" && "containerPort" in element) names = ["containerPort", "protocol"];
-  if (names === undefined || !(names[0] as string in element)) return undefined;
+  if (names === undefined || !((names[0] as string) in element)) return undefined;
   // The API server defaults a port's protocol to TCP before merging.
   return Object.fromEntries(names.map((name) => [name, element[name] ?? (name === "protocol" ? "TCP" : undefined)]));
 }
@@ -42,14 +42,28 @@ function sameElement(field: string, left: unknown, right: unknown): boolean {
 }
 
 /** Metadata the server owns: never part of anyone's field set. */
-const serverMetadata = new Set(["name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "deletionTimestamp", "selfLink", "generateName"]);
+const serverMetadata = new Set([
+  "name",
+  "namespace",
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "managedFields",
+  "deletionTimestamp",
+  "selfLink",
+  "generateName",
+]);
 
 export function deepEqual(left: unknown, right: unknown): boolean {
   if (left === right) return true;
-  if (Array.isArray(left) && Array.isArray(right)) return left.length === right.length && left.every((value, index) => deepEqual(value, right[index]));
+  if (Array.isArray(left) && Array.isArray(right))
+    return left.length === right.length && left.every((value, index) => deepEqual(value, right[index]));
   if (isRecord(left) && isRecord(right)) {
     const keys = Object.keys(left);
-    return keys.length === Object.keys(right).length && keys.every((key) => key in right && deepEqual(left[key], right[key]));
+    return (
+      keys.length === Object.keys(right).length && keys.every((key) => key in right && deepEqual(left[key], right[key]))
+    );
   }
   return false;
 }
@@ -75,7 +89,8 @@ function fieldsOf(object: KubeObject, withStatus: boolean): Map<string, FieldPat
         for (const element of value as KubeObject[]) {
           const elementPath = [...path, `k:${JSON.stringify(elementKey(field, element))}`];
           fields.set(pathKey([...elementPath, "."]), [...elementPath, "."]);
-          for (const [childKey, child] of Object.entries(element)) walk(child, [...elementPath, `f:${childKey}`], childKey);
+          for (const [childKey, child] of Object.entries(element))
+            walk(child, [...elementPath, `f:${childKey}`], childKey);
         }
         return;
       }
@@ -131,7 +146,12 @@ function decodeFields(tree: unknown): Map<string, FieldPath> {
 
 function elementMatches(element: unknown, keySegment: string): boolean {
   const key = JSON.parse(keySegment.slice(2)) as Record<string, unknown>;
-  return isRecord(element) && Object.entries(key).every(([name, value]) => deepEqual(element[name] ?? (name === "protocol" ? "TCP" : undefined), value));
+  return (
+    isRecord(element) &&
+    Object.entries(key).every(([name, value]) =>
+      deepEqual(element[name] ?? (name === "protocol" ? "TCP" : undefined), value),
+    )
+  );
 }
 
 /** The value at a path, or undefined. */
@@ -140,7 +160,8 @@ function valueAt(object: unknown, path: FieldPath): unknown {
   for (const segment of path) {
     if (segment === ".") return node;
     if (segment.startsWith("f:")) node = isRecord(node) ? node[segment.slice(2)] : undefined;
-    else if (segment.startsWith("k:")) node = Array.isArray(node) ? node.find((element) => elementMatches(element, segment)) : undefined;
+    else if (segment.startsWith("k:"))
+      node = Array.isArray(node) ? node.find((element) => elementMatches(element, segment)) : undefined;
     else return undefined;
     if (node === undefined) return undefined;
   }
@@ -165,7 +186,12 @@ function mergeInto(target: KubeObject, applied: KubeObject): void {
     const current = target[key];
     if (isRecord(value) && isRecord(current)) {
       mergeInto(current, value);
-    } else if (Array.isArray(value) && Array.isArray(current) && value.length > 0 && elementKey(key, value[0]) !== undefined) {
+    } else if (
+      Array.isArray(value) &&
+      Array.isArray(current) &&
+      value.length > 0 &&
+      elementKey(key, value[0]) !== undefined
+    ) {
       for (const element of value as KubeObject[]) {
         const existing = current.find((candidate) => sameElement(key, candidate, element));
         if (isRecord(existing)) mergeInto(existing, element);
@@ -190,7 +216,9 @@ interface ManagedFieldsEntry {
 function managedFieldsOf(object: KubeObject | undefined): ManagedFieldsEntry[] {
   const metadata = object?.metadata;
   if (!isRecord(metadata) || !Array.isArray(metadata.managedFields)) return [];
-  return metadata.managedFields.filter((entry): entry is ManagedFieldsEntry => isRecord(entry) && typeof entry.manager === "string");
+  return metadata.managedFields.filter(
+    (entry): entry is ManagedFieldsEntry => isRecord(entry) && typeof entry.manager === "string",
+  );
 }
 
 interface ApplyConflict {
@@ -206,16 +234,25 @@ function renderPath(path: FieldPath): string {
     .join("");
 }
 
-type ApplyResult = { kind: "conflicts"; conflicts: ApplyConflict[] } | { kind: "applied"; object: KubeObject; changed: boolean };
+type ApplyResult =
+  { kind: "conflicts"; conflicts: ApplyConflict[] } | { kind: "applied"; object: KubeObject; changed: boolean };
 
 /**
  * Server-side apply of `applied` by `manager` onto `existing` (undefined: the object is new).
  * `withStatus`: the resource has no status subresource, so status is part of the object.
  */
-export function serverSideApply(existing: KubeObject | undefined, applied: KubeObject, manager: string, force: boolean, withStatus: boolean, now: string): ApplyResult {
+export function serverSideApply(
+  existing: KubeObject | undefined,
+  applied: KubeObject,
+  manager: string,
+  force: boolean,
+  withStatus: boolean,
+  now: string,
+): ApplyResult {
   const appliedFields = fieldsOf(applied, withStatus);
   const entries = managedFieldsOf(existing).map((entry) => ({ entry, fields: decodeFields(entry.fieldsV1) }));
-  const isMine = (entry: ManagedFieldsEntry): boolean => entry.manager === manager && entry.operation === "Apply" && entry.subresource === undefined;
+  const isMine = (entry: ManagedFieldsEntry): boolean =>
+    entry.manager === manager && entry.operation === "Apply" && entry.subresource === undefined;
   const conflicts: ApplyConflict[] = [];
   for (const { entry, fields } of entries) {
     if (isMine(entry)) continue;
@@ -232,19 +269,30 @@ export function serverSideApply(existing: KubeObject | undefined, applied: KubeO
   const object = clone(existing ?? {});
   const mine = entries.find(({ entry }) => isMine(entry));
   if (mine !== undefined) {
-    const ownedByOthers = new Set(entries.filter((candidate) => candidate !== mine).flatMap(({ fields }) => [...fields.keys()]));
+    const ownedByOthers = new Set(
+      entries.filter((candidate) => candidate !== mine).flatMap(({ fields }) => [...fields.keys()]),
+    );
     // Fields this manager applied before and no longer applies go away unless someone else owns them.
-    const dropped = [...mine.fields].filter(([key]) => !appliedFields.has(key) && !ownedByOthers.has(key)).map(([, path]) => path);
+    const dropped = [...mine.fields]
+      .filter(([key]) => !appliedFields.has(key) && !ownedByOthers.has(key))
+      .map(([, path]) => path);
     dropped.sort((left, right) => right.length - left.length);
     for (const path of dropped) removeAt(object, path);
   }
   mergeInto(object, stripServerMetadata(applied));
 
-  const otherEntries = entries.filter((candidate) => candidate !== mine && candidate.fields.size > 0).map(({ entry, fields }) => ({ ...entry, fieldsV1: encodeFields(fields.values()) }));
+  const otherEntries = entries
+    .filter((candidate) => candidate !== mine && candidate.fields.size > 0)
+    .map(({ entry, fields }) => ({ ...entry, fieldsV1: encodeFields(fields.values()) }));
   const previousMine = mine?.entry;
-  const sameFields = previousMine !== undefined && deepEqual(previousMine.fieldsV1, encodeFields(appliedFields.values()));
+  const sameFields =
+    previousMine !== undefined && deepEqual(previousMine.fieldsV1, encodeFields(appliedFields.values()));
   const beforeContent = existing === undefined ? undefined : withoutManagedFields(existing);
-  const changed = beforeContent === undefined || !deepEqual(withoutManagedFields(object), beforeContent) || !sameFields || entries.some(({ entry, fields }) => !isMine(entry) && !deepEqual(entry.fieldsV1, encodeFields(fields.values())));
+  const changed =
+    beforeContent === undefined ||
+    !deepEqual(withoutManagedFields(object), beforeContent) ||
+    !sameFields ||
+    entries.some(({ entry, fields }) => !isMine(entry) && !deepEqual(entry.fieldsV1, encodeFields(fields.values())));
   const myEntry: ManagedFieldsEntry = {
     manager,
     operation: "Apply",
@@ -261,20 +309,40 @@ export function serverSideApply(existing: KubeObject | undefined, applied: KubeO
  * Ownership after a non-apply write (create, update, patch) by `manager`: it takes the fields it
  * changed; fields that disappeared leave every manager.
  */
-export function recordUpdate(before: KubeObject | undefined, after: KubeObject, manager: string, withStatus: boolean, now: string, subresource?: string): void {
-  const beforeFields = before === undefined ? new Map<string, FieldPath>() : fieldsOf(before, withStatus || subresource === "status");
+export function recordUpdate(
+  before: KubeObject | undefined,
+  after: KubeObject,
+  manager: string,
+  withStatus: boolean,
+  now: string,
+  subresource?: string,
+): void {
+  const beforeFields =
+    before === undefined ? new Map<string, FieldPath>() : fieldsOf(before, withStatus || subresource === "status");
   const afterFields = fieldsOf(after, withStatus || subresource === "status");
-  const changed = [...afterFields].filter(([key, path]) => !beforeFields.has(key) || !deepEqual(valueAt(before, path), valueAt(after, path)));
+  const changed = [...afterFields].filter(
+    ([key, path]) => !beforeFields.has(key) || !deepEqual(valueAt(before, path), valueAt(after, path)),
+  );
   const changedKeys = new Set(changed.map(([key]) => key));
   const entries = managedFieldsOf(before).map((entry) => {
     const fields = decodeFields(entry.fieldsV1);
     for (const key of [...fields.keys()]) if (!afterFields.has(key) || changedKeys.has(key)) fields.delete(key);
     return { entry, fields };
   });
-  let mine = entries.find(({ entry }) => entry.manager === manager && entry.operation === "Update" && entry.subresource === subresource);
+  let mine = entries.find(
+    ({ entry }) => entry.manager === manager && entry.operation === "Update" && entry.subresource === subresource,
+  );
   if (mine === undefined && changed.length > 0) {
     mine = {
-      entry: { manager, operation: "Update", apiVersion: typeof after.apiVersion === "string" ? after.apiVersion : "v1", time: now, fieldsType: "FieldsV1", fieldsV1: {}, ...(subresource === undefined ? {} : { subresource }) },
+      entry: {
+        manager,
+        operation: "Update",
+        apiVersion: typeof after.apiVersion === "string" ? after.apiVersion : "v1",
+        time: now,
+        fieldsType: "FieldsV1",
+        fieldsV1: {},
+        ...(subresource === undefined ? {} : { subresource }),
+      },
       fields: new Map(),
     };
     entries.push(mine);
@@ -285,7 +353,9 @@ export function recordUpdate(before: KubeObject | undefined, after: KubeObject, 
   }
   setManagedFields(
     after,
-    entries.filter(({ fields }) => fields.size > 0).map(({ entry, fields }) => ({ ...entry, fieldsV1: encodeFields(fields.values()) })),
+    entries
+      .filter(({ fields }) => fields.size > 0)
+      .map(({ entry, fields }) => ({ ...entry, fieldsV1: encodeFields(fields.values()) })),
   );
 }
 
@@ -370,7 +440,8 @@ export function jsonPatch(document: unknown, operations: unknown): unknown {
   if (!Array.isArray(operations)) throw new JsonPatchError("a JSON patch must be an array of operations");
   let result = clone(document);
   for (const operation of operations) {
-    if (!isRecord(operation) || typeof operation.op !== "string" || typeof operation.path !== "string") throw new JsonPatchError("each operation needs 'op' and 'path'");
+    if (!isRecord(operation) || typeof operation.op !== "string" || typeof operation.path !== "string")
+      throw new JsonPatchError("each operation needs 'op' and 'path'");
     const tokens = parsePointer(operation.path);
     const last = tokens[tokens.length - 1];
     const parent = containerAt(result, tokens.slice(0, -1));
@@ -392,7 +463,8 @@ export function jsonPatch(document: unknown, operations: unknown): unknown {
       }
       if (Array.isArray(parent)) {
         const index = last === "-" ? parent.length : Number(last);
-        if (!Number.isInteger(index) || index < 0 || index > parent.length) throw new JsonPatchError(`index '${last}' out of range`);
+        if (!Number.isInteger(index) || index < 0 || index > parent.length)
+          throw new JsonPatchError(`index '${last}' out of range`);
         parent.splice(index, 0, value);
       } else if (isRecord(parent)) parent[last] = value;
       else throw new JsonPatchError(`the parent of '${operation.path}' does not exist`);
@@ -422,7 +494,8 @@ export function jsonPatch(document: unknown, operations: unknown): unknown {
         add(read(operation.from));
         break;
       case "test":
-        if (!deepEqual(containerAt(result, tokens), operation.value)) throw new JsonPatchError(`test failed at '${operation.path}'`);
+        if (!deepEqual(containerAt(result, tokens), operation.value))
+          throw new JsonPatchError(`test failed at '${operation.path}'`);
         break;
       default:
         throw new JsonPatchError(`unknown operation '${operation.op}'`);

@@ -12,7 +12,12 @@ export interface ClusterHost {
   allocateExternalIP(): string;
   releaseExternalIP(ip: string): void;
   resolve(fromClusterKey: string, fromNamespace: string, host: string, port: number): PodEndpoint[];
-  probe(container: RunningContainer, port: number, path: string, headers: Record<string, string>): Promise<number | undefined>;
+  probe(
+    container: RunningContainer,
+    port: number,
+    path: string,
+    headers: Record<string, string>,
+  ): Promise<number | undefined>;
   /** Records a modelled wait of this cluster in the operation log (simulated milliseconds). */
   recordDelay(operation: string, startedAt: Date, simulatedMs: number): void;
   log(line: string): void;

@@ -8,7 +8,10 @@ function storageClass(name: string, sku: string, isDefault: boolean): KubeObject
   return {
     apiVersion: "storage.k8s.io/v1",
     kind: "StorageClass",
-    metadata: { name, ...(isDefault ? { annotations: { "storageclass.kubernetes.io/is-default-class": "true" } } : {}) },
+    metadata: {
+      name,
+      ...(isDefault ? { annotations: { "storageclass.kubernetes.io/is-default-class": "true" } } : {}),
+    },
     provisioner: "disk.csi.azure.com",
     parameters: { skuname: sku },
     reclaimPolicy: "Delete",
@@ -20,14 +23,25 @@ function storageClass(name: string, sku: string, isDefault: boolean): KubeObject
 /** The objects to create, in order, as `[plural, object]`. */
 export function initialObjects(): [string, KubeObject][] {
   return [
-    ...["default", "kube-system", "kube-public", "kube-node-lease"].map((name): [string, KubeObject] => ["namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { "kubernetes.io/metadata.name": name } } }]),
+    ...["default", "kube-system", "kube-public", "kube-node-lease"].map((name): [string, KubeObject] => [
+      "namespaces",
+      { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { "kubernetes.io/metadata.name": name } } },
+    ]),
     [
       "services",
       {
         apiVersion: "v1",
         kind: "Service",
-        metadata: { name: "kubernetes", namespace: "default", labels: { component: "apiserver", provider: "kubernetes" } },
-        spec: { type: "ClusterIP", clusterIP: "10.0.0.1", ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: 443 }] },
+        metadata: {
+          name: "kubernetes",
+          namespace: "default",
+          labels: { component: "apiserver", provider: "kubernetes" },
+        },
+        spec: {
+          type: "ClusterIP",
+          clusterIP: "10.0.0.1",
+          ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: 443 }],
+        },
       },
     ],
     [
@@ -36,7 +50,11 @@ export function initialObjects(): [string, KubeObject][] {
         apiVersion: "v1",
         kind: "Service",
         metadata: { name: "kube-dns", namespace: "kube-system", labels: { "k8s-app": "kube-dns" } },
-        spec: { type: "ClusterIP", clusterIP: "10.0.0.10", ports: [{ name: "dns", port: 53, protocol: "UDP", targetPort: 53 }] },
+        spec: {
+          type: "ClusterIP",
+          clusterIP: "10.0.0.10",
+          ports: [{ name: "dns", port: 53, protocol: "UDP", targetPort: 53 }],
+        },
       },
     ],
     ["storageclasses", storageClass("default", "StandardSSD_LRS", true)],

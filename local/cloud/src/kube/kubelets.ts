@@ -22,7 +22,14 @@ export interface PodWithLifecycle {
 
 /** Where a pod of this cluster runs, but for its IP. */
 export function podLocation(info: ClusterInfo, namespace: string, podName: string): Omit<PodLocation, "podIP"> {
-  return { subscriptionId: info.subscriptionId, resourceGroup: info.resourceGroup, clusterName: info.name, region: info.region, namespace, podName };
+  return {
+    subscriptionId: info.subscriptionId,
+    resourceGroup: info.resourceGroup,
+    clusterName: info.name,
+    region: info.region,
+    namespace,
+    podName,
+  };
 }
 
 export class Kubelets {
@@ -84,7 +91,10 @@ export class Kubelets {
    * time saturated the simulator at 192 nodes.
    */
   storedPods(): PodWithLifecycle[] {
-    return this.store.all("pods").map((pod) => ({ pod, lifecycle: this.lifecycle(metadataOf(pod).namespace as string, String(metadataOf(pod).name)) }));
+    return this.store.all("pods").map((pod) => ({
+      pod,
+      lifecycle: this.lifecycle(metadataOf(pod).namespace as string, String(metadataOf(pod).name)),
+    }));
   }
 
   /** The pod's containers die (drift): the kubelet restarts them. False when there is no such pod. */

@@ -18,12 +18,15 @@ function targetOf(pod: KubeObject, targetPort: unknown): { container: string; po
   const containers = isRecord(pod.spec) ? asList(pod.spec.containers) : [];
   for (const container of containers) {
     for (const port of asList(container.ports)) {
-      if (port.containerPort === targetPort || (typeof targetPort === "string" && port.name === targetPort)) return { container: String(container.name), port: Number(port.containerPort) };
+      if (port.containerPort === targetPort || (typeof targetPort === "string" && port.name === targetPort))
+        return { container: String(container.name), port: Number(port.containerPort) };
     }
   }
   // A numeric target port reaches the pod even when no container declares it (as on a real network).
   const first = containers[0];
-  return typeof targetPort === "number" && first !== undefined ? { container: String(first.name), port: targetPort } : undefined;
+  return typeof targetPort === "number" && first !== undefined
+    ? { container: String(first.name), port: targetPort }
+    : undefined;
 }
 
 export class ClusterNetwork {
@@ -42,7 +45,12 @@ export class ClusterNetwork {
     const endpoints: PodEndpoint[] = [];
     for (const { pod, lifecycle } of this.kubelets.storedPods()) {
       const podMeta = metadataOf(pod);
-      if (podMeta.namespace !== metadata.namespace || !matchesMapSelector(spec.selector, podMeta.labels) || lifecycle?.ip === undefined) continue;
+      if (
+        podMeta.namespace !== metadata.namespace ||
+        !matchesMapSelector(spec.selector, podMeta.labels) ||
+        lifecycle?.ip === undefined
+      )
+        continue;
       const target = targetOf(pod, port.targetPort ?? port.port);
       if (target !== undefined) endpoints.push(this.endpoint(pod, lifecycle.ip, target.container, target.port));
     }
@@ -54,9 +62,15 @@ export class ClusterNetwork {
     for (const { pod, lifecycle } of this.kubelets.storedPods()) {
       if (lifecycle?.ip === host) return this.podEndpoints(pod, host, port);
     }
-    const byClusterIP = this.store.all("services").find((service) => isRecord(service.spec) && service.spec.clusterIP === host && host !== "None");
+    const byClusterIP = this.store
+      .all("services")
+      .find((service) => isRecord(service.spec) && service.spec.clusterIP === host && host !== "None");
     if (byClusterIP !== undefined) return this.serviceEndpoints(byClusterIP, port);
-    const name = host.toLowerCase().replace(/\.$/, "").replace(/\.svc\.cluster\.local$/, "").replace(/\.svc$/, "");
+    const name = host
+      .toLowerCase()
+      .replace(/\.$/, "")
+      .replace(/\.svc\.cluster\.local$/, "")
+      .replace(/\.svc$/, "");
     const parts = name.split(".");
     if (parts.length === 1 || parts.length === 2) {
       const service = this.store.stored("services", parts[1] ?? fromNamespace, parts[0] ?? "");
@@ -71,7 +85,14 @@ export class ClusterNetwork {
       const service = this.store.stored("services", namespace, serviceName);
       const pod = this.store.stored("pods", namespace, podName);
       const ip = this.kubelets.lifecycle(namespace, podName)?.ip;
-      if (service !== undefined && pod !== undefined && ip !== undefined && isRecord(pod.spec) && pod.spec.subdomain === serviceName) return this.podEndpoints(pod, ip, port);
+      if (
+        service !== undefined &&
+        pod !== undefined &&
+        ip !== undefined &&
+        isRecord(pod.spec) &&
+        pod.spec.subdomain === serviceName
+      )
+        return this.podEndpoints(pod, ip, port);
     }
     return undefined;
   }
@@ -86,7 +107,12 @@ export class ClusterNetwork {
     const spec = isRecord(service.spec) ? service.spec : {};
     return this.kubelets
       .storedPods()
-      .filter(({ pod, lifecycle }) => metadataOf(pod).namespace === metadata.namespace && matchesMapSelector(spec.selector, metadataOf(pod).labels) && lifecycle?.ip !== undefined)
+      .filter(
+        ({ pod, lifecycle }) =>
+          metadataOf(pod).namespace === metadata.namespace &&
+          matchesMapSelector(spec.selector, metadataOf(pod).labels) &&
+          lifecycle?.ip !== undefined,
+      )
       .flatMap(({ pod, lifecycle }) => (lifecycle?.ip === undefined ? [] : this.podEndpoints(pod, lifecycle.ip, port)));
   }
 
@@ -98,7 +124,10 @@ export class ClusterNetwork {
 
   private endpoint(pod: KubeObject, ip: string, container: string, port: number): PodEndpoint {
     const metadata = metadataOf(pod);
-    return { location: { ...podLocation(this.info, String(metadata.namespace), String(metadata.name)), podIP: ip }, containerName: container, port };
+    return {
+      location: { ...podLocation(this.info, String(metadata.namespace), String(metadata.name)), podIP: ip },
+      containerName: container,
+      port,
+    };
   }
 }
-

@@ -45,8 +45,13 @@ function decodeSecretValue(value: unknown): string {
 }
 
 /** Files of a ConfigMap or Secret volume source: key → relative path (items honoured). */
-function sourceFiles(source: EnvironmentSource, namespace: string, volumeSource: KubeObject, secret: boolean): Map<string, string> | undefined {
-  const name = String(secret ? volumeSource.secretName ?? volumeSource.name : volumeSource.name);
+function sourceFiles(
+  source: EnvironmentSource,
+  namespace: string,
+  volumeSource: KubeObject,
+  secret: boolean,
+): Map<string, string> | undefined {
+  const name = String(secret ? (volumeSource.secretName ?? volumeSource.name) : volumeSource.name);
   const object = source.getObject(secret ? "secrets" : "configmaps", namespace, name);
   const files = new Map<string, string>();
   if (object === undefined) {
@@ -54,10 +59,13 @@ function sourceFiles(source: EnvironmentSource, namespace: string, volumeSource:
     return undefined;
   }
   const values = new Map<string, string>();
-  if (secret) for (const [key, value] of Object.entries(isRecord(object.data) ? object.data : {})) values.set(key, decodeSecretValue(value));
+  if (secret)
+    for (const [key, value] of Object.entries(isRecord(object.data) ? object.data : {}))
+      values.set(key, decodeSecretValue(value));
   else {
     for (const [key, value] of Object.entries(isRecord(object.data) ? object.data : {})) values.set(key, String(value));
-    for (const [key, value] of Object.entries(isRecord(object.binaryData) ? object.binaryData : {})) values.set(key, decodeSecretValue(value));
+    for (const [key, value] of Object.entries(isRecord(object.binaryData) ? object.binaryData : {}))
+      values.set(key, decodeSecretValue(value));
   }
   const items = asList(volumeSource.items);
   if (items.length === 0) for (const [key, value] of values) files.set(key, value);
@@ -70,13 +78,21 @@ function sourceFiles(source: EnvironmentSource, namespace: string, volumeSource:
 }
 
 /** The files a volume provides (relative path → content); undefined when what it refers to is missing. */
-function volumeFiles(source: EnvironmentSource, namespace: string, volume: KubeObject): Map<string, string> | undefined {
+function volumeFiles(
+  source: EnvironmentSource,
+  namespace: string,
+  volume: KubeObject,
+): Map<string, string> | undefined {
   if (isRecord(volume.configMap)) return sourceFiles(source, namespace, volume.configMap, false);
   if (isRecord(volume.secret)) return sourceFiles(source, namespace, volume.secret, true);
   if (isRecord(volume.projected)) {
     const files = new Map<string, string>();
     for (const projected of asList(volume.projected.sources)) {
-      const part = isRecord(projected.configMap) ? sourceFiles(source, namespace, projected.configMap, false) : isRecord(projected.secret) ? sourceFiles(source, namespace, projected.secret, true) : new Map<string, string>();
+      const part = isRecord(projected.configMap)
+        ? sourceFiles(source, namespace, projected.configMap, false)
+        : isRecord(projected.secret)
+          ? sourceFiles(source, namespace, projected.secret, true)
+          : new Map<string, string>();
       if (part === undefined) return undefined;
       for (const [path, value] of part) files.set(path, value);
     }
@@ -87,7 +103,13 @@ function volumeFiles(source: EnvironmentSource, namespace: string, volume: KubeO
 }
 
 /** A file at an absolute path, through the longest mount path that provides it (subPath honoured). */
-function readMountedFile(source: EnvironmentSource, namespace: string, path: string, mounts: KubeObject[], volumes: Map<string, KubeObject>): string | undefined {
+function readMountedFile(
+  source: EnvironmentSource,
+  namespace: string,
+  path: string,
+  mounts: KubeObject[],
+  volumes: Map<string, KubeObject>,
+): string | undefined {
   const ordered = [...mounts].sort((left, right) => String(right.mountPath).length - String(left.mountPath).length);
   for (const mount of ordered) {
     const mountPath = String(mount.mountPath).replace(/\/+$/, "");
@@ -107,20 +129,35 @@ function readMountedFile(source: EnvironmentSource, namespace: string, path: str
 }
 
 /** One key of a ConfigMap or Secret (`configMapKeyRef`, `secretKeyRef`); undefined when optional and missing. */
-function keyReference(source: EnvironmentSource, namespace: string, plural: "configmaps" | "secrets", ref: KubeObject): string | undefined {
+function keyReference(
+  source: EnvironmentSource,
+  namespace: string,
+  plural: "configmaps" | "secrets",
+  ref: KubeObject,
+): string | undefined {
   const object = source.getObject(plural, namespace, String(ref.name));
   const data = isRecord(object?.data) ? object.data : undefined;
   const raw = data?.[String(ref.key)];
   if (object === undefined || raw === undefined) {
     if (ref.optional === true) return undefined;
     const what = plural === "configmaps" ? "configmap" : "secret";
-    throw new PodConfigError("CreateContainerConfigError", object === undefined ? `${what} "${String(ref.name)}" not found` : `couldn't find key ${String(ref.key)} in ${what} ${namespace}/${String(ref.name)}`);
+    throw new PodConfigError(
+      "CreateContainerConfigError",
+      object === undefined
+        ? `${what} "${String(ref.name)}" not found`
+        : `couldn't find key ${String(ref.key)} in ${what} ${namespace}/${String(ref.name)}`,
+    );
   }
   return plural === "secrets" ? decodeSecretValue(raw) : String(raw);
 }
 
 /** A `fieldRef` (the downward API): the pod's name, namespace, uid, node, labels and addresses. */
-function fieldReference(fieldPath: string, pod: KubeObject, namespace: string, podIP: string | undefined): string | undefined {
+function fieldReference(
+  fieldPath: string,
+  pod: KubeObject,
+  namespace: string,
+  podIP: string | undefined,
+): string | undefined {
   const metadata = isRecord(pod.metadata) ? pod.metadata : {};
   const podSpec = isRecord(pod.spec) ? pod.spec : {};
   const labelMatch = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath);
@@ -146,14 +183,22 @@ function resolveEnv(source: EnvironmentSource, start: ContainerToStart): Record<
   const env: Record<string, string> = {};
   for (const from of asList(start.spec.envFrom)) {
     const prefix = typeof from.prefix === "string" ? from.prefix : "";
-    const ref = isRecord(from.configMapRef) ? { plural: "configmaps" as const, ref: from.configMapRef } : isRecord(from.secretRef) ? { plural: "secrets" as const, ref: from.secretRef } : undefined;
+    const ref = isRecord(from.configMapRef)
+      ? { plural: "configmaps" as const, ref: from.configMapRef }
+      : isRecord(from.secretRef)
+        ? { plural: "secrets" as const, ref: from.secretRef }
+        : undefined;
     if (ref === undefined) continue;
     const object = source.getObject(ref.plural, namespace, String(ref.ref.name));
     if (object === undefined) {
       if (ref.ref.optional === true) continue;
-      throw new PodConfigError("CreateContainerConfigError", `${ref.plural === "configmaps" ? "configmap" : "secret"} "${String(ref.ref.name)}" not found`);
+      throw new PodConfigError(
+        "CreateContainerConfigError",
+        `${ref.plural === "configmaps" ? "configmap" : "secret"} "${String(ref.ref.name)}" not found`,
+      );
     }
-    for (const [key, value] of Object.entries(isRecord(object.data) ? object.data : {})) env[`${prefix}${key}`] = ref.plural === "secrets" ? decodeSecretValue(value) : String(value);
+    for (const [key, value] of Object.entries(isRecord(object.data) ? object.data : {}))
+      env[`${prefix}${key}`] = ref.plural === "secrets" ? decodeSecretValue(value) : String(value);
   }
   for (const variable of asList(start.spec.env)) {
     const name = String(variable.name);
@@ -169,7 +214,8 @@ function resolveEnv(source: EnvironmentSource, start: ContainerToStart): Record<
     let value: string | undefined;
     if (isRecord(from.configMapKeyRef)) value = keyReference(source, namespace, "configmaps", from.configMapKeyRef);
     else if (isRecord(from.secretKeyRef)) value = keyReference(source, namespace, "secrets", from.secretKeyRef);
-    else if (isRecord(from.fieldRef)) value = fieldReference(String(from.fieldRef.fieldPath), start.pod, namespace, start.podIP);
+    else if (isRecord(from.fieldRef))
+      value = fieldReference(String(from.fieldRef.fieldPath), start.pod, namespace, start.podIP);
     if (value !== undefined) env[name] = value;
   }
   return env;
@@ -185,11 +231,18 @@ export function containerEnvironment(source: EnvironmentSource, start: Container
   for (const mount of mounts) {
     const volume = volumes.get(String(mount.name));
     if (volume === undefined) continue;
-    if (volumeFiles(source, namespace, volume) === undefined) throw new PodConfigError("ContainerCreating", `MountVolume.SetUp failed for volume "${String(mount.name)}": the ConfigMap or Secret it refers to was not found`);
+    if (volumeFiles(source, namespace, volume) === undefined)
+      throw new PodConfigError(
+        "ContainerCreating",
+        `MountVolume.SetUp failed for volume "${String(mount.name)}": the ConfigMap or Secret it refers to was not found`,
+      );
   }
   const env = resolveEnv(source, start);
   const expand = (text: string): string => text.replace(variableReference, (whole, name: string) => env[name] ?? whole);
-  const argv = [...(Array.isArray(start.spec.command) ? start.spec.command : []), ...(Array.isArray(start.spec.args) ? start.spec.args : [])].map((part) => expand(String(part)));
+  const argv = [
+    ...(Array.isArray(start.spec.command) ? start.spec.command : []),
+    ...(Array.isArray(start.spec.args) ? start.spec.args : []),
+  ].map((part) => expand(String(part)));
   return {
     location: { ...start.location, podIP: start.podIP ?? "" },
     pod: structuredClone(start.pod),

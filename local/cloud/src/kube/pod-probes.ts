@@ -12,7 +12,12 @@ import { asList } from "./objects.js";
 const second = 1000;
 
 /** Sends an HTTP GET to a running container's port; resolves the status code, or undefined if nothing listens. */
-export type ProbeSender = (container: RunningContainer, port: number, path: string, headers: Record<string, string>) => Promise<number | undefined>;
+export type ProbeSender = (
+  container: RunningContainer,
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+) => Promise<number | undefined>;
 
 export interface ProbeSchedule {
   /** Simulated milliseconds between attempts. */
@@ -41,7 +46,12 @@ function containerPort(containerSpec: KubeObject, port: unknown): number | undef
 }
 
 /** One attempt of a probe against the container (undefined when it no longer runs): true when it passed. */
-export async function probeOnce(running: RunningContainer | undefined, containerSpec: KubeObject, probe: KubeObject, send: ProbeSender): Promise<boolean> {
+export async function probeOnce(
+  running: RunningContainer | undefined,
+  containerSpec: KubeObject,
+  probe: KubeObject,
+  send: ProbeSender,
+): Promise<boolean> {
   if (running === undefined) return false;
   if (!isRecord(probe.httpGet)) return true;
   const port = containerPort(containerSpec, probe.httpGet.port);

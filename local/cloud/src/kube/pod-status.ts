@@ -48,7 +48,12 @@ function containerStatus(container: ContainerState): KubeObject {
     state:
       container.running !== undefined
         ? { running: { startedAt: container.startedAt } }
-        : { waiting: { reason: container.waiting?.reason ?? "ContainerCreating", ...(container.waiting?.message === undefined ? {} : { message: container.waiting.message }) } },
+        : {
+            waiting: {
+              reason: container.waiting?.reason ?? "ContainerCreating",
+              ...(container.waiting?.message === undefined ? {} : { message: container.waiting.message }),
+            },
+          },
     lastState: container.lastTerminated === undefined ? {} : { terminated: container.lastTerminated },
   };
 }
@@ -70,9 +75,24 @@ export function podStatus(pod: PodState, now: string): KubeObject {
     conditions: [
       condition("PodReadyToStartContainers", podIP !== undefined),
       condition("Initialized", true),
-      condition("Ready", ready, ready ? undefined : "ContainersNotReady", ready ? undefined : `containers with unready status: [${notReady.join(" ")}]`),
-      condition("ContainersReady", ready, ready ? undefined : "ContainersNotReady", ready ? undefined : `containers with unready status: [${notReady.join(" ")}]`),
-      condition("PodScheduled", scheduled, scheduled ? undefined : "Unschedulable", scheduled ? undefined : "0/0 nodes are available: no nodes available to schedule pods."),
+      condition(
+        "Ready",
+        ready,
+        ready ? undefined : "ContainersNotReady",
+        ready ? undefined : `containers with unready status: [${notReady.join(" ")}]`,
+      ),
+      condition(
+        "ContainersReady",
+        ready,
+        ready ? undefined : "ContainersNotReady",
+        ready ? undefined : `containers with unready status: [${notReady.join(" ")}]`,
+      ),
+      condition(
+        "PodScheduled",
+        scheduled,
+        scheduled ? undefined : "Unschedulable",
+        scheduled ? undefined : "0/0 nodes are available: no nodes available to schedule pods.",
+      ),
     ],
     qosClass: "BestEffort",
     ...(podIP === undefined ? {} : { podIP, podIPs: [{ ip: podIP }], hostIP, hostIPs: [{ ip: hostIP }] }),

@@ -84,12 +84,15 @@ export class PodLifecycle {
   /** Running container instances by name. */
   running(): Map<string, RunningContainer> {
     const map = new Map<string, RunningContainer>();
-    for (const container of this.containers) if (container.running !== undefined) map.set(container.name, container.running);
+    for (const container of this.containers)
+      if (container.running !== undefined) map.set(container.name, container.running);
     return map;
   }
 
   isReady(): boolean {
-    return this.phase === "Running" && this.containers.length > 0 && this.containers.every((container) => container.ready);
+    return (
+      this.phase === "Running" && this.containers.length > 0 && this.containers.every((container) => container.ready)
+    );
   }
 
   logLines(containerName: string): string[] {
@@ -98,7 +101,8 @@ export class PodLifecycle {
 
   /** The containers die (drift or liveness): the kubelet restarts them. */
   killContainers(reason = "Error", exitCode = 137): void {
-    for (const container of this.containers) if (container.running !== undefined) this.terminate(container, exitCode, reason, "killed", true);
+    for (const container of this.containers)
+      if (container.running !== undefined) this.terminate(container, exitCode, reason, "killed", true);
   }
 
   /** The pod goes away: containers stop for good. */
@@ -120,7 +124,9 @@ export class PodLifecycle {
     try {
       action();
     } catch (error) {
-      this.host.log(`pod ${this.location.namespace}/${this.location.podName}: runtime error: ${error instanceof Error ? error.message : String(error)}`);
+      this.host.log(
+        `pod ${this.location.namespace}/${this.location.podName}: runtime error: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
@@ -136,7 +142,6 @@ export class PodLifecycle {
     const spec = isRecord(pod?.spec) ? pod.spec : {};
     return asList(spec.containers).find((container) => container.name === name);
   }
-
 
   private runtimeFor(image: string): ContainerRuntime | undefined {
     return this.host.runtimes.find((runtime) => {
@@ -157,7 +162,13 @@ export class PodLifecycle {
     container.claimed = runtime !== undefined;
     let environment: ContainerEnvironment;
     try {
-      environment = containerEnvironment(this.host, { location: this.location, podIP: this.podIP, pod, spec, log: (line) => this.appendLog(container.name, line) });
+      environment = containerEnvironment(this.host, {
+        location: this.location,
+        podIP: this.podIP,
+        pod,
+        spec,
+        log: (line) => this.appendLog(container.name, line),
+      });
     } catch (error) {
       if (!(error instanceof PodConfigError)) throw error;
       // The kubelet keeps retrying until the referenced object appears.
@@ -169,12 +180,26 @@ export class PodLifecycle {
     const startedAt = new Date().toISOString();
     let outcome: ReturnType<ContainerRuntime["start"]>;
     try {
-      outcome = runtime === undefined ? { started: true, container: { handleHttp: () => false, stop: () => undefined } } : runtime.start(environment);
+      outcome =
+        runtime === undefined
+          ? { started: true, container: { handleHttp: () => false, stop: () => undefined } }
+          : runtime.start(environment);
     } catch (error) {
-      outcome = { started: false, exitCode: 1, reason: "Error", message: error instanceof Error ? error.message : String(error) };
+      outcome = {
+        started: false,
+        exitCode: 1,
+        reason: "Error",
+        message: error instanceof Error ? error.message : String(error),
+      };
     }
     if (!outcome.started) {
-      container.lastTerminated = { exitCode: outcome.exitCode, reason: outcome.reason, message: outcome.message, startedAt, finishedAt: new Date().toISOString() };
+      container.lastTerminated = {
+        exitCode: outcome.exitCode,
+        reason: outcome.reason,
+        message: outcome.message,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+      };
       this.appendLog(container.name, outcome.message);
       this.scheduleRestart(container);
       return;
@@ -194,19 +219,34 @@ export class PodLifecycle {
   private scheduleRestart(container: ContainerState): void {
     const backOff = Math.min(maxBackOff, 10 * second * 2 ** Math.min(container.restartCount, 10));
     container.restartCount += 1;
-    container.waiting = { reason: "CrashLoopBackOff", message: `back-off ${Math.round(backOff / second)}s restarting failed container=${container.name} pod=${this.location.podName}` };
+    container.waiting = {
+      reason: "CrashLoopBackOff",
+      message: `back-off ${Math.round(backOff / second)}s restarting failed container=${container.name} pod=${this.location.podName}`,
+    };
     this.publish();
     container.cancelTimers.push(this.host.clock.after(backOff, () => this.startContainer(container)));
   }
 
-  private terminate(container: ContainerState, exitCode: number, reason: string, message: string, restart: boolean): void {
+  private terminate(
+    container: ContainerState,
+    exitCode: number,
+    reason: string,
+    message: string,
+    restart: boolean,
+  ): void {
     for (const cancel of container.cancelTimers) cancel();
     container.cancelTimers = [];
     const running = container.running;
     container.running = undefined;
     container.ready = false;
     if (running !== undefined) this.safely(() => running.stop());
-    container.lastTerminated = { exitCode, reason, message, ...(container.startedAt === undefined ? {} : { startedAt: container.startedAt }), finishedAt: new Date().toISOString() };
+    container.lastTerminated = {
+      exitCode,
+      reason,
+      message,
+      ...(container.startedAt === undefined ? {} : { startedAt: container.startedAt }),
+      finishedAt: new Date().toISOString(),
+    };
     if (!restart) return;
     // A container that ran restarts at once the first time; repeated failures back off.
     container.restartCount += 1;
@@ -221,26 +261,35 @@ export class PodLifecycle {
       if (!isRecord(probe)) continue;
       const { period, initialDelay, failureThreshold } = probeSchedule(probe);
       const run = (): void => {
-        probeOnce(container.running, spec, probe, this.host.probe).then((ok) => {
-          if (container.running === undefined || this.stopped) return;
-          if (ok) {
-            container.probeFailures[kind] = 0;
-            if (kind === "readiness" && !container.ready) {
-              container.ready = true;
-              this.publish();
+        probeOnce(container.running, spec, probe, this.host.probe).then(
+          (ok) => {
+            if (container.running === undefined || this.stopped) return;
+            if (ok) {
+              container.probeFailures[kind] = 0;
+              if (kind === "readiness" && !container.ready) {
+                container.ready = true;
+                this.publish();
+              }
+              return;
             }
-            return;
-          }
-          container.probeFailures[kind] += 1;
-          if (container.probeFailures[kind] < failureThreshold) return;
-          if (kind === "readiness" && container.ready) {
-            container.ready = false;
-            this.publish();
-          } else if (kind === "liveness") {
-            this.appendLog(container.name, `Liveness probe failed ${failureThreshold} times; the container will be restarted`);
-            this.terminate(container, 137, "Error", "liveness probe failed", true);
-          }
-        }, (error: unknown) => this.host.log(`pod ${this.location.namespace}/${this.location.podName}: probe failed to run: ${String(error)}`));
+            container.probeFailures[kind] += 1;
+            if (container.probeFailures[kind] < failureThreshold) return;
+            if (kind === "readiness" && container.ready) {
+              container.ready = false;
+              this.publish();
+            } else if (kind === "liveness") {
+              this.appendLog(
+                container.name,
+                `Liveness probe failed ${failureThreshold} times; the container will be restarted`,
+              );
+              this.terminate(container, 137, "Error", "liveness probe failed", true);
+            }
+          },
+          (error: unknown) =>
+            this.host.log(
+              `pod ${this.location.namespace}/${this.location.podName}: probe failed to run: ${String(error)}`,
+            ),
+        );
       };
       container.cancelTimers.push(
         this.host.clock.after(Math.max(initialDelay, second), () => {
@@ -260,8 +309,24 @@ export class PodLifecycle {
     if (ready && !this.readyLogged) {
       this.readyLogged = true;
       // From creation to Ready: the start delay plus the probe schedule and what the probe waited for.
-      this.host.recordDelay("pods.ready", this.createdAt, (Date.now() - this.createdAt.getTime()) * this.host.clock.timeScale);
+      this.host.recordDelay(
+        "pods.ready",
+        this.createdAt,
+        (Date.now() - this.createdAt.getTime()) * this.host.clock.timeScale,
+      );
     }
-    this.host.writeStatus(podStatus({ phase: this.phase, podIP: this.podIP, startTime: this.startTime, scheduled: this.nodeName !== undefined, ready, containers: this.containers }, now));
+    this.host.writeStatus(
+      podStatus(
+        {
+          phase: this.phase,
+          podIP: this.podIP,
+          startTime: this.startTime,
+          scheduled: this.nodeName !== undefined,
+          ready,
+          containers: this.containers,
+        },
+        now,
+      ),
+    );
   }
 }

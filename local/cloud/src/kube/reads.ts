@@ -13,7 +13,12 @@ import type { ObjectStore } from "./store.js";
 import type { WatchEvent, WatchHub } from "./watch.js";
 
 /** The stored object a request names (live: clone before answering), or 404. */
-export function requireObject(store: ObjectStore, resourceType: ResourceType, namespace: string | undefined, name: string): KubeObject {
+export function requireObject(
+  store: ObjectStore,
+  resourceType: ResourceType,
+  namespace: string | undefined,
+  name: string,
+): KubeObject {
   const object = store.stored(resourceType.plural, resourceType.namespaced ? namespace : undefined, name);
   if (object === undefined) throw objectNotFound(resourceType, name);
   return object;
@@ -37,7 +42,10 @@ function selection(labelSelector: string | null, fieldSelector: string | null): 
 }
 
 function byNamespaceThenName(left: KubeObject, right: KubeObject): number {
-  return String(metadataOf(left).namespace ?? "").localeCompare(String(metadataOf(right).namespace ?? "")) || String(metadataOf(left).name).localeCompare(String(metadataOf(right).name));
+  return (
+    String(metadataOf(left).namespace ?? "").localeCompare(String(metadataOf(right).namespace ?? "")) ||
+    String(metadataOf(left).name).localeCompare(String(metadataOf(right).name))
+  );
 }
 
 export class ObjectReads {
@@ -50,26 +58,58 @@ export class ObjectReads {
     return withTypeMeta(resourceType, clone(requireObject(this.store, resourceType, namespace, name)));
   }
 
-  list(resourceType: ResourceType, namespace: string | undefined, labelSelector: string | null, fieldSelector: string | null): KubeObject {
+  list(
+    resourceType: ResourceType,
+    namespace: string | undefined,
+    labelSelector: string | null,
+    fieldSelector: string | null,
+  ): KubeObject {
     const items = this.select(resourceType, namespace, selection(labelSelector, fieldSelector));
-    return { kind: `${resourceType.kind}List`, apiVersion: groupVersion(resourceType), metadata: { resourceVersion: String(this.store.resourceVersion) }, items };
+    return {
+      kind: `${resourceType.kind}List`,
+      apiVersion: groupVersion(resourceType),
+      metadata: { resourceVersion: String(this.store.resourceVersion) },
+      items,
+    };
   }
 
   /**
    * Streams changes of one resource type (optionally one namespace, filtered by selectors); see
    * WatchHub.watch for where the stream starts. Returns the function that stops the watch.
    */
-  watch(resourceType: ResourceType, namespace: string | undefined, labelSelector: string | null, fieldSelector: string | null, resourceVersion: string | null, send: (event: WatchEvent) => void): () => void {
+  watch(
+    resourceType: ResourceType,
+    namespace: string | undefined,
+    labelSelector: string | null,
+    fieldSelector: string | null,
+    resourceVersion: string | null,
+    send: (event: WatchEvent) => void,
+  ): () => void {
     const matches = selection(labelSelector, fieldSelector);
-    const watcher = { plural: resourceType.plural, namespace: resourceType.namespaced ? namespace : undefined, matches, send };
-    return this.watches.watch(watcher, resourceVersion, this.store.resourceVersion, () => this.select(resourceType, namespace, matches));
+    const watcher = {
+      plural: resourceType.plural,
+      namespace: resourceType.namespaced ? namespace : undefined,
+      matches,
+      send,
+    };
+    return this.watches.watch(watcher, resourceVersion, this.store.resourceVersion, () =>
+      this.select(resourceType, namespace, matches),
+    );
   }
 
   /** Copies of the selected objects, as the API answers them, ordered by namespace and name. */
-  private select(resourceType: ResourceType, namespace: string | undefined, matches: (object: KubeObject) => boolean): KubeObject[] {
+  private select(
+    resourceType: ResourceType,
+    namespace: string | undefined,
+    matches: (object: KubeObject) => boolean,
+  ): KubeObject[] {
     return this.store
       .all(resourceType.plural)
-      .filter((object) => (!resourceType.namespaced || namespace === undefined || metadataOf(object).namespace === namespace) && matches(object))
+      .filter(
+        (object) =>
+          (!resourceType.namespaced || namespace === undefined || metadataOf(object).namespace === namespace) &&
+          matches(object),
+      )
       .sort(byNamespaceThenName)
       .map((object) => withTypeMeta(resourceType, clone(object)));
   }

@@ -30,7 +30,14 @@ export function parseLabelSelector(text: string): Requirement[] {
     const setMatch = /^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(part);
     if (setMatch !== null) {
       const [, key = "", op = "in", values = ""] = setMatch;
-      requirements.push({ key, op: op === "in" ? "in" : "notin", values: values.split(",").map((value) => value.trim()).filter((value) => value !== "") });
+      requirements.push({
+        key,
+        op: op === "in" ? "in" : "notin",
+        values: values
+          .split(",")
+          .map((value) => value.trim())
+          .filter((value) => value !== ""),
+      });
       continue;
     }
     const equality = /^([\w./-]+)\s*(==|=|!=)\s*([\w.-]*)$/.exec(part);

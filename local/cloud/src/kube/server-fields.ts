@@ -38,12 +38,18 @@ function fillService(service: KubeObject, before: KubeObject | undefined, alloca
     // A node port, once given, stays with its service port across updates.
     const beforePorts = isRecord(before?.spec) ? asList(before.spec.ports) : [];
     for (const port of asList(spec.ports)) {
-      if (port.nodePort === undefined) port.nodePort = beforePorts.find((candidate) => candidate.port === port.port)?.nodePort ?? 30000 + Math.floor(Math.random() * 2767);
+      if (port.nodePort === undefined)
+        port.nodePort =
+          beforePorts.find((candidate) => candidate.port === port.port)?.nodePort ??
+          30000 + Math.floor(Math.random() * 2767);
     }
   }
   if (spec.type === "LoadBalancer") {
     if (spec.allocateLoadBalancerNodePorts === undefined) spec.allocateLoadBalancerNodePorts = true;
-    service.status = isRecord(before?.status) && before.status.loadBalancer !== undefined ? clone(before.status) : { loadBalancer: {} };
+    service.status =
+      isRecord(before?.status) && before.status.loadBalancer !== undefined
+        ? clone(before.status)
+        : { loadBalancer: {} };
   } else service.status = { loadBalancer: {} };
 }
 
@@ -65,7 +71,12 @@ function fillNewPod(pod: KubeObject, allocate: ServerAllocations): void {
 }
 
 /** Fills in, in place, what the server adds to an object of that type on write (`before`: the stored object, on an update). */
-export function fillServerFields(plural: string, object: KubeObject, before: KubeObject | undefined, allocate: ServerAllocations): void {
+export function fillServerFields(
+  plural: string,
+  object: KubeObject,
+  before: KubeObject | undefined,
+  allocate: ServerAllocations,
+): void {
   switch (plural) {
     case "namespaces":
       fillNamespace(object);

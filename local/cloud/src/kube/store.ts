@@ -77,7 +77,12 @@ export class ObjectStore {
    * kubelets): no validation, no field manager; nothing is stored when nothing changed. False when
    * there is no such object.
    */
-  update(plural: string, namespace: string | undefined, name: string, mutate: (object: KubeObject) => KubeObject): boolean {
+  update(
+    plural: string,
+    namespace: string | undefined,
+    name: string,
+    mutate: (object: KubeObject) => KubeObject,
+  ): boolean {
     const before = this.stored(plural, namespace, name);
     if (before === undefined) return false;
     const after = mutate(clone(before));

@@ -35,7 +35,10 @@ export class WatchHub {
   /** Records a change that has just been stored and sends it to the watches that want it. */
   publish(plural: string, type: ChangeType, object: KubeObject): void {
     const resourceType = findByPluralInAnyGroup(plural);
-    const event: WatchEvent = { type, object: resourceType === undefined ? clone(object) : withTypeMeta(resourceType, clone(object)) };
+    const event: WatchEvent = {
+      type,
+      object: resourceType === undefined ? clone(object) : withTypeMeta(resourceType, clone(object)),
+    };
     this.history.push({ resourceVersion: Number(metadataOf(object).resourceVersion), plural, event });
     if (this.history.length > maxWatchHistory) this.history.splice(0, this.history.length - maxWatchHistory);
     for (const watcher of this.watchers) if (wants(watcher, plural, event.object)) watcher.send(event);
@@ -46,7 +49,12 @@ export class WatchHub {
    * first as ADDED, as the API server does; with one, the changes after it. `latestVersion` is the
    * store's resourceVersion now. Returns the function that stops the watch.
    */
-  watch(watcher: Watcher, resourceVersion: string | null, latestVersion: number, initial: () => KubeObject[]): () => void {
+  watch(
+    watcher: Watcher,
+    resourceVersion: string | null,
+    latestVersion: number,
+    initial: () => KubeObject[],
+  ): () => void {
     if (resourceVersion === null || resourceVersion === "" || resourceVersion === "0") {
       for (const item of initial()) watcher.send({ type: "ADDED", object: item });
     } else {
@@ -55,7 +63,8 @@ export class WatchHub {
       if (!Number.isInteger(from) || (from < oldest - 1 && from < latestVersion)) {
         throw new KubeError(410, "Expired", `too old resource version: ${resourceVersion} (${oldest - 1})`);
       }
-      for (const entry of this.history) if (entry.resourceVersion > from && wants(watcher, entry.plural, entry.event.object)) watcher.send(entry.event);
+      for (const entry of this.history)
+        if (entry.resourceVersion > from && wants(watcher, entry.plural, entry.event.object)) watcher.send(entry.event);
     }
     this.watchers.add(watcher);
     return () => this.watchers.delete(watcher);
@@ -68,5 +77,9 @@ export class WatchHub {
 }
 
 function wants(watcher: Watcher, plural: string, object: KubeObject): boolean {
-  return watcher.plural === plural && (watcher.namespace === undefined || metadataOf(object).namespace === watcher.namespace) && watcher.matches(object);
+  return (
+    watcher.plural === plural &&
+    (watcher.namespace === undefined || metadataOf(object).namespace === watcher.namespace) &&
+    watcher.matches(object)
+  );
 }

@@ -106,7 +106,16 @@ export class KubeWorld implements ClusterApiHost {
         resolve: (fromClusterKey, fromNamespace, host, port) => this.resolve(fromClusterKey, fromNamespace, host, port),
         probe: (container, port, path, headers) => this.probe(container, port, path, headers),
         recordDelay: (operation, startedAt, simulatedMs) =>
-          this.options.operationLog.record({ time: startedAt.toISOString(), target: "lro", region: identity.region, cluster: identity.key, operation, status: "Succeeded", durationMs: simulatedMs, throttled: false }),
+          this.options.operationLog.record({
+            time: startedAt.toISOString(),
+            target: "lro",
+            region: identity.region,
+            cluster: identity.key,
+            operation,
+            status: "Succeeded",
+            durationMs: simulatedMs,
+            throttled: false,
+          }),
         log: this.options.log,
       },
     );
@@ -179,7 +188,8 @@ export class KubeWorld implements ClusterApiHost {
       const service = cluster.serviceByExternalIP(host);
       if (service === undefined) continue;
       // A LoadBalancer forwards its port to the Service's target port.
-      const ports = isRecord(service.spec) && Array.isArray(service.spec.ports) ? service.spec.ports.filter(isRecord) : [];
+      const ports =
+        isRecord(service.spec) && Array.isArray(service.spec.ports) ? service.spec.ports.filter(isRecord) : [];
       if (!ports.some((candidate) => candidate.port === port)) return [];
       return cluster.serviceEndpoints(service, port);
     }
@@ -188,7 +198,12 @@ export class KubeWorld implements ClusterApiHost {
 
   // ---- probes ---------------------------------------------------------------------------------
 
-  probe(container: RunningContainer, port: number, path: string, headers: Record<string, string>): Promise<number | undefined> {
+  probe(
+    container: RunningContainer,
+    port: number,
+    path: string,
+    headers: Record<string, string>,
+  ): Promise<number | undefined> {
     const id = randomBytes(12).toString("hex");
     this.probeTargets.set(id, { container, port });
     return new Promise<number | undefined>((resolve) => {
@@ -197,10 +212,19 @@ export class KubeWorld implements ClusterApiHost {
         resolve(status);
       };
       const probeRequest = request(
-        { host: "127.0.0.1", port: this.probePort, path, method: "GET", headers: { ...headers, "User-Agent": "kube-probe/1.31", [probeHeader]: id }, timeout: 2000 },
+        {
+          host: "127.0.0.1",
+          port: this.probePort,
+          path,
+          method: "GET",
+          headers: { ...headers, "User-Agent": "kube-probe/1.31", [probeHeader]: id },
+          timeout: 2000,
+        },
         (response) => {
           response.resume();
-          response.on("end", () => finish(response.headers["x-besu-fleet-not-listening"] === "1" ? undefined : response.statusCode));
+          response.on("end", () =>
+            finish(response.headers["x-besu-fleet-not-listening"] === "1" ? undefined : response.statusCode),
+          );
           response.on("error", () => finish(undefined));
         },
       );

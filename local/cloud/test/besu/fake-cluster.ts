@@ -11,7 +11,13 @@ import {
   QBFT_MIX_HASH,
   type NodeIdentity,
 } from "@besu-fleet/qbft";
-import type { ContainerEnvironment, ContainerRuntime, PodEndpoint, PodLocation, RunningContainer } from "../../src/kube/container-runtime.js";
+import type {
+  ContainerEnvironment,
+  ContainerRuntime,
+  PodEndpoint,
+  PodLocation,
+  RunningContainer,
+} from "../../src/kube/container-runtime.js";
 
 export interface FakePodSpec {
   cluster: string;
@@ -40,14 +46,25 @@ export class FakeClusters {
   private readonly pods = new Map<string, FakePod>();
   private nextIp = 10;
 
-  constructor(private readonly runtime: ContainerRuntime, private readonly timeScale: number) {}
+  constructor(
+    private readonly runtime: ContainerRuntime,
+    private readonly timeScale: number,
+  ) {}
 
   /** Adds and starts a pod. */
   add(spec: FakePodSpec): FakePod {
     const octet = this.nextIp++;
     const pod: FakePod = {
       spec,
-      location: { subscriptionId: "sub", resourceGroup: `rg-${spec.region}`, clusterName: spec.cluster, region: spec.region, namespace: "besu", podName: spec.name, podIP: `10.244.0.${octet}` },
+      location: {
+        subscriptionId: "sub",
+        resourceGroup: `rg-${spec.region}`,
+        clusterName: spec.cluster,
+        region: spec.region,
+        namespace: "besu",
+        podName: spec.name,
+        podIP: `10.244.0.${octet}`,
+      },
       serviceIP: `10.0.0.${octet}`,
       container: undefined,
       lastStart: { started: false },
@@ -61,7 +78,10 @@ export class FakeClusters {
   private environment(pod: FakePod): ContainerEnvironment {
     return {
       location: pod.location,
-      pod: { metadata: { name: pod.spec.name }, spec: { containers: [{ name: "besu", image: pod.spec.image ?? "hyperledger/besu:24.12.2" }] } },
+      pod: {
+        metadata: { name: pod.spec.name },
+        spec: { containers: [{ name: "besu", image: pod.spec.image ?? "hyperledger/besu:24.12.2" }] },
+      },
       containerName: "besu",
       readFile: (path) => pod.spec.files[path],
       env: pod.spec.env ?? {},
@@ -79,7 +99,14 @@ export class FakeClusters {
       if (pod.location.clusterName !== from.location.clusterName) continue;
       if (pod.location.podIP === host) return endpoint(pod);
       const service = pod.spec.serviceName;
-      if (service !== undefined && (host === pod.serviceIP || host === service || host === `${service}.besu` || host === `${service}.besu.svc.cluster.local`)) return endpoint(pod);
+      if (
+        service !== undefined &&
+        (host === pod.serviceIP ||
+          host === service ||
+          host === `${service}.besu` ||
+          host === `${service}.besu.svc.cluster.local`)
+      )
+        return endpoint(pod);
     }
     return [];
   }
@@ -125,25 +152,41 @@ export function testKey(label: string): string {
 }
 
 /** A QBFT genesis for these validators. */
-export function qbftGenesis(validators: readonly NodeIdentity[], overrides: { blockPeriodSeconds?: number; requestTimeoutSeconds?: number; timestamp?: string; alloc?: Record<string, { balance: string }> } = {}): string {
-  return JSON.stringify({
-    config: {
-      chainId: 138,
-      berlinBlock: 0,
-      londonBlock: 0,
-      shanghaiTime: 0,
-      zeroBaseFee: true,
-      qbft: { blockperiodseconds: overrides.blockPeriodSeconds ?? 2, epochlength: 30000, requesttimeoutseconds: overrides.requestTimeoutSeconds ?? 4 },
+export function qbftGenesis(
+  validators: readonly NodeIdentity[],
+  overrides: {
+    blockPeriodSeconds?: number;
+    requestTimeoutSeconds?: number;
+    timestamp?: string;
+    alloc?: Record<string, { balance: string }>;
+  } = {},
+): string {
+  return JSON.stringify(
+    {
+      config: {
+        chainId: 138,
+        berlinBlock: 0,
+        londonBlock: 0,
+        shanghaiTime: 0,
+        zeroBaseFee: true,
+        qbft: {
+          blockperiodseconds: overrides.blockPeriodSeconds ?? 2,
+          epochlength: 30000,
+          requesttimeoutseconds: overrides.requestTimeoutSeconds ?? 4,
+        },
+      },
+      nonce: "0x0",
+      timestamp: overrides.timestamp ?? "0x0",
+      gasLimit: "0x1fffffffffffff",
+      difficulty: "0x1",
+      mixHash: QBFT_MIX_HASH,
+      coinbase: "0x0000000000000000000000000000000000000000",
+      alloc: overrides.alloc ?? {},
+      extraData: encodeQbftExtraData(validators.map((identity) => identity.address).sort()),
     },
-    nonce: "0x0",
-    timestamp: overrides.timestamp ?? "0x0",
-    gasLimit: "0x1fffffffffffff",
-    difficulty: "0x1",
-    mixHash: QBFT_MIX_HASH,
-    coinbase: "0x0000000000000000000000000000000000000000",
-    alloc: overrides.alloc ?? {},
-    extraData: encodeQbftExtraData(validators.map((identity) => identity.address).sort()),
-  }, null, 2);
+    null,
+    2,
+  );
 }
 
 /** Identity plus enode URL at a host. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fourValidatorMesh, REGIONS, useBesuWorlds } from "./harness";
-import { blockNumber, pause, rpc, waitFor } from "./rpc-client";
+import { fourValidatorMesh, REGIONS, useBesuWorlds } from "./harness.js";
+import { blockNumber, pause, rpc, waitFor } from "./rpc-client.js";
 
 const setup = useBesuWorlds();
 
@@ -21,11 +21,14 @@ describe("Besu faults", { timeout: 60_000 }, () => {
     const cutAt = await blockNumber(url3);
     await waitFor("the other three go on", async () => (await blockNumber(url0)) >= cutAt + 3);
     assert.equal(await blockNumber(url3), cutAt, "the cut-off node does not advance");
-    const syncing = await rpc(url3, "eth_syncing") as Syncing;
+    const syncing = (await rpc(url3, "eth_syncing")) as Syncing;
     assert.ok(Number(syncing.highestBlock) > Number(syncing.currentBlock));
     assert.equal((await fetch(`${url3}/readiness?minPeers=0&maxBlocksBehind=2`)).status, 503);
     env.world.setRegionPartitioned(REGIONS[3], false);
-    await waitFor("healed node catches up", async () => (await rpc(url3, "eth_syncing")) === false && (await blockNumber(url3)) > cutAt + 2);
+    await waitFor(
+      "healed node catches up",
+      async () => (await rpc(url3, "eth_syncing")) === false && (await blockNumber(url3)) > cutAt + 2,
+    );
   });
 
   it("a lagging node stays that many blocks behind and is not ready with a tighter bound", async () => {

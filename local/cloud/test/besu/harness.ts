@@ -1,10 +1,10 @@
 /** Creates Besu worlds driven by fake clusters for a test file, and tears them down after each test. */
 import assert from "node:assert/strict";
 import { afterEach } from "node:test";
-import type { EvmAccount } from "../../src/evm/ganache";
-import { BesuContainerRuntime } from "../../src/besu/runtime";
-import { BesuWorld } from "../../src/besu/world";
-import { besuArgv, FakeClusters, nodeAt, qbftGenesis } from "./fake-cluster";
+import type { EvmAccount } from "../../src/evm/ganache.js";
+import { BesuContainerRuntime } from "../../src/besu/runtime.js";
+import { BesuWorld } from "../../src/besu/world.js";
+import { besuArgv, FakeClusters, nodeAt, qbftGenesis } from "./fake-cluster.js";
 
 /** Simulated time runs this much faster in the tests. */
 export const TIME_SCALE = 20;
@@ -26,7 +26,12 @@ export function useBesuWorlds(): (fundedAccounts?: readonly EvmAccount[]) => Set
     }
   });
   return (fundedAccounts = []) => {
-    const world = new BesuWorld({ timeScale: TIME_SCALE, fundedAccounts, loopbackRpc: true, log: (line) => assert.fail(line) });
+    const world = new BesuWorld({
+      timeScale: TIME_SCALE,
+      fundedAccounts,
+      loopbackRpc: true,
+      log: (line) => assert.fail(line),
+    });
     const clusters = new FakeClusters(new BesuContainerRuntime(() => world), TIME_SCALE);
     const created: Setup = {
       world,
@@ -47,7 +52,10 @@ export function useBesuWorlds(): (fundedAccounts?: readonly EvmAccount[]) => Set
 export const REGIONS = ["eastus", "westus2", "northeurope", "japaneast"];
 
 /** Four validators, one per cluster/region, meshed through LoadBalancer IPs in static-nodes. */
-export function fourValidatorMesh(env: Setup, genesisFor: (index: number, genesis: string) => string = (_, genesis) => genesis): ReturnType<typeof nodeAt>[] {
+export function fourValidatorMesh(
+  env: Setup,
+  genesisFor: (index: number, genesis: string) => string = (_, genesis) => genesis,
+): ReturnType<typeof nodeAt>[] {
   const validators = REGIONS.map((_, index) => nodeAt(`validator-${index}`, `20.0.0.${index + 1}`));
   const genesis = qbftGenesis(validators.map((validator) => validator.identity));
   validators.forEach((validator, index) => {
@@ -60,7 +68,9 @@ export function fourValidatorMesh(env: Setup, genesisFor: (index: number, genesi
       files: {
         "/etc/genesis/genesis.json": genesisFor(index, genesis),
         "/secrets/key": validator.key,
-        "/config/static-nodes.json": JSON.stringify(validators.filter((other) => other !== validator).map((other) => other.enode)),
+        "/config/static-nodes.json": JSON.stringify(
+          validators.filter((other) => other !== validator).map((other) => other.enode),
+        ),
       },
     });
   });

@@ -4,16 +4,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Interface, Wallet } from "ethers";
-import { loadOrCreateDevAccounts, type DevAccounts } from "../../src/evm/dev-accounts";
-import { MAINNET_CHAIN_SELECTOR, MainnetStandIn } from "../../src/evm/mainnet";
-import { rpc, rpcRaw } from "./rpc-client";
+import { loadOrCreateDevAccounts, type DevAccounts } from "../../src/evm/dev-accounts.js";
+import { MAINNET_CHAIN_SELECTOR, MainnetStandIn } from "../../src/evm/mainnet.js";
+import { rpc, rpcRaw } from "./rpc-client.js";
 
 const router = new Interface([
   "function typeAndVersion() view returns (string)",
   "function getWrappedNative() view returns (address)",
   "function applyRampUpdates((uint64 destChainSelector, address onRamp)[] onRampUpdates, (uint64 sourceChainSelector, address offRamp)[] offRampRemoves, (uint64 sourceChainSelector, address offRamp)[] offRampAdds)",
 ]);
-const erc20 = new Interface(["function balanceOf(address) view returns (uint256)", "function symbol() view returns (string)"]);
+const erc20 = new Interface([
+  "function balanceOf(address) view returns (uint256)",
+  "function symbol() view returns (string)",
+]);
 
 describe("Ethereum mainnet stand-in", { timeout: 60_000 }, () => {
   let dataDir: string;
@@ -33,7 +36,9 @@ describe("Ethereum mainnet stand-in", { timeout: 60_000 }, () => {
 
   const call = async (to: string, iface: Interface, name: string, args: unknown[] = []): Promise<unknown[]> => {
     const data = iface.encodeFunctionData(name, args);
-    return [...iface.decodeFunctionResult(name, String(await rpc(mainnet.info.rpcUrl, "eth_call", [{ to, data }, "latest"])))];
+    return [
+      ...iface.decodeFunctionResult(name, String(await rpc(mainnet.info.rpcUrl, "eth_call", [{ to, data }, "latest"]))),
+    ];
   };
 
   it("keeps its development accounts per data directory", () => {
@@ -50,12 +55,21 @@ describe("Ethereum mainnet stand-in", { timeout: 60_000 }, () => {
     assert.deepEqual(await call(mainnet.info.contracts.link, erc20, "symbol"), ["LINK"]);
     const [linkBalance] = await call(mainnet.info.contracts.link, erc20, "balanceOf", [accounts.deployer.address]);
     assert.ok(BigInt(String(linkBalance)) > 0n, "the deployer holds LINK to fund contracts");
-    assert.ok(BigInt(String(await rpc(mainnet.info.rpcUrl, "eth_getBalance", [accounts.deployer.address, "latest"]))) > 0n);
+    assert.ok(
+      BigInt(String(await rpc(mainnet.info.rpcUrl, "eth_getBalance", [accounts.deployer.address, "latest"]))) > 0n,
+    );
   });
 
   it("refuses router configuration by the operator: the Router belongs to Chainlink", async () => {
-    const data = router.encodeFunctionData("applyRampUpdates", [[{ destChainSelector: 138n, onRamp: accounts.deployer.address }], [], []]);
-    const answer = await rpcRaw(mainnet.info.rpcUrl, "eth_call", [{ from: accounts.deployer.address, to: mainnet.info.contracts.router, data }, "latest"]);
+    const data = router.encodeFunctionData("applyRampUpdates", [
+      [{ destChainSelector: 138n, onRamp: accounts.deployer.address }],
+      [],
+      [],
+    ]);
+    const answer = await rpcRaw(mainnet.info.rpcUrl, "eth_call", [
+      { from: accounts.deployer.address, to: mainnet.info.contracts.router, data },
+      "latest",
+    ]);
     assert.ok(answer.error, "the call reverts");
     assert.match(answer.error.message, /Only callable by owner/);
     assert.match(String(answer.error.data), /^0x08c379a0/, "revert data is passed on for clients to decode");

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { decodeQbftExtraData, enodeUrl, quorumSize } from "@besu-fleet/qbft";
-import { besuArgv, nodeAt, qbftGenesis } from "./fake-cluster";
-import { fourValidatorMesh, REGIONS, useBesuWorlds } from "./harness";
-import { blockNumber, pause, rpc, waitFor } from "./rpc-client";
+import { besuArgv, nodeAt, qbftGenesis } from "./fake-cluster.js";
+import { fourValidatorMesh, REGIONS, useBesuWorlds } from "./harness.js";
+import { blockNumber, pause, rpc, waitFor } from "./rpc-client.js";
 
 const setup = useBesuWorlds();
 
@@ -15,13 +15,19 @@ describe("QBFT network model", { timeout: 60_000 }, () => {
     await waitFor("blocks", async () => (await blockNumber(url0)) >= 5);
     assert.equal(Number(await rpc(url0, "net_peerCount")), 3);
 
-    const latest = await rpc(url0, "eth_getBlockByNumber", ["latest", false]) as { extraData: string; number: string };
+    const latest = (await rpc(url0, "eth_getBlockByNumber", ["latest", false])) as {
+      extraData: string;
+      number: string;
+    };
     const extra = decodeQbftExtraData(latest.extraData);
     assert.ok(extra.seals.length >= quorumSize(4), "latest block carries at least quorum seals");
     assert.deepEqual(extra.validators, validators.map((validator) => validator.identity.address).sort());
 
     await waitFor("every validator proposes", async () => {
-      const metrics = await rpc(url0, "qbft_getSignerMetrics", []) as { address: string; proposedBlockCount: string }[];
+      const metrics = (await rpc(url0, "qbft_getSignerMetrics", [])) as {
+        address: string;
+        proposedBlockCount: string;
+      }[];
       return metrics.length === 4 && metrics.every((entry) => Number(entry.proposedBlockCount) > 0);
     });
 
@@ -49,11 +55,13 @@ describe("QBFT network model", { timeout: 60_000 }, () => {
 
   it("a validator started with another genesis is on its own network", async () => {
     const env = setup();
-    fourValidatorMesh(env, (index, genesis) => (index === 3 ? genesis.replace('"timestamp": "0x0"', '"timestamp": "0x1"') : genesis));
+    fourValidatorMesh(env, (index, genesis) =>
+      index === 3 ? genesis.replace('"timestamp": "0x0"', '"timestamp": "0x1"') : genesis,
+    );
     const [url0, url3] = [await env.url("validator-0"), await env.url("validator-3")];
     await waitFor("the three others produce", async () => (await blockNumber(url0)) >= 3);
-    const info0 = await rpc(url0, "admin_nodeInfo") as { protocols: { eth: { genesis: string } } };
-    const info3 = await rpc(url3, "admin_nodeInfo") as { protocols: { eth: { genesis: string } } };
+    const info0 = (await rpc(url0, "admin_nodeInfo")) as { protocols: { eth: { genesis: string } } };
+    const info3 = (await rpc(url3, "admin_nodeInfo")) as { protocols: { eth: { genesis: string } } };
     assert.notEqual(info3.protocols.eth.genesis, info0.protocols.eth.genesis);
     assert.equal(Number(await rpc(url3, "net_peerCount")), 0);
     assert.equal(Number(await rpc(url0, "net_peerCount")), 2);
@@ -77,7 +85,9 @@ describe("QBFT network model", { timeout: 60_000 }, () => {
         files: {
           "/etc/genesis/genesis.json": genesis,
           "/secrets/key": sentries[index].key,
-          "/config/static-nodes.json": JSON.stringify(sentries.filter((_, other) => other !== index).map((other) => other.enode)),
+          "/config/static-nodes.json": JSON.stringify(
+            sentries.filter((_, other) => other !== index).map((other) => other.enode),
+          ),
         },
       });
       env.clusters.add({
@@ -88,7 +98,9 @@ describe("QBFT network model", { timeout: 60_000 }, () => {
         files: {
           "/etc/genesis/genesis.json": genesis,
           "/secrets/key": validators[index].key,
-          "/config/static-nodes.json": JSON.stringify([enodeUrl(sentries[index].identity.publicKey, `sentry-${index}`, 30303)]),
+          "/config/static-nodes.json": JSON.stringify([
+            enodeUrl(sentries[index].identity.publicKey, `sentry-${index}`, 30303),
+          ]),
         },
       });
     });
@@ -106,12 +118,18 @@ describe("QBFT network model", { timeout: 60_000 }, () => {
     const candidate = nodeAt("candidate", "20.0.0.9").identity.address;
     const urls = await Promise.all([0, 1, 2].map((index) => env.url(`validator-${index}`)));
     await waitFor("blocks", async () => (await blockNumber(urls[0])) >= 1);
-    for (const url of urls.slice(0, 2)) assert.equal(await rpc(url, "qbft_proposeValidatorVote", [candidate, true]), true);
+    for (const url of urls.slice(0, 2))
+      assert.equal(await rpc(url, "qbft_proposeValidatorVote", [candidate, true]), true);
     await pause(1000);
-    assert.ok(!(await rpc(urls[0], "qbft_getValidatorsByBlockNumber", ["latest"]) as string[]).includes(candidate), "two of four votes are not a majority");
+    assert.ok(
+      !((await rpc(urls[0], "qbft_getValidatorsByBlockNumber", ["latest"])) as string[]).includes(candidate),
+      "two of four votes are not a majority",
+    );
     assert.equal(await rpc(urls[2], "qbft_proposeValidatorVote", [candidate, true]), true);
     assert.deepEqual(await rpc(urls[2], "qbft_getPendingVotes"), { [candidate]: true });
-    await waitFor("candidate voted in", async () => (await rpc(urls[0], "qbft_getValidatorsByBlockNumber", ["latest"]) as string[]).includes(candidate));
+    await waitFor("candidate voted in", async () =>
+      ((await rpc(urls[0], "qbft_getValidatorsByBlockNumber", ["latest"])) as string[]).includes(candidate),
+    );
     for (const url of urls) assert.equal(await rpc(url, "qbft_discardValidatorVote", [candidate]), true);
     assert.deepEqual(await rpc(urls[0], "qbft_getPendingVotes"), {});
   });

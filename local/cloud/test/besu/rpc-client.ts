@@ -12,7 +12,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Posts a JSON-RPC call and returns the response object. */
 export async function rpcRaw(url: string, method: string, params: unknown[] = []): Promise<RpcResponse> {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   const body: unknown = await response.json();
   assert.ok(isRecord(body), "JSON-RPC answer must be an object");
   return body as RpcResponse;
@@ -30,7 +34,11 @@ export async function blockNumber(url: string): Promise<number> {
 }
 
 /** Polls until the check returns true (generous timeout; never a speed assertion). */
-export async function waitFor(description: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(
+  description: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

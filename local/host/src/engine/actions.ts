@@ -4,7 +4,14 @@
  * SubOrchestrationInstanceCreated, TimerCreated); each one it has seen must match what was
  * recorded, or the orchestrator is non-deterministic.
  */
-import { ActionType, EventType, actionInputJson, takesSequenceNumber, type HistoryEvent, type SdkAction } from "../protocol.js";
+import {
+  ActionType,
+  EventType,
+  actionInputJson,
+  takesSequenceNumber,
+  type HistoryEvent,
+  type SdkAction,
+} from "../protocol.js";
 import { callScheduledEvent, type RuntimeState, type ScheduledCall } from "./instance-state.js";
 import { beginRetryChain } from "./retries.js";
 
@@ -18,7 +25,12 @@ export interface RecordedActions {
 }
 
 /** Records the episode's actions into `runtime` (the episode's own copy, committed with it). */
-export function recordActions(runtime: RuntimeState, actions: SdkAction[], instanceId: string, now: string): RecordedActions {
+export function recordActions(
+  runtime: RuntimeState,
+  actions: SdkAction[],
+  instanceId: string,
+  now: string,
+): RecordedActions {
   const recorded: RecordedActions = { scheduled: [], canceledTimers: [] };
   for (let index = 0; index < actions.length; index++) {
     const action = actions[index] as SdkAction;
@@ -28,7 +40,11 @@ export function recordActions(runtime: RuntimeState, actions: SdkAction[], insta
         recorded.problem = `Non-deterministic orchestrator: action ${index} was ${describeAction(known.type, known.name)} and is now ${describeAction(action.actionType, action.functionName)}.`;
         return recorded;
       }
-      if (action.actionType === ActionType.CreateTimer && action.isCanceled && !runtime.canceledTimers.includes(known.id)) {
+      if (
+        action.actionType === ActionType.CreateTimer &&
+        action.isCanceled &&
+        !runtime.canceledTimers.includes(known.id)
+      ) {
         runtime.canceledTimers.push(known.id);
         recorded.canceledTimers.push(known.id);
       }
@@ -42,7 +58,14 @@ export function recordActions(runtime: RuntimeState, actions: SdkAction[], insta
   return recorded;
 }
 
-function recordNewAction(runtime: RuntimeState, action: SdkAction, id: number, instanceId: string, now: string, scheduled: HistoryEvent[]): string | undefined {
+function recordNewAction(
+  runtime: RuntimeState,
+  action: SdkAction,
+  id: number,
+  instanceId: string,
+  now: string,
+  scheduled: HistoryEvent[],
+): string | undefined {
   switch (action.actionType) {
     case ActionType.CallActivity:
     case ActionType.CallActivityWithRetry:
@@ -60,7 +83,13 @@ function recordNewAction(runtime: RuntimeState, action: SdkAction, id: number, i
     }
     case ActionType.CreateTimer: {
       const fireAt = action.fireAt instanceof Date ? action.fireAt.toISOString() : String(action.fireAt);
-      scheduled.push({ EventType: EventType.TimerCreated, EventId: id, IsPlayed: false, Timestamp: now, FireAt: fireAt });
+      scheduled.push({
+        EventType: EventType.TimerCreated,
+        EventId: id,
+        IsPlayed: false,
+        Timestamp: now,
+        FireAt: fireAt,
+      });
       if (action.isCanceled) runtime.canceledTimers.push(id);
       return undefined;
     }

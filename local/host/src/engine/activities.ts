@@ -31,14 +31,23 @@ export class ActivityRunner {
     while (!this.work.stopped && this.running < this.maxConcurrent && this.queue.length > 0) {
       const run = this.queue.shift() as () => Promise<void>;
       this.running++;
-      this.work.track(run()).finally(() => {
-        this.running--;
-        this.pump();
-      }).catch(() => undefined);
+      this.work
+        .track(run())
+        .finally(() => {
+          this.running--;
+          this.pump();
+        })
+        .catch(() => undefined);
     }
   }
 
-  private async run(instanceId: string, executionId: string, taskId: number, name: string, inputJson: string): Promise<void> {
+  private async run(
+    instanceId: string,
+    executionId: string,
+    taskId: number,
+    name: string,
+    inputJson: string,
+  ): Promise<void> {
     const event = await this.outcome(taskId, name, inputJson);
     if (this.work.stopped || this.isSuperseded(instanceId, executionId)) return;
     this.outbox.post(instanceId, { key: `task:${taskId}`, message: { kind: "event", event } });
@@ -47,11 +56,21 @@ export class ActivityRunner {
   private async outcome(taskId: number, name: string, inputJson: string): Promise<HistoryEvent> {
     const fn = this.app.servable.get(name);
     if (!fn || fn.kind !== "activity") {
-      return taskFailed(taskId, { ErrorType: "Error", ErrorMessage: `The activity function '${name}' doesn't exist, is disabled, or is not an activity function.` });
+      return taskFailed(taskId, {
+        ErrorType: "Error",
+        ErrorMessage: `The activity function '${name}' doesn't exist, is disabled, or is not an activity function.`,
+      });
     }
     try {
       const invocation = await invokeFunction(registeredModel(this.app), fn, jsonData(JSON.parse(inputJson)));
-      return { EventType: EventType.TaskCompleted, EventId: -1, IsPlayed: false, Timestamp: new Date().toISOString(), TaskScheduledId: taskId, Result: JSON.stringify(invocation.result ?? null) };
+      return {
+        EventType: EventType.TaskCompleted,
+        EventId: -1,
+        IsPlayed: false,
+        Timestamp: new Date().toISOString(),
+        TaskScheduledId: taskId,
+        Result: JSON.stringify(invocation.result ?? null),
+      };
     } catch (error) {
       return taskFailed(taskId, failureOf(error));
     }
@@ -59,5 +78,13 @@ export class ActivityRunner {
 }
 
 function taskFailed(taskId: number, details: FailureDetails): HistoryEvent {
-  return { EventType: EventType.TaskFailed, EventId: -1, IsPlayed: false, Timestamp: new Date().toISOString(), TaskScheduledId: taskId, Reason: details.ErrorMessage, FailureDetails: details };
+  return {
+    EventType: EventType.TaskFailed,
+    EventId: -1,
+    IsPlayed: false,
+    Timestamp: new Date().toISOString(),
+    TaskScheduledId: taskId,
+    Reason: details.ErrorMessage,
+    FailureDetails: details,
+  };
 }

@@ -11,7 +11,10 @@ import { isTerminal, newInstanceRecord } from "./instance-state.js";
 
 /** Creates the child for a SubOrchestrationInstanceCreated event of `parent`. */
 export async function createChild(ctx: EngineContext, parent: InstanceRecord, event: HistoryEvent): Promise<void> {
-  const child = newInstanceRecord(String(event.InstanceId), String(event.Name), String(event.Input ?? "null"), { instanceId: parent.instanceId, taskId: event.EventId });
+  const child = newInstanceRecord(String(event.InstanceId), String(event.Name), String(event.Input ?? "null"), {
+    instanceId: parent.instanceId,
+    taskId: event.EventId,
+  });
   const etag = await ctx.store.createInstance(child);
   if (etag !== undefined) {
     ctx.instances.adopt(child, etag, [], new Map());
@@ -31,8 +34,13 @@ export async function createChild(ctx: EngineContext, parent: InstanceRecord, ev
     ctx.instances.adopt(child, replaced, [], new Map());
     return;
   }
-  const conflict = childFailed(child.createdTime, event.EventId, { ErrorType: "InvalidOperationError", ErrorMessage: `An instance with ID '${child.instanceId}' already exists and is running.` });
-  await ctx.instances.deliver(parent.instanceId, [{ key: `sub:${event.EventId}`, message: { kind: "event", event: conflict } }]);
+  const conflict = childFailed(child.createdTime, event.EventId, {
+    ErrorType: "InvalidOperationError",
+    ErrorMessage: `An instance with ID '${child.instanceId}' already exists and is running.`,
+  });
+  await ctx.instances.deliver(parent.instanceId, [
+    { key: `sub:${event.EventId}`, message: { kind: "event", event: conflict } },
+  ]);
 }
 
 /** Delivers a finished child's outcome to its parent, once; a no-op for top-level instances. */
@@ -42,15 +50,34 @@ export async function notifyParent(ctx: EngineContext, record: InstanceRecord): 
   const output = record.output ?? "null";
   const event: HistoryEvent =
     record.runtimeStatus === "Completed"
-      ? { EventType: EventType.SubOrchestrationInstanceCompleted, EventId: -1, IsPlayed: false, Timestamp: now, TaskScheduledId: record.parentTaskId, Result: output }
-      : childFailed(now, record.parentTaskId, { ErrorType: "SubOrchestrationFailed", ErrorMessage: `Sub-orchestration ${record.instanceId} ${record.runtimeStatus}: ${safeParseString(output)}` });
-  await ctx.instances.deliver(record.parentInstanceId, [{ key: `sub:${record.parentTaskId}`, message: { kind: "event", event } }]);
+      ? {
+          EventType: EventType.SubOrchestrationInstanceCompleted,
+          EventId: -1,
+          IsPlayed: false,
+          Timestamp: now,
+          TaskScheduledId: record.parentTaskId,
+          Result: output,
+        }
+      : childFailed(now, record.parentTaskId, {
+          ErrorType: "SubOrchestrationFailed",
+          ErrorMessage: `Sub-orchestration ${record.instanceId} ${record.runtimeStatus}: ${safeParseString(output)}`,
+        });
+  await ctx.instances.deliver(record.parentInstanceId, [
+    { key: `sub:${record.parentTaskId}`, message: { kind: "event", event } },
+  ]);
   const found = await ctx.store.getInstance(record.instanceId);
   if (found) await ctx.store.replaceInstance({ ...found.record, parentNotified: true }, found.etag);
 }
 
 function childFailed(now: string, taskId: number, details: FailureDetails): HistoryEvent {
-  return { EventType: EventType.SubOrchestrationInstanceFailed, EventId: -1, IsPlayed: false, Timestamp: now, TaskScheduledId: taskId, FailureDetails: details };
+  return {
+    EventType: EventType.SubOrchestrationInstanceFailed,
+    EventId: -1,
+    IsPlayed: false,
+    Timestamp: now,
+    TaskScheduledId: taskId,
+    FailureDetails: details,
+  };
 }
 
 /** A JSON string's text, or the JSON itself when it is not a string (e.g. an error object). */

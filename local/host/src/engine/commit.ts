@@ -20,10 +20,15 @@ export interface Episode {
   readonly consumed: string[];
 }
 
-export async function commit({ ctx, live, consumed }: Episode, next: InstanceRecord, events: HistoryEvent[]): Promise<void> {
+export async function commit(
+  { ctx, live, consumed }: Episode,
+  next: InstanceRecord,
+  events: HistoryEvent[],
+): Promise<void> {
   if (!ctx.instances.isCurrent(live)) throw new Error("this in-memory copy was retired; not writing");
   const texts = events.map((event) => JSON.stringify({ ...event, IsPlayed: true }));
-  if (texts.length > 0) await ctx.store.writeHistory(next.instanceId, next.executionId, live.record.historyLength, texts);
+  if (texts.length > 0)
+    await ctx.store.writeHistory(next.instanceId, next.executionId, live.record.historyLength, texts);
   const committed: InstanceRecord = { ...next, historyLength: live.record.historyLength + texts.length };
   live.etag = await ctx.store.replaceInstance(committed, live.etag);
   live.record = committed;
@@ -36,11 +41,19 @@ export async function commit({ ctx, live, consumed }: Episode, next: InstanceRec
   // Housekeeping after the commit point: a message that survives a crash is a duplicate (its
   // completion is in history) and is dropped when it is read again.
   if (consumed.length > 0) {
-    ctx.work.track(ctx.store.deleteInbox(next.instanceId, consumed)).catch((error: unknown) => ctx.log(`inbox clean-up of ${next.instanceId} failed: ${String(error)}`));
+    ctx.work
+      .track(ctx.store.deleteInbox(next.instanceId, consumed))
+      .catch((error: unknown) => ctx.log(`inbox clean-up of ${next.instanceId} failed: ${String(error)}`));
   }
 }
 
-export async function finish(episode: Episode, status: RuntimeStatus, outputJson: string, events: HistoryEvent[], customStatus?: string): Promise<void> {
+export async function finish(
+  episode: Episode,
+  status: RuntimeStatus,
+  outputJson: string,
+  events: HistoryEvent[],
+  customStatus?: string,
+): Promise<void> {
   const { ctx, live, now } = episode;
   const next: InstanceRecord = {
     ...live.record,
@@ -52,7 +65,8 @@ export async function finish(episode: Episode, status: RuntimeStatus, outputJson
   };
   await commit(episode, next, events);
   ctx.instances.drop(live.record.instanceId);
-  if (status !== "Completed") ctx.log(`orchestration ${live.record.instanceId} (${live.record.name}) ${status}: ${outputJson.slice(0, 300)}`);
+  if (status !== "Completed")
+    ctx.log(`orchestration ${live.record.instanceId} (${live.record.name}) ${status}: ${outputJson.slice(0, 300)}`);
   const leftovers = [...live.inbox.keys()];
   if (leftovers.length > 0) await ctx.store.deleteInbox(live.record.instanceId, leftovers);
   await notifyParent(ctx, live.record);
@@ -60,7 +74,11 @@ export async function finish(episode: Episode, status: RuntimeStatus, outputJson
 }
 
 /** Starts a new execution of the instance; messages not consumed yet stay for it. */
-export async function continueAsNew({ ctx, live, now, consumed }: Episode, inputJson: string, customStatus: string | undefined): Promise<void> {
+export async function continueAsNew(
+  { ctx, live, now, consumed }: Episode,
+  inputJson: string,
+  customStatus: string | undefined,
+): Promise<void> {
   const record: InstanceRecord = {
     ...live.record,
     runtimeStatus: "Running",

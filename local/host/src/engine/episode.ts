@@ -54,8 +54,15 @@ export async function runEpisode(ctx: EngineContext, live: LiveInstance): Promis
   }
   if (taken.control) {
     const suspend = taken.control.kind === "suspend";
-    const event: HistoryEvent = { EventType: suspend ? EventType.ExecutionSuspended : EventType.ExecutionResumed, EventId: -1, IsPlayed: false, Timestamp: now };
-    await commit(episode, { ...record, runtimeStatus: suspend ? "Suspended" : "Running", lastUpdatedTime: now }, [event]);
+    const event: HistoryEvent = {
+      EventType: suspend ? EventType.ExecutionSuspended : EventType.ExecutionResumed,
+      EventId: -1,
+      IsPlayed: false,
+      Timestamp: now,
+    };
+    await commit(episode, { ...record, runtimeStatus: suspend ? "Suspended" : "Running", lastUpdatedTime: now }, [
+      event,
+    ]);
     if (live.inbox.size > 0) live.again = true;
     return;
   }
@@ -107,26 +114,40 @@ async function replay(episode: Episode, taken: TakenMessages): Promise<void> {
   const record = live.record;
   const episodeEvents = [...startEvents(record, now), ...taken.events];
   const runtime: RuntimeState = structuredClone(live.runtime);
-  const retryScheduled = taken.retryEventFirst ? advanceRetry(runtime, taken.events[0] as HistoryEvent, now, record.instanceId) : [];
+  const retryScheduled = taken.retryEventFirst
+    ? advanceRetry(runtime, taken.events[0] as HistoryEvent, now, record.instanceId)
+    : [];
 
   const fn = ctx.app.servable.get(record.name);
   if (!fn || fn.kind !== "orchestration") {
     const message = `The orchestrator function '${record.name}' does not exist in this app.`;
-    await finish(episode, "Failed", JSON.stringify(message), [...episodeEvents, failedEvent(now, { ErrorType: "Error", ErrorMessage: message })]);
+    await finish(episode, "Failed", JSON.stringify(message), [
+      ...episodeEvents,
+      failedEvent(now, { ErrorType: "Error", ErrorMessage: message }),
+    ]);
     return;
   }
   const historyJson = "[" + [...live.history, ...episodeEvents.map((event) => JSON.stringify(event))].join(",") + "]";
   let state: OrchestratorState | undefined;
   let failure: { message: string; failureDetails?: FailureDetails } | undefined;
   try {
-    const invocation = await invokeFunction(registeredModel(ctx.app), fn, { json: orchestratorTrigger(record.instanceId, record.parentInstanceId, historyJson, record.input ?? "null") });
+    const invocation = await invokeFunction(registeredModel(ctx.app), fn, {
+      json: orchestratorTrigger(record.instanceId, record.parentInstanceId, historyJson, record.input ?? "null"),
+    });
     state = invocation.result as OrchestratorState;
   } catch (error) {
     failure = parseOrchestratorFailure(error);
   }
   if (failure || !state) {
-    const details = failure?.failureDetails ?? { ErrorType: "Error", ErrorMessage: failure?.message ?? "orchestrator returned nothing" };
-    await finish(episode, "Failed", JSON.stringify(failure?.message ?? details.ErrorMessage), [...episodeEvents, ...retryScheduled, failedEvent(now, details)]);
+    const details = failure?.failureDetails ?? {
+      ErrorType: "Error",
+      ErrorMessage: failure?.message ?? "orchestrator returned nothing",
+    };
+    await finish(episode, "Failed", JSON.stringify(failure?.message ?? details.ErrorMessage), [
+      ...episodeEvents,
+      ...retryScheduled,
+      failedEvent(now, details),
+    ]);
     return;
   }
 
@@ -134,7 +155,10 @@ async function replay(episode: Episode, taken: TakenMessages): Promise<void> {
   const recorded = recordActions(runtime, actions, record.instanceId, now);
   for (const timerId of recorded.canceledTimers) ctx.timers.disarm(record.instanceId, timerId);
   if (recorded.problem) {
-    await finish(episode, "Failed", JSON.stringify(recorded.problem), [...episodeEvents, failedEvent(now, { ErrorType: "NonDeterministicOrchestrationError", ErrorMessage: recorded.problem })]);
+    await finish(episode, "Failed", JSON.stringify(recorded.problem), [
+      ...episodeEvents,
+      failedEvent(now, { ErrorType: "NonDeterministicOrchestrationError", ErrorMessage: recorded.problem }),
+    ]);
     return;
   }
   const scheduled = [...retryScheduled, ...recorded.scheduled];
@@ -146,11 +170,22 @@ async function replay(episode: Episode, taken: TakenMessages): Promise<void> {
       return;
     }
     const output = JSON.stringify(state.output ?? null);
-    const completed: HistoryEvent = { EventType: EventType.ExecutionCompleted, EventId: -1, IsPlayed: false, Timestamp: now, Result: output, OrchestrationStatus: "Completed" };
+    const completed: HistoryEvent = {
+      EventType: EventType.ExecutionCompleted,
+      EventId: -1,
+      IsPlayed: false,
+      Timestamp: now,
+      Result: output,
+      OrchestrationStatus: "Completed",
+    };
     await finish(episode, "Completed", output, [...episodeEvents, ...scheduled, completed], customStatus);
     return;
   }
-  await commit(episode, { ...record, runtimeStatus: "Running", lastUpdatedTime: now, customStatus, runtime: JSON.stringify(runtime) }, [...episodeEvents, ...scheduled]);
+  await commit(
+    episode,
+    { ...record, runtimeStatus: "Running", lastUpdatedTime: now, customStatus, runtime: JSON.stringify(runtime) },
+    [...episodeEvents, ...scheduled],
+  );
   live.runtime = runtime;
   startScheduledWork(ctx, live, scheduled);
   if (live.inbox.size > 0) live.again = true;
@@ -158,7 +193,9 @@ async function replay(episode: Episode, taken: TakenMessages): Promise<void> {
 
 /** OrchestratorStarted opens every episode; the first also carries ExecutionStarted. */
 function startEvents(record: InstanceRecord, now: string): HistoryEvent[] {
-  const events: HistoryEvent[] = [{ EventType: EventType.OrchestratorStarted, EventId: -1, IsPlayed: false, Timestamp: now }];
+  const events: HistoryEvent[] = [
+    { EventType: EventType.OrchestratorStarted, EventId: -1, IsPlayed: false, Timestamp: now },
+  ];
   if (record.historyLength > 0) return events;
   events.push({
     EventType: EventType.ExecutionStarted,
@@ -168,11 +205,21 @@ function startEvents(record: InstanceRecord, now: string): HistoryEvent[] {
     Name: record.name,
     Input: record.input,
     OrchestrationInstance: { InstanceId: record.instanceId, ExecutionId: record.executionId },
-    ParentInstance: record.parentInstanceId ? { OrchestrationInstance: { InstanceId: record.parentInstanceId }, TaskScheduleId: record.parentTaskId } : undefined,
+    ParentInstance: record.parentInstanceId
+      ? { OrchestrationInstance: { InstanceId: record.parentInstanceId }, TaskScheduleId: record.parentTaskId }
+      : undefined,
   });
   return events;
 }
 
 function failedEvent(now: string, details: FailureDetails): HistoryEvent {
-  return { EventType: EventType.ExecutionFailed, EventId: -1, IsPlayed: false, Timestamp: now, Reason: details.ErrorMessage, FailureDetails: details, OrchestrationStatus: "Failed" };
+  return {
+    EventType: EventType.ExecutionFailed,
+    EventId: -1,
+    IsPlayed: false,
+    Timestamp: now,
+    Reason: details.ErrorMessage,
+    FailureDetails: details,
+    OrchestrationStatus: "Failed",
+  };
 }

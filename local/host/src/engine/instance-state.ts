@@ -33,9 +33,21 @@ export interface ScheduledCall {
  * The history event that schedules a call under sequence number `id`. A sub-orchestration the
  * caller gave no id is named `<parent id>:<task id, 8 digits>`.
  */
-export function callScheduledEvent(call: ScheduledCall, id: number, now: string, parentInstanceId: string): HistoryEvent {
+export function callScheduledEvent(
+  call: ScheduledCall,
+  id: number,
+  now: string,
+  parentInstanceId: string,
+): HistoryEvent {
   if (call.kind === "activity") {
-    return { EventType: EventType.TaskScheduled, EventId: id, IsPlayed: false, Timestamp: now, Name: call.name, Input: call.inputJson };
+    return {
+      EventType: EventType.TaskScheduled,
+      EventId: id,
+      IsPlayed: false,
+      Timestamp: now,
+      Name: call.name,
+      Input: call.inputJson,
+    };
   }
   return {
     EventType: EventType.SubOrchestrationInstanceCreated,
@@ -120,7 +132,12 @@ export const awaitedCompletionKey = (event: HistoryEvent): string | undefined =>
 };
 
 /** A Pending instance row for a new execution; a child names its parent and the parent's task id. */
-export function newInstanceRecord(instanceId: string, name: string, inputJson: string | undefined, parent?: { instanceId: string; taskId: number }): InstanceRecord {
+export function newInstanceRecord(
+  instanceId: string,
+  name: string,
+  inputJson: string | undefined,
+  parent?: { instanceId: string; taskId: number },
+): InstanceRecord {
   const now = new Date().toISOString();
   return {
     instanceId,
@@ -138,7 +155,12 @@ export function newInstanceRecord(instanceId: string, name: string, inputJson: s
 }
 
 /** The in-memory copy of an instance, rebuilt from its committed row, history and inbox. */
-export function toLiveInstance(record: InstanceRecord, etag: string, history: string[], inbox: Map<string, Message>): LiveInstance {
+export function toLiveInstance(
+  record: InstanceRecord,
+  etag: string,
+  history: string[],
+  inbox: Map<string, Message>,
+): LiveInstance {
   const completed = new Set<string>();
   for (const text of history) {
     const key = completionKey(JSON.parse(text) as HistoryEvent);

@@ -18,10 +18,17 @@ export class UnknownOrchestratorError extends Error {}
 export type Acceptance = "accepted" | "not-found" | "gone";
 
 /** Creates and starts an instance. A terminal instance with the same id is replaced. */
-export async function startNew(ctx: EngineContext, name: string, instanceId: string | undefined, inputJson: string | undefined): Promise<string> {
+export async function startNew(
+  ctx: EngineContext,
+  name: string,
+  instanceId: string | undefined,
+  inputJson: string | undefined,
+): Promise<string> {
   const fn = ctx.app.servable.get(name);
   if (!fn || fn.kind !== "orchestration") {
-    throw new UnknownOrchestratorError(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+    throw new UnknownOrchestratorError(
+      `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`,
+    );
   }
   const record = newInstanceRecord(instanceId ?? newId(), name, inputJson);
   const id = record.instanceId;
@@ -29,30 +36,62 @@ export async function startNew(ctx: EngineContext, name: string, instanceId: str
   if (etag === undefined) {
     const existing = await ctx.store.getInstance(id);
     if (existing && !isTerminal(existing.record.runtimeStatus)) {
-      throw new StartConflictError(`An instance with ID '${id}' already exists and is ${existing.record.runtimeStatus}.`);
+      throw new StartConflictError(
+        `An instance with ID '${id}' already exists and is ${existing.record.runtimeStatus}.`,
+      );
     }
     ctx.instances.drop(id);
     await ctx.store.deleteHistory(id);
-    await ctx.store.deleteInbox(id, (await ctx.store.readInbox(id)).map((message) => message.key));
+    await ctx.store.deleteInbox(
+      id,
+      (await ctx.store.readInbox(id)).map((message) => message.key),
+    );
     etag = await ctx.store.replaceInstance(record, existing?.etag ?? "*");
   }
   ctx.instances.adopt(record, etag, [], new Map());
   return id;
 }
 
-export function raiseEvent(ctx: EngineContext, instanceId: string, eventName: string, payloadJson: string): Promise<Acceptance> {
+export function raiseEvent(
+  ctx: EngineContext,
+  instanceId: string,
+  eventName: string,
+  payloadJson: string,
+): Promise<Acceptance> {
   return deliverToUnfinished(ctx, instanceId, () => {
-    const event: HistoryEvent = { EventType: EventType.EventRaised, EventId: -1, IsPlayed: false, Timestamp: new Date().toISOString(), Name: eventName, Input: payloadJson };
-    return { key: `event:${Date.now().toString(36).padStart(10, "0")}:${randomUUID()}`, message: { kind: "event", event } };
+    const event: HistoryEvent = {
+      EventType: EventType.EventRaised,
+      EventId: -1,
+      IsPlayed: false,
+      Timestamp: new Date().toISOString(),
+      Name: eventName,
+      Input: payloadJson,
+    };
+    return {
+      key: `event:${Date.now().toString(36).padStart(10, "0")}:${randomUUID()}`,
+      message: { kind: "event", event },
+    };
   });
 }
 
-export function control(ctx: EngineContext, instanceId: string, kind: "terminate" | "suspend" | "resume", reason: string): Promise<Acceptance> {
-  return deliverToUnfinished(ctx, instanceId, () => ({ key: `${kind}:${Date.now().toString(36)}:${randomUUID()}`, message: { kind, reason } }));
+export function control(
+  ctx: EngineContext,
+  instanceId: string,
+  kind: "terminate" | "suspend" | "resume",
+  reason: string,
+): Promise<Acceptance> {
+  return deliverToUnfinished(ctx, instanceId, () => ({
+    key: `${kind}:${Date.now().toString(36)}:${randomUUID()}`,
+    message: { kind, reason },
+  }));
 }
 
 /** The message is made once the instance is known to be unfinished: its time is when it was accepted. */
-async function deliverToUnfinished(ctx: EngineContext, instanceId: string, message: () => Delivery): Promise<Acceptance> {
+async function deliverToUnfinished(
+  ctx: EngineContext,
+  instanceId: string,
+  message: () => Delivery,
+): Promise<Acceptance> {
   const record = await ctx.instances.currentRecord(instanceId);
   if (!record) return "not-found";
   if (isTerminal(record.runtimeStatus)) return "gone";

@@ -71,7 +71,8 @@ export class LiveInstances {
       if (!found || isTerminal(found.record.runtimeStatus)) return;
       const history = await this.store.readHistory(instanceId, found.record.executionId, found.record.historyLength);
       const inbox = new Map<string, Message>();
-      for (const message of await this.store.readInbox(instanceId)) inbox.set(message.key, JSON.parse(message.body) as Message);
+      for (const message of await this.store.readInbox(instanceId))
+        inbox.set(message.key, JSON.parse(message.body) as Message);
       if (this.live.has(instanceId) || this.work.stopped) return;
       this.runner.resumeWork(this.adopt(found.record, found.etag, history, inbox));
     })().finally(() => this.loading.delete(instanceId));
@@ -81,7 +82,10 @@ export class LiveInstances {
 
   /** Persists messages to an instance's inbox, then wakes the instance. */
   async deliver(instanceId: string, deliveries: Delivery[]): Promise<void> {
-    await this.store.putInbox(instanceId, deliveries.map(({ key, message }): InboxMessage => ({ key, body: JSON.stringify(message) })));
+    await this.store.putInbox(
+      instanceId,
+      deliveries.map(({ key, message }): InboxMessage => ({ key, body: JSON.stringify(message) })),
+    );
     const live = this.live.get(instanceId);
     if (live) {
       for (const { key, message } of deliveries) live.inbox.set(key, message);
@@ -111,7 +115,9 @@ export class LiveInstances {
         await this.runner.runEpisode(live);
       } while (live.again && !this.work.stopped);
     } catch (error) {
-      this.log(`orchestration ${live.record.instanceId}: episode failed (${error instanceof Error ? error.message : String(error)}); retrying from storage`);
+      this.log(
+        `orchestration ${live.record.instanceId}: episode failed (${error instanceof Error ? error.message : String(error)}); retrying from storage`,
+      );
       // Retire this copy (it must never write again) and load the committed state a little later.
       if (this.isCurrent(live)) this.drop(live.record.instanceId);
       this.retryLoad(live.record.instanceId, 500);

@@ -10,7 +10,13 @@ import { EventType, retryDelayMs, type HistoryEvent, type RetryOptions } from ".
 import { callScheduledEvent, type RetryChain, type RuntimeState, type ScheduledCall } from "./instance-state.js";
 
 /** Starts a chain for a call scheduled with retry options, as its first attempt. */
-export function beginRetryChain(runtime: RuntimeState, taskId: number, call: ScheduledCall, options: RetryOptions, now: string): void {
+export function beginRetryChain(
+  runtime: RuntimeState,
+  taskId: number,
+  call: ScheduledCall,
+  options: RetryOptions,
+  now: string,
+): void {
   runtime.retries[String(taskId)] = { ...call, options, attempt: 1, phase: "task", firstAttemptAt: now };
 }
 
@@ -30,7 +36,12 @@ export function isRetryEvent(runtime: RuntimeState, event: HistoryEvent): boolea
  * Moves the chain of a retry event (see isRetryEvent) one step in `runtime` and returns what that
  * schedules: the retry timer, the next attempt, or nothing when attempts are exhausted.
  */
-export function advanceRetry(runtime: RuntimeState, event: HistoryEvent, now: string, instanceId: string): HistoryEvent[] {
+export function advanceRetry(
+  runtime: RuntimeState,
+  event: HistoryEvent,
+  now: string,
+  instanceId: string,
+): HistoryEvent[] {
   const id = String(event.EventType === EventType.TimerFired ? event.TimerId : event.TaskScheduledId);
   const chain = runtime.retries[id];
   if (!chain) return [];

@@ -14,9 +14,12 @@ export function startScheduledWork(ctx: EngineContext, live: LiveInstance, sched
     if (event.EventType === EventType.TaskScheduled) {
       ctx.activities.enqueue(instanceId, executionId, event.EventId, String(event.Name), String(event.Input ?? "null"));
     } else if (event.EventType === EventType.TimerCreated) {
-      if (!live.runtime.canceledTimers.includes(event.EventId)) ctx.timers.arm(instanceId, event.EventId, String(event.FireAt));
+      if (!live.runtime.canceledTimers.includes(event.EventId))
+        ctx.timers.arm(instanceId, event.EventId, String(event.FireAt));
     } else if (event.EventType === EventType.SubOrchestrationInstanceCreated) {
-      ctx.work.track(createChild(ctx, live.record, event)).catch((error: unknown) => ctx.log(`could not create sub-orchestration: ${String(error)}`));
+      ctx.work
+        .track(createChild(ctx, live.record, event))
+        .catch((error: unknown) => ctx.log(`could not create sub-orchestration: ${String(error)}`));
     }
   }
 }

@@ -29,7 +29,14 @@ export class DurableTimers {
         return;
       }
       this.timers.delete(key);
-      const event: HistoryEvent = { EventType: EventType.TimerFired, EventId: -1, IsPlayed: false, Timestamp: new Date().toISOString(), TimerId: timerId, FireAt: fireAtIso };
+      const event: HistoryEvent = {
+        EventType: EventType.TimerFired,
+        EventId: -1,
+        IsPlayed: false,
+        Timestamp: new Date().toISOString(),
+        TimerId: timerId,
+        FireAt: fireAtIso,
+      };
       this.fired(instanceId, { key: `timer:${timerId}`, message: { kind: "event", event } });
     };
     this.timers.set(key, setTimeout(fire, Math.max(0, Math.min(Date.parse(fireAtIso) - Date.now(), MAX_DELAY_MS))));

@@ -37,7 +37,8 @@ function rolloutOf(deployment: KubeObject): Rollout {
   const maxSurge = percentOf(rolling.maxSurge ?? "25%", desired, true);
   let maxUnavailable = percentOf(rolling.maxUnavailable ?? "25%", desired, false);
   if (maxSurge === 0 && maxUnavailable === 0) maxUnavailable = 1;
-  const isNew = (pod: KubeObject): boolean => isRecord(metadataOf(pod).labels) && (metadataOf(pod).labels as KubeObject)["pod-template-hash"] === templateHash;
+  const isNew = (pod: KubeObject): boolean =>
+    isRecord(metadataOf(pod).labels) && (metadataOf(pod).labels as KubeObject)["pod-template-hash"] === templateHash;
   return { deployment, desired, templateHash, maxSurge, maxUnavailable, isNew };
 }
 
@@ -57,10 +58,17 @@ function recreate(control: WorkloadControl, rollout: Rollout, newPods: KubeObjec
 }
 
 /** RollingUpdate: new pods up to the surge, surplus new pods away, old pods away while enough stay ready. */
-function rollingUpdate(control: WorkloadControl, rollout: Rollout, pods: KubeObject[], newPods: KubeObject[], oldPods: KubeObject[]): void {
+function rollingUpdate(
+  control: WorkloadControl,
+  rollout: Rollout,
+  pods: KubeObject[],
+  newPods: KubeObject[],
+  oldPods: KubeObject[],
+): void {
   const { desired } = rollout;
   const isReady = (pod: KubeObject): boolean => control.kubelets.isReady(pod);
-  const byReadiness = (list: KubeObject[]): KubeObject[] => [...list].sort((left, right) => Number(isReady(left)) - Number(isReady(right)));
+  const byReadiness = (list: KubeObject[]): KubeObject[] =>
+    [...list].sort((left, right) => Number(isReady(left)) - Number(isReady(right)));
   let total = pods.length;
   let created = newPods.length;
   while (created < desired && total < desired + rollout.maxSurge) {
@@ -93,7 +101,14 @@ function deploymentStatus(control: WorkloadControl, rollout: Rollout): KubeObjec
   const condition = (type: string, status: boolean, reason: string, message: string): KubeObject => {
     const before = previous.find((candidate) => candidate.type === type);
     const same = before !== undefined && before.status === (status ? "True" : "False") && before.reason === reason;
-    return { type, status: status ? "True" : "False", lastUpdateTime: same ? before.lastUpdateTime : now, lastTransitionTime: same ? before.lastTransitionTime : now, reason, message };
+    return {
+      type,
+      status: status ? "True" : "False",
+      lastUpdateTime: same ? before.lastUpdateTime : now,
+      lastTransitionTime: same ? before.lastTransitionTime : now,
+      reason,
+      message,
+    };
   };
   const replicaSet = `${String(metadata.name)}-${templateHash}`;
   return {
@@ -104,8 +119,20 @@ function deploymentStatus(control: WorkloadControl, rollout: Rollout): KubeObjec
     availableReplicas: readyCount,
     ...(desired - readyCount > 0 ? { unavailableReplicas: desired - readyCount } : {}),
     conditions: [
-      condition("Available", available, available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", available ? "Deployment has minimum availability." : "Deployment does not have minimum availability."),
-      condition("Progressing", true, complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", complete ? `ReplicaSet "${replicaSet}" has successfully progressed.` : `ReplicaSet "${replicaSet}" is progressing.`),
+      condition(
+        "Available",
+        available,
+        available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+        available ? "Deployment has minimum availability." : "Deployment does not have minimum availability.",
+      ),
+      condition(
+        "Progressing",
+        true,
+        complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
+        complete
+          ? `ReplicaSet "${replicaSet}" has successfully progressed.`
+          : `ReplicaSet "${replicaSet}" is progressing.`,
+      ),
     ],
   };
 }

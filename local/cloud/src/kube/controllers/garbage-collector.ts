@@ -11,13 +11,15 @@ export function collectGarbage(store: ObjectStore, plural: string, removed: Kube
   if (plural === "namespaces") {
     for (const [otherPlural, objects] of store.allByType()) {
       for (const other of objects) {
-        if (metadataOf(other).namespace === metadata.name) store.remove(otherPlural, String(metadata.name), String(metadataOf(other).name));
+        if (metadataOf(other).namespace === metadata.name)
+          store.remove(otherPlural, String(metadata.name), String(metadataOf(other).name));
       }
     }
   }
   for (const [otherPlural, objects] of store.allByType()) {
     for (const other of objects) {
-      if (isOwnedBy(other, metadata.uid)) store.remove(otherPlural, metadataOf(other).namespace as string | undefined, String(metadataOf(other).name));
+      if (isOwnedBy(other, metadata.uid))
+        store.remove(otherPlural, metadataOf(other).namespace as string | undefined, String(metadataOf(other).name));
     }
   }
 }

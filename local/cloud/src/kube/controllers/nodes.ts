@@ -42,12 +42,29 @@ function nodeObject(info: ClusterInfo, name: string, pool: NodePoolShape): KubeO
         "kubernetes.io/hostname": name,
       },
     },
-    spec: { providerID: `azure:///subscriptions/${info.subscriptionId}/resourceGroups/mc_${info.resourceGroup}_${info.name}_${info.region}/providers/Microsoft.Compute/virtualMachineScaleSets/${name}` },
+    spec: {
+      providerID: `azure:///subscriptions/${info.subscriptionId}/resourceGroups/mc_${info.resourceGroup}_${info.name}_${info.region}/providers/Microsoft.Compute/virtualMachineScaleSets/${name}`,
+    },
     status: {
       capacity: { cpu: String(vCpus), memory: `${vCpus * 4}Gi`, pods: "110" },
       allocatable: { cpu: `${vCpus * 1000 - 140}m`, memory: `${vCpus * 3}Gi`, pods: "110" },
-      conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() }],
-      nodeInfo: { kubeletVersion: `v${info.kubernetesVersion}`, osImage: "Ubuntu 22.04.5 LTS", containerRuntimeVersion: "containerd://1.7.27", architecture: "amd64", operatingSystem: "linux" },
+      conditions: [
+        {
+          type: "Ready",
+          status: "True",
+          reason: "KubeletReady",
+          message: "kubelet is posting ready status",
+          lastHeartbeatTime: new Date().toISOString(),
+          lastTransitionTime: new Date().toISOString(),
+        },
+      ],
+      nodeInfo: {
+        kubeletVersion: `v${info.kubernetesVersion}`,
+        osImage: "Ubuntu 22.04.5 LTS",
+        containerRuntimeVersion: "containerd://1.7.27",
+        architecture: "amd64",
+        operatingSystem: "linux",
+      },
     },
   };
 }
@@ -67,7 +84,8 @@ export class NodeController {
     const wanted = new Map<string, NodePoolShape>();
     for (const pool of pools) {
       const suffix = shortHash(`${this.info.key}/${pool.name}`, 8);
-      for (let index = 0; index < pool.count; index++) wanted.set(`aks-${pool.name}-${suffix}-vmss${index.toString(36).padStart(6, "0")}`, pool);
+      for (let index = 0; index < pool.count; index++)
+        wanted.set(`aks-${pool.name}-${suffix}-vmss${index.toString(36).padStart(6, "0")}`, pool);
     }
     for (const node of this.store.all("nodes")) {
       const name = String(metadataOf(node).name);
@@ -75,11 +93,13 @@ export class NodeController {
       this.store.remove("nodes", undefined, name);
       // Pods on a removed node are evicted; their controllers replace them elsewhere.
       for (const pod of this.store.all("pods")) {
-        if (isRecord(pod.spec) && pod.spec.nodeName === name) this.store.remove("pods", metadataOf(pod).namespace as string, String(metadataOf(pod).name));
+        if (isRecord(pod.spec) && pod.spec.nodeName === name)
+          this.store.remove("pods", metadataOf(pod).namespace as string, String(metadataOf(pod).name));
       }
     }
     for (const [name, pool] of wanted) {
-      if (this.store.stored("nodes", undefined, name) === undefined) this.writes.systemCreate("nodes", nodeObject(this.info, name, pool));
+      if (this.store.stored("nodes", undefined, name) === undefined)
+        this.writes.systemCreate("nodes", nodeObject(this.info, name, pool));
     }
     this.scheduleWaitingPods();
   }
@@ -103,7 +123,10 @@ export class NodeController {
       const namespace = metadataOf(pod).namespace as string;
       const name = String(metadataOf(pod).name);
       this.kubelets.stop(namespace, name);
-      this.store.update("pods", namespace, name, (current) => ({ ...current, spec: { ...(isRecord(current.spec) ? current.spec : {}), nodeName: node } }));
+      this.store.update("pods", namespace, name, (current) => ({
+        ...current,
+        spec: { ...(isRecord(current.spec) ? current.spec : {}), nodeName: node },
+      }));
       const stored = this.store.stored("pods", namespace, name);
       if (stored !== undefined) this.kubelets.start(stored);
     }

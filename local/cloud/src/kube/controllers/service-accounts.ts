@@ -7,7 +7,11 @@ export function reconcileServiceAccounts(store: ObjectStore, writes: ObjectWrite
   for (const namespace of store.all("namespaces")) {
     const name = String(metadataOf(namespace).name);
     if (store.stored("serviceaccounts", name, "default") === undefined) {
-      writes.systemCreate("serviceaccounts", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: name } });
+      writes.systemCreate("serviceaccounts", {
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: { name: "default", namespace: name },
+      });
     }
   }
 }

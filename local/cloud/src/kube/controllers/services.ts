@@ -37,7 +37,8 @@ export class ServiceController {
     const name = String(metadata.name);
     const spec = isRecord(service.spec) ? service.spec : {};
     const ips = loadBalancerIPs(service);
-    if (spec.type === "LoadBalancer" && ips.length === 0 && !this.pendingIPs.has(objectKey(namespace, name))) this.requestIP(namespace, name);
+    if (spec.type === "LoadBalancer" && ips.length === 0 && !this.pendingIPs.has(objectKey(namespace, name)))
+      this.requestIP(namespace, name);
     if (spec.type !== "LoadBalancer" && ips.length > 0) {
       for (const ip of ips) this.host.releaseExternalIP(ip);
       this.store.update("services", namespace, name, (object) => ({ ...object, status: { loadBalancer: {} } }));
@@ -70,28 +71,61 @@ export class ServiceController {
       const current = this.store.stored("services", namespace, name);
       if (current === undefined || !isRecord(current.spec) || current.spec.type !== "LoadBalancer") return;
       this.host.recordDelay("services.loadBalancerIP", requestedAt, delay);
-      const requested = typeof current.spec.loadBalancerIP === "string" && current.spec.loadBalancerIP !== "" ? current.spec.loadBalancerIP : undefined;
+      const requested =
+        typeof current.spec.loadBalancerIP === "string" && current.spec.loadBalancerIP !== ""
+          ? current.spec.loadBalancerIP
+          : undefined;
       const ip = requested ?? this.host.allocateExternalIP();
-      this.store.update("services", namespace, name, (object) => ({ ...object, status: { loadBalancer: { ingress: [{ ip, ipMode: "VIP" }] } } }));
+      this.store.update("services", namespace, name, (object) => ({
+        ...object,
+        status: { loadBalancer: { ingress: [{ ip, ipMode: "VIP" }] } },
+      }));
     });
     this.pendingIPs.set(key, cancel);
   }
 
   private syncEndpoints(service: KubeObject, namespace: string, name: string, spec: KubeObject): void {
-    const ports = asList(spec.ports).map((port) => ({ ...(port.name === undefined ? {} : { name: port.name }), port: typeof port.targetPort === "number" ? port.targetPort : port.port, protocol: port.protocol ?? "TCP" }));
+    const ports = asList(spec.ports).map((port) => ({
+      ...(port.name === undefined ? {} : { name: port.name }),
+      port: typeof port.targetPort === "number" ? port.targetPort : port.port,
+      protocol: port.protocol ?? "TCP",
+    }));
     const addresses: KubeObject[] = [];
     const notReady: KubeObject[] = [];
     for (const { pod, lifecycle } of this.kubelets.storedPods()) {
       const podMeta = metadataOf(pod);
-      if (podMeta.namespace !== namespace || !matchesMapSelector(spec.selector, podMeta.labels) || lifecycle?.ip === undefined) continue;
-      const address = { ip: lifecycle.ip, ...(isRecord(pod.spec) && typeof pod.spec.nodeName === "string" ? { nodeName: pod.spec.nodeName } : {}), targetRef: { kind: "Pod", name: podMeta.name, namespace, uid: podMeta.uid } };
+      if (
+        podMeta.namespace !== namespace ||
+        !matchesMapSelector(spec.selector, podMeta.labels) ||
+        lifecycle?.ip === undefined
+      )
+        continue;
+      const address = {
+        ip: lifecycle.ip,
+        ...(isRecord(pod.spec) && typeof pod.spec.nodeName === "string" ? { nodeName: pod.spec.nodeName } : {}),
+        targetRef: { kind: "Pod", name: podMeta.name, namespace, uid: podMeta.uid },
+      };
       (lifecycle.isReady() ? addresses : notReady).push(address);
     }
-    const subsets = addresses.length + notReady.length === 0 ? [] : [{ ...(addresses.length > 0 ? { addresses } : {}), ...(notReady.length > 0 ? { notReadyAddresses: notReady } : {}), ports }];
+    const subsets =
+      addresses.length + notReady.length === 0
+        ? []
+        : [
+            {
+              ...(addresses.length > 0 ? { addresses } : {}),
+              ...(notReady.length > 0 ? { notReadyAddresses: notReady } : {}),
+              ports,
+            },
+          ];
     const existing = this.store.stored("endpoints", namespace, name);
     if (existing === undefined) {
       const labels = metadataOf(service).labels;
-      this.writes.systemCreate("endpoints", { apiVersion: "v1", kind: "Endpoints", metadata: { name, namespace, labels: isRecord(labels) ? labels : {} }, subsets });
+      this.writes.systemCreate("endpoints", {
+        apiVersion: "v1",
+        kind: "Endpoints",
+        metadata: { name, namespace, labels: isRecord(labels) ? labels : {} },
+        subsets,
+      });
     } else if (!deepEqual(existing.subsets, subsets)) {
       this.store.update("endpoints", namespace, name, (object) => ({ ...object, subsets }));
     }

@@ -7,7 +7,13 @@
 import { isRecord } from "../../http.js";
 import { clone, type KubeObject } from "../fields.js";
 import { asList, metadataOf, shortHash } from "../objects.js";
-import { createForWorkload, createOwnedPod, ownedPods, writeWorkloadStatus, type WorkloadControl } from "./workloads.js";
+import {
+  createForWorkload,
+  createOwnedPod,
+  ownedPods,
+  writeWorkloadStatus,
+  type WorkloadControl,
+} from "./workloads.js";
 
 /** One StatefulSet as a pass reads it. */
 interface OrderedSet {
@@ -24,7 +30,9 @@ interface OrderedSet {
 }
 
 function revisionOf(pod: KubeObject): unknown {
-  return isRecord(metadataOf(pod).labels) ? (metadataOf(pod).labels as KubeObject)["controller-revision-hash"] : undefined;
+  return isRecord(metadataOf(pod).labels)
+    ? (metadataOf(pod).labels as KubeObject)["controller-revision-hash"]
+    : undefined;
 }
 
 function claimTemplateName(claim: KubeObject): string {
@@ -53,8 +61,14 @@ function createClaims(control: WorkloadControl, set: OrderedSet, podName: string
   for (const claim of set.claims) {
     const claimName = `${claimTemplateName(claim)}-${podName}`;
     if (control.store.stored("persistentvolumeclaims", set.namespace, claimName) !== undefined) continue;
-    const labels = isRecord(set.spec.selector) && isRecord(set.spec.selector.matchLabels) ? set.spec.selector.matchLabels : {};
-    const object = { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: claimName, namespace: set.namespace, labels }, spec: clone(claim.spec) };
+    const labels =
+      isRecord(set.spec.selector) && isRecord(set.spec.selector.matchLabels) ? set.spec.selector.matchLabels : {};
+    const object = {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: claimName, namespace: set.namespace, labels },
+      spec: clone(claim.spec),
+    };
     createForWorkload(control, `StatefulSet ${set.name}`, "persistentvolumeclaims", object, "statefulset-controller");
   }
 }
@@ -66,15 +80,26 @@ function createPod(control: WorkloadControl, set: OrderedSet, ordinal: number): 
   const templateSpec = isRecord(template.spec) ? template.spec : {};
   const volumes = [
     ...(Array.isArray(templateSpec.volumes) ? templateSpec.volumes : []),
-    ...set.claims.map((claim) => ({ name: claimTemplateName(claim), persistentVolumeClaim: { claimName: `${claimTemplateName(claim)}-${podName}` } })),
+    ...set.claims.map((claim) => ({
+      name: claimTemplateName(claim),
+      persistentVolumeClaim: { claimName: `${claimTemplateName(claim)}-${podName}` },
+    })),
   ];
   createOwnedPod(
     control,
     set.statefulSet,
     "StatefulSet",
     podName,
-    { "controller-revision-hash": set.revision, "statefulset.kubernetes.io/pod-name": podName, "apps.kubernetes.io/pod-index": String(ordinal) },
-    { hostname: podName, ...(typeof set.spec.serviceName === "string" ? { subdomain: set.spec.serviceName } : {}), ...(volumes.length > 0 ? { volumes } : {}) },
+    {
+      "controller-revision-hash": set.revision,
+      "statefulset.kubernetes.io/pod-name": podName,
+      "apps.kubernetes.io/pod-index": String(ordinal),
+    },
+    {
+      hostname: podName,
+      ...(typeof set.spec.serviceName === "string" ? { subdomain: set.spec.serviceName } : {}),
+      ...(volumes.length > 0 ? { volumes } : {}),
+    },
   );
 }
 
@@ -96,7 +121,8 @@ function scaleDown(control: WorkloadControl, set: OrderedSet): number {
   const extra = ownedPods(control.store, set.statefulSet)
     .filter((pod) => set.ordinalOf(pod) >= set.desired)
     .sort((left, right) => set.ordinalOf(right) - set.ordinalOf(left));
-  for (const pod of set.parallel ? extra : extra.slice(0, 1)) control.store.remove("pods", set.namespace, String(metadataOf(pod).name));
+  for (const pod of set.parallel ? extra : extra.slice(0, 1))
+    control.store.remove("pods", set.namespace, String(metadataOf(pod).name));
   return extra.length;
 }
 
@@ -108,7 +134,9 @@ function replaceOneStalePod(control: WorkloadControl, set: OrderedSet): void {
   const current = ownedPods(control.store, set.statefulSet);
   const allReady = current.length === set.desired && current.every((pod) => control.kubelets.isReady(pod));
   if (!allReady) return;
-  const stale = current.filter((pod) => revisionOf(pod) !== set.revision && set.ordinalOf(pod) >= partition).sort((left, right) => set.ordinalOf(right) - set.ordinalOf(left))[0];
+  const stale = current
+    .filter((pod) => revisionOf(pod) !== set.revision && set.ordinalOf(pod) >= partition)
+    .sort((left, right) => set.ordinalOf(right) - set.ordinalOf(left))[0];
   if (stale !== undefined) control.store.remove("pods", set.namespace, String(metadataOf(stale).name));
 }
 
@@ -117,7 +145,10 @@ function statefulSetStatus(control: WorkloadControl, set: OrderedSet): KubeObjec
   const readyCount = pods.filter((pod) => control.kubelets.isReady(pod)).length;
   const updated = pods.filter((pod) => revisionOf(pod) === set.revision).length;
   const previous = isRecord(set.statefulSet.status) ? set.statefulSet.status : {};
-  const currentRevision = updated === set.desired && pods.length === set.desired ? set.revision : String(previous.currentRevision ?? set.revision);
+  const currentRevision =
+    updated === set.desired && pods.length === set.desired
+      ? set.revision
+      : String(previous.currentRevision ?? set.revision);
   return {
     observedGeneration: metadataOf(set.statefulSet).generation,
     replicas: pods.length,

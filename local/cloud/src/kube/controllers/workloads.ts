@@ -28,19 +28,34 @@ export function ownedPods(store: ObjectStore, owner: KubeObject): KubeObject[] {
  * Creates an object of the core group as the workload's controller, through the API's checks; a
  * refused create is logged (a real controller records an event) and tried again on the next pass.
  */
-export function createForWorkload(control: WorkloadControl, owner: string, plural: "pods" | "persistentvolumeclaims", object: KubeObject, fieldManager: string): void {
+export function createForWorkload(
+  control: WorkloadControl,
+  owner: string,
+  plural: "pods" | "persistentvolumeclaims",
+  object: KubeObject,
+  fieldManager: string,
+): void {
   const resourceType = findByPlural("", "v1", plural);
   if (resourceType === undefined) return;
   try {
     control.writes.createAs(fieldManager, resourceType, object);
   } catch (error) {
     const what = plural === "pods" ? "pod" : "claim";
-    control.log(`${owner}: ${what} ${String(metadataOf(object).name)} could not be created: ${error instanceof Error ? error.message : String(error)}`);
+    control.log(
+      `${owner}: ${what} ${String(metadataOf(object).name)} could not be created: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
 /** A pod from the workload's template, with the controller's labels and spec fields, owned by the workload. */
-export function createOwnedPod(control: WorkloadControl, owner: KubeObject, kind: "Deployment" | "StatefulSet", name: string, labels: KubeObject, extraSpec: KubeObject): void {
+export function createOwnedPod(
+  control: WorkloadControl,
+  owner: KubeObject,
+  kind: "Deployment" | "StatefulSet",
+  name: string,
+  labels: KubeObject,
+  extraSpec: KubeObject,
+): void {
   const ownerMeta = metadataOf(owner);
   const spec = isRecord(owner.spec) ? owner.spec : {};
   const template = isRecord(spec.template) ? clone(spec.template) : {};
@@ -53,7 +68,16 @@ export function createOwnedPod(control: WorkloadControl, owner: KubeObject, kind
       name,
       namespace: ownerMeta.namespace,
       labels: { ...(isRecord(templateMeta.labels) ? templateMeta.labels : {}), ...labels },
-      ownerReferences: [{ apiVersion: "apps/v1", kind, name: ownerMeta.name, uid: ownerMeta.uid, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: "apps/v1",
+          kind,
+          name: ownerMeta.name,
+          uid: ownerMeta.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     spec: { ...(isRecord(template.spec) ? template.spec : {}), ...extraSpec },
   };
@@ -61,7 +85,12 @@ export function createOwnedPod(control: WorkloadControl, owner: KubeObject, kind
 }
 
 /** Writes the workload's status when it differs from the stored one. */
-export function writeWorkloadStatus(store: ObjectStore, plural: "deployments" | "statefulsets", workload: KubeObject, status: KubeObject): void {
+export function writeWorkloadStatus(
+  store: ObjectStore,
+  plural: "deployments" | "statefulsets",
+  workload: KubeObject,
+  status: KubeObject,
+): void {
   const metadata = metadataOf(workload);
   if (deepEqual(workload.status, status)) return;
   store.update(plural, metadata.namespace as string, String(metadata.name), (current) => ({ ...current, status }));
