@@ -1,20 +1,22 @@
 /**
  * One typed contract per activity, defined once: its name, input and output schemas. The
- * orchestrators call activities only through these (see orchestrators/call.ts); the activity
- * registrations validate their input with the same schemas, so the two sides cannot drift.
+ * orchestrators call activities only through these (orchestrators/durable.ts validates each
+ * result with the output schema); the handlers validate their input with the same schemas, so the
+ * two sides cannot drift.
  *
- * Error semantics (docs/architecture): an activity THROWS only for transient faults (429, 5xx,
- * timeouts, resets), which the orchestrator retries with back-off. A permanent outcome (quota,
- * validation, authorization, not found where it must exist) is RETURNED as
- * `{ ok: false, kind: "permanent", code, message }`, never thrown, because the SDK flattens thrown
- * errors into strings and would retry them. No contract carries a secret: kubeconfigs, node keys
- * and tokens stay inside the activity that uses them.
+ * Error semantics: every outcome is RETURNED, as data — success, or a failure with its kind:
+ * - `{ ok: false, kind: "transient", code, message, retryAfterMs? }` for faults that may pass (429,
+ *   5xx, timeouts, resets) once an adapter's own per-request retries gave up; the orchestrator
+ *   waits (honouring `retryAfterMs`) on a durable timer and calls again;
+ * - `{ ok: false, kind: "permanent", code, message }` for outcomes a retry cannot change (quota,
+ *   validation, authorization, not found where it must exist).
+ * Data, not exceptions, because the SDK flattens thrown errors into strings. No contract carries a
+ * secret: kubeconfigs, node keys and tokens stay inside the activity that uses them.
  */
 import { z } from "zod";
 import { nodePublicIdentitySchema } from "../lib/domain/genesis.js";
 import { networkRecordSchema } from "../lib/domain/network-record.js";
 import { clusterPlanSchema, nodePlanSchema, regionPlanSchema } from "../lib/domain/plan.js";
-import { desiredStateSchema } from "../lib/domain/spec.js";
 
 /** A permanent failure, returned (not thrown) so that it is not retried. */
 export const permanentFailureSchema = z.object({
@@ -27,8 +29,19 @@ export const permanentFailureSchema = z.object({
 });
 export type PermanentFailure = z.infer<typeof permanentFailureSchema>;
 
+/** A transient failure that outlived the adapter's own retries; the orchestrator retries the activity. */
+export const transientFailureSchema = z.object({
+  ok: z.literal(false),
+  kind: z.literal("transient"),
+  code: z.string(),
+  message: z.string(),
+  /** How long the service asked to wait (Retry-After), in milliseconds. */
+  retryAfterMs: z.int().min(0).optional(),
+});
+export type TransientFailure = z.infer<typeof transientFailureSchema>;
+
 /** An activity's output: its success, or a permanent failure it returns instead of throwing. */
-export type ActivityOutcome = z.ZodType<{ ok: true } | PermanentFailure>;
+export type ActivityOutcome = z.ZodType<{ ok: true } | PermanentFailure | TransientFailure>;
 
 export interface ActivityContract<I extends z.ZodType = z.ZodType, O extends ActivityOutcome = ActivityOutcome> {
   name: string;
@@ -43,7 +56,7 @@ const contract = <I extends z.ZodType, O extends ActivityOutcome>(
 ): ActivityContract<I, O> => ({ name, input, output });
 
 const outcome = <T extends z.ZodRawShape>(shape: T) =>
-  z.union([z.object({ ok: z.literal(true), ...shape }), permanentFailureSchema]);
+  z.union([z.object({ ok: z.literal(true), ...shape }), permanentFailureSchema, transientFailureSchema]);
 
 /** The longest an activity waits for a condition before answering "not yet". */
 export const MAX_ACTIVITY_WAIT_SECONDS = 30;
@@ -54,6 +67,20 @@ export const MAX_ACTIVITY_WAIT_SECONDS = 30;
  * Seconds, never minutes: long waits belong to the orchestrator's durable timers.
  */
 const waitSecondsSchema = z.number().min(0).max(MAX_ACTIVITY_WAIT_SECONDS).default(0);
+
+/** A document in the state container, by name (e.g. `rollouts/<id>/spec.json`). */
+export const documentNameSchema = z.string().regex(/^[a-z0-9][a-z0-9/._-]*\.json$/);
+
+/**
+ * What every node of a rollout is deployed with, saved once per rollout by the genesis phase:
+ * the genesis, the static nodes and each node's public p2p address. Public data only.
+ */
+export const rolloutNetworkSchema = z.object({
+  genesisJson: z.string(),
+  staticNodesJson: z.string(),
+  p2pHosts: z.record(z.string(), z.string()),
+});
+export type RolloutNetwork = z.infer<typeof rolloutNetworkSchema>;
 
 /** Where a cluster lives; enough for an activity to fetch its credentials itself. */
 export const clusterRefSchema = z.object({
@@ -101,7 +128,8 @@ export const configureCluster = contract(
     cluster: clusterRefSchema,
     regionPlan: regionPlanSchema,
     clusterOrdinal: z.number().int().min(1),
-    spec: desiredStateSchema,
+    /** The rollout's spec document (saveDocument), read for its cluster section. */
+    specDocument: documentNameSchema,
   }),
   outcome({ applied: z.number().int() }),
 );
@@ -131,10 +159,10 @@ export const deployBesu = contract(
     cluster: clusterRefSchema,
     regionPlan: regionPlanSchema,
     clusterOrdinal: z.number().int().min(1),
-    spec: desiredStateSchema,
-    genesisJson: z.string(),
-    staticNodesJson: z.string(),
-    p2pHosts: z.record(z.string(), z.string()),
+    /** The rollout's spec document, read for its network section. */
+    specDocument: documentNameSchema,
+    /** The rollout's network document (`rolloutNetworkSchema`): genesis, static nodes, p2p addresses. */
+    networkDocument: documentNameSchema,
   }),
   outcome({ applied: z.number().int() }),
 );
@@ -218,7 +246,7 @@ export const voteValidators = contract(
 /** Saves a JSON document (spec, report) to the state container; returns its blob name. */
 export const saveDocument = contract(
   "saveDocument",
-  z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9/._-]*\.json$/), document: z.unknown() }),
+  z.object({ name: documentNameSchema, document: z.unknown() }),
   outcome({ blobName: z.string() }),
 );
 

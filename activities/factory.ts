@@ -1,12 +1,12 @@
 /**
  * The activities as plain functions over injected adapters: `createActivities(deps)` returns one
- * handler per contract. The Functions registrations (activities/register.ts) bind them to the
- * real adapters; tests call them with adapters built against the simulated cloud.
+ * handler per contract. The composition root (app.ts, through activities/registration.ts) binds
+ * them to the real adapters; tests call them with adapters built against the simulated cloud.
  *
- * Every handler validates its input with the contract (a bad input is a permanent failure),
- * returns permanent outcomes as `{ ok: false, kind: "permanent", code, message }`, and THROWS
- * only for transient faults, with a message naming the activity, the region, the step and the
- * cause — never a secret.
+ * Every handler validates its input with the contract (a bad input is a permanent failure) and
+ * returns every failure as data: `{ ok: false, kind: "permanent" | "transient", code, message }`
+ * (a transient one with `retryAfterMs` when the service asked for a wait), with a message naming
+ * the activity, the region, the step and the cause — never a secret.
  */
 import { z } from "zod";
 import type { ArmAdapter } from "../lib/azure/arm.js";
@@ -35,6 +35,7 @@ import { ClassifiedError } from "../lib/errors.js";
 import { KubeStatusError, kubeStep, type KubeCluster } from "../lib/kube/cluster.js";
 import type { KubeClusters } from "../lib/kube/clusters.js";
 import { ensureNodeKey } from "../lib/kube/node-keys.js";
+import { desiredStateSchema } from "../lib/domain/spec.js";
 import type { DocumentStore } from "../lib/state/documents.js";
 import * as contracts from "./contracts.js";
 import type {
@@ -44,6 +45,7 @@ import type {
   ClusterRef,
   NodeObservation,
   PermanentFailure,
+  TransientFailure,
 } from "./contracts.js";
 
 /** The adapters the activities run on; built once per process (activities/dependencies.ts). */
@@ -79,6 +81,10 @@ function permanent(code: string, message: string): PermanentFailure {
   return { ok: false, kind: "permanent", code, message };
 }
 
+function transient(code: string, message: string, retryAfter: { retryAfterMs?: number }): TransientFailure {
+  return { ok: false, kind: "transient", code, message, ...retryAfter };
+}
+
 const regionHolderSchema = z.union([
   z.object({ region: z.string() }),
   z.object({ cluster: z.object({ region: z.string() }) }).transform((value) => ({ region: value.cluster.region })),
@@ -111,12 +117,16 @@ function define<I extends z.ZodType, O extends ActivityOutcome>(
     try {
       return contract.output.parse(await implementation(parsed.data));
     } catch (error) {
+      if (error instanceof UnusableDocumentError)
+        return contract.output.parse(permanent("UnusableDocument", `${region}: ${error.message}`));
       if (error instanceof ClassifiedError) {
         const { classification } = error;
         if (classification.retryable) {
-          const wait =
-            classification.retryAfterMs === undefined ? "" : ` (retry after ${classification.retryAfterMs} ms)`;
-          throw new Error(`${contract.name} in ${region}: ${error.message}${wait}`);
+          const retryAfter =
+            classification.retryAfterMs === undefined ? {} : { retryAfterMs: classification.retryAfterMs };
+          return contract.output.parse(
+            transient(classification.code, `${contract.name} in ${region}: ${error.message}`, retryAfter),
+          );
         }
         return contract.output.parse(permanent(classification.code, `${region}: ${error.message}`));
       }
@@ -194,8 +204,33 @@ function clusterAddress(ref: ClusterRef): { resourceGroup: string; clusterName: 
 }
 
 /** Builds the handlers over the given adapters. */
+/** Rollout documents are written once and never change, so a process keeps the last few it read. */
+const DOCUMENT_CACHE_SIZE = 16;
+
+/** Why a rollout document an activity was pointed at cannot be used: retrying will not fix it. */
+class UnusableDocumentError extends Error {}
+
 export function createActivities(deps: ActivityDependencies): Activities {
   const { arm, clusters, documents } = deps;
+  const cache = new Map<string, Promise<unknown>>();
+  /** A rollout document (spec, network) by name, validated; a transient read failure is not cached. */
+  const rolloutDocument = async <S extends z.ZodType>(name: string, schema: S): Promise<z.output<S>> => {
+    let read = cache.get(name);
+    if (read === undefined) {
+      read = documents.readDocument(name);
+      cache.set(name, read);
+      if (cache.size > DOCUMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      read.catch(() => cache.delete(name));
+    }
+    const stored = await read;
+    if (stored === undefined) throw new UnusableDocumentError(`${name} does not exist`);
+    const parsed = schema.safeParse(stored);
+    if (!parsed.success)
+      throw new UnusableDocumentError(
+        `${name} is not what it should be: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`,
+      );
+    return parsed.data;
+  };
   const inCluster = <T>(ref: ClusterRef, step: string, operation: (cluster: KubeCluster) => Promise<T>): Promise<T> =>
     kubeStep(`${step} in cluster ${ref.clusterName}`, () => clusters.with(clusterAddress(ref), operation));
   const applyInCluster = async (
@@ -269,14 +304,18 @@ export function createActivities(deps: ActivityDependencies): Activities {
         : { ok: true as const, provisioningState };
     }),
 
-    configureCluster: define(contracts.configureCluster, async ({ cluster, regionPlan, clusterOrdinal, spec }) => {
-      const clusterPlan = clusterPlanOf(regionPlan, clusterOrdinal);
-      if (clusterPlan === undefined)
-        return permanent("InvalidInput", `${cluster.region}: the plan has no cluster ${clusterOrdinal}`);
-      return applyInCluster(cluster, "configure", regionPlan.fieldManager, () =>
-        clusterConfigurationManifests(regionPlan, clusterPlan, spec.cluster),
-      );
-    }),
+    configureCluster: define(
+      contracts.configureCluster,
+      async ({ cluster, regionPlan, clusterOrdinal, specDocument }) => {
+        const clusterPlan = clusterPlanOf(regionPlan, clusterOrdinal);
+        if (clusterPlan === undefined)
+          return permanent("InvalidInput", `${cluster.region}: the plan has no cluster ${clusterOrdinal}`);
+        const spec = await rolloutDocument(specDocument, desiredStateSchema);
+        return applyInCluster(cluster, "configure", regionPlan.fieldManager, () =>
+          clusterConfigurationManifests(regionPlan, clusterPlan, spec.cluster),
+        );
+      },
+    ),
 
     ensureNodeKeys: define(contracts.ensureNodeKeys, async ({ cluster, namespace, nodes, waitSeconds }) =>
       inCluster(cluster, "ensure node keys", async (kube) => {
@@ -318,10 +357,15 @@ export function createActivities(deps: ActivityDependencies): Activities {
 
     deployBesu: define(
       contracts.deployBesu,
-      async ({ cluster, regionPlan, clusterOrdinal, spec, genesisJson, staticNodesJson, p2pHosts }) => {
+      async ({ cluster, regionPlan, clusterOrdinal, specDocument, networkDocument }) => {
         const clusterPlan = clusterPlanOf(regionPlan, clusterOrdinal);
         if (clusterPlan === undefined)
           return permanent("InvalidInput", `${cluster.region}: the plan has no cluster ${clusterOrdinal}`);
+        const spec = await rolloutDocument(specDocument, desiredStateSchema);
+        const { genesisJson, staticNodesJson, p2pHosts } = await rolloutDocument(
+          networkDocument,
+          contracts.rolloutNetworkSchema,
+        );
         return applyInCluster(cluster, "deploy Besu", regionPlan.fieldManager, () =>
           besuManifests({
             network: spec.network,

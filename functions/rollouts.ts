@@ -19,6 +19,8 @@ import {
 import { parseSpecText, type DesiredState } from "../lib/domain/spec.js";
 import {
   CANCEL_EVENT,
+  REGION_WORK,
+  regionInstanceId,
   rolloutInputSchema,
   rolloutOrchestration,
   type RolloutInput,
@@ -245,7 +247,21 @@ const rolloutsCancel = onRollout("rollouts/{rolloutId}/cancel", "POST", async (_
       "AlreadyFinished",
       `rollout ${instance.instanceId} already finished (${presentStatus(instance)?.state ?? String(instance.runtimeStatus)})`,
     );
-  await client.raiseEvent(instance.instanceId, CANCEL_EVENT, { requestedAt: new Date().toISOString() });
+  const requestedAt = new Date().toISOString();
+  await client.raiseEvent(instance.instanceId, CANCEL_EVENT, { requestedAt });
+  // The regions at work hear it too, so they stop at their next step instead of finishing it all.
+  // A region not started (or already done) has no running instance: that raise fails, harmlessly.
+  const input = rolloutInputSchema.safeParse(instance.input);
+  const regionsOfRollout = input.success ? input.data.regions : [];
+  await Promise.allSettled(
+    regionsOfRollout.flatMap((region) =>
+      REGION_WORK.map((work) =>
+        client.raiseEvent(regionInstanceId(instance.instanceId, instance.instanceId, work, region), CANCEL_EVENT, {
+          requestedAt,
+        }),
+      ),
+    ),
+  );
   return json(202, { rolloutId: instance.instanceId, state: "Running", cancelRequested: true });
 });
 

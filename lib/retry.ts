@@ -6,6 +6,7 @@
  * Time and jitter are injectable so that tests are deterministic.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { backoffMs } from "./domain/backoff.js";
 import type { ErrorClassification } from "./errors.js";
 
 /** How hard to try one request. */
@@ -83,21 +84,6 @@ function definedOnly(overrides: Partial<RetryPolicy>): Partial<RetryPolicy> {
 }
 
 /**
- * The wait before retry number `retry` (1 for the first): drawn uniformly below the exponential
- * bound (full jitter, so that clients that failed together do not come back together), at least
- * the `Retry-After` the service asked for.
- */
-export function backoffMs(
-  retry: number,
-  policy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs">,
-  random: () => number,
-  retryAfterMs = 0,
-): number {
-  const bound = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  return Math.max(retryAfterMs, random() * bound);
-}
-
-/**
  * Runs `operation` until it succeeds, fails in a way the classifier calls permanent, has been
  * tried `maxAttempts` times, or the next wait would end past the deadline; then throws the last
  * error as it was (so its classification, `Retry-After` included, reaches the caller). The
@@ -119,7 +105,7 @@ export async function retry<T>(operation: (attempt: Attempt) => Promise<T>, opti
     } catch (error) {
       const classification = classify(error);
       if (!classification.retryable || number >= policy.maxAttempts) throw error;
-      const wait = backoffMs(number, policy, random, classification.retryAfterMs);
+      const wait = backoffMs(number, policy, random(), classification.retryAfterMs);
       // Waking up at the deadline leaves no time to try: the caller learns of the failure now.
       if (clock.now() + wait >= deadline) throw error;
       await clock.sleep(wait);

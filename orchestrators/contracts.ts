@@ -9,8 +9,9 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import { z } from "zod";
 import { nodePublicIdentitySchema } from "../lib/domain/genesis.js";
 import { regionPlanSchema } from "../lib/domain/plan.js";
-import { regionStatusSchema, rolloutStatusSchema } from "../lib/domain/rollout-status.js";
-import { desiredStateSchema } from "../lib/domain/spec.js";
+import { regionRetriesSchema, regionStatusSchema, rolloutStatusSchema } from "../lib/domain/rollout-status.js";
+import { desiredStateSchema, rolloutPolicySchema } from "../lib/domain/spec.js";
+import { documentNameSchema } from "../activities/contracts.js";
 
 export interface OrchestrationContract<I extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   name: string;
@@ -38,8 +39,19 @@ export function orchestration<I extends z.ZodType, R extends z.ZodType>(
   return { contract: bound, handler: (context) => body(context, bound.input.parse(context.df.getInput())) };
 }
 
-/** The external event that asks a running rollout to stop starting new work. */
+/** The external event that asks a running rollout, and each of its regions, to stop starting new work. */
 export const CANCEL_EVENT = "Cancel";
+
+/** The two kinds of per-region work a rollout runs as sub-orchestrations. */
+export const REGION_WORK = ["provision", "deploy"] as const;
+
+/** A region's sub-orchestration instance id: deterministic, so a replay or a cancel finds the same one. */
+export const regionInstanceId = (
+  parentInstanceId: string,
+  rolloutId: string,
+  work: (typeof REGION_WORK)[number],
+  region: string,
+): string => `${parentInstanceId}:${rolloutId}:${work}:${region}`;
 
 /** A region that failed: the step, why, and whether retrying could help. */
 export const regionFailureSchema = z.object({
@@ -49,6 +61,10 @@ export const regionFailureSchema = z.object({
   kind: z.enum(["transient", "permanent"]),
 });
 export type RegionFailure = z.infer<typeof regionFailureSchema>;
+
+/** A region whose work stopped because the rollout was canceled: `step` is the one not started. */
+export const regionCanceledSchema = z.object({ ok: z.literal(false), canceled: z.literal(true), step: z.string() });
+export type RegionCanceled = z.infer<typeof regionCanceledSchema>;
 
 export const rolloutInputSchema = z.object({
   rolloutId: z.string().min(1),
@@ -63,22 +79,39 @@ export type RolloutInput = z.input<typeof rolloutInputSchema>;
 /** The rollout: its result is the final status, the same document its custom status shows. */
 export const rolloutOrchestration = contract("rollout", rolloutInputSchema, rolloutStatusSchema);
 
+/**
+ * What every region's sub-orchestration gets: the policy it runs by and its plan. The spec itself
+ * stays in one blob (`specDocument`, saved by the rollout before any region starts), so the durable
+ * history does not carry a copy of it per region; the activities that need it read it there.
+ */
+const regionWorkSchema = z.object({
+  rolloutId: z.string().min(1),
+  policy: rolloutPolicySchema,
+  plan: regionPlanSchema,
+  specDocument: documentNameSchema,
+});
+
+/** A region's result carries the transient faults it retried, for the rollout's status. */
+const regionResult = <T extends z.ZodRawShape>(shape: T) =>
+  z.union([
+    z.object({ ok: z.literal(true), retries: regionRetriesSchema, ...shape }),
+    regionFailureSchema.extend({ retries: regionRetriesSchema }),
+    regionCanceledSchema.extend({ retries: regionRetriesSchema }),
+  ]);
+
 /** Phase A for one region: infrastructure, Kubernetes configuration, node keys → public identities. */
 export const regionProvisionOrchestration = contract(
   "regionProvision",
-  z.object({ spec: desiredStateSchema, plan: regionPlanSchema }),
-  z.union([z.object({ ok: z.literal(true), identities: z.array(nodePublicIdentitySchema) }), regionFailureSchema]),
+  regionWorkSchema,
+  regionResult({ identities: z.array(nodePublicIdentitySchema) }),
 );
 
-/** Phase B for one region: Besu validators and sentries with the network's genesis → ready. */
+/**
+ * Phase B for one region: Besu validators and sentries → ready. The network's genesis, static
+ * nodes and p2p addresses are one blob for the whole rollout (`networkDocument`).
+ */
 export const regionDeployOrchestration = contract(
   "regionDeploy",
-  z.object({
-    spec: desiredStateSchema,
-    plan: regionPlanSchema,
-    genesisJson: z.string(),
-    staticNodesJson: z.string(),
-    p2pHosts: z.record(z.string(), z.string()),
-  }),
-  z.union([z.object({ ok: z.literal(true) }), regionFailureSchema]),
+  regionWorkSchema.extend({ networkDocument: documentNameSchema }),
+  regionResult({}),
 );

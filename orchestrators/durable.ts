@@ -9,11 +9,11 @@
  * retries ran out (a thrown error) look the same to the caller, so the unwrapping is written once.
  * Everything here only creates and yields durable tasks: no I/O, no clock, no randomness.
  */
-import * as df from "durable-functions";
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
 import type { ActivityContract, ActivityInput, ActivitySuccess } from "../activities/contracts.js";
 import type { FailureKind } from "../lib/domain/rollout-status.js";
+import { backoffMs } from "../lib/domain/backoff.js";
 import type { RetryPolicy } from "../lib/domain/spec.js";
 import type { OrchestrationContract } from "./contracts.js";
 
@@ -21,22 +21,32 @@ import type { OrchestrationContract } from "./contracts.js";
 export type Failure = { ok: false; kind: FailureKind; cause: string };
 export type Outcome<T> = { ok: true; value: T } | Failure;
 
-/** A scheduled task together with how to read its result. */
+/**
+ * A piece of durable work in progress: the task to wait on now, and what to do when it completes —
+ * either the final outcome, or `undefined` after it moved on to a next task (a retry's timer, then
+ * the retried call), which `task` then holds.
+ */
 export interface Pending<T> {
   readonly task: Task;
-  /** The outcome of the completed task: its validated result, or why it failed. */
-  readonly settle: (task: Task) => Outcome<T>;
+  advance(completed: Task): Outcome<T> | undefined;
 }
 
-/** The SDK's retry options from the spec's retry policy (transient faults only reach here). */
-export function retryOptions(policy: RetryPolicy): df.RetryOptions {
-  const options = new df.RetryOptions(policy.firstRetryIntervalSeconds * 1000, policy.maxAttempts);
-  options.backoffCoefficient = policy.backoffCoefficient;
-  options.maxRetryIntervalInMilliseconds = policy.maxRetryIntervalSeconds * 1000;
-  return options;
+/** A retry the orchestrator is about to wait for: which call, which attempt comes next, how long it waits, why. */
+export interface RetryNotice {
+  activity: string;
+  /** The attempt that follows the wait (2 for the first retry). */
+  nextAttempt: number;
+  waitSeconds: number;
+  cause: string;
 }
 
-/** The message of a failed task (the SDK wraps activity errors; keep the first line). */
+/** How an activity is retried: the spec's policy, and who hears of each retry (the status). */
+export interface RetryScope {
+  policy: RetryPolicy;
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+/** The message of a failed task (the SDK wraps thrown errors; keep the first line). */
 function failureMessage(task: Task): string {
   const error = task.result;
   const text = error instanceof Error ? error.message : String(error);
@@ -49,28 +59,77 @@ function invalidResult(name: string, error: z.ZodError): Failure {
   return { ok: false, kind: "permanent", cause: `${name} returned a result that breaks its contract — ${problems}` };
 }
 
+/** Retry-After beyond this is not waited for in one go: the attempt after it asks again. */
+const MAX_RETRY_AFTER_MS = 15 * 60_000;
+
 /**
- * Schedules an activity through its contract, with the spec's retry policy for transient faults.
- * Its outcome: the success value, the permanent failure it returned, or the transient fault that
- * outlived every retry.
+ * A number in [0, 1) that is the same on every replay: drawn from the orchestration's
+ * deterministic GUIDs, so that 24 regions retrying at once do not come back in lockstep.
+ */
+function replaySafeRandom(context: OrchestrationContext): number {
+  return Number.parseInt(context.df.newGuid(context.df.instanceId).replaceAll("-", "").slice(0, 8), 16) / 2 ** 32;
+}
+
+/**
+ * Schedules an activity through its contract. A transient failure — returned by the activity with
+ * its `retryAfterMs`, or the call itself failing (the worker crashed, the invocation timed out) —
+ * is retried on a durable timer: exponential back-off from the spec's retry policy with full
+ * jitter, never sooner than the service's Retry-After, up to `maxAttempts` calls in all. The
+ * outcome: the success value, the permanent failure returned, or the last transient failure.
  */
 export function activity<C extends ActivityContract>(
   context: OrchestrationContext,
   contract: C,
   input: ActivityInput<C>,
-  policy: RetryPolicy,
+  scope: RetryScope,
 ): Pending<ActivitySuccess<C>> {
-  return {
-    task: context.df.callActivityWithRetry(contract.name, retryOptions(policy), input),
-    settle: (task) => {
-      if (task.isFaulted) return { ok: false, kind: "transient", cause: `${failureMessage(task)} (retries exhausted)` };
-      const parsed = contract.output.safeParse(task.result);
-      if (!parsed.success) return invalidResult(contract.name, parsed.error);
-      const output = parsed.data;
-      if (!output.ok) return { ok: false, kind: "permanent", cause: `${output.code}: ${output.message}` };
-      return { ok: true, value: output as ActivitySuccess<C> };
+  const { policy } = scope;
+  let attempt = 1;
+  let waiting = false;
+  const pending = {
+    task: context.df.callActivity(contract.name, input),
+    advance(completed: Task): Outcome<ActivitySuccess<C>> | undefined {
+      if (waiting) {
+        waiting = false;
+        attempt += 1;
+        pending.task = context.df.callActivity(contract.name, input);
+        return undefined;
+      }
+      let failure: { cause: string; retryAfterMs?: number };
+      if (completed.isFaulted) failure = { cause: failureMessage(completed) };
+      else {
+        const parsed = contract.output.safeParse(completed.result);
+        if (!parsed.success) return invalidResult(contract.name, parsed.error);
+        const output = parsed.data;
+        // NOTE: the contract's output is a union whose success member is ActivitySuccess<C>;
+        // TypeScript cannot narrow a generic union by `ok`, so the success branch is asserted.
+        if (output.ok) return { ok: true, value: output as ActivitySuccess<C> };
+        if (output.kind === "permanent")
+          return { ok: false, kind: "permanent", cause: `${output.code}: ${output.message}` };
+        failure = { cause: `${output.code}: ${output.message}`, retryAfterMs: output.retryAfterMs };
+      }
+      if (attempt >= policy.maxAttempts) {
+        return { ok: false, kind: "transient", cause: `${failure.cause} (gave up after ${attempt} attempts)` };
+      }
+      const waitMs = backoffMs(
+        attempt,
+        {
+          baseDelayMs: policy.firstRetryIntervalSeconds * 1000,
+          maxDelayMs: policy.maxRetryIntervalSeconds * 1000,
+          coefficient: policy.backoffCoefficient,
+        },
+        replaySafeRandom(context),
+        Math.min(failure.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS),
+      );
+      // Durable timers have a resolution of a second: a shorter wait would fire at once anyway.
+      const waitSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+      scope.onRetry?.({ activity: contract.name, nextAttempt: attempt + 1, waitSeconds, cause: failure.cause });
+      waiting = true;
+      pending.task = sleep(context, waitSeconds);
+      return undefined;
     },
   };
+  return pending;
 }
 
 /**
@@ -86,49 +145,63 @@ export function subOrchestration<I extends z.ZodType, R extends z.ZodType>(
 ): Pending<z.output<R>> {
   return {
     task: context.df.callSubOrchestrator(contract.name, input, instanceId),
-    settle: (task) => {
-      if (task.isFaulted) return { ok: false, kind: "transient", cause: failureMessage(task) };
-      const parsed = contract.result.safeParse(task.result);
+    advance: (completed) => {
+      if (completed.isFaulted) return { ok: false, kind: "transient", cause: failureMessage(completed) };
+      const parsed = contract.result.safeParse(completed.result);
       return parsed.success ? { ok: true, value: parsed.data } : invalidResult(contract.name, parsed.error);
     },
   };
 }
 
-/** Waits for one scheduled task and returns its outcome. */
+/** Waits for one piece of work, retries included, and returns its outcome. */
 export function* outcomeOf<T>(pending: Pending<T>): Generator<Task, Outcome<T>, unknown> {
-  try {
-    yield pending.task;
-  } catch {
-    // The task faulted: settle() reads the failure from the task itself.
+  for (;;) {
+    const task = pending.task;
+    try {
+      yield task;
+    } catch {
+      // The task faulted: advance() reads the failure from the task itself.
+    }
+    const outcome = pending.advance(task);
+    if (outcome) return outcome;
   }
-  return pending.settle(pending.task);
 }
 
-/** Calls an activity and waits for its outcome: `const loaded = yield* call(context, contract, input, policy)`. */
+/** Calls an activity and waits for its outcome: `const loaded = yield* call(context, contract, input, scope)`. */
 export function call<C extends ActivityContract>(
   context: OrchestrationContext,
   contract: C,
   input: ActivityInput<C>,
-  policy: RetryPolicy,
+  scope: RetryScope,
 ): Generator<Task, Outcome<ActivitySuccess<C>>, unknown> {
-  return outcomeOf(activity(context, contract, input, policy));
+  return outcomeOf(activity(context, contract, input, scope));
 }
 
 /**
- * Waits for every task and returns each one's outcome in order. Unlike Task.all, which fails as
- * soon as one task fails, a failed task becomes a failure outcome and the others still complete.
+ * Waits for every piece of work and returns each one's outcome in order. Unlike Task.all, which
+ * fails as soon as one task fails, a failure becomes a failure outcome and the others go on.
  */
 export function* settleAll<T>(
   context: OrchestrationContext,
   pendings: readonly Pending<T>[],
+  cancel?: Cancellation,
 ): Generator<Task, Outcome<T>[], unknown> {
   const results: Outcome<T>[] = new Array<Outcome<T>>(pendings.length);
   let waiting = pendings.map((pending, index) => ({ pending, index }));
   while (waiting.length > 0) {
-    const winner = (yield context.df.Task.any(waiting.map((entry) => entry.pending.task))) as Task;
+    const tasks = waiting.map((entry) => entry.pending.task);
+    // A cancel request that arrives meanwhile is noted (the work in flight still finishes).
+    const listening = cancel !== undefined && !cancelArrived(cancel);
+    const winner = (yield context.df.Task.any(listening ? [...tasks, cancel.task] : tasks)) as Task;
+    if (listening && winner === cancel.task) {
+      cancel.requested = true;
+      continue;
+    }
     const done = waiting.find((entry) => entry.pending.task === winner);
     if (!done) throw new Error("Task.any returned a task that is not pending");
-    results[done.index] = done.pending.settle(winner);
+    const outcome = done.pending.advance(winner);
+    if (!outcome) continue;
+    results[done.index] = outcome;
     waiting = waiting.filter((entry) => entry !== done);
   }
   return results;
@@ -149,9 +222,18 @@ export function cancellation(context: OrchestrationContext, eventName: string): 
 }
 
 /**
+ * Whether a cancel request has arrived, without waiting: the event's task completes as soon as the
+ * orchestration replays past the event, whether or not a wait included it.
+ */
+export function cancelArrived(cancel: Cancellation): boolean {
+  if (!cancel.requested && cancel.task.isCompleted) cancel.requested = true;
+  return cancel.requested;
+}
+
+/**
  * Runs `start(item)` for every item with at most `limit` in flight, starting the next as soon as
- * one finishes. After a cancel request no new item starts (those are `undefined` in the result)
- * and the ones in flight finish. Returns each item's outcome in order.
+ * one finishes. After a cancel request no new item starts (those are `undefined` in the result),
+ * `onCancel` hears of it at once, and the ones in flight finish. Returns each item's outcome in order.
  */
 export function* runBounded<T, R>(
   context: OrchestrationContext,
@@ -160,11 +242,13 @@ export function* runBounded<T, R>(
   start: (item: T) => Pending<R>,
   cancel: Cancellation,
   onSettled: (item: T, outcome: Outcome<R>) => void,
+  onCancel: () => void = () => undefined,
 ): Generator<Task, (Outcome<R> | undefined)[], unknown> {
   const results: (Outcome<R> | undefined)[] = new Array<Outcome<R> | undefined>(items.length).fill(undefined);
   let next = 0;
   let running: { pending: Pending<R>; index: number }[] = [];
   for (;;) {
+    if (!cancel.requested && cancelArrived(cancel)) onCancel();
     while (!cancel.requested && running.length < limit && next < items.length) {
       const index = next++;
       running.push({ pending: start(items[index] as T), index });
@@ -174,11 +258,13 @@ export function* runBounded<T, R>(
     const winner = (yield context.df.Task.any(cancel.requested ? waitOn : [...waitOn, cancel.task])) as Task;
     if (winner === cancel.task) {
       cancel.requested = true;
+      onCancel();
       continue;
     }
     const done = running.find((entry) => entry.pending.task === winner);
     if (!done) throw new Error("Task.any returned a task that is not running");
-    const outcome = done.pending.settle(winner);
+    const outcome = done.pending.advance(winner);
+    if (!outcome) continue;
     results[done.index] = outcome;
     onSettled(items[done.index] as T, outcome);
     running = running.filter((entry) => entry !== done);

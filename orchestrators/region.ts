@@ -6,6 +6,11 @@
  *   one activity, polled here with durable timers) → Kubernetes configuration → node keys created
  *   in the cluster → public identities only.
  * - regionDeploy (phase B): Besu validators and sentries → readiness.
+ *
+ * A cancel request reaches a region as its own "Cancel" event (the HTTP API raises it to the
+ * rollout and to its regions): no new step starts after it, and the polling waits end at once.
+ * Transient faults are retried inside each step (orchestrators/durable.ts); every retry is counted
+ * in the region's result and shown live in this sub-orchestration's custom status.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import {
@@ -23,49 +28,109 @@ import {
   type ClusterRef,
 } from "../activities/contracts.js";
 import type { ClusterPlan, RegionPlan } from "../lib/domain/plan.js";
-import type { DesiredState } from "../lib/domain/spec.js";
+import type { RegionRetries } from "../lib/domain/rollout-status.js";
+import type { RolloutPolicy } from "../lib/domain/spec.js";
 import {
+  CANCEL_EVENT,
   orchestration,
   regionDeployOrchestration,
   regionProvisionOrchestration,
+  type RegionCanceled,
   type RegionFailure,
 } from "./contracts.js";
-import { activity, call, settleAll, sleep, type Outcome, type Pending } from "./durable.js";
+import {
+  activity,
+  cancellation,
+  now,
+  outcomeOf,
+  settleAll,
+  sleepUnlessCanceled,
+  type Cancellation,
+  type Outcome,
+  type Pending,
+  type RetryScope,
+} from "./durable.js";
+
+/** What a region's steps share: the durable context, the policy, the plan, the cancel request, the retries so far. */
+interface RegionRun {
+  context: OrchestrationContext;
+  policy: RolloutPolicy;
+  plan: RegionPlan;
+  cancel: Cancellation;
+  retries: RegionRetries;
+  scope: RetryScope;
+}
+
+function beginRegion(context: OrchestrationContext, policy: RolloutPolicy, plan: RegionPlan): RegionRun {
+  const run: RegionRun = {
+    context,
+    policy,
+    plan,
+    cancel: cancellation(context, CANCEL_EVENT),
+    retries: { count: 0, waitedSeconds: 0 },
+    scope: { policy: policy.retry },
+  };
+  run.scope.onRetry = (notice) => {
+    run.retries = {
+      count: run.retries.count + 1,
+      waitedSeconds: run.retries.waitedSeconds + notice.waitSeconds,
+      last: { ...notice, at: now(context) },
+    };
+    context.df.setCustomStatus({ region: plan.region, retries: run.retries });
+  };
+  return run;
+}
+
+type Stopped = RegionFailure | RegionCanceled;
 
 /** An outcome as a named step of a region: its value, or the region's failure at that step. */
 function stepOf<T>(name: string, outcome: Outcome<T>): { ok: true; value: T } | RegionFailure {
   return outcome.ok ? outcome : { ok: false, step: name, cause: outcome.cause, kind: outcome.kind };
 }
 
-/** Runs one activity as a named step of a region. */
+/** Runs one activity as a named step of a region, unless a cancel request came first. */
 function* step<C extends ActivityContract>(
-  context: OrchestrationContext,
+  run: RegionRun,
   name: string,
   contract: C,
   input: ActivityInput<C>,
-  spec: DesiredState,
-): Generator<Task, { ok: true; value: ActivitySuccess<C> } | RegionFailure, unknown> {
-  return stepOf(name, yield* call(context, contract, input, spec.rollout.retry));
+): Generator<Task, { ok: true; value: ActivitySuccess<C> } | Stopped, unknown> {
+  if (run.cancel.requested) return { ok: false, canceled: true, step: name };
+  return stepOf(name, yield* outcomeOf(activity(run.context, contract, input, run.scope)));
+}
+
+/** Sleeps for a poll; false when a cancel request ended the sleep (or had arrived before it). */
+function* poll(run: RegionRun, seconds: number): Generator<Task, boolean, unknown> {
+  yield* sleepUnlessCanceled(run.context, seconds, run.cancel);
+  return !run.cancel.requested;
 }
 
 /**
+ * Kubernetes-side waits (LoadBalancer IPs, pod readiness) are re-checked inside the activity for
+ * up to one poll interval, so a change is seen within a fraction of a second; the orchestrator
+ * sleeps only for what is left of the interval. ARM waits are not: their reads count against the
+ * subscription's throttling budget.
+ */
+const activityWait = (policy: RolloutPolicy): number => Math.min(policy.pollIntervalSeconds, MAX_ACTIVITY_WAIT_SECONDS);
+
+/**
  * Waits for a condition on every cluster of a region at once: each round asks every cluster not
- * done yet (one activity each, in parallel), until all are done, a step fails, or the deadline
- * (readinessTimeoutMinutes) passes. `waiting` lists what a cluster's answer still waits for.
+ * done yet (one activity each, in parallel), until all are done, a step fails, the deadline
+ * (readinessTimeoutMinutes) passes or a cancel arrives. `waiting` lists what an answer still waits for.
  */
 function* untilEveryCluster<T>(
-  context: OrchestrationContext,
-  spec: DesiredState,
-  clusters: readonly ClusterPlan[],
+  run: RegionRun,
   name: string,
   ask: (cluster: ClusterPlan) => Pending<T>,
   waiting: (answer: T) => string[],
   timedOut: (waitingFor: string[]) => RegionFailure,
-): Generator<Task, { ok: true; answers: T[] } | RegionFailure, unknown> {
-  const deadline = context.df.currentUtcDateTime.getTime() + spec.rollout.readinessTimeoutMinutes * 60_000;
+): Generator<Task, { ok: true; answers: T[] } | Stopped, unknown> {
+  const { context, policy, plan } = run;
+  const deadline = context.df.currentUtcDateTime.getTime() + policy.readinessTimeoutMinutes * 60_000;
   const done = new Map<ClusterPlan, T>();
   for (;;) {
-    const asked = clusters.filter((cluster) => !done.has(cluster));
+    if (run.cancel.requested) return { ok: false, canceled: true, step: name };
+    const asked = plan.clusters.filter((cluster) => !done.has(cluster));
     const outcomes = yield* settleAll(context, asked.map(ask));
     const waitingFor: string[] = [];
     for (const [index, outcome] of outcomes.entries()) {
@@ -75,28 +140,15 @@ function* untilEveryCluster<T>(
       if (rest.length === 0) done.set(asked[index] as ClusterPlan, result.value);
       else waitingFor.push(...rest);
     }
-    const answers = clusters.flatMap((cluster) => {
+    const answers = plan.clusters.flatMap((cluster) => {
       const answer = done.get(cluster);
       return answer === undefined ? [] : [answer];
     });
-    if (answers.length === clusters.length) return { ok: true, answers };
+    if (answers.length === plan.clusters.length) return { ok: true, answers };
     if (context.df.currentUtcDateTime.getTime() >= deadline) return timedOut(waitingFor);
-    yield* restOfPollInterval(context, spec);
+    const rest = policy.pollIntervalSeconds - activityWait(policy);
+    if (rest > 0 && !(yield* poll(run, rest))) return { ok: false, canceled: true, step: name };
   }
-}
-
-/**
- * Kubernetes-side waits (LoadBalancer IPs, pod readiness) are re-checked inside the activity for
- * up to one poll interval, so a change is seen within a fraction of a second; the orchestrator
- * sleeps only for what is left of the interval. ARM waits are not: their reads count against the
- * subscription's throttling budget.
- */
-const activityWait = (spec: DesiredState): number =>
-  Math.min(spec.rollout.pollIntervalSeconds, MAX_ACTIVITY_WAIT_SECONDS);
-
-function* restOfPollInterval(context: OrchestrationContext, spec: DesiredState): Generator<Task, void, unknown> {
-  const rest = spec.rollout.pollIntervalSeconds - activityWait(spec);
-  if (rest > 0) yield sleep(context, rest);
 }
 
 const clusterRef = (plan: RegionPlan, cluster: ClusterPlan): ClusterRef => ({
@@ -105,14 +157,11 @@ const clusterRef = (plan: RegionPlan, cluster: ClusterPlan): ClusterRef => ({
   region: plan.region,
 });
 
-function* waitForCluster(
-  context: OrchestrationContext,
-  spec: DesiredState,
-  ref: ClusterRef,
-): Generator<Task, RegionFailure | undefined, unknown> {
-  const deadline = context.df.currentUtcDateTime.getTime() + spec.rollout.clusterTimeoutMinutes * 60_000;
+function* waitForCluster(run: RegionRun, ref: ClusterRef): Generator<Task, Stopped | undefined, unknown> {
+  const { context, policy } = run;
+  const deadline = context.df.currentUtcDateTime.getTime() + policy.clusterTimeoutMinutes * 60_000;
   for (;;) {
-    const polled = yield* step(context, "aks-cluster", getClusterState, { cluster: ref }, spec);
+    const polled = yield* step(run, "aks-cluster", getClusterState, { cluster: ref });
     if (!polled.ok) return polled;
     const state = polled.value.provisioningState;
     if (state === "Succeeded") return undefined;
@@ -128,108 +177,95 @@ function* waitForCluster(
       return {
         ok: false,
         step: "aks-cluster",
-        cause: `cluster ${ref.clusterName} still ${state} after ${spec.rollout.clusterTimeoutMinutes} minutes`,
+        cause: `cluster ${ref.clusterName} still ${state} after ${policy.clusterTimeoutMinutes} minutes`,
         kind: "transient",
       };
     }
-    yield sleep(context, spec.rollout.pollIntervalSeconds);
+    if (!(yield* poll(run, policy.pollIntervalSeconds))) return { ok: false, canceled: true, step: "aks-cluster" };
   }
 }
 
-export const regionProvisionOrchestrator = orchestration(
-  regionProvisionOrchestration,
-  function* (context, { spec, plan }) {
-    const group = yield* step(
-      context,
-      "resource-group",
-      ensureResourceGroup,
-      { resourceGroup: plan.resourceGroup, region: plan.region, network: plan.network },
-      spec,
-    );
-    if (!group.ok) return group;
+function* provision(run: RegionRun, specDocument: string) {
+  const { plan, policy, context } = run;
+  const group = yield* step(run, "resource-group", ensureResourceGroup, {
+    resourceGroup: plan.resourceGroup,
+    region: plan.region,
+    network: plan.network,
+  });
+  if (!group.ok) return group;
 
-    // Start every cluster's long-running create first, then poll them: they provision in parallel.
-    for (const cluster of plan.clusters) {
-      const begun = yield* step(
-        context,
-        "aks-cluster",
-        beginCluster,
-        { cluster: clusterRef(plan, cluster), plan: cluster, network: plan.network },
-        spec,
-      );
-      if (!begun.ok) return begun;
-    }
-    for (const cluster of plan.clusters) {
-      const failure = yield* waitForCluster(context, spec, clusterRef(plan, cluster));
-      if (failure) return failure;
-    }
-
-    // Configure every cluster first, then wait for their LoadBalancer IPs: the waits overlap.
-    for (const cluster of plan.clusters) {
-      const configured = yield* step(
-        context,
-        "kubernetes-config",
-        configureCluster,
-        { cluster: clusterRef(plan, cluster), regionPlan: plan, clusterOrdinal: cluster.ordinal, spec },
-        spec,
-      );
-      if (!configured.ok) return configured;
-    }
-    // LoadBalancer IPs take a while; keys are created on the first call and reused after.
-    const keys = yield* untilEveryCluster(
-      context,
-      spec,
-      plan.clusters,
-      "node-keys",
-      (cluster) =>
-        activity(
-          context,
-          ensureNodeKeys,
-          {
-            cluster: clusterRef(plan, cluster),
-            namespace: cluster.namespace,
-            nodes: cluster.nodes,
-            waitSeconds: activityWait(spec),
-          },
-          spec.rollout.retry,
-        ),
-      (answer) => answer.pending,
-      (pending) => ({
-        ok: false,
-        step: "p2p-addresses",
-        cause: `no LoadBalancer IP after ${spec.rollout.readinessTimeoutMinutes} minutes for ${pending.join(", ")}`,
-        kind: "transient",
-      }),
-    );
-    if (!keys.ok) return keys;
-    return { ok: true as const, identities: keys.answers.flatMap((answer) => answer.identities) };
-  },
-);
-
-export const regionDeployOrchestrator = orchestration(regionDeployOrchestration, function* (context, input) {
-  const { spec, plan } = input;
+  // Start every cluster's long-running create first, then poll them: they provision in parallel.
   for (const cluster of plan.clusters) {
-    const deployed = yield* step(
-      context,
-      "besu-deploy",
-      deployBesu,
-      {
-        cluster: clusterRef(plan, cluster),
-        regionPlan: plan,
-        clusterOrdinal: cluster.ordinal,
-        spec,
-        genesisJson: input.genesisJson,
-        staticNodesJson: input.staticNodesJson,
-        p2pHosts: input.p2pHosts,
-      },
-      spec,
-    );
+    const begun = yield* step(run, "aks-cluster", beginCluster, {
+      cluster: clusterRef(plan, cluster),
+      plan: cluster,
+      network: plan.network,
+    });
+    if (!begun.ok) return begun;
+  }
+  for (const cluster of plan.clusters) {
+    const stopped = yield* waitForCluster(run, clusterRef(plan, cluster));
+    if (stopped) return stopped;
+  }
+
+  // Configure every cluster first, then wait for their LoadBalancer IPs: the waits overlap.
+  for (const cluster of plan.clusters) {
+    const configured = yield* step(run, "kubernetes-config", configureCluster, {
+      cluster: clusterRef(plan, cluster),
+      regionPlan: plan,
+      clusterOrdinal: cluster.ordinal,
+      specDocument,
+    });
+    if (!configured.ok) return configured;
+  }
+  // LoadBalancer IPs take a while; keys are created on the first call and reused after.
+  const keys = yield* untilEveryCluster(
+    run,
+    "node-keys",
+    (cluster) =>
+      activity(
+        context,
+        ensureNodeKeys,
+        {
+          cluster: clusterRef(plan, cluster),
+          namespace: cluster.namespace,
+          nodes: cluster.nodes,
+          waitSeconds: activityWait(policy),
+        },
+        run.scope,
+      ),
+    (answer) => answer.pending,
+    (pending) => ({
+      ok: false,
+      step: "p2p-addresses",
+      cause: `no LoadBalancer IP after ${policy.readinessTimeoutMinutes} minutes for ${pending.join(", ")}`,
+      kind: "transient",
+    }),
+  );
+  if (!keys.ok) return keys;
+  return { ok: true as const, identities: keys.answers.flatMap((answer) => answer.identities) };
+}
+
+export const regionProvisionOrchestrator = orchestration(regionProvisionOrchestration, function* (context, input) {
+  const run = beginRegion(context, input.policy, input.plan);
+  const result = yield* provision(run, input.specDocument);
+  return { ...result, retries: run.retries };
+});
+
+function* deploy(run: RegionRun, specDocument: string, networkDocument: string) {
+  const { plan, policy, context } = run;
+  for (const cluster of plan.clusters) {
+    const deployed = yield* step(run, "besu-deploy", deployBesu, {
+      cluster: clusterRef(plan, cluster),
+      regionPlan: plan,
+      clusterOrdinal: cluster.ordinal,
+      specDocument,
+      networkDocument,
+    });
     if (!deployed.ok) return deployed;
   }
   const readiness = yield* untilEveryCluster(
-    context,
-    spec,
-    plan.clusters,
+    run,
     "besu-ready",
     (cluster) =>
       activity(
@@ -239,17 +275,23 @@ export const regionDeployOrchestrator = orchestration(regionDeployOrchestration,
           cluster: clusterRef(plan, cluster),
           namespace: cluster.namespace,
           nodes: cluster.nodes,
-          waitSeconds: activityWait(spec),
+          waitSeconds: activityWait(policy),
         },
-        spec.rollout.retry,
+        run.scope,
       ),
     (answer) => answer.notReady.map((node) => `${node.nodeId}: ${node.reason}`),
     (reasons) => ({
       ok: false,
       step: "besu-ready",
-      cause: `not ready after ${spec.rollout.readinessTimeoutMinutes} minutes — ${reasons.join("; ")}`,
+      cause: `not ready after ${policy.readinessTimeoutMinutes} minutes — ${reasons.join("; ")}`,
       kind: "transient",
     }),
   );
   return readiness.ok ? { ok: true as const } : readiness;
+}
+
+export const regionDeployOrchestrator = orchestration(regionDeployOrchestration, function* (context, input) {
+  const run = beginRegion(context, input.policy, input.plan);
+  const result = yield* deploy(run, input.specDocument, input.networkDocument);
+  return { ...result, retries: run.retries };
 });

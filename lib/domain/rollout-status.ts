@@ -48,6 +48,24 @@ export const regionErrorSchema = z.object({
 });
 export type RegionError = z.infer<typeof regionErrorSchema>;
 
+/** Transient faults retried during a region's current attempt: how many, how long it waited, the last one. */
+export const regionRetriesSchema = z.object({
+  count: z.int().min(0),
+  waitedSeconds: z.number().min(0),
+  last: z
+    .object({
+      /** The activity retried, e.g. getClusterState, deployBesu. */
+      activity: z.string().min(1),
+      cause: z.string().min(1),
+      /** The attempt that followed the wait (2 for the first retry). */
+      nextAttempt: z.int().min(2),
+      waitSeconds: z.number().min(0),
+      at: isoTime,
+    })
+    .optional(),
+});
+export type RegionRetries = z.infer<typeof regionRetriesSchema>;
+
 export const regionStatusSchema = z.object({
   region: z.string().min(1),
   phase: regionPhaseSchema,
@@ -60,6 +78,8 @@ export const regionStatusSchema = z.object({
   finishedAt: isoTime.optional(),
   /** The most recent failure, kept after a retry for the record. */
   lastError: regionErrorSchema.optional(),
+  /** Transient faults retried in this attempt (each one waited for on a durable timer). */
+  retries: regionRetriesSchema.optional(),
 });
 export type RegionStatus = z.infer<typeof regionStatusSchema>;
 
@@ -209,9 +229,9 @@ function withoutFields<T extends object, K extends keyof T>(value: T, ...keys: K
   return copy;
 }
 
-/** The region without its end time: a new attempt has not ended. */
+/** The region without its end time and retries: a new attempt has neither yet. */
 function reopened(region: RegionStatus): RegionStatus {
-  return withoutFields(region, "finishedAt");
+  return withoutFields(region, "finishedAt", "retries");
 }
 
 function assertRunning(status: RolloutStatus, action: string): void {
@@ -286,6 +306,24 @@ export function failRegion(
     if (isRegionFinished(current)) throw new RolloutStatusError(`region ${region} is already ${current.state}`);
     return { ...current, state: "Failed", finishedAt: at, lastError: { ...error, at } };
   });
+}
+
+/** Adds retries that a region's work waited for (one notice, or a sub-orchestration's summary). */
+export function recordRetries(
+  status: RolloutStatus,
+  region: string,
+  retries: RegionRetries,
+  at: string,
+): RolloutStatus {
+  if (retries.count === 0) return status;
+  return updateRegion(status, region, at, (current) => ({
+    ...current,
+    retries: {
+      count: (current.retries?.count ?? 0) + retries.count,
+      waitedSeconds: (current.retries?.waitedSeconds ?? 0) + retries.waitedSeconds,
+      ...((retries.last ?? current.retries?.last) ? { last: retries.last ?? current.retries?.last } : {}),
+    },
+  }));
 }
 
 /**

@@ -240,7 +240,7 @@ const retrySchema = z
   })
   .describe("Retry policy for transient faults (429, 5xx, timeouts); permanent faults are never retried.");
 
-const rolloutSchema = z
+export const rolloutPolicySchema = z
   .strictObject({
     maxParallelRegions: z
       .int()
@@ -270,6 +270,14 @@ const rolloutSchema = z
       .max(240)
       .default(20)
       .describe("How long Besu nodes may take to become ready."),
+    verificationWindowSeconds: z
+      .int()
+      .min(0)
+      .max(1800)
+      .default(60)
+      .describe(
+        "How long verification keeps asking a node that did not answer (a transient fault) before it reports the node unreachable.",
+      ),
     admissionTimeoutMinutes: z
       .int()
       .min(1)
@@ -304,7 +312,7 @@ export const desiredStateSchema = z
       .default(ADMIN_REGION)
       .describe("Region of the control plane and admin tooling; it never hosts validators or sentries."),
     cluster: clusterSchema.prefault({}),
-    rollout: rolloutSchema.prefault({}),
+    rollout: rolloutPolicySchema.prefault({}),
     contracts: reservedSectionSchema.optional(),
     ccip: reservedSectionSchema.optional(),
   })

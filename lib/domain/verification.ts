@@ -202,3 +202,52 @@ export function verifyNetwork(input: VerificationInput): Verification {
     network.every((result) => result.ok) && regions.every((region) => region.checks.every((result) => result.ok));
   return { verifiedAt: input.at, ok, network, regions };
 }
+
+/** Two samples of the same nodes, at least one block period apart. */
+export interface SamplePair {
+  first: readonly ObservedNode[];
+  second: readonly ObservedNode[];
+}
+
+/**
+ * Nodes that did not answer in one of the samples. A node that did not answer may be down — or
+ * one request may have met a transient fault — so these are asked again before they are judged:
+ * only a node that answered and was wrong, or stayed silent for the whole window, fails.
+ */
+export function unansweredNodes(samples: SamplePair): string[] {
+  const answeredFirst = new Set(samples.first.filter((node) => node.reachable).map((node) => node.nodeId));
+  return samples.second.filter((node) => !node.reachable || !answeredFirst.has(node.nodeId)).map((node) => node.nodeId);
+}
+
+/** The samples with each node that answered both samples of `resample` taken from there instead. */
+export function withResample(samples: SamplePair, resample: SamplePair): SamplePair {
+  const answered = new Set(
+    resample.second
+      .filter(
+        (node) => node.reachable && resample.first.some((entry) => entry.nodeId === node.nodeId && entry.reachable),
+      )
+      .map((node) => node.nodeId),
+  );
+  const replace = (nodes: readonly ObservedNode[], from: readonly ObservedNode[]): ObservedNode[] =>
+    nodes.map((node) =>
+      answered.has(node.nodeId) ? (from.find((entry) => entry.nodeId === node.nodeId) ?? node) : node,
+    );
+  return { first: replace(samples.first, resample.first), second: replace(samples.second, resample.second) };
+}
+
+/** Marks the nodes that never answered in the window as unreachable, saying for how long and how often they were asked. */
+export function unreachableThroughout(
+  samples: SamplePair,
+  silent: readonly string[],
+  window: { seconds: number; tries: number },
+): SamplePair {
+  const mark = (node: ObservedNode): ObservedNode =>
+    silent.includes(node.nodeId)
+      ? {
+          ...node,
+          reachable: false,
+          error: `no answer throughout the ${window.seconds} s verification window (${window.tries} tries; last: ${node.error ?? "no answer"})`,
+        }
+      : node;
+  return { first: samples.first, second: samples.second.map(mark) };
+}

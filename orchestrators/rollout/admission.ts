@@ -20,7 +20,7 @@ import { planRollout, type ClusterPlan, type NodePlan, type RegionPlan } from ".
 import { enterPhase, failRegion, startRegionPhase } from "../../lib/domain/rollout-status.js";
 import { activity, settleAll, sleepUnlessCanceled } from "../durable.js";
 import { saveNetworkRecord } from "./genesis.js";
-import { advance, networkOf, stopIfCanceled, stopWith, type Phase, type RolloutRun } from "./run.js";
+import { advance, networkOf, quietRetryScope, stopIfCanceled, stopWith, type Phase, type RolloutRun } from "./run.js";
 
 /** Where a node runs, from the spec's plan. */
 interface NodeLocation {
@@ -54,7 +54,7 @@ function* voteRound(
           propose: [...propose],
           discard: [...discard],
         },
-        run.spec.rollout.retry,
+        quietRetryScope(run),
       );
     }),
   );

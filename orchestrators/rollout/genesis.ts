@@ -1,13 +1,15 @@
 /**
  * Phase 3, genesis (fan-in): the network's own genesis if it formed before — a chain's genesis
  * never changes — else a new one from the validators provisioned in phase A. The network record is
- * saved before any node runs with that genesis, so a crash here cannot produce two genesis files.
+ * saved before any node runs with that genesis, so a crash here cannot produce two genesis files;
+ * then the rollout's network document (genesis, static nodes, p2p addresses), which every region's
+ * deployment reads by name.
  */
-import { loadNetworkRecord, saveDocument } from "../../activities/contracts.js";
+import { loadNetworkRecord, saveDocument, type RolloutNetwork } from "../../activities/contracts.js";
 import { decideMembership, networkRecordName, type NetworkRecord } from "../../lib/domain/network-record.js";
 import { enterPhase, type RolloutPhase } from "../../lib/domain/rollout-status.js";
 import { call } from "../durable.js";
-import { advance, stopWith, type Phase, type RolloutRun } from "./run.js";
+import { advance, networkDocumentName, quietRetryScope, stopWith, type Phase, type RolloutRun } from "./run.js";
 import type { Task } from "durable-functions";
 
 /** Saves the network record; returns why it could not be saved, if it could not. */
@@ -20,7 +22,7 @@ export function* saveNetworkRecord(
     run.context,
     saveDocument,
     { name: networkRecordName(run.spec.network.name), document: record },
-    run.spec.rollout.retry,
+    quietRetryScope(run),
   );
   return saved.ok ? undefined : `the network record could not be saved (${phase}): ${saved.cause}`;
 }
@@ -28,7 +30,7 @@ export function* saveNetworkRecord(
 export const genesis: Phase = function* (run, state) {
   state = advance(run, state, (status, at) => enterPhase(status, "genesis", at));
   const { spec } = run;
-  const loaded = yield* call(run.context, loadNetworkRecord, { network: spec.network.name }, spec.rollout.retry);
+  const loaded = yield* call(run.context, loadNetworkRecord, { network: spec.network.name }, quietRetryScope(run));
   if (!loaded.ok) return stopWith(state, "genesis", `the network record could not be read: ${loaded.cause}`);
   const membership = decideMembership({
     rolloutId: run.input.rolloutId,
@@ -40,5 +42,17 @@ export const genesis: Phase = function* (run, state) {
   if (!membership.ok) return stopWith(state, "genesis", membership.reason);
   const unsaved = yield* saveNetworkRecord(run, membership.record, "genesis");
   if (unsaved) return stopWith(state, "genesis", unsaved);
+  const deployment: RolloutNetwork = {
+    genesisJson: membership.genesisJson,
+    staticNodesJson: membership.staticNodesJson,
+    p2pHosts: membership.p2pHosts,
+  };
+  const saved = yield* call(
+    run.context,
+    saveDocument,
+    { name: networkDocumentName(run), document: deployment },
+    quietRetryScope(run),
+  );
+  if (!saved.ok) return stopWith(state, "genesis", `the rollout's network document could not be saved: ${saved.cause}`);
   return { ...state, network: membership };
 };

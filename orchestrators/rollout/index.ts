@@ -9,17 +9,17 @@
  * The contracts (mainnet and Chain 138 in parallel), CCIP and funding phases plug into this list.
  */
 import { planRollout } from "../../lib/domain/plan.js";
-import { createRolloutStatus } from "../../lib/domain/rollout-status.js";
+import { createRolloutStatus, requestCancel } from "../../lib/domain/rollout-status.js";
 import type { OrchestrationContext } from "durable-functions";
 import type { z } from "zod";
 import { CANCEL_EVENT, orchestration, rolloutOrchestration, type rolloutInputSchema } from "../contracts.js";
-import { cancellation, now } from "../durable.js";
+import { cancelArrived, cancellation, now } from "../durable.js";
 import { admitting } from "./admission.js";
 import { genesis } from "./genesis.js";
 import { preflight } from "./preflight.js";
 import { deploying, provisioning } from "./regions.js";
 import { report } from "./report.js";
-import type { Phase, RolloutRun, RolloutState } from "./run.js";
+import { advance, type Phase, type RolloutRun, type RolloutState } from "./run.js";
 import { verifying } from "./verification.js";
 
 /** The phases in order. */
@@ -56,6 +56,11 @@ export const rolloutOrchestrator = orchestration(rolloutOrchestration, function*
   const { run, state: initial } = beginRollout(context, input);
   let state = initial;
   for (const phase of ROLLOUT_PHASES) {
+    // A cancel request is seen before any phase starts, and shows in the status at once.
+    if (cancelArrived(run.cancel)) {
+      state = { ...advance(run, state, (status, at) => requestCancel(status, at)), stop: {} };
+      break;
+    }
     state = yield* phase(run, state);
     if (state.stop) break;
   }

@@ -12,10 +12,10 @@ import type { z } from "zod";
 import type { NodePublicIdentity } from "../../lib/domain/genesis.js";
 import type { NetworkMembership } from "../../lib/domain/network-record.js";
 import type { RegionPlan } from "../../lib/domain/plan.js";
-import type { RolloutFailure, RolloutStatus } from "../../lib/domain/rollout-status.js";
+import { recordRetries, type RolloutFailure, type RolloutStatus } from "../../lib/domain/rollout-status.js";
 import type { DesiredState } from "../../lib/domain/spec.js";
-import type { rolloutInputSchema } from "../contracts.js";
-import { now, type Cancellation } from "../durable.js";
+import { regionInstanceId, type REGION_WORK, type rolloutInputSchema } from "../contracts.js";
+import { now, type Cancellation, type RetryScope } from "../durable.js";
 
 /** The fixed facts of one rollout. */
 export interface RolloutRun {
@@ -42,12 +42,11 @@ export interface RolloutState {
 
 export type Phase = (run: RolloutRun, state: RolloutState) => Generator<Task, RolloutState, unknown>;
 
+/** A change to the status at a moment. */
+export type StatusChange = (status: RolloutStatus, at: string) => RolloutStatus;
+
 /** Applies a change to the status and publishes it as the custom status. */
-export function advance(
-  run: RolloutRun,
-  state: RolloutState,
-  change: (status: RolloutStatus, at: string) => RolloutStatus,
-): RolloutState {
+export function advance(run: RolloutRun, state: RolloutState, change: StatusChange): RolloutState {
   const status = change(state.status, now(run.context));
   run.context.df.setCustomStatus(status);
   return { ...state, status };
@@ -69,6 +68,36 @@ export function networkOf(state: RolloutState): NetworkMembership {
   return state.network;
 }
 
-/** A deterministic id for a region's sub-orchestration in this rollout. */
-export const subInstanceId = (run: RolloutRun, phase: string, region: string): string =>
-  `${run.context.df.instanceId}:${run.input.rolloutId}:${phase}:${region}`;
+/** The instance id of a region's sub-orchestration in this rollout. */
+export const subInstanceId = (run: RolloutRun, work: (typeof REGION_WORK)[number], region: string): string =>
+  regionInstanceId(run.context.df.instanceId, run.input.rolloutId, work, region);
+
+/** Where this rollout keeps its spec: written once, before any region starts; activities read it by name. */
+export const specDocumentName = (run: RolloutRun): string => `rollouts/${run.input.rolloutId}/spec.json`;
+
+/** Where this rollout keeps what every node is deployed with (genesis, static nodes, p2p addresses). */
+export const networkDocumentName = (run: RolloutRun): string => `rollouts/${run.input.rolloutId}/network.json`;
+
+/**
+ * The retry scope for work done on behalf of `regions`: each retry the orchestrator waits for
+ * shows in those regions' status. `apply` folds the status change into the calling phase's state.
+ */
+export function retryScope(
+  run: RolloutRun,
+  regions: readonly string[],
+  apply: (change: StatusChange) => void,
+): RetryScope {
+  return {
+    policy: run.spec.rollout.retry,
+    onRetry: (notice) => {
+      for (const region of regions) {
+        apply((status, at) =>
+          recordRetries(status, region, { count: 1, waitedSeconds: notice.waitSeconds, last: { ...notice, at } }, at),
+        );
+      }
+    },
+  };
+}
+
+/** A scope for work that belongs to no region (the network record, the report): retries are not shown. */
+export const quietRetryScope = (run: RolloutRun): RetryScope => ({ policy: run.spec.rollout.retry });

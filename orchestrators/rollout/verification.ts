@@ -3,11 +3,16 @@
  * apart — one activity per cluster, all in parallel — and checked against the network record
  * (same genesis, heads advancing and close, validator set, validator peering, readiness). A region
  * passes when every check of its nodes passes. Nothing to verify when no region got this far.
+ *
+ * A node that did not answer is asked again, a pair of samples at a time, for up to
+ * `verificationWindowSeconds`: a transient fault never fails a node. Only a node that answered and
+ * was wrong, or stayed silent for the whole window, fails — and the report says which.
  */
 import type { Task } from "durable-functions";
 import { observeNodes } from "../../activities/contracts.js";
 import type { ObservationScope } from "../../lib/besu/observe.js";
 import { validatorPublicKeys } from "../../lib/domain/network-record.js";
+import type { RegionPlan } from "../../lib/domain/plan.js";
 import {
   enterPhase,
   failRegion,
@@ -15,42 +20,67 @@ import {
   startRegionPhase,
   succeedRegion,
 } from "../../lib/domain/rollout-status.js";
-import { verifyNetwork, type ObservedNode } from "../../lib/domain/verification.js";
-import { activity, now, settleAll, sleep } from "../durable.js";
-import { advance, networkOf, type Phase, type RolloutRun, type RolloutState } from "./run.js";
+import {
+  unansweredNodes,
+  unreachableThroughout,
+  verifyNetwork,
+  withResample,
+  type ObservedNode,
+  type SamplePair,
+} from "../../lib/domain/verification.js";
+import { activity, now, settleAll, sleepUnlessCanceled } from "../durable.js";
+import {
+  advance,
+  networkOf,
+  retryScope,
+  stopIfCanceled,
+  type Phase,
+  type RolloutRun,
+  type RolloutState,
+} from "./run.js";
 
 /** Largest head spread between nodes that verification accepts. */
 const MAX_HEAD_SPREAD = 3;
 
-/** One sample of every node of the state's regions; a node whose cluster could not be asked is unreachable. */
+/**
+ * One sample of the given nodes (all of the regions' by default); a node whose cluster could not
+ * be asked counts as not answering, with the cause.
+ */
 function* observe(
   run: RolloutRun,
-  state: RolloutState,
+  state: { current: RolloutState },
+  regions: readonly RegionPlan[],
   scope: ObservationScope,
+  only?: ReadonlySet<string>,
 ): Generator<Task, ObservedNode[], unknown> {
-  const clusters = state.regions.flatMap((plan) => plan.clusters.map((cluster) => ({ plan, cluster })));
+  const clusters = regions.flatMap((plan) =>
+    plan.clusters
+      .map((cluster) => ({ plan, cluster, nodes: cluster.nodes.filter((node) => only?.has(node.id) ?? true) }))
+      .filter((entry) => entry.nodes.length > 0),
+  );
   const outcomes = yield* settleAll(
     run.context,
-    clusters.map(({ plan, cluster }) =>
+    clusters.map(({ plan, cluster, nodes }) =>
       activity(
         run.context,
         observeNodes,
         {
           cluster: { resourceGroup: plan.resourceGroup, clusterName: cluster.name, region: plan.region },
           namespace: cluster.namespace,
-          nodes: cluster.nodes,
+          nodes,
           scope,
         },
-        run.spec.rollout.retry,
+        retryScope(run, [plan.region], (change) => (state.current = advance(run, state.current, change))),
       ),
     ),
+    run.cancel,
   );
-  const publicKeyOf = new Map(state.identities.map((identity) => [identity.nodeId, identity.publicKey]));
-  return clusters.flatMap(({ plan, cluster }, index) => {
+  const publicKeyOf = new Map(state.current.identities.map((identity) => [identity.nodeId, identity.publicKey]));
+  return clusters.flatMap(({ plan, nodes }, index) => {
     const outcome = outcomes[index];
     const observations = outcome?.ok ? outcome.value.observations : [];
     const error = outcome && !outcome.ok ? outcome.cause : "not observed";
-    return cluster.nodes.map((node): ObservedNode => ({
+    return nodes.map((node): ObservedNode => ({
       ...(observations.find((entry) => entry.nodeId === node.id) ?? { reachable: false, error }),
       nodeId: node.id,
       region: plan.region,
@@ -60,36 +90,76 @@ function* observe(
   });
 }
 
-export const verifying: Phase = function* (run, state) {
-  if (state.regions.length === 0) return state;
-  const { record } = networkOf(state);
+/** Two samples a block period or more apart; undefined when a cancel request ended the wait. */
+function* samplePair(
+  run: RolloutRun,
+  state: { current: RolloutState },
+  only?: ReadonlySet<string>,
+): Generator<Task, SamplePair | undefined, unknown> {
   const { spec, context } = run;
-  state = advance(run, state, (status, at) => enterPhase(status, "verifying", at));
-  for (const plan of state.regions)
-    state = advance(run, state, (status, at) => startRegionPhase(status, plan.region, "verifying", at));
   // The first sample only needs each node's head (for "advancing" and the chain's rate).
-  const first = yield* observe(run, state, "heads");
-  yield sleep(context, Math.max(spec.network.qbft.blockperiodseconds * 2, spec.rollout.pollIntervalSeconds));
-  const second = yield* observe(run, state, "full");
+  const first = yield* observe(run, state, state.current.regions, "heads", only);
+  yield* sleepUnlessCanceled(
+    context,
+    Math.max(spec.network.qbft.blockperiodseconds * 2, spec.rollout.pollIntervalSeconds),
+    run.cancel,
+  );
+  if (run.cancel.requested) return undefined;
+  const second = yield* observe(run, state, state.current.regions, "full", only);
+  return { first, second };
+}
+
+/** The samples, with the nodes that did not answer asked again until they do or the window ends. */
+function* sampleUntilAnswered(
+  run: RolloutRun,
+  state: { current: RolloutState },
+): Generator<Task, SamplePair | undefined, unknown> {
+  const { context, spec } = run;
+  const window = spec.rollout.verificationWindowSeconds;
+  const deadline = context.df.currentUtcDateTime.getTime() + window * 1000;
+  let samples = yield* samplePair(run, state);
+  let tries = 1;
+  for (;;) {
+    if (samples === undefined) return undefined;
+    const silent = unansweredNodes(samples);
+    if (silent.length === 0) return samples;
+    if (context.df.currentUtcDateTime.getTime() >= deadline)
+      return unreachableThroughout(samples, silent, { seconds: window, tries });
+    yield* sleepUnlessCanceled(context, spec.rollout.pollIntervalSeconds, run.cancel);
+    if (run.cancel.requested) return undefined;
+    const resample = yield* samplePair(run, state, new Set(silent));
+    if (resample === undefined) return undefined;
+    samples = withResample(samples, resample);
+    tries += 1;
+  }
+}
+
+export const verifying: Phase = function* (run, initial) {
+  if (initial.regions.length === 0) return initial;
+  const { record } = networkOf(initial);
+  const { spec, context } = run;
+  // The retries of observations are folded into the state as they happen.
+  const state = { current: advance(run, initial, (status, at) => enterPhase(status, "verifying", at)) };
+  for (const plan of state.current.regions)
+    state.current = advance(run, state.current, (status, at) => startRegionPhase(status, plan.region, "verifying", at));
+  const samples = yield* sampleUntilAnswered(run, state);
+  if (samples === undefined) return stopIfCanceled(run, state.current);
   const verification = verifyNetwork({
     at: now(context),
     chainIdHex: `0x${spec.network.chainId.toString(16)}`,
     genesisHash: record.genesisHash,
     validators: record.validators,
     validatorPublicKeys: validatorPublicKeys(record, record.validators),
-    first,
-    second,
+    first: samples.first,
+    second: samples.second,
     maxHeadSpread: MAX_HEAD_SPREAD,
   });
-  state = advance(run, state, (status, at) => recordVerification(status, verification, at));
-  const verified = state.regions.filter(
-    (plan) =>
-      verification.regions.find((entry) => entry.region === plan.region)?.checks.every((result) => result.ok) ?? true,
-  );
-  for (const plan of state.regions) {
-    const failed =
-      verification.regions.find((entry) => entry.region === plan.region)?.checks.filter((result) => !result.ok) ?? [];
-    state = advance(run, state, (status, at) =>
+  let current = advance(run, state.current, (status, at) => recordVerification(status, verification, at));
+  const failedChecks = (plan: RegionPlan) =>
+    verification.regions.find((entry) => entry.region === plan.region)?.checks.filter((result) => !result.ok) ?? [];
+  for (const plan of current.regions) {
+    const failed = failedChecks(plan);
+    current = advance(run, current, (status, at) =>
       failed.length === 0
         ? succeedRegion(status, plan.region, at)
         : failRegion(
@@ -104,5 +174,5 @@ export const verifying: Phase = function* (run, state) {
           ),
     );
   }
-  return { ...state, regions: verified };
+  return { ...current, regions: current.regions.filter((plan) => failedChecks(plan).length === 0) };
 };

@@ -1,6 +1,7 @@
 /**
- * Adapter tests' set-up: the simulated cloud (with Besu) in a temporary directory, the real
- * adapters pointed at it, the activity handlers over them, and the small example spec's plans.
+ * Adapter tests' set-up: the simulated cloud (with Besu) in a temporary directory, Azurite for the
+ * state documents, the real adapters pointed at them, the activity handlers over them, and the
+ * small example spec's plans with the spec saved as the rollout document the activities read.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,10 +13,9 @@ import { planRollout, type RegionPlan } from "../../lib/domain/plan.js";
 import { parseSpecText, type DesiredState } from "../../lib/domain/spec.js";
 import { KubeClusters } from "../../lib/kube/clusters.js";
 import { DocumentStore } from "../../lib/state/documents.js";
-import { createBesuPlugin } from "@besu-fleet/local-cloud";
-import { simulatorCredential, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
+import { createBesuPlugin, simulatorCredential, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
+import { startAzurite, waitFor } from "@besu-fleet/local-support";
 import { REPO_ROOT } from "../support/paths.js";
-import { waitFor } from "@besu-fleet/local-support";
 
 export interface AdapterCloud {
   cloud: RunningCloud;
@@ -23,6 +23,8 @@ export interface AdapterCloud {
   deps: ActivityDependencies;
   activities: Activities;
   spec: DesiredState;
+  /** The spec saved as a rollout's spec document (what configureCluster and deployBesu read). */
+  specDocument: string;
   plans: RegionPlan[];
   /** Control API call (plain HTTP on loopback). */
   control(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
@@ -65,12 +67,12 @@ export const TEST_KUBE_REQUEST_POLICY = {
   deadlineMs: 3_000,
 } as const;
 
-/**
- * Starts the cloud. `storageConnectionString` defaults to one that is never dialled (tests of
- * saveDocument start Azurite and pass theirs).
- */
+/** Starts the cloud, and Azurite unless the test gives its own storage. */
 export async function startAdapterCloud(options: { storageConnectionString?: string } = {}): Promise<AdapterCloud> {
   const dataDir = mkdtempSync(join(tmpdir(), "besu-fleet-adapters-"));
+  const azurite = options.storageConnectionString === undefined ? await startAzurite() : undefined;
+  const storage = options.storageConnectionString ?? azurite?.connectionString;
+  if (storage === undefined) throw new Error("no storage for the adapter tests");
   const cloud = await startCloud({ dataDir, timeScale: 2000, plugins: [createBesuPlugin({ mainnet: false })] });
   const ca = readFileSync(cloud.connection.caCertPath, "utf8");
   const arm = new ArmAdapter({
@@ -86,13 +88,11 @@ export async function startAdapterCloud(options: { storageConnectionString?: str
       (resourceGroup, clusterName) => arm.userKubeconfig(resourceGroup, clusterName),
       TEST_KUBE_REQUEST_POLICY,
     ),
-    documents: new DocumentStore(
-      options.storageConnectionString ??
-        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;",
-      "besu-fleet-state",
-    ),
+    documents: new DocumentStore(storage, "besu-fleet-state"),
   };
   const spec = smallSpec();
+  const specDocument = "rollouts/adapter-tests/spec.json";
+  await deps.documents.saveDocument(specDocument, spec);
   const control: AdapterCloud["control"] = async (method, path, body) => {
     const response = await fetch(`${cloud.connection.controlUrl}/${path}`, {
       method,
@@ -107,12 +107,14 @@ export async function startAdapterCloud(options: { storageConnectionString?: str
     deps,
     activities: createActivities(deps),
     spec,
+    specDocument,
     plans: planRollout(spec),
     control,
     operations: async (since) =>
       operationLogSchema.parse((await control("GET", `operations?since=${since}`)).body).entries,
     close: async () => {
       await cloud.close();
+      await azurite?.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

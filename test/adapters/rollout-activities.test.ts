@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import type { RolloutNetwork } from "../../activities/contracts.js";
 import { clusterConfigurationManifests, type KubernetesManifest } from "../../lib/domain/manifests.js";
 import { decideGenesis, type NodePublicIdentity } from "../../lib/domain/genesis.js";
 import { NODE_KEY_SECRET_ENTRY, type RegionPlan } from "../../lib/domain/plan.js";
@@ -177,7 +178,7 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     cluster: refOf(plan),
     regionPlan: plan,
     clusterOrdinal: 1,
-    spec: env.spec,
+    specDocument: env.specDocument,
   });
   const hasSentries = (plan: RegionPlan) => firstCluster(plan).nodes.some((node) => node.role === "sentry");
 
@@ -267,15 +268,20 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     const decision = decideGenesis(env.spec.network, env.spec.rollout.minValidators, identities);
     assert.ok(decision.ok, JSON.stringify(decision));
     const p2pHosts = Object.fromEntries(identities.map((identity) => [identity.nodeId, identity.p2pHost]));
+    const networkDocument = "rollouts/adapter-tests/network.json";
+    const network: RolloutNetwork = {
+      genesisJson: decision.genesisJson,
+      staticNodesJson: decision.staticNodesJson,
+      p2pHosts,
+    };
+    await env.deps.documents.saveDocument(networkDocument, network);
     for (const plan of env.plans) {
       const input = {
         cluster: refOf(plan),
         regionPlan: plan,
         clusterOrdinal: 1,
-        spec: env.spec,
-        genesisJson: decision.genesisJson,
-        staticNodesJson: decision.staticNodesJson,
-        p2pHosts,
+        specDocument: env.specDocument,
+        networkDocument,
       };
       deployInputs.set(plan.region, input);
       const deployed: unknown = await env.activities.deployBesu(input);
@@ -445,22 +451,22 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     }
   };
 
-  it("throws a Kubernetes 429 as a transient fault naming activity, region, step, cause and Retry-After", async () => {
+  it("returns a Kubernetes 429 as a transient failure naming activity, region, step, cause, with its Retry-After", async () => {
     const plan = env.plans[2];
     assert.ok(plan);
     const input = { cluster: refOf(plan), namespace: firstCluster(plan).namespace, nodes: firstCluster(plan).nodes };
-    const error = await withFaults([{ target: "kube", region: plan.region, kind: "429", rate: 1 }], () =>
-      env.activities.checkReadiness(input).then(
-        () => undefined,
-        (thrown: unknown) => thrown,
+    const result = record(
+      await withFaults([{ target: "kube", region: plan.region, kind: "429", rate: 1 }], () =>
+        env.activities.checkReadiness(input),
       ),
     );
-    assert.ok(error instanceof Error, "a transient fault is thrown, not returned");
-    record(error.message);
+    assert.ok(!result.ok && result.kind === "transient", JSON.stringify(result));
+    assert.equal(result.code, "TooManyRequests");
+    assert.equal(result.retryAfterMs, 1000, "the orchestrator waits at least this long before it calls again");
     assert.match(
-      error.message,
+      result.message,
       new RegExp(
-        `^checkReadiness in ${plan.region}: check readiness in cluster ${firstCluster(plan).name}: TooManyRequests: .* \\(retry after 1000 ms\\)$`,
+        `^checkReadiness in ${plan.region}: check readiness in cluster ${firstCluster(plan).name}: TooManyRequests: `,
       ),
     );
     assertOk(await env.activities.checkReadiness(input), "readiness once the throttling is over");
@@ -503,7 +509,7 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     );
   });
 
-  it("survives a few ARM 503s (the SDK retries them) and throws when they persist", async () => {
+  it("survives a few ARM 503s (the SDK retries them) and returns a transient failure when they persist", async () => {
     const plan = env.plans[3];
     assert.ok(plan);
     const input = { cluster: refOf(plan) };
@@ -512,16 +518,17 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
       () => env.activities.getClusterState(input),
     );
     assertOk(record(survived), "state after two 503s");
-    const error = await withFaults([{ target: "arm", region: plan.region, kind: "5xx", status: 503, rate: 1 }], () =>
-      env.activities.getClusterState(input).then(
-        () => undefined,
-        (thrown: unknown) => thrown,
+    const result = record(
+      await withFaults([{ target: "arm", region: plan.region, kind: "5xx", status: 503, rate: 1 }], () =>
+        env.activities.getClusterState(input),
       ),
     );
-    assert.ok(error instanceof Error, "a persistent 503 is thrown as transient");
-    record(error.message);
+    assert.ok(
+      !result.ok && result.kind === "transient",
+      `a persistent 503 is a transient failure: ${JSON.stringify(result)}`,
+    );
     assert.match(
-      error.message,
+      result.message,
       new RegExp(`^getClusterState in ${plan.region}: read cluster ${firstCluster(plan).name}: `),
     );
   });

@@ -8,6 +8,7 @@ import {
   enterPhase,
   failRegion,
   finishRollout,
+  recordRetries,
   recordVerification,
   requestCancel,
   rolloutStatusSchema,
@@ -242,6 +243,40 @@ describe("rollout status transitions", () => {
     const status = recordVerification(fresh(), verification, T3);
     assert.deepEqual(status.verification, verification);
     assertStorable(status);
+  });
+});
+
+describe("transient retries in a region's status", () => {
+  it("adds up retries from notices and sub-orchestration summaries, keeps the latest, and a new attempt starts at none", () => {
+    let status = startRegionPhase(fresh(), "uksouth", "preflight", T1);
+    assert.equal(
+      recordRetries(status, "uksouth", { count: 0, waitedSeconds: 0 }, T1),
+      status,
+      "nothing retried: unchanged",
+    );
+    const last = {
+      activity: "getClusterState",
+      cause: "TooManyRequests: throttled",
+      nextAttempt: 2,
+      waitSeconds: 4,
+      at: T1,
+    };
+    status = recordRetries(status, "uksouth", { count: 1, waitedSeconds: 4, last }, T1);
+    status = recordRetries(status, "uksouth", { count: 2, waitedSeconds: 3 }, T2);
+    const region = status.regions.find((entry) => entry.region === "uksouth");
+    assert.deepEqual(region?.retries, { count: 3, waitedSeconds: 7, last });
+    assertStorable(status);
+    status = failRegion(status, "uksouth", { step: "aks-cluster", cause: "gave up", kind: "transient" }, T2);
+    const retried = createRolloutStatus({
+      rolloutId: "rollout-chain138-2",
+      network: "chain138",
+      regions: ["uksouth"],
+      at: T3,
+      earlier: status.regions.filter((entry) => entry.region === "uksouth"),
+    });
+    const again = startRegionPhase(retried, "uksouth", "preflight", T3).regions[0];
+    assert.equal(again?.retries, undefined, "a new attempt of the region has retried nothing yet");
+    assert.equal(again?.attempts, 2);
   });
 });
 

@@ -1,7 +1,14 @@
 /** Network verification from node observations (pure). */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { verifyNetwork, type ObservedNode, type VerificationInput } from "../../lib/domain/verification.js";
+import {
+  unansweredNodes,
+  unreachableThroughout,
+  verifyNetwork,
+  withResample,
+  type ObservedNode,
+  type VerificationInput,
+} from "../../lib/domain/verification.js";
 
 const validators = ["0x01", "0x02", "0x03", "0x04"].map((a) => a.padEnd(42, "0"));
 const key = (n: number): string => `0x${String(n).repeat(128).slice(0, 128)}`;
@@ -103,5 +110,46 @@ describe("verifyNetwork", () => {
     );
     assert.deepEqual(failed(result), ["reachable", "validator-peering"]);
     assert.match(result.network[0]?.detail ?? "", /swedencentral\/validator-1 \(connection refused\)/);
+  });
+});
+
+describe("asking silent nodes again", () => {
+  const silent = (index: number, head: number): ObservedNode =>
+    node(index, head, { reachable: false, error: "503 (fake)" });
+  const everyone = (head: number): ObservedNode[] => [0, 1, 2, 3].map((i) => node(i, head));
+
+  test("a node that missed either sample is asked again; the others are not", () => {
+    const samples = {
+      first: [silent(0, 10), ...everyone(10).slice(1)],
+      second: [node(0, 12), silent(1, 12), ...everyone(12).slice(2)],
+    };
+    assert.deepEqual(unansweredNodes(samples), [node(0, 0).nodeId, node(1, 0).nodeId]);
+    assert.deepEqual(unansweredNodes({ first: everyone(10), second: everyone(12) }), []);
+  });
+
+  test("a resample replaces only the nodes that answered both of its samples, and then the checks pass", () => {
+    const samples = {
+      first: [silent(0, 10), ...everyone(10).slice(1)],
+      second: [node(0, 12), silent(1, 12), ...everyone(12).slice(2)],
+    };
+    const resample = { first: [node(0, 11), silent(1, 11)], second: [node(0, 12), node(1, 12)] };
+    const merged = withResample(samples, resample);
+    assert.deepEqual(unansweredNodes(merged), [node(1, 0).nodeId], "node 1 missed the resample's first sample");
+    assert.equal(merged.first[0]?.blockNumber, 11);
+    const fixed = withResample(merged, { first: [node(1, 11)], second: [node(1, 12)] });
+    assert.deepEqual(unansweredNodes(fixed), []);
+    assert.deepEqual(failed(verifyNetwork({ ...input(fixed.second as ObservedNode[]), first: fixed.first })), []);
+  });
+
+  test("a node silent for the whole window fails 'reachable' saying so, and no check calls it wrong", () => {
+    const samples = {
+      first: [silent(0, 10), ...everyone(10).slice(1)],
+      second: [node(0, 12), ...everyone(12).slice(1)],
+    };
+    const judged = unreachableThroughout(samples, [node(0, 0).nodeId], { seconds: 60, tries: 7 });
+    const result = verifyNetwork({ ...input(judged.second as ObservedNode[]), first: judged.first });
+    assert.deepEqual(failed(result), ["reachable"]);
+    const detail = result.network.find((check) => check.check === "reachable")?.detail ?? "";
+    assert.match(detail, /no answer throughout the 60 s verification window \(7 tries; last: no answer\)/);
   });
 });

@@ -13,7 +13,7 @@ import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
 import { networkRecordName, networkRecordSchema, type NetworkRecord } from "../../lib/domain/network-record.js";
 import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
 import { parseSpecText, type DesiredState } from "../../lib/domain/spec.js";
-import type { RolloutInput } from "../../orchestrators/contracts.js";
+import { REGION_WORK, regionInstanceId, type RolloutInput } from "../../orchestrators/contracts.js";
 import { fakeDocumentPath } from "../fixtures/rollout-fakes/documents.js";
 import { phasesUnderTest } from "../fixtures/rollout-fakes/phases.js";
 import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
@@ -254,22 +254,62 @@ describe("rollout orchestration with fake activities", () => {
     assert.equal(readRecord("stuck").validators.length, 23, "the record keeps the chain's set");
   });
 
-  test("transient faults are retried with back-off and the rollout still succeeds", async () => {
+  test("transient faults are retried where they happened, on durable timers, and counted in the region's status", async () => {
     const { status } = await runRollout(exampleSpec("chain138-small.yaml", "flaky"), {
       transient: { ensureResourceGroup: 1, configureCluster: 2 },
+      thrown: { deployBesu: 1 },
     });
     assert.equal(status.state, "Succeeded", JSON.stringify(status.regions));
+    for (const region of status.regions) {
+      // 1 resource group + 2 configuration faults (returned) + 1 failed deployment call (thrown).
+      assert.equal(region.retries?.count, 4, `${region.region}: ${JSON.stringify(region.retries)}`);
+      assert.ok((region.retries?.waitedSeconds ?? 0) >= 4, "each retry waited at least a second");
+      assert.equal(region.retries?.last?.activity, "deployBesu");
+      assert.match(region.retries?.last?.cause ?? "", /the worker failed/);
+    }
     const child = await request(
       `${host.baseUrl}/runtime/webhooks/durabletask/instances/rollout-flaky-1:rollout-flaky-1:provision:uksouth?code=${systemKey}&showHistory=true`,
     );
-    const events = (child.body as { historyEvents: { EventType: string; Reason?: string }[] }).historyEvents;
-    const failures = events.filter((event) => event.EventType === "TaskFailed").map((event) => event.Reason ?? "");
-    assert.equal(
-      failures.length,
-      3,
-      `one resource-group fault and two configuration faults, each retried: ${failures.join(" | ")}`,
+    const events = (child.body as { historyEvents: { EventType: string }[] }).historyEvents;
+    const timers = events.filter((event) => event.EventType === "TimerFired").length;
+    assert.ok(timers >= 3, `a durable timer per retry of the three faults in provisioning (and the polls): ${timers}`);
+  });
+
+  test("a Retry-After the service sent is waited for before the retry", async () => {
+    const { status } = await runRollout(exampleSpec("chain138-small.yaml", "throttled"), {
+      transient: { getClusterState: 1 },
+      retryAfterSeconds: 4,
+    });
+    assert.equal(status.state, "Succeeded", JSON.stringify(status.regions));
+    for (const region of status.regions) {
+      assert.equal(region.retries?.count, 1);
+      assert.ok((region.retries?.last?.waitSeconds ?? 0) >= 4, `${region.region}: ${JSON.stringify(region.retries)}`);
+      assert.match(region.retries?.last?.cause ?? "", /^TooManyRequests: getClusterState/);
+    }
+  });
+
+  test("verification asks a silent node again: one that answers later passes, one silent for the whole window fails as unreachable", async () => {
+    const spec = exampleSpec("chain138-small.yaml", "silent");
+    const windowed = { ...spec, rollout: { ...spec.rollout, verificationWindowSeconds: 6 } };
+    // uksouth's validator misses both first samples; northeurope's sentry never answers.
+    const [late, gone] = ["uksouth/validator-1", "northeurope/sentry-1"];
+    const { status } = await runRollout(windowed, { silentNodes: { [late]: 2, [gone]: 1000 } });
+    const lateRegion = status.regions.find((region) => region.region === "uksouth");
+    const goneRegion = status.regions.find((region) => region.region === "northeurope");
+    assert.equal(lateRegion?.state, "Succeeded", JSON.stringify(lateRegion));
+    assert.equal(goneRegion?.state, "Failed", JSON.stringify(goneRegion));
+    assert.equal(goneRegion?.lastError?.step, "verification");
+    assert.match(
+      goneRegion?.lastError?.cause ?? "",
+      new RegExp(
+        `reachable: no answer from: ${gone} \\(no answer throughout the 6 s verification window \\(\\d+ tries`,
+      ),
     );
-    assert.ok(failures.every((reason) => /fake transient fault/.test(reason)));
+    assert.doesNotMatch(
+      goneRegion?.lastError?.cause ?? "",
+      /heads-advancing|genesis-hash/,
+      "a silent node is not reported as wrong",
+    );
   });
 
   test("faults beyond the retry budget fail only that step's regions, with step and cause", async () => {
@@ -280,7 +320,8 @@ describe("rollout orchestration with fake activities", () => {
     for (const region of status.regions) {
       assert.equal(region.lastError?.step, "aks-cluster");
       assert.equal(region.lastError?.kind, "transient");
-      assert.match(region.lastError?.cause ?? "", /503 ServiceUnavailable.*retries exhausted/);
+      assert.match(region.lastError?.cause ?? "", /ServiceUnavailable: beginCluster.*gave up after 3 attempts/);
+      assert.equal(region.retries?.count, 2, "three attempts: two retries");
     }
   });
 
@@ -291,25 +332,44 @@ describe("rollout orchestration with fake activities", () => {
     assert.match(status.failure?.reason ?? "", /3 validators.*minValidators|fewer than/i);
   });
 
-  test("cancel: nothing new starts, in-flight regions finish, final state Canceled", async () => {
+  test("cancel with every region in flight: seen at once, regions stop at their next step, final state Canceled", async () => {
     const spec = exampleSpec("chain138-24-regions.yaml", "cancel");
-    const limited = { ...spec, rollout: { ...spec.rollout, maxParallelRegions: 2 } };
-    const { status } = await runRollout(limited, {}, async (rolloutId) => {
+    assert.equal(spec.rollout.maxParallelRegions, 24, "the default window: every region starts at once");
+    const api = (route: string): string => `${host.baseUrl}/runtime/webhooks/durabletask/${route}?code=${systemKey}`;
+    let seenAfterMs = Number.NaN;
+    const { status } = await runRollout(spec, {}, async (rolloutId) => {
       await waitFor("provisioning to start", async () => {
-        const response = await request(
-          `${host.baseUrl}/runtime/webhooks/durabletask/instances/${rolloutId}?code=${systemKey}`,
-        );
+        const response = await request(api(`instances/${rolloutId}`));
         const custom = rolloutStatusSchema.safeParse((response.body as { customStatus?: unknown }).customStatus);
         return custom.success && custom.data.phase === "provisioning" ? true : undefined;
       });
-      const raised = await request(
-        `${host.baseUrl}/runtime/webhooks/durabletask/instances/${rolloutId}/raiseEvent/Cancel?code=${systemKey}`,
-        { method: "POST", body: "{}" },
+      // As the HTTP API does: the rollout and each of its regions hear the cancel.
+      const raisedAt = Date.now();
+      const targets = [
+        rolloutId,
+        ...spec.regions.flatMap((region) =>
+          REGION_WORK.map((work) => regionInstanceId(rolloutId, rolloutId, work, region.name)),
+        ),
+      ];
+      await Promise.all(
+        targets.map((target) => request(api(`instances/${target}/raiseEvent/Cancel`), { method: "POST", body: "{}" })),
       );
-      assert.equal(raised.status, 202);
+      await waitFor(
+        "the status to show the cancel",
+        async () => {
+          const response = await request(api(`instances/${rolloutId}`));
+          const custom = rolloutStatusSchema.safeParse((response.body as { customStatus?: unknown }).customStatus);
+          return custom.success && custom.data.cancelRequested ? true : undefined;
+        },
+        10_000,
+        50,
+      );
+      seenAfterMs = Date.now() - raisedAt;
     });
     assert.equal(status.state, "Canceled");
-    assert.ok(status.counts.canceled >= 20, `most regions never started: ${JSON.stringify(status.counts)}`);
+    assert.ok(seenAfterMs < 2_000, `the status showed the cancel ${seenAfterMs} ms after it was raised`);
     assert.equal(status.counts.succeeded, 0, "the rollout stopped before Besu was deployed anywhere");
+    assert.equal(status.counts.canceled, 24, JSON.stringify(status.counts));
+    assert.ok(!status.phases.some((phase) => phase.phase === "deploying"), "no region reached phase B");
   });
 });
