@@ -59,7 +59,8 @@ function failureLines(status: RolloutStatus): string[] {
 
 /**
  * The live view: the rollout's state, phase, elapsed time and counts, then one line per region
- * with its state, phase, attempts, elapsed time and last error (cut to {@link LIVE_ERROR_WIDTH}).
+ * with its state, phase, attempts, transient retries, elapsed time and last error (cut to
+ * {@link LIVE_ERROR_WIDTH}).
  */
 export function renderProgress(status: RolloutStatus, now: number): string[] {
   const rows = status.regions.map((region) => [
@@ -67,6 +68,7 @@ export function renderProgress(status: RolloutStatus, now: number): string[] {
     region.state,
     region.phase,
     String(region.attempts),
+    String(region.retries?.count ?? 0),
     elapsed(region.startedAt, region.finishedAt, now),
     truncate(lastErrorText(region), LIVE_ERROR_WIDTH),
   ]);
@@ -75,7 +77,7 @@ export function renderProgress(status: RolloutStatus, now: number): string[] {
     countsLine(status.counts),
     ...failureLines(status),
     "",
-    ...formatTable(["REGION", "STATE", "PHASE", "ATTEMPTS", "ELAPSED", "LAST ERROR"], rows),
+    ...formatTable(["REGION", "STATE", "PHASE", "ATTEMPTS", "RETRIES", "ELAPSED", "LAST ERROR"], rows),
   ];
 }
 
@@ -138,9 +140,12 @@ export function renderFinalReport(status: RolloutStatus, now: number): string[] 
 
 function describeRegion(region: RegionStatus): string {
   const attempt = region.attempts > 0 ? ` (attempt ${region.attempts})` : "";
+  const retries = region.retries?.count
+    ? `, ${region.retries.count} transient ${region.retries.count === 1 ? "fault" : "faults"} retried`
+    : "";
   if (region.state === "Failed")
-    return `${region.region}: Failed in ${region.phase}${attempt} — ${lastErrorText(region)}`;
-  return `${region.region}: ${region.state}, ${region.phase}${attempt}`;
+    return `${region.region}: Failed in ${region.phase}${attempt}${retries} — ${lastErrorText(region)}`;
+  return `${region.region}: ${region.state}, ${region.phase}${attempt}${retries}`;
 }
 
 /**

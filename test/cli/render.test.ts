@@ -42,12 +42,12 @@ describe("renderProgress (live view)", () => {
     assert.equal(lines[1], "Regions: 4 total · 1 succeeded · 1 running · 1 pending · 1 failed · 0 canceled");
   });
 
-  it("shows one line per region with state, phase, attempts, elapsed and last error", () => {
-    assert.match(rowOf(lines, "japaneast"), /^japaneast\s+Succeeded\s+verifying\s+1\s+4m05s$/);
-    assert.match(rowOf(lines, "northeurope"), /^northeurope\s+Running\s+provisioning\s+1\s+5m00s$/);
-    assert.match(rowOf(lines, "uksouth"), /^uksouth\s+Pending\s+preflight\s+0\s+-$/);
+  it("shows one line per region with state, phase, attempts, transient retries, elapsed and last error", () => {
+    assert.match(rowOf(lines, "japaneast"), /^japaneast\s+Succeeded\s+verifying\s+1\s+0\s+4m05s$/);
+    assert.match(rowOf(lines, "northeurope"), /^northeurope\s+Running\s+provisioning\s+1\s+2\s+5m00s$/);
+    assert.match(rowOf(lines, "uksouth"), /^uksouth\s+Pending\s+preflight\s+0\s+0\s+-$/);
     const failed = rowOf(lines, "swedencentral");
-    assert.match(failed, /^swedencentral\s+Failed\s+provisioning\s+1\s+1m00s\s+aks-cluster: QuotaExceeded/);
+    assert.match(failed, /^swedencentral\s+Failed\s+provisioning\s+1\s+0\s+1m00s\s+aks-cluster: QuotaExceeded/);
     assert.ok(failed.endsWith("…"), "a long cause is cut in the live view");
     assert.equal(failed.slice(failed.indexOf("aks-cluster:")).length, LIVE_ERROR_WIDTH);
   });
@@ -129,7 +129,7 @@ describe("renderChanges (line by line output)", () => {
         region.region === "northeurope" ? { ...region, phase: "deploying" as const } : region,
       ),
     };
-    assert.deepEqual(renderChanges(before, after), ["10:03:00   northeurope: Running, deploying (attempt 1)"]);
+    assert.deepEqual(renderChanges(before, after), ["10:03:00   northeurope: Running, deploying (attempt 1), 2 transient faults retried"]);
   });
 });
 

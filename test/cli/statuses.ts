@@ -6,6 +6,7 @@ import {
   createRolloutStatus,
   enterPhase,
   failRegion,
+  recordRetries,
   finishRollout,
   recordVerification,
   rolloutStatusSchema,
@@ -51,6 +52,14 @@ export function mixedStatus(): RolloutStatus {
   status = failRegion(status, "swedencentral", { step: "aks-cluster", cause: LONG_CAUSE, kind: "permanent" }, T1);
   status = startRegionPhase(status, "northeurope", "preflight", T0);
   status = startRegionPhase(status, "northeurope", "provisioning", T1);
+  const throttled = {
+    activity: "getClusterState",
+    cause: "TooManyRequests: throttled",
+    nextAttempt: 3,
+    waitSeconds: 8,
+    at: T1,
+  };
+  status = recordRetries(status, "northeurope", { count: 2, waitedSeconds: 13, last: throttled }, T1);
   return check(status);
 }
 
