@@ -1,32 +1,43 @@
-/** A small, strict command-line parser: `--name value`, `--flag`, positionals; unknown options are errors. */
-export class UsageError extends Error {}
+/**
+ * The command line's strict parsing, over node:util's parseArgs: `--name value` (or
+ * `--name=value`), `--flag`, positionals; an unknown option or a missing value is a UsageError
+ * with a message that names the option.
+ */
+import { parseArgs as parseCommandLine } from "node:util";
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
 
 export interface ParsedArgs {
   positionals: string[];
   options: Map<string, string | true>;
 }
 
+/** The option an error of node:util's parser is about (it quotes it as '--name …'). */
+function optionNamed(error: Error): string {
+  return /'--?([A-Za-z0-9-]+)/.exec(error.message)?.[1] ?? "?";
+}
+
 export function parseArgs(argv: string[], valueOptions: readonly string[], flagOptions: readonly string[]): ParsedArgs {
-  const positionals: string[] = [];
-  const options = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (!arg.startsWith("--")) {
-      positionals.push(arg);
-      continue;
+  const options = Object.fromEntries([
+    ...valueOptions.map((name) => [name, { type: "string" as const }]),
+    ...flagOptions.map((name) => [name, { type: "boolean" as const }]),
+  ]);
+  try {
+    const { values, positionals } = parseCommandLine({ args: argv, options, allowPositionals: true, strict: true });
+    const parsed = new Map<string, string | true>();
+    for (const [name, value] of Object.entries(values)) {
+      if (typeof value === "string") parsed.set(name, value);
+      else if (value === true) parsed.set(name, true);
     }
-    const [name, inline] = arg.slice(2).split("=", 2) as [string, string | undefined];
-    if (flagOptions.includes(name)) {
-      options.set(name, true);
-    } else if (valueOptions.includes(name)) {
-      const value = inline ?? argv[++i];
-      if (value === undefined || value.startsWith("--")) throw new UsageError(`--${name} needs a value.`);
-      options.set(name, value);
-    } else {
-      throw new UsageError(`Unknown option --${name}.`);
-    }
+    return { positionals, options: parsed };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (!(error instanceof Error) || typeof code !== "string" || !code.startsWith("ERR_PARSE_ARGS_")) throw error;
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new UsageError(`Unknown option --${optionNamed(error)}.`);
+    throw new UsageError(`--${optionNamed(error)} needs a value.`);
   }
-  return { positionals, options };
 }
 
 export function stringOption(args: ParsedArgs, name: string): string | undefined {
