@@ -2,12 +2,13 @@
  * The typed durable boundary: the only place where orchestrators turn contracts into durable
  * tasks and task results back into typed values. An activity or sub-orchestration is scheduled
  * through its contract (name, input schema, output schema), and its result is validated with the
- * output schema before the orchestrator sees it — nothing is cast.
+ * output schema before the orchestrator sees it.
  *
- * Every result arrives as an `Outcome`: the value, or a failure with its kind and cause. A
- * permanent failure an activity returned (`{ ok: false, code, message }`) and a transient one whose
- * retries ran out (a thrown error) look the same to the caller, so the unwrapping is written once.
- * Everything here only creates and yields durable tasks: no I/O, no clock, no randomness.
+ * Every result arrives as an `Outcome`: the value, or a failure with its kind and cause. Transient
+ * failures are retried here, on durable timers, before they become an outcome; a permanent failure
+ * an activity returned and a transient one that outlived its retries then look the same to the
+ * caller, so the unwrapping is written once. Everything here only creates and yields durable
+ * tasks: no I/O, no clock, and randomness only from the orchestration's replay-safe GUIDs.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
@@ -121,7 +122,7 @@ export function activity<C extends ActivityContract>(
         replaySafeRandom(context),
         Math.min(failure.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS),
       );
-      // Durable timers have a resolution of a second: a shorter wait would fire at once anyway.
+      // At least a second: full jitter may draw next to nothing, and a call at once rarely finds the fault gone.
       const waitSeconds = Math.max(1, Math.ceil(waitMs / 1000));
       scope.onRetry?.({ activity: contract.name, nextAttempt: attempt + 1, waitSeconds, cause: failure.cause });
       waiting = true;
