@@ -59,6 +59,7 @@ export class Engine {
       app,
       options.maxConcurrentActivities ?? 200,
       options.functionTimeout,
+      log,
       work,
       outbox,
       (instanceId, executionId) => instances.isSuperseded(instanceId, executionId),

@@ -145,6 +145,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   }
   httpRoutes.sort((a, b) => b.route.specificity - a.route.specificity);
 
+  /** Each served timer function, fired once now (the admin API runs them on request). */
+  const timersByName = new Map<string, () => Promise<void>>();
+
   const presentedKey = (req: IncomingMessage, url: URL): string | undefined => {
     const header = req.headers["x-functions-key"];
     if (typeof header === "string" && header !== "") return header;
@@ -184,7 +187,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         {
           http: { method, url: url.href, headers, query, params: chosen.params, body: { bytes: body } },
         },
-        { extraInputs: extraInputsFor(chosen.entry.fn), invocationId, timeout: functionTimeout },
+        { extraInputs: extraInputsFor(chosen.entry.fn), invocationId, timeout: functionTimeout, log },
       );
       const response = await invocation.response();
       const output = response.returnValue?.http ?? response.outputData?.find((o) => o.data.http)?.data.http;
@@ -228,6 +231,22 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         body,
         publicUrls,
       );
+      return;
+    }
+    const adminFunction = /^\/admin\/functions\/([^/]+)$/.exec(pathname);
+    if (adminFunction && req.method === "POST") {
+      // Azure's "run a non-HTTP-triggered function" (master key), here for timers: 202, it runs in the background.
+      if (!authorize(keys, "admin", presentedKey(req, url))) {
+        res.writeHead(401).end();
+        return;
+      }
+      const name = decodeURIComponent(adminFunction[1] as string);
+      const runTimer = timersByName.get(name);
+      if (runTimer) {
+        void runTimer();
+        res.writeHead(202).end();
+      } else if (app.servable.has(name)) sendJson(res, 400, { Message: `${name} is not a timer function.` });
+      else res.writeHead(404).end();
       return;
     }
     if (pathname === "/admin/host/status") {
@@ -311,7 +330,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
               IsPastDue: isPastDue,
             }),
           },
-          { extraInputs: extraInputsFor(fn), timeout: functionTimeout },
+          { extraInputs: extraInputsFor(fn), timeout: functionTimeout, log },
         );
       } catch (error) {
         log(`timer ${fn.metadata.name} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -320,6 +339,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       const text = JSON.stringify(status);
       await blob.upload(text, Buffer.byteLength(text)).catch(() => undefined);
     };
+    timersByName.set(fn.metadata.name, () => fire(false));
     const arm = (): void => {
       if (closing) return;
       const delay = Math.max(0, schedule.next(new Date()).getTime() - Date.now());

@@ -23,6 +23,8 @@ export interface InvokeOptions {
   invocationId?: string;
   /** host.json functionTimeout: past it the invocation fails (see function-timeout.ts). */
   timeout?: FunctionTimeout;
+  /** Where the function's `context.log` lines go; the host's log by default. */
+  log?: (line: string) => void;
 }
 
 export async function invokeFunction(
@@ -38,6 +40,10 @@ export async function invokeFunction(
     invocationId,
     metadata: fn.metadata,
     request: { invocationId, functionId: fn.metadata.name, inputData, triggerMetadata: options.triggerMetadata ?? {} },
+    log: (level, category, message) => {
+      // The library's own diagnostics (category "system") are the worker's business, not the app's.
+      if (category === "user") (options.log ?? console.log)(`[${fn.metadata.name} ${level}] ${message}`);
+    },
   });
   const { context, inputs } = await invocationModel.getArguments();
   const result = await withFunctionTimeout(

@@ -94,6 +94,7 @@ describe("HTTP functions", () => {
   test("routes with optional and constrained parameters, query and methods", async () => {
     assert.deepEqual((await request(api("hello/ada?q=1", null))).body, { hello: "ada", q: "1" });
     assert.deepEqual((await request(api("hello", null))).body, { hello: "world", q: null });
+    assert.match(host.output(), /\[hello information\] greeting ada/, "context.log reaches the host's log");
     const put = await request(api("secure/42"), { method: "PUT", body: JSON.stringify({ x: 1 }) });
     assert.equal(put.status, 201);
     assert.equal(put.headers.get("x-id"), "42");
@@ -145,6 +146,21 @@ describe("timer triggers", () => {
     );
     assert.match(ticks[0] as string, /"isPastDue":false/);
     assert.match(ticks[2] as string, /"hasStatus":true/);
+  });
+
+  test("the admin API runs a timer function now (master key only)", async () => {
+    const run = (name: string, key: string | null) =>
+      request(`${host.baseUrl}/admin/functions/${name}${key ? `?code=${key}` : ""}`, {
+        method: "POST",
+        body: JSON.stringify({ input: "" }),
+      });
+    assert.equal((await run("Yearly", functionKey)).status, 401);
+    assert.equal((await run("Yearly", masterKey)).status, 202);
+    await waitFor("the yearly timer to run", async () =>
+      fs.readFileSync(path.join(workDir, "ledger"), "utf8").includes("yearly") ? true : undefined,
+    );
+    assert.equal((await run("hello", masterKey)).status, 400, "an HTTP function is not run this way");
+    assert.equal((await run("NoSuchFunction", masterKey)).status, 404);
   });
 });
 

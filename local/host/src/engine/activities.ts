@@ -19,6 +19,7 @@ export class ActivityRunner {
     private readonly app: LoadedApp,
     private readonly maxConcurrent: number,
     private readonly timeout: FunctionTimeout | undefined,
+    private readonly log: (line: string) => void,
     private readonly work: BackgroundWork,
     private readonly outbox: CompletionOutbox,
     /** True when the instance is live here with another execution than the one that scheduled the task. */
@@ -67,6 +68,7 @@ export class ActivityRunner {
     try {
       const invocation = await invokeFunction(registeredModel(this.app), fn, jsonData(JSON.parse(inputJson)), {
         timeout: this.timeout,
+        log: this.log,
       });
       return {
         EventType: EventType.TaskCompleted,
