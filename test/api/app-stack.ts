@@ -1,6 +1,6 @@
 /**
- * The Functions app on the local host over Azurite, without the simulated cloud: enough for the
- * HTTP API as long as no rollout runs. Requests go out as raw bytes, with or without a media type,
+ * The Functions app on the local host over Azurite, with the settings a test gives (the simulated
+ * cloud's, when rollouts are to run). Requests go out as raw bytes, with or without a media type,
  * with a Content-Length or chunked.
  */
 import fs from "node:fs";
@@ -27,10 +27,13 @@ export interface AppStack {
   send(appRequest: AppRequest): Promise<JsonResponse>;
   /** A Durable management API route (`instances?...`), with the system key. */
   management(route: string): Promise<JsonResponse>;
+  /** Runs a timer function now, through the admin API (master key), as an operator can in Azure. */
+  runFunction(name: string): Promise<JsonResponse>;
   stop(): Promise<void>;
 }
 
 const keysSchema = z.object({
+  masterKey: z.string().min(1),
   functionKeys: z.object({ default: z.string().min(1) }),
   systemKeys: z.object({ durabletask_extension: z.string().min(1) }),
 });
@@ -72,6 +75,12 @@ export async function startAppStack(env: Record<string, string> = {}): Promise<A
     management: (route) =>
       request(`${host.baseUrl}/runtime/webhooks/durabletask/${route}`, {
         headers: { "x-functions-key": keys.systemKeys.durabletask_extension },
+      }),
+    runFunction: (name) =>
+      request(`${host.baseUrl}/admin/functions/${name}`, {
+        method: "POST",
+        headers: { "x-functions-key": keys.masterKey, "content-type": "application/json" },
+        body: JSON.stringify({ input: "" }),
       }),
     async stop() {
       await host.kill();
