@@ -9,9 +9,11 @@
 import fc from "fast-check";
 import YAML from "yaml";
 import { MAX_BODY_BYTES } from "../../functions/request-body.js";
+import { formatPath } from "../../lib/domain/spec.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Spec = { [key: string]: Json };
+/** A spec as JSON data. */
+export type Spec = { [key: string]: Json };
 
 /** A request and what the API must answer. */
 export interface BadRequest {
@@ -29,10 +31,6 @@ export interface BadRequest {
 }
 
 type Path = (string | number)[];
-
-/** The path as the API prints it (lib/domain/spec.ts formatPath). */
-const printed = (path: Path): string =>
-  path.map((key, index) => (typeof key === "number" ? `[${key}]` : index === 0 ? key : `.${key}`)).join("");
 
 /** A copy of `spec` with `value` at `path` (objects on the way created), or without it when undefined. */
 function withValue(spec: Spec, path: Path, value: Json | undefined): Json {
@@ -133,8 +131,8 @@ interface Mutation {
 
 /** A valid spec made invalid in one place. */
 export function badSpecs(valid: Spec): fc.Arbitrary<Mutation> {
-  const mutation = (what: string, path: Path, value: Json | undefined, problemAt = printed(path)): Mutation => ({
-    what: `${what} at ${printed(path) || "(root)"}`,
+  const mutation = (what: string, path: Path, value: Json | undefined, problemAt = formatPath(path)): Mutation => ({
+    what: `${what} at ${formatPath(path) || "(root)"}`,
     spec: withValue(valid, path, value),
     problemAt,
   });
@@ -163,7 +161,7 @@ export function badSpecs(valid: Spec): fc.Arbitrary<Mutation> {
         fc.jsonValue(),
       )
       .map(([path, key, value]) =>
-        mutation(`unknown key ${JSON.stringify(key)}`, [...path, key], value as Json, printed(path)),
+        mutation(`unknown key ${JSON.stringify(key)}`, [...path, key], value as Json, formatPath(path)),
       ),
     fc
       .tuple(
@@ -186,7 +184,7 @@ export function badSpecs(valid: Spec): fc.Arbitrary<Mutation> {
         ["a spec that is a list", [], [valid]],
         ["a spec that is a string", [], "network: x"],
       )
-      .map(([what, path, value, problemAt]) => mutation(what, path, value, problemAt ?? printed(path))),
+      .map(([what, path, value, problemAt]) => mutation(what, path, value, problemAt ?? formatPath(path))),
     // Cross-field rules: each part valid on its own, the combination not.
     fc.constant(
       mutation("request timeout not above the block period", ["network", "qbft", "requesttimeoutseconds"], 1),
@@ -396,13 +394,15 @@ export function badRequests(valid: Spec): fc.Arbitrary<BadRequest> {
             .map((text) => `top=${encodeURIComponent(text)}`),
           fc.string({ minLength: 1 }).map((text) => `continuationToken=${encodeURIComponent(text)}`),
         )
-        .map((query) => ({
-          what: `list ?${query}`,
-          method: "GET" as const,
-          route: `rollouts?${query}`,
-          status: 400 as const,
-          problemAt: query.split("=")[0],
-        })),
+        .map((query) =>
+          described({
+            what: `list ?${query}`,
+            method: "GET",
+            route: `rollouts?${query}`,
+            status: 400,
+            problemAt: query.split("=")[0],
+          }),
+        ),
     },
   );
 }

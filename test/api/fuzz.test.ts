@@ -15,7 +15,7 @@ import { MAX_BODY_BYTES } from "../../functions/request-body.js";
 import { validateSpec } from "../../lib/domain/spec.js";
 import { REPO_ROOT } from "../support/paths.js";
 import { startAppStack, type AppStack } from "./app-stack.js";
-import { badRequests, type BadRequest } from "./bad-requests.js";
+import { badRequests, type BadRequest, type Spec } from "./bad-requests.js";
 
 /** Change it to explore other requests; a failure prints the seed and path that replay it. */
 const SEED = 138;
@@ -38,13 +38,11 @@ after(async () => {
 });
 
 /** The small example spec, under a network of its own: valid, so each generated mutation is the only fault. */
-function validSpec(): Record<string, never> {
-  const spec = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "examples", "chain138-small.yaml"), "utf8")) as {
-    network: Record<string, unknown>;
-  };
-  const fuzzSpec = { ...spec, network: { ...spec.network, name: "fuzz" } };
-  assert.equal(validateSpec(fuzzSpec).ok, true, "the spec the generators start from is valid");
-  return fuzzSpec as unknown as Record<string, never>;
+function validSpec(): Spec {
+  const example = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "examples", "chain138-small.yaml"), "utf8")) as Spec;
+  const spec = { ...example, network: { ...(example.network as Spec), name: "fuzz" } };
+  assert.equal(validateSpec(spec).ok, true, "the spec the generators start from is valid");
+  return spec;
 }
 
 async function expectRefused(bad: BadRequest): Promise<void> {
