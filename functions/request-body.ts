@@ -9,7 +9,7 @@ import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { SpecFormat } from "../lib/domain/spec.js";
 import { errorResponse } from "./responses.js";
 
-/** The largest body the API reads: the 24-region example spec is about 2 KiB, so this leaves room for any real one. */
+/** The largest body the API reads: the 24-region example spec is under 3 KiB, so this leaves room for any real one. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
 const JSON_TYPES = /^application\/(?:[\w.+-]+\+)?json$/;
