@@ -10,11 +10,13 @@ import { activityContracts } from "./activities/factory.js";
 import { registerActivities } from "./activities/registration.js";
 import { healthFunctions } from "./functions/health.js";
 import { openApiFunctions } from "./functions/openapi.js";
+import { retentionFunctions } from "./functions/retention.js";
 import { rolloutClientFunctions, rolloutHttpFunctions } from "./functions/rollouts.js";
 import { registerOrchestrations } from "./orchestrators/index.js";
 
 for (const [name, options] of Object.entries({ ...healthFunctions, ...openApiFunctions, ...rolloutHttpFunctions }))
   app.http(name, options);
 for (const [name, options] of Object.entries(rolloutClientFunctions)) df.app.client.http(name, options);
+for (const [name, options] of Object.entries(retentionFunctions(process.env))) df.app.client.timer(name, options);
 registerOrchestrations();
 registerActivities(Object.values(activityContracts));

@@ -3,6 +3,8 @@ import type { HttpFunctionOptions } from "@azure/functions";
 import { z } from "zod";
 import { rolloutStatusSchema } from "../lib/domain/rollout-status.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
+import { MAX_PAGE_SIZE } from "./instance-pages.js";
+import { MAX_BODY_BYTES } from "./request-body.js";
 
 const problemSchema = z.object({ path: z.string(), message: z.string() });
 const errorSchema = z.object({
@@ -28,6 +30,14 @@ const body = (ref: string) => ({
   content: { "application/json": { schema: { $ref: `#/components/schemas/${ref}` } } },
 });
 const errors = { description: "see `error` and `message`", ...body("Error") };
+/** The answers every endpoint with a body can give to a body it will not read. */
+const bodyRefusals = {
+  "413": { description: `PayloadTooLarge: the body is over ${MAX_BODY_BYTES} bytes (256 KiB)`, ...body("Error") },
+  "415": {
+    description: "UnsupportedMediaType: the body's media type is not one this endpoint reads",
+    ...body("Error"),
+  },
+};
 
 export function openApiDocument(): Record<string, unknown> {
   return {
@@ -54,6 +64,7 @@ export function openApiDocument(): Record<string, unknown> {
           summary: "Start a rollout from a desired-state spec (JSON or YAML)",
           requestBody: {
             required: true,
+            description: `At most ${MAX_BODY_BYTES} bytes. Without a media type, or as text/plain, text starting with { is JSON and anything else YAML.`,
             content: {
               "application/json": { schema: { $ref: "#/components/schemas/DesiredState" } },
               "application/yaml": { schema: { type: "string" } },
@@ -63,19 +74,41 @@ export function openApiDocument(): Record<string, unknown> {
             "202": { description: "started", ...body("Accepted") },
             "400": { description: "invalid spec: every problem by path", ...body("Error") },
             "409": { description: "a rollout of this network is running", ...body("Error") },
+            ...bodyRefusals,
           },
         },
         get: {
-          summary: "List rollouts, newest first",
+          summary: "List rollouts, a page at a time, newest first within the page",
+          parameters: [
+            {
+              name: "top",
+              in: "query",
+              description: "rollouts per page",
+              schema: { type: "integer", minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 },
+            },
+            {
+              name: "continuationToken",
+              in: "query",
+              description: "the x-continuation-token of the previous page",
+              schema: { type: "string" },
+            },
+          ],
           responses: {
             "200": {
               description: "rollouts",
+              headers: {
+                "x-continuation-token": {
+                  description: "present when more rollouts follow: pass it as continuationToken",
+                  schema: { type: "string" },
+                },
+              },
               content: {
                 "application/json": {
                   schema: { type: "array", items: { $ref: "#/components/schemas/RolloutSummary" } },
                 },
               },
             },
+            "400": { description: "a bad top or continuationToken, by path", ...body("Error") },
           },
         },
       },
@@ -89,6 +122,7 @@ export function openApiDocument(): Record<string, unknown> {
       "/api/rollouts/{rolloutId}/retry": {
         post: {
           summary: "Retry the failed and unfinished regions (or the listed ones) with the original spec",
+          description: `The body (JSON, at most ${MAX_BODY_BYTES} bytes) is checked before the rollout is looked up.`,
           parameters: [{ name: "rolloutId", in: "path", required: true, schema: { type: "string" } }],
           requestBody: {
             content: {
@@ -102,6 +136,7 @@ export function openApiDocument(): Record<string, unknown> {
             "400": errors,
             "404": errors,
             "409": errors,
+            ...bodyRefusals,
           },
         },
       },

@@ -2,11 +2,12 @@
  * The rollout HTTP API (authLevel function). Triggers only: parse and validate input, then start,
  * query or signal orchestrations through the durable client.
  *
- * A rollout is the durable instance `rollout-<network>-<n>`. Starting one picks the next n; two
- * concurrent starts for one network pick the same id, and the instance store lets only one of
- * them create it, so exactly one gets 202 and the other 409.
+ * A rollout is the durable instance `rollout-<network>-<n>` (rollout-instances.ts). Starting one
+ * picks the next n; two concurrent starts for one network pick the same id, and the instance store
+ * lets only one of them create it, so exactly one gets 202 and the other 409. Bodies are capped and
+ * typed by request-body.ts.
  */
-import type { HttpFunctionOptions, HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { HttpFunctionOptions, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { DurableClient, DurableOrchestrationStatus, HttpDurableClientOptions } from "durable-functions";
 import { z } from "zod";
 import { allRegions } from "../lib/domain/regions.js";
@@ -16,7 +17,7 @@ import {
   selectRegionsToRetry,
   type RolloutStatus,
 } from "../lib/domain/rollout-status.js";
-import { parseSpecText, type DesiredState } from "../lib/domain/spec.js";
+import { formatPath, parseSpecText, type DesiredState, type SpecProblem } from "../lib/domain/spec.js";
 import {
   CANCEL_EVENT,
   REGION_WORK,
@@ -25,13 +26,31 @@ import {
   rolloutOrchestration,
   type RolloutInput,
 } from "../orchestrators/contracts.js";
+import { InstancePages, MAX_PAGE_SIZE } from "./instance-pages.js";
+import { expectJson, readBodyText, specFormat, type BodyRead } from "./request-body.js";
+import { errorResponse as error, jsonResponse as json } from "./responses.js";
+import {
+  decodeCursor,
+  encodeCursor,
+  listRollouts,
+  nextRolloutNumber,
+  parseRolloutId,
+  rolloutsOfNetwork,
+} from "./rollout-instances.js";
 
 const RUNNING = new Set(["Pending", "Running", "Suspended", "ContinuedAsNew"]);
-const INSTANCE_ID = /^rollout-([a-z0-9-]+)-(\d+)$/;
+/** Rollouts per page of GET /api/rollouts when the request names no `top`. */
+const DEFAULT_LIST_SIZE = 50;
 
-const json = (status: number, body: unknown): HttpResponseInit => ({ status, jsonBody: body });
-const error = (status: number, code: string, message: string, extra: Record<string, unknown> = {}): HttpResponseInit =>
-  json(status, { error: code, message, ...extra });
+/** What the API reads of an instance: the durable client's status of one, or an entry of a list page. */
+interface InstanceView {
+  instanceId: string;
+  runtimeStatus: string;
+  customStatus?: unknown;
+  output?: unknown;
+  createdTime: Date | string;
+  lastUpdatedTime: Date | string;
+}
 
 /** The SDK types these as Date but hands over the JSON strings it received. */
 const isoTime = (value: Date | string): string => new Date(value).toISOString();
@@ -41,7 +60,7 @@ function statusUrl(request: HttpRequest, rolloutId: string): string {
 }
 
 /** The rollout's status for an operator: the orchestration's custom status, corrected when the orchestration itself died. */
-export function presentStatus(instance: DurableOrchestrationStatus): RolloutStatus | undefined {
+export function presentStatus(instance: InstanceView): RolloutStatus | undefined {
   const parsed = rolloutStatusSchema.safeParse(instance.customStatus);
   if (!parsed.success) return undefined;
   const status = parsed.data;
@@ -62,16 +81,11 @@ export function presentStatus(instance: DurableOrchestrationStatus): RolloutStat
   return status;
 }
 
-async function rolloutInstances(client: DurableClient): Promise<DurableOrchestrationStatus[]> {
-  const all = await client.getStatusAll();
-  return all.filter((instance) => instance.name === rolloutOrchestration.name && INSTANCE_ID.test(instance.instanceId));
-}
-
-function summary(instance: DurableOrchestrationStatus): Record<string, unknown> {
+function summary(instance: InstanceView): Record<string, unknown> {
   const status = presentStatus(instance);
   return {
     rolloutId: instance.instanceId,
-    network: status?.network ?? INSTANCE_ID.exec(instance.instanceId)?.[1],
+    network: status?.network ?? parseRolloutId(instance.instanceId)?.network,
     state: status?.state ?? (RUNNING.has(String(instance.runtimeStatus)) ? "Running" : "Failed"),
     phase: status?.phase ?? "preflight",
     createdAt: isoTime(instance.createdTime),
@@ -84,18 +98,16 @@ function summary(instance: DurableOrchestrationStatus): Record<string, unknown> 
 async function startRollout(
   request: HttpRequest,
   client: DurableClient,
+  pages: InstancePages,
   spec: DesiredState,
   regions: string[],
   earlierRegions?: RolloutStatus["regions"],
 ): Promise<HttpResponseInit> {
   const network = spec.network.name;
-  const existing = (await rolloutInstances(client)).filter(
-    (instance) => INSTANCE_ID.exec(instance.instanceId)?.[1] === network,
-  );
-  const running = existing.find((instance) => RUNNING.has(String(instance.runtimeStatus)));
+  const existing = await rolloutsOfNetwork(pages, network);
+  const running = existing.find((instance) => RUNNING.has(instance.runtimeStatus));
   if (running) return conflict(running.instanceId, network);
-  const next = 1 + Math.max(0, ...existing.map((instance) => Number(INSTANCE_ID.exec(instance.instanceId)?.[2] ?? 0)));
-  const rolloutId = `rollout-${network}-${next}`;
+  const rolloutId = `rollout-${network}-${await nextRolloutNumber(network, existing)}`;
   const input: RolloutInput = { rolloutId, spec, regions, ...(earlierRegions ? { earlierRegions } : {}) };
   try {
     await client.startNew(rolloutOrchestration.name, { instanceId: rolloutId, input });
@@ -122,14 +134,22 @@ function conflict(runningRolloutId: string, network: string): HttpResponseInit {
 
 const retryBodySchema = z.object({ regions: z.array(z.string().min(1)).optional() }).strict();
 
+const invalidRequest = (message: string, problems: SpecProblem[]): HttpResponseInit =>
+  error(400, "InvalidRequest", message, { problems });
+
+const problemsOf = (zodError: z.ZodError): SpecProblem[] =>
+  zodError.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+
 const rolloutsCreate: HttpDurableClientOptions = {
   route: "rollouts",
   methods: ["POST"],
   authLevel: "function",
-  handler: async (request, client) => {
-    const contentType = request.headers.get("content-type") ?? "";
-    const format = /ya?ml/i.test(contentType) ? "yaml" : /json/i.test(contentType) ? "json" : "auto";
-    const validation = parseSpecText(await request.text(), format);
+  handler: async (request, client, context) => {
+    const format = specFormat(request);
+    if (!format.ok) return format.response;
+    const text = await readBodyText(request);
+    if (!text.ok) return text.response;
+    const validation = parseSpecText(text.value, format.value);
     if (!validation.ok)
       return error(400, "InvalidSpec", `the spec has ${validation.problems.length} problem(s)`, {
         problems: validation.problems,
@@ -137,25 +157,57 @@ const rolloutsCreate: HttpDurableClientOptions = {
     return startRollout(
       request,
       client,
+      InstancePages.of(context),
       validation.spec,
       validation.spec.regions.map((region) => region.name),
     );
   },
 };
 
+const listQuerySchema = z.object({
+  top: z
+    .string()
+    .regex(/^\d{1,4}$/, `must be a whole number from 1 to ${MAX_PAGE_SIZE}`)
+    .transform(Number)
+    .pipe(z.int().min(1).max(MAX_PAGE_SIZE))
+    .default(DEFAULT_LIST_SIZE),
+  continuationToken: z
+    .string()
+    .transform((token, context) => {
+      const cursor = decodeCursor(token);
+      if (cursor === undefined)
+        context.addIssue({ code: "custom", message: "is not a token this API gave out (x-continuation-token)" });
+      return cursor;
+    })
+    .optional(),
+});
+
 const rolloutsList: HttpDurableClientOptions = {
   route: "rollouts",
   methods: ["GET"],
   authLevel: "function",
-  handler: async (_request, client) => {
-    const instances = await rolloutInstances(client);
-    instances.sort((a, b) => isoTime(b.createdTime).localeCompare(isoTime(a.createdTime)));
-    return json(200, instances.map(summary));
+  handler: async (request, _client, context) => {
+    const query = listQuerySchema.safeParse({
+      top: request.query.get("top") ?? undefined,
+      continuationToken: request.query.get("continuationToken") ?? undefined,
+    });
+    if (!query.success) return invalidRequest("the query has problems", problemsOf(query.error));
+    const { rollouts, next } = await listRollouts(
+      InstancePages.of(context),
+      query.data.top,
+      query.data.continuationToken,
+    );
+    rollouts.sort((a, b) => isoTime(b.createdTime).localeCompare(isoTime(a.createdTime)));
+    return {
+      status: 200,
+      jsonBody: rollouts.map(summary),
+      headers: next === undefined ? undefined : { "x-continuation-token": encodeCursor(next) },
+    };
   },
 };
 
 async function findRollout(client: DurableClient, rolloutId: string): Promise<DurableOrchestrationStatus | undefined> {
-  if (!INSTANCE_ID.test(rolloutId)) return undefined;
+  if (parseRolloutId(rolloutId) === undefined) return undefined;
   try {
     const instance = await client.getStatus(rolloutId, { showInput: true });
     return instance && instance.name === rolloutOrchestration.name ? instance : undefined;
@@ -167,103 +219,143 @@ async function findRollout(client: DurableClient, rolloutId: string): Promise<Du
   }
 }
 
-type RolloutHandler = (
+/** Reads and checks what a request carries besides the rollout id. */
+type RequestReader<T> = (request: HttpRequest) => Promise<BodyRead<T>>;
+
+type RolloutHandler<T> = (
   request: HttpRequest,
   client: DurableClient,
+  context: InvocationContext,
   instance: DurableOrchestrationStatus,
+  read: T,
 ) => Promise<HttpResponseInit>;
 
-/** A handler for /rollouts/{rolloutId}/…: looks the rollout up first, 404 when there is none. */
-function onRollout(route: string, method: "GET" | "POST", handle: RolloutHandler): HttpDurableClientOptions {
+const nothingToRead: RequestReader<undefined> = () => Promise.resolve({ ok: true, value: undefined });
+
+/**
+ * A handler for /rollouts/{rolloutId}/…: checks the request first (a bad one is refused before any
+ * lookup), then looks the rollout up, 404 when there is none.
+ */
+function onRollout<T>(
+  route: string,
+  method: "GET" | "POST",
+  readRequest: RequestReader<T>,
+  handle: RolloutHandler<T>,
+): HttpDurableClientOptions {
   return {
     route,
     methods: [method],
     authLevel: "function",
-    handler: async (request, client) => {
+    handler: async (request, client, context) => {
+      const read = await readRequest(request);
+      if (!read.ok) return read.response;
       const instance = await findRollout(client, request.params.rolloutId ?? "");
       if (!instance) return error(404, "NotFound", `no rollout ${request.params.rolloutId ?? ""}`);
-      return handle(request, client, instance);
+      return handle(request, client, context, instance, read.value);
     },
   };
 }
 
-const rolloutsGet = onRollout("rollouts/{rolloutId}", "GET", async (_request, _client, instance) => {
-  const status = presentStatus(instance);
-  if (status) return json(200, status);
-  // Started but not yet replayed: the status it is about to publish.
-  const input = rolloutInputSchema.safeParse(instance.input);
-  if (!input.success)
-    return error(500, "UnreadableRollout", `rollout ${instance.instanceId} has an input this version cannot read`);
-  return json(
-    200,
-    createRolloutStatus({
-      rolloutId: input.data.rolloutId,
-      network: input.data.spec.network.name,
-      regions: input.data.regions,
-      at: isoTime(instance.createdTime),
-      earlier: input.data.earlierRegions,
-    }),
-  );
-});
+const rolloutsGet = onRollout(
+  "rollouts/{rolloutId}",
+  "GET",
+  nothingToRead,
+  async (_request, _client, _context, instance) => {
+    const status = presentStatus(instance);
+    if (status) return json(200, status);
+    // Started but not yet replayed: the status it is about to publish.
+    const input = rolloutInputSchema.safeParse(instance.input);
+    if (!input.success)
+      return error(500, "UnreadableRollout", `rollout ${instance.instanceId} has an input this version cannot read`);
+    return json(
+      200,
+      createRolloutStatus({
+        rolloutId: input.data.rolloutId,
+        network: input.data.spec.network.name,
+        regions: input.data.regions,
+        at: isoTime(instance.createdTime),
+        earlier: input.data.earlierRegions,
+      }),
+    );
+  },
+);
 
-const rolloutsRetry = onRollout("rollouts/{rolloutId}/retry", "POST", async (request, client, instance) => {
-  const text = await request.text();
-  let body: unknown = {};
+const RETRY_BODY_SHAPE = 'the body must be {"regions": ["<region>", ...]} or empty';
+
+/** The regions a retry names (undefined: every region that did not succeed). */
+const readRetryBody: RequestReader<string[] | undefined> = async (request) => {
+  const type = expectJson(request);
+  if (!type.ok) return type;
+  const text = await readBodyText(request);
+  if (!text.ok) return text;
+  let body: unknown;
   try {
-    body = text.trim() === "" ? {} : JSON.parse(text);
-  } catch {
-    return error(400, "InvalidRequest", 'the body must be JSON: {"regions": ["<region>", ...]} or empty');
+    body = text.value.trim() === "" ? {} : JSON.parse(text.value);
+  } catch (parseError) {
+    const message = `not valid JSON: ${parseError instanceof Error ? parseError.message : String(parseError)}`;
+    return { ok: false, response: invalidRequest(RETRY_BODY_SHAPE, [{ path: "", message }]) };
   }
-  const parsedBody = retryBodySchema.safeParse(body);
-  if (!parsedBody.success) {
-    return error(400, "InvalidRequest", 'the body must be {"regions": ["<region>", ...]} or empty', {
-      problems: parsedBody.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
-    });
-  }
-  const status = presentStatus(instance);
-  const original = rolloutInputSchema.safeParse(instance.input);
-  if (!status || !original.success)
-    return error(409, "NotRetryable", `rollout ${instance.instanceId} has no recorded status or spec to retry from`);
-  const selection = selectRegionsToRetry(status, parsedBody.data.regions);
-  if (!selection.ok)
-    return error(
-      RUNNING.has(String(instance.runtimeStatus)) ? 409 : 400,
-      "NotRetryable",
-      selection.problems.join("; "),
-    );
-  return startRollout(
-    request,
-    client,
-    original.data.spec,
-    selection.regions,
-    status.regions.filter((region) => selection.regions.includes(region.region)),
-  );
-});
+  const parsed = retryBodySchema.safeParse(body);
+  if (!parsed.success) return { ok: false, response: invalidRequest(RETRY_BODY_SHAPE, problemsOf(parsed.error)) };
+  return { ok: true, value: parsed.data.regions };
+};
 
-const rolloutsCancel = onRollout("rollouts/{rolloutId}/cancel", "POST", async (_request, client, instance) => {
-  if (!RUNNING.has(String(instance.runtimeStatus)))
-    return error(
-      409,
-      "AlreadyFinished",
-      `rollout ${instance.instanceId} already finished (${presentStatus(instance)?.state ?? String(instance.runtimeStatus)})`,
+const rolloutsRetry = onRollout(
+  "rollouts/{rolloutId}/retry",
+  "POST",
+  readRetryBody,
+  async (request, client, context, instance, regionsToRetry) => {
+    const status = presentStatus(instance);
+    const original = rolloutInputSchema.safeParse(instance.input);
+    if (!status || !original.success)
+      return error(409, "NotRetryable", `rollout ${instance.instanceId} has no recorded status or spec to retry from`);
+    const selection = selectRegionsToRetry(status, regionsToRetry);
+    if (!selection.ok)
+      return error(
+        RUNNING.has(String(instance.runtimeStatus)) ? 409 : 400,
+        "NotRetryable",
+        selection.problems.join("; "),
+      );
+    return startRollout(
+      request,
+      client,
+      InstancePages.of(context),
+      original.data.spec,
+      selection.regions,
+      status.regions.filter((region) => selection.regions.includes(region.region)),
     );
-  const requestedAt = new Date().toISOString();
-  await client.raiseEvent(instance.instanceId, CANCEL_EVENT, { requestedAt });
-  // The regions at work hear it too, so they stop at their next step instead of finishing it all.
-  // A region not started (or already done) has no running instance: that raise fails, harmlessly.
-  const input = rolloutInputSchema.safeParse(instance.input);
-  const regionsOfRollout = input.success ? input.data.regions : [];
-  await Promise.allSettled(
-    regionsOfRollout.flatMap((region) =>
-      REGION_WORK.map((work) =>
-        client.raiseEvent(regionInstanceId(instance.instanceId, instance.instanceId, work, region), CANCEL_EVENT, {
-          requestedAt,
-        }),
+  },
+);
+
+const rolloutsCancel = onRollout(
+  "rollouts/{rolloutId}/cancel",
+  "POST",
+  nothingToRead,
+  async (_request, client, _context, instance) => {
+    if (!RUNNING.has(String(instance.runtimeStatus)))
+      return error(
+        409,
+        "AlreadyFinished",
+        `rollout ${instance.instanceId} already finished (${presentStatus(instance)?.state ?? String(instance.runtimeStatus)})`,
+      );
+    const requestedAt = new Date().toISOString();
+    await client.raiseEvent(instance.instanceId, CANCEL_EVENT, { requestedAt });
+    // The regions at work hear it too, so they stop at their next step instead of finishing it all.
+    // A region not started (or already done) has no running instance: that raise fails, harmlessly.
+    const input = rolloutInputSchema.safeParse(instance.input);
+    const regionsOfRollout = input.success ? input.data.regions : [];
+    await Promise.allSettled(
+      regionsOfRollout.flatMap((region) =>
+        REGION_WORK.map((work) =>
+          client.raiseEvent(regionInstanceId(instance.instanceId, instance.instanceId, work, region), CANCEL_EVENT, {
+            requestedAt,
+          }),
+        ),
       ),
-    ),
-  );
-  return json(202, { rolloutId: instance.instanceId, state: "Running", cancelRequested: true });
-});
+    );
+    return json(202, { rolloutId: instance.instanceId, state: "Running", cancelRequested: true });
+  },
+);
 
 const regions: HttpFunctionOptions = {
   route: "regions",

@@ -13,6 +13,13 @@ import { z } from "zod";
 export const STATE_CONTAINER = "besu-fleet-state";
 /** The variable naming the simulated cloud's connection file (local mode). */
 export const CLOUD_FILE_ENV = "BESU_FLEET_CLOUD_FILE";
+/** NCRONTAB schedule of the retention timer (functions/retention.ts). */
+export const RETENTION_SCHEDULE_ENV = "BESU_FLEET_RETENTION_SCHEDULE";
+/** Age in whole days past which finished orchestration instances are purged. */
+export const RETENTION_DAYS_ENV = "BESU_FLEET_RETENTION_DAYS";
+/** Daily, at 02:30 UTC. */
+export const DEFAULT_RETENTION_SCHEDULE = "0 30 2 * * *";
+export const DEFAULT_RETENTION_DAYS = 30;
 /** Public Azure Resource Manager. */
 export const AZURE_ARM_ENDPOINT = "https://management.azure.com";
 
@@ -124,4 +131,22 @@ let processConfig: AppConfig | undefined;
 export function loadConfig(): AppConfig {
   processConfig ??= parseConfig(process.env);
   return processConfig;
+}
+
+/**
+ * The retention timer's schedule. Read when the app registers its functions, so it is not checked
+ * here: the Functions host refuses a malformed NCRONTAB for that function alone.
+ */
+export function retentionSchedule(env: NodeJS.ProcessEnv): string {
+  const schedule = env[RETENTION_SCHEDULE_ENV]?.trim();
+  return schedule === undefined || schedule === "" ? DEFAULT_RETENTION_SCHEDULE : schedule;
+}
+
+/** The retention age in days (0 purges every finished instance); throws a {@link ConfigError} for anything but a whole number. */
+export function retentionDays(env: NodeJS.ProcessEnv): number {
+  const text = env[RETENTION_DAYS_ENV]?.trim();
+  if (text === undefined || text === "") return DEFAULT_RETENTION_DAYS;
+  if (!/^\d{1,5}$/.test(text))
+    throw new ConfigError(`environment variable ${RETENTION_DAYS_ENV} must be a whole number of days, such as 30`);
+  return Number(text);
 }

@@ -534,7 +534,14 @@ function decodeYaml(text: string): { value: unknown } | { problems: SpecProblem[
   if (document.errors.length > 0) {
     return { problems: document.errors.map((error) => ({ path: "", message: `not valid YAML: ${error.message}` })) };
   }
-  return { value: document.toJS({ maxAliasCount: 100 }) };
+  try {
+    return { value: document.toJS({ maxAliasCount: 100 }) };
+  } catch (error) {
+    // toJS throws for a document whose aliases expand past maxAliasCount (a "billion laughs").
+    return {
+      problems: [{ path: "", message: `not valid YAML: ${error instanceof Error ? error.message : String(error)}` }],
+    };
+  }
 }
 
 /** Decodes spec text (JSON or YAML) and validates it; syntax errors are problems at path "". */

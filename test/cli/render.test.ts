@@ -129,7 +129,9 @@ describe("renderChanges (line by line output)", () => {
         region.region === "northeurope" ? { ...region, phase: "deploying" as const } : region,
       ),
     };
-    assert.deepEqual(renderChanges(before, after), ["10:03:00   northeurope: Running, deploying (attempt 1), 2 transient faults retried"]);
+    assert.deepEqual(renderChanges(before, after), [
+      "10:03:00   northeurope: Running, deploying (attempt 1), 2 transient faults retried",
+    ]);
   });
 });
 

@@ -26,6 +26,10 @@ export interface CoreInvocationContext {
   invocationId: string;
   request: RpcInvocationRequest;
   metadata: CoreFunctionMetadata;
+  /** Where `context.log` and friends go (the library formats the message). */
+  log(level: LogLevel, category: "user" | "system", message: string): void;
+  /** The worker's phase of the invocation; undefined while the function runs. */
+  state?: string;
 }
 
 export interface RpcTypedData {

@@ -11,6 +11,7 @@
  * one whose completion is recorded does not.
  */
 import type { LoadedApp } from "./app-loader.js";
+import type { FunctionTimeout } from "./function-timeout.js";
 import type { HistoryEvent } from "./protocol.js";
 import type { DurableStore } from "./store.js";
 import { ActivityRunner } from "./engine/activities.js";
@@ -29,6 +30,8 @@ export { StartConflictError, UnknownOrchestratorError } from "./engine/lifecycle
 
 export interface EngineOptions {
   maxConcurrentActivities?: number;
+  /** host.json functionTimeout, applied to every activity invocation. */
+  functionTimeout?: FunctionTimeout;
   log?: (line: string) => void;
 }
 
@@ -55,6 +58,8 @@ export class Engine {
     const activities = new ActivityRunner(
       app,
       options.maxConcurrentActivities ?? 200,
+      options.functionTimeout,
+      log,
       work,
       outbox,
       (instanceId, executionId) => instances.isSuperseded(instanceId, executionId),

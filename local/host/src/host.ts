@@ -10,6 +10,7 @@ import path from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { loadApp, type LoadedApp, type ServableFunction } from "./app-loader.js";
 import { Engine } from "./engine.js";
+import { resolveFunctionTimeout } from "./function-timeout.js";
 import { invokeFunction, stringData } from "./invoke.js";
 import { authorize, loadOrCreateKeys, type AuthLevel, type HostKeys } from "./keys.js";
 import { durableClientBinding, handleManagement, type ManagementUrls } from "./management-api.js";
@@ -42,6 +43,7 @@ const WEBHOOK_PREFIX = "/runtime/webhooks/durabletask/";
 const RPC_PREFIX = "/durabletask/";
 
 interface HostJson {
+  functionTimeout?: unknown;
   extensions?: { durableTask?: { hubName?: string }; http?: { routePrefix?: string } };
 }
 
@@ -93,6 +95,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const hostJson = readHostJson(options.appDir);
   const hubName = hostJson.extensions?.durableTask?.hubName ?? "TestHubName";
   const routePrefix = hostJson.extensions?.http?.routePrefix ?? "api";
+  // The app's settings as they will be applied below: the process environment wins.
+  const functionTimeout = resolveFunctionTimeout(hostJson.functionTimeout, { ...options.env, ...process.env });
   const keys = loadOrCreateKeys(options.dataDir);
 
   const server = http.createServer();
@@ -119,7 +123,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   for (const { name, reason } of app.unsupported) log(`function ${name} is not served: ${reason}`);
 
   const store = await DurableStore.open(options.storage, hubName);
-  const engine = new Engine(app, store, { log });
+  const engine = new Engine(app, store, { log, functionTimeout });
   const model = app.registry.programmingModel;
 
   const extraInputsFor = (fn: ServableFunction): Record<string, RpcTypedData> =>
@@ -140,6 +144,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     httpRoutes.push({ fn, route: compileRoute(template), methods, authLevel });
   }
   httpRoutes.sort((a, b) => b.route.specificity - a.route.specificity);
+
+  /** Each served timer function, fired once now (the admin API runs them on request). */
+  const timersByName = new Map<string, () => Promise<void>>();
 
   const presentedKey = (req: IncomingMessage, url: URL): string | undefined => {
     const header = req.headers["x-functions-key"];
@@ -180,9 +187,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         {
           http: { method, url: url.href, headers, query, params: chosen.params, body: { bytes: body } },
         },
-        extraInputsFor(chosen.entry.fn),
-        {},
-        invocationId,
+        { extraInputs: extraInputsFor(chosen.entry.fn), invocationId, timeout: functionTimeout, log },
       );
       const response = await invocation.response();
       const output = response.returnValue?.http ?? response.outputData?.find((o) => o.data.http)?.data.http;
@@ -226,6 +231,22 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         body,
         publicUrls,
       );
+      return;
+    }
+    const adminFunction = /^\/admin\/functions\/([^/]+)$/.exec(pathname);
+    if (adminFunction && req.method === "POST") {
+      // Azure's "run a non-HTTP-triggered function" (master key), here for timers: 202, it runs in the background.
+      if (!authorize(keys, "admin", presentedKey(req, url))) {
+        res.writeHead(401).end();
+        return;
+      }
+      const name = decodeURIComponent(adminFunction[1] as string);
+      const runTimer = timersByName.get(name);
+      if (runTimer) {
+        void runTimer();
+        res.writeHead(202).end();
+      } else if (app.servable.has(name)) sendJson(res, 400, { Message: `${name} is not a timer function.` });
+      else res.writeHead(404).end();
       return;
     }
     if (pathname === "/admin/host/status") {
@@ -309,7 +330,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
               IsPastDue: isPastDue,
             }),
           },
-          extraInputsFor(fn),
+          { extraInputs: extraInputsFor(fn), timeout: functionTimeout, log },
         );
       } catch (error) {
         log(`timer ${fn.metadata.name} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -318,6 +339,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       const text = JSON.stringify(status);
       await blob.upload(text, Buffer.byteLength(text)).catch(() => undefined);
     };
+    timersByName.set(fn.metadata.name, () => fire(false));
     const arm = (): void => {
       if (closing) return;
       const delay = Math.max(0, schedule.next(new Date()).getTime() - Date.now());

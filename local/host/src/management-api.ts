@@ -17,7 +17,9 @@ const RUNTIME_STATUSES: readonly RuntimeStatus[] = [
   "Suspended",
   "ContinuedAsNew",
 ];
+/** The page size when a list names no `top`; an Azure Table query returns at most 1,000 rows a page. */
 const PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
 
 export interface ManagementUrls {
   /** e.g. `http://127.0.0.1:7071/runtime/webhooks/durabletask` (no trailing slash). */
@@ -339,22 +341,24 @@ async function listInstances(
   if (!Number.isInteger(top) || top <= 0)
     throw new BadRequest(`Query parameter 'top' must be a positive integer: ${topText}`);
   const tokenHeader = req.headers["x-ms-continuation-token"];
-  const offset = typeof tokenHeader === "string" && tokenHeader !== "" ? Number(tokenHeader) : 0;
-  if (!Number.isInteger(offset) || offset < 0) throw new BadRequest("Invalid x-ms-continuation-token.");
-  const records: InstanceRecord[] = [];
-  for await (const record of engine.store.listInstances({
-    createdFrom,
-    createdTo,
-    statuses,
-    instanceIdPrefix: params.get("instanceIdPrefix") ?? undefined,
-  })) {
-    records.push(record);
+  const token = typeof tokenHeader === "string" && tokenHeader !== "" ? tokenHeader : undefined;
+  const query = { createdFrom, createdTo, statuses, instanceIdPrefix: params.get("instanceIdPrefix") ?? undefined };
+  let page;
+  try {
+    page = await engine.store.listInstancePage(query, Math.min(top, MAX_PAGE_SIZE), token);
+  } catch (error) {
+    // The table client decodes the token (base64 JSON) before it sends anything.
+    if (token !== undefined && error instanceof SyntaxError) throw new BadRequest("Invalid x-ms-continuation-token.");
+    throw error;
   }
-  records.sort((a, b) => a.createdTime.localeCompare(b.createdTime) || a.instanceId.localeCompare(b.instanceId));
-  const page = records.slice(offset, offset + top).map((record) => statusView(record, showInput));
   const headers: Record<string, string> =
-    offset + top < records.length ? { "x-ms-continuation-token": String(offset + top) } : {};
-  send(res, 200, page, headers);
+    page.continuationToken === undefined ? {} : { "x-ms-continuation-token": page.continuationToken };
+  send(
+    res,
+    200,
+    page.records.map((record) => statusView(record, showInput)),
+    headers,
+  );
 }
 
 async function purgeMany(engine: Engine, res: ServerResponse, params: URLSearchParams): Promise<void> {

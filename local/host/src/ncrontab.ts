@@ -4,6 +4,8 @@
  * having second 0), with `*`, lists, ranges, steps and month/day names; or a TimeSpan `hh:mm:ss`
  * meaning "every interval". Evaluated in UTC (WEBSITE_TIME_ZONE is not modelled).
  */
+import { parseTimeSpanMs } from "./time-span.js";
+
 export interface Schedule {
   /** The first occurrence strictly after `after`. */
   next(after: Date): Date;
@@ -49,10 +51,8 @@ function parseField(text: string, min: number, max: number, names: string[] | un
 
 export function parseSchedule(expression: string): Schedule {
   const trimmed = expression.trim();
-  const timeSpan = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})$/.exec(trimmed);
-  if (timeSpan) {
-    const [, days, hours, minutes, seconds] = timeSpan;
-    const periodMs = ((Number(days ?? 0) * 24 + Number(hours)) * 3600 + Number(minutes) * 60 + Number(seconds)) * 1000;
+  const periodMs = parseTimeSpanMs(trimmed);
+  if (periodMs !== undefined) {
     if (periodMs <= 0) throw new Error(`Timer interval '${expression}' must be positive.`);
     return { expression, next: (after) => new Date(after.getTime() + periodMs) };
   }

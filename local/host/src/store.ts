@@ -176,7 +176,7 @@ export class DurableStore {
     await ignore404(this.instances.deleteEntity(instanceId, ""));
   }
 
-  async *listInstances(query: InstanceQuery = {}): AsyncGenerator<InstanceRecord> {
+  private static instanceFilter(query: InstanceQuery): string | undefined {
     const filters: string[] = [];
     if (query.createdFrom) filters.push(odata`CreatedTime ge ${query.createdFrom.toISOString()}`);
     if (query.createdTo) filters.push(odata`CreatedTime le ${query.createdTo.toISOString()}`);
@@ -184,14 +184,40 @@ export class DurableStore {
       filters.push("(" + query.statuses.map((status) => odata`RuntimeStatus eq ${status}`).join(" or ") + ")");
     }
     if (query.instanceIdPrefix) {
+      // A range of partition keys, as the Durable extension's Azure Storage backend queries a prefix:
+      // only the matching rows are read.
       filters.push(
         odata`PartitionKey ge ${query.instanceIdPrefix} and PartitionKey lt ${query.instanceIdPrefix + "\uffff"}`,
       );
     }
-    const filter = filters.length > 0 ? filters.join(" and ") : undefined;
+    return filters.length > 0 ? filters.join(" and ") : undefined;
+  }
+
+  async *listInstances(query: InstanceQuery = {}): AsyncGenerator<InstanceRecord> {
+    const filter = DurableStore.instanceFilter(query);
     for await (const row of this.instances.listEntities<Row>({ queryOptions: { filter } })) {
       yield await this.fromRow(row);
     }
+  }
+
+  /**
+   * One page of at most `top` instances in instance id order, with the table's continuation token
+   * for the next one. As with Azure Table queries, a filtered page may hold fewer rows (even none)
+   * while more follow.
+   */
+  async listInstancePage(
+    query: InstanceQuery,
+    top: number,
+    continuationToken?: string,
+  ): Promise<{ records: InstanceRecord[]; continuationToken?: string }> {
+    const filter = DurableStore.instanceFilter(query);
+    const pages = this.instances
+      .listEntities<Row>({ queryOptions: { filter } })
+      .byPage({ maxPageSize: top, continuationToken });
+    const page = await pages.next();
+    if (page.done === true) return { records: [] };
+    const records = await Promise.all(page.value.map((row) => this.fromRow(row)));
+    return { records, ...(page.value.continuationToken ? { continuationToken: page.value.continuationToken } : {}) };
   }
 
   // ---- history ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
 import { DurableStore } from "../src/store.js";
 import { startHostProcess, type HostProcess } from "../src/host-process.js";
 import { request, waitFor } from "@besu-fleet/local-support";
+import { FUNCTION_TIMEOUT_SETTING } from "../src/function-timeout.js";
 import { CONFORMANCE_APP } from "./paths.js";
 
 type Json = Record<string, unknown>;
@@ -19,6 +20,9 @@ const asJson = (value: unknown): Json => {
   assert.equal(typeof value, "object", `expected a JSON object, got ${JSON.stringify(value)}`);
   return value as Json;
 };
+
+/** Long enough for every other test's invocations on a busy machine, short enough to wait for. */
+const FUNCTION_TIMEOUT = "00:00:04";
 
 let azurite: RunningAzurite;
 let host: HostProcess;
@@ -63,7 +67,12 @@ before(async () => {
     appDir: CONFORMANCE_APP,
     storage: azurite.connectionString,
     dataDir: path.join(workDir, "data"),
-    env: { CONFORMANCE_LEDGER: path.join(workDir, "ledger"), CONFORMANCE_DIR: workDir },
+    env: {
+      CONFORMANCE_LEDGER: path.join(workDir, "ledger"),
+      CONFORMANCE_DIR: workDir,
+      // host.json says 00:05:00; the app setting overrides it, as in Azure.
+      [FUNCTION_TIMEOUT_SETTING]: FUNCTION_TIMEOUT,
+    },
   });
   const keys = JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as {
     masterKey: string;
@@ -85,6 +94,7 @@ describe("HTTP functions", () => {
   test("routes with optional and constrained parameters, query and methods", async () => {
     assert.deepEqual((await request(api("hello/ada?q=1", null))).body, { hello: "ada", q: "1" });
     assert.deepEqual((await request(api("hello", null))).body, { hello: "world", q: null });
+    assert.match(host.output(), /\[hello information\] greeting ada/, "context.log reaches the host's log");
     const put = await request(api("secure/42"), { method: "PUT", body: JSON.stringify({ x: 1 }) });
     assert.equal(put.status, 201);
     assert.equal(put.headers.get("x-id"), "42");
@@ -136,6 +146,21 @@ describe("timer triggers", () => {
     );
     assert.match(ticks[0] as string, /"isPastDue":false/);
     assert.match(ticks[2] as string, /"hasStatus":true/);
+  });
+
+  test("the admin API runs a timer function now (master key only)", async () => {
+    const run = (name: string, key: string | null) =>
+      request(`${host.baseUrl}/admin/functions/${name}${key ? `?code=${key}` : ""}`, {
+        method: "POST",
+        body: JSON.stringify({ input: "" }),
+      });
+    assert.equal((await run("Yearly", functionKey)).status, 401);
+    assert.equal((await run("Yearly", masterKey)).status, 202);
+    await waitFor("the yearly timer to run", async () =>
+      fs.readFileSync(path.join(workDir, "ledger"), "utf8").includes("yearly") ? true : undefined,
+    );
+    assert.equal((await run("hello", masterKey)).status, 400, "an HTTP function is not run this way");
+    assert.equal((await run("NoSuchFunction", masterKey)).status, 404);
   });
 });
 
@@ -306,6 +331,35 @@ describe("orchestrations", () => {
     assert.equal(restarted.status, 202);
     const done = await completion(String(asJson(restarted.body).statusQueryGetUri));
     assert.deepEqual(asJson(done.output).input, "second");
+  });
+});
+
+describe("functionTimeout", () => {
+  test("an activity that runs past it is a failed task for its orchestrator; one within it completes", async () => {
+    const [late, inTime] = await Promise.all([
+      run("SleepThenReport", { ms: 20_000 }),
+      run("SleepThenReport", { ms: 500 }),
+    ]);
+    assert.deepEqual(inTime.output, { ok: true, slept: 500 });
+    const failure = asJson(late.output);
+    assert.equal(failure.ok, false);
+    assert.match(
+      String(failure.message),
+      new RegExp(`Timeout value of ${FUNCTION_TIMEOUT} was exceeded by function: Functions\\.Sleep`),
+    );
+    const lasted = Date.parse(String(late.lastUpdatedTime)) - Date.parse(String(late.createdTime));
+    assert.ok(
+      lasted < 15_000,
+      `the orchestrator saw the failure at the timeout, not when the call ended (${lasted} ms)`,
+    );
+  });
+
+  test("an HTTP function that runs past it answers 500", async () => {
+    assert.equal((await request(api("sleep?ms=20000", null))).status, 500);
+    assert.match(
+      host.output(),
+      /function sleepHttp failed .*Timeout value of 00:00:04 was exceeded by function: Functions\.sleepHttp/,
+    );
   });
 });
 

@@ -1,9 +1,11 @@
 /**
  * Runs scheduled activities through the app's own programming model, at most a given number at a
  * time, and posts each outcome (TaskCompleted or TaskFailed) as a completion. A result for an
- * execution that has since continued as new or been replaced is dropped.
+ * execution that has since continued as new or been replaced is dropped. An activity that runs past
+ * host.json's functionTimeout fails (function-timeout.ts).
  */
 import type { LoadedApp } from "../app-loader.js";
+import type { FunctionTimeout } from "../function-timeout.js";
 import { invokeFunction, jsonData, registeredModel } from "../invoke.js";
 import { EventType, failureOf, type FailureDetails, type HistoryEvent } from "../protocol.js";
 import type { BackgroundWork } from "./background-work.js";
@@ -16,6 +18,8 @@ export class ActivityRunner {
   constructor(
     private readonly app: LoadedApp,
     private readonly maxConcurrent: number,
+    private readonly timeout: FunctionTimeout | undefined,
+    private readonly log: (line: string) => void,
     private readonly work: BackgroundWork,
     private readonly outbox: CompletionOutbox,
     /** True when the instance is live here with another execution than the one that scheduled the task. */
@@ -62,7 +66,10 @@ export class ActivityRunner {
       });
     }
     try {
-      const invocation = await invokeFunction(registeredModel(this.app), fn, jsonData(JSON.parse(inputJson)));
+      const invocation = await invokeFunction(registeredModel(this.app), fn, jsonData(JSON.parse(inputJson)), {
+        timeout: this.timeout,
+        log: this.log,
+      });
       return {
         EventType: EventType.TaskCompleted,
         EventId: -1,

@@ -131,9 +131,12 @@ async function replay(episode: Episode, taken: TakenMessages): Promise<void> {
   let state: OrchestratorState | undefined;
   let failure: { message: string; failureDetails?: FailureDetails } | undefined;
   try {
-    const invocation = await invokeFunction(registeredModel(ctx.app), fn, {
-      json: orchestratorTrigger(record.instanceId, record.parentInstanceId, historyJson, record.input ?? "null"),
-    });
+    const invocation = await invokeFunction(
+      registeredModel(ctx.app),
+      fn,
+      { json: orchestratorTrigger(record.instanceId, record.parentInstanceId, historyJson, record.input ?? "null") },
+      { log: ctx.log },
+    );
     state = invocation.result as OrchestratorState;
   } catch (error) {
     failure = parseOrchestratorFailure(error);
