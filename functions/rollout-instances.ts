@@ -8,11 +8,9 @@
  * also above every rollout that left a report (`rollouts/<rolloutId>/report.json`, kept for
  * audit), so a new rollout never overwrites an old one's report.
  */
-import { DefaultAzureCredential } from "@azure/identity";
-import { BlobServiceClient } from "@azure/storage-blob";
 import { z } from "zod";
 import { loadConfig } from "../lib/config.js";
-import { DocumentStore } from "../lib/state/documents.js";
+import { documentStoreFor, type DocumentStore } from "../lib/state/documents.js";
 import { rolloutOrchestration } from "../orchestrators/contracts.js";
 import type { InstancePages, InstanceSummary } from "./instance-pages.js";
 
@@ -90,14 +88,7 @@ let reportStore: DocumentStore | undefined;
 
 /** The state container, where the rollouts' reports are. */
 function reports(): DocumentStore {
-  const { storage } = loadConfig();
-  reportStore ??=
-    storage.kind === "connectionString"
-      ? new DocumentStore(storage.connectionString, storage.container)
-      : new DocumentStore(
-          new BlobServiceClient(storage.blobServiceUri, new DefaultAzureCredential()),
-          storage.container,
-        );
+  reportStore ??= documentStoreFor(loadConfig().storage);
   return reportStore;
 }
 

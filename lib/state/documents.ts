@@ -3,6 +3,8 @@
  * business keys, so saving again overwrites the same blob instead of adding another.
  */
 import { BlobServiceClient, RestError as StorageRestError, type ContainerClient } from "@azure/storage-blob";
+import { appIdentity } from "../azure/identity.js";
+import type { StorageConfig } from "../config.js";
 import { ClassifiedError, classifyHttpStatus, classifyNetworkError, type ErrorClassification } from "../errors.js";
 import { checkMilliseconds, withDeadline } from "../retry.js";
 
@@ -118,4 +120,11 @@ export class DocumentStore {
       return entries;
     });
   }
+}
+
+/** The state container a configuration names: by connection string, or by URI with the app's identity. */
+export function documentStoreFor(storage: StorageConfig): DocumentStore {
+  return storage.kind === "connectionString"
+    ? new DocumentStore(storage.connectionString, storage.container)
+    : new DocumentStore(new BlobServiceClient(storage.blobServiceUri, appIdentity()), storage.container);
 }
