@@ -4,7 +4,7 @@
  *
  * Every request goes over the wire as JSON through KubeConnection. NOTE: not through
  * @kubernetes/client-node's typed APIs, because its model serializer drops NetworkPolicy `from`
- * (its `_from`), which would silently widen a policy; see manifests.ts.
+ * (its `_from`), which would silently widen a policy; see lib/domain/manifests/network.ts.
  *
  * Each request is tried under a retry policy (lib/retry.ts): idempotent ones are retried on what
  * classifyKubeError calls transient (429, 5xx, resets, timeouts), within a deadline; the others

@@ -1,8 +1,8 @@
 /**
- * The state of the simulated subscription, as `server.ts` and the cloud's control API see it:
- * one front over resource groups, managed clusters, agent pools, quota and long-running
- * operations, which each live in their own module. It only wires them together and forwards;
- * no HTTP here.
+ * The state of the simulated subscription, as the ARM routes (`routes.ts`) and the cloud's control
+ * API see it: one front over resource groups, managed clusters, agent pools, quota and
+ * long-running operations, which each live in their own module. It only wires them together and
+ * forwards; no HTTP here.
  */
 import type { SimClock } from "../clock.js";
 import type { ClusterApiHost, ClusterIdentity } from "../cluster-host.js";

@@ -2,7 +2,7 @@
  * What a new AKS cluster holds before anyone writes to it: the system namespaces, the
  * `kubernetes` and `kube-dns` Services, and Azure's disk storage classes.
  */
-import type { KubeObject } from "./fields.js";
+import type { KubeObject } from "./objects.js";
 
 function storageClass(name: string, sku: string, isDefault: boolean): KubeObject {
   return {

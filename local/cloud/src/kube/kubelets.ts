@@ -8,9 +8,8 @@ import { isRecord } from "../http.js";
 import type { ClusterInfo } from "../cluster-host.js";
 import { AddressPool } from "./addresses.js";
 import type { PodLocation } from "./container-runtime.js";
-import type { KubeObject } from "./fields.js";
 import type { ClusterHost } from "./host.js";
-import { metadataOf, objectKey } from "./objects.js";
+import { metadataOf, objectKey, type KubeObject } from "./objects.js";
 import { PodLifecycle } from "./pods.js";
 import type { ObjectStore } from "./store.js";
 

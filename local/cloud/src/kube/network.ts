@@ -7,9 +7,8 @@
 import { isRecord } from "../http.js";
 import type { ClusterInfo } from "../cluster-host.js";
 import type { PodEndpoint } from "./container-runtime.js";
-import type { KubeObject } from "./fields.js";
 import { podLocation, type Kubelets } from "./kubelets.js";
-import { asList, loadBalancerIPs, metadataOf } from "./objects.js";
+import { asList, loadBalancerIPs, metadataOf, type KubeObject } from "./objects.js";
 import { matchesMapSelector } from "./selectors.js";
 import type { ObjectStore } from "./store.js";
 

@@ -1,12 +1,34 @@
 /**
- * Small readers of stored Kubernetes objects that every part of a simulated cluster needs: an
- * object's metadata, its key in the store, its type fields as the API answers them, its owners,
- * a Service's LoadBalancer IPs, and the short hashes controllers name revisions and nodes by.
+ * Kubernetes objects as the simulated cluster stores them, plain JSON, and the small helpers every
+ * part of it needs: deep equality and copies, an object's metadata, its key in the store, its type
+ * fields as the API answers them, its owners, a Service's LoadBalancer IPs, and the short hashes
+ * controllers name revisions and nodes by.
  */
 import { createHash } from "node:crypto";
 import { isRecord } from "../http.js";
 import { groupVersion, type ResourceType } from "./catalog.js";
-import type { KubeObject } from "./fields.js";
+
+/** A Kubernetes object as stored and sent: plain JSON. */
+export type KubeObject = Record<string, unknown>;
+
+/** Structural equality of JSON values; the order of an object's keys does not matter. */
+export function deepEqual(left: unknown, right: unknown): boolean {
+  if (left === right) return true;
+  if (Array.isArray(left) && Array.isArray(right))
+    return left.length === right.length && left.every((value, index) => deepEqual(value, right[index]));
+  if (isRecord(left) && isRecord(right)) {
+    const keys = Object.keys(left);
+    return (
+      keys.length === Object.keys(right).length && keys.every((key) => key in right && deepEqual(left[key], right[key]))
+    );
+  }
+  return false;
+}
+
+/** A deep copy, so that what the store keeps and what callers change never alias. */
+export function clone<T>(value: T): T {
+  return structuredClone(value);
+}
 
 /** An object's metadata, created empty when missing (writes fill it in place). */
 export function metadataOf(object: KubeObject): KubeObject {

@@ -7,8 +7,7 @@
 import { isRecord } from "../http.js";
 import type { SimClock } from "../clock.js";
 import type { ContainerEnvironment, PodEndpoint, PodLocation } from "./container-runtime.js";
-import type { KubeObject } from "./fields.js";
-import { asList } from "./objects.js";
+import { asList, type KubeObject } from "./objects.js";
 import { hostIP } from "./pod-status.js";
 
 /** What preparing a container reads from its cluster. */

@@ -6,8 +6,7 @@
  */
 import { isRecord } from "../http.js";
 import type { RunningContainer } from "./container-runtime.js";
-import type { KubeObject } from "./fields.js";
-import { asList } from "./objects.js";
+import { asList, type KubeObject } from "./objects.js";
 
 const second = 1000;
 

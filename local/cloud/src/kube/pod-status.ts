@@ -4,7 +4,7 @@
  * from what the kubelet tracks of the pod and its containers.
  */
 import type { RunningContainer } from "./container-runtime.js";
-import type { KubeObject } from "./fields.js";
+import type { KubeObject } from "./objects.js";
 
 /** The node address every simulated pod reports as its host. */
 export const hostIP = "10.224.0.4";

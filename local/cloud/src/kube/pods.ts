@@ -6,8 +6,7 @@
  */
 import { isRecord } from "../http.js";
 import type { ContainerEnvironment, ContainerRuntime, PodLocation, RunningContainer } from "./container-runtime.js";
-import type { KubeObject } from "./fields.js";
-import { asList } from "./objects.js";
+import { asList, type KubeObject } from "./objects.js";
 import { containerEnvironment, PodConfigError, type EnvironmentSource } from "./pod-environment.js";
 import { probeOnce, probeSchedule, type ProbeSender } from "./pod-probes.js";
 import { podStatus, type ContainerState } from "./pod-status.js";

@@ -6,8 +6,7 @@
 import { isRecord } from "../http.js";
 import { groupVersion, type ResourceType } from "./catalog.js";
 import { KubeError, objectNotFound } from "./errors.js";
-import { clone, type KubeObject } from "./fields.js";
-import { metadataOf, withTypeMeta } from "./objects.js";
+import { clone, metadataOf, withTypeMeta, type KubeObject } from "./objects.js";
 import { matchesRequirements, parseFieldSelector, parseLabelSelector, SelectorError } from "./selectors.js";
 import type { ObjectStore } from "./store.js";
 import type { WatchEvent, WatchHub } from "./watch.js";

@@ -5,8 +5,7 @@
  * Pending status. Validation and defaults of the spec itself are in validate.ts.
  */
 import { isRecord } from "../http.js";
-import { clone, type KubeObject } from "./fields.js";
-import { asList, metadataOf } from "./objects.js";
+import { asList, clone, metadataOf, type KubeObject } from "./objects.js";
 
 /** What filling in needs from the rest of the cluster. */
 export interface ServerAllocations {

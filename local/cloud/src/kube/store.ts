@@ -4,8 +4,7 @@
  * of. It knows no API semantics; whoever builds it hears of every change through one callback,
  * after the change is in place (watches, cascades of a removal, the controllers' queue).
  */
-import { clone, deepEqual, type KubeObject } from "./fields.js";
-import { metadataOf, objectKey } from "./objects.js";
+import { clone, deepEqual, metadataOf, objectKey, type KubeObject } from "./objects.js";
 
 export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
 

@@ -4,8 +4,7 @@
  */
 import { isRecord } from "../http.js";
 import type { ResourceType } from "./catalog.js";
-import type { KubeObject } from "./fields.js";
-import { deepEqual } from "./fields.js";
+import { deepEqual, type KubeObject } from "./objects.js";
 
 export interface Cause {
   reason:

@@ -6,8 +6,7 @@
  */
 import { findByPluralInAnyGroup } from "./catalog.js";
 import { KubeError } from "./errors.js";
-import { clone, type KubeObject } from "./fields.js";
-import { metadataOf, withTypeMeta } from "./objects.js";
+import { clone, metadataOf, withTypeMeta, type KubeObject } from "./objects.js";
 import type { ChangeType } from "./store.js";
 
 const maxWatchHistory = 5000;

@@ -2,26 +2,18 @@
  * The write verbs of a cluster's API: create, replace (also of the status subresource), patch
  * (JSON merge, strategic merge, JSON patch, server-side apply) and delete. Each write is checked
  * against the URL, against the stored resourceVersion (409 Conflict), validated and defaulted
- * (validate.ts), recorded in managedFields (fields.ts), completed with what the server fills in
- * (server-fields.ts) and stored only when something changed, with the Status errors a client sees.
+ * (validate.ts), recorded in managedFields (managed-fields.ts), completed with what the server
+ * fills in (server-fields.ts) and stored only when something changed, with the Status errors a
+ * client sees.
  * The cluster's own writes (its seed objects, controllers' creates) come in here too.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { isRecord } from "../http.js";
 import { findByPluralInAnyGroup, groupVersion, qualifiedName, type ResourceType } from "./catalog.js";
 import { KubeError, notFound, objectDetails, objectNotFound } from "./errors.js";
-import {
-  clone,
-  deepEqual,
-  jsonPatch,
-  JsonPatchError,
-  mergePatch,
-  recordUpdate,
-  serverSideApply,
-  strategicMergePatch,
-  type KubeObject,
-} from "./fields.js";
-import { metadataOf, withTypeMeta } from "./objects.js";
+import { recordUpdate, serverSideApply } from "./managed-fields.js";
+import { clone, deepEqual, metadataOf, withTypeMeta, type KubeObject } from "./objects.js";
+import { jsonPatch, JsonPatchError, mergePatch, strategicMergePatch } from "./patches.js";
 import { requireObject } from "./reads.js";
 import type { ObjectStore } from "./store.js";
 import { foldStringData, invalidMessage, validateAndDefault } from "./validate.js";

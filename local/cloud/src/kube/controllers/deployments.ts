@@ -5,8 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { isRecord } from "../../http.js";
-import type { KubeObject } from "../fields.js";
-import { asList, metadataOf, shortHash } from "../objects.js";
+import { asList, metadataOf, shortHash, type KubeObject } from "../objects.js";
 import { createOwnedPod, ownedPods, writeWorkloadStatus, type WorkloadControl } from "./workloads.js";
 
 /** What one pass works towards. */

@@ -2,8 +2,7 @@
  * The cascades of a removal: a namespace takes its contents with it, and an owner (a Deployment, a
  * StatefulSet) its dependents, found by their ownerReferences.
  */
-import type { KubeObject } from "../fields.js";
-import { isOwnedBy, metadataOf } from "../objects.js";
+import { isOwnedBy, metadataOf, type KubeObject } from "../objects.js";
 import type { ObjectStore } from "../store.js";
 
 export function collectGarbage(store: ObjectStore, plural: string, removed: KubeObject): void {

@@ -6,9 +6,8 @@
  */
 import { isRecord } from "../../http.js";
 import type { ClusterInfo, NodePoolShape } from "../../cluster-host.js";
-import type { KubeObject } from "../fields.js";
 import type { Kubelets } from "../kubelets.js";
-import { metadataOf, shortHash } from "../objects.js";
+import { metadataOf, shortHash, type KubeObject } from "../objects.js";
 import type { ObjectStore } from "../store.js";
 import type { ObjectWrites } from "../writes.js";
 

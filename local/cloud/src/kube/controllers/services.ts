@@ -7,10 +7,9 @@
 import { isRecord } from "../../http.js";
 import type { ClusterInfo } from "../../cluster-host.js";
 import { jitteredDuration } from "../../clock.js";
-import { deepEqual, type KubeObject } from "../fields.js";
 import type { ClusterHost } from "../host.js";
 import type { Kubelets } from "../kubelets.js";
-import { asList, loadBalancerIPs, metadataOf, objectKey } from "../objects.js";
+import { asList, deepEqual, loadBalancerIPs, metadataOf, objectKey, type KubeObject } from "../objects.js";
 import { matchesMapSelector } from "../selectors.js";
 import type { ObjectStore } from "../store.js";
 import type { ObjectWrites } from "../writes.js";

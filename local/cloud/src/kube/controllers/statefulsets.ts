@@ -5,8 +5,7 @@
  * partition, only while every pod is ready), and the StatefulSet's status with its revisions.
  */
 import { isRecord } from "../../http.js";
-import { clone, type KubeObject } from "../fields.js";
-import { asList, metadataOf, shortHash } from "../objects.js";
+import { asList, clone, metadataOf, shortHash, type KubeObject } from "../objects.js";
 import {
   createForWorkload,
   createOwnedPod,

@@ -4,9 +4,8 @@
  */
 import { isRecord } from "../../http.js";
 import { findByPlural } from "../catalog.js";
-import { clone, deepEqual, type KubeObject } from "../fields.js";
 import type { Kubelets } from "../kubelets.js";
-import { isOwnedBy, metadataOf } from "../objects.js";
+import { clone, deepEqual, isOwnedBy, metadataOf, type KubeObject } from "../objects.js";
 import type { ObjectStore } from "../store.js";
 import type { ObjectWrites } from "../writes.js";
 
