@@ -14,14 +14,7 @@
  *   `manifests/besu-command.ts`): ConfigMaps and StatefulSets, which need the genesis and those
  *   addresses.
  */
-export { BESU_PATHS, besuArguments, LIVENESS_PATH, READINESS_PATH, RPC_APIS } from "./manifests/besu-command.js";
-export { besuManifests, type BesuManifestInput } from "./manifests/besu-workloads.js";
+export { BESU_PATHS, besuArguments, READINESS_PATH } from "./manifests/besu-command.js";
+export { besuManifests } from "./manifests/besu-workloads.js";
 export { clusterConfigurationManifests } from "./manifests/cluster-configuration.js";
-export type { NetworkPolicyManifest } from "./manifests/network.js";
-export {
-  MANAGED_BY,
-  NETWORK_LABEL,
-  nodeSelectorLabels,
-  REGION_LABEL,
-  type KubernetesManifest,
-} from "./manifests/objects.js";
+export { MANAGED_BY, REGION_LABEL, type KubernetesManifest } from "./manifests/objects.js";
