@@ -1,51 +1,71 @@
 /**
- * Reading a Besu QBFT genesis file and computing its genesis block hash the way Besu builds the
- * genesis header (`GenesisState`): state root from `alloc`, empty transaction/receipt tries, and
- * the fork-dependent header fields (base fee from London, withdrawals root from Shanghai, blob
- * fields and beacon root from Cancun, requests hash from Prague) when active at genesis.
+ * Reading a genesis file and computing its genesis block hash as Besu builds the genesis header
+ * (`GenesisState.buildHeader`): state root from `alloc`, empty transaction and receipt tries, the
+ * raw extraData (a BFT genesis hash does not strip it), then the fork fields in Besu's cascade —
+ * base fee, withdrawals root, blob gas and beacon root, requests hash — each written only when
+ * every earlier one is. `parseQbftGenesis` adds what a QBFT node reads and refuses. The results are
+ * pinned to genesis hashes and state roots computed by Besu (test/vectors/).
  */
-import { keccak_256, sha256 } from "./crypto.js";
 import { z } from "zod";
+import { keccak_256, sha256 } from "./crypto.js";
 import { decodeQbftExtraData } from "./extra-data.js";
-import { fromHex, toHex } from "./hex.js";
+import {
+  balanceQuantity,
+  decodeLong,
+  GenesisError,
+  hexBytes,
+  hexQuantity,
+  lowercaseKeys,
+  paddedBytes,
+  plainQuantity,
+} from "./genesis-values.js";
+import { toHex } from "./hex.js";
 import { encodeScalar, rlpEncode, type RlpItem } from "./rlp.js";
 import { EMPTY_TRIE_ROOT, trieRoot } from "./trie.js";
 
 /** QBFT's fixed genesis mixHash ("ctical byzantine fault tolerance"). */
 export const QBFT_MIX_HASH = "0x63746963616c2062797a616e74696e65206661756c7420746f6c6572616e6365";
 
-/** A genesis that Besu would refuse to start with; the message reads like Besu's. */
-export class GenesisError extends Error {
-  override name = "GenesisError";
-}
-
 const quantity = z.union([z.string(), z.number()]);
+/** Besu reads fork activations as JSON numbers only. */
+const activation = z.number().int().nonnegative().optional();
 
+/** The genesis file after Besu's key normalisation (every key lowercase). */
 const genesisSchema = z.object({
-  config: z.looseObject({
-    chainId: quantity,
-    qbft: z
-      .looseObject({
-        blockperiodseconds: z.number().int().positive().optional(),
-        epochlength: z.number().int().positive().optional(),
-        requesttimeoutseconds: z.number().int().positive().optional(),
-        validatorcontractaddress: z.string().optional(),
-      })
-      .optional(),
-    londonBlock: quantity.optional(),
-    shanghaiTime: quantity.optional(),
-    cancunTime: quantity.optional(),
-    pragueTime: quantity.optional(),
-    zeroBaseFee: z.boolean().optional(),
-  }),
+  config: z
+    .looseObject({
+      chainid: quantity.optional(),
+      londonblock: activation,
+      shanghaitime: activation,
+      cancuntime: activation,
+      praguetime: activation,
+      osakatime: activation,
+      amsterdamtime: activation,
+      futureeipstime: activation,
+      experimentaleipstime: activation,
+      qbft: z
+        .looseObject({
+          blockperiodseconds: z.number().int().positive().optional(),
+          epochlength: z.number().int().positive().optional(),
+          requesttimeoutseconds: z.number().int().positive().optional(),
+          validatorcontractaddress: z.string().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  parenthash: z.string().optional(),
   nonce: quantity.optional(),
   timestamp: quantity.optional(),
-  gasLimit: quantity.optional(),
+  gaslimit: quantity.optional(),
+  gastarget: quantity.optional(),
   difficulty: quantity.optional(),
-  mixHash: z.string().optional(),
+  mixhash: z.string().optional(),
   coinbase: z.string().optional(),
-  extraData: z.string().optional(),
-  baseFeePerGas: quantity.optional(),
+  extradata: z.string().optional(),
+  basefeepergas: quantity.optional(),
+  blobgasused: quantity.optional(),
+  excessblobgas: quantity.optional(),
+  parentbeaconblockroot: z.string().optional(),
   alloc: z
     .record(
       z.string(),
@@ -58,6 +78,8 @@ const genesisSchema = z.object({
     )
     .optional(),
 });
+type GenesisFile = z.infer<typeof genesisSchema>;
+type GenesisConfig = NonNullable<GenesisFile["config"]>;
 
 /** A genesis account as the chain holds it after genesis. */
 export interface GenesisAccount {
@@ -69,6 +91,20 @@ export interface GenesisAccount {
   code: string;
   /** Slot → value, both 0x-hex 32 bytes; zero values omitted. */
   storage: Record<string, string>;
+}
+
+/** Any genesis file as Besu reads it, and its genesis block. */
+export interface GenesisBlock {
+  /** `config`, keys lowercased. */
+  config: GenesisConfig;
+  accounts: GenesisAccount[];
+  extraData: string;
+  gasLimit: bigint;
+  timestamp: bigint;
+  /** State root of `alloc`, 0x-hex. */
+  stateRoot: string;
+  /** keccak256 of the RLP genesis header, 0x-hex. */
+  hash: string;
 }
 
 /** What a node learns from a QBFT genesis file. */
@@ -87,68 +123,23 @@ export interface QbftGenesis {
   hash: string;
 }
 
-/** Parses a hex ("0x…") or decimal quantity as Besu's genesis reader accepts it. */
-function parseQuantity(value: string | number, field: string): bigint {
-  try {
-    if (typeof value === "number") {
-      if (!Number.isSafeInteger(value) || value < 0) throw new Error("not a non-negative integer");
-      return BigInt(value);
-    }
-    const text = value.trim();
-    if (/^0x[0-9a-fA-F]*$/.test(text)) return text.length === 2 ? 0n : BigInt(text);
-    if (/^\d+$/.test(text)) return BigInt(text);
-    throw new Error("not a number");
-  } catch {
-    throw new GenesisError(`Invalid genesis file: ${field} has an invalid value '${String(value)}'`);
-  }
-}
-
-function fixedBytes(hex: string, length: number, field: string): Uint8Array {
-  let bytes: Uint8Array;
-  try {
-    bytes = fromHex(hex);
-  } catch {
-    throw new GenesisError(`Invalid genesis file: ${field} is not hex`);
-  }
-  if (bytes.length > length) throw new GenesisError(`Invalid genesis file: ${field} is longer than ${length} bytes`);
-  const out = new Uint8Array(length);
-  out.set(bytes, length - bytes.length);
-  return out;
-}
-
-function normaliseAddress(raw: string): string {
-  const body = raw.startsWith("0x") || raw.startsWith("0X") ? raw.slice(2) : raw;
-  if (!/^[0-9a-fA-F]{40}$/.test(body))
-    throw new GenesisError(`Invalid genesis file: alloc address '${raw}' is not 20 bytes of hex`);
-  return `0x${body.toLowerCase()}`;
-}
-
-function readAccounts(alloc: z.infer<typeof genesisSchema>["alloc"]): GenesisAccount[] {
+function readAccounts(alloc: GenesisFile["alloc"]): GenesisAccount[] {
   return Object.entries(alloc ?? {}).map(([rawAddress, account]) => {
-    const address = normaliseAddress(rawAddress);
+    const address = toHex(paddedBytes(rawAddress, 20, `alloc address '${rawAddress}'`));
     const storage: Record<string, string> = {};
     for (const [slot, value] of Object.entries(account.storage ?? {})) {
-      const slotBytes = fixedBytes(slot, 32, `alloc ${address} storage key`);
-      const valueBytes = fixedBytes(value, 32, `alloc ${address} storage value`);
-      if (valueBytes.some((byte) => byte !== 0)) storage[toHex(slotBytes)] = toHex(valueBytes);
+      const valueBytes = paddedBytes(value, 32, `alloc ${address} storage value`);
+      if (valueBytes.some((byte) => byte !== 0))
+        storage[toHex(paddedBytes(slot, 32, `alloc ${address} storage key`))] = toHex(valueBytes);
     }
-    const code = account.code === undefined ? "0x" : toHex(fromHexOrFail(account.code, `alloc ${address} code`));
     return {
       address,
-      balance: account.balance === undefined ? 0n : parseQuantity(account.balance, `alloc ${address} balance`),
-      nonce: account.nonce === undefined ? 0n : parseQuantity(account.nonce, `alloc ${address} nonce`),
-      code,
+      balance: account.balance === undefined ? 0n : balanceQuantity(account.balance, `alloc ${address} balance`),
+      nonce: account.nonce === undefined ? 0n : hexQuantity(account.nonce, `alloc ${address} nonce`),
+      code: toHex(hexBytes(account.code ?? "0x", `alloc ${address} code`)),
       storage,
     };
   });
-}
-
-function fromHexOrFail(hex: string, field: string): Uint8Array {
-  try {
-    return fromHex(hex);
-  } catch {
-    throw new GenesisError(`Invalid genesis file: ${field} is not hex`);
-  }
 }
 
 function stripLeadingZeros(bytes: Uint8Array): Uint8Array {
@@ -163,40 +154,97 @@ export function genesisStateRoot(accounts: readonly GenesisAccount[]): Uint8Arra
     accounts.map((account) => {
       const storageRoot = trieRoot(
         Object.entries(account.storage).map(([slot, value]) => ({
-          key: keccak_256(fromHex(slot)),
-          value: rlpEncode(stripLeadingZeros(fromHex(value))),
+          key: keccak_256(hexBytes(slot, "storage key")),
+          value: rlpEncode(stripLeadingZeros(hexBytes(value, "storage value"))),
         })),
       );
       const accountRlp = rlpEncode([
         encodeScalar(account.nonce),
         encodeScalar(account.balance),
         storageRoot,
-        keccak_256(fromHex(account.code)),
+        keccak_256(hexBytes(account.code, "code")),
       ]);
-      return { key: keccak_256(fromHex(account.address)), value: accountRlp };
+      return { key: keccak_256(hexBytes(account.address, "address")), value: accountRlp };
     }),
   );
 }
 
-function activeAtGenesis(
-  value: string | number | undefined,
-  field: string,
-  genesisTimestamp: bigint,
-  byTime: boolean,
-): boolean {
-  if (value === undefined) return false;
-  const at = parseQuantity(value, `config.${field}`);
-  return byTime ? at <= genesisTimestamp : at === 0n;
-}
-
-const DEFAULT_BASE_FEE = 1_000_000_000n;
+/** Base fee of a London genesis without `baseFeePerGas` (Besu `BASEFEE_AT_GENESIS_DEFAULT_VALUE`). */
+const DEFAULT_GENESIS_BASE_FEE = 1_000_000_000n;
 
 /**
- * Parses and checks a QBFT genesis file (JSON text) and computes its genesis hash. Throws
- * GenesisError for what Besu would refuse: invalid JSON, a missing `config.qbft`, an extraData
- * that is not QBFT's format.
+ * Besu `getGenesisBaseFeePerGas`: the given one, else the default when London is at block 0, else
+ * none. `zeroBaseFee` is not consulted: it makes later blocks' base fee zero, not the genesis's.
  */
-export function parseQbftGenesis(text: string): QbftGenesis {
+function genesisBaseFee(genesis: GenesisFile): bigint | undefined {
+  if (genesis.basefeepergas !== undefined) return decodeLong(genesis.basefeepergas, "baseFeePerGas");
+  return genesis.config?.londonblock === 0 ? DEFAULT_GENESIS_BASE_FEE : undefined;
+}
+
+/** Timestamp forks in order; one without a time of its own is at genesis when a later one is. */
+const TIMESTAMP_FORKS = [
+  "shanghaitime",
+  "cancuntime",
+  "praguetime",
+  "osakatime",
+  "amsterdamtime",
+  "futureeipstime",
+  "experimentaleipstime",
+] as const;
+
+function forkAtGenesis(config: GenesisConfig, fork: (typeof TIMESTAMP_FORKS)[number], timestamp: bigint): boolean {
+  for (const later of TIMESTAMP_FORKS.slice(TIMESTAMP_FORKS.indexOf(fork))) {
+    const time = config[later];
+    if (time !== undefined) return timestamp >= BigInt(time);
+  }
+  return false;
+}
+
+function genesisHeader(genesis: GenesisFile, stateRoot: Uint8Array, timestamp: bigint, gasLimit: bigint): RlpItem[] {
+  const config = genesis.config ?? {};
+  if (genesis.difficulty === undefined)
+    throw new GenesisError("Invalid genesis block configuration, missing value for one of '[difficulty]'");
+  const header: RlpItem[] = [
+    paddedBytes(genesis.parenthash ?? "0x", 32, "parentHash"),
+    keccak_256(rlpEncode([])),
+    paddedBytes(genesis.coinbase ?? "0x", 20, "coinbase"),
+    stateRoot,
+    EMPTY_TRIE_ROOT,
+    EMPTY_TRIE_ROOT,
+    new Uint8Array(256),
+    encodeScalar(hexQuantity(genesis.difficulty, "difficulty", 2n ** 256n - 1n)),
+    encodeScalar(0),
+    encodeScalar(gasLimit),
+    encodeScalar(0),
+    encodeScalar(timestamp),
+    hexBytes(genesis.extradata ?? "0x", "extraData"),
+    paddedBytes(genesis.mixhash ?? "0x", 32, "mixHash"),
+    paddedBytes(hexQuantity(genesis.nonce ?? "0x0", "nonce").toString(16), 8, "nonce"),
+  ];
+  if (forkAtGenesis(config, "amsterdamtime", timestamp))
+    throw new GenesisError("Invalid genesis file: Amsterdam at genesis is not simulated (its header fields are not)");
+  const baseFee = genesisBaseFee(genesis);
+  if (baseFee === undefined) return header;
+  header.push(encodeScalar(baseFee));
+  if (!forkAtGenesis(config, "shanghaitime", timestamp)) return header;
+  header.push(EMPTY_TRIE_ROOT);
+  if (!forkAtGenesis(config, "cancuntime", timestamp)) return header;
+  header.push(
+    encodeScalar(hexQuantity(genesis.blobgasused ?? "0x0", "blobGasUsed")),
+    encodeScalar(hexQuantity(genesis.excessblobgas ?? "0x0", "excessBlobGas")),
+    paddedBytes(genesis.parentbeaconblockroot ?? "0x", 32, "parentBeaconBlockRoot"),
+  );
+  if (!forkAtGenesis(config, "praguetime", timestamp)) return header;
+  header.push(sha256(new Uint8Array(0)));
+  return header;
+}
+
+/**
+ * Reads any genesis file (JSON text) as Besu does and computes its genesis block. Throws
+ * GenesisError for what Besu would refuse: invalid JSON, values it cannot parse, a missing
+ * `difficulty` or `gasLimit`.
+ */
+export function readGenesis(text: string): GenesisBlock {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -205,19 +253,44 @@ export function parseQbftGenesis(text: string): QbftGenesis {
       `Invalid genesis file: not valid JSON (${error instanceof Error ? error.message : String(error)})`,
     );
   }
-  const parsed = genesisSchema.safeParse(json);
+  const parsed = genesisSchema.safeParse(lowercaseKeys(json));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new GenesisError(`Invalid genesis file: ${issue.path.join(".") || "document"}: ${issue.message}`);
   }
   const genesis = parsed.data;
+  const gasLimitValue = genesis.gaslimit ?? genesis.gastarget;
+  if (gasLimitValue === undefined)
+    throw new GenesisError("Invalid genesis block configuration, missing value for one of '[gaslimit, gastarget]'");
+  const gasLimit = decodeLong(gasLimitValue, "gasLimit");
+  const timestamp = decodeLong(genesis.timestamp ?? "0x0", "timestamp");
+  const accounts = readAccounts(genesis.alloc);
+  const stateRoot = genesisStateRoot(accounts);
+  return {
+    config: genesis.config ?? {},
+    accounts,
+    extraData: toHex(hexBytes(genesis.extradata ?? "0x", "extraData")),
+    gasLimit,
+    timestamp,
+    stateRoot: toHex(stateRoot),
+    hash: toHex(keccak_256(rlpEncode(genesisHeader(genesis, stateRoot, timestamp, gasLimit)))),
+  };
+}
+
+/**
+ * Parses and checks a QBFT genesis file (JSON text) and computes its genesis hash. Throws
+ * GenesisError for what Besu would refuse: anything `readGenesis` refuses, a missing
+ * `config.qbft` or `config.chainId`, an extraData that is not QBFT's format.
+ */
+export function parseQbftGenesis(text: string): QbftGenesis {
+  const genesis = readGenesis(text);
   const qbft = genesis.config.qbft;
   if (qbft === undefined)
     throw new GenesisError("Invalid genesis file: config.qbft is missing (only QBFT networks are simulated)");
-  const extraDataHex = genesis.extraData ?? "0x";
+  if (genesis.config.chainid === undefined) throw new GenesisError("Invalid genesis file: config.chainId is missing");
   let validators: string[];
   try {
-    validators = decodeQbftExtraData(extraDataHex).validators;
+    validators = decodeQbftExtraData(genesis.extraData).validators;
   } catch (error) {
     throw new GenesisError(
       `Invalid genesis file: extraData is not QBFT extra data (${error instanceof Error ? error.message : String(error)})`,
@@ -228,57 +301,16 @@ export function parseQbftGenesis(text: string): QbftGenesis {
       "Invalid genesis file: extraData lists no validators and no validatorcontractaddress is configured",
     );
   }
-  const accounts = readAccounts(genesis.alloc);
-  const timestamp = genesis.timestamp === undefined ? 0n : parseQuantity(genesis.timestamp, "timestamp");
-  const gasLimit = genesis.gasLimit === undefined ? 0x1fffffffffffffn : parseQuantity(genesis.gasLimit, "gasLimit");
-  const config = genesis.config;
-  const header: RlpItem[] = [
-    new Uint8Array(32),
-    keccak_256(rlpEncode([])),
-    fixedBytes(genesis.coinbase ?? "0x", 20, "coinbase"),
-    genesisStateRoot(accounts),
-    EMPTY_TRIE_ROOT,
-    EMPTY_TRIE_ROOT,
-    new Uint8Array(256),
-    encodeScalar(genesis.difficulty === undefined ? 1n : parseQuantity(genesis.difficulty, "difficulty")),
-    encodeScalar(0),
-    encodeScalar(gasLimit),
-    encodeScalar(0),
-    encodeScalar(timestamp),
-    fromHexOrFail(extraDataHex, "extraData"),
-    fixedBytes(genesis.mixHash ?? "0x", 32, "mixHash"),
-    fixedBytes(
-      genesis.nonce === undefined ? "0x" : `0x${parseQuantity(genesis.nonce, "nonce").toString(16).padStart(16, "0")}`,
-      8,
-      "nonce",
-    ),
-  ];
-  if (activeAtGenesis(config.londonBlock, "londonBlock", timestamp, false)) {
-    const baseFee =
-      genesis.baseFeePerGas !== undefined
-        ? parseQuantity(genesis.baseFeePerGas, "baseFeePerGas")
-        : config.zeroBaseFee === true
-          ? 0n
-          : DEFAULT_BASE_FEE;
-    header.push(encodeScalar(baseFee));
-    if (activeAtGenesis(config.shanghaiTime, "shanghaiTime", timestamp, true)) {
-      header.push(EMPTY_TRIE_ROOT);
-      if (activeAtGenesis(config.cancunTime, "cancunTime", timestamp, true)) {
-        header.push(encodeScalar(0), encodeScalar(0), new Uint8Array(32));
-        if (activeAtGenesis(config.pragueTime, "pragueTime", timestamp, true)) header.push(sha256(new Uint8Array(0)));
-      }
-    }
-  }
   return {
-    chainId: parseQuantity(config.chainId, "config.chainId"),
+    chainId: plainQuantity(genesis.config.chainid, "config.chainId"),
     blockPeriodSeconds: qbft.blockperiodseconds ?? 1,
     epochLength: qbft.epochlength ?? 30000,
     requestTimeoutSeconds: qbft.requesttimeoutseconds ?? 10,
     validators,
-    extraData: toHex(fromHexOrFail(extraDataHex, "extraData")),
-    gasLimit,
-    timestamp,
-    accounts,
-    hash: toHex(keccak_256(rlpEncode(header))),
+    extraData: genesis.extraData,
+    gasLimit: genesis.gasLimit,
+    timestamp: genesis.timestamp,
+    accounts: genesis.accounts,
+    hash: genesis.hash,
   };
 }

@@ -24,12 +24,6 @@ export {
 } from "./identity.js";
 export { quorumSize, faultTolerance, disruptionBudget } from "./quorum.js";
 export { EMPTY_TRIE_ROOT, trieRoot } from "./trie.js";
-export {
-  parseQbftGenesis,
-  genesisStateRoot,
-  GenesisError,
-  QBFT_MIX_HASH,
-  type QbftGenesis,
-  type GenesisAccount,
-} from "./genesis.js";
+export { parseQbftGenesis, genesisStateRoot, QBFT_MIX_HASH, type QbftGenesis, type GenesisAccount } from "./genesis.js";
+export { GenesisError } from "./genesis-values.js";
 export { keccak_256, secp256k1 } from "./crypto.js";

@@ -1,6 +1,9 @@
 /**
  * Root hash of a Merkle Patricia trie built in one go from key/value pairs (Ethereum yellow paper,
- * appendix D) — enough to compute a genesis state root; no proofs, no updates.
+ * appendix D) — enough to compute a genesis state root; no proofs, no updates. NOTE: hand-built
+ * because the maintained tries (`@ethereumjs/mpt` and its kin) are asynchronous, and the genesis
+ * hash is computed inside durable orchestrator code, which must stay synchronous. The tests check
+ * it against `@ethereumjs/mpt` on generated tries and against roots computed by Besu.
  */
 import { keccak_256 } from "./crypto.js";
 import { rlpEncode, type RlpItem } from "./rlp.js";

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   decodeQbftExtraData,
+  decodeScalar,
   disruptionBudget,
+  encodeScalar,
   encodeQbftBlockExtraData,
   encodeQbftExtraData,
   enodeUrl,
@@ -78,6 +80,21 @@ describe("QBFT extraData", () => {
   it("rejects non-RLP and wrong-shaped input", () => {
     assert.throws(() => decodeQbftExtraData("0x1234"));
     assert.throws(() => decodeQbftExtraData(toHex(rlpEncode([new Uint8Array(32), []]))), /5 fields/);
+  });
+});
+
+describe("RLP", () => {
+  it("round-trips nested items and scalars", () => {
+    const item = [new Uint8Array(0), Uint8Array.of(0x7f), Uint8Array.of(0x80), [new Uint8Array(56).fill(1), []]];
+    assert.deepEqual(rlpDecode(rlpEncode(item)), item);
+    assert.equal(toHex(rlpEncode(encodeScalar(1024))), "0x820400");
+    assert.equal(decodeScalar(encodeScalar(2n ** 70n)), 2n ** 70n);
+  });
+
+  it("decodes as strictly as Besu: no empty, truncated, non-canonical or trailing input", () => {
+    for (const hex of ["0x", "0x8105", "0xb80201ff", "0x83010203ff", "0x830102", "0xc28301", "0x0102"]) {
+      assert.throws(() => rlpDecode(fromHex(hex)), Error, hex);
+    }
   });
 });
 
