@@ -1,0 +1,29 @@
+/**
+ * How the benchmarks print their figures: the machine they ran on (recorded with every figure in
+ * docs/performance.md and docs/reliability.md), seconds, and plain aligned tables (no table
+ * package is installed, and a table of strings needs no more than padding).
+ */
+import os from "node:os";
+
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** nproc, CPU model, memory, Node version and today's date. */
+export function machine(): string {
+  const cpus = os.cpus();
+  const memoryGiB = Math.round(os.totalmem() / 2 ** 30);
+  const today = new Date().toISOString().slice(0, 10);
+  return `${os.availableParallelism()} × ${cpus[0]?.model ?? "cpu"}, ${memoryGiB} GiB, Node ${process.version}, ${today}`;
+}
+
+/** Columns padded to their widest cell; numbers and ratios read best right-aligned, so cells that start with a digit are. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, column) => (/^\d/.test(cell) ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join("\n");
+}
