@@ -13,7 +13,7 @@
 import { parseArgs } from "node:util";
 import { defaultTimeScale } from "@besu-fleet/local-cloud";
 import { positiveNumber } from "./options.js";
-import { machine, seconds, table } from "./report.js";
+import { loadAverage, machine, seconds, table } from "./report.js";
 import { runScenario, type RunResult } from "./chaos/run.js";
 import { BASELINE, SCENARIOS, type ChaosScenario } from "./chaos/scenarios.js";
 import { exampleSpec } from "./stack.js";
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     );
   };
 
-  console.log(`running ${BASELINE.id} (${BASELINE.title})…`);
+  console.log(`running ${BASELINE.id} (${BASELINE.title}); ${loadAverage()}…`);
   const baseline = await runScenario(BASELINE, {
     timeScale,
     seed,
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   });
   report(baseline);
   for (const scenario of scenarios) {
-    console.log(`\nrunning ${scenario.id} (${scenario.title})…`);
+    console.log(`\nrunning ${scenario.id} (${scenario.title}); ${loadAverage()}…`);
     report(
       await runScenario(scenario, {
         timeScale,
@@ -135,6 +135,7 @@ async function main(): Promise<void> {
     );
   }
 
+  console.log(`\ndone; ${loadAverage()}`);
   const failed = results.filter((result) => misses(result).length > 0).map((result) => result.scenario.id);
   console.log(
     failed.length === 0

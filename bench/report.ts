@@ -15,6 +15,9 @@ export function machine(): string {
   return `${os.availableParallelism()} × ${cpus[0]?.model ?? "cpu"}, ${memoryGiB} GiB, Node ${process.version}, ${today}`;
 }
 
+/** The 1-minute load average: the machine is shared, and figures depend on what else ran. */
+export const loadAverage = (): string => `load average ${os.loadavg()[0]?.toFixed(2)}`;
+
 /** Columns padded to their widest cell; numbers and ratios read best right-aligned, so cells that start with a digit are. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((header, column) =>
