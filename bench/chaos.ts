@@ -56,8 +56,7 @@ function faultsDone(result: RunResult): string {
   const parts: string[] = [];
   if (result.scenario.rules.length > 0 || result.scenario.armStormSeconds !== undefined)
     parts.push(`${result.figures.faultedRequests} requests`);
-  if (result.scenario.armStormSeconds !== undefined)
-    parts.push(result.stormMs === undefined ? "no storm" : `storm ${seconds(result.stormMs)}`);
+  if (result.scenario.armStormSeconds !== undefined) parts.push(`storm ${seconds(result.stormMs ?? 0)}`);
   if (result.scenario.hostKills > 0) parts.push(`${result.hostKills}/${result.scenario.hostKills} kills`);
   return parts.join(", ") || "none";
 }

@@ -18,15 +18,19 @@ export function machine(): string {
 /** The 1-minute load average: the machine is shared, and figures depend on what else ran. */
 export const loadAverage = (): string => `load average ${os.loadavg()[0]?.toFixed(2)}`;
 
-/** Columns padded to their widest cell; numbers and ratios read best right-aligned, so cells that start with a digit are. */
+/** Columns padded to their widest cell; a column of numbers (every cell starts with a digit) is right-aligned. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((header, column) =>
-    Math.max(header.length, ...rows.map((row) => (row[column] ?? "").length)),
-  );
+  const columns = headers.map((header, column) => ({
+    width: Math.max(header.length, ...rows.map((row) => (row[column] ?? "").length)),
+    numeric: rows.every((row) => /^\d/.test(row[column] ?? "")),
+  }));
   const line = (cells: readonly string[]): string =>
     cells
-      .map((cell, column) => (/^\d/.test(cell) ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0)))
+      .map((cell, column) => {
+        const { width = 0, numeric = false } = columns[column] ?? {};
+        return numeric ? cell.padStart(width) : cell.padEnd(width);
+      })
       .join("  ")
       .trimEnd();
-  return [line(headers), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join("\n");
+  return [line(headers), line(columns.map(({ width }) => "-".repeat(width))), ...rows.map(line)].join("\n");
 }

@@ -19,7 +19,10 @@ export interface ChaosScenario {
   title: string;
   /** Rules in force for the whole run. */
   rules: readonly TransientRule[];
-  /** Wall seconds in which every ARM request is answered 429, from when provisioning starts. */
+  /**
+   * Wall seconds in which every ARM request is answered 429, from the start of the rollout: its
+   * preflight reads, resource group and cluster creates and the first polls of those creates.
+   */
   armStormSeconds?: number;
   /** SIGKILLs of the host at seeded moments, each followed at once by a restart on the same storage. */
   hostKills: number;
