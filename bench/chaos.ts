@@ -51,6 +51,17 @@ function misses(result: RunResult): string[] {
   return [...found, ...result.figures.findings];
 }
 
+/** Where the wall time went: each phase the rollout entered, as its status records it. */
+function phases(result: RunResult): string {
+  return (result.status?.phases ?? [])
+    .map((phase) =>
+      phase.finishedAt === undefined
+        ? `${phase.phase} (unfinished)`
+        : `${phase.phase} ${seconds(Date.parse(phase.finishedAt) - Date.parse(phase.startedAt))}`,
+    )
+    .join(", ");
+}
+
 /** What the faults amounted to in this run. */
 function faultsDone(result: RunResult): string {
   const parts: string[] = [];
@@ -106,6 +117,7 @@ async function main(): Promise<void> {
         results.map((each) => row(each, baseline)),
       )}`,
     );
+    console.log(`${result.scenario.id}: phases ${phases(result)}`);
     const missed = misses(result);
     console.log(
       missed.length === 0

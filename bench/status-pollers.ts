@@ -3,7 +3,9 @@
  * measure is the host's answer and not the wait for this process's own event loop, which also
  * runs the simulated cloud. Each poller asks `GET /api/rollouts/{id}` every `intervalMs` (the
  * CLI's `--watch` asks once a second); their starts are spread over one interval so that they do
- * not all ask at the same moment. Stops when the parent says so and answers with the figures.
+ * not all ask at the same moment. The parent says `report` (answered with the figures so far,
+ * counting anew from then on: the rollout ended, the idle host is measured next) and `stop`
+ * (answered with the last figures once every poller has stopped).
  */
 import { createHistogram } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -47,32 +49,54 @@ class Latencies {
   }
 }
 
-async function poll(input: PollerInput, index: number, latencies: Latencies, stopped: () => boolean): Promise<void> {
+async function poll(
+  input: PollerInput,
+  index: number,
+  latencies: () => Latencies,
+  stopped: () => boolean,
+): Promise<void> {
   await sleep((input.intervalMs * index) / input.pollers);
   while (!stopped()) {
     const sent = performance.now();
+    let failed = false;
     try {
       const response = await fetch(input.url, { headers: { "x-functions-key": input.functionKey } });
       await response.text();
-      if (response.status !== 200) latencies.failures += 1;
+      failed = response.status !== 200;
     } catch {
-      latencies.failures += 1;
+      failed = true;
     }
     const elapsed = performance.now() - sent;
-    latencies.histogram.record(Math.max(1, Math.round(elapsed * 1e6)));
+    latencies().histogram.record(Math.max(1, Math.round(elapsed * 1e6)));
+    if (failed) latencies().failures += 1;
     await sleep(Math.max(0, input.intervalMs - elapsed));
   }
 }
 
 async function main(port: NonNullable<typeof parentPort>): Promise<void> {
   const input = pollerInputSchema.parse(workerData);
+  let latencies = new Latencies();
   let stop = false;
-  port.once("message", () => {
-    stop = true;
+  port.on("message", (message: unknown) => {
+    if (message !== "report") {
+      stop = true;
+      return;
+    }
+    port.postMessage(latencies.figures());
+    latencies = new Latencies();
   });
-  const latencies = new Latencies();
-  await Promise.all(Array.from({ length: input.pollers }, (_, index) => poll(input, index, latencies, () => stop)));
+  await Promise.all(
+    Array.from({ length: input.pollers }, (_, index) =>
+      poll(
+        input,
+        index,
+        () => latencies,
+        () => stop,
+      ),
+    ),
+  );
   port.postMessage(latencies.figures());
+  port.removeAllListeners("message");
 }
 
 if (parentPort !== null) void main(parentPort);
