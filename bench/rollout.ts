@@ -14,30 +14,13 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import YAML from "yaml";
-import { createBesuPlugin } from "@besu-fleet/local-cloud";
-import { defaultTimeScale, startCloud } from "@besu-fleet/local-cloud";
+import { parseArgs } from "node:util";
+import { defaultTimeScale } from "@besu-fleet/local-cloud";
 import type { OperationLogEntry } from "@besu-fleet/local-cloud";
-import { startAzurite } from "@besu-fleet/local-support";
-import { rolloutStatusSchema, type RolloutStatus } from "../lib/domain/rollout-status.js";
-import { CLOUD_FILE_ENV } from "../lib/config.js";
-import { startHostProcess } from "@besu-fleet/local-host";
-import { request, waitFor } from "@besu-fleet/local-support";
-import { REPO_ROOT } from "../test/support/paths.js";
-
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at === -1 ? fallback : Number(process.argv[at + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
-  return value;
-}
-
-function textOption(name: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? undefined : process.argv[at + 1];
-}
-
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+import type { RolloutStatus } from "../lib/domain/rollout-status.js";
+import { positiveNumber } from "./options.js";
+import { machine, seconds } from "./report.js";
+import { BenchStack, exampleSpec } from "./stack.js";
 
 /** The modelled delays the simulator logs as `lro` entries, by operation name. */
 const DELAYS = {
@@ -122,33 +105,21 @@ function regionTimeline(
 }
 
 async function main(): Promise<void> {
+  const { values: options } = parseArgs({
+    options: { "time-scale": { type: "string" }, "clusters-per-region": { type: "string" }, save: { type: "string" } },
+  });
   // The main job's time scale by default, so that the figures describe the demo users run.
-  const timeScale = option("time-scale", defaultTimeScale);
-  const clustersPerRegion = option("clusters-per-region", 1);
-  const saveDir = textOption("save");
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-bench-rollout-"));
-  const azurite = await startAzurite();
-  const cloud = await startCloud({
-    dataDir: path.join(workDir, "cloud"),
-    timeScale,
-    plugins: [createBesuPlugin({ mainnet: false })],
-  });
-  const host = await startHostProcess({
-    appDir: REPO_ROOT,
-    storage: azurite.connectionString,
-    dataDir: path.join(workDir, "data"),
-    env: { [CLOUD_FILE_ENV]: path.join(workDir, "cloud", "cloud.json"), AzureWebJobsStorage: azurite.connectionString },
-  });
+  const timeScale = positiveNumber(options["time-scale"], "time-scale", defaultTimeScale);
+  const clustersPerRegion = positiveNumber(options["clusters-per-region"], "clusters-per-region", 1);
+  const saveDir = options.save;
+  const stack = await BenchStack.start(timeScale);
   try {
-    const spec = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "examples", "chain138-24-regions.yaml"), "utf8")) as {
-      network: { qbft: { blockperiodseconds: number } };
-      regions: { name: string; clusters?: number }[];
-      cluster: Record<string, unknown>;
-      rollout: Record<string, unknown> & { pollIntervalSeconds: number };
+    const example = exampleSpec();
+    const spec = {
+      ...example,
+      regions: example.regions.map((region) => ({ ...region, clusters: clustersPerRegion })),
+      cluster: { ...example.cluster, vcpuBudgetPerRegion: 10 * clustersPerRegion },
     };
-    spec.regions = spec.regions.map((region) => ({ ...region, clusters: clustersPerRegion }));
-    spec.cluster = { ...spec.cluster, vcpuBudgetPerRegion: 10 * clustersPerRegion };
-    spec.rollout = { ...spec.rollout, pollIntervalSeconds: 1 };
     if (clustersPerRegion > 1) {
       // Several clusters per region need more than the strategy's 10 vCPUs of quota.
       const limit = 10 * clustersPerRegion;
@@ -158,44 +129,16 @@ async function main(): Promise<void> {
           { quota: { cores: limit, families: { standardDSv5Family: limit } } },
         ]),
       );
-      const put = await request(`${cloud.connection.controlUrl}/faults`, {
-        method: "PUT",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ regions }),
-      });
-      if (put.status >= 300) throw new Error(`quota rule refused: ${put.text}`);
+      await stack.control("PUT", "faults", { regions });
     }
-    const key = (
-      JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as {
-        functionKeys: { default: string };
-      }
-    ).functionKeys.default;
     const loadBefore = os.loadavg();
     const started = Date.now();
-    const response = await request(`${host.baseUrl}/api/rollouts`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-functions-key": key },
-      body: JSON.stringify(spec),
-    });
-    if (response.status !== 202) throw new Error(`start refused: ${response.status} ${response.text}`);
-    const rolloutId = (response.body as { rolloutId: string }).rolloutId;
-    const status = await waitFor(
-      "the rollout to finish",
-      async () => {
-        const current = rolloutStatusSchema.safeParse(
-          (await request(`${host.baseUrl}/api/rollouts/${rolloutId}`, { headers: { "x-functions-key": key } })).body,
-        );
-        return current.success && current.data.state !== "Running" ? current.data : undefined;
-      },
-      60 * 60_000,
-      100,
-    );
+    const rolloutId = await stack.startRollout(spec);
+    const status = await stack.waitForEnd(rolloutId, 60 * 60_000, 100);
     const wallMs = Date.now() - started;
     const loadAfter = os.loadavg();
 
-    const entries = (
-      (await request(`${cloud.connection.controlUrl}/operations`)).body as { entries: OperationLogEntry[] }
-    ).entries;
+    const entries = await stack.operations(0);
     if (saveDir !== undefined) {
       fs.mkdirSync(saveDir, { recursive: true });
       fs.writeFileSync(path.join(saveDir, "status.json"), JSON.stringify(status, null, 2));
@@ -220,7 +163,7 @@ async function main(): Promise<void> {
     const provisionDelays = delays.get(provisioning.region);
 
     console.log(
-      `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}; time scale ${timeScale}; load average ${loadBefore[0]?.toFixed(2)} before, ${loadAfter[0]?.toFixed(2)} after`,
+      `machine: ${machine()}; time scale ${timeScale}; load average ${loadBefore[0]?.toFixed(2)} before, ${loadAfter[0]?.toFixed(2)} after`,
     );
     console.log(
       `spec: ${spec.regions.length} regions × ${clustersPerRegion} cluster(s) = ${clusters} clusters; result ${status.state} (${status.counts.succeeded}/${status.counts.total} regions)`,
@@ -293,10 +236,7 @@ async function main(): Promise<void> {
         `  last pod Ready → deploying phase end          ${lag((timeline) => deployingSpan.end - timeline.readyEnd)}  (readiness poll + fan-in)`,
       );
   } finally {
-    await host.kill();
-    await cloud.close();
-    await azurite.stop();
-    fs.rmSync(workDir, { recursive: true, force: true });
+    await stack.close();
   }
 }
 

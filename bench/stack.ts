@@ -1,0 +1,181 @@
+/**
+ * The full local stack the benchmarks run rollouts on, as `npm start` runs it: Azurite, the
+ * simulated cloud (ARM, a Kubernetes API per cluster, Besu nodes) in this process, and this
+ * Functions app on the local host in a child process, so that a benchmark can SIGKILL the host
+ * and start it again on the same storage. Also what every benchmark sends: the 24-region example
+ * spec, the rollout API and the simulator's control API (`/_sim`, docs/simulator.md).
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import YAML from "yaml";
+import { z } from "zod";
+import { createBesuPlugin, startCloud, type OperationLogEntry, type RunningCloud } from "@besu-fleet/local-cloud";
+import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
+import { request, startAzurite, waitFor, type JsonResponse, type RunningAzurite } from "@besu-fleet/local-support";
+import { CLOUD_FILE_ENV } from "../lib/config.js";
+import { rolloutStatusSchema, type RolloutStatus } from "../lib/domain/rollout-status.js";
+import { REPO_ROOT } from "../test/support/paths.js";
+
+/** The parts of the example spec benchmarks read or change; everything else is sent as the file has it. */
+const benchSpecSchema = z
+  .object({
+    network: z.object({ qbft: z.object({ blockperiodseconds: z.number() }).loose() }).loose(),
+    regions: z.array(z.object({ name: z.string(), clusters: z.number().optional() }).loose()),
+    cluster: z.record(z.string(), z.unknown()),
+    rollout: z.object({ pollIntervalSeconds: z.number() }).loose(),
+  })
+  .loose();
+export type BenchSpec = z.infer<typeof benchSpecSchema>;
+
+/**
+ * `examples/chain138-24-regions.yaml`, polling every second (the smallest interval the spec
+ * accepts; its 15 s are meant for Azure's real durations, and simulated time runs faster).
+ */
+export function exampleSpec(): BenchSpec {
+  const file = path.join(REPO_ROOT, "examples", "chain138-24-regions.yaml");
+  const spec = benchSpecSchema.parse(YAML.parse(fs.readFileSync(file, "utf8")));
+  return { ...spec, rollout: { ...spec.rollout, pollIntervalSeconds: 1 } };
+}
+
+/** `GET /_sim/operations` (local/cloud/src/oplog.ts), checked rather than trusted. */
+const operationLogSchema = z.object({
+  entries: z.array(
+    z.object({
+      seq: z.number(),
+      time: z.string(),
+      target: z.enum(["arm", "kube", "lro", "drift"]),
+      region: z.string().optional(),
+      cluster: z.string().optional(),
+      operation: z.string(),
+      status: z.union([z.number(), z.string()]),
+      durationMs: z.number(),
+      throttled: z.boolean(),
+      fault: z.string().optional(),
+    }),
+  ),
+});
+
+const functionKeysSchema = z.object({ functionKeys: z.object({ default: z.string().min(1) }) });
+
+const isFinal = (status: RolloutStatus): boolean => status.state !== "Running";
+
+export class BenchStack {
+  /** When the current host process became ready (wall ms). */
+  hostUpSince = Date.now();
+
+  private constructor(
+    private readonly workDir: string,
+    private readonly azurite: RunningAzurite,
+    readonly cloud: RunningCloud,
+    private host: HostProcess,
+    readonly functionKey: string,
+  ) {}
+
+  /** Starts all three; whatever started is stopped again if a later part fails to start. */
+  static async start(timeScale: number): Promise<BenchStack> {
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-bench-"));
+    const started: (() => Promise<void>)[] = [async () => fs.rmSync(workDir, { recursive: true, force: true })];
+    try {
+      const azurite = await startAzurite();
+      started.unshift(() => azurite.stop());
+      const cloud = await startCloud({
+        dataDir: path.join(workDir, "cloud"),
+        timeScale,
+        plugins: [createBesuPlugin({ mainnet: false })],
+      });
+      started.unshift(() => cloud.close());
+      const host = await startAppHost(workDir, azurite);
+      const keys = functionKeysSchema.parse(
+        JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")),
+      );
+      return new BenchStack(workDir, azurite, cloud, host, keys.functionKeys.default);
+    } catch (error) {
+      for (const stop of started) await stop();
+      throw error;
+    }
+  }
+
+  /** The host's base URL; it changes when the host is restarted (it listens on a free port). */
+  get baseUrl(): string {
+    return this.host.baseUrl;
+  }
+
+  api(method: "GET" | "POST", route: string, body?: unknown): Promise<JsonResponse> {
+    return request(`${this.host.baseUrl}/api/${route}`, {
+      method,
+      headers: { "x-functions-key": this.functionKey, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  /** The simulator's control API; `route` is relative to `/_sim/`. */
+  async control(method: "GET" | "PUT" | "DELETE", route: string, body?: unknown): Promise<JsonResponse> {
+    const response = await request(`${this.cloud.connection.controlUrl}/${route}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (response.status >= 300) throw new Error(`${method} /_sim/${route}: ${response.status} ${response.text}`);
+    return response;
+  }
+
+  async startRollout(spec: BenchSpec): Promise<string> {
+    const response = await this.api("POST", "rollouts", spec);
+    if (response.status !== 202) throw new Error(`start refused: ${response.status} ${response.text}`);
+    return z.object({ rolloutId: z.string() }).parse(response.body).rolloutId;
+  }
+
+  /** The rollout's status, or undefined while it has published none (the early `note` answer). */
+  async rolloutStatus(rolloutId: string): Promise<RolloutStatus | undefined> {
+    const response = await this.api("GET", `rollouts/${rolloutId}`);
+    if (response.status !== 200) throw new Error(`status of ${rolloutId}: ${response.status} ${response.text}`);
+    const parsed = rolloutStatusSchema.safeParse(response.body);
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  /** Polls the status every `intervalMs` until the rollout has a final state. */
+  waitForEnd(rolloutId: string, timeoutMs: number, intervalMs: number): Promise<RolloutStatus> {
+    return waitFor(
+      `${rolloutId} to finish`,
+      async () => {
+        const status = await this.rolloutStatus(rolloutId);
+        return status !== undefined && isFinal(status) ? status : undefined;
+      },
+      timeoutMs,
+      intervalMs,
+    );
+  }
+
+  /** The simulator's operation log after `since` (a sequence number). */
+  async operations(since: number): Promise<OperationLogEntry[]> {
+    const response = await this.control("GET", `operations?since=${since}`);
+    return operationLogSchema.parse(response.body).entries;
+  }
+
+  async killHost(): Promise<void> {
+    await this.host.kill("SIGKILL");
+  }
+
+  /** A new host process for the same app, storage and keys, as after a crash of the machine. */
+  async restartHost(): Promise<void> {
+    this.host = await startAppHost(this.workDir, this.azurite);
+    this.hostUpSince = Date.now();
+  }
+
+  async close(): Promise<void> {
+    await this.host.kill();
+    await this.cloud.close();
+    await this.azurite.stop();
+    fs.rmSync(this.workDir, { recursive: true, force: true });
+  }
+}
+
+function startAppHost(workDir: string, azurite: RunningAzurite): Promise<HostProcess> {
+  return startHostProcess({
+    appDir: REPO_ROOT,
+    storage: azurite.connectionString,
+    dataDir: path.join(workDir, "data"),
+    env: { [CLOUD_FILE_ENV]: path.join(workDir, "cloud", "cloud.json"), AzureWebJobsStorage: azurite.connectionString },
+  });
+}
