@@ -206,10 +206,18 @@ const rolloutsList: HttpDurableClientOptions = {
   },
 };
 
-async function findRollout(client: DurableClient, rolloutId: string): Promise<DurableOrchestrationStatus | undefined> {
+/**
+ * The rollout instance, with its input only when asked: the input holds the whole spec, and a
+ * status poll (the most frequent request by far) needs it only before the first status is out.
+ */
+async function findRollout(
+  client: DurableClient,
+  rolloutId: string,
+  showInput: boolean,
+): Promise<DurableOrchestrationStatus | undefined> {
   if (parseRolloutId(rolloutId) === undefined) return undefined;
   try {
-    const instance = await client.getStatus(rolloutId, { showInput: true });
+    const instance = await client.getStatus(rolloutId, { showInput });
     return instance && instance.name === rolloutOrchestration.name ? instance : undefined;
   } catch (lookupError) {
     // The SDK reports an unknown instance as an error mentioning the 404; anything else (a timeout,
@@ -241,6 +249,7 @@ function onRollout<T>(
   method: "GET" | "POST",
   readRequest: RequestReader<T>,
   handle: RolloutHandler<T>,
+  showInput = true,
 ): HttpDurableClientOptions {
   return {
     route,
@@ -249,7 +258,7 @@ function onRollout<T>(
     handler: async (request, client, context) => {
       const read = await readRequest(request);
       if (!read.ok) return read.response;
-      const instance = await findRollout(client, request.params.rolloutId ?? "");
+      const instance = await findRollout(client, request.params.rolloutId ?? "", showInput);
       if (!instance) return error(404, "NotFound", `no rollout ${request.params.rolloutId ?? ""}`);
       return handle(request, client, context, instance, read.value);
     },
@@ -260,11 +269,12 @@ const rolloutsGet = onRollout(
   "rollouts/{rolloutId}",
   "GET",
   nothingToRead,
-  async (_request, _client, _context, instance) => {
+  async (_request, client, _context, instance) => {
     const status = presentStatus(instance);
     if (status) return json(200, status);
-    // Started but not yet replayed: the status it is about to publish.
-    const input = rolloutInputSchema.safeParse(instance.input);
+    // Started but not yet replayed: the status it is about to publish, from its input.
+    const withInput = await findRollout(client, instance.instanceId, true);
+    const input = rolloutInputSchema.safeParse(withInput?.input);
     if (!input.success)
       return error(500, "UnreadableRollout", `rollout ${instance.instanceId} has an input this version cannot read`);
     return json(
@@ -278,6 +288,7 @@ const rolloutsGet = onRollout(
       }),
     );
   },
+  false,
 );
 
 const RETRY_BODY_SHAPE = 'the body must be {"regions": ["<region>", ...]} or empty';

@@ -63,6 +63,9 @@ function invalidResult(name: string, error: z.ZodError): Failure {
 /** Retry-After beyond this is not waited for in one go: the attempt after it asks again. */
 const MAX_RETRY_AFTER_MS = 15 * 60_000;
 
+/** How long, in all, one call keeps coming back to a service that throttles it (each time as it asked). */
+export const MAX_THROTTLED_WAIT_MS = 15 * 60_000;
+
 /**
  * A number in [0, 1) that is the same on every replay: drawn from the orchestration's
  * deterministic GUIDs, so that 24 regions retrying at once do not come back in lockstep.
@@ -75,8 +78,11 @@ function replaySafeRandom(context: OrchestrationContext): number {
  * Schedules an activity through its contract. A transient failure — returned by the activity with
  * its `retryAfterMs`, or the call itself failing (the worker crashed, the invocation timed out) —
  * is retried on a durable timer: exponential back-off from the spec's retry policy with full
- * jitter, never sooner than the service's Retry-After, up to `maxAttempts` calls in all. The
- * outcome: the success value, the permanent failure returned, or the last transient failure.
+ * jitter, never sooner than the service's Retry-After. Failures spend the policy's `maxAttempts`;
+ * a call refused by throttling that said when to come back (a Retry-After) does not, because the
+ * service asked to slow down rather than failed — it comes back when asked (plus jitter), for up
+ * to {@link MAX_THROTTLED_WAIT_MS} of waiting in all. The outcome: the success value, the permanent
+ * failure returned, or the last transient failure.
  */
 export function activity<C extends ActivityContract>(
   context: OrchestrationContext,
@@ -86,6 +92,9 @@ export function activity<C extends ActivityContract>(
 ): Pending<ActivitySuccess<C>> {
   const { policy } = scope;
   let attempt = 1;
+  /** Calls that failed outright: they spend the policy's attempts. */
+  let failures = 0;
+  let throttledWaitMs = 0;
   let waiting = false;
   const pending = {
     task: context.df.callActivity(contract.name, input),
@@ -109,21 +118,27 @@ export function activity<C extends ActivityContract>(
           return { ok: false, kind: "permanent", cause: `${output.code}: ${output.message}` };
         failure = { cause: `${output.code}: ${output.message}`, retryAfterMs: output.retryAfterMs };
       }
-      if (attempt >= policy.maxAttempts) {
+      const throttled = failure.retryAfterMs !== undefined && throttledWaitMs < MAX_THROTTLED_WAIT_MS;
+      if (!throttled) failures += 1;
+      if (failures >= policy.maxAttempts) {
         return { ok: false, kind: "transient", cause: `${failure.cause} (gave up after ${attempt} attempts)` };
       }
-      const waitMs = backoffMs(
-        attempt,
-        {
-          baseDelayMs: policy.firstRetryIntervalSeconds * 1000,
-          maxDelayMs: policy.maxRetryIntervalSeconds * 1000,
-          coefficient: policy.backoffCoefficient,
-        },
-        replaySafeRandom(context),
-        Math.min(failure.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS),
-      );
+      const backoff = {
+        baseDelayMs: policy.firstRetryIntervalSeconds * 1000,
+        maxDelayMs: policy.maxRetryIntervalSeconds * 1000,
+        coefficient: policy.backoffCoefficient,
+      };
+      const random = replaySafeRandom(context);
+      // A throttled call comes back when the service said, plus a jitter of up to the first retry
+      // interval so that 24 regions refused together do not return together; a failed call backs
+      // off exponentially (never sooner than a Retry-After it carried).
+      const waitMs =
+        throttled && failure.retryAfterMs !== undefined
+          ? Math.min(failure.retryAfterMs, MAX_RETRY_AFTER_MS) + random * backoff.baseDelayMs
+          : backoffMs(failures, backoff, random, Math.min(failure.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
       // At least a second: full jitter may draw next to nothing, and a call at once rarely finds the fault gone.
       const waitSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+      if (throttled) throttledWaitMs += waitSeconds * 1000;
       scope.onRetry?.({ activity: contract.name, nextAttempt: attempt + 1, waitSeconds, cause: failure.cause });
       waiting = true;
       pending.task = sleep(context, waitSeconds);

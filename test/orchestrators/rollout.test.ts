@@ -275,15 +275,15 @@ describe("rollout orchestration with fake activities", () => {
     assert.ok(timers >= 3, `a durable timer per retry of the three faults in provisioning (and the polls): ${timers}`);
   });
 
-  test("a Retry-After the service sent is waited for before the retry", async () => {
-    const { status } = await runRollout(exampleSpec("chain138-small.yaml", "throttled"), {
-      transient: { getClusterState: 1 },
-      retryAfterSeconds: 4,
-    });
+  test("throttling with a Retry-After is waited out as asked and spends no attempt: more refusals than maxAttempts still pass", async () => {
+    const spec = exampleSpec("chain138-small.yaml", "throttled");
+    assert.equal(spec.rollout.retry.maxAttempts, 3);
+    const { status } = await runRollout(spec, { transient: { getClusterState: 4 }, retryAfterSeconds: 2 });
     assert.equal(status.state, "Succeeded", JSON.stringify(status.regions));
     for (const region of status.regions) {
-      assert.equal(region.retries?.count, 1);
-      assert.ok((region.retries?.last?.waitSeconds ?? 0) >= 4, `${region.region}: ${JSON.stringify(region.retries)}`);
+      assert.equal(region.retries?.count, 4, `${region.region}: ${JSON.stringify(region.retries)}`);
+      assert.ok((region.retries?.waitedSeconds ?? 0) >= 8, "each wait at least the 2 s asked for");
+      assert.ok((region.retries?.last?.waitSeconds ?? 0) >= 2);
       assert.match(region.retries?.last?.cause ?? "", /^TooManyRequests: getClusterState/);
     }
   });
