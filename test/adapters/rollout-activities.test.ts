@@ -38,6 +38,23 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     return output;
   };
   let identities: NodePublicIdentity[] = [];
+  /** Every node of every region, observed through the activity (each answer recorded for the secret scan). */
+  const observeEveryNode = async () =>
+    (
+      await Promise.all(
+        env.plans.map(async (plan) => {
+          const result = record(
+            await env.activities.observeNodes({
+              cluster: refOf(plan),
+              namespace: firstCluster(plan).namespace,
+              nodes: firstCluster(plan).nodes,
+            }),
+          );
+          assertOk(result, "observe");
+          return result.observations;
+        }),
+      )
+    ).flat();
   /** deployBesu inputs by region, to deploy again. */
   const deployInputs = new Map<string, unknown>();
 
@@ -292,22 +309,6 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
         "genesis and static-nodes ConfigMaps and one StatefulSet per node",
       );
     }
-    const observe = async () =>
-      (
-        await Promise.all(
-          env.plans.map(async (plan) => {
-            const result = record(
-              await env.activities.observeNodes({
-                cluster: refOf(plan),
-                namespace: firstCluster(plan).namespace,
-                nodes: firstCluster(plan).nodes,
-              }),
-            );
-            assertOk(result, "observe");
-            return result.observations;
-          }),
-        )
-      ).flat();
     await Promise.all(
       env.plans.map((plan) =>
         eventually(
@@ -330,7 +331,7 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     const earlier = await eventually(
       "blocks on every node",
       async () => {
-        const observations = await observe();
+        const observations = await observeEveryNode();
         return observations.every((observation) => (observation.blockNumber ?? 0) >= 1) ? observations : undefined;
       },
       120_000,
@@ -338,7 +339,7 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     const later = await eventually(
       "heads advancing",
       async () => {
-        const observations = await observe();
+        const observations = await observeEveryNode();
         return observations.every(
           (observation) =>
             (observation.blockNumber ?? 0) >
@@ -474,26 +475,10 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
 
   it("observes every node under a 30 % Kubernetes 503 rate: proxied JSON-RPC reads and readiness are retried", async () => {
     const since = (await env.operations(0)).at(-1)?.seq ?? 0;
-    const observeAll = async () =>
-      (
-        await Promise.all(
-          env.plans.map(async (plan) => {
-            const result = record(
-              await env.activities.observeNodes({
-                cluster: refOf(plan),
-                namespace: firstCluster(plan).namespace,
-                nodes: firstCluster(plan).nodes,
-              }),
-            );
-            assertOk(result, "observe");
-            return result.observations;
-          }),
-        )
-      ).flat();
     const rounds = await withFaults([{ target: "kube", kind: "5xx", status: 503, rate: 0.3 }], async () => [
-      await observeAll(),
-      await observeAll(),
-      await observeAll(),
+      await observeEveryNode(),
+      await observeEveryNode(),
+      await observeEveryNode(),
     ]);
     for (const observation of rounds.flat()) {
       assert.equal(observation.reachable, true, `${observation.nodeId}: ${observation.error ?? ""}`);
