@@ -49,12 +49,13 @@ function chunkedStream(body: Buffer): ReadableStream<Uint8Array> {
   });
 }
 
-export async function startAppStack(env: Record<string, string> = {}): Promise<AppStack> {
+/** The app in `appDir` (default: this repository) with the settings in `env`. */
+export async function startAppStack(env: Record<string, string> = {}, appDir = REPO_ROOT): Promise<AppStack> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-api-"));
   const azurite = await startAzurite();
   const dataDir = path.join(workDir, "data");
   const host = await startHostProcess({
-    appDir: REPO_ROOT,
+    appDir,
     storage: azurite.connectionString,
     dataDir,
     env: { AzureWebJobsStorage: azurite.connectionString, ...env },
