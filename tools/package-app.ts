@@ -75,17 +75,16 @@ function copyDependency(folder: string, staging: string): void {
   fs.cpSync(real, target, { recursive: true, dereference: true });
 }
 
-/** Builds the package into `out` and returns the number of files it holds. */
-export function packageApp(out: string): number {
+/** Writes the app as Azure runs it into the empty or new folder `dir` (what `azd deploy` zips). */
+export function stageApp(dir: string): void {
   const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as Manifest;
   if (!fs.existsSync(path.join(ROOT, manifest.main)))
     throw new Error(`${manifest.main} does not exist: run npm run build first.`);
-  const staging = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-package-"));
-  fs.mkdirSync(path.join(staging, path.dirname(manifest.main)), { recursive: true });
-  fs.copyFileSync(path.join(ROOT, manifest.main), path.join(staging, manifest.main));
+  fs.mkdirSync(path.join(dir, path.dirname(manifest.main)), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, manifest.main), path.join(dir, manifest.main));
   for (const folder of APP_FOLDERS)
-    fs.cpSync(path.join(ROOT, "dist", folder), path.join(staging, "dist", folder), { recursive: true });
-  fs.copyFileSync(path.join(ROOT, "host.json"), path.join(staging, "host.json"));
+    fs.cpSync(path.join(ROOT, "dist", folder), path.join(dir, "dist", folder), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, "host.json"), path.join(dir, "host.json"));
   const shipped: Manifest = {
     name: manifest.name,
     version: manifest.version,
@@ -95,23 +94,40 @@ export function packageApp(out: string): number {
     engines: manifest.engines,
     dependencies: manifest.dependencies,
   };
-  fs.writeFileSync(path.join(staging, "package.json"), `${JSON.stringify(shipped, null, 2)}\n`);
-  for (const folder of productionDependencies(manifest)) copyDependency(folder, staging);
+  fs.writeFileSync(path.join(dir, "package.json"), `${JSON.stringify(shipped, null, 2)}\n`);
+  for (const folder of productionDependencies(manifest)) copyDependency(folder, dir);
+}
 
-  const zip = new AdmZip();
-  zip.addLocalFolder(staging);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  zip.writeZip(out);
-  const files = zip.getEntries().filter((entry) => !entry.isDirectory).length;
-  fs.rmSync(staging, { recursive: true, force: true });
-  return files;
+/** Builds the package as the zip `out` and returns the number of files it holds. */
+export function packageApp(out: string): number {
+  const staging = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-package-"));
+  try {
+    stageApp(staging);
+    const zip = new AdmZip();
+    zip.addLocalFolder(staging);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    zip.writeZip(out);
+    return zip.getEntries().filter((entry) => !entry.isDirectory).length;
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 if (require.main === module) {
   const { values } = parseArgs({
-    options: { out: { type: "string", default: path.join(ROOT, ".local", "package", "besu-fleet.zip") } },
+    options: {
+      out: { type: "string", default: path.join(ROOT, ".local", "package", "besu-fleet.zip") },
+      folder: { type: "string" },
+    },
   });
-  const out = path.resolve(values.out);
-  const files = packageApp(out);
-  console.log(`Package: ${out} (${files} files, ${(fs.statSync(out).size / 1024 / 1024).toFixed(1)} MiB)`);
+  if (values.folder !== undefined) {
+    const folder = path.resolve(values.folder);
+    fs.rmSync(folder, { recursive: true, force: true });
+    stageApp(folder);
+    console.log(`Package folder: ${folder}`);
+  } else {
+    const out = path.resolve(values.out);
+    const files = packageApp(out);
+    console.log(`Package: ${out} (${files} files, ${(fs.statSync(out).size / 1024 / 1024).toFixed(1)} MiB)`);
+  }
 }

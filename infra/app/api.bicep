@@ -1,0 +1,93 @@
+// The Function App: Flex Consumption, Node 22, running as the control plane's identity. Two groups
+// of settings: `appSettings` are the ones this app's code reads (lib/config.ts and the timers);
+// a test (test/infra) checks they are exactly those. `hostSettings` are read by the Functions host
+// and the Azure SDK: identity-based AzureWebJobsStorage, Application Insights with Entra auth, the
+// identity DefaultAzureCredential uses, and — for the Durable Task Scheduler — the storage
+// provider that overrides host.json.
+param name string
+param location string
+param tags object
+param identityId string
+param identityClientId string
+param storageAccountName string
+param deploymentContainerName string
+param applicationInsightsConnectionString string
+@description('{ endpoint, taskHubName } of the Durable Task Scheduler, or {} for the Azure Storage backend.')
+param durableTaskScheduler object
+param retentionSchedule string
+param retentionDays int
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: 'plan-${name}'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: { name: 'FC1', tier: 'FlexConsumption' }
+  properties: { reserved: true }
+}
+
+var appSettings = {
+  AZURE_SUBSCRIPTION_ID: subscription().subscriptionId
+  AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+  BESU_FLEET_RETENTION_SCHEDULE: retentionSchedule
+  BESU_FLEET_RETENTION_DAYS: string(retentionDays)
+}
+
+var hostSettings = union(
+  {
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identityClientId
+    AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+    AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+    AZURE_CLIENT_ID: identityClientId
+    APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  },
+  empty(durableTaskScheduler)
+    ? {}
+    : {
+        DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${durableTaskScheduler.endpoint};Authentication=ManagedIdentity;ClientID=${identityClientId}'
+        AzureFunctionsJobHost__extensions__durableTask__hubName: durableTaskScheduler.taskHubName
+        AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
+        AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
+      }
+)
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId }
+        }
+      }
+      scaleAndConcurrency: { instanceMemoryMB: 2048, maximumInstanceCount: 40 }
+      runtime: { name: 'node', version: '22' }
+    }
+    siteConfig: { minTlsVersion: '1.2', ftpsState: 'Disabled' }
+  }
+
+  resource settings 'config' = {
+    name: 'appsettings'
+    properties: union(hostSettings, appSettings)
+  }
+}
+
+output name string = functionApp.name
+output apiUrl string = 'https://${functionApp.properties.defaultHostName}/api'

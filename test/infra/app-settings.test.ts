@@ -1,0 +1,90 @@
+/**
+ * The infrastructure templates cannot be deployed here, so what can drift between them and the
+ * code is checked instead: the app settings infra/app/api.bicep gives the Function App for this
+ * app's code must be exactly the ones the code reads, and enough for its configuration to parse.
+ * Every environment read goes through the readers listed here (the last test keeps it so).
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { parseConfig, retentionDays, retentionSchedule } from "../../lib/config.js";
+import { REPO_ROOT } from "../support/paths.js";
+
+/** Every function that reads the app's settings, given the environment. */
+const CONFIG_READERS: ReadonlyArray<(env: NodeJS.ProcessEnv) => unknown> = [
+  parseConfig,
+  retentionSchedule,
+  retentionDays,
+];
+
+/** Settings the code reads that the template leaves unset on purpose, and why. */
+const UNSET_IN_AZURE: Readonly<Record<string, string>> = {
+  AzureWebJobsStorage: "a connection string with a key; in Azure the app reaches storage by identity",
+  AzureWebJobsStorage__accountName: "the other identity-based form; the template gives the blob endpoint",
+  BESU_FLEET_CLOUD_FILE: "the simulated cloud's connection file, local runs only",
+};
+
+/** The keys of `var appSettings = { … }` in api.bicep, with a placeholder value each. */
+function templateAppSettings(): Record<string, string> {
+  const bicep = fs.readFileSync(path.join(REPO_ROOT, "infra", "app", "api.bicep"), "utf8");
+  const block = /^var appSettings = \{\n([\s\S]*?)^\}/m.exec(bicep);
+  assert.ok(block, "api.bicep declares var appSettings");
+  const keys = [...block[1].matchAll(/^\s+(\w+):/gm)].map((match) => match[1]);
+  assert.ok(keys.length > 0);
+  const placeholders: Record<string, string> = {
+    AZURE_SUBSCRIPTION_ID: "00000000-0000-0000-0000-000000000000",
+    AzureWebJobsStorage__blobServiceUri: "https://stbesufleet.blob.core.windows.net/",
+    BESU_FLEET_RETENTION_SCHEDULE: "0 30 2 * * *",
+    BESU_FLEET_RETENTION_DAYS: "30",
+  };
+  return Object.fromEntries(keys.map((key) => [key, placeholders[key] ?? `${key}-value`]));
+}
+
+/** The names the readers look up, given `env`. */
+function namesRead(env: Record<string, string>): Set<string> {
+  const read = new Set<string>();
+  const recording = new Proxy(env, {
+    get(target, name) {
+      if (typeof name === "string") read.add(name);
+      return Reflect.get(target, name);
+    },
+  });
+  for (const reader of CONFIG_READERS) reader(recording);
+  return read;
+}
+
+test("the template sets every app setting the code reads in Azure, and no other", () => {
+  const settings = templateAppSettings();
+  const read = namesRead(settings);
+  assert.deepEqual(
+    Object.keys(settings).filter((name) => !read.has(name)),
+    [],
+    "set by the template but read by no code",
+  );
+  assert.deepEqual(
+    [...read].filter((name) => !(name in settings) && !(name in UNSET_IN_AZURE)).sort(),
+    [],
+    "read by the code but not set by the template",
+  );
+});
+
+test("with the template's settings the configuration parses in Azure mode, on identity-based storage", () => {
+  const config = parseConfig(templateAppSettings());
+  assert.equal(config.arm.mode, "azure");
+  assert.equal(config.storage.kind, "identity");
+});
+
+test("only the configuration module and the composition root touch process.env", () => {
+  const readers: string[] = [];
+  const visit = (dir: string): void => {
+    for (const entry of fs.readdirSync(path.join(REPO_ROOT, dir), { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) visit(file);
+      else if (file.endsWith(".ts") && fs.readFileSync(path.join(REPO_ROOT, file), "utf8").includes("process.env"))
+        readers.push(file);
+    }
+  };
+  for (const dir of ["functions", "orchestrators", "activities", "lib"]) visit(dir);
+  assert.deepEqual(readers, [path.join("lib", "config.ts")]);
+});
