@@ -1,22 +1,27 @@
 /**
  * The composition root of the Functions app: the one module the runtime loads (package.json
- * `main`). It registers every HTTP function, orchestration and activity from their lists, so what
- * the app serves is read in one place; loading it needs no configuration (the activities build
+ * `main`). It registers every HTTP function (each secured as BESU_FLEET_API_AUTH says:
+ * functions/authorization.ts), orchestration and activity from their lists, so what the app
+ * serves is read in one place; loading it needs no configuration (the activities build
  * their adapters on first use, activities/dependencies.ts).
  */
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
 import { activityContracts } from "./activities/factory.js";
 import { registerActivities } from "./activities/registration.js";
+import { secured } from "./functions/authorization.js";
 import { healthFunctions } from "./functions/health.js";
 import { openApiFunctions } from "./functions/openapi.js";
 import { retentionFunctions } from "./functions/retention.js";
 import { rolloutClientFunctions, rolloutHttpFunctions } from "./functions/rollouts.js";
+import { apiAuthMode } from "./lib/config.js";
 import { registerOrchestrations } from "./orchestrators/index.js";
 
+const authMode = apiAuthMode(process.env);
 for (const [name, options] of Object.entries({ ...healthFunctions, ...openApiFunctions, ...rolloutHttpFunctions }))
-  app.http(name, options);
-for (const [name, options] of Object.entries(rolloutClientFunctions)) df.app.client.http(name, options);
+  app.http(name, secured(options, authMode));
+for (const [name, options] of Object.entries(rolloutClientFunctions))
+  df.app.client.http(name, secured(options, authMode));
 for (const [name, options] of Object.entries(retentionFunctions(process.env))) df.app.client.timer(name, options);
 registerOrchestrations();
 registerActivities(Object.values(activityContracts));

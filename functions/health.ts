@@ -1,4 +1,4 @@
-/** GET /api/health — liveness of the control plane's Functions app (no dependency is called). */
+/** GET /api/health — liveness of the control plane's Functions app (no dependency is called). Anonymous: it tells nothing else. */
 import type { HttpFunctionOptions, HttpResponseInit } from "@azure/functions";
 
 export function health(): HttpResponseInit {
@@ -6,5 +6,5 @@ export function health(): HttpResponseInit {
 }
 
 export const healthFunctions: Record<string, HttpFunctionOptions> = {
-  health: { route: "health", methods: ["GET"], authLevel: "function", handler: health },
+  health: { route: "health", methods: ["GET"], authLevel: "anonymous", handler: health },
 };

@@ -3,6 +3,7 @@ import type { HttpFunctionOptions } from "@azure/functions";
 import { z } from "zod";
 import { rolloutStatusSchema } from "../lib/domain/rollout-status.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
+import { API_ROLES, requiredRole } from "./authorization.js";
 import { MAX_PAGE_SIZE } from "./instance-pages.js";
 import { MAX_BODY_BYTES } from "./request-body.js";
 
@@ -39,6 +40,21 @@ const bodyRefusals = {
   },
 };
 
+/** Each operation states the app role it needs in entra mode (functions/authorization.ts). */
+function withRoles(paths: Record<string, Record<string, Record<string, unknown>>>) {
+  return Object.fromEntries(
+    Object.entries(paths).map(([route, operations]) => [
+      route,
+      Object.fromEntries(
+        Object.entries(operations).map(([method, operation]) => [
+          method,
+          "security" in operation ? operation : { ...operation, "x-app-role": requiredRole([method.toUpperCase()]) },
+        ]),
+      ),
+    ]),
+  );
+}
+
 export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: "3.1.0",
@@ -48,7 +64,20 @@ export function openApiDocument(): Record<string, unknown> {
       description: "Rolls out and verifies the Chain 138 Besu QBFT network across Azure regions.",
     },
     components: {
-      securitySchemes: { functionKey: { type: "apiKey", in: "header", name: "x-functions-key" } },
+      securitySchemes: {
+        functionKey: {
+          type: "apiKey",
+          in: "header",
+          name: "x-functions-key",
+          description: "A function key (BESU_FLEET_API_AUTH=keys, the local stack): may call every route.",
+        },
+        entra: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: `An Entra ID token for the API's app registration (BESU_FLEET_API_AUTH=entra, Azure). App roles: ${API_ROLES.reader} for reads, ${API_ROLES.operator} for starting, retrying and cancelling.`,
+        },
+      },
       schemas: {
         DesiredState: schema(desiredStateSchema),
         RolloutStatus: schema(rolloutStatusSchema),
@@ -57,8 +86,8 @@ export function openApiDocument(): Record<string, unknown> {
         Error: schema(errorSchema),
       },
     },
-    security: [{ functionKey: [] }],
-    paths: {
+    security: [{ functionKey: [] }, { entra: [] }],
+    paths: withRoles({
       "/api/rollouts": {
         post: {
           summary: "Start a rollout from a desired-state spec (JSON or YAML)",
@@ -153,9 +182,11 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { "200": { description: "regions" } },
         },
       },
-      "/api/health": { get: { summary: "Liveness of the Functions app", responses: { "200": { description: "ok" } } } },
+      "/api/health": {
+        get: { summary: "Liveness of the Functions app", security: [], responses: { "200": { description: "ok" } } },
+      },
       "/api/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
-    },
+    }),
   };
 }
 

@@ -25,6 +25,10 @@ param durableTaskSchedulerIpAllowlist array = []
 @description('Object id of the person running azd, granted the deployer-key and storage data roles for troubleshooting; empty for none.')
 param principalId string = ''
 
+@minLength(1)
+@description('Application (client) id of the API\'s Entra app registration (docs/deploy.md: create it first).')
+param apiClientId string
+
 @description('NCRONTAB schedule of the retention timer that purges finished orchestration history.')
 param retentionSchedule string = '0 30 2 * * *'
 
@@ -122,6 +126,7 @@ module api 'app/api.bicep' = {
       : {}
     retentionSchedule: retentionSchedule
     retentionDays: retentionDays
+    apiClientId: apiClientId
   }
 }
 

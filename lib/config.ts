@@ -17,6 +17,8 @@ export const CLOUD_FILE_ENV = "BESU_FLEET_CLOUD_FILE";
 export const RETENTION_SCHEDULE_ENV = "BESU_FLEET_RETENTION_SCHEDULE";
 /** Age in whole days past which finished orchestration instances are purged. */
 export const RETENTION_DAYS_ENV = "BESU_FLEET_RETENTION_DAYS";
+/** How the HTTP API authorizes callers: `keys` (function keys) or `entra` (app roles; functions/authorization.ts). */
+export const API_AUTH_ENV = "BESU_FLEET_API_AUTH";
 /** Daily, at 02:30 UTC. */
 export const DEFAULT_RETENTION_SCHEDULE = "0 30 2 * * *";
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -149,4 +151,12 @@ export function retentionDays(env: NodeJS.ProcessEnv): number {
   if (!/^\d{1,5}$/.test(text))
     throw new ConfigError(`environment variable ${RETENTION_DAYS_ENV} must be a whole number of days, such as 30`);
   return Number(text);
+}
+
+/** How the HTTP API authorizes callers (functions/authorization.ts); function keys unless set to `entra`. */
+export function apiAuthMode(env: NodeJS.ProcessEnv): "keys" | "entra" {
+  const mode = env[API_AUTH_ENV]?.trim() ?? "";
+  if (mode === "" || mode === "keys") return "keys";
+  if (mode === "entra") return "entra";
+  throw new ConfigError(`environment variable ${API_AUTH_ENV} must be "keys" or "entra"`);
 }

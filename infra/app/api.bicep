@@ -16,6 +16,8 @@ param applicationInsightsConnectionString string
 param durableTaskScheduler object
 param retentionSchedule string
 param retentionDays int
+@description('Application (client) id of the API\'s Entra app registration, which defines the app roles Fleet.Reader and Fleet.Operator.')
+param apiClientId string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -35,6 +37,7 @@ var appSettings = {
   AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
   BESU_FLEET_RETENTION_SCHEDULE: retentionSchedule
   BESU_FLEET_RETENTION_DAYS: string(retentionDays)
+  BESU_FLEET_API_AUTH: 'entra'
 }
 
 var hostSettings = union(
@@ -86,6 +89,31 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   resource settings 'config' = {
     name: 'appsettings'
     properties: union(hostSettings, appSettings)
+  }
+
+  // App Service Authentication: only callers with an Entra token for the API's app registration
+  // get through, and the app checks their app roles (functions/authorization.ts). Health stays open.
+  resource authentication 'config' = {
+    name: 'authsettingsV2'
+    properties: {
+      platform: { enabled: true }
+      globalValidation: {
+        requireAuthentication: true
+        unauthenticatedClientAction: 'Return401'
+        excludedPaths: ['/api/health']
+      }
+      httpSettings: { requireHttps: true }
+      identityProviders: {
+        azureActiveDirectory: {
+          enabled: true
+          registration: {
+            openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+            clientId: apiClientId
+          }
+          validation: { allowedAudiences: ['api://${apiClientId}', apiClientId] }
+        }
+      }
+    }
   }
 }
 

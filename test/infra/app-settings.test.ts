@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { parseConfig, retentionDays, retentionSchedule } from "../../lib/config.js";
+import { apiAuthMode, parseConfig, retentionDays, retentionSchedule } from "../../lib/config.js";
 import { REPO_ROOT } from "../support/paths.js";
 
 /** Every function that reads the app's settings, given the environment. */
@@ -16,6 +16,7 @@ const CONFIG_READERS: ReadonlyArray<(env: NodeJS.ProcessEnv) => unknown> = [
   parseConfig,
   retentionSchedule,
   retentionDays,
+  apiAuthMode,
 ];
 
 /** Settings the code reads that the template leaves unset on purpose, and why. */
@@ -37,6 +38,7 @@ function templateAppSettings(): Record<string, string> {
     AzureWebJobsStorage__blobServiceUri: "https://stbesufleet.blob.core.windows.net/",
     BESU_FLEET_RETENTION_SCHEDULE: "0 30 2 * * *",
     BESU_FLEET_RETENTION_DAYS: "30",
+    BESU_FLEET_API_AUTH: "entra",
   };
   return Object.fromEntries(keys.map((key) => [key, placeholders[key] ?? `${key}-value`]));
 }
@@ -73,6 +75,10 @@ test("with the template's settings the configuration parses in Azure mode, on id
   const config = parseConfig(templateAppSettings());
   assert.equal(config.arm.mode, "azure");
   assert.equal(config.storage.kind, "identity");
+});
+
+test("the template puts the API behind Entra ID app roles", () => {
+  assert.equal(apiAuthMode(templateAppSettings()), "entra");
 });
 
 test("only the configuration module and the composition root touch process.env", () => {
