@@ -14,6 +14,7 @@ import {
   type RolloutStatus,
 } from "../lib/domain/rollout-status.js";
 import { UsageError } from "./args.js";
+import { apiScope, entraTokens, type TokenSource } from "./credentials.js";
 
 /** The local stack's host address (`besu-fleet local up`). */
 export const LOCAL_API_URL = "http://127.0.0.1:7071";
@@ -24,6 +25,8 @@ export const KEY_HEADER = "x-functions-key";
 /** Environment variables the CLI reads. */
 export const URL_ENV = "BESU_FLEET_URL";
 export const KEY_ENV = "BESU_FLEET_KEY";
+/** The API's Entra app registration: when set, the CLI sends an Entra token instead of a key. */
+export const API_CLIENT_ID_ENV = "BESU_FLEET_API_CLIENT_ID";
 
 /**
  * What `GET /api/rollouts/{id}` answers in the moment between the start of a rollout and the
@@ -74,6 +77,8 @@ export type KeySource = "--key" | typeof KEY_ENV | "local keys file" | "none";
 export interface ApiEndpoint {
   baseUrl: string;
   key: string | undefined;
+  /** The Entra token scope to authenticate with (Azure), instead of a key. */
+  tokenScope?: string;
   keySource: KeySource;
   /** The local keys file that was looked at, for the "no key" hint. */
   localKeysFile: string;
@@ -102,7 +107,7 @@ function readLocalKey(file: string): string | undefined {
  * never sent to another machine.
  */
 export function resolveEndpoint(
-  flags: { url?: string; key?: string },
+  flags: { url?: string; key?: string; apiClientId?: string },
   env: Readonly<Record<string, string | undefined>>,
   projectRoot: string,
 ): ApiEndpoint {
@@ -117,9 +122,23 @@ export function resolveEndpoint(
     throw new UsageError(`The API URL must be http or https, not '${url.protocol}'.`);
   const baseUrl = url.href.replace(/\/+$/, "");
   const localKeysFile = path.join(projectRoot, ".local", "keys.json");
-  if (flags.key !== undefined) return { baseUrl, key: flags.key, keySource: "--key", localKeysFile };
-  const fromEnv = env[KEY_ENV];
-  if (fromEnv) return { baseUrl, key: fromEnv, keySource: KEY_ENV, localKeysFile };
+  const apiClientId = flags.apiClientId ?? (env[API_CLIENT_ID_ENV] || undefined);
+  if (apiClientId !== undefined)
+    return { baseUrl, key: undefined, keySource: "none", localKeysFile, tokenScope: apiScope(apiClientId) };
+  const explicit: { key: string; keySource: KeySource } | undefined =
+    flags.key !== undefined
+      ? { key: flags.key, keySource: "--key" }
+      : env[KEY_ENV]
+        ? { key: env[KEY_ENV], keySource: KEY_ENV }
+        : undefined;
+  if (explicit !== undefined) {
+    // A key is a credential that may start rollouts: never in clear text over a network.
+    if (url.protocol === "http:" && !isLoopback(url))
+      throw new UsageError(
+        `Refusing to send the key from ${explicit.keySource} over plain HTTP to ${url.host}: use an https URL.`,
+      );
+    return { baseUrl, ...explicit, localKeysFile };
+  }
   const local = isLoopback(url) ? readLocalKey(localKeysFile) : undefined;
   return { baseUrl, key: local, keySource: local === undefined ? "none" : "local keys file", localKeysFile };
 }
@@ -161,12 +180,27 @@ function networkCause(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A client for one API endpoint. Every call checks the answer against the contract. */
 export class RolloutApi {
-  constructor(readonly endpoint: ApiEndpoint) {}
+  constructor(
+    readonly endpoint: ApiEndpoint,
+    private readonly tokens: TokenSource = entraTokens,
+  ) {}
 
-  private describeKeyRefusal(status: number): string {
-    const { baseUrl, keySource, localKeysFile } = this.endpoint;
+  private describeKeyRefusal(status: number, text: string): string {
+    const { baseUrl, keySource, localKeysFile, tokenScope } = this.endpoint;
+    if (tokenScope !== undefined) {
+      const why = apiErrorSchema.safeParse(text === "" ? undefined : safeJson(text));
+      return `The API at ${baseUrl} refused the Entra token for ${tokenScope} (HTTP ${status})${why.success && why.data.message !== undefined ? `: ${why.data.message}` : ""}.`;
+    }
     if (keySource === "none") {
       return `The API at ${baseUrl} refused the request (HTTP ${status}): no key was sent. Pass --key, set ${KEY_ENV}, or start the local stack (which writes ${localKeysFile}).`;
     }
@@ -182,6 +216,7 @@ export class RolloutApi {
     const url = `${this.endpoint.baseUrl}${route}`;
     const headers: Record<string, string> = { accept: "application/json" };
     if (this.endpoint.key !== undefined) headers[KEY_HEADER] = this.endpoint.key;
+    if (this.endpoint.tokenScope !== undefined) headers.authorization = `Bearer ${await this.token()}`;
     if (body !== undefined) headers["content-type"] = body.contentType;
     let response: Response;
     let text: string;
@@ -197,13 +232,8 @@ export class RolloutApi {
       throw new ApiFailure("unreachable", `Cannot reach the API at ${this.endpoint.baseUrl}: ${networkCause(error)}.`);
     }
     if (response.status === 401 || response.status === 403)
-      throw new ApiFailure("unauthorized", this.describeKeyRefusal(response.status), response.status);
-    let json: unknown;
-    try {
-      json = text === "" ? undefined : (JSON.parse(text) as unknown);
-    } catch {
-      json = undefined;
-    }
+      throw new ApiFailure("unauthorized", this.describeKeyRefusal(response.status, text), response.status);
+    const json = text === "" ? undefined : safeJson(text);
     const outside = (why: string): ApiFailure =>
       new ApiFailure(
         "unexpected",
@@ -225,6 +255,18 @@ export class RolloutApi {
       );
     }
     throw outside(text === "" ? "no body" : text.slice(0, 300));
+  }
+
+  private async token(): Promise<string> {
+    const scope = this.endpoint.tokenScope ?? "";
+    try {
+      return await this.tokens(scope);
+    } catch (error) {
+      throw new ApiFailure(
+        "unauthorized",
+        `Cannot get an Entra token for ${scope} (sign in with az login): ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   /** `POST /api/rollouts` with the spec as written (JSON or YAML). */

@@ -10,6 +10,7 @@ import {
   ApiFailure,
   isPublished,
   KEY_ENV,
+  API_CLIENT_ID_ENV,
   resolveEndpoint,
   RolloutApi,
   URL_ENV,
@@ -47,11 +48,12 @@ export const ROLLOUT_USAGE = `Usage:
   besu-fleet rollout cancel <rollout-id> [--json]
       Every rollout command also takes --url <base URL> (else $${URL_ENV}, else the local stack
       http://127.0.0.1:7071) and --key <function key> (else $${KEY_ENV}, else the local stack's
-      key). Exit codes: 0 ok / Succeeded, 1 Failed or Canceled, 2 usage, 3 PartiallySucceeded,
+      key; never sent over plain HTTP to another machine), or --api-client-id <Entra app id> (else
+      $${API_CLIENT_ID_ENV}) to send an Entra token from az login instead (Azure). Exit codes: 0 ok / Succeeded, 1 Failed or Canceled, 2 usage, 3 PartiallySucceeded,
       4 rejected (400), 5 conflict (409), 6 not found, 7 API unreachable or key refused,
       8 API error. See docs/cli.md.`;
 
-const CONNECTION_OPTIONS = ["url", "key"] as const;
+const CONNECTION_OPTIONS = ["url", "key", "api-client-id"] as const;
 
 /** The I/O of a real run: this process's streams and environment, polling about once a second. */
 export function processIo(): RolloutIo {
@@ -133,7 +135,15 @@ class Invocation {
     args: ParsedArgs,
   ) {
     this.api = new RolloutApi(
-      resolveEndpoint({ url: stringOption(args, "url"), key: stringOption(args, "key") }, io.env, io.projectRoot),
+      resolveEndpoint(
+        {
+          url: stringOption(args, "url"),
+          key: stringOption(args, "key"),
+          apiClientId: stringOption(args, "api-client-id"),
+        },
+        io.env,
+        io.projectRoot,
+      ),
     );
     this.json = args.options.get("json") === true;
     this.watch = args.options.get("watch") === true;

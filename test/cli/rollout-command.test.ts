@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { EXIT } from "../../cli/rollout.js";
+import { resolveEndpoint, RolloutApi } from "../../cli/rollout-api.js";
 import type { RolloutStatus } from "../../lib/domain/rollout-status.js";
 import {
   runRollout,
@@ -473,6 +474,42 @@ describe("reaching the API", () => {
         const run = await runRollout(["list", ...connect]);
         assert.equal(run.code, EXIT.apiError);
         assert.match(run.stderr, /HTTP 500/);
+      },
+    );
+  });
+
+  it("refuses to send a key over plain HTTP to another machine, before sending anything", async () => {
+    const run = await runRollout(["list", "--url", "http://control-plane.example:7071", "--key", TEST_KEY]);
+    assert.equal(run.code, EXIT.usage);
+    assert.match(run.stderr, /Refusing to send the key from --key over plain HTTP to control-plane\.example:7071/);
+    assert.ok(!run.stderr.includes(TEST_KEY));
+    const fromEnv = await runRollout(
+      ["list"],
+      testIo({ env: { BESU_FLEET_URL: "http://10.0.0.4", BESU_FLEET_KEY: TEST_KEY } }),
+    );
+    assert.equal(fromEnv.code, EXIT.usage);
+    assert.match(fromEnv.stderr, /from BESU_FLEET_KEY over plain HTTP/);
+  });
+
+  it("with an Entra app id it sends a token for the API's scope instead of a key", async () => {
+    await withApi(
+      () => notFound,
+      async (api) => {
+        const scopes: string[] = [];
+        const endpoint = resolveEndpoint({ url: api.url, apiClientId: "0c4f5a1e-api" }, {}, workDir);
+        const client = new RolloutApi(endpoint, (scope) => {
+          scopes.push(scope);
+          return Promise.resolve("entra-access-token");
+        });
+        // The stand-in knows only keys, so it refuses: what matters is what was sent, and the message.
+        await assert.rejects(
+          client.listRollouts(),
+          /refused the Entra token for api:\/\/0c4f5a1e-api\/\.default \(HTTP 401\)/,
+        );
+        assert.deepEqual(scopes, ["api://0c4f5a1e-api/.default"]);
+        const sent = api.requests.at(-1);
+        assert.equal(sent?.headers.authorization, "Bearer entra-access-token");
+        assert.equal(sent?.headers["x-functions-key"], undefined);
       },
     );
   });
