@@ -1,14 +1,16 @@
 /**
  * The composition root of the Functions app: the one module the runtime loads (package.json
- * `main`). It registers every HTTP function (each secured as BESU_FLEET_API_AUTH says:
- * functions/authorization.ts), orchestration and activity from their lists, so what the app
- * serves is read in one place; loading it needs no configuration (the activities build
- * their adapters on first use, activities/dependencies.ts).
+ * `main`). It registers every HTTP function (each secured as BESU_FLEET_API_AUTH says,
+ * functions/authorization.ts, and each change recorded in the audit trail, functions/audit.ts),
+ * orchestration and activity from their lists, so what the app serves is read in one place;
+ * loading it needs no configuration (the activities build their adapters on first use,
+ * activities/dependencies.ts).
  */
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
 import { activityContracts } from "./activities/factory.js";
 import { registerActivities } from "./activities/registration.js";
+import { audited, auditFunctions } from "./functions/audit.js";
 import { secured } from "./functions/authorization.js";
 import { healthFunctions } from "./functions/health.js";
 import { openApiFunctions } from "./functions/openapi.js";
@@ -18,10 +20,11 @@ import { apiAuthMode } from "./lib/config.js";
 import { registerOrchestrations } from "./orchestrators/index.js";
 
 const authMode = apiAuthMode(process.env);
-for (const [name, options] of Object.entries({ ...healthFunctions, ...openApiFunctions, ...rolloutHttpFunctions }))
-  app.http(name, secured(options, authMode));
+const httpFunctions = { ...healthFunctions, ...openApiFunctions, ...rolloutHttpFunctions, ...auditFunctions };
+for (const [name, options] of Object.entries(httpFunctions))
+  app.http(name, audited(secured(options, authMode), authMode));
 for (const [name, options] of Object.entries(rolloutClientFunctions))
-  df.app.client.http(name, secured(options, authMode));
+  df.app.client.http(name, audited(secured(options, authMode), authMode));
 for (const [name, options] of Object.entries(retentionFunctions(process.env))) df.app.client.timer(name, options);
 registerOrchestrations();
 registerActivities(Object.values(activityContracts));

@@ -182,6 +182,21 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { "200": { description: "regions" } },
         },
       },
+      "/api/audit": {
+        get: {
+          summary: "The audit trail: every request that asked for a change, newest first (who, what, target, answer)",
+          parameters: [
+            { name: "top", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
+            {
+              name: "target",
+              in: "query",
+              description: "only entries about this rollout id",
+              schema: { type: "string" },
+            },
+          ],
+          responses: { "200": { description: "entries" }, "400": errors },
+        },
+      },
       "/api/health": {
         get: { summary: "Liveness of the Functions app", security: [], responses: { "200": { description: "ok" } } },
       },

@@ -62,7 +62,8 @@ function required(env: NodeJS.ProcessEnv, name: string, purpose: string): string
   return value;
 }
 
-function readStorage(env: NodeJS.ProcessEnv): StorageConfig {
+/** Where application state goes, from an environment (also on its own: the API's audit trail needs only this). */
+export function readStorage(env: NodeJS.ProcessEnv): StorageConfig {
   const connectionString = env.AzureWebJobsStorage?.trim();
   if (connectionString !== undefined && connectionString !== "")
     return { kind: "connectionString", connectionString, container: STATE_CONTAINER };
@@ -133,6 +134,11 @@ let processConfig: AppConfig | undefined;
 export function loadConfig(): AppConfig {
   processConfig ??= parseConfig(process.env);
   return processConfig;
+}
+
+/** This process's storage configuration (the whole configuration is not needed to write state). */
+export function loadStorageConfig(): StorageConfig {
+  return processConfig?.storage ?? readStorage(process.env);
 }
 
 /**

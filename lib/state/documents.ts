@@ -92,11 +92,37 @@ export class DocumentStore {
 
   /** A document parsed as JSON, or undefined when it does not exist. */
   async readDocument(name: string): Promise<unknown> {
+    const text = await this.readText(name);
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new ClassifiedError(`read document ${name}`, classifyStorageError(error));
+    }
+  }
+
+  /**
+   * Appends one line of text to an append blob, creating the blob on first use. Each call is one
+   * block, which the service appends atomically, so concurrent writers never interleave a line.
+   */
+  async appendLine(name: string, line: string): Promise<void> {
     await this.ensureContainer();
-    return this.step(`read document ${name}`, async (abortSignal) => {
+    const blob = this.container.getAppendBlobClient(name);
+    const text = `${line}\n`;
+    await this.step(`append to ${name}`, async (abortSignal) => {
+      await blob.createIfNotExists({ blobHTTPHeaders: { blobContentType: "application/x-ndjson" }, abortSignal });
+      await blob.appendBlock(text, Buffer.byteLength(text), { abortSignal });
+    });
+  }
+
+  /** A text blob's content, or undefined when it does not exist. */
+  async readText(name: string): Promise<string | undefined> {
+    await this.ensureContainer();
+    return this.step(`read ${name}`, async (abortSignal) => {
       try {
-        const buffer = await this.container.getBlockBlobClient(name).downloadToBuffer(0, undefined, { abortSignal });
-        return JSON.parse(buffer.toString("utf8")) as unknown;
+        return (await this.container.getBlobClient(name).downloadToBuffer(0, undefined, { abortSignal })).toString(
+          "utf8",
+        );
       } catch (error) {
         if (error instanceof StorageRestError && error.statusCode === 404) return undefined;
         throw error;

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { z } from "zod";
 import { request } from "@besu-fleet/local-support";
 import {
   API_ROLES,
@@ -118,5 +119,28 @@ describe("the app in entra mode", () => {
     assert.equal((await call("GET", "rollouts", [API_ROLES.operator])).status, 200);
     const start = await call("POST", "rollouts", [API_ROLES.operator]);
     assert.equal(start.status, 400, start.text);
+  });
+
+  test("every change asked for is in the audit trail, newest first, refusals included, with who asked", async () => {
+    const response = await call("GET", "audit?top=50", [API_ROLES.reader]);
+    assert.equal(response.status, 200, response.text);
+    const entries = z
+      .array(z.object({ at: z.string(), who: z.string(), action: z.string(), status: z.number(), outcome: z.string() }))
+      .parse(response.body);
+    assert.ok(
+      entries.every((entry) => entry.action === "POST /api/rollouts"),
+      "reads are not recorded",
+    );
+    assert.deepEqual(
+      entries.map((entry) => [entry.who, entry.status, entry.outcome]),
+      [
+        ["someone@contoso.example", 400, "InvalidSpec"],
+        ["someone@contoso.example", 403, "Forbidden"],
+        ["anonymous", 401, "Unauthenticated"],
+      ],
+    );
+    assert.ok(entries.every((entry, index) => index === 0 || entries[index - 1].at >= entry.at));
+    const bad = await call("GET", "audit?top=0", [API_ROLES.reader]);
+    assert.equal(bad.status, 400);
   });
 });
