@@ -305,5 +305,5 @@ function once(action: () => Promise<void>): () => Promise<void> {
     return running;
   };
 }
-export { createBesuPlugin } from "./besu/plugin.js";
+export { BesuCloudFieldsSchema, createBesuPlugin, type BesuCloudFields } from "./besu/plugin.js";
 export type { OperationLogEntry } from "./oplog.js";
