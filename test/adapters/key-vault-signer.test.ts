@@ -84,11 +84,17 @@ describe("KeyVaultSigner against the simulated Key Vault", { timeout: 120_000 },
       ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } }),
     });
   /** Expects a ClassifiedError that names the key and says whether to retry. */
-  const rejectsClassified = async (promise: Promise<unknown>, kind: string, retryable: boolean): Promise<void> => {
+  const rejectsClassified = async (
+    promise: Promise<unknown>,
+    kind: string,
+    retryable: boolean,
+    retryAfterMs?: number,
+  ): Promise<void> => {
     await assert.rejects(promise, (error: unknown) => {
       assert.ok(error instanceof ClassifiedError, `a ClassifiedError, got ${String(error)}`);
       assert.equal(error.classification.kind, kind, error.message);
       assert.equal(error.classification.retryable, retryable);
+      assert.equal(error.classification.retryAfterMs, retryAfterMs);
       assert.match(error.message, /Key Vault key [a-z-]+/);
       assert.doesNotMatch(error.message, /besu-fleet-simulator|token-of-a-denied-identity/, "no token in the message");
       return true;
@@ -190,15 +196,15 @@ describe("KeyVaultSigner against the simulated Key Vault", { timeout: 120_000 },
 
   it("fails transiently on the vault's 503, 429 (with Retry-After) and reset, then works again", async () => {
     const cases = [
-      { fault: { kind: "5xx", status: 503 }, kind: "unavailable" },
-      { fault: { kind: "429" }, kind: "throttled" },
-      { fault: { kind: "reset" }, kind: "network" },
+      { fault: { kind: "5xx", status: 503 }, kind: "unavailable", retryAfterMs: undefined },
+      { fault: { kind: "429" }, kind: "throttled", retryAfterMs: 1000 },
+      { fault: { kind: "reset" }, kind: "network", retryAfterMs: undefined },
     ] as const;
-    for (const { fault, kind } of cases) {
+    for (const { fault, kind, retryAfterMs } of cases) {
       const deployer = signer(cloud.connection.keyVault.deployerKeyId);
       const rule = { target: "keyvault", rate: 1, count: 1, ...fault };
       assert.equal((await control("PUT", "faults", { transient: [rule] })).status, 200);
-      await rejectsClassified(deployer.address(), kind, true);
+      await rejectsClassified(deployer.address(), kind, true, retryAfterMs);
       assert.equal((await deployer.address()).toLowerCase(), cloud.connection.keyVault.deployerAddress, "works again");
     }
     await control("DELETE", "faults");
