@@ -68,7 +68,7 @@ async function startSimulatedCloud(args: ParsedArgs, dataDir: string): Promise<R
     log: (line) => console.log(`[cloud] ${line}`),
   });
   console.log(
-    `Cloud:        ARM ${cloud.connection.armEndpoint}, control ${cloud.connection.controlUrl}, time ×${cloud.connection.timeScale}`,
+    `Cloud:        ARM ${cloud.connection.armEndpoint}, Key Vault ${cloud.connection.keyVault.vaultUrl}, control ${cloud.connection.controlUrl}, time ×${cloud.connection.timeScale}`,
   );
   console.log(`              connection file ${path.join(dataDir, "cloud.json")}`);
   return cloud;
