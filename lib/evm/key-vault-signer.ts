@@ -90,8 +90,19 @@ export class KeyVaultSigner implements TransactionSigner {
     const { result } = await this.call("sign", (abortSignal) =>
       crypto.sign("ES256K", getBytes(digest), { abortSignal }),
     );
-    unsigned.signature = ethereumSignature(result, digest, address);
-    return { raw: unsigned.serialized, hash: unsigned.hash ?? "" };
+    try {
+      unsigned.signature = ethereumSignature(result, digest, address);
+    } catch (error) {
+      throw new ClassifiedError(`Key Vault key ${this.keyName}: sign`, {
+        retryable: false,
+        kind: "invalid",
+        code: "SignatureMismatch",
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+    const { serialized: raw, hash } = unsigned;
+    if (hash === null) throw new Error("a signed transaction has a hash");
+    return { raw, hash };
   }
 
   /** Reads the key once (again after a failure): its address and a client for its version. */
@@ -200,7 +211,10 @@ export function classifyKeyVaultError(error: unknown, keyName: string): ErrorCla
   return { retryable: false, kind: "unknown", code: error instanceof Error ? error.name : "Unknown", message };
 }
 
-/** The deployer's signer for a configuration: the app's managed identity in Azure, the simulator's token locally. */
+/**
+ * The deployer's signer for a configuration: the app's managed identity in Azure, the simulator's
+ * token locally. Build it once per process: it reads the key once and keeps its clients.
+ */
 export function deployerSigner(config: DeployerKeyConfig): KeyVaultSigner {
   return config.mode === "azure"
     ? new KeyVaultSigner({ keyId: config.keyId, credential: appIdentity() })
