@@ -56,12 +56,10 @@ export interface KeyRoutes {
 /** Key Vault's rule for object names. */
 const KEY_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 
-const attributesSchema = z.looseObject({ enabled: z.boolean().optional() }).optional();
 const createSchema = z.looseObject({
   kty: z.string(),
   crv: z.string().optional(),
   key_ops: z.array(z.string()).optional(),
-  attributes: attributesSchema,
   tags: z.record(z.string(), z.string()).optional(),
 });
 const importSchema = z.looseObject({
@@ -71,7 +69,6 @@ const importSchema = z.looseObject({
     d: z.string().optional(),
     key_ops: z.array(z.string()).optional(),
   }),
-  attributes: attributesSchema,
   tags: z.record(z.string(), z.string()).optional(),
 });
 const signSchema = z.looseObject({ alg: z.string(), value: z.string() });
