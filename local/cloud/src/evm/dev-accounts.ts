@@ -33,12 +33,25 @@ export function devAccountsFile(dataDir: string): string {
   return join(dataDir, "besu", "dev-accounts.json");
 }
 
-/** Loads the data directory's development accounts, creating them on first use. */
+/**
+ * Loads the data directory's development accounts, creating them on first use. A file written
+ * before the deployer moved into the simulated Key Vault still holds the old deployer's private
+ * key, which nothing uses any more: it is rewritten without it.
+ */
 export function loadOrCreateDevAccounts(dataDir: string): DevAccounts {
   const file = devAccountsFile(dataDir);
-  if (existsSync(file)) return fileSchema.parse(JSON.parse(readFileSync(file, "utf8")));
+  if (existsSync(file)) {
+    const stored: unknown = JSON.parse(readFileSync(file, "utf8"));
+    const accounts = fileSchema.parse(stored);
+    if (typeof stored === "object" && stored !== null && "deployer" in stored) writeAccounts(file, accounts);
+    return accounts;
+  }
   const accounts: DevAccounts = { chainlinkOwner: newAccount() };
   mkdirSync(join(dataDir, "besu"), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(accounts, null, 2)}\n`, { mode: 0o600 });
+  writeAccounts(file, accounts);
   return accounts;
+}
+
+function writeAccounts(file: string, accounts: DevAccounts): void {
+  writeFileSync(file, `${JSON.stringify(accounts, null, 2)}\n`, { mode: 0o600 });
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -46,6 +46,27 @@ describe("Ethereum mainnet stand-in", { timeout: 60_000 }, () => {
   it("keeps its development accounts per data directory", () => {
     assert.deepEqual(loadOrCreateDevAccounts(dataDir), accounts);
     assert.equal(new Wallet(accounts.chainlinkOwner.privateKey).address.toLowerCase(), accounts.chainlinkOwner.address);
+  });
+
+  it("drops the old deployer key from a data directory written before the deployer moved into Key Vault", () => {
+    const legacyDir = mkdtempSync(join(tmpdir(), "besu-fleet-legacy-accounts-"));
+    try {
+      const legacy = { deployer: Wallet.createRandom(), chainlinkOwner: Wallet.createRandom() };
+      const account = (wallet: { address: string; privateKey: string }): DevAccounts["chainlinkOwner"] => ({
+        address: wallet.address.toLowerCase(),
+        privateKey: wallet.privateKey,
+      });
+      mkdirSync(join(legacyDir, "besu"));
+      const file = join(legacyDir, "besu", "dev-accounts.json");
+      writeFileSync(
+        file,
+        JSON.stringify({ deployer: account(legacy.deployer), chainlinkOwner: account(legacy.chainlinkOwner) }),
+      );
+      assert.deepEqual(loadOrCreateDevAccounts(legacyDir), { chainlinkOwner: account(legacy.chainlinkOwner) });
+      assert.doesNotMatch(readFileSync(file, "utf8"), new RegExp(legacy.deployer.privateKey.slice(2), "i"));
+    } finally {
+      rmSync(legacyDir, { recursive: true, force: true });
+    }
   });
 
   it("runs chain id 1 with Chainlink's Router, RMN proxy and a LINK stand-in deployed from the package bytecode", async () => {
