@@ -666,7 +666,25 @@ const CREDENTIAL_MARKERS: { name: string; pattern: RegExp }[] = [
   { name: "a PEM private key", pattern: /PRIVATE KEY-----/ },
 ];
 
-test("the task hub and state storage hold no node private key, kubeconfig or token after the rollouts", async () => {
+/**
+ * The private keys of the simulated Key Vault (the deployer's among them), read from its store:
+ * the only place they may be. Hex and base64 are what a leak would look like (the vault's JWK `d`
+ * is base64url).
+ */
+function vaultPrivateKeys(): { owner: string; hex: string; base64: string }[] {
+  const store = z
+    .object({ keys: z.record(z.string(), z.array(z.object({ d: z.string() }))) })
+    .parse(JSON.parse(fs.readFileSync(path.join(cloudDir(), "keyvault", "keys.json"), "utf8")));
+  return Object.entries(store.keys).flatMap(([name, versions]) =>
+    versions.map(({ d }) => ({
+      owner: `Key Vault key ${name}`,
+      hex: d,
+      base64: Buffer.from(d, "hex").toString("base64url"),
+    })),
+  );
+}
+
+test("the task hub and state storage hold no node private key, deployer key, kubeconfig or token after the rollouts", async () => {
   // What to look for: every node key the simulated clusters hold (read, never printed).
   const clusters = simStateSchema.parse((await control("GET", "state")).body).clusters;
   const secrets = (await Promise.all(clusters.map(nodeKeySecrets))).flat();
@@ -676,6 +694,12 @@ test("the task hub and state storage hold no node private key, kubeconfig or tok
     assert.match(hex, /^[0-9a-f]{64}$/, `${secret.cluster}/${secret.name} holds a 32-byte hex key`);
     return { owner: `${secret.cluster}/${secret.name}`, hex, base64: secret.nodekey };
   });
+  const vaultKeys = vaultPrivateKeys();
+  assert.ok(
+    vaultKeys.some((key) => key.owner === "Key Vault key deployer"),
+    "the deployer's key is in the vault",
+  );
+  privateKeys.push(...vaultKeys);
 
   const documents = await storageDocuments();
   const everything = documents
