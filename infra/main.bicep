@@ -127,6 +127,7 @@ module api 'app/api.bicep' = {
     retentionSchedule: retentionSchedule
     retentionDays: retentionDays
     apiClientId: apiClientId
+    deployerKeyId: keyVault.outputs.deployerKeyId
   }
 }
 

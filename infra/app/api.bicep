@@ -16,6 +16,8 @@ param applicationInsightsConnectionString string
 param durableTaskScheduler object
 param retentionSchedule string
 param retentionDays int
+@description('The deployer\'s Key Vault key identifier, without a version.')
+param deployerKeyId string
 @description('Application (client) id of the API\'s Entra app registration, which defines the app roles Fleet.Reader and Fleet.Operator.')
 param apiClientId string
 
@@ -38,6 +40,7 @@ var appSettings = {
   BESU_FLEET_RETENTION_SCHEDULE: retentionSchedule
   BESU_FLEET_RETENTION_DAYS: string(retentionDays)
   BESU_FLEET_API_AUTH: 'entra'
+  BESU_FLEET_DEPLOYER_KEY_ID: deployerKeyId
 }
 
 var hostSettings = union(

@@ -24,6 +24,7 @@ const UNSET_IN_AZURE: Readonly<Record<string, string>> = {
   AzureWebJobsStorage: "a connection string with a key; in Azure the app reaches storage by identity",
   AzureWebJobsStorage__accountName: "the other identity-based form; the template gives the blob endpoint",
   BESU_FLEET_CLOUD_FILE: "the simulated cloud's connection file, local runs only",
+  BESU_FLEET_KEY_VAULT_SIMULATOR: "the simulated vault's relaxed challenge check, local runs only",
 };
 
 /** The keys of `var appSettings = { … }` in api.bicep, with a placeholder value each. */
@@ -39,6 +40,7 @@ function templateAppSettings(): Record<string, string> {
     BESU_FLEET_RETENTION_SCHEDULE: "0 30 2 * * *",
     BESU_FLEET_RETENTION_DAYS: "30",
     BESU_FLEET_API_AUTH: "entra",
+    BESU_FLEET_DEPLOYER_KEY_ID: "https://kv-besufleet.vault.azure.net/keys/deployer",
   };
   return Object.fromEntries(keys.map((key) => [key, placeholders[key] ?? `${key}-value`]));
 }
