@@ -86,6 +86,7 @@ export class KubeCluster {
     this.host.auditSecretAccess({
       time: new Date().toISOString(),
       cluster: this.info.key,
+      region: this.info.region,
       user: user.username,
       verb: request.verb,
       namespace: request.namespace ?? "",

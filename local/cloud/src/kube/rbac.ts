@@ -48,7 +48,9 @@ export interface RequestAttributes {
 /** One recorded Secret request. */
 export interface SecretAuditEntry {
   time: string;
+  /** The cluster's key (`<subscription>/<resourceGroup>/<cluster>`, lower case) and its region. */
   cluster: string;
+  region: string;
   user: string;
   verb: string;
   namespace: string;
