@@ -200,7 +200,7 @@ describe("rollout orchestration with fake activities", () => {
     assert.equal(status.state, "Succeeded", JSON.stringify(status.regions));
     assert.deepEqual(
       status.phases.map((phase) => phase.phase),
-      ["preflight", "provisioning", "genesis", "deploying", "admitting", "verifying", "report"],
+      ["preflight", "provisioning", "key-check", "genesis", "deploying", "admitting", "verifying", "report"],
     );
     assert.equal(status.verification?.ok, true, JSON.stringify(status.verification));
     const joined = readRecord("joining");
