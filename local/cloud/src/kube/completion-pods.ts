@@ -45,7 +45,8 @@ export class RunToCompletionPod implements PodRun {
     private readonly allocatePodIP: () => string,
     nodeName: string | undefined,
   ) {
-    const spec = isRecord(host.currentPod()?.spec) ? (host.currentPod()?.spec as KubeObject) : {};
+    const pod = host.currentPod();
+    const spec = isRecord(pod?.spec) ? pod.spec : {};
     this.restartPolicy = String(spec.restartPolicy);
     const step = (init: boolean) => (container: KubeObject) => ({
       name: String(container.name),

@@ -192,15 +192,18 @@ class Interpreter {
 
   constructor(private readonly host: ShellHost) {}
 
-  run(statements: Statement[]): void {
+  /** Runs statements in order; returns the last one's exit status, as a shell does. */
+  run(statements: Statement[]): number {
+    let status = 0;
     for (const statement of statements) {
       if (statement.kind === "if") {
-        this.run(this.command(statement.condition) === 0 ? statement.then : statement.otherwise);
+        status = this.run(this.command(statement.condition) === 0 ? statement.then : statement.otherwise);
         continue;
       }
-      const code = this.command(statement.words);
-      if (code !== 0 && this.errexit) throw new ScriptExit(code);
+      status = this.command(statement.words);
+      if (status !== 0 && this.errexit) throw new ScriptExit(status);
     }
+    return status;
   }
 
   private command(words: string[]): number {
@@ -235,7 +238,7 @@ class Interpreter {
   }
 }
 
-/** Runs `sh -c script` to its end; returns the exit code (2 for a script the parser refuses). */
+/** Runs `sh -c script` to its end; returns its exit status (2 for a script the parser refuses). */
 export function runShellScript(script: string, env: Readonly<Record<string, string>>, host: ShellHost): number {
   if (/[|&<>]/.test(script.replace(/'[^']*'|"[^"]*"/g, ""))) {
     host.log("sh: the simulator runs no pipes, redirections, && or ||: write the script with if/then/fi");
@@ -250,8 +253,7 @@ export function runShellScript(script: string, env: Readonly<Record<string, stri
     return 2;
   }
   try {
-    new Interpreter(host).run(statements);
-    return 0;
+    return new Interpreter(host).run(statements);
   } catch (exit) {
     if (exit instanceof ScriptExit) return exit.code;
     throw exit;
