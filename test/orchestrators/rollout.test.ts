@@ -226,6 +226,30 @@ describe("rollout orchestration with fake activities", () => {
     assert.deepEqual(readRecord("joining").validators, joined.validators);
   });
 
+  test("a region that comes back with a copy of a live validator's key fails at key-check; the others go on", async () => {
+    const spec = exampleSpec("chain138-small.yaml", "copied");
+    const first = await runRollout(spec, {});
+    assert.equal(first.status.state, "Succeeded", JSON.stringify(first.status.regions));
+    const formed = readRecord("copied");
+
+    const copies = { "swedencentral/validator-1": "uksouth/validator-1" };
+    const { status } = await runRollout(spec, { keyCopies: copies }, undefined, {
+      ordinal: 2,
+      regions: spec.regions.map((region) => region.name),
+    });
+    const sweden = status.regions.find((region) => region.region === "swedencentral");
+    assert.equal(sweden?.state, "Failed", JSON.stringify(status.regions));
+    assert.equal(sweden?.lastError?.step, "key-check");
+    assert.match(sweden?.lastError?.cause ?? "", /is live at uksouth\/validator-1/);
+    assert.ok(
+      status.regions
+        .filter((region) => region.region !== "swedencentral")
+        .every((region) => region.state === "Succeeded"),
+      JSON.stringify(status.regions),
+    );
+    assert.deepEqual(readRecord("copied").members, formed.members, "the copy was never recorded");
+  });
+
   test("a joining validator the chain never adds: its region fails at validator-vote with why, and every vote is discarded", async () => {
     const spec = exampleSpec("chain138-24-regions.yaml", "stuck");
     const first = await runRollout(spec, { quotaExceeded: ["koreasouth"] });
