@@ -135,17 +135,20 @@ export const configureCluster = contract(
 );
 
 /**
- * Creates each node's key as a Kubernetes Secret inside the cluster, or reuses the one that
- * exists (a validator key is never regenerated), and returns only public identities.
- * `p2pHost` is the node's LoadBalancer IP; `pending` lists nodes whose IP is not assigned yet
- * after `waitSeconds`.
+ * Each node's public identity as its cluster publishes it: a key Job born in the cluster makes the
+ * key (or finds the one the node's Secret holds) and publishes only the public key, which is all
+ * the control plane ever sees (docs/keys.md). `p2pHost` is the node's LoadBalancer IP. `pending`
+ * says, per node, what is still awaited after `waitSeconds`: its key Job or its IP. A key Job that
+ * failed is a permanent failure (`KeyJobFailed`).
  */
 export const ensureNodeKeys = contract(
   "ensureNodeKeys",
   z.object({
     cluster: clusterRefSchema,
-    namespace: z.string(),
-    nodes: z.array(nodePlanSchema),
+    regionPlan: regionPlanSchema,
+    clusterOrdinal: z.number().int().min(1),
+    /** The rollout's spec document, read for the Besu image the key Job runs. */
+    specDocument: documentNameSchema,
     waitSeconds: waitSecondsSchema,
   }),
   outcome({ identities: z.array(nodePublicIdentitySchema), pending: z.array(z.string()) }),

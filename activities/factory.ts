@@ -15,9 +15,7 @@ import { BesuRpc } from "../lib/besu/rpc.js";
 import {
   clusterConfigurationManifests,
   besuManifests,
-  MANAGED_BY,
   READINESS_PATH,
-  REGION_LABEL,
   type KubernetesManifest,
 } from "../lib/domain/manifests.js";
 import { networkRecordName, networkRecordSchema } from "../lib/domain/network-record.js";
@@ -34,7 +32,7 @@ import { TOTAL_REGIONAL_VCPUS_QUOTA } from "../lib/domain/vm-sizes.js";
 import { ClassifiedError } from "../lib/errors.js";
 import { KubeStatusError, kubeStep, type KubeCluster } from "../lib/kube/cluster.js";
 import type { KubeClusters } from "../lib/kube/clusters.js";
-import { ensureNodeKey } from "../lib/kube/node-keys.js";
+import { publishedIdentity } from "../lib/kube/node-keys.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
 import type { DocumentStore } from "../lib/state/documents.js";
 import * as contracts from "./contracts.js";
@@ -155,14 +153,6 @@ async function existingClusterVcpus(arm: ArmAdapter, plan: RegionPlan): Promise<
       );
   }
   return existing;
-}
-
-function nodeLabels(node: NodePlan): Record<string, string> {
-  return {
-    "app.kubernetes.io/managed-by": MANAGED_BY,
-    "app.kubernetes.io/instance": node.statefulSetName,
-    [REGION_LABEL]: node.region,
-  };
 }
 
 /** JSON-RPC to one node through the API server's service proxy, the calls of one turn in one batch. */
@@ -317,42 +307,57 @@ export function createActivities(deps: ActivityDependencies): Activities {
       },
     ),
 
-    ensureNodeKeys: define(contracts.ensureNodeKeys, async ({ cluster, namespace, nodes, waitSeconds }) =>
-      inCluster(cluster, "ensure node keys", async (kube) => {
-        const keys: { node: NodePlan; identity: Awaited<ReturnType<typeof ensureNodeKey>> }[] = [];
-        for (const node of nodes)
-          keys.push({ node, identity: await ensureNodeKey(kube, namespace, node.keySecretName, nodeLabels(node)) });
-        const addressed = await checkUntil(
-          waitSeconds,
-          () =>
-            Promise.all(
-              keys.map(async (key) => ({
-                ...key,
-                p2pHost: await kube.loadBalancerAddress(namespace, key.node.p2pServiceName),
-              })),
+    ensureNodeKeys: define(
+      contracts.ensureNodeKeys,
+      async ({ cluster, regionPlan, clusterOrdinal, specDocument, waitSeconds }) => {
+        const clusterPlan = clusterPlanOf(regionPlan, clusterOrdinal);
+        if (clusterPlan === undefined)
+          return permanent("InvalidInput", `${cluster.region}: the plan has no cluster ${clusterOrdinal}`);
+        const spec = await rolloutDocument(specDocument, desiredStateSchema);
+        const { namespace } = clusterPlan;
+        return inCluster(cluster, "ensure node keys", async (kube) => {
+          const answers = await checkUntil(
+            waitSeconds,
+            () =>
+              Promise.all(
+                clusterPlan.nodes.map(async (node) => ({
+                  node,
+                  key: await publishedIdentity(
+                    kube,
+                    { plan: regionPlan, cluster: clusterPlan, node, besuImage: spec.network.besuImage },
+                    regionPlan.fieldManager,
+                  ),
+                  p2pHost: await kube.loadBalancerAddress(namespace, node.p2pServiceName),
+                })),
+              ),
+            (all) => all.every((answer) => answer.key.state !== "waiting" && answer.p2pHost !== undefined),
+          );
+          const failed = answers.flatMap(({ key }) => (key.state === "failed" ? [key.reason] : []));
+          if (failed.length > 0) return permanent("KeyJobFailed", `${cluster.region}: ${failed.join("; ")}`);
+          return {
+            ok: true as const,
+            identities: answers.flatMap(({ node, key, p2pHost }) =>
+              key.state !== "published" || p2pHost === undefined
+                ? []
+                : [
+                    {
+                      nodeId: node.id,
+                      region: node.region,
+                      role: node.role,
+                      address: key.address,
+                      publicKey: key.publicKey,
+                      p2pHost,
+                      p2pPort: P2P_PORT,
+                    },
+                  ],
             ),
-          (answers) => answers.every((answer) => answer.p2pHost !== undefined),
-        );
-        return {
-          ok: true as const,
-          identities: addressed.flatMap(({ node, identity, p2pHost }) =>
-            p2pHost === undefined
-              ? []
-              : [
-                  {
-                    nodeId: node.id,
-                    region: node.region,
-                    role: node.role,
-                    address: identity.address,
-                    publicKey: identity.publicKey,
-                    p2pHost,
-                    p2pPort: P2P_PORT,
-                  },
-                ],
-          ),
-          pending: addressed.filter((answer) => answer.p2pHost === undefined).map((answer) => answer.node.id),
-        };
-      }),
+            pending: answers.flatMap(({ node, key, p2pHost }) => [
+              ...(key.state === "waiting" ? [`${node.id}: ${key.reason}`] : []),
+              ...(p2pHost === undefined ? [`${node.id}: no LoadBalancer IP yet`] : []),
+            ]),
+          };
+        });
+      },
     ),
 
     deployBesu: define(

@@ -4,7 +4,7 @@
  *
  * - regionProvision (phase A): resource group → AKS clusters (long-running operations started by
  *   one activity, polled here with durable timers) → Kubernetes configuration → node keys created
- *   in the cluster → public identities only.
+ *   by a Job in the cluster → public identities only.
  * - regionDeploy (phase B): Besu validators and sentries → readiness.
  *
  * A cancel request reaches a region as its own "Cancel" event (the HTTP API raises it to the
@@ -218,7 +218,8 @@ function* provision(run: RegionRun, specDocument: string) {
     });
     if (!configured.ok) return configured;
   }
-  // LoadBalancer IPs take a while; keys are created on the first call and reused after.
+  // Key Jobs and LoadBalancer IPs take a while; a key Job starts on the first call and its
+  // published public key is read on every later one.
   const keys = yield* untilEveryCluster(
     run,
     "node-keys",
@@ -228,8 +229,9 @@ function* provision(run: RegionRun, specDocument: string) {
         ensureNodeKeys,
         {
           cluster: clusterRef(plan, cluster),
-          namespace: cluster.namespace,
-          nodes: cluster.nodes,
+          regionPlan: plan,
+          clusterOrdinal: cluster.ordinal,
+          specDocument,
           waitSeconds: activityWait(policy),
         },
         run.scope,
@@ -237,8 +239,8 @@ function* provision(run: RegionRun, specDocument: string) {
     (answer) => answer.pending,
     (pending) => ({
       ok: false,
-      step: "p2p-addresses",
-      cause: `no LoadBalancer IP after ${policy.readinessTimeoutMinutes} minutes for ${pending.join(", ")}`,
+      step: "node-keys",
+      cause: `no public key or LoadBalancer IP after ${policy.readinessTimeoutMinutes} minutes — ${pending.join("; ")}`,
       kind: "transient",
     }),
   );

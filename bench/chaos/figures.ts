@@ -33,9 +33,13 @@ export interface RunFigures {
 const ARM_WRITE = /^(PUT|POST|PATCH|DELETE) |\.(createOrUpdate|delete|listCluster(User|Admin)Credential)$/;
 const CLUSTER_CREATE = (entry: OperationLogEntry): boolean =>
   entry.target === "arm" && entry.operation === "managedClusters.createOrUpdate" && entry.status === 201;
-/** The control plane POSTs a Secret only to create a node key (lib/kube/node-keys.ts); everything else is applied. */
-const KEY_SECRET_CREATE = (entry: OperationLogEntry): boolean =>
-  entry.target === "kube" && entry.operation === "POST secrets" && entry.status === 201;
+/**
+ * Secrets are created only by the key Jobs' kubectl inside the clusters (lib/domain/manifests/
+ * node-keys.ts), which the simulator's audit log of Secret requests shows (an allowed `create`).
+ */
+const secretAccessSchema = z.object({
+  entries: z.array(z.object({ region: z.string(), verb: z.string(), allowed: z.boolean() }).loose()),
+});
 
 const besuNodesSchema = z.array(
   z.object({ region: z.string(), cluster: z.string(), pod: z.string(), address: z.string() }).loose(),
@@ -80,7 +84,7 @@ export class RunRecorder {
     }
     let regeneratedKeys = 0;
     const keysNow = await this.nodeKeySecretsByRegion();
-    const keyCreates = countByRegion(this.entries.filter(KEY_SECRET_CREATE));
+    const keyCreates = await this.keySecretCreatesByRegion();
     for (const region of new Set([...keyCreates.keys(), ...this.addressRegions()])) {
       const recreatedSecrets = Math.max(0, (keyCreates.get(region) ?? 0) - (keysNow.get(region) ?? 0));
       const changedAddresses = [...this.addresses]
@@ -105,6 +109,15 @@ export class RunRecorder {
 
   private addressRegions(): string[] {
     return [...this.addresses.keys()].map((node) => node.split("/")[0] ?? "");
+  }
+
+  /** Secret creates the audit log allowed, per region. */
+  private async keySecretCreatesByRegion(): Promise<Map<string, number>> {
+    const { entries } = secretAccessSchema.parse((await this.stack.control("GET", "kube/secret-access")).body);
+    const counts = new Map<string, number>();
+    for (const entry of entries.filter((candidate) => candidate.verb === "create" && candidate.allowed))
+      counts.set(entry.region, (counts.get(entry.region) ?? 0) + 1);
+    return counts;
   }
 
   /** Node key Secrets (those holding a `nodekey` entry) that exist now, per region. */

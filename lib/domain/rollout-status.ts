@@ -16,6 +16,7 @@ export type RolloutState = z.infer<typeof rolloutStateSchema>;
 export const rolloutPhaseSchema = z.enum([
   "preflight",
   "provisioning",
+  "key-check",
   "genesis",
   "deploying",
   "admitting",

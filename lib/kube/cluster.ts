@@ -1,6 +1,7 @@
 /**
- * The Kubernetes adapter for one cluster: server-side apply of the domain's manifests, node-key
- * Secrets, LoadBalancer addresses, pod readiness and HTTP through the API server's service proxy.
+ * The Kubernetes adapter for one cluster: server-side apply of the domain's manifests, reads and
+ * deletes of single objects, LoadBalancer addresses, pod readiness and HTTP through the API
+ * server's service proxy. It has no way to read a Secret: the control plane never needs one.
  *
  * Every request goes over the wire as JSON through KubeConnection. NOTE: not through
  * @kubernetes/client-node's typed APIs, because its model serializer drops NetworkPolicy `from`
@@ -53,6 +54,7 @@ const RESOURCES: Readonly<Record<string, { plural: string; namespaced: boolean }
   "v1/Secret": { plural: "secrets", namespaced: true },
   "apps/v1/StatefulSet": { plural: "statefulsets", namespaced: true },
   "apps/v1/Deployment": { plural: "deployments", namespaced: true },
+  "batch/v1/Job": { plural: "jobs", namespaced: true },
   "storage.k8s.io/v1/StorageClass": { plural: "storageclasses", namespaced: false },
   "rbac.authorization.k8s.io/v1/Role": { plural: "roles", namespaced: true },
   "rbac.authorization.k8s.io/v1/RoleBinding": { plural: "rolebindings", namespaced: true },
@@ -75,7 +77,6 @@ export function objectPath(manifest: Pick<KubernetesManifest, "apiVersion" | "ki
   return `${prefix}/namespaces/${encodeURIComponent(namespace)}/${resource.plural}/${name}`;
 }
 
-const secretSchema = z.object({ data: z.record(z.string(), z.string()).optional() }).loose();
 const serviceSchema = z
   .object({
     status: z
@@ -212,44 +213,15 @@ export class KubeCluster {
     return this.getOrUndefined(objectPath(manifest));
   }
 
-  /** One entry of a Secret, decoded, or undefined when the Secret or the entry does not exist. */
-  async readSecretEntry(namespace: string, name: string, entry: string): Promise<string | undefined> {
-    const secret = secretSchema.safeParse(
-      await this.getOrUndefined(
-        `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`,
-      ),
-    );
-    const value = secret.success ? secret.data.data?.[entry] : undefined;
-    return value === undefined ? undefined : Buffer.from(value, "base64").toString("utf8");
-  }
-
   /**
-   * Creates a Secret only if none of that name exists (POST, never apply or replace), so an
-   * existing key is never overwritten. Returns false when it already existed.
+   * Deletes an object and, in the background, what it owns (a Job's pods). An object that is
+   * already gone counts as deleted.
    */
-  async createSecretIfAbsent(
-    namespace: string,
-    name: string,
-    data: Record<string, string>,
-    labels: Record<string, string>,
-  ): Promise<boolean> {
-    const body = {
-      apiVersion: "v1",
-      kind: "Secret",
-      type: "Opaque",
-      metadata: { name, namespace, labels },
-      data: Object.fromEntries(
-        Object.entries(data).map(([key, value]) => [key, Buffer.from(value, "utf8").toString("base64")]),
-      ),
-    };
+  async deleteObject(manifest: Pick<KubernetesManifest, "apiVersion" | "kind" | "metadata">): Promise<void> {
     try {
-      await this.request("POST", `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`, {
-        body: { text: JSON.stringify(body), contentType: "application/json" },
-      });
-      return true;
+      await this.request("DELETE", `${objectPath(manifest)}?propagationPolicy=Background`);
     } catch (error) {
-      if (countsAsSuccess(classifyKubeError(error), "create")) return false;
-      throw error;
+      if (!countsAsSuccess(classifyKubeError(error), "delete")) throw error;
     }
   }
 

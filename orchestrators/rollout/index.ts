@@ -3,7 +3,7 @@
  * (orchestrators/rollout/run.ts), run until one says stop; the report phase always ends it.
  *
  *   preflight (fan-out) → provisioning (sub-orchestration per region, bounded window)
- *   → genesis (fan-in) → deploying (per region) → admitting (joining validators voted in)
+ *   → key-check (no validator key live twice) → genesis (fan-in) → deploying (per region) → admitting (joining validators voted in)
  *   → verifying (fan-in) → report
  *
  * The contracts (mainnet and Chain 138 in parallel), CCIP and funding phases plug into this list.
@@ -16,6 +16,7 @@ import { CANCEL_EVENT, orchestration, rolloutOrchestration, type rolloutInputSch
 import { cancelArrived, cancellation, now } from "../durable.js";
 import { admitting } from "./admission.js";
 import { genesis } from "./genesis.js";
+import { checkingKeys } from "./key-check.js";
 import { preflight } from "./preflight.js";
 import { deploying, provisioning } from "./regions.js";
 import { report } from "./report.js";
@@ -23,7 +24,15 @@ import { advance, type Phase, type RolloutRun, type RolloutState } from "./run.j
 import { verifying } from "./verification.js";
 
 /** The phases in order. */
-export const ROLLOUT_PHASES: readonly Phase[] = [preflight, provisioning, genesis, deploying, admitting, verifying];
+export const ROLLOUT_PHASES: readonly Phase[] = [
+  preflight,
+  provisioning,
+  checkingKeys,
+  genesis,
+  deploying,
+  admitting,
+  verifying,
+];
 
 /** The run and the initial state of a rollout (also how a test starts a single phase). */
 export function beginRollout(

@@ -134,7 +134,16 @@ describe("adapter retries and deadlines against the simulated cloud's faults", {
   it("sends a non-idempotent write (POST) once, even when it met a 503", async () => {
     const kube = await env.deps.clusters.get(ref);
     const since = await lastSeq();
-    const create = () => kube.createSecretIfAbsent("default", "resilience-test", { entry: "value" }, {});
+    const configMap = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "resilience-test" },
+      data: { entry: "value" },
+    };
+    const create = () =>
+      kube.request("POST", "/api/v1/namespaces/default/configmaps", {
+        body: { text: JSON.stringify(configMap), contentType: "application/json" },
+      });
     await withFaults(kubeFault({ kind: "5xx", status: 503, rate: 1, count: 1 }), () =>
       assert.rejects(create(), (error) => error instanceof KubeStatusError && error.status === 503),
     );
@@ -142,7 +151,7 @@ describe("adapter retries and deadlines against the simulated cloud's faults", {
       (await operations(since, "kube")).map((entry) => entry.status),
       [503],
     );
-    assert.equal(await create(), true, "created when sent again by its caller");
+    assert.equal((await create()).status, 201, "created when sent again by its caller");
   });
 
   describe("credentials the API server refuses (401)", () => {

@@ -8,7 +8,10 @@ import { after, before, describe, it } from "node:test";
 import type { RolloutNetwork } from "../../activities/contracts.js";
 import { clusterConfigurationManifests, type KubernetesManifest } from "../../lib/domain/manifests.js";
 import { decideGenesis, type NodePublicIdentity } from "../../lib/domain/genesis.js";
-import { NODE_KEY_SECRET_ENTRY, type RegionPlan } from "../../lib/domain/plan.js";
+import { identityConfigMapName, keyJob } from "../../lib/domain/manifests.js";
+import { NODE_KEY_SECRET_ENTRY, type NodePlan, type RegionPlan } from "../../lib/domain/plan.js";
+import { nodeIdentityFromPrivateKey } from "@besu-fleet/qbft";
+import { z } from "zod";
 import { eventually, startAdapterCloud, type AdapterCloud } from "./harness.js";
 
 type Ref = { resourceGroup: string; clusterName: string; region: string };
@@ -23,6 +26,24 @@ function firstCluster(plan: RegionPlan): RegionPlan["clusters"][number] {
   const cluster = plan.clusters[0];
   assert.ok(cluster);
   return cluster;
+}
+
+const secretListSchema = z.object({
+  items: z.array(
+    z.object({ metadata: z.object({ name: z.string() }), data: z.record(z.string(), z.string()).optional() }),
+  ),
+});
+
+/** A node's key as its Secret holds it, read through the simulator's control API (the control plane cannot). */
+async function nodeKeyOf(env: AdapterCloud, plan: RegionPlan, node: NodePlan): Promise<string | undefined> {
+  const cluster = firstCluster(plan);
+  const response = await env.control(
+    "GET",
+    `clusters/${plan.resourceGroup}/${cluster.name}/objects/secrets?namespace=${cluster.namespace}`,
+  );
+  const secret = secretListSchema.parse(response.body).items.find((item) => item.metadata.name === node.keySecretName);
+  const value = secret?.data?.[NODE_KEY_SECRET_ENTRY];
+  return value === undefined ? undefined : Buffer.from(value, "base64").toString("utf8");
 }
 
 function assertOk<T extends { ok: boolean }>(result: T, what: string): asserts result is Extract<T, { ok: true }> {
@@ -250,18 +271,18 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     for (const plan of env.plans) await assertSecondApplyConverges(plan);
   });
 
-  it("creates node keys once and returns the same public identities every time", async () => {
+  it("has keys made in each cluster once and returns the same public identities every time", async () => {
     const run = async () =>
       (
         await Promise.all(
           env.plans.map(async (plan) => {
-            const nodes = firstCluster(plan).nodes;
             return eventually(`node keys and LoadBalancer IPs in ${plan.region}`, async () => {
               const result = record(
                 await env.activities.ensureNodeKeys({
                   cluster: refOf(plan),
-                  namespace: firstCluster(plan).namespace,
-                  nodes,
+                  regionPlan: plan,
+                  clusterOrdinal: 1,
+                  specDocument: env.specDocument,
                 }),
               );
               assertOk(result, "node keys");
@@ -278,6 +299,16 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
       env.plans.reduce((sum, plan) => sum + firstCluster(plan).nodes.length, 0),
     );
     assert.equal(new Set(first.map((identity) => identity.publicKey)).size, first.length, "every node has its own key");
+    for (const plan of env.plans)
+      for (const node of firstCluster(plan).nodes) {
+        const key = await nodeKeyOf(env, plan, node);
+        assert.ok(key !== undefined, `${node.id} has its key in its Secret`);
+        assert.equal(
+          first.find((identity) => identity.nodeId === node.id)?.publicKey,
+          nodeIdentityFromPrivateKey(key).publicKey,
+          `${node.id}: the published public key is the Secret's`,
+        );
+      }
     identities = first;
   });
 
@@ -527,9 +558,8 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
       const token = /token:\s*(\S+)/.exec(kubeconfig)?.[1];
       assert.ok(token !== undefined && token.length > 8, "the kubeconfig has a token to look for");
       assert.ok(!serialized.includes(token), "no cluster token");
-      const kube = await env.deps.clusters.get(ref);
       for (const node of firstCluster(plan).nodes) {
-        const key = await kube.readSecretEntry(firstCluster(plan).namespace, node.keySecretName, NODE_KEY_SECRET_ENTRY);
+        const key = await nodeKeyOf(env, plan, node);
         assert.ok(key !== undefined);
         assert.ok(
           !serialized.toLowerCase().includes(key.trim().replace(/^0x/, "").toLowerCase()),
@@ -542,7 +572,7 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     assert.ok(!/token/i.test(serialized), "no token field");
   });
 
-  it("refuses a node-key Secret edited into garbage without replacing it or quoting it", async () => {
+  it("fails for good when a key Job cannot read the Secret's key, without replacing or quoting it", async () => {
     const plan = env.plans[3];
     assert.ok(plan);
     const node = firstCluster(plan).nodes[0];
@@ -560,20 +590,24 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
       restartPods: false,
     };
     assert.equal((await env.control("POST", "besu/actions", action)).status, 200);
-    const result = await env.activities.ensureNodeKeys({
-      cluster: refOf(plan),
-      namespace: firstCluster(plan).namespace,
-      nodes: [node],
-    });
-    assert.ok(!result.ok, JSON.stringify(result));
-    assert.equal(result.code, "InvalidNodeKey");
-    assert.ok(!result.message.includes("secret-looking"), "the message does not quote the Secret");
+    // The identity is published already: without it, the control plane runs the key Job again.
     const kube = await env.deps.clusters.get(refOf(plan));
-    assert.equal(
-      await kube.readSecretEntry(firstCluster(plan).namespace, node.keySecretName, NODE_KEY_SECRET_ENTRY),
-      garbage,
-      "the Secret is left for the operator, not regenerated",
+    await kube.deleteObject({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: identityConfigMapName(node), namespace: firstCluster(plan).namespace },
+    });
+    const input = { cluster: refOf(plan), regionPlan: plan, clusterOrdinal: 1, specDocument: env.specDocument };
+    const result = await eventually("the key Job to fail", async () => {
+      const answer = await env.activities.ensureNodeKeys(input);
+      return answer.ok ? undefined : answer;
+    });
+    assert.equal(result.code, "KeyJobFailed", result.message);
+    assert.ok(
+      result.message.includes(keyJob(plan, firstCluster(plan), node, env.spec.network.besuImage).metadata.name),
     );
+    assert.ok(!result.message.includes("secret-looking"), "the message does not quote the Secret");
+    assert.equal(await nodeKeyOf(env, plan, node), garbage, "the Secret is left for the operator, not regenerated");
   });
 
   it("reports a failed provisioning as state Failed with a reason, and starts it again on the next begin", async () => {

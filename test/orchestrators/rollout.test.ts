@@ -200,7 +200,7 @@ describe("rollout orchestration with fake activities", () => {
     assert.equal(status.state, "Succeeded", JSON.stringify(status.regions));
     assert.deepEqual(
       status.phases.map((phase) => phase.phase),
-      ["preflight", "provisioning", "genesis", "deploying", "admitting", "verifying", "report"],
+      ["preflight", "provisioning", "key-check", "genesis", "deploying", "admitting", "verifying", "report"],
     );
     assert.equal(status.verification?.ok, true, JSON.stringify(status.verification));
     const joined = readRecord("joining");
@@ -224,6 +224,30 @@ describe("rollout orchestration with fake activities", () => {
     assert.equal(again.status.state, "Succeeded");
     assert.ok(!again.status.phases.some((phase) => phase.phase === "admitting"), "no validator had to join");
     assert.deepEqual(readRecord("joining").validators, joined.validators);
+  });
+
+  test("a region that comes back with a copy of a live validator's key fails at key-check; the others go on", async () => {
+    const spec = exampleSpec("chain138-small.yaml", "copied");
+    const first = await runRollout(spec, {});
+    assert.equal(first.status.state, "Succeeded", JSON.stringify(first.status.regions));
+    const formed = readRecord("copied");
+
+    const copies = { "swedencentral/validator-1": "uksouth/validator-1" };
+    const { status } = await runRollout(spec, { keyCopies: copies }, undefined, {
+      ordinal: 2,
+      regions: spec.regions.map((region) => region.name),
+    });
+    const sweden = status.regions.find((region) => region.region === "swedencentral");
+    assert.equal(sweden?.state, "Failed", JSON.stringify(status.regions));
+    assert.equal(sweden?.lastError?.step, "key-check");
+    assert.match(sweden?.lastError?.cause ?? "", /is live at uksouth\/validator-1/);
+    assert.ok(
+      status.regions
+        .filter((region) => region.region !== "swedencentral")
+        .every((region) => region.state === "Succeeded"),
+      JSON.stringify(status.regions),
+    );
+    assert.deepEqual(readRecord("copied").members, formed.members, "the copy was never recorded");
   });
 
   test("a joining validator the chain never adds: its region fails at validator-vote with why, and every vote is discarded", async () => {

@@ -1,9 +1,10 @@
 /**
  * Phase A of a cluster's manifests, the cluster configuration that Besu needs in place before it
  * runs: the namespace (enforcing the restricted Pod Security Standard), the nodes' service
- * account with read access to exactly what a node consumes, the storage class for chain data, one
+ * account with read access to exactly what a node consumes, the key Jobs' service account
+ * (node-keys.ts), the storage class for chain data, one
  * disruption budget per role, and the Services and network policies of network.ts. The P2P
- * LoadBalancers among them get their public IPs while the node keys are created, and phase B
+ * LoadBalancers among them get their public IPs while the key Jobs run, and phase B
  * (besu-workloads.ts) needs those addresses.
  */
 import type {
@@ -25,6 +26,7 @@ import {
 } from "../plan.js";
 import type { ClusterSpec } from "../spec.js";
 import { networkPolicies, nodeServices, sentryRpcService } from "./network.js";
+import { keygenRbac } from "./node-keys.js";
 import { asManifest, baseLabels, namespaced, nodesOf, roleSelectorLabels, type KubernetesManifest } from "./objects.js";
 
 function namespaceObject(plan: RegionPlan, cluster: ClusterPlan): V1Namespace {
@@ -113,7 +115,7 @@ function disruptionBudgets(plan: RegionPlan, cluster: ClusterPlan): V1PodDisrupt
 /**
  * Phase A objects of one cluster, in apply order: namespace, RBAC, storage class, network
  * policies, disruption budgets, then Services (the P2P LoadBalancers get their public IPs while
- * the keys are created).
+ * the key Jobs run).
  */
 export function clusterConfigurationManifests(
   plan: RegionPlan,
@@ -124,6 +126,7 @@ export function clusterConfigurationManifests(
   return [
     namespaceObject(plan, cluster),
     ...rbacObjects(plan, cluster),
+    ...keygenRbac(plan, cluster),
     storageClass(plan, clusterSpec),
     ...networkPolicies(plan, cluster),
     ...disruptionBudgets(plan, cluster),

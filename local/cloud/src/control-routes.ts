@@ -58,6 +58,18 @@ export function coreControlRoutes(targets: CoreRouteTargets): ControlRoute[] {
     },
     { method: "GET", path: "faults", handle: () => ({ body: faults.current() }) },
     {
+      // Who asked for which Secret, allowed or denied (kube/rbac.ts); `?cluster=` narrows to one cluster key.
+      method: "GET",
+      path: "kube/secret-access",
+      handle: ({ query }) => {
+        const cluster = query.get("cluster")?.toLowerCase();
+        const entries = targets.world.secretAccess();
+        return {
+          body: { entries: cluster === undefined ? entries : entries.filter((entry) => entry.cluster === cluster) },
+        };
+      },
+    },
+    {
       method: "PUT",
       path: "faults",
       handle: ({ body }) => {

@@ -21,6 +21,7 @@ import { coreControlRoutes } from "./control-routes.js";
 import { createDriftRunner } from "./drift.js";
 import { FaultInjector, type FaultRules } from "./faults.js";
 import { createVault } from "./keyvault/index.js";
+import { KubectlRuntime } from "./kube/kubectl.js";
 import { KubeWorld } from "./kube/world.js";
 import { OperationLog } from "./oplog.js";
 import { createPluginContext } from "./plugin-context.js";
@@ -66,7 +67,8 @@ export async function startCloud(options: StartCloudOptions): Promise<RunningClo
   const identity = loadOrCreateIdentity(dataDir);
   const faults = createFaultInjection();
   const operationLog = new OperationLog();
-  const runtimes = plugins.flatMap((plugin) => plugin.runtimes ?? []);
+  // kubectl is part of every cluster's world (Jobs publish what they made with it); plugins add theirs.
+  const runtimes = [...plugins.flatMap((plugin) => plugin.runtimes ?? []), new KubectlRuntime()];
   const world = new KubeWorld({
     clock,
     certificate: tls.certificate,

@@ -166,18 +166,35 @@ export function loadKubeClient(): Promise<
   return import("@kubernetes/client-node");
 }
 
-/** Creates a cluster through the SDK's poller and returns a KubeConfig for it. */
+/**
+ * Creates a cluster through the SDK's poller and returns a KubeConfig for it: the user credential
+ * (the control plane's, under RBAC for Secrets) or the admin one (`system:masters`).
+ */
 export async function createCluster(
   test: TestCloud,
   resourceGroup: string,
   name: string,
   location: string,
   count = 2,
+  credential: "user" | "admin" = "user",
 ): Promise<KubeConfig> {
   await test.client.managedClusters
     .createOrUpdate(resourceGroup, name, clusterParameters(location, count), { updateIntervalInMs: 10 })
     .pollUntilDone();
-  const credentials = await test.client.managedClusters.listClusterUserCredentials(resourceGroup, name);
+  return clusterKubeConfig(test, resourceGroup, name, credential);
+}
+
+/** A KubeConfig for an existing cluster, with the user or the admin credential. */
+export async function clusterKubeConfig(
+  test: TestCloud,
+  resourceGroup: string,
+  name: string,
+  credential: "user" | "admin" = "user",
+): Promise<KubeConfig> {
+  const credentials =
+    credential === "admin"
+      ? await test.client.managedClusters.listClusterAdminCredentials(resourceGroup, name)
+      : await test.client.managedClusters.listClusterUserCredentials(resourceGroup, name);
   const value = credentials.kubeconfigs?.[0]?.value;
   if (value === undefined) throw new Error("no kubeconfig returned");
   const { KubeConfig: KubeConfigClass } = await loadKubeClient();

@@ -127,7 +127,7 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
     k8s = await loadKubeClient();
     test = await startTestCloud({ plugins: [testPlugin] });
     await createResourceGroup(test, "rg-kube", "northeurope");
-    kubeConfig = await createCluster(test, "rg-kube", "aks-kube", "northeurope");
+    kubeConfig = await createCluster(test, "rg-kube", "aks-kube", "northeurope", 2, "admin");
     const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: "besu" } } });
   });

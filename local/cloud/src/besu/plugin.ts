@@ -8,6 +8,7 @@ import { z } from "zod";
 import { loadOrCreateDevAccounts } from "../evm/dev-accounts.js";
 import { MainnetStandIn } from "../evm/mainnet.js";
 import { ControlError, type CloudPlugin, type CloudPluginContext, type ControlRoute } from "../plugin.js";
+import { equivocations } from "./equivocation.js";
 import { applyBesuAction, BesuActionSchema, BesuScenarioSchema } from "./faults.js";
 import { ChainGateway } from "./gateway.js";
 import { BesuContainerRuntime } from "./runtime.js";
@@ -122,6 +123,7 @@ export function createBesuPlugin(options: BesuPluginOptions = {}): BesuPlugin {
             halted: network.halted,
             validators: network.currentValidators(),
             lastBlockTimestamp: network.head.timestamp,
+            equivocation: equivocations(world.runningNodes(), network),
           })),
         };
       },

@@ -1,5 +1,10 @@
-/** The container runtime that turns `hyperledger/besu` containers into simulated Besu nodes. */
+/**
+ * The container runtime that turns `hyperledger/besu` containers into simulated Besu nodes, or,
+ * when the command line runs Besu's `public-key` subcommand, into that command run to completion.
+ */
 import type { ContainerEnvironment, ContainerRuntime, ContainerStart } from "../kube/container-runtime.js";
+import { besuArguments } from "./command-line.js";
+import { isKeySubcommand, runKeySubcommand } from "./key-commands.js";
 import type { BesuWorld } from "./world.js";
 
 /** True for Besu images, with or without a registry host, tag or digest. */
@@ -19,6 +24,8 @@ export class BesuContainerRuntime implements ContainerRuntime {
   }
 
   start(environment: ContainerEnvironment): ContainerStart {
+    const args = besuArguments(environment.argv, environment.env);
+    if (args !== undefined && isKeySubcommand(args)) return runKeySubcommand(args, environment);
     const world = this.world();
     if (world === undefined) {
       return {

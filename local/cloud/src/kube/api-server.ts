@@ -14,11 +14,13 @@ import type { SimClock } from "../clock.js";
 import { apiGroupList, apiResourceList, findByPlural, qualifiedName, type ResourceType } from "./catalog.js";
 import type { KubeCluster } from "./cluster.js";
 import { KubeError, notFound } from "./errors.js";
+import type { RequestAttributes, UserInfo } from "./rbac.js";
 
 export interface ApiServerOptions {
   cluster: KubeCluster;
   certificate: ServerCertificate;
-  tokens: readonly string[];
+  /** Bearer tokens and whom each authenticates. */
+  users: ReadonlyMap<string, UserInfo>;
   faults: FaultInjector;
   operationLog: OperationLog;
   clock: SimClock;
@@ -42,6 +44,31 @@ function fieldManagerOf(url: URL, req: IncomingMessage): string {
   if (explicit !== null && explicit !== "") return explicit;
   const agent = String(req.headers["user-agent"] ?? "unknown");
   return agent.split("/")[0] || "unknown";
+}
+
+/** The authorizer's view of a request: the verb Kubernetes derives from the method and the path. */
+function requestAttributes(
+  method: string,
+  url: URL,
+  resourceType: ResourceType,
+  namespace: string | undefined,
+  name: string | undefined,
+): RequestAttributes {
+  const watching = url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1";
+  const verbs: Record<string, string> = {
+    GET: name !== undefined ? "get" : watching ? "watch" : "list",
+    POST: "create",
+    PUT: "update",
+    PATCH: "patch",
+    DELETE: name === undefined ? "deletecollection" : "delete",
+  };
+  return {
+    verb: verbs[method] ?? method.toLowerCase(),
+    group: resourceType.group,
+    resource: resourceType.plural,
+    namespace,
+    name: method === "POST" ? undefined : name,
+  };
 }
 
 export class KubeApiServer {
@@ -73,8 +100,8 @@ export class KubeApiServer {
     let status: number | string = 500;
     try {
       const token = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ""))?.[1];
-      if (token === undefined || !this.options.tokens.includes(token))
-        throw new KubeError(401, "Unauthorized", "Unauthorized");
+      const user = token === undefined ? undefined : this.options.users.get(token);
+      if (user === undefined) throw new KubeError(401, "Unauthorized", "Unauthorized");
       const decision = this.options.faults.decide("kube", info.region);
       const latency = this.options.faults.latencyMs("kube", info.region);
       if (latency > 0) await this.options.clock.sleepWall(latency);
@@ -101,7 +128,7 @@ export class KubeApiServer {
           "an error on the server has prevented the request from succeeding",
         );
       }
-      const answer = await this.route(method, url, req, res, (name) => {
+      const answer = await this.route(user, method, url, req, res, (name) => {
         operation = name;
       });
       if ("proxied" in answer) {
@@ -161,6 +188,7 @@ export class KubeApiServer {
   }
 
   private async route(
+    user: UserInfo,
     method: string,
     url: URL,
     req: IncomingMessage,
@@ -240,6 +268,7 @@ export class KubeApiServer {
       return this.proxy(resourceType, namespace ?? "default", nameWithPort, proxiedPath, url, req, res);
     }
     const name = nameWithPort;
+    cluster.authorize(user, requestAttributes(method, url, resourceType, namespace, name));
     const fieldManager = fieldManagerOf(url, req);
     const dryRun = url.searchParams.get("dryRun") === "All";
     if (name === undefined) {

@@ -47,6 +47,7 @@ export const resourceTypes: readonly ResourceType[] = [
   type("", "v1", "events", "Event", true, false, ["ev"]),
   type("apps", "v1", "deployments", "Deployment", true, true, ["deploy"]),
   type("apps", "v1", "statefulsets", "StatefulSet", true, true, ["sts"]),
+  type("batch", "v1", "jobs", "Job", true, true),
   type("storage.k8s.io", "v1", "storageclasses", "StorageClass", false, false, ["sc"]),
   type("rbac.authorization.k8s.io", "v1", "roles", "Role", true, false),
   type("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, false),

@@ -3,19 +3,20 @@
  * cluster's parts, wires them together and forwards to them. The parts: the object store
  * (store.ts) with its watches (watch.ts), the API verbs (reads.ts, writes.ts, with
  * server-fields.ts), the kubelets (kubelets.ts, pods.ts), the network inside the cluster
- * (network.ts), and the controllers (controllers/: service accounts, Deployments, StatefulSets,
+ * (network.ts), and the controllers (controllers/: service accounts, Deployments, StatefulSets, Jobs,
  * Services and Endpoints, nodes and scheduling, garbage collection).
  */
 import type { ClusterInfo, NodePoolShape } from "../cluster-host.js";
 import { AddressPool } from "./addresses.js";
-import type { ResourceType } from "./catalog.js";
-import type { PodEndpoint } from "./container-runtime.js";
+import { findByPlural, type ResourceType } from "./catalog.js";
+import type { InClusterApi, PodEndpoint } from "./container-runtime.js";
 import { collectGarbage } from "./controllers/garbage-collector.js";
 import { reconcileDeployment } from "./controllers/deployments.js";
 import { NodeController } from "./controllers/nodes.js";
 import { Reconciler } from "./controllers/reconciler.js";
 import { reconcileServiceAccounts } from "./controllers/service-accounts.js";
 import { ServiceController } from "./controllers/services.js";
+import { reconcileJob } from "./controllers/jobs.js";
 import { reconcileStatefulSet } from "./controllers/statefulsets.js";
 import type { WorkloadControl } from "./controllers/workloads.js";
 import type { ClusterHost } from "./host.js";
@@ -23,7 +24,9 @@ import { initialObjects } from "./initial-objects.js";
 import { Kubelets, type PodWithLifecycle } from "./kubelets.js";
 import { ClusterNetwork } from "./network.js";
 import { clone, metadataOf, type KubeObject } from "./objects.js";
-import type { PodLifecycle } from "./pods.js";
+import type { PodRun } from "./pods.js";
+import { KubeError } from "./errors.js";
+import { forbidden, rbacAllows, serviceAccountUser, type RequestAttributes, type UserInfo } from "./rbac.js";
 import { ObjectReads } from "./reads.js";
 import { fillServerFields } from "./server-fields.js";
 import { ObjectStore, type ChangeType } from "./store.js";
@@ -45,9 +48,11 @@ export class KubeCluster {
 
   constructor(
     readonly info: ClusterInfo,
-    host: ClusterHost,
+    private readonly host: ClusterHost,
   ) {
-    this.kubelets = new Kubelets(info, host, this.store);
+    this.kubelets = new Kubelets(info, host, this.store, (namespace, serviceAccount) =>
+      this.inClusterApi(namespace, serviceAccount),
+    );
     this.writes = new ObjectWrites(this.store, {
       fillServerFields: (plural, object, before) =>
         fillServerFields(plural, object, before, {
@@ -70,6 +75,26 @@ export class KubeCluster {
   }
 
   // ---- the API ---------------------------------------------------------------------------------
+
+  /**
+   * RBAC for Secrets (kube/rbac.ts): records every Secret request in the audit log and throws
+   * 403 Forbidden for one RBAC denies. Requests for other resources pass.
+   */
+  authorize(user: UserInfo, request: RequestAttributes): void {
+    if (request.group !== "" || request.resource !== "secrets") return;
+    const allowed = rbacAllows(this.store, user, request);
+    this.host.auditSecretAccess({
+      time: new Date().toISOString(),
+      cluster: this.info.key,
+      region: this.info.region,
+      user: user.username,
+      verb: request.verb,
+      namespace: request.namespace ?? "",
+      name: request.name ?? null,
+      allowed,
+    });
+    if (!allowed) throw forbidden(user, request);
+  }
 
   /** A copy of a stored object. */
   read(plural: string, namespace: string | undefined, name: string): KubeObject | undefined {
@@ -136,13 +161,45 @@ export class KubeCluster {
     return this.store.remove(plural, namespace, name) !== undefined;
   }
 
+  /** The API as a pod's service account sees it: RBAC applies, and failures come back as Status answers. */
+  private inClusterApi(namespace: string, serviceAccount: string): InClusterApi {
+    const user = serviceAccountUser(namespace, serviceAccount);
+    return {
+      namespace,
+      create: (plural, objectNamespace, body) => {
+        const resourceType = findByPlural("", "v1", plural);
+        try {
+          if (resourceType === undefined)
+            throw new KubeError(404, "NotFound", "the server could not find the requested resource");
+          this.authorize(user, {
+            verb: "create",
+            group: "",
+            resource: plural,
+            namespace: objectNamespace,
+            name: undefined,
+          });
+          return {
+            status: 201,
+            body: this.writes.create(resourceType, objectNamespace, body, {
+              fieldManager: "kubectl-create",
+              dryRun: false,
+            }),
+          };
+        } catch (error) {
+          if (error instanceof KubeError) return { status: error.code, body: error.status() };
+          throw error;
+        }
+      },
+    };
+  }
+
   // ---- nodes, pods and the network ---------------------------------------------------------------
 
   setNodePools(pools: NodePoolShape[]): void {
     this.nodes.setNodePools(pools);
   }
 
-  podLifecycle(namespace: string, name: string): PodLifecycle | undefined {
+  podLifecycle(namespace: string, name: string): PodRun | undefined {
     return this.kubelets.lifecycle(namespace, name);
   }
 
@@ -196,6 +253,7 @@ export class KubeCluster {
     reconcileServiceAccounts(this.store, this.writes);
     for (const deployment of this.store.all("deployments")) reconcileDeployment(this.workloads, deployment);
     for (const statefulSet of this.store.all("statefulsets")) reconcileStatefulSet(this.workloads, statefulSet);
+    for (const job of this.store.all("jobs")) reconcileJob(this.workloads, job);
     for (const service of this.store.all("services")) this.services.reconcile(service);
   }
 }

@@ -39,6 +39,16 @@ export interface ContainerEnvironment {
    * Returns undefined when no mounted volume provides that path.
    */
   readFile(path: string): string | undefined;
+  /**
+   * Writes a file into a writable volume of the pod (an `emptyDir` mounted without readOnly),
+   * where the pod's other containers see it. False when no such volume holds the path.
+   */
+  writeFile(path: string, content: string): boolean;
+  /**
+   * The cluster's API as the pod's service account, as a client inside the pod reaches it with
+   * the mounted token; undefined when the pod mounts no token (`automountServiceAccountToken`).
+   */
+  inClusterApi: InClusterApi | undefined;
   /** Environment variables after resolving `env` (value, valueFrom configMapKeyRef/secretKeyRef/fieldRef) and `envFrom`. */
   env: Readonly<Record<string, string>>;
   /** command + args as the kubelet would exec them. */
@@ -56,6 +66,20 @@ export interface ContainerEnvironment {
   timeScale: number;
 }
 
+/** An answer of the API server: its status code and body (the object, or a `Status`). */
+export interface ApiAnswer {
+  status: number;
+  body: Readonly<Record<string, unknown>>;
+}
+
+/** The requests an in-cluster client of the simulator can make. */
+export interface InClusterApi {
+  /** The namespace of the pod's service account (its token's `namespace` file). */
+  namespace: string;
+  /** Creates an object of the core API group (`secrets`, `configmaps`) in a namespace. */
+  create(plural: string, namespace: string, body: Record<string, unknown>): ApiAnswer;
+}
+
 /** A running container instance; one per container start (a restart makes a new one). */
 export interface RunningContainer {
   /**
@@ -69,7 +93,11 @@ export interface RunningContainer {
 
 export type ContainerStart =
   | { started: true; container: RunningContainer }
-  /** The process exits at once: the kubelet restarts it with back-off (CrashLoopBackOff). */
+  /**
+   * The process exits at once. Exit code 0 is a run-to-completion container that did its work
+   * (an init container, a Job's container); any other code is a failure, after which the kubelet
+   * restarts it with back-off (CrashLoopBackOff) as the pod's restartPolicy says.
+   */
   | { started: false; exitCode: number; reason: string; message: string };
 
 export interface ContainerRuntime {

@@ -1,10 +1,11 @@
 /**
  * What one simulated cluster needs from the world around it (the KubeWorld provides it): the
  * simulated clock, the container runtimes, external IPs for LoadBalancer Services, routes to
- * pods in other clusters, HTTP probes into running containers, and the operation log.
+ * pods in other clusters, HTTP probes into running containers, the operation log and the audit log of Secret requests.
  */
 import type { SimClock } from "../clock.js";
 import type { ContainerRuntime, PodEndpoint, RunningContainer } from "./container-runtime.js";
+import type { SecretAuditEntry } from "./rbac.js";
 
 export interface ClusterHost {
   clock: SimClock;
@@ -21,4 +22,6 @@ export interface ClusterHost {
   /** Records a modelled wait of this cluster in the operation log (simulated milliseconds). */
   recordDelay(operation: string, startedAt: Date, simulatedMs: number): void;
   log(line: string): void;
+  /** Records a Secret request (kube/rbac.ts) in the world's audit log. */
+  auditSecretAccess(entry: SecretAuditEntry): void;
 }

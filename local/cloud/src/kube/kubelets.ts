@@ -1,22 +1,25 @@
 /**
- * The kubelets of one cluster, as one registry: a PodLifecycle for every stored pod (started when
- * the pod is created or scheduled, stopped when it goes away), the pod IPs of the cluster's pod
+ * The kubelets of one cluster, as one registry: a PodLifecycle for every stored pod that keeps
+ * running, a RunToCompletionPod for one that runs to completion (restartPolicy Never or
+ * OnFailure: a Job's pods), each started when the pod is created or scheduled and stopped when it
+ * goes away; the pod IPs of the cluster's pod
  * network, and the answers the rest of the cluster needs about pods (ready? which IP? which
  * containers run?).
  */
 import { isRecord } from "../http.js";
 import type { ClusterInfo } from "../cluster-host.js";
 import { AddressPool } from "./addresses.js";
-import type { PodLocation } from "./container-runtime.js";
+import { RunToCompletionPod } from "./completion-pods.js";
+import type { InClusterApi, PodLocation } from "./container-runtime.js";
 import type { ClusterHost } from "./host.js";
 import { metadataOf, objectKey, type KubeObject } from "./objects.js";
-import { PodLifecycle } from "./pods.js";
+import { PodLifecycle, type PodRun } from "./pods.js";
 import type { ObjectStore } from "./store.js";
 
 /** A stored pod (live, read-only) with its lifecycle, if its kubelet has one. */
 export interface PodWithLifecycle {
   pod: KubeObject;
-  lifecycle: PodLifecycle | undefined;
+  lifecycle: PodRun | undefined;
 }
 
 /** Where a pod of this cluster runs, but for its IP. */
@@ -32,13 +35,14 @@ export function podLocation(info: ClusterInfo, namespace: string, podName: strin
 }
 
 export class Kubelets {
-  private readonly lifecycles = new Map<string, PodLifecycle>();
+  private readonly lifecycles = new Map<string, PodRun>();
   private readonly podIPs = new AddressPool((10 << 24) | (244 << 16), 10);
 
   constructor(
     private readonly info: ClusterInfo,
     private readonly host: ClusterHost,
     private readonly store: ObjectStore,
+    private readonly inClusterApi: (namespace: string, serviceAccount: string) => InClusterApi,
   ) {}
 
   /** Takes on a stored pod: it starts once it has a node (the PodLifecycle waits for none). */
@@ -47,12 +51,15 @@ export class Kubelets {
     const namespace = String(metadata.namespace);
     const name = String(metadata.name);
     const nodeName = isRecord(pod.spec) && typeof pod.spec.nodeName === "string" ? pod.spec.nodeName : undefined;
-    const lifecycle = new PodLifecycle(
+    const runsToCompletion =
+      isRecord(pod.spec) && pod.spec.restartPolicy !== undefined && pod.spec.restartPolicy !== "Always";
+    const lifecycle = new (runsToCompletion ? RunToCompletionPod : PodLifecycle)(
       {
         clock: this.host.clock,
         runtimes: this.host.runtimes,
         getObject: (plural, objectNamespace, objectName) => this.store.read(plural, objectNamespace, objectName),
         resolve: (fromNamespace, hostName, port) => this.host.resolve(this.info.key, fromNamespace, hostName, port),
+        inClusterApi: this.inClusterApi,
         currentPod: () => this.store.read("pods", namespace, name),
         writeStatus: (status) => {
           this.store.update("pods", namespace, name, (current) => ({ ...current, status }));
@@ -75,7 +82,7 @@ export class Kubelets {
     this.lifecycles.delete(key);
   }
 
-  lifecycle(namespace: string, name: string): PodLifecycle | undefined {
+  lifecycle(namespace: string, name: string): PodRun | undefined {
     return this.lifecycles.get(objectKey(namespace, name));
   }
 

@@ -1,21 +1,31 @@
 /**
  * What the kubelet prepares before it starts a container: the environment variables (`env` with
  * `valueFrom`, and `envFrom`), the command line with `$(VAR)` expanded, and the files of mounted
- * ConfigMap, Secret and projected volumes. A missing ConfigMap, Secret or key fails the start with
- * the kubelet's reason, and the kubelet tries again later.
+ * ConfigMap, Secret and projected volumes, the files the pod's containers wrote into its emptyDir
+ * volumes, and the service account token that lets a client in the pod call the API. A missing
+ * ConfigMap, Secret or key fails the start with the kubelet's reason, and the kubelet tries again later.
  */
 import { isRecord } from "../http.js";
 import type { SimClock } from "../clock.js";
-import type { ContainerEnvironment, PodEndpoint, PodLocation } from "./container-runtime.js";
+import type { ContainerEnvironment, InClusterApi, PodEndpoint, PodLocation } from "./container-runtime.js";
 import { asList, type KubeObject } from "./objects.js";
 import { hostIP } from "./pod-status.js";
 
 /** What preparing a container reads from its cluster. */
 export interface EnvironmentSource {
   clock: SimClock;
-  getObject(plural: "configmaps" | "secrets", namespace: string, name: string): KubeObject | undefined;
+  getObject(
+    plural: "configmaps" | "secrets" | "serviceaccounts",
+    namespace: string,
+    name: string,
+  ): KubeObject | undefined;
   resolve(fromNamespace: string, host: string, port: number): PodEndpoint[];
+  /** The API as a service account of a namespace (what its mounted token authenticates as). */
+  inClusterApi(namespace: string, serviceAccount: string): InClusterApi;
 }
+
+/** The files of a pod's emptyDir volumes (volume name → relative path → content): they live as long as the pod. */
+export type ScratchVolumes = Map<string, Map<string, string>>;
 
 /** The pod and container a start is for. */
 export interface ContainerToStart {
@@ -24,6 +34,7 @@ export interface ContainerToStart {
   pod: KubeObject;
   /** The container's entry in the pod spec. */
   spec: KubeObject;
+  scratch: ScratchVolumes;
   log(line: string): void;
 }
 
@@ -81,7 +92,9 @@ function volumeFiles(
   source: EnvironmentSource,
   namespace: string,
   volume: KubeObject,
+  scratch: ScratchVolumes,
 ): Map<string, string> | undefined {
+  if (isRecord(volume.emptyDir)) return scratch.get(String(volume.name)) ?? new Map();
   if (isRecord(volume.configMap)) return sourceFiles(source, namespace, volume.configMap, false);
   if (isRecord(volume.secret)) return sourceFiles(source, namespace, volume.secret, true);
   if (isRecord(volume.projected)) {
@@ -97,7 +110,7 @@ function volumeFiles(
     }
     return files;
   }
-  // emptyDir, persistentVolumeClaim and the like hold no files the simulator knows of.
+  // persistentVolumeClaim and the like hold no files the simulator knows of.
   return new Map();
 }
 
@@ -108,6 +121,7 @@ function readMountedFile(
   path: string,
   mounts: KubeObject[],
   volumes: Map<string, KubeObject>,
+  scratch: ScratchVolumes,
 ): string | undefined {
   const ordered = [...mounts].sort((left, right) => String(right.mountPath).length - String(left.mountPath).length);
   for (const mount of ordered) {
@@ -121,10 +135,41 @@ function readMountedFile(
       else if (path.startsWith(`${mountPath}/`)) relative = `${subPath}/${path.slice(mountPath.length + 1)}`;
     } else if (path.startsWith(`${mountPath}/`)) relative = path.slice(mountPath.length + 1);
     if (relative === undefined) continue;
-    const value = volumeFiles(source, namespace, volume)?.get(relative);
+    const value = volumeFiles(source, namespace, volume, scratch)?.get(relative);
     if (value !== undefined) return value;
   }
   return undefined;
+}
+
+/** Writes a file into the emptyDir volume mounted (not read-only) at the longest prefix of `path`. */
+function writeScratchFile(
+  path: string,
+  content: string,
+  mounts: KubeObject[],
+  volumes: Map<string, KubeObject>,
+  scratch: ScratchVolumes,
+): boolean {
+  const ordered = [...mounts].sort((left, right) => String(right.mountPath).length - String(left.mountPath).length);
+  const mount = ordered.find((candidate) => path.startsWith(`${String(candidate.mountPath).replace(/\/+$/, "")}/`));
+  const volume = mount === undefined ? undefined : volumes.get(String(mount.name));
+  if (mount === undefined || volume === undefined || !isRecord(volume.emptyDir) || mount.readOnly === true)
+    return false;
+  const relative = path.slice(String(mount.mountPath).replace(/\/+$/, "").length + 1);
+  const files = scratch.get(String(volume.name)) ?? new Map<string, string>();
+  files.set(relative, content);
+  scratch.set(String(volume.name), files);
+  return true;
+}
+
+function serviceAccountOf(podSpec: KubeObject): string {
+  return typeof podSpec.serviceAccountName === "string" ? podSpec.serviceAccountName : "default";
+}
+
+/** Whether the kubelet mounts a token: the pod's `automountServiceAccountToken`, else its service account's, else yes. */
+function mountsToken(source: EnvironmentSource, podSpec: KubeObject, namespace: string): boolean {
+  if (typeof podSpec.automountServiceAccountToken === "boolean") return podSpec.automountServiceAccountToken;
+  const account = source.getObject("serviceaccounts", namespace, serviceAccountOf(podSpec));
+  return account?.automountServiceAccountToken !== false;
 }
 
 /** One key of a ConfigMap or Secret (`configMapKeyRef`, `secretKeyRef`); undefined when optional and missing. */
@@ -230,7 +275,7 @@ export function containerEnvironment(source: EnvironmentSource, start: Container
   for (const mount of mounts) {
     const volume = volumes.get(String(mount.name));
     if (volume === undefined) continue;
-    if (volumeFiles(source, namespace, volume) === undefined)
+    if (volumeFiles(source, namespace, volume, start.scratch) === undefined)
       throw new PodConfigError(
         "ContainerCreating",
         `MountVolume.SetUp failed for volume "${String(mount.name)}": the ConfigMap or Secret it refers to was not found`,
@@ -249,7 +294,11 @@ export function containerEnvironment(source: EnvironmentSource, start: Container
     env,
     argv,
     timeScale: source.clock.timeScale,
-    readFile: (path) => readMountedFile(source, namespace, path, mounts, volumes),
+    readFile: (path) => readMountedFile(source, namespace, path, mounts, volumes, start.scratch),
+    writeFile: (path, content) => writeScratchFile(path, content, mounts, volumes, start.scratch),
+    inClusterApi: mountsToken(source, podSpec, namespace)
+      ? source.inClusterApi(namespace, serviceAccountOf(podSpec))
+      : undefined,
     resolve: (host, port) => source.resolve(namespace, host, port),
     log: start.log,
   };

@@ -7,15 +7,35 @@
 import { isRecord } from "../http.js";
 import type { ContainerEnvironment, ContainerRuntime, PodLocation, RunningContainer } from "./container-runtime.js";
 import { asList, type KubeObject } from "./objects.js";
-import { containerEnvironment, PodConfigError, type EnvironmentSource } from "./pod-environment.js";
+import {
+  containerEnvironment,
+  PodConfigError,
+  type EnvironmentSource,
+  type ScratchVolumes,
+} from "./pod-environment.js";
 import { probeOnce, probeSchedule, type ProbeSender } from "./pod-probes.js";
 import { podStatus, type ContainerState } from "./pod-status.js";
 
 const second = 1000;
 /** Scheduling, image pull and sandbox creation before the first container start. */
-const podStartDelay: readonly [number, number] = [2 * second, 6 * second];
+export const podStartDelay: readonly [number, number] = [2 * second, 6 * second];
 const maxBackOff = 300 * second;
 const maxLogLines = 2000;
+
+/** CrashLoopBackOff: the next start of a failed container waits 10 s, doubling up to 5 minutes. */
+export function restartBackOff(restartCount: number): number {
+  return Math.min(maxBackOff, 10 * second * 2 ** Math.min(restartCount, 10));
+}
+
+/** What the rest of the cluster asks of a pod's kubelet, whatever kind of pod it runs. */
+export interface PodRun {
+  readonly ip: string | undefined;
+  running(): Map<string, RunningContainer>;
+  isReady(): boolean;
+  logLines(containerName: string): string[];
+  killContainers(): void;
+  stop(): void;
+}
 
 /** What the pod needs from its cluster. */
 export interface PodHost extends EnvironmentSource {
@@ -30,8 +50,10 @@ export interface PodHost extends EnvironmentSource {
   log(line: string): void;
 }
 
-export class PodLifecycle {
+/** A pod whose containers keep running (restartPolicy Always): servers such as Besu. */
+export class PodLifecycle implements PodRun {
   private readonly containers: ContainerState[];
+  private readonly scratch: ScratchVolumes = new Map();
   private readonly logs = new Map<string, string[]>();
   private phase: "Pending" | "Running" | "Failed" = "Pending";
   private podIP?: string;
@@ -166,6 +188,7 @@ export class PodLifecycle {
         podIP: this.podIP,
         pod,
         spec,
+        scratch: this.scratch,
         log: (line) => this.appendLog(container.name, line),
       });
     } catch (error) {
@@ -214,9 +237,9 @@ export class PodLifecycle {
     if (container.claimed) this.scheduleProbes(container, spec);
   }
 
-  /** CrashLoopBackOff: the next start waits 10 s, doubling up to 5 minutes. */
+  /** CrashLoopBackOff (restartBackOff). */
   private scheduleRestart(container: ContainerState): void {
-    const backOff = Math.min(maxBackOff, 10 * second * 2 ** Math.min(container.restartCount, 10));
+    const backOff = restartBackOff(container.restartCount);
     container.restartCount += 1;
     container.waiting = {
       reason: "CrashLoopBackOff",

@@ -240,6 +240,26 @@ function validateWorkload(object: KubeObject, existing: KubeObject | undefined, 
   );
 }
 
+/** A Job: a pod template that runs to completion, immutable once the Job exists. */
+function validateJob(object: KubeObject, existing: KubeObject | undefined, causes: Cause[]): void {
+  const spec = isRecord(object.spec) ? object.spec : undefined;
+  const template = isRecord(spec?.template) ? spec.template : undefined;
+  if (spec === undefined || template === undefined) {
+    causes.push(required("spec.template"));
+    return;
+  }
+  validatePodSpec(template.spec, "spec.template.spec", causes);
+  const restartPolicy = isRecord(template.spec) ? template.spec.restartPolicy : undefined;
+  if (restartPolicy !== "Never" && restartPolicy !== "OnFailure")
+    causes.push(notSupported("spec.template.spec.restartPolicy", restartPolicy, ["OnFailure", "Never"]));
+  if (spec.backoffLimit === undefined) spec.backoffLimit = 6;
+  if (spec.completions === undefined) spec.completions = 1;
+  if (spec.parallelism === undefined) spec.parallelism = 1;
+  const existingSpec = isRecord(existing?.spec) ? existing.spec : undefined;
+  if (existingSpec !== undefined && !deepEqual(existingSpec.template, spec.template))
+    causes.push(invalid("spec.template", "<template>", "field is immutable"));
+}
+
 function validateService(object: KubeObject, existing: KubeObject | undefined, causes: Cause[]): void {
   const spec = isRecord(object.spec) ? object.spec : {};
   object.spec = spec;
@@ -403,6 +423,9 @@ export function validateAndDefault(
     }
     case "pods":
       validatePodSpec(object.spec, "spec", causes);
+      break;
+    case "jobs":
+      validateJob(object, existing, causes);
       break;
     case "services":
       validateService(object, existing, causes);

@@ -15,6 +15,7 @@ import { formatIPv4 } from "./addresses.js";
 import { KubeApiServer } from "./api-server.js";
 import { KubeCluster } from "./cluster.js";
 import type { ContainerRuntime, PodEndpoint, RunningContainer } from "./container-runtime.js";
+import { CLUSTER_ADMIN, CLUSTER_USER, SecretAuditLog, type SecretAuditEntry } from "./rbac.js";
 
 export interface KubeWorldOptions {
   clock: SimClock;
@@ -46,6 +47,7 @@ export class KubeWorld implements ClusterApiHost {
   private readonly probeTargets = new Map<string, { container: RunningContainer; port: number }>();
   private readonly probeServer: Server;
   private probePort = 0;
+  private readonly secretAudit = new SecretAuditLog();
 
   constructor(private readonly options: KubeWorldOptions) {
     this.probeServer = createServer((req, res) => {
@@ -117,13 +119,17 @@ export class KubeWorld implements ClusterApiHost {
             throttled: false,
           }),
         log: this.options.log,
+        auditSecretAccess: (entry) => this.secretAudit.record(entry),
       },
     );
     cluster.setNodePools(pools);
     const server = new KubeApiServer({
       cluster,
       certificate: this.options.certificate,
-      tokens: [identity.tokens.user, identity.tokens.admin],
+      users: new Map([
+        [identity.tokens.user, CLUSTER_USER],
+        [identity.tokens.admin, CLUSTER_ADMIN],
+      ]),
       faults: this.options.faults,
       operationLog: this.options.operationLog,
       clock: this.options.clock,
@@ -148,6 +154,11 @@ export class KubeWorld implements ClusterApiHost {
   }
 
   // ---- views ----------------------------------------------------------------------------------
+
+  /** Every Secret request any cluster's API server (or a pod's token) made, allowed or denied. */
+  secretAccess(): SecretAuditEntry[] {
+    return this.secretAudit.list();
+  }
 
   cluster(key: string): KubeCluster | undefined {
     return this.clusters.get(key.toLowerCase())?.cluster;

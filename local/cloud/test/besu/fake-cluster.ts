@@ -84,6 +84,8 @@ export class FakeClusters {
       },
       containerName: "besu",
       readFile: (path) => pod.spec.files[path],
+      writeFile: () => false,
+      inClusterApi: undefined,
       env: pod.spec.env ?? {},
       argv: pod.spec.argv,
       resolve: (host, port) => this.resolve(pod, host, port),

@@ -137,7 +137,7 @@ describe("Besu manifests in the simulated cloud", { timeout: 120_000 }, () => {
     k8s = await loadKubeClient();
     test = await startTestCloud({ plugins: [createBesuPlugin()] });
     await createResourceGroup(test, "rg-besu", "westeurope");
-    kubeConfig = await createCluster(test, "rg-besu", "aks-besu", "westeurope");
+    kubeConfig = await createCluster(test, "rg-besu", "aks-besu", "westeurope", 2, "admin");
     const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
     const apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
     await core.createNamespace({ body: { metadata: { name: "besu" } } });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { decodeQbftExtraData, enodeUrl, quorumSize } from "@besu-fleet/qbft";
 import { besuArgv, nodeAt, qbftGenesis } from "./fake-cluster.js";
+import { equivocations } from "../../src/besu/equivocation.js";
 import { fourValidatorMesh, REGIONS, useBesuWorlds } from "./harness.js";
 import { blockNumber, pause, rpc, waitFor } from "./rpc-client.js";
 
@@ -51,6 +52,42 @@ describe("QBFT network model", { timeout: 60_000 }, () => {
     const url3 = await env.url("validator-3");
     await waitFor("restarted validator catches up", async () => (await blockNumber(url3)) >= stalledAt);
     assert.equal(await rpc(url3, "eth_syncing"), false);
+  });
+
+  it("reports two live nodes with one validator key as equivocation, and none once the copy stops", async () => {
+    const env = setup();
+    const validators = fourValidatorMesh(env);
+    const original = validators[1];
+    assert.ok(original);
+    const network = () => {
+      const found = env.world.allNetworks()[0];
+      assert.ok(found);
+      return found;
+    };
+    await waitFor("four validators up", () => env.world.runningNodes().filter((node) => node.isUp()).length === 4);
+    assert.deepEqual(equivocations(env.world.runningNodes(), network()), []);
+    env.clusters.add({
+      cluster: "aks-restored",
+      region: "westeurope",
+      name: "restored-validator",
+      loadBalancerIP: "20.0.0.9",
+      argv: besuArgv(),
+      files: {
+        "/etc/genesis/genesis.json": qbftGenesis(validators.map((validator) => validator.identity)),
+        "/secrets/key": original.key,
+        "/config/static-nodes.json": JSON.stringify(validators.map((validator) => validator.enode)),
+      },
+    });
+    await waitFor("the copy is up", () => env.world.runningNodes().filter((node) => node.isUp()).length === 5);
+    assert.deepEqual(equivocations(env.world.runningNodes(), network()), [
+      {
+        address: original.identity.address,
+        nodes: ["westus2/aks-westus2/besu/validator-1", "westeurope/aks-restored/besu/restored-validator"].sort(),
+      },
+    ]);
+    env.clusters.stop("restored-validator");
+    await waitFor("the copy is down", () => env.world.runningNodes().filter((node) => node.isUp()).length === 4);
+    assert.deepEqual(equivocations(env.world.runningNodes(), network()), []);
   });
 
   it("a validator started with another genesis is on its own network", async () => {

@@ -1,5 +1,5 @@
 /**
- * What the Deployment and StatefulSet controllers share: the pods (and claims) a workload owns, a
+ * What the Deployment, StatefulSet and Job controllers share: the pods (and claims) a workload owns, a
  * pod made from the workload's template, and the workload's status written only when it changed.
  */
 import { isRecord } from "../../http.js";
@@ -50,7 +50,7 @@ export function createForWorkload(
 export function createOwnedPod(
   control: WorkloadControl,
   owner: KubeObject,
-  kind: "Deployment" | "StatefulSet",
+  kind: "Deployment" | "StatefulSet" | "Job",
   name: string,
   labels: KubeObject,
   extraSpec: KubeObject,
@@ -69,7 +69,7 @@ export function createOwnedPod(
       labels: { ...(isRecord(templateMeta.labels) ? templateMeta.labels : {}), ...labels },
       ownerReferences: [
         {
-          apiVersion: "apps/v1",
+          apiVersion: kind === "Job" ? "batch/v1" : "apps/v1",
           kind,
           name: ownerMeta.name,
           uid: ownerMeta.uid,
@@ -86,7 +86,7 @@ export function createOwnedPod(
 /** Writes the workload's status when it differs from the stored one. */
 export function writeWorkloadStatus(
   store: ObjectStore,
-  plural: "deployments" | "statefulsets",
+  plural: "deployments" | "statefulsets" | "jobs",
   workload: KubeObject,
   status: KubeObject,
 ): void {
