@@ -119,12 +119,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   for (const [key, value] of Object.entries(options.env ?? {}))
     if (process.env[key] === undefined) process.env[key] = value;
 
-  const app = loadApp(options.appDir, (level, message) => log(`[app ${level}] ${message}`));
+  const app = await loadApp(options.appDir, (level, message) => log(`[app ${level}] ${message}`));
   for (const { name, reason } of app.unsupported) log(`function ${name} is not served: ${reason}`);
 
   const store = await DurableStore.open(options.storage, hubName);
   const engine = new Engine(app, store, { log, functionTimeout });
-  const model = app.registry.programmingModel;
 
   const extraInputsFor = (fn: ServableFunction): Record<string, RpcTypedData> =>
     fn.durableClientBinding ? { [fn.durableClientBinding]: stringData(clientBindingJson) } : {};
@@ -180,9 +179,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     for (const [key, value] of url.searchParams) query[key] = value;
     const invocationId = randomUUID();
     try {
-      if (!model) throw new Error("no programming model");
       const invocation = await invokeFunction(
-        model,
+        app.registry,
         chosen.entry.fn,
         {
           http: { method, url: url.href, headers, query, params: chosen.params, body: { bytes: body } },
@@ -319,9 +317,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         LastUpdated: now.toISOString(),
       };
       try {
-        if (!model) throw new Error("no programming model");
         await invokeFunction(
-          model,
+          app.registry,
           fn,
           {
             json: JSON.stringify({
@@ -361,6 +358,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       for (const handle of timerHandles) clearTimeout(handle);
       await Promise.all([closeServer(server), closeServer(rpcServer)]);
       await engine.stop();
+      await app.registry.hooks.appTerminate();
     },
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { LoadedApp } from "../app-loader.js";
 import type { FunctionTimeout } from "../function-timeout.js";
-import { invokeFunction, jsonData, registeredModel } from "../invoke.js";
+import { invokeFunction, jsonData } from "../invoke.js";
 import { EventType, failureOf, type FailureDetails, type HistoryEvent } from "../protocol.js";
 import type { BackgroundWork } from "./background-work.js";
 import type { CompletionOutbox } from "./completion-outbox.js";
@@ -66,7 +66,7 @@ export class ActivityRunner {
       });
     }
     try {
-      const invocation = await invokeFunction(registeredModel(this.app), fn, jsonData(JSON.parse(inputJson)), {
+      const invocation = await invokeFunction(this.app.registry, fn, jsonData(JSON.parse(inputJson)), {
         timeout: this.timeout,
         log: this.log,
       });

@@ -4,7 +4,7 @@
  * replay), record the actions it returns, commit, and only then start the work it scheduled.
  * Terminate, suspend and resume are episodes of their own that do not replay.
  */
-import { invokeFunction, registeredModel } from "../invoke.js";
+import { invokeFunction } from "../invoke.js";
 import {
   ActionType,
   EventType,
@@ -132,7 +132,7 @@ async function replay(episode: Episode, taken: TakenMessages): Promise<void> {
   let failure: { message: string; failureDetails?: FailureDetails } | undefined;
   try {
     const invocation = await invokeFunction(
-      registeredModel(ctx.app),
+      ctx.app.registry,
       fn,
       { json: orchestratorTrigger(record.instanceId, record.parentInstanceId, historyJson, record.input ?? "null") },
       { log: ctx.log },
