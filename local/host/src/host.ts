@@ -119,7 +119,13 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   for (const [key, value] of Object.entries(options.env ?? {}))
     if (process.env[key] === undefined) process.env[key] = value;
 
-  const app = await loadApp(options.appDir, (level, message) => log(`[app ${level}] ${message}`));
+  // A failed start must not leave the listeners keeping the process alive.
+  const app = await loadApp(options.appDir, (level, message) => log(`[app ${level}] ${message}`)).catch(
+    async (error: unknown) => {
+      await Promise.all([closeServer(server), closeServer(rpcServer)]);
+      throw error;
+    },
+  );
   for (const { name, reason } of app.unsupported) log(`function ${name} is not served: ${reason}`);
 
   const store = await DurableStore.open(options.storage, hubName);
@@ -183,7 +189,16 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         app.registry,
         chosen.entry.fn,
         {
-          http: { method, url: url.href, headers, query, params: chosen.params, body: { bytes: body } },
+          // NOTE: no body at all for an empty one, as the Functions host sends it: @azure/functions
+          // 4.0.x hands any body to undici, which refuses one on a GET.
+          http: {
+            method,
+            url: url.href,
+            headers,
+            query,
+            params: chosen.params,
+            ...(body.length > 0 ? { body: { bytes: body } } : {}),
+          },
         },
         { extraInputs: extraInputsFor(chosen.entry.fn), invocationId, timeout: functionTimeout, log },
       );

@@ -60,11 +60,15 @@ export class WorkerHooks {
     };
   }
 
-  /** After every entry file loaded (the worker's startApp). */
+  /** After every entry file loaded (the worker's startApp); a throwing hook stops the start. */
   async appStart(functionAppDirectory: string): Promise<void> {
     const context = this.appContext();
     context.functionAppDirectory = functionAppDirectory;
-    await this.run("appStart", context);
+    try {
+      await this.run("appStart", context);
+    } catch (error) {
+      throw new Error(`An appStart hook failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /** When the host stops gracefully (the worker's terminateWorker). */
