@@ -223,6 +223,15 @@ describe("orchestrations", () => {
     );
   });
 
+  test("retryTimeoutInMilliseconds stops retries: the remaining attempts fail without running", async () => {
+    const done = await run("RetryTimeout", {});
+    const output = asJson(done.output);
+    assert.equal(output.ok, false);
+    assert.match(String(output.message), /attempt \d failed on purpose \(retryTimeoutInMilliseconds 1500 exceeded/);
+    const ran = Number(fs.readFileSync(path.join(workDir, "flaky-retry-timeout"), "utf8"));
+    assert.ok(ran >= 2 && ran <= 3, `attempts run within the 1.5 s timeout, not all ten (${ran})`);
+  });
+
   test("sub-orchestration retries start a new child per attempt until one succeeds", async () => {
     const done = await run("SubRetries", { key: "sub-retry", succeedOnAttempt: 3 }, "sub-retries");
     assert.equal(done.output, 3);
@@ -262,6 +271,15 @@ describe("orchestrations", () => {
       410,
       "raising to a completed instance is 410 Gone",
     );
+  });
+
+  test("callHttp follows the 202 pattern: durable timers between polls of Location, then the final response", async () => {
+    const done = await run("CallHttp", { url: api("job/start/j1", null) });
+    assert.equal(done.runtimeStatus, "Completed", JSON.stringify(done.output));
+    assert.deepEqual(done.output, { statusCode: 200, content: { job: "j1", polls: 3 }, refused: 405 });
+    const status = asJson((await request(webhook(`instances/${String(done.instanceId)}?showHistory=true`))).body);
+    const timers = (status.historyEvents as Json[]).filter((event) => event.EventType === "TimerFired");
+    assert.equal(timers.length, 3, "one durable timer per 202 (start and two polls)");
   });
 
   test("continueAsNew restarts with the new input until done", async () => {

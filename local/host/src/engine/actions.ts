@@ -13,6 +13,7 @@ import {
   type SdkAction,
 } from "../protocol.js";
 import { callScheduledEvent, type RuntimeState, type ScheduledCall } from "./instance-state.js";
+import { httpCallScheduled } from "./http-calls.js";
 import { beginRetryChain } from "./retries.js";
 
 export interface RecordedActions {
@@ -93,11 +94,14 @@ function recordNewAction(
       if (action.isCanceled) runtime.canceledTimers.push(id);
       return undefined;
     }
+    case ActionType.CallHttp:
+      scheduled.push(httpCallScheduled(runtime, action, id, now));
+      return undefined;
     case ActionType.WaitForExternalEvent:
     case ActionType.ContinueAsNew:
       return undefined;
     default:
-      return `Action type ${action.actionType} (entities, callHttp) is not supported by the local host.`;
+      return `Action type ${action.actionType} (durable entities) is not supported by the local host.`;
   }
 }
 

@@ -2,16 +2,24 @@
  * Starts the work a committed episode scheduled: activities, timers and child instances. An
  * instance loaded from storage gets the same for every scheduled task whose completion is neither
  * in history nor in its inbox: the re-derivation the crash-safety rule in engine.ts relies on.
+ * A retry attempt skipped for its retry timeout completes with its failure instead of running.
  */
 import { EventType, type HistoryEvent } from "../protocol.js";
 import { createChild } from "./children.js";
 import type { EngineContext } from "./context.js";
-import { awaitedCompletionKey, type LiveInstance } from "./instance-state.js";
+import { awaitedCompletionKey, completionKey, type LiveInstance } from "./instance-state.js";
+import { skippedAttempt } from "./retries.js";
 
 export function startScheduledWork(ctx: EngineContext, live: LiveInstance, scheduled: HistoryEvent[]): void {
   const { instanceId, executionId } = live.record;
   for (const event of scheduled) {
-    if (event.EventType === EventType.TaskScheduled) {
+    const skipped = skippedAttempt(live.runtime, event);
+    if (skipped) {
+      const key = completionKey(skipped) as string;
+      ctx.work
+        .track(ctx.instances.deliver(instanceId, [{ key, message: { kind: "event", event: skipped } }]))
+        .catch((error: unknown) => ctx.log(`could not fail a skipped retry attempt: ${String(error)}`));
+    } else if (event.EventType === EventType.TaskScheduled) {
       ctx.activities.enqueue(instanceId, executionId, event.EventId, String(event.Name), String(event.Input ?? "null"));
     } else if (event.EventType === EventType.TimerCreated) {
       if (!live.runtime.canceledTimers.includes(event.EventId))
