@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { FunctionRegistry, installCoreApi, type RegisteredFunction, type RpcBindingInfo } from "./core-api.js";
 
-export type FunctionKind = "http" | "timer" | "orchestration" | "activity";
+export type FunctionKind = "http" | "timer" | "orchestration" | "activity" | "entity";
 
 export interface ServableFunction extends RegisteredFunction {
   kind: FunctionKind;
@@ -32,6 +32,7 @@ const TRIGGER_KINDS: Record<string, FunctionKind> = {
   timerTrigger: "timer",
   orchestrationTrigger: "orchestration",
   activityTrigger: "activity",
+  entityTrigger: "entity",
 };
 
 export function resolveMainFiles(appDir: string): string[] {

@@ -18,6 +18,7 @@ import { parseSchedule } from "./ncrontab.js";
 import { compileRoute, type CompiledRoute } from "./routes.js";
 import { BodyTooLargeError, readBody } from "@besu-fleet/local-support";
 import { DurableStore } from "./store.js";
+import { EntityStore } from "./entity-store.js";
 import type { RpcTypedData } from "./core-api.js";
 
 export interface HostOptions {
@@ -129,7 +130,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   for (const { name, reason } of app.unsupported) log(`function ${name} is not served: ${reason}`);
 
   const store = await DurableStore.open(options.storage, hubName);
-  const engine = new Engine(app, store, { log, functionTimeout });
+  const engine = new Engine(app, store, await EntityStore.open(options.storage, hubName), { log, functionTimeout });
 
   const extraInputsFor = (fn: ServableFunction): Record<string, RpcTypedData> =>
     fn.durableClientBinding ? { [fn.durableClientBinding]: stringData(clientBindingJson) } : {};

@@ -123,7 +123,6 @@ describe("HTTP functions", () => {
   });
 
   test("functions the host cannot serve are reported at start", () => {
-    assert.match(host.output(), /function CounterEntity is not served: trigger type entityTrigger/);
     assert.match(host.output(), /function sendsToQueue is not served: binding .* of type queue/);
   });
 });
@@ -280,6 +279,32 @@ describe("orchestrations", () => {
     const status = asJson((await request(webhook(`instances/${String(done.instanceId)}?showHistory=true`))).body);
     const timers = (status.historyEvents as Json[]).filter((event) => event.EventType === "TimerFired");
     assert.equal(timers.length, 3, "one durable timer per 202 (start and two polls)");
+  });
+
+  test("entities: client signals and reads, an entity's own signal, an orchestration's signal and calls", async () => {
+    const entity = (op: string, key: string, input?: unknown) =>
+      request(api(`entity/${op}/${key}`, null), {
+        method: op === "read" ? "GET" : "POST",
+        ...(input !== undefined && { body: JSON.stringify(input) }),
+      });
+    assert.deepEqual((await entity("read", "c1")).body, { entityExists: false }, "no state before the first operation");
+    assert.equal((await entity("add", "c1", 3)).status, 202);
+    assert.equal((await entity("forward", "c1", { to: "c2", amount: 7 })).status, 202);
+    await waitFor("the signals to run", async () => {
+      const [c1, c2] = await Promise.all([entity("read", "c1"), entity("read", "c2")]);
+      return asJson(c1.body).entityState === 3 && asJson(c2.body).entityState === 7 ? true : undefined;
+    });
+    const done = await run("EntityWork", { key: "c3" });
+    assert.equal(done.runtimeStatus, "Completed", JSON.stringify(done.output));
+    assert.deepEqual(done.output, { afterCall: 7, read: 7, failed: true }, "the signal ran before the call: one queue");
+    assert.equal((await request(webhook("entities/tally/c3"))).text, "7", "the management API reads the state");
+    assert.equal((await request(webhook("entities/Tally/never"))).status, 404);
+  });
+
+  test("an entity lock fails the orchestration with the SDK's own message (locks need replay schema V4)", async () => {
+    const done = await run("EntityLock", {});
+    assert.equal(done.runtimeStatus, "Failed");
+    assert.match(String(done.output), /lock requires a Durable Functions extension that supports OOProc schema V4/);
   });
 
   test("continueAsNew restarts with the new input until done", async () => {

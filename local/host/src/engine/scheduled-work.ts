@@ -6,6 +6,7 @@
  */
 import { EventType, type HistoryEvent } from "../protocol.js";
 import { createChild } from "./children.js";
+import type { EntityRequest } from "./entities.js";
 import type { EngineContext } from "./context.js";
 import { awaitedCompletionKey, completionKey, type LiveInstance } from "./instance-state.js";
 import { skippedAttempt } from "./retries.js";
@@ -21,6 +22,8 @@ export function startScheduledWork(ctx: EngineContext, live: LiveInstance, sched
         .catch((error: unknown) => ctx.log(`could not fail a skipped retry attempt: ${String(error)}`));
     } else if (event.EventType === EventType.TaskScheduled) {
       ctx.activities.enqueue(instanceId, executionId, event.EventId, String(event.Name), String(event.Input ?? "null"));
+    } else if (event.EventType === EventType.EventSent) {
+      ctx.entities.send(String(event.InstanceId), JSON.parse(String(event.Input)) as EntityRequest);
     } else if (event.EventType === EventType.TimerCreated) {
       if (!live.runtime.canceledTimers.includes(event.EventId))
         ctx.timers.arm(instanceId, event.EventId, String(event.FireAt));
