@@ -106,7 +106,12 @@ for (const version of VERSIONS) {
 
     test("HTTP start, activities, a timer, a failing sub-orchestration with retry, an external event", async () => {
       const started = await start("Everything", null);
-      await status(started, (body) => body.customStatus === "waiting for Go");
+      const waiting = await status(started, (body) => body.customStatus === "waiting for Go" || finished(body));
+      assert.equal(
+        waiting.customStatus,
+        "waiting for Go",
+        `stopped before the event: ${JSON.stringify(waiting.output)}`,
+      );
       const raised = await request(api(`control/raise/${String(started.id)}`), {
         method: "POST",
         body: '{"by":"test"}',
