@@ -37,6 +37,9 @@ interface EntityBatchResult {
 /** An entity's scheduler id, `@<name lower case>@<key>`, as the SDK and the extension spell it. */
 export const schedulerId = (name: string, key: string): string => `@${name.toLowerCase()}@${key}`;
 
+/** The inbox key of the answer to the entity call with request id `id`. */
+export const entityAnswerKey = (id: string): string => `entity:${id}`;
+
 export function parseSchedulerId(id: string): { name: string; key: string } | undefined {
   const at = id.indexOf("@", 1);
   if (!id.startsWith("@") || at === -1) return undefined;
@@ -146,6 +149,6 @@ export class EntityRunner {
       Name: request.id,
       Input: JSON.stringify(response),
     };
-    await this.deliver(request.parent, [{ key: `entity:${request.id}`, message: { kind: "event", event } }]);
+    await this.deliver(request.parent, [{ key: entityAnswerKey(request.id), message: { kind: "event", event } }]);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { EventType, type HistoryEvent } from "../protocol.js";
 import { createChild } from "./children.js";
-import type { EntityRequest } from "./entities.js";
+import { entityAnswerKey, type EntityRequest } from "./entities.js";
 import type { EngineContext } from "./context.js";
 import { awaitedCompletionKey, completionKey, type LiveInstance } from "./instance-state.js";
 import { skippedAttempt } from "./retries.js";
@@ -35,14 +35,25 @@ export function startScheduledWork(ctx: EngineContext, live: LiveInstance, sched
   }
 }
 
-/** For an instance just loaded from storage: runs again what has no completion yet. */
+/**
+ * For an instance just loaded from storage: runs again what has no completion yet. That includes
+ * entity calls without an answer (the operation may then run twice, as an activity may); signals
+ * have no answer to tell, so one lost in a crash stays lost.
+ */
 export function resumeOutstandingWork(ctx: EngineContext, live: LiveInstance): void {
   const delivered = new Set([...live.completed, ...live.inbox.keys()]);
-  const outstanding = live.history
-    .map((text) => JSON.parse(text) as HistoryEvent)
-    .filter((event) => {
-      const key = awaitedCompletionKey(event);
-      return key !== undefined && !delivered.has(key);
-    });
+  const history = live.history.map((text) => JSON.parse(text) as HistoryEvent);
+  for (const event of history)
+    if (event.EventType === EventType.EventRaised) delivered.add(entityAnswerKey(String(event.Name)));
+  const outstanding = history.filter((event) => {
+    const key = event.EventType === EventType.EventSent ? unansweredCallKey(event) : awaitedCompletionKey(event);
+    return key !== undefined && !delivered.has(key);
+  });
   startScheduledWork(ctx, live, outstanding);
+}
+
+/** The inbox key of an entity call's answer, for an EventSent that carries a call (not a signal). */
+function unansweredCallKey(event: HistoryEvent): string | undefined {
+  const request = JSON.parse(String(event.Input)) as EntityRequest;
+  return request.signal ? undefined : entityAnswerKey(request.id);
 }
