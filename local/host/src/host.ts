@@ -19,7 +19,7 @@ import { compileRoute, type CompiledRoute } from "./routes.js";
 import { BodyTooLargeError, readBody } from "@besu-fleet/local-support";
 import { DurableStore } from "./store.js";
 import { EntityStore } from "./entity-store.js";
-import type { RpcTypedData } from "./core-api.js";
+import { HOST_VERSION, type RpcTypedData } from "./core-api.js";
 
 export interface HostOptions {
   appDir: string;
@@ -268,7 +268,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         res.writeHead(401).end();
         return;
       }
-      sendJson(res, 200, { state: "Running", version: "4.0.0-besu-fleet-local" });
+      sendJson(res, 200, { state: "Running", version: HOST_VERSION });
       return;
     }
     const prefix = routePrefix === "" ? "/" : `/${routePrefix}/`;
