@@ -9,6 +9,8 @@ hostCommand(process.argv.slice(2)).then(
   (error) => {
     const usage = error instanceof UsageError || (error && error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION");
     console.error(error instanceof Error ? error.message : String(error));
-    process.exitCode = usage ? 2 : 1;
+    // NOTE: exit, not just an exit code: an app that failed to start may have left servers or
+    // timers of its own running (e.g. the HTTP streaming proxy of @azure/functions).
+    process.exit(usage ? 2 : 1);
   },
 );

@@ -1,13 +1,14 @@
 /**
  * Loads a Functions app folder the way the Node.js worker does: install the core API stand-in,
- * then require every file that `package.json` `main` names (globs included). The result says
- * which functions this host can serve and which it cannot, and why.
+ * require every file that `package.json` `main` names (globs included), then start the app
+ * (capabilities, appStart hooks). The result says which functions this host can serve and which
+ * it cannot, and why; an app that cannot start at all fails here with a one-line reason.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { FunctionRegistry, installCoreApi, type RegisteredFunction, type RpcBindingInfo } from "./core-api.js";
 
-export type FunctionKind = "http" | "timer" | "orchestration" | "activity";
+export type FunctionKind = "http" | "timer" | "orchestration" | "activity" | "entity";
 
 export interface ServableFunction extends RegisteredFunction {
   kind: FunctionKind;
@@ -31,6 +32,7 @@ const TRIGGER_KINDS: Record<string, FunctionKind> = {
   timerTrigger: "timer",
   orchestrationTrigger: "orchestration",
   activityTrigger: "activity",
+  entityTrigger: "entity",
 };
 
 export function resolveMainFiles(appDir: string): string[] {
@@ -78,14 +80,31 @@ function classify(fn: RegisteredFunction): ServableFunction | { reason: string }
   return { ...fn, kind, triggerName, trigger, durableClientBinding };
 }
 
-/** Loads the app in this process. Call once per process. */
-export function loadApp(appDir: string, log: (level: string, message: string) => void): LoadedApp {
+/** An app this host cannot start: the message says why, for the person starting it (no stack). */
+export class AppStartError extends Error {
+  override name = "AppStartError";
+}
+
+/**
+ * Loads and starts the app in this process, as the worker's startApp does: require each entry
+ * file (a failure names the file), lock registrations, ask the programming model for its
+ * capabilities (which locks `app.setup`), then run the appStart hooks. Call once per process.
+ */
+export async function loadApp(appDir: string, log: (level: string, message: string) => void): Promise<LoadedApp> {
   const registry = new FunctionRegistry(log);
-  installCoreApi(registry.coreApi("4.0.0-besu-fleet-local"));
-  // NOTE: a plain require, as the worker loads CommonJS app entry files; a dynamic import would
-  // put the app in a different module cache than the @azure/functions-core stand-in hook.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  for (const file of resolveMainFiles(appDir)) require(file);
+  installCoreApi(registry.coreApi());
+  for (const file of resolveMainFiles(appDir)) {
+    try {
+      // NOTE: a plain require, as the worker loads CommonJS app entry files; a dynamic import would
+      // put the app in a different module cache than the @azure/functions-core stand-in hook.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require(file);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new AppStartError(`Worker was unable to load entry point "${path.relative(appDir, file)}": ${reason}`);
+    }
+  }
+  registry.lockIndexing();
   const servable = new Map<string, ServableFunction>();
   const unsupported: { name: string; reason: string }[] = [];
   for (const fn of registry.functions.values()) {
@@ -93,10 +112,19 @@ export function loadApp(appDir: string, log: (level: string, message: string) =>
     if ("reason" in result) unsupported.push({ name: fn.metadata.name, reason: result.reason });
     else servable.set(fn.metadata.name, result);
   }
-  if (servable.size > 0 && !registry.programmingModel) {
-    throw new Error(
+  const model = registry.programmingModel;
+  if (servable.size > 0 && !model) {
+    throw new AppStartError(
       "The app registered functions but no programming model: is @azure/functions v4 installed in the app?",
     );
   }
+  const capabilities = (await model?.getCapabilities?.({})) ?? {};
+  if (capabilities.HttpUri !== undefined) {
+    throw new AppStartError(
+      "The app enables HTTP streaming (app.setup({ enableHttpStream: true })), which this host does not support: " +
+        "remove the setting to run it here.",
+    );
+  }
+  await registry.hooks.appStart(appDir);
   return { appDir, registry, servable, unsupported };
 }

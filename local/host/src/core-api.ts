@@ -2,9 +2,13 @@
  * Stands in for `@azure/functions-core`, the module that only the Functions worker provides.
  * `@azure/functions` requires it lazily on the first registration and, when the require fails,
  * silently drops every registration ("test mode"). Installing this stand-in before any app code
- * loads is what lets the host see the app's functions exactly as the worker would.
+ * loads is what lets the host see the app's functions exactly as the worker would. Its members
+ * follow the worker's setupCoreModule.ts (azure-functions-nodejs-worker 3.9): `version`,
+ * `hostVersion`, `Disposable`, programming model, `registerFunction` (refused once the app has
+ * started), `registerHook` (hooks that really run, see worker-hooks.ts) and `log`.
  */
 import Module from "node:module";
+import { WorkerHooks, type HookCallback } from "./worker-hooks.js";
 
 /** One binding as `@azure/functions` describes it to the worker (RPC shape). */
 export interface RpcBindingInfo {
@@ -15,6 +19,7 @@ export interface RpcBindingInfo {
 
 export interface CoreFunctionMetadata {
   name: string;
+  functionId?: string;
   bindings: Record<string, RpcBindingInfo>;
   retryOptions?: unknown;
 }
@@ -28,8 +33,8 @@ export interface CoreInvocationContext {
   metadata: CoreFunctionMetadata;
   /** Where `context.log` and friends go (the library formats the message). */
   log(level: LogLevel, category: "user" | "system", message: string): void;
-  /** The worker's phase of the invocation; undefined while the function runs. */
-  state?: string;
+  /** The worker's phase of the invocation (the library reads it to tell late logs from hook logs). */
+  state?: InvocationPhase;
 }
 
 export interface RpcTypedData {
@@ -71,7 +76,9 @@ export interface InvocationModel {
 export interface ProgrammingModel {
   name: string;
   version: string;
-  getInvocationModel(coreContext: CoreInvocationContext): InvocationModel;
+  getInvocationModel(coreContext: CoreInvocationContext): InvocationModel | Promise<InvocationModel>;
+  /** Called once after startup with the worker's capabilities (locks `app.setup`, may add HttpUri). */
+  getCapabilities?(capabilities: Record<string, string>): Promise<Record<string, string>>;
 }
 
 export interface RegisteredFunction {
@@ -79,42 +86,68 @@ export interface RegisteredFunction {
   callback: CoreFunctionCallback;
 }
 
-type LogLevel = "information" | "debug" | "trace" | "warning" | "error" | "critical" | "none";
+export type InvocationPhase = "preInvocationHooks" | "invocation" | "postInvocationHooks";
+
+export type LogLevel = "information" | "debug" | "trace" | "warning" | "error" | "critical" | "none";
+
+/** The worker version this stand-in answers to (`coreApi.version`): the one whose source it follows. */
+export const WORKER_VERSION = "3.9.1";
+/** The Functions host version apps read from `coreApi.hostVersion` (a v4 host). */
+export const HOST_VERSION = "4.1037.0";
 
 /** Everything the app registered through the stand-in. */
 export class FunctionRegistry {
   readonly functions = new Map<string, RegisteredFunction>();
+  readonly hooks = new WorkerHooks();
   programmingModel: ProgrammingModel | undefined;
+  /** Set once the app has started: the worker refuses registrations after that. */
+  private indexingLocked = false;
   constructor(private readonly log: (level: LogLevel, message: string) => void) {}
 
-  coreApi(hostVersion: string): Record<string, unknown> {
+  lockIndexing(): void {
+    this.indexingLocked = true;
+  }
+
+  coreApi(): Record<string, unknown> {
     class Disposable {
-      constructor(private readonly onDispose: () => void) {}
+      #onDispose: (() => void) | undefined;
+      constructor(onDispose: () => void) {
+        this.#onDispose = onDispose;
+      }
       dispose(): void {
-        this.onDispose();
+        this.#onDispose?.();
+        this.#onDispose = undefined;
       }
       static from(...items: { dispose(): void }[]): Disposable {
-        return new Disposable(() => items.forEach((item) => item.dispose()));
+        return new Disposable(() => items.forEach((item) => item?.dispose?.()));
       }
     }
+    const refuseAfterStart = (what: string): void => {
+      if (this.indexingLocked) throw new Error(`A function can only be ${what} during app startup.`);
+    };
     return {
-      version: "1.0.0",
-      hostVersion,
+      version: WORKER_VERSION,
+      get hostVersion() {
+        return HOST_VERSION;
+      },
       Disposable,
       setProgrammingModel: (model: ProgrammingModel) => {
         this.programmingModel = model;
       },
       getProgrammingModel: () => this.programmingModel,
       registerFunction: (metadata: CoreFunctionMetadata, callback: CoreFunctionCallback) => {
-        if (this.functions.has(metadata.name)) {
-          throw new Error(`A function named "${metadata.name}" is already registered.`);
+        refuseAfterStart("registered");
+        const functionId = metadata.functionId ?? metadata.name;
+        if (this.functions.has(functionId)) {
+          throw new Error(`A function with id "${functionId}" has already been registered.`);
         }
-        this.functions.set(metadata.name, { metadata, callback });
-        return new Disposable(() => this.functions.delete(metadata.name));
+        this.functions.set(functionId, { metadata, callback });
+        return new Disposable(() => {
+          refuseAfterStart("disposed");
+          this.functions.delete(functionId);
+        });
       },
-      // Hooks (pre/post invocation, app start) are not used by apps we serve; accepting them keeps
-      // such apps loadable.
-      registerHook: () => new Disposable(() => undefined),
+      registerHook: (name: string, callback: HookCallback) => new Disposable(this.hooks.register(name, callback)),
       log: (level: LogLevel, _category: string, message: string) => this.log(level, message),
     };
   }

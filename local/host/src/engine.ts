@@ -17,9 +17,11 @@ import type { DurableStore } from "./store.js";
 import { ActivityRunner } from "./engine/activities.js";
 import { BackgroundWork } from "./engine/background-work.js";
 import { CompletionOutbox } from "./engine/completion-outbox.js";
+import { EntityRunner, schedulerId, type EntityRequest } from "./engine/entities.js";
+import type { EntityStore } from "./entity-store.js";
 import type { EngineContext } from "./engine/context.js";
 import { runEpisode } from "./engine/episode.js";
-import { isTerminal } from "./engine/instance-state.js";
+import { isTerminal, newId } from "./engine/instance-state.js";
 import { control, getHistory, purge, raiseEvent, recover, startNew, type Acceptance } from "./engine/lifecycle.js";
 import { LiveInstances } from "./engine/live-instances.js";
 import { resumeOutstandingWork } from "./engine/scheduled-work.js";
@@ -41,6 +43,7 @@ export class Engine {
   constructor(
     app: LoadedApp,
     readonly store: DurableStore,
+    entityStore: EntityStore,
     options: EngineOptions = {},
   ) {
     const log = options.log ?? (() => undefined);
@@ -64,7 +67,10 @@ export class Engine {
       outbox,
       (instanceId, executionId) => instances.isSuperseded(instanceId, executionId),
     );
-    this.ctx = { app, store, log, work, instances, timers, activities, waiters: new TerminalWaiters() };
+    const entities = new EntityRunner(app, entityStore, work, log, (instanceId, deliveries) =>
+      instances.deliver(instanceId, deliveries),
+    );
+    this.ctx = { app, store, log, work, instances, timers, activities, entities, waiters: new TerminalWaiters() };
   }
 
   /** Creates and starts an instance. A terminal instance with the same id is replaced. */
@@ -83,6 +89,17 @@ export class Engine {
   /** Deletes a terminal instance with its history and inbox; false when there is none. */
   purge(instanceId: string): Promise<boolean> {
     return purge(this.ctx, instanceId);
+  }
+
+  /** A client's signal to an entity; false when the app has no entity function of that name. */
+  signalEntity(name: string, key: string, request: Omit<EntityRequest, "id" | "signal">): boolean {
+    if (!this.ctx.entities.entityFunction(name)) return false;
+    this.ctx.entities.send(schedulerId(name, key), { ...request, id: newId(), signal: true });
+    return true;
+  }
+
+  readEntityState(name: string, key: string): ReturnType<EntityRunner["readState"]> {
+    return this.ctx.entities.readState(name, key);
   }
 
   getHistory(instanceId: string): Promise<HistoryEvent[] | undefined> {

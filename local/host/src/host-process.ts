@@ -39,7 +39,11 @@ export async function startHostProcess(options: {
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => {
+      // A host stuck in its start has no lifeline yet: stop it here, or it outlives the test.
+      child.kill("SIGKILL");
+      reject(new Error(`host did not start:\n${output}`));
+    }, 30_000);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       const match = /Host:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output);

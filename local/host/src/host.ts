@@ -18,7 +18,8 @@ import { parseSchedule } from "./ncrontab.js";
 import { compileRoute, type CompiledRoute } from "./routes.js";
 import { BodyTooLargeError, readBody } from "@besu-fleet/local-support";
 import { DurableStore } from "./store.js";
-import type { RpcTypedData } from "./core-api.js";
+import { EntityStore } from "./entity-store.js";
+import { HOST_VERSION, type RpcTypedData } from "./core-api.js";
 
 export interface HostOptions {
   appDir: string;
@@ -119,12 +120,17 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   for (const [key, value] of Object.entries(options.env ?? {}))
     if (process.env[key] === undefined) process.env[key] = value;
 
-  const app = loadApp(options.appDir, (level, message) => log(`[app ${level}] ${message}`));
+  // A failed start must not leave the listeners keeping the process alive.
+  const app = await loadApp(options.appDir, (level, message) => log(`[app ${level}] ${message}`)).catch(
+    async (error: unknown) => {
+      await Promise.all([closeServer(server), closeServer(rpcServer)]);
+      throw error;
+    },
+  );
   for (const { name, reason } of app.unsupported) log(`function ${name} is not served: ${reason}`);
 
   const store = await DurableStore.open(options.storage, hubName);
-  const engine = new Engine(app, store, { log, functionTimeout });
-  const model = app.registry.programmingModel;
+  const engine = new Engine(app, store, await EntityStore.open(options.storage, hubName), { log, functionTimeout });
 
   const extraInputsFor = (fn: ServableFunction): Record<string, RpcTypedData> =>
     fn.durableClientBinding ? { [fn.durableClientBinding]: stringData(clientBindingJson) } : {};
@@ -180,12 +186,20 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     for (const [key, value] of url.searchParams) query[key] = value;
     const invocationId = randomUUID();
     try {
-      if (!model) throw new Error("no programming model");
       const invocation = await invokeFunction(
-        model,
+        app.registry,
         chosen.entry.fn,
         {
-          http: { method, url: url.href, headers, query, params: chosen.params, body: { bytes: body } },
+          // NOTE: no body at all for an empty one, as the Functions host sends it: @azure/functions
+          // 4.0.x hands any body to undici, which refuses one on a GET.
+          http: {
+            method,
+            url: url.href,
+            headers,
+            query,
+            params: chosen.params,
+            ...(body.length > 0 ? { body: { bytes: body } } : {}),
+          },
         },
         { extraInputs: extraInputsFor(chosen.entry.fn), invocationId, timeout: functionTimeout, log },
       );
@@ -254,7 +268,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         res.writeHead(401).end();
         return;
       }
-      sendJson(res, 200, { state: "Running", version: "4.0.0-besu-fleet-local" });
+      sendJson(res, 200, { state: "Running", version: HOST_VERSION });
       return;
     }
     const prefix = routePrefix === "" ? "/" : `/${routePrefix}/`;
@@ -319,9 +333,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         LastUpdated: now.toISOString(),
       };
       try {
-        if (!model) throw new Error("no programming model");
         await invokeFunction(
-          model,
+          app.registry,
           fn,
           {
             json: JSON.stringify({
@@ -361,6 +374,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       for (const handle of timerHandles) clearTimeout(handle);
       await Promise.all([closeServer(server), closeServer(rpcServer)]);
       await engine.stop();
+      await app.registry.hooks.appTerminate();
     },
   };
 }

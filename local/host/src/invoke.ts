@@ -1,11 +1,19 @@
 /**
  * Invokes a registered function through the programming model the app itself registered, so
  * that contexts, requests and responses are the app's own classes and conversions, as under the
- * real worker.
+ * real worker, between the app's pre- and post-invocation hooks, with the core invocation context
+ * the worker hands the library (the contract every `@azure/functions` 4.x release relies on).
  */
 import { randomUUID } from "node:crypto";
-import type { LoadedApp, ServableFunction } from "./app-loader.js";
-import type { ProgrammingModel, RpcInvocationResponse, RpcTypedData } from "./core-api.js";
+import type { ServableFunction } from "./app-loader.js";
+import type {
+  FunctionRegistry,
+  InvocationPhase,
+  LogLevel,
+  RpcInvocationRequest,
+  RpcInvocationResponse,
+  RpcTypedData,
+} from "./core-api.js";
 import { withFunctionTimeout, type FunctionTimeout } from "./function-timeout.js";
 
 export interface Invocation {
@@ -27,38 +35,56 @@ export interface InvokeOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * The worker's core invocation context (InvocationHandler.ts `CoreInvocationContext`): the library
+ * logs through `log`, and reads `state` to tell a hook's log from a log after the function ended.
+ */
+class CoreInvocationContext {
+  state: InvocationPhase | undefined;
+  constructor(
+    readonly invocationId: string,
+    readonly request: RpcInvocationRequest,
+    readonly metadata: ServableFunction["metadata"],
+    private readonly write: (line: string) => void,
+  ) {}
+
+  log(level: LogLevel, category: "user" | "system", message: string): void {
+    // The library's own diagnostics (category "system") are the worker's business, not the app's.
+    if (category === "user") this.write(`[${this.metadata.name} ${level}] ${message}`);
+  }
+}
+
 export async function invokeFunction(
-  model: ProgrammingModel,
+  registry: FunctionRegistry,
   fn: ServableFunction,
   trigger: RpcTypedData,
   options: InvokeOptions = {},
 ): Promise<Invocation> {
+  const model = registry.programmingModel;
+  if (!model) throw new Error("The app registered no programming model.");
   const invocationId = options.invocationId ?? randomUUID();
   const inputData = [{ name: fn.triggerName, data: trigger }];
   for (const [name, data] of Object.entries(options.extraInputs ?? {})) inputData.push({ name, data });
-  const invocationModel = model.getInvocationModel({
+  const request = {
     invocationId,
-    metadata: fn.metadata,
-    request: { invocationId, functionId: fn.metadata.name, inputData, triggerMetadata: options.triggerMetadata ?? {} },
-    log: (level, category, message) => {
-      // The library's own diagnostics (category "system") are the worker's business, not the app's.
-      if (category === "user") (options.log ?? console.log)(`[${fn.metadata.name} ${level}] ${message}`);
-    },
-  });
+    functionId: fn.metadata.name,
+    inputData,
+    triggerMetadata: options.triggerMetadata ?? {},
+  };
+  const coreContext = new CoreInvocationContext(invocationId, request, fn.metadata, options.log ?? console.log);
+  const invocationModel = await model.getInvocationModel(coreContext);
   const { context, inputs } = await invocationModel.getArguments();
   const result = await withFunctionTimeout(
     options.timeout,
     fn.metadata.name,
-    invocationModel.invokeFunction(context, inputs, fn.callback),
+    registry.hooks.aroundInvocation(
+      context,
+      { inputs, functionCallback: fn.callback },
+      (phase) => (coreContext.state = phase),
+      (finalInputs, callback) => invocationModel.invokeFunction(context, finalInputs, callback),
+    ),
   );
   return { invocationId, result, response: () => invocationModel.getResponse(context, result) };
-}
-
-/** The programming model the app registered; throws (into the caller's invocation) when there is none. */
-export function registeredModel(app: LoadedApp): ProgrammingModel {
-  const model = app.registry.programmingModel;
-  if (!model) throw new Error("The app registered no programming model.");
-  return model;
 }
 
 export const jsonData = (value: unknown): RpcTypedData => ({ json: JSON.stringify(value ?? null) });

@@ -181,6 +181,10 @@ export async function handleManagement(
       await startOrchestration(engine, res, segments[1] as string, segments[2], params, body, publicUrls);
       return;
     }
+    if (segments[0] === "entities" && segments.length === 3) {
+      await entityRoute(engine, res, method, segments[1] as string, segments[2] as string, params, body);
+      return;
+    }
     if (segments[0] !== "instances") {
       send(res, 404, { Message: `No management route matches ${method} /${path}.` });
       return;
@@ -373,4 +377,33 @@ async function purgeMany(engine: Engine, res: ServerResponse, params: URLSearchP
   for (const id of ids) if (await engine.purge(id)) deleted++;
   if (deleted === 0) send(res, 404);
   else send(res, 200, { instancesDeleted: deleted });
+}
+
+/** `GET entities/{name}/{key}`: the state (404 when the entity does not exist); `POST …?op=`: a signal, 202. */
+async function entityRoute(
+  engine: Engine,
+  res: ServerResponse,
+  method: string,
+  name: string,
+  key: string,
+  params: URLSearchParams,
+  body: string,
+): Promise<void> {
+  if (method === "GET") {
+    const snapshot = await engine.readEntityState(name, key);
+    if (!snapshot.exists) send(res, 404, { Message: `Entity @${name}@${key} does not exist.` });
+    else send(res, 200, JSON.parse(snapshot.state ?? "null"));
+    return;
+  }
+  if (method !== "POST") {
+    send(res, 405, { Message: `${method} is not allowed on entities.` });
+    return;
+  }
+  const op = params.get("op") ?? "";
+  const input = body.trim() === "" ? undefined : body;
+  if (!engine.signalEntity(name, key, { op, ...(input !== undefined && { input }) })) {
+    send(res, 400, { Message: `The entity function '${name}' doesn't exist.` });
+    return;
+  }
+  res.writeHead(202).end();
 }

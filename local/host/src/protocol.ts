@@ -182,6 +182,19 @@ export function parseOrchestratorFailure(error: unknown): { message: string; fai
   }
 }
 
+/**
+ * The failure fields of TaskFailed, SubOrchestrationInstanceFailed and ExecutionFailed as the
+ * Durable extension writes them: durable-functions 3.0 to 3.3 read only `Reason` and `Details`
+ * (both strings, or "could not parse its exception data"); later releases prefer `FailureDetails`.
+ */
+export function failureFields(details: FailureDetails): {
+  Reason: string;
+  Details: string;
+  FailureDetails: FailureDetails;
+} {
+  return { Reason: details.ErrorMessage, Details: details.StackTrace ?? details.ErrorType, FailureDetails: details };
+}
+
 export function failureOf(error: unknown): FailureDetails {
   if (error instanceof Error) {
     return { ErrorType: error.name || "Error", ErrorMessage: error.message, StackTrace: error.stack };

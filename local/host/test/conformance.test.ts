@@ -123,7 +123,6 @@ describe("HTTP functions", () => {
   });
 
   test("functions the host cannot serve are reported at start", () => {
-    assert.match(host.output(), /function CounterEntity is not served: trigger type entityTrigger/);
     assert.match(host.output(), /function sendsToQueue is not served: binding .* of type queue/);
   });
 });
@@ -223,6 +222,15 @@ describe("orchestrations", () => {
     );
   });
 
+  test("retryTimeoutInMilliseconds stops retries: the remaining attempts fail without running", async () => {
+    const done = await run("RetryTimeout", {});
+    const output = asJson(done.output);
+    assert.equal(output.ok, false);
+    assert.match(String(output.message), /attempt \d failed on purpose \(retryTimeoutInMilliseconds 1500 exceeded/);
+    const ran = Number(fs.readFileSync(path.join(workDir, "flaky-retry-timeout"), "utf8"));
+    assert.ok(ran >= 2 && ran <= 3, `attempts run within the 1.5 s timeout, not all ten (${ran})`);
+  });
+
   test("sub-orchestration retries start a new child per attempt until one succeeds", async () => {
     const done = await run("SubRetries", { key: "sub-retry", succeedOnAttempt: 3 }, "sub-retries");
     assert.equal(done.output, 3);
@@ -262,6 +270,41 @@ describe("orchestrations", () => {
       410,
       "raising to a completed instance is 410 Gone",
     );
+  });
+
+  test("callHttp follows the 202 pattern: durable timers between polls of Location, then the final response", async () => {
+    const done = await run("CallHttp", { url: api("job/start/j1", null) });
+    assert.equal(done.runtimeStatus, "Completed", JSON.stringify(done.output));
+    assert.deepEqual(done.output, { statusCode: 200, content: { job: "j1", polls: 3 }, refused: 405 });
+    const status = asJson((await request(webhook(`instances/${String(done.instanceId)}?showHistory=true`))).body);
+    const timers = (status.historyEvents as Json[]).filter((event) => event.EventType === "TimerFired");
+    assert.equal(timers.length, 3, "one durable timer per 202 (start and two polls)");
+  });
+
+  test("entities: client signals and reads, an entity's own signal, an orchestration's signal and calls", async () => {
+    const entity = (op: string, key: string, input?: unknown) =>
+      request(api(`entity/${op}/${key}`, null), {
+        method: op === "read" ? "GET" : "POST",
+        ...(input !== undefined && { body: JSON.stringify(input) }),
+      });
+    assert.deepEqual((await entity("read", "c1")).body, { entityExists: false }, "no state before the first operation");
+    assert.equal((await entity("add", "c1", 3)).status, 202);
+    assert.equal((await entity("forward", "c1", { to: "c2", amount: 7 })).status, 202);
+    await waitFor("the signals to run", async () => {
+      const [c1, c2] = await Promise.all([entity("read", "c1"), entity("read", "c2")]);
+      return asJson(c1.body).entityState === 3 && asJson(c2.body).entityState === 7 ? true : undefined;
+    });
+    const done = await run("EntityWork", { key: "c3" });
+    assert.equal(done.runtimeStatus, "Completed", JSON.stringify(done.output));
+    assert.deepEqual(done.output, { afterCall: 7, read: 7, failed: true }, "the signal ran before the call: one queue");
+    assert.equal((await request(webhook("entities/tally/c3"))).text, "7", "the management API reads the state");
+    assert.equal((await request(webhook("entities/Tally/never"))).status, 404);
+  });
+
+  test("an entity lock fails the orchestration with the SDK's own message (locks need replay schema V4)", async () => {
+    const done = await run("EntityLock", {});
+    assert.equal(done.runtimeStatus, "Failed");
+    assert.match(String(done.output), /lock requires a Durable Functions extension that supports OOProc schema V4/);
   });
 
   test("continueAsNew restarts with the new input until done", async () => {

@@ -167,3 +167,40 @@ test("SIGKILL at several points, restart, same output, no recorded activity re-r
   for await (const record of store.listInstances()) instances.push(record.instanceId);
   assert.equal(instances.length, 4, `two parents and their two children, no more: ${instances.join(", ")}`);
 });
+
+test("an entity call in flight at SIGKILL is sent again after the restart and answers the orchestration", async () => {
+  const start = () =>
+    startHostProcess({
+      appDir: CONFORMANCE_APP,
+      storage: azurite.connectionString,
+      dataDir: path.join(workDir, "data"),
+      env: { CONFORMANCE_DIR: workDir },
+    });
+  let host = await start();
+  const systemKey = (
+    JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as {
+      systemKeys: { durabletask_extension: string };
+    }
+  ).systemKeys.durabletask_extension;
+  const webhook = (h: HostProcess, route: string) =>
+    `${h.baseUrl}/runtime/webhooks/durabletask/${route}${route.includes("?") ? "&" : "?"}code=${systemKey}`;
+  const started = await request(webhook(host, "orchestrators/CallSlowEntity/entity-crash"), {
+    method: "POST",
+    body: JSON.stringify({ key: "k" }),
+  });
+  assert.equal(started.status, 202, started.text);
+  // The call is recorded (EventSent) and the 1.5 s operation is running: kill now.
+  await waitFor("the entity call to be recorded", async () => {
+    const found = await store.getInstance("entity-crash");
+    return found && found.record.historyLength >= 3 ? true : undefined;
+  });
+  await host.kill("SIGKILL");
+  host = await start();
+  const done = await waitFor("the orchestration to complete", async () => {
+    const response = await request(webhook(host, "instances/entity-crash"));
+    return response.status === 200 ? (response.body as Record<string, unknown>) : undefined;
+  });
+  await host.kill();
+  assert.equal(done.runtimeStatus, "Completed", JSON.stringify(done));
+  assert.equal(done.output, 4, "the operation ran once to completion, after the restart");
+});

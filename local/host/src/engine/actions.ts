@@ -13,6 +13,8 @@ import {
   type SdkAction,
 } from "../protocol.js";
 import { callScheduledEvent, type RuntimeState, type ScheduledCall } from "./instance-state.js";
+import { entityRequestSent } from "./entities.js";
+import { httpCallScheduled } from "./http-calls.js";
 import { beginRetryChain } from "./retries.js";
 
 export interface RecordedActions {
@@ -93,11 +95,19 @@ function recordNewAction(
       if (action.isCanceled) runtime.canceledTimers.push(id);
       return undefined;
     }
+    case ActionType.CallEntity:
+    case ActionType.SignalEntity:
+      scheduled.push(entityRequestSent(action, id, now, instanceId));
+      return undefined;
+    case ActionType.CallHttp:
+      scheduled.push(httpCallScheduled(runtime, action, id, now));
+      return undefined;
     case ActionType.WaitForExternalEvent:
     case ActionType.ContinueAsNew:
       return undefined;
     default:
-      return `Action type ${action.actionType} (entities, callHttp) is not supported by the local host.`;
+      // LockEntities never arrives: the SDK refuses locks below replay schema V4, which this host does not announce.
+      return `Action type ${action.actionType} is not supported by the local host.`;
   }
 }
 

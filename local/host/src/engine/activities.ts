@@ -2,14 +2,16 @@
  * Runs scheduled activities through the app's own programming model, at most a given number at a
  * time, and posts each outcome (TaskCompleted or TaskFailed) as a completion. A result for an
  * execution that has since continued as new or been replaced is dropped. An activity that runs past
- * host.json's functionTimeout fails (function-timeout.ts).
+ * host.json's functionTimeout fails (function-timeout.ts). CallHttp tasks run as the built-in
+ * HTTP activity (http-calls.ts).
  */
 import type { LoadedApp } from "../app-loader.js";
 import type { FunctionTimeout } from "../function-timeout.js";
-import { invokeFunction, jsonData, registeredModel } from "../invoke.js";
-import { EventType, failureOf, type FailureDetails, type HistoryEvent } from "../protocol.js";
+import { invokeFunction, jsonData } from "../invoke.js";
+import { EventType, failureFields, failureOf, type FailureDetails, type HistoryEvent } from "../protocol.js";
 import type { BackgroundWork } from "./background-work.js";
 import type { CompletionOutbox } from "./completion-outbox.js";
+import { callHttp, HTTP_ACTIVITY } from "./http-calls.js";
 
 export class ActivityRunner {
   private readonly queue: (() => Promise<void>)[] = [];
@@ -58,6 +60,12 @@ export class ActivityRunner {
   }
 
   private async outcome(taskId: number, name: string, inputJson: string): Promise<HistoryEvent> {
+    if (name === HTTP_ACTIVITY) {
+      return callHttp(inputJson).then(
+        (response) => taskCompleted(taskId, response),
+        (error: unknown) => taskFailed(taskId, failureOf(error)),
+      );
+    }
     const fn = this.app.servable.get(name);
     if (!fn || fn.kind !== "activity") {
       return taskFailed(taskId, {
@@ -66,22 +74,26 @@ export class ActivityRunner {
       });
     }
     try {
-      const invocation = await invokeFunction(registeredModel(this.app), fn, jsonData(JSON.parse(inputJson)), {
+      const invocation = await invokeFunction(this.app.registry, fn, jsonData(JSON.parse(inputJson)), {
         timeout: this.timeout,
         log: this.log,
       });
-      return {
-        EventType: EventType.TaskCompleted,
-        EventId: -1,
-        IsPlayed: false,
-        Timestamp: new Date().toISOString(),
-        TaskScheduledId: taskId,
-        Result: JSON.stringify(invocation.result ?? null),
-      };
+      return taskCompleted(taskId, invocation.result);
     } catch (error) {
       return taskFailed(taskId, failureOf(error));
     }
   }
+}
+
+function taskCompleted(taskId: number, result: unknown): HistoryEvent {
+  return {
+    EventType: EventType.TaskCompleted,
+    EventId: -1,
+    IsPlayed: false,
+    Timestamp: new Date().toISOString(),
+    TaskScheduledId: taskId,
+    Result: JSON.stringify(result ?? null),
+  };
 }
 
 function taskFailed(taskId: number, details: FailureDetails): HistoryEvent {
@@ -91,7 +103,6 @@ function taskFailed(taskId: number, details: FailureDetails): HistoryEvent {
     IsPlayed: false,
     Timestamp: new Date().toISOString(),
     TaskScheduledId: taskId,
-    Reason: details.ErrorMessage,
-    FailureDetails: details,
+    ...failureFields(details),
   };
 }

@@ -4,7 +4,7 @@
  * row's `parentNotified` stays false until the parent has that message, so recovery can send it
  * again.
  */
-import { EventType, type FailureDetails, type HistoryEvent } from "../protocol.js";
+import { EventType, failureFields, type FailureDetails, type HistoryEvent } from "../protocol.js";
 import type { InstanceRecord } from "../store.js";
 import type { EngineContext } from "./context.js";
 import { isTerminal, newInstanceRecord } from "./instance-state.js";
@@ -76,7 +76,7 @@ function childFailed(now: string, taskId: number, details: FailureDetails): Hist
     IsPlayed: false,
     Timestamp: now,
     TaskScheduledId: taskId,
-    FailureDetails: details,
+    ...failureFields(details),
   };
 }
 

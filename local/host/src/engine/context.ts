@@ -6,6 +6,7 @@ import type { LoadedApp } from "../app-loader.js";
 import type { DurableStore } from "../store.js";
 import type { ActivityRunner } from "./activities.js";
 import type { BackgroundWork } from "./background-work.js";
+import type { EntityRunner } from "./entities.js";
 import type { LiveInstances } from "./live-instances.js";
 import type { TerminalWaiters } from "./terminal-waiters.js";
 import type { DurableTimers } from "./timers.js";
@@ -18,5 +19,6 @@ export interface EngineContext {
   readonly instances: LiveInstances;
   readonly timers: DurableTimers;
   readonly activities: ActivityRunner;
+  readonly entities: EntityRunner;
   readonly waiters: TerminalWaiters;
 }

@@ -4,11 +4,12 @@
  * replay), record the actions it returns, commit, and only then start the work it scheduled.
  * Terminate, suspend and resume are episodes of their own that do not replay.
  */
-import { invokeFunction, registeredModel } from "../invoke.js";
+import { invokeFunction } from "../invoke.js";
 import {
   ActionType,
   EventType,
   actionInputJson,
+  failureFields,
   flattenActions,
   orchestratorTrigger,
   parseOrchestratorFailure,
@@ -21,6 +22,7 @@ import { recordActions } from "./actions.js";
 import { commit, continueAsNew, finish, type Episode } from "./commit.js";
 import type { EngineContext } from "./context.js";
 import { completionKey, isTerminal, type LiveInstance, type Message, type RuntimeState } from "./instance-state.js";
+import { advancePolls, isPollingResponse } from "./http-calls.js";
 import { advanceRetry, isRetryEvent } from "./retries.js";
 import { startScheduledWork } from "./scheduled-work.js";
 
@@ -28,7 +30,7 @@ import { startScheduledWork } from "./scheduled-work.js";
 interface TakenMessages {
   consumed: string[];
   events: HistoryEvent[];
-  /** events[0] is a retry event (see retries.ts). */
+  /** events[0] is a retry event or a polled 202 (see retries.ts, http-calls.ts). */
   retryEventFirst: boolean;
   /** A terminate, suspend or resume message, which ends the taking. */
   control?: Exclude<Message, { kind: "event" }>;
@@ -96,9 +98,9 @@ function takeMessages(live: LiveInstance): TakenMessages {
       taken.consumed.push(key); // a duplicate delivery (at-least-once activity run)
       continue;
     }
-    if (isRetryEvent(live.runtime, message.event)) {
-      // The SDK assigns a sequence number while it processes a retry event; taking one per
-      // episode, first, keeps the host's numbering identical to it.
+    if (isRetryEvent(live.runtime, message.event) || isPollingResponse(live.runtime, message.event)) {
+      // The SDK assigns sequence numbers while it processes a retry event or a polled 202;
+      // taking one per episode, first, keeps the host's numbering identical to it.
       if (taken.retryEventFirst || taken.events.length > 0) break;
       taken.retryEventFirst = true;
     }
@@ -114,9 +116,10 @@ async function replay(episode: Episode, taken: TakenMessages): Promise<void> {
   const record = live.record;
   const episodeEvents = [...startEvents(record, now), ...taken.events];
   const runtime: RuntimeState = structuredClone(live.runtime);
-  const retryScheduled = taken.retryEventFirst
-    ? advanceRetry(runtime, taken.events[0] as HistoryEvent, now, record.instanceId)
-    : [];
+  const hostScheduled = [
+    ...(taken.retryEventFirst ? advanceRetry(runtime, taken.events[0] as HistoryEvent, now, record.instanceId) : []),
+    ...advancePolls(runtime, taken.events, now),
+  ];
 
   const fn = ctx.app.servable.get(record.name);
   if (!fn || fn.kind !== "orchestration") {
@@ -132,7 +135,7 @@ async function replay(episode: Episode, taken: TakenMessages): Promise<void> {
   let failure: { message: string; failureDetails?: FailureDetails } | undefined;
   try {
     const invocation = await invokeFunction(
-      registeredModel(ctx.app),
+      ctx.app.registry,
       fn,
       { json: orchestratorTrigger(record.instanceId, record.parentInstanceId, historyJson, record.input ?? "null") },
       { log: ctx.log },
@@ -148,7 +151,7 @@ async function replay(episode: Episode, taken: TakenMessages): Promise<void> {
     };
     await finish(episode, "Failed", JSON.stringify(failure?.message ?? details.ErrorMessage), [
       ...episodeEvents,
-      ...retryScheduled,
+      ...hostScheduled,
       failedEvent(now, details),
     ]);
     return;
@@ -164,7 +167,7 @@ async function replay(episode: Episode, taken: TakenMessages): Promise<void> {
     ]);
     return;
   }
-  const scheduled = [...retryScheduled, ...recorded.scheduled];
+  const scheduled = [...hostScheduled, ...recorded.scheduled];
   const customStatus = state.customStatus === undefined ? record.customStatus : JSON.stringify(state.customStatus);
   if (state.isDone) {
     const continued = actions.find((action) => action.actionType === ActionType.ContinueAsNew);
@@ -221,8 +224,7 @@ function failedEvent(now: string, details: FailureDetails): HistoryEvent {
     EventId: -1,
     IsPlayed: false,
     Timestamp: now,
-    Reason: details.ErrorMessage,
-    FailureDetails: details,
+    ...failureFields(details),
     OrchestrationStatus: "Failed",
   };
 }

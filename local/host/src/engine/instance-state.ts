@@ -5,7 +5,7 @@
  * scheduled in history, and the keys that pair a scheduled task with its completion.
  */
 import { randomUUID } from "node:crypto";
-import { EventType, type HistoryEvent, type RetryOptions } from "../protocol.js";
+import { EventType, type FailureDetails, type HistoryEvent, type RetryOptions } from "../protocol.js";
 import { TERMINAL_STATUSES, type InstanceRecord, type RuntimeStatus } from "../store.js";
 
 /** The engine's bookkeeping for one execution, persisted with the instance row. */
@@ -18,7 +18,11 @@ export interface RuntimeState {
   canceledTimers: number[];
   /** Retry chains, keyed by the id of the task or retry timer currently outstanding. */
   retries: Record<string, RetryChain>;
+  /** Polled callHttp tasks: the call or poll timer outstanding, by id (see http-calls.ts). */
+  httpPolls: Record<string, HttpPoll>;
 }
+
+export type HttpPoll = { phase: "call" } | { phase: "timer"; callId: number; request: { method: string; uri: string } };
 
 /** An activity or sub-orchestration call, as scheduled in history. */
 export interface ScheduledCall {
@@ -66,6 +70,11 @@ export interface RetryChain extends ScheduledCall {
   attempt: number;
   phase: "task" | "timer";
   firstAttemptAt: string;
+  /**
+   * Set when an attempt failed after `retryTimeoutInMilliseconds`: the remaining attempts are
+   * failed at once with this failure instead of running (see retries.ts).
+   */
+  timedOut?: FailureDetails;
 }
 
 /** An inbox message body. */
@@ -97,7 +106,13 @@ export interface LiveInstance {
 }
 
 export const isTerminal = (status: RuntimeStatus): boolean => TERMINAL_STATUSES.includes(status);
-export const emptyRuntime = (): RuntimeState => ({ nextSequence: 0, actions: [], canceledTimers: [], retries: {} });
+export const emptyRuntime = (): RuntimeState => ({
+  nextSequence: 0,
+  actions: [],
+  canceledTimers: [],
+  retries: {},
+  httpPolls: {},
+});
 /** A fresh instance or execution id, in the 32-hex-digit form the Durable extension uses. */
 export const newId = (): string => randomUUID().replaceAll("-", "");
 
