@@ -15,6 +15,7 @@ import type { Browser, Page } from "playwright-core";
 import YAML from "yaml";
 import { createBesuPlugin, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
 import { request } from "@besu-fleet/local-support";
+import { dashboardUrl } from "../../cli/local.js";
 import { startAppStack, type AppStack } from "../api/app-stack.js";
 import { REPO_ROOT } from "../support/paths.js";
 import { launchBrowser, openPage, screenshot, type WatchedPage } from "./browser.js";
@@ -54,8 +55,6 @@ async function setFaults(faults: unknown): Promise<void> {
   });
   assert.equal(answer.status, 200, answer.text);
 }
-
-const dashboardUrl = (): string => `${stack.host.baseUrl}/api/dashboard/#key=${encodeURIComponent(stack.functionKey)}`;
 
 /**
  * Waits until the page's address (its hash) satisfies `wanted`. NOTE: polled from here, since a
@@ -125,7 +124,7 @@ after(async () => {
 
 test("the dashboard loads with the key from its link, without console errors, and forgets the key's address", async () => {
   const { page, problems } = watched;
-  await page.goto(dashboardUrl());
+  await page.goto(dashboardUrl(stack.host.baseUrl, stack.functionKey));
   await page.getByRole("heading", { name: "Rollouts" }).waitFor();
   await page.getByText("No rollouts yet.").waitFor();
   assert.equal(new URL(page.url()).hash, "#/rollouts", "the key is taken out of the address");
