@@ -12,6 +12,7 @@ import { activityContracts } from "./activities/factory.js";
 import { registerActivities } from "./activities/registration.js";
 import { audited, auditFunctions } from "./functions/audit.js";
 import { secured } from "./functions/authorization.js";
+import { dashboardFunctions } from "./functions/dashboard.js";
 import { healthFunctions } from "./functions/health.js";
 import { openApiFunctions } from "./functions/openapi.js";
 import { retentionFunctions } from "./functions/retention.js";
@@ -20,7 +21,13 @@ import { apiAuthMode } from "./lib/config.js";
 import { registerOrchestrations } from "./orchestrators/index.js";
 
 const authMode = apiAuthMode(process.env);
-const httpFunctions = { ...healthFunctions, ...openApiFunctions, ...rolloutHttpFunctions, ...auditFunctions };
+const httpFunctions = {
+  ...healthFunctions,
+  ...openApiFunctions,
+  ...rolloutHttpFunctions,
+  ...auditFunctions,
+  ...dashboardFunctions(authMode),
+};
 for (const [name, options] of Object.entries(httpFunctions))
   app.http(name, audited(secured(options, authMode), authMode));
 for (const [name, options] of Object.entries(rolloutClientFunctions))

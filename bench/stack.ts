@@ -101,6 +101,11 @@ export class BenchStack {
     return this.host.baseUrl;
   }
 
+  /** The host's process id, for benchmarks that measure its CPU. */
+  get hostPid(): number | undefined {
+    return this.host.child.pid;
+  }
+
   api(method: "GET" | "POST", route: string, body?: unknown): Promise<JsonResponse> {
     return request(`${this.host.baseUrl}/api/${route}`, {
       method,

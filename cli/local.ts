@@ -21,7 +21,8 @@ export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 export const LOCAL_USAGE = `Usage:
   besu-fleet local up [--rollout <spec>] [--port <port>] [--data-dir <dir>] [--time-scale <n>] [--scenario <file>]
       Starts Azurite (data under <data-dir>/azurite), the simulated cloud (<data-dir>/cloud) and
-      the host for this app, which talks to that cloud; prints the base URL and the function key.
+      the host for this app, which talks to that cloud; prints the base URL, the function key and
+      the dashboard's URL (docs/dashboard.md).
       With --rollout, then runs that rollout with the live per-region view and the final report
       (npm start does this with examples/chain138-24-regions.yaml). Ctrl-C stops everything.
   besu-fleet local cloud [--data-dir <dir>] [--scenario <file>] [--time-scale <n>]
@@ -47,6 +48,15 @@ function demoSpec(file: string, dataDir: string): string {
 }
 
 const LOCAL_POLL_SECONDS = 2;
+
+/**
+ * The dashboard's address with the function key in its fragment: a browser never sends a
+ * fragment to the server, and the page moves the key into the tab's session storage at once
+ * (docs/dashboard.md).
+ */
+export function dashboardUrl(baseUrl: string, functionKey: string): string {
+  return `${baseUrl}/api/dashboard/#key=${encodeURIComponent(functionKey)}`;
+}
 
 function timeScaleOption(args: ParsedArgs, defaultTimeScale: number): number {
   const text = stringOption(args, "time-scale");
@@ -128,6 +138,7 @@ export async function localCommand(argv: string[]): Promise<number> {
         env,
       });
       printHost(host);
+      console.log(`Dashboard:    ${dashboardUrl(host.baseUrl, host.keys.functionKeys.default)}`);
       if (rolloutSpec) {
         const code = await rolloutCommand([
           "start",
@@ -141,7 +152,9 @@ export async function localCommand(argv: string[]): Promise<number> {
         ]);
         console.log(code === 0 ? "The rollout succeeded." : `The rollout ended with exit code ${code} (see above).`);
       }
-      console.log("The stack keeps running (try: npx besu-fleet rollout list). Ctrl-C stops everything.");
+      console.log(
+        "The stack keeps running (open the dashboard above, or try: npx besu-fleet rollout list). Ctrl-C stops everything.",
+      );
       await untilStopped();
     } finally {
       await host?.close();

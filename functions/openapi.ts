@@ -201,6 +201,17 @@ export function openApiDocument(): Record<string, unknown> {
         get: { summary: "Liveness of the Functions app", security: [], responses: { "200": { description: "ok" } } },
       },
       "/api/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
+      "/api/dashboard/{path}": {
+        get: {
+          summary:
+            "The admin dashboard's files (docs/dashboard.md); anonymous in keys mode, Fleet.Reader in entra mode",
+          parameters: [{ name: "path", in: "path", required: true, schema: { type: "string" } }],
+          responses: {
+            "200": { description: "a file of the page (index.html when empty)" },
+            "404": { description: "no such file" },
+          },
+        },
+      },
     }),
   };
 }

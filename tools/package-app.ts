@@ -15,8 +15,8 @@ import { parseArgs } from "node:util";
 import AdmZip from "adm-zip";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-/** The compiled folders the app's entry point (dist/app.js) reaches. */
-const APP_FOLDERS = ["functions", "orchestrators", "activities", "lib"];
+/** The compiled folders the app's entry point (dist/app.js) reaches, and the dashboard it serves (dist/web). */
+const APP_FOLDERS = ["functions", "orchestrators", "activities", "lib", "web"];
 /** What a workspace package ships (its sources, tests and build settings stay behind). */
 const WORKSPACE_PACKAGE_FILES = ["package.json", "README.md", path.join("dist", "src")];
 

@@ -24,6 +24,8 @@ export interface AppRequest {
 export interface AppStack {
   azurite: RunningAzurite;
   host: HostProcess;
+  /** The app's default function key, for clients other than `send` (a browser). */
+  functionKey: string;
   send(appRequest: AppRequest): Promise<JsonResponse>;
   /** A Durable management API route (`instances?...`), with the system key. */
   management(route: string): Promise<JsonResponse>;
@@ -64,6 +66,7 @@ export async function startAppStack(env: Record<string, string> = {}, appDir = R
   return {
     azurite,
     host,
+    functionKey: keys.functionKeys.default,
     send: ({ method, route, contentType, body, chunked }) =>
       request(`${host.baseUrl}/api/${route}`, {
         method,

@@ -51,7 +51,7 @@ test("the package holds the compiled app, host.json and production dependencies 
   const topLevel = new Set(files.map((file) => file.split("/")[0]));
   assert.deepEqual([...topLevel].sort(), ["dist", "host.json", "node_modules", "package.json"]);
   const compiledFolders = new Set(files.filter((file) => file.startsWith("dist/")).map((file) => file.split("/")[1]));
-  assert.deepEqual([...compiledFolders].sort(), ["activities", "app.js", "functions", "lib", "orchestrators"]);
+  assert.deepEqual([...compiledFolders].sort(), ["activities", "app.js", "functions", "lib", "orchestrators", "web"]);
   // Development-only packages (the local stack, the EVM, the storage emulator, test tools) stay out.
   for (const devOnly of ["@besu-fleet/local-cloud", "@besu-fleet/local-host", "ganache", "azurite", "fast-check"])
     assert.ok(!files.some((file) => file.startsWith(`node_modules/${devOnly}/`)), `${devOnly} is in the package`);
@@ -87,6 +87,7 @@ test(".funcignore leaves in what the package ships and leaves out what it must n
     "packages/qbft/src/index.ts",
     "lib/config.ts",
     "infra/main.bicep",
+    "web/src/main.tsx",
   ];
   assert.deepEqual(
     neverShipped.filter((file) => !rules.ignores(file)),
