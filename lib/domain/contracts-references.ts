@@ -48,7 +48,8 @@ export function parseReference(text: string): Reference | string | undefined {
 /** Every string inside a JSON value, with its path suffix. */
 function* stringsIn(value: ContractValue, path: string): Generator<{ text: string; path: string }> {
   if (typeof value === "string") yield { text: value, path };
-  else if (Array.isArray(value)) for (const [index, item] of value.entries()) yield* stringsIn(item, `${path}[${index}]`);
+  else if (Array.isArray(value))
+    for (const [index, item] of value.entries()) yield* stringsIn(item, `${path}[${index}]`);
   else if (value !== null && typeof value === "object")
     for (const [key, item] of Object.entries(value)) yield* stringsIn(item as ContractValue, `${path}.${key}`);
 }
@@ -105,7 +106,10 @@ export function deploymentOrder(deployments: readonly DeploymentSpec[], chain: C
 }
 
 /** The names `${chain.name}` may refer to on each chain: deployments and existing contracts. */
-function knownNames(chains: ChainsSpec | undefined, contracts: ContractsSpec | undefined): Record<ChainRole, Set<string>> {
+function knownNames(
+  chains: ChainsSpec | undefined,
+  contracts: ContractsSpec | undefined,
+): Record<ChainRole, Set<string>> {
   const known = { chain138: new Set<string>(), mainnet: new Set<string>() };
   for (const chain of CHAIN_ROLES) {
     for (const name of Object.keys(chains?.[chain].existing ?? {})) known[chain].add(name);
@@ -163,14 +167,21 @@ function checkValue(
   }
 }
 
-function checkDeployments(contracts: ContractsSpec, known: Record<ChainRole, Set<string>>, problems: ReferenceProblem[]) {
+function checkDeployments(
+  contracts: ContractsSpec,
+  known: Record<ChainRole, Set<string>>,
+  problems: ReferenceProblem[],
+) {
   for (const chain of CHAIN_ROLES) {
     const first = new Map<string, number>();
     contracts[chain].forEach((deployment, index) => {
       const path = `contracts.${chain}[${index}]`;
       const earlier = first.get(deployment.name);
       if (earlier !== undefined)
-        problems.push({ path: `${path}.name`, message: `'${deployment.name}' is used more than once (first at contracts.${chain}[${earlier}])` });
+        problems.push({
+          path: `${path}.name`,
+          message: `'${deployment.name}' is used more than once (first at contracts.${chain}[${earlier}])`,
+        });
       else first.set(deployment.name, index);
       checkValue(deployment.args, `${path}.args`, known, problems, [chain]);
     });
@@ -204,7 +215,8 @@ function checkFunding(funding: FundingSpec, known: Record<ChainRole, Set<string>
   const caps = new Set<string>();
   funding.caps.forEach((cap, index) => {
     const key = `${cap.chain} ${cap.asset}`;
-    if (caps.has(key)) problems.push({ path: `funding.caps[${index}]`, message: `a second cap for ${cap.asset} on ${cap.chain}` });
+    if (caps.has(key))
+      problems.push({ path: `funding.caps[${index}]`, message: `a second cap for ${cap.asset} on ${cap.chain}` });
     caps.add(key);
     if (cap.asset !== "native") checkTarget(cap.asset, `funding.caps[${index}].asset`, known, problems);
   });
@@ -236,7 +248,10 @@ export function onChainProblems(sections: OnChainSections): ReferenceProblem[] {
   const problems: ReferenceProblem[] = [];
   const { chains, contracts, ccip, funding, present } = sections;
   if (!present.chains && (present.contracts || present.ccip || present.funding))
-    problems.push({ path: "chains", message: "is required when contracts, ccip or funding is given: it says where they go" });
+    problems.push({
+      path: "chains",
+      message: "is required when contracts, ccip or funding is given: it says where they go",
+    });
   if (chains !== undefined) checkSelectors(chains, sections.chainId138, problems);
   // Names are only known when the sections that define them are valid; otherwise every reference
   // would be reported as unknown on top of the problems that made them invalid.

@@ -123,7 +123,9 @@ export const deploymentSchema = z.strictObject({
     .min(1)
     .max(64)
     .optional()
-    .describe("CREATE2 salt, default the name (its keccak-256 is used): same salt and init code, same address on every chain."),
+    .describe(
+      "CREATE2 salt, default the name (its keccak-256 is used): same salt and init code, same address on every chain.",
+    ),
 });
 
 export const contractsSchema = z

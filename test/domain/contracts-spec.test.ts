@@ -30,10 +30,16 @@ describe("on-chain sections", () => {
   it("rejects a selector that belongs to another known chain, naming it", () => {
     const problems = problemsOf({
       network: { name: "chain138" },
-      chains: { chain138: { chainSelector: "5009297550715157269" }, mainnet: { chainSelector: "16015286601757825753" } },
+      chains: {
+        chain138: { chainSelector: "5009297550715157269" },
+        mainnet: { chainSelector: "16015286601757825753" },
+      },
     });
     assert.match(messageAt(problems, "chains.chain138.chainSelector"), /selector for chain 1,/);
-    assert.match(messageAt(problems, "chains.mainnet.chainSelector"), /selector for chain 11155111, not the published selector of chain 1 \(5009297550715157269\)/);
+    assert.match(
+      messageAt(problems, "chains.mainnet.chainSelector"),
+      /selector for chain 11155111, not the published selector of chain 1 \(5009297550715157269\)/,
+    );
   });
 
   it("requires a selector for an external chain that has no published one, and chains for contracts", () => {
@@ -42,7 +48,10 @@ describe("on-chain sections", () => {
       chains: { chain138: { chainSelector: "7" }, mainnet: { chainId: 31337 } },
     });
     assert.match(messageAt(problems, "chains.mainnet.chainSelector"), /is required/);
-    const withoutChains = problemsOf({ network: { name: "chain138" }, contracts: { chain138: [deployment("router")] } });
+    const withoutChains = problemsOf({
+      network: { name: "chain138" },
+      contracts: { chain138: [deployment("router")] },
+    });
     assert.match(messageAt(withoutChains, "chains"), /is required when contracts/);
   });
 
@@ -65,7 +74,11 @@ describe("on-chain sections", () => {
       network: { name: "chain138" },
       chains: CHAINS,
       contracts: {
-        chain138: [deployment("a", ["${chain138.b}"]), deployment("b", [["${chain138.c}"]]), deployment("c", ["${chain138.a}"])],
+        chain138: [
+          deployment("a", ["${chain138.b}"]),
+          deployment("b", [["${chain138.c}"]]),
+          deployment("c", ["${chain138.a}"]),
+        ],
       },
     });
     assert.match(messageAt(problems, "contracts.chain138"), /cycle: a → b → c → a/);
@@ -75,7 +88,11 @@ describe("on-chain sections", () => {
     const spec = validSpec({
       chains: CHAINS,
       contracts: {
-        chain138: [deployment("router", ["${chain138.weth}", "${chain138.rmn}"]), deployment("weth"), deployment("rmn")],
+        chain138: [
+          deployment("router", ["${chain138.weth}", "${chain138.rmn}"]),
+          deployment("weth"),
+          deployment("rmn"),
+        ],
       },
     });
     assert.deepEqual(
@@ -129,7 +146,10 @@ describe("on-chain sections", () => {
         caps: [{ chain: "mainnet", asset: "native", max: "1000" }],
       },
     });
-    assert.match(messageAt(problems, "funding.topUps[0].asset"), /no cap in funding.caps for \$\{mainnet.link\} on mainnet/);
+    assert.match(
+      messageAt(problems, "funding.topUps[0].asset"),
+      /no cap in funding.caps for \$\{mainnet.link\} on mainnet/,
+    );
   });
 
   it("parses and resolves references inside nested values", () => {
