@@ -6,7 +6,7 @@
  *   → genesis (fan-in) → deploying (per region) → admitting (joining validators voted in)
  *   → verifying (fan-in) → report
  *
- * The contracts (mainnet and Chain 138 in parallel), CCIP and funding phases plug into this list.
+ *   → contracts (mainnet and Chain 138 in parallel) → ccip → funding (orchestrators/rollout/onchain.ts)
  */
 import { planRollout } from "../../lib/domain/plan.js";
 import { createRolloutStatus, requestCancel } from "../../lib/domain/rollout-status.js";
@@ -16,6 +16,7 @@ import { CANCEL_EVENT, orchestration, rolloutOrchestration, type rolloutInputSch
 import { cancelArrived, cancellation, now } from "../durable.js";
 import { admitting } from "./admission.js";
 import { genesis } from "./genesis.js";
+import { ccipPhase, contractsPhase, fundingPhase } from "./onchain.js";
 import { preflight } from "./preflight.js";
 import { deploying, provisioning } from "./regions.js";
 import { report } from "./report.js";
@@ -23,7 +24,17 @@ import { advance, type Phase, type RolloutRun, type RolloutState } from "./run.j
 import { verifying } from "./verification.js";
 
 /** The phases in order. */
-export const ROLLOUT_PHASES: readonly Phase[] = [preflight, provisioning, genesis, deploying, admitting, verifying];
+export const ROLLOUT_PHASES: readonly Phase[] = [
+  preflight,
+  provisioning,
+  genesis,
+  deploying,
+  admitting,
+  verifying,
+  contractsPhase,
+  ccipPhase,
+  fundingPhase,
+];
 
 /** The run and the initial state of a rollout (also how a test starts a single phase). */
 export function beginRollout(
