@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
-import { CLOUD_FILE_ENV } from "../lib/config.js";
+import { CLOUD_FILE_ENV, DEPLOYER_KEY_ID_ENV, KEY_VAULT_SIMULATOR_ENV } from "../lib/config.js";
 import { parseArgs, portOption, stringOption, UsageError, type ParsedArgs } from "./args.js";
 import { rolloutCommand } from "./rollout.js";
 
@@ -112,8 +112,14 @@ export async function localCommand(argv: string[]): Promise<number> {
         `Azurite:      blob ${azurite.ports.blob}, queue ${azurite.ports.queue}, table ${azurite.ports.table} (data in ${path.join(dataDir, "azurite")})`,
       );
       cloud = await startSimulatedCloud(args, path.join(dataDir, "cloud"));
-      // The app reaches the simulated cloud through its connection file (lib/config.ts, local mode).
-      const env = { ...readLocalSettings(PROJECT_ROOT), [CLOUD_FILE_ENV]: path.join(dataDir, "cloud", "cloud.json") };
+      // The app reaches the simulated cloud through its connection file (lib/config.ts, local mode)
+      // and signs as the deployer with the simulated vault's key.
+      const env = {
+        ...readLocalSettings(PROJECT_ROOT),
+        [CLOUD_FILE_ENV]: path.join(dataDir, "cloud", "cloud.json"),
+        [DEPLOYER_KEY_ID_ENV]: cloud.connection.keyVault.deployerKeyId,
+        [KEY_VAULT_SIMULATOR_ENV]: "true",
+      };
       host = await startHost({
         appDir: PROJECT_ROOT,
         port: portOption(args, "port", 7071),

@@ -4,7 +4,10 @@
  * - local: `BESU_FLEET_CLOUD_FILE` points at the simulated cloud's `cloud.json`;
  * - Azure: `AZURE_SUBSCRIPTION_ID`, DefaultAzureCredential, the public ARM endpoint.
  * Application state goes to blob storage named by `AzureWebJobsStorage` (a connection string) or
- * by `AzureWebJobsStorage__accountName` / `__blobServiceUri` (identity-based) in both.
+ * by `AzureWebJobsStorage__accountName` / `__blobServiceUri` (identity-based) in both. The deployer
+ * key that signs transactions is a Key Vault key named by `BESU_FLEET_DEPLOYER_KEY_ID` (optional:
+ * only the contracts phases need it); `BESU_FLEET_KEY_VAULT_SIMULATOR=true` says the vault is the
+ * simulated cloud's, which `besu-fleet local up` sets and Azure never does.
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
@@ -20,6 +23,10 @@ export const RETENTION_DAYS_ENV = "BESU_FLEET_RETENTION_DAYS";
 /** Daily, at 02:30 UTC. */
 export const DEFAULT_RETENTION_SCHEDULE = "0 30 2 * * *";
 export const DEFAULT_RETENTION_DAYS = 30;
+/** The identifier (URL) of the Key Vault key that signs the deployer's transactions. */
+export const DEPLOYER_KEY_ID_ENV = "BESU_FLEET_DEPLOYER_KEY_ID";
+/** `true` when that key is in the simulated cloud's vault (local mode only). */
+export const KEY_VAULT_SIMULATOR_ENV = "BESU_FLEET_KEY_VAULT_SIMULATOR";
 /** Public Azure Resource Manager. */
 export const AZURE_ARM_ENDPOINT = "https://management.azure.com";
 
@@ -35,9 +42,18 @@ export type StorageConfig =
   | { kind: "connectionString"; connectionString: string; container: string }
   | { kind: "identity"; blobServiceUri: string; container: string };
 
+/**
+ * The deployer's Key Vault key. `simulator`: the simulated cloud's vault, reached with its CA and
+ * without the challenge's resource check (its host is 127.0.0.1, not *.vault.azure.net).
+ */
+export type DeployerKeyConfig =
+  { mode: "azure"; keyId: string } | { mode: "simulator"; keyId: string; caCertificate: string };
+
 export interface AppConfig {
   arm: ArmConfig;
   storage: StorageConfig;
+  /** Absent when BESU_FLEET_DEPLOYER_KEY_ID is not set; what signs transactions then reports it. */
+  deployerKey?: DeployerKeyConfig;
 }
 
 /** The fields of the simulator's cloud.json this app reads (the simulator writes more). */
@@ -119,10 +135,39 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
             "the subscription to deploy into; or set BESU_FLEET_CLOUD_FILE for the simulated cloud",
           ),
         };
+  const deployerKey = readDeployerKey(env, arm);
   return {
     arm,
     storage: readStorage(env),
+    ...(deployerKey === undefined ? {} : { deployerKey }),
   };
+}
+
+/** `https://<vault>/keys/<name>` with an optional `/<version>`: a Key Vault key identifier. */
+const KEY_ID_PATH = /^\/keys\/[0-9a-zA-Z-]{1,127}(\/[0-9a-zA-Z]*)?$/;
+
+function readDeployerKey(env: NodeJS.ProcessEnv, arm: ArmConfig): DeployerKeyConfig | undefined {
+  const keyId = env[DEPLOYER_KEY_ID_ENV]?.trim();
+  const simulator = env[KEY_VAULT_SIMULATOR_ENV]?.trim().toLowerCase() === "true";
+  if (keyId === undefined || keyId === "") {
+    if (simulator) throw new ConfigError(`${KEY_VAULT_SIMULATOR_ENV} is set but ${DEPLOYER_KEY_ID_ENV} is not`);
+    return undefined;
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(keyId);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== "https:" || !KEY_ID_PATH.test(url.pathname) || url.search !== "")
+    throw new ConfigError(
+      `${DEPLOYER_KEY_ID_ENV} must be a Key Vault key identifier, https://<vault>.vault.azure.net/keys/<name>[/<version>]`,
+    );
+  if (!simulator) return { mode: "azure", keyId };
+  // NOTE: only the simulated vault may skip the challenge's resource check, so only with its CA.
+  if (arm.mode !== "local")
+    throw new ConfigError(`${KEY_VAULT_SIMULATOR_ENV} needs ${CLOUD_FILE_ENV} (the simulated cloud it belongs to)`);
+  return { mode: "simulator", keyId, caCertificate: arm.caCertificate };
 }
 
 let processConfig: AppConfig | undefined;

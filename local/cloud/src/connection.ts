@@ -19,6 +19,15 @@ export const CloudConnectionSchema = z.looseObject({
   timeScale: z.number().positive(),
   /** Regions the simulated subscription offers (ARM names). */
   regions: z.array(z.string()),
+  /** The simulated Key Vault (keys data plane, same CA as ARM) and the deployer key in it. */
+  keyVault: z.object({
+    /** `https://127.0.0.1:<port>`: the `vaultUrl` of a `KeyClient`. */
+    vaultUrl: z.url(),
+    /** `<vaultUrl>/keys/deployer/<version>`: what `CryptographyClient` and the app's BESU_FLEET_DEPLOYER_KEY_ID take. */
+    deployerKeyId: z.url(),
+    /** The deployer key's Ethereum address (lower-case hex), funded on every simulated chain. */
+    deployerAddress: z.string(),
+  }),
   /** Process id of the simulator, for tools that want to know whether it still runs. */
   pid: z.number().int(),
   startedAt: z.iso.datetime(),
@@ -33,11 +42,14 @@ export function readCloudConnection(dataDir: string): CloudConnection {
 }
 
 /**
- * A credential for the simulated ARM, which accepts any bearer token. Structurally an
- * `@azure/core-auth` TokenCredential, so it can be passed to any Azure SDK client.
+ * A credential for the simulated ARM and Key Vault, which accept any bearer token. Structurally an
+ * `@azure/core-auth` TokenCredential, so it can be passed to any Azure SDK client. The token names
+ * the caller for the vault's role assignments (`PUT /_sim/keyvault/roles/<token>`).
  */
-export function simulatorCredential(): { getToken(): Promise<{ token: string; expiresOnTimestamp: number }> } {
+export function simulatorCredential(token = "besu-fleet-simulator"): {
+  getToken(): Promise<{ token: string; expiresOnTimestamp: number }>;
+} {
   return {
-    getToken: () => Promise.resolve({ token: "besu-fleet-simulator", expiresOnTimestamp: Date.now() + 3600_000 }),
+    getToken: () => Promise.resolve({ token, expiresOnTimestamp: Date.now() + 3600_000 }),
   };
 }

@@ -18,8 +18,12 @@ const regionFaultSchema = z.strictObject({
   provisioningFailure: z.strictObject({ code: z.string().min(1), message: z.string().optional() }).optional(),
 });
 
+/** Which servers a transient fault or latency rule applies to (Key Vault has no region: rules for it give none). */
+const faultTargetSchema = z.enum(["arm", "kube", "keyvault"]);
+export type FaultTarget = z.infer<typeof faultTargetSchema>;
+
 const transientFaultSchema = z.strictObject({
-  target: z.enum(["arm", "kube"]),
+  target: faultTargetSchema,
   /** Only requests about this region (cluster location, usages location); all regions when absent. */
   region: z.string().optional(),
   kind: z.enum(["5xx", "429", "reset"]),
@@ -32,7 +36,7 @@ const transientFaultSchema = z.strictObject({
 });
 
 const latencySchema = z.strictObject({
-  target: z.enum(["arm", "kube"]),
+  target: faultTargetSchema,
   region: z.string().optional(),
   /** Extra wall-clock milliseconds before answering. */
   ms: z.number().min(0).max(60_000),
@@ -135,14 +139,14 @@ export class FaultInjector {
     return match === undefined ? undefined : rules[match];
   }
 
-  latencyMs(target: "arm" | "kube", region: string | undefined): number {
+  latencyMs(target: FaultTarget, region: string | undefined): number {
     return (this.rules.latency ?? [])
       .filter((rule) => rule.target === target && (rule.region === undefined || rule.region === region))
       .reduce((sum, rule) => sum + rule.ms, 0);
   }
 
   /** Decides whether this request fails on purpose. */
-  decide(target: "arm" | "kube", region: string | undefined): FaultDecision {
+  decide(target: FaultTarget, region: string | undefined): FaultDecision {
     for (const rule of this.rules.transient ?? []) {
       if (rule.target !== target || (rule.region !== undefined && rule.region !== region)) continue;
       const left = this.remaining.get(rule);

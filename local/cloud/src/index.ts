@@ -1,6 +1,6 @@
 /**
  * The simulated Azure cloud: ARM (resource groups, AKS, quota, throttling) over HTTPS, a
- * Kubernetes API server per cluster, the control API, faults and scenarios, and the plugin seam
+ * Kubernetes API server per cluster, a Key Vault holding the deployer key, the control API, faults and scenarios, and the plugin seam
  * through which Besu nodes and EVM chains join. `startCloud` is the one entry point; it reads as
  * the list of what starts, in order, and each step is a small function below it.
  */
@@ -20,6 +20,7 @@ import { ControlServer } from "./control.js";
 import { coreControlRoutes } from "./control-routes.js";
 import { createDriftRunner } from "./drift.js";
 import { FaultInjector, type FaultRules } from "./faults.js";
+import { createVault } from "./keyvault/index.js";
 import { KubeWorld } from "./kube/world.js";
 import { OperationLog } from "./oplog.js";
 import { createPluginContext } from "./plugin-context.js";
@@ -75,6 +76,15 @@ export async function startCloud(options: StartCloudOptions): Promise<RunningClo
     log,
   });
   const arm = createArm({ identity, clock, tls, faults, operationLog, clusterApi: world, log });
+  const vault = createVault({
+    dataDir,
+    tenantId: identity.tenantId,
+    certificate: tls.certificate,
+    clock,
+    log,
+    operationLog,
+    faults: faults.injector,
+  });
   const control = new ControlServer(log);
   const findCluster = clusterFinder(world, identity.subscriptionId);
   const runDrift = createDriftRunner({
@@ -85,7 +95,7 @@ export async function startCloud(options: StartCloudOptions): Promise<RunningClo
     log,
   });
   const startedPlugins: CloudPlugin[] = [];
-  const close = once(() => closeCloud(startedPlugins, clock, [arm.server, control, world], log));
+  const close = once(() => closeCloud(startedPlugins, clock, [arm.server, vault, control, world], log));
 
   try {
     control.add(
@@ -101,18 +111,22 @@ export async function startCloud(options: StartCloudOptions): Promise<RunningClo
         runDrift,
       }),
     );
+    control.add(vault.controlRoutes());
     for (const plugin of plugins) control.add(plugin.controlRoutes ?? []);
     const armEndpoint = await arm.server.start();
+    const vaultUrl = await vault.start();
     const controlUrl = await control.start();
     await world.start();
     faults.set(scenario?.core.faults ?? {});
+    const deployer = vault.deployer();
     const coreFields = connectionFields({ armEndpoint, controlUrl, caCertPath: tls.ca.certPath, identity, timeScale });
-    const context = createPluginContext({ dataDir, timeScale, log, controlUrl, arm: arm.state, world });
+    coreFields.keyVault = { vaultUrl, deployerKeyId: deployer.keyId, deployerAddress: deployer.address };
+    const context = createPluginContext({ dataDir, timeScale, log, controlUrl, arm: arm.state, world, deployer });
     const fields = await startPlugins(plugins, context, coreFields, startedPlugins);
     scheduleDriftEvents(scenario, clock, runDrift, log);
     await applyPluginSections(plugins, scenario);
     const connection = writeConnectionFile(dataDir, fields);
-    log(`simulated cloud: ARM ${armEndpoint}, control ${controlUrl}, time scale ${timeScale}`);
+    log(`simulated cloud: ARM ${armEndpoint}, Key Vault ${vaultUrl}, control ${controlUrl}, time scale ${timeScale}`);
     return { connection, close };
   } catch (error) {
     await close();
@@ -291,5 +305,5 @@ function once(action: () => Promise<void>): () => Promise<void> {
     return running;
   };
 }
-export { createBesuPlugin } from "./besu/plugin.js";
+export { BesuCloudFieldsSchema, createBesuPlugin, type BesuCloudFields } from "./besu/plugin.js";
 export type { OperationLogEntry } from "./oplog.js";

@@ -1,5 +1,5 @@
 /**
- * The operation log: one entry per request served (ARM or Kubernetes API), per long-running
+ * The operation log: one entry per request served (ARM, Kubernetes API or Key Vault), per long-running
  * operation finished and per modelled wait of a cluster that ended (a LoadBalancer IP assigned, a
  * pod started, a pod Ready). Benchmarks and tests read it through `GET /_sim/operations`.
  */
@@ -8,7 +8,7 @@ export interface OperationLogEntry {
   seq: number;
   /** ISO time the request arrived or the operation started. */
   time: string;
-  target: "arm" | "kube" | "lro" | "drift";
+  target: "arm" | "kube" | "keyvault" | "lro" | "drift";
   region?: string;
   /** `<subscription>/<resourceGroup>/<cluster>` for cluster-scoped entries. */
   cluster?: string;

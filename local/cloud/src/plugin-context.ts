@@ -1,9 +1,10 @@
 /**
  * What a plugin gets to see and change of the running cloud (`CloudPluginContext`): clusters whose
  * API servers run, their pods, name resolution as a pod sees it, and objects read, replaced or
- * deleted behind the control plane's back.
+ * deleted behind the control plane's back; and the deployer's Key Vault key, for chains to fund.
  */
 import type { ArmState } from "./arm/resources.js";
+import type { VaultKeyRef } from "./keyvault/index.js";
 import { podViews } from "./cluster-views.js";
 import { isRecord } from "./http.js";
 import { findByKind, groupVersion } from "./kube/catalog.js";
@@ -18,6 +19,7 @@ export interface PluginContextSources {
   controlUrl: string;
   arm: ArmState;
   world: KubeWorld;
+  deployer: VaultKeyRef;
 }
 
 export function createPluginContext({
@@ -27,9 +29,11 @@ export function createPluginContext({
   controlUrl,
   arm,
   world,
+  deployer,
 }: PluginContextSources): CloudPluginContext {
   return {
     dataDir,
+    deployer,
     timeScale,
     log,
     controlUrl,

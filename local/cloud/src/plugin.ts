@@ -94,6 +94,11 @@ export interface CloudPluginContext {
   log(line: string): void;
   /** The control API base URL (`http://127.0.0.1:<port>/_sim`). */
   controlUrl: string;
+  /**
+   * The operator's deployer account: a key of the simulated Key Vault, which alone holds its
+   * private key (sign through the vault). Chains fund its address.
+   */
+  deployer: { keyId: string; address: string };
   clusters(): ClusterView[];
   /** All pods of all clusters (optionally of one cluster). */
   pods(clusterKey?: string): PodView[];

@@ -5,7 +5,7 @@
  * Chainlink's contracts starts, and `cloud.json` gains the `besu` and `evm` sections.
  */
 import { z } from "zod";
-import { devAccountsFile, loadOrCreateDevAccounts } from "../evm/dev-accounts.js";
+import { loadOrCreateDevAccounts } from "../evm/dev-accounts.js";
 import { MainnetStandIn } from "../evm/mainnet.js";
 import { ControlError, type CloudPlugin, type CloudPluginContext, type ControlRoute } from "../plugin.js";
 import { applyBesuAction, BesuActionSchema, BesuScenarioSchema } from "./faults.js";
@@ -15,8 +15,8 @@ import { BesuWorld } from "./world.js";
 
 const deployerSchema = z.object({
   address: z.string(),
-  /** `<dataDir>/besu/dev-accounts.json`: its `deployer.privateKey` signs (mode 0600, never committed). */
-  privateKeyFile: z.string(),
+  /** The deployer's key in the simulated Key Vault (`keyVault.deployerKeyId`): it signs there, never elsewhere. */
+  keyId: z.string(),
 });
 
 /**
@@ -150,20 +150,22 @@ export function createBesuPlugin(options: BesuPluginOptions = {}): BesuPlugin {
     world: () => started?.world,
 
     async start(context) {
-      const accounts = loadOrCreateDevAccounts(context.dataDir);
+      const { deployer } = context;
       const world = new BesuWorld({
         timeScale: context.timeScale,
-        fundedAccounts: [{ address: accounts.deployer.address, balance: DEPLOYER_BALANCE }],
+        fundedAccounts: [{ address: deployer.address, balance: DEPLOYER_BALANCE }],
         loopbackRpc: true,
         log: (line) => context.log(line),
       });
       const gateway = await ChainGateway.start(() => started?.world);
-      const mainnet = options.mainnet === false ? undefined : await MainnetStandIn.start(accounts);
+      const mainnet =
+        options.mainnet === false
+          ? undefined
+          : await MainnetStandIn.start({ ...loadOrCreateDevAccounts(context.dataDir), deployer: deployer.address });
       started = { context, world, gateway, mainnet, timers: new Set() };
       context.log(
         `besu: simulation ready${mainnet === undefined ? "" : `, mainnet stand-in at ${mainnet.info.rpcUrl}`}`,
       );
-      const deployer = { address: accounts.deployer.address, privateKeyFile: devAccountsFile(context.dataDir) };
       const fields: BesuCloudFields = {
         besu: {
           nodesUrl: `${context.controlUrl}/besu/nodes`,

@@ -1,6 +1,7 @@
 /**
- * The simulator's development accounts: generated once per data directory, kept in a file only
- * the owner can read, never committed. They stand in for keys that would come from Key Vault.
+ * The simulator's development accounts that are not the operator's: generated once per data
+ * directory, kept in a file only the owner can read, never committed. (The operator's deployer is
+ * a key of the simulated Key Vault, local/cloud/src/keyvault/, and never leaves it.)
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,8 +12,6 @@ import { addressFromPublicKey, toHex } from "@besu-fleet/qbft";
 
 const accountSchema = z.object({ address: z.string(), privateKey: z.string() });
 const fileSchema = z.object({
-  /** The operator's deployer, funded on Chain 138 and on the mainnet stand-in. */
-  deployer: accountSchema,
   /** Owns the Chainlink contracts on the mainnet stand-in (the operator is not their owner). */
   chainlinkOwner: accountSchema,
 });
@@ -38,7 +37,7 @@ export function devAccountsFile(dataDir: string): string {
 export function loadOrCreateDevAccounts(dataDir: string): DevAccounts {
   const file = devAccountsFile(dataDir);
   if (existsSync(file)) return fileSchema.parse(JSON.parse(readFileSync(file, "utf8")));
-  const accounts: DevAccounts = { deployer: newAccount(), chainlinkOwner: newAccount() };
+  const accounts: DevAccounts = { chainlinkOwner: newAccount() };
   mkdirSync(join(dataDir, "besu"), { recursive: true });
   writeFileSync(file, `${JSON.stringify(accounts, null, 2)}\n`, { mode: 0o600 });
   return accounts;

@@ -58,12 +58,13 @@ export class MainnetStandIn {
     private readonly server: EvmRpcServer,
   ) {}
 
-  static async start(accounts: DevAccounts): Promise<MainnetStandIn> {
+  /** `deployer` is the operator's address (funded with ether and LINK); Chainlink's owner signs the setup. */
+  static async start(accounts: DevAccounts & { deployer: string }): Promise<MainnetStandIn> {
     const { provider } = await startEvm({
       chainId: 1,
       gasLimit: "0x1c9c380",
       accounts: [
-        { address: accounts.deployer.address, balance: 1_000n * ETHER },
+        { address: accounts.deployer, balance: 1_000n * ETHER },
         { address: accounts.chainlinkOwner.address, balance: 1_000n * ETHER },
       ],
     });
@@ -111,7 +112,7 @@ export class MainnetStandIn {
     const rmnProxy = await deploy("latest", "rmn_proxy_contract", [rmn]);
     const router = await deploy("latest", "router", [wrappedNative, rmnProxy]);
     const token = new Interface(ccipArtifact(tokenVersion, "factory_burn_mint_erc20").abi);
-    await send(link, token.encodeFunctionData("transfer", [accounts.deployer.address, DEPLOYER_LINK]));
+    await send(link, token.encodeFunctionData("transfer", [accounts.deployer, DEPLOYER_LINK]));
     const server = await serveEvm(provider);
     return new MainnetStandIn(
       {

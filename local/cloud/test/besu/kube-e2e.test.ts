@@ -282,9 +282,10 @@ describe("Besu manifests in the simulated cloud", { timeout: 120_000 }, () => {
     const connection = BesuCloudFieldsSchema.parse(JSON.parse(readFileSync(join(test.dataDir, "cloud.json"), "utf8")));
     const mainnet = connection.evm.mainnet;
     assert.ok(mainnet, "the mainnet stand-in runs by default");
+    assert.equal(connection.evm.chain138.deployer.keyId, connection.evm.mainnet?.deployer.keyId);
     assert.ok(
-      statSync(connection.evm.chain138.deployer.privateKeyFile).mode % 0o1000 === 0o600,
-      "dev keys are readable by the owner only",
+      statSync(join(test.dataDir, "keyvault", "keys.json")).mode % 0o1000 === 0o600,
+      "the vault's keys are readable by the owner only",
     );
     const call = async (url: string, method: string, params: unknown[]): Promise<unknown> => {
       const response = await fetch(url, {
