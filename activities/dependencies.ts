@@ -6,7 +6,7 @@ import { ArmAdapter } from "../lib/azure/arm.js";
 import { appIdentity, simulatedCloudCredential } from "../lib/azure/identity.js";
 import { loadConfig, type AppConfig, type ArmConfig } from "../lib/config.js";
 import { KubeClusters } from "../lib/kube/clusters.js";
-import { deployerSigner } from "../lib/evm/signers.js";
+import { signerFor } from "../lib/evm/signers.js";
 import { documentStoreFor } from "../lib/state/documents.js";
 import { createActivities, type Activities, type ActivityDependencies } from "./factory.js";
 
@@ -28,7 +28,7 @@ export function buildDependencies(config: AppConfig): ActivityDependencies {
     arm,
     clusters: new KubeClusters((resourceGroup, clusterName) => arm.userKubeconfig(resourceGroup, clusterName)),
     documents: documentStoreFor(config.storage),
-    signer: () => deployerSigner(process.env),
+    signer: signerFor(config),
     settings: process.env,
   };
 }

@@ -5,6 +5,7 @@
  * sends at most one transaction per call; the journal names make a retried call continue the
  * same transaction instead of sending a new one.
  */
+import { keccak256 } from "ethers";
 import { KNOWN_CHAIN_SELECTORS } from "../lib/domain/chain-selectors.js";
 import { CHAIN_ROLES } from "../lib/domain/contracts-spec.js";
 import { ClassifiedError } from "../lib/errors.js";
@@ -59,7 +60,8 @@ export function createOnChainActivities(deps: OnChainDependencies) {
       const spec = await onChain.spec(context.specDocument);
       const handle = onChain.chain(spec, chain);
       const { request, abi, predicted } = onChain.deploymentRequest(spec, chain, name, context);
-      const journalName = [context.network, "deploy", chain, name];
+      // The init code is in the name: a deployment whose code or arguments change is a new intent.
+      const journalName = [context.network, "deploy", chain, `${name}-${keccak256(request.data).slice(2, 10)}`];
       if (predicted !== undefined) {
         const codeHash = await handle.reader.codeHash(predicted);
         if (codeHash !== undefined) {
@@ -115,7 +117,7 @@ export function createOnChainActivities(deps: OnChainDependencies) {
       if (!started && (await holds()))
         return { ok: true as const, progress: "done" as const, result: "held" as const, hashes };
       for (const [sendIndex, send] of calls.sends.entries()) {
-        const sent = await onChain.send(handle, journalName(sendIndex), send.request);
+        const sent = await onChain.send(handle, journalName(sendIndex), send.request, calls.abi);
         hashes.push(sent.hash);
         if (!sent.mined) return { ok: true as const, progress: "pending" as const, hashes };
       }

@@ -6,9 +6,10 @@
  * the account and the amount needed, a cap that would be exceeded before anything is sent.
  */
 import { AbiCoder, type InterfaceAbi } from "ethers";
-import { resolveValue, type Reference } from "../lib/domain/contracts-references.js";
+import { parseReference, resolveValue, type Reference } from "../lib/domain/contracts-references.js";
 import type { ChainRole, ContractValue } from "../lib/domain/contracts-spec.js";
 import { desiredStateSchema, type DesiredState } from "../lib/domain/spec.js";
+import { ConfigError } from "../lib/config.js";
 import { ClassifiedError } from "../lib/errors.js";
 import { initCode, loadArtifact } from "../lib/evm/artifacts.js";
 import { create2Address, CREATE2_FACTORY, FACTORY_DEPLOYMENT, factoryCallData } from "../lib/evm/create2.js";
@@ -74,7 +75,7 @@ export class OnChain {
 
   chain(spec: Awaited<ReturnType<OnChain["spec"]>>, role: ChainRole): ChainHandle {
     const rpc = new EvmRpc(this.setting(spec.chains[role].rpcUrlSetting, `${role} RPC URL`), role);
-    const sender = new ExactlyOnceSender(rpc, this.deps.signer(), this.journal, {
+    const sender = new ExactlyOnceSender(rpc, this.signer(), this.journal, {
       chainId: this.chainId(spec, role),
       stuckAfterSeconds: this.deps.stuckAfterSeconds ?? 60,
       waitSeconds: WAIT_SECONDS,
@@ -87,8 +88,19 @@ export class OnChain {
     return this.journal.read(JournalStore.entryName(journalName));
   }
 
+  /** The deployer's signer; a missing key is a configuration problem, not an internal error. */
   signer(): TransactionSigner {
-    return this.deps.signer();
+    try {
+      return this.deps.signer();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      throw new ClassifiedError("sign", {
+        retryable: false,
+        kind: "invalid",
+        code: "ConfigurationError",
+        message: error.message,
+      });
+    }
   }
 
   /** Resolves references against what the orchestration knows. */
@@ -141,7 +153,7 @@ export class OnChain {
   /** Replays a mined, reverted transaction as a call at its block to read the reason. */
   private async revertReason(handle: ChainHandle, request: TransactionRequest, block: number, abi: InterfaceAbi) {
     try {
-      const from = await this.deps.signer().address();
+      const from = await this.signer().address();
       await handle.reader.rpc.call("eth_call", [
         { from, to: request.to, data: request.data, value: `0x${request.value.toString(16)}` },
         `0x${Math.max(0, block - 1).toString(16)}`,
@@ -187,9 +199,16 @@ export class OnChain {
     const step = spec.ccip?.steps[index];
     if (step === undefined) throw new Error(`no ccip step ${index}`);
     const contract = String(this.resolve(step.contract, context));
+    // A step on one of our deployments decodes its reverts (custom errors included) with that ABI.
+    const target = parseReference(step.contract);
+    const deployment =
+      typeof target === "object" && target.kind === "contract"
+        ? spec.contracts?.[target.chain].find((entry) => entry.name === target.name)
+        : undefined;
     return {
       step,
       contract,
+      abi: deployment === undefined ? [] : loadArtifact(deployment.artifact).abi,
       checkArgs: this.resolve(step.check.args, context) as unknown[],
       equals: this.resolve(step.check.equals, context),
       sends: step.send.map((send, sendIndex) => ({
