@@ -14,6 +14,8 @@ import { keccak256 } from "ethers";
 import YAML from "yaml";
 import { z } from "zod";
 import { createBesuPlugin, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
+import { TableClient, TableServiceClient } from "@azure/data-tables";
+import { BlobServiceClient } from "@azure/storage-blob";
 import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
 import { request, startAzurite, waitFor, type JsonResponse, type RunningAzurite } from "@besu-fleet/local-support";
 import { simulatedChainSettings } from "../../cli/chain-settings.js";
@@ -42,18 +44,7 @@ before(async () => {
     log: () => undefined,
   });
   settings = simulatedChainSettings(cloud.connection);
-  host = await startHostProcess({
-    appDir: REPO_ROOT,
-    storage: azurite.connectionString,
-    dataDir: path.join(workDir, "data"),
-    env: {
-      BESU_FLEET_CLOUD_FILE: path.join(workDir, "cloud", "cloud.json"),
-      AzureWebJobsStorage: azurite.connectionString,
-      BESU_FLEET_DEPLOYER_KEY_ID: cloud.connection.keyVault.deployerKeyId,
-      BESU_FLEET_KEY_VAULT_SIMULATOR: "true",
-      ...settings,
-    },
-  });
+  host = await startAppHost();
   functionKey = z
     .object({ functionKeys: z.object({ default: z.string().min(1) }) })
     .parse(JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8"))).functionKeys.default;
@@ -117,15 +108,21 @@ function ccipSpec(): Record<string, unknown> {
   };
 }
 
-async function runRollout(): Promise<RolloutStatus> {
+async function startRollout(): Promise<string> {
   const started = await api("POST", "rollouts", ccipSpec());
   assert.equal(started.status, 202, started.text);
-  const { rolloutId } = z.object({ rolloutId: z.string() }).parse(started.body);
+  return z.object({ rolloutId: z.string() }).parse(started.body).rolloutId;
+}
+
+async function statusOf(rolloutId: string): Promise<RolloutStatus> {
+  return rolloutStatusSchema.parse((await api("GET", `rollouts/${rolloutId}`)).body);
+}
+
+async function waitForEnd(rolloutId: string): Promise<RolloutStatus> {
   return waitFor(
     `${rolloutId} to finish`,
     async () => {
-      const response = await api("GET", `rollouts/${rolloutId}`);
-      const status = rolloutStatusSchema.parse(response.body);
+      const status = await statusOf(rolloutId);
       return status.state === "Running" ? undefined : status;
     },
     ROLLOUT_TIMEOUT_MS,
@@ -135,8 +132,94 @@ async function runRollout(): Promise<RolloutStatus> {
   });
 }
 
-test("the CCIP example deploys, wires and funds the lane, and a re-run sends no transaction", async () => {
-  const first = await runRollout();
+function startAppHost(): Promise<HostProcess> {
+  return startHostProcess({
+    appDir: REPO_ROOT,
+    storage: azurite.connectionString,
+    dataDir: path.join(workDir, "data"),
+    env: {
+      BESU_FLEET_CLOUD_FILE: path.join(workDir, "cloud", "cloud.json"),
+      AzureWebJobsStorage: azurite.connectionString,
+      BESU_FLEET_DEPLOYER_KEY_ID: cloud.connection.keyVault.deployerKeyId,
+      BESU_FLEET_KEY_VAULT_SIMULATOR: "true",
+      ...settings,
+    },
+  });
+}
+
+const PHASES = [
+  "preflight",
+  "provisioning",
+  "genesis",
+  "deploying",
+  "admitting",
+  "verifying",
+  "contracts",
+  "ccip",
+  "funding",
+  "report",
+];
+
+/** Waits until the rollout is in `phase` (or past it, which the caller then sees), then SIGKILLs and restarts the host. */
+async function killDuring(rolloutId: string, phase: string): Promise<string> {
+  const reached = await waitFor(
+    `${rolloutId} to reach ${phase}`,
+    async () => {
+      const status = await statusOf(rolloutId);
+      return PHASES.indexOf(status.phase) >= PHASES.indexOf(phase) || status.state !== "Running" ? status : undefined;
+    },
+    ROLLOUT_TIMEOUT_MS,
+    20,
+  );
+  await host.kill("SIGKILL");
+  host = await startAppHost();
+  return reached.state === "Running" ? reached.phase : reached.state;
+}
+
+const journalEntrySchema = z
+  .object({ chainId: z.number(), sender: z.string(), nonce: z.number(), state: z.string() })
+  .loose();
+
+/** Every journal entry of the network, from the state container. */
+async function journal(): Promise<z.infer<typeof journalEntrySchema>[]> {
+  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
+    "besu-fleet-state",
+  );
+  const entries: z.infer<typeof journalEntrySchema>[] = [];
+  for await (const blob of container.listBlobsFlat({ prefix: "journal/ccipnet/" }))
+    entries.push(
+      journalEntrySchema.parse(
+        JSON.parse((await container.getBlockBlobClient(blob.name).downloadToBuffer()).toString("utf8")),
+      ),
+    );
+  return entries;
+}
+
+/** Every blob and table entity in the storage account, as text (durable history, state, journal). */
+async function everythingStored(): Promise<string[]> {
+  const texts: string[] = [];
+  const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
+  for await (const container of blobs.listContainers()) {
+    const client = blobs.getContainerClient(container.name);
+    for await (const blob of client.listBlobsFlat())
+      texts.push((await client.getBlockBlobClient(blob.name).downloadToBuffer()).toString("utf8"));
+  }
+  const tables = TableServiceClient.fromConnectionString(azurite.connectionString, { allowInsecureConnection: true });
+  for await (const table of tables.listTables()) {
+    const client = TableClient.fromConnectionString(azurite.connectionString, table.name ?? "", {
+      allowInsecureConnection: true,
+    });
+    for await (const entity of client.listEntities()) texts.push(JSON.stringify(entity));
+  }
+  return texts;
+}
+
+test("the CCIP example survives a SIGKILL in each on-chain phase with no duplicate transaction and no nonce gap, and a re-run sends none", async () => {
+  const rolloutId = await startRollout();
+  const killedIn = [];
+  for (const phase of ["contracts", "ccip", "funding"]) killedIn.push(await killDuring(rolloutId, phase));
+  assert.deepEqual(killedIn, ["contracts", "ccip", "funding"], "each kill happened during its phase");
+  const first = await waitForEnd(rolloutId);
   assert.equal(first.state, "Succeeded", JSON.stringify({ failure: first.failure, onChain: first.onChain }, null, 1));
   const contracts = first.contracts ?? [];
   assert.equal(contracts.length, 14);
@@ -157,16 +240,50 @@ test("the CCIP example deploys, wires and funds the lane, and a re-run sends no 
   );
   assert.deepEqual(first.onChain?.verificationProblems, []);
 
+  // Exactly once: every nonce the deployer used is one journaled, mined transaction, none twice, no gap.
+  const deployer = cloud.connection.keyVault.deployerAddress.toLowerCase();
+  const entries = await journal();
+  assert.deepEqual(
+    entries.filter((entry) => entry.state !== "mined"),
+    [],
+    "every journaled transaction was mined",
+  );
+  for (const [chain, chainId] of [
+    ["chain138", 138],
+    ["mainnet", 1],
+  ] as const) {
+    const nonces = entries
+      .filter((entry) => entry.chainId === chainId && entry.sender.toLowerCase() === deployer)
+      .map((entry) => entry.nonce)
+      .sort((a, b) => a - b);
+    assert.deepEqual(nonces, [...Array(await nonceOf(chain)).keys()], `${chain}: nonces 0..n-1, each once`);
+  }
+
   const nonces = { chain138: await nonceOf("chain138"), mainnet: await nonceOf("mainnet") };
-  const again = await runRollout();
+  const again = await waitForEnd(await startRollout());
   assert.equal(again.state, "Succeeded", JSON.stringify({ failure: again.failure, onChain: again.onChain }, null, 1));
-  assert.deepEqual({ chain138: await nonceOf("chain138"), mainnet: await nonceOf("mainnet") }, nonces);
-  assert.ok(
-    again.onChain?.deployments.every((deployment) => deployment.state === "present" || deployment.state === "deployed"),
+  assert.deepEqual(
+    { chain138: await nonceOf("chain138"), mainnet: await nonceOf("mainnet") },
+    nonces,
+    "a re-run sends no transaction",
   );
   assert.ok(again.onChain?.ccipSteps.every((step) => step.state === "held"));
   assert.deepEqual(
     again.onChain?.topUps.map((topUp) => topUp.state),
     ["atTarget", "atTarget"],
   );
+
+  // The deployer's private key is only in the vault: nowhere in storage (history, state, journal).
+  const vault = z
+    .object({ keys: z.record(z.string(), z.array(z.object({ d: z.string() }).loose())) })
+    .parse(JSON.parse(fs.readFileSync(path.join(workDir, "cloud", "keyvault", "keys.json"), "utf8")));
+  const secrets = Object.values(vault.keys).flatMap((versions) => versions.map((version) => version.d.toLowerCase()));
+  assert.ok(secrets.length > 0);
+  const stored = (await everythingStored()).map((text) => text.toLowerCase());
+  assert.ok(stored.length > 100, `the scan read ${stored.length} documents`);
+  for (const secret of secrets)
+    assert.ok(
+      stored.every((text) => !text.includes(secret)),
+      "a private key is in storage",
+    );
 });
