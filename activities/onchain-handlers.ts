@@ -5,11 +5,12 @@
  * sends at most one transaction per call; the journal names make a retried call continue the
  * same transaction instead of sending a new one.
  */
-import { keccak256 } from "ethers";
+import { keccak256, Transaction } from "ethers";
 import { KNOWN_CHAIN_SELECTORS } from "../lib/domain/chain-selectors.js";
 import { CHAIN_ROLES } from "../lib/domain/contracts-spec.js";
 import { ClassifiedError } from "../lib/errors.js";
-import { sameValue } from "../lib/evm/onchain.js";
+import type { JournalEntry } from "../lib/domain/tx-journal.js";
+import { erc20TransferAmount, sameValue } from "../lib/evm/onchain.js";
 import { define } from "./factory.js";
 import { OnChain, type OnChainDependencies } from "./onchain.js";
 import * as contracts from "./onchain-contracts.js";
@@ -22,6 +23,13 @@ export const onChainActivityContracts = {
   topUp: contracts.topUp,
   verifyOnChain: contracts.verifyOnChain,
 } as const;
+
+/** What a journaled top-up moves: its value, or the amount of its ERC-20 transfer. */
+function transferredAmount(entry: JournalEntry, asset: string): bigint {
+  if (asset === "native") return BigInt(entry.value);
+  const data = Transaction.from(entry.attempts[0]?.raw ?? "").data;
+  return erc20TransferAmount(data);
+}
 
 const permanent = (step: string, code: string, message: string) =>
   new ClassifiedError(step, { retryable: false, kind: "invalid", code, message });
@@ -151,7 +159,8 @@ export function createOnChainActivities(deps: OnChainDependencies) {
           );
       }
       const sent = await onChain.send(handle, journalName, plan.request);
-      const amount = existing?.value ?? plan.needed.toString();
+      // A resumed top-up sent what its journaled transaction says, not what the balance now lacks.
+      const amount = existing === undefined ? plan.needed.toString() : transferredAmount(existing, asset).toString();
       if (!sent.mined) return { ok: true as const, progress: "pending" as const, sent: amount, hash: sent.hash };
       const balance = await handle.reader.balance(account, asset);
       return {

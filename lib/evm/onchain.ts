@@ -103,3 +103,7 @@ export function callData(signature: string, args: readonly unknown[]): string {
 
 /** The call data of an ERC-20 transfer. */
 export const erc20Transfer = (to: string, amount: bigint): string => ERC20.encodeFunctionData("transfer", [to, amount]);
+
+/** The amount of an ERC-20 transfer's call data. */
+export const erc20TransferAmount = (data: string): bigint =>
+  BigInt(ERC20.decodeFunctionData("transfer", data)[1] as bigint);
