@@ -56,6 +56,9 @@ const receiptSchema = z
   })
   .loose();
 
+/** How often a call waiting for its receipt asks again: a block may come every fraction of a second. */
+const RECEIPT_POLL_MS = 50;
+
 /** Margin over the node's gas estimate: state may change between estimate and inclusion. */
 const GAS_MARGIN_PERCENT = 125n;
 
@@ -186,7 +189,7 @@ export class ExactlyOnceSender {
     let entry = existing === undefined ? await this.start(name, request) : await this.reconcile(name, existing);
     const until = Date.now() + this.options.waitSeconds * 1000;
     while (!isFinal(entry) && Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
       const hash = entry.attempts[entry.attempts.length - 1]?.hash ?? "";
       const receipt = await this.receipt(hash);
       if (receipt !== undefined) {

@@ -160,7 +160,11 @@ const PHASES = [
   "report",
 ];
 
-/** Waits until the rollout is in `phase` (or past it, which the caller then sees), then SIGKILLs and restarts the host. */
+/**
+ * Waits until the rollout is in `phase` (or past it, which the caller then sees) and, for up to a
+ * few seconds, until a journaled transaction of that phase is on its way (signed or broadcast, not
+ * mined): the moment a crash is most dangerous. Then SIGKILLs and restarts the host.
+ */
 async function killDuring(rolloutId: string, phase: string): Promise<string> {
   const reached = await waitFor(
     `${rolloutId} to reach ${phase}`,
@@ -171,6 +175,12 @@ async function killDuring(rolloutId: string, phase: string): Promise<string> {
     ROLLOUT_TIMEOUT_MS,
     20,
   );
+  await waitFor(
+    `a transaction on its way during ${phase}`,
+    async () => ((await journal()).some((entry) => entry.state !== "mined") ? true : undefined),
+    5_000,
+    10,
+  ).catch(() => undefined);
   await host.kill("SIGKILL");
   host = await startAppHost();
   return reached.state === "Running" ? reached.phase : reached.state;
