@@ -43,18 +43,34 @@ export interface ChainHandle {
   sender: ExactlyOnceSender;
 }
 
+/** A spec with its on-chain sections. */
+type OnChainSpec = DesiredState & { chains: NonNullable<DesiredState["chains"]> };
+
+/** Spec documents kept per process (each rollout's is written once and never changes). */
+const SPEC_CACHE_SIZE = 8;
+
 export class OnChain {
   private readonly journal: JournalStore;
+  private readonly specs = new Map<string, Promise<OnChainSpec>>();
 
   constructor(private readonly deps: OnChainDependencies) {
     this.journal = new JournalStore(deps.documents);
   }
 
-  async spec(name: string): Promise<DesiredState & { chains: NonNullable<DesiredState["chains"]> }> {
-    const stored = await this.deps.documents.readDocument(name);
-    const spec = desiredStateSchema.parse(stored);
-    if (spec.chains === undefined) throw new Error(`${name} has no chains section`);
-    return { ...spec, chains: spec.chains };
+  /** A rollout's spec document; written once per rollout, so a process keeps the last few it read. */
+  spec(name: string): Promise<OnChainSpec> {
+    let read = this.specs.get(name);
+    if (read === undefined) {
+      read = this.deps.documents.readDocument(name).then((stored) => {
+        const spec = desiredStateSchema.parse(stored);
+        if (spec.chains === undefined) throw new Error(`${name} has no chains section`);
+        return { ...spec, chains: spec.chains };
+      });
+      this.specs.set(name, read);
+      if (this.specs.size > SPEC_CACHE_SIZE) this.specs.delete(this.specs.keys().next().value as string);
+      read.catch(() => this.specs.delete(name));
+    }
+    return read;
   }
 
   setting(name: string, purpose: string): string {
@@ -73,7 +89,7 @@ export class OnChain {
     return role === "chain138" ? spec.network.chainId : (spec.chains?.mainnet.chainId ?? 1);
   }
 
-  chain(spec: Awaited<ReturnType<OnChain["spec"]>>, role: ChainRole): ChainHandle {
+  chain(spec: OnChainSpec, role: ChainRole): ChainHandle {
     const rpc = new EvmRpc(this.setting(spec.chains[role].rpcUrlSetting, `${role} RPC URL`), role);
     const sender = new ExactlyOnceSender(rpc, this.signer(), this.journal, {
       chainId: this.chainId(spec, role),
@@ -167,7 +183,7 @@ export class OnChain {
 
   /** What a deployment sends (through the factory, or directly) and where it lands. */
   deploymentRequest(
-    spec: Awaited<ReturnType<OnChain["spec"]>>,
+    spec: OnChainSpec,
     role: ChainRole,
     name: string,
     context: OnChainContext,
@@ -195,7 +211,7 @@ export class OnChain {
   }
 
   /** The view call and the transactions of a step, resolved. */
-  stepCalls(spec: Awaited<ReturnType<OnChain["spec"]>>, index: number, context: OnChainContext) {
+  stepCalls(spec: OnChainSpec, index: number, context: OnChainContext) {
     const step = spec.ccip?.steps[index];
     if (step === undefined) throw new Error(`no ccip step ${index}`);
     const contract = String(this.resolve(step.contract, context));
