@@ -209,7 +209,7 @@ export function permanentSendError(step: string, error: unknown, decode: (data: 
       retryable: false,
       kind: "rpc",
       code: "Reverted",
-      message: reason === undefined ? error.message : `reverted: ${reason}`,
+      message: reason ?? error.message,
     });
   }
   if (error instanceof InsufficientFundsError)

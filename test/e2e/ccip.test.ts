@@ -20,6 +20,11 @@ import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
 import { request, startAzurite, waitFor, type JsonResponse, type RunningAzurite } from "@besu-fleet/local-support";
 import { simulatedChainSettings } from "../../cli/chain-settings.js";
 import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
+import { JournalStore } from "../../lib/evm/journal-store.js";
+import { deployerSigner } from "../../lib/evm/key-vault-signer.js";
+import { EvmRpc } from "../../lib/evm/rpc.js";
+import { ExactlyOnceSender } from "../../lib/evm/sender.js";
+import { DocumentStore } from "../../lib/state/documents.js";
 import { REPO_ROOT } from "../support/paths.js";
 
 const ROLLOUT_TIMEOUT_MS = 240_000;
@@ -296,4 +301,62 @@ test("the CCIP example survives a SIGKILL in each on-chain phase with no duplica
       stored.every((text) => !text.includes(secret)),
       "a private key is in storage",
     );
+});
+
+test("a transaction stuck while the chain is halted is replaced at the same nonce with a higher fee, and only one of them is mined", async () => {
+  const documents = new DocumentStore(azurite.connectionString, "besu-fleet-state");
+  const signer = deployerSigner({
+    mode: "simulator",
+    keyId: cloud.connection.keyVault.deployerKeyId,
+    caCertificate: fs.readFileSync(cloud.connection.caCertPath, "utf8"),
+  });
+  const sender = new ExactlyOnceSender(
+    new EvmRpc(settings.BESU_FLEET_CHAIN138_RPC_URL ?? "", "chain138"),
+    signer,
+    new JournalStore(documents),
+    { chainId: 138, stuckAfterSeconds: 1, waitSeconds: 0 },
+  );
+  const name = JournalStore.entryName(["ccipnet", "e2e", "stuck"]);
+  const recipient = "0x00000000000000000000000000000000000000f2";
+  const transfer = { intent: "a transfer while the chain is halted", to: recipient, data: "0x", value: 1n };
+  const actions = `${cloud.connection.controlUrl}/besu/actions`;
+  const act = async (type: string) => {
+    const response = await request(actions, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ type, chainId: 138 }),
+    });
+    assert.equal(response.status, 200, response.text);
+  };
+  const before = await nonceOf("chain138");
+  await act("haltChain");
+  try {
+    const first = await sender.advance(name, transfer);
+    assert.equal(first.state, "broadcast");
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const replaced = await sender.advance(name, transfer);
+    assert.equal(replaced.attempts.length, 2, JSON.stringify(replaced));
+    assert.equal(replaced.attempts[0]?.state, "replaced");
+    assert.ok(BigInt(replaced.attempts[1]?.fees.gasPrice ?? 0) > BigInt(replaced.attempts[0]?.fees.gasPrice ?? 0));
+    assert.equal(replaced.nonce, before, "the same nonce");
+  } finally {
+    await act("resumeChain");
+  }
+  const mined = await waitFor(
+    "the replacement to be mined",
+    async () => {
+      const entry = await sender.advance(name, transfer);
+      return entry.state === "mined" ? entry : undefined;
+    },
+    30_000,
+    200,
+  );
+  // Whichever attempt the chain mined (ganache may keep the original in its pool), the journal
+  // recognises it by receipt, and only one of the two can ever be mined: they share the nonce.
+  assert.ok(
+    mined.attempts.some((attempt) => attempt.hash === mined.mined?.hash),
+    "the mined transaction is one of the intent's attempts",
+  );
+  assert.equal(await nonceOf("chain138"), before + 1, "one transaction for the intent");
+  assert.equal(BigInt(String(await rpc("chain138", "eth_getBalance", [recipient, "latest"]))), 1n);
 });
