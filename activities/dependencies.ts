@@ -4,8 +4,9 @@
  */
 import { ArmAdapter } from "../lib/azure/arm.js";
 import { appIdentity, simulatedCloudCredential } from "../lib/azure/identity.js";
-import { loadConfig, type AppConfig, type ArmConfig } from "../lib/config.js";
+import { appSettings, loadConfig, type AppConfig, type ArmConfig } from "../lib/config.js";
 import { KubeClusters } from "../lib/kube/clusters.js";
+import { signerFor } from "../lib/evm/signers.js";
 import { documentStoreFor } from "../lib/state/documents.js";
 import { createActivities, type Activities, type ActivityDependencies } from "./factory.js";
 
@@ -27,6 +28,8 @@ export function buildDependencies(config: AppConfig): ActivityDependencies {
     arm,
     clusters: new KubeClusters((resourceGroup, clusterName) => arm.userKubeconfig(resourceGroup, clusterName)),
     documents: documentStoreFor(config.storage),
+    signer: signerFor(config),
+    settings: appSettings(),
   };
 }
 

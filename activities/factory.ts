@@ -35,7 +35,9 @@ import type { KubeClusters } from "../lib/kube/clusters.js";
 import { publishedIdentity } from "../lib/kube/node-keys.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
 import type { DocumentStore } from "../lib/state/documents.js";
+import type { TransactionSigner } from "../lib/evm/signer.js";
 import * as contracts from "./contracts.js";
+import { createOnChainActivities, onChainActivityContracts } from "./onchain-handlers.js";
 import type {
   ActivityContract,
   ActivityOutcome,
@@ -51,6 +53,10 @@ export interface ActivityDependencies {
   arm: ArmAdapter;
   clusters: KubeClusters;
   documents: DocumentStore;
+  /** The deployer's signer for the on-chain phases (lib/evm/signers.ts); absent, they fail as misconfigured. */
+  signer?: () => TransactionSigner;
+  /** App settings the on-chain phases read (RPC URLs, existing addresses); default: none. */
+  settings?: NodeJS.ProcessEnv;
 }
 
 /** The contracts that have handlers here, by activity name. */
@@ -67,6 +73,7 @@ export const activityContracts = {
   voteValidators: contracts.voteValidators,
   saveDocument: contracts.saveDocument,
   loadNetworkRecord: contracts.loadNetworkRecord,
+  ...onChainActivityContracts,
 } as const;
 
 type Contracts = typeof activityContracts;
@@ -99,7 +106,7 @@ function regionOf(input: unknown): string {
  * Wraps an implementation with the contract's validation and the error semantics above.
  * Unclassified errors are programming or data errors that a retry would not fix: permanent.
  */
-function define<I extends z.ZodType, O extends ActivityOutcome>(
+export function define<I extends z.ZodType, O extends ActivityOutcome>(
   contract: ActivityContract<I, O>,
   implementation: (input: z.output<I>) => Promise<z.input<O>>,
 ): (input: unknown) => Promise<z.output<O>> {
@@ -197,6 +204,16 @@ function clusterAddress(ref: ClusterRef): { resourceGroup: string; clusterName: 
 /** Rollout documents are written once and never change, so a process keeps the last few it read. */
 const DOCUMENT_CACHE_SIZE = 16;
 
+/** The signer of dependencies built without one: the on-chain activities then fail as misconfigured. */
+function missingSigner(): never {
+  throw new ClassifiedError("sign", {
+    retryable: false,
+    kind: "invalid",
+    code: "ConfigurationError",
+    message: "no deployer signer is configured",
+  });
+}
+
 /** Why a rollout document an activity was pointed at cannot be used: retrying will not fix it. */
 class UnusableDocumentError extends Error {}
 
@@ -245,6 +262,7 @@ export function createActivities(deps: ActivityDependencies): Activities {
   };
 
   return {
+    ...createOnChainActivities({ documents, signer: deps.signer ?? missingSigner, settings: deps.settings ?? {} }),
     preflightRegion: define(contracts.preflightRegion, async ({ plan }) => {
       const capacity = await arm.regionCapacity(plan.region);
       if (!capacity.regionOffered)

@@ -13,7 +13,8 @@ import { z } from "zod";
 import { createBesuPlugin, startCloud, type OperationLogEntry, type RunningCloud } from "@besu-fleet/local-cloud";
 import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
 import { request, startAzurite, waitFor, type JsonResponse, type RunningAzurite } from "@besu-fleet/local-support";
-import { CLOUD_FILE_ENV } from "../lib/config.js";
+import { simulatedChainSettings } from "../cli/chain-settings.js";
+import { CLOUD_FILE_ENV, DEPLOYER_KEY_ID_ENV, KEY_VAULT_SIMULATOR_ENV } from "../lib/config.js";
 import { rolloutStatusSchema, type RolloutStatus } from "../lib/domain/rollout-status.js";
 import { REPO_ROOT } from "../test/support/paths.js";
 
@@ -70,10 +71,19 @@ export class BenchStack {
     readonly cloud: RunningCloud,
     private host: HostProcess,
     readonly functionKey: string,
+    private readonly hostEnv: Record<string, string>,
   ) {}
 
-  /** Starts all three; whatever started is stopped again if a later part fails to start. */
-  static async start(timeScale: number): Promise<BenchStack> {
+  /** The storage account's connection string (Azurite), for benchmarks that read the app's blobs. */
+  get storageConnectionString(): string {
+    return this.azurite.connectionString;
+  }
+
+  /**
+   * Starts all three; whatever started is stopped again if a later part fails to start. `onChain`:
+   * with the mainnet stand-in, and the app given the deployer key and the chains' settings.
+   */
+  static async start(timeScale: number, options: { onChain?: boolean } = {}): Promise<BenchStack> {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-bench-"));
     const started: (() => Promise<void>)[] = [async () => fs.rmSync(workDir, { recursive: true, force: true })];
     try {
@@ -82,14 +92,15 @@ export class BenchStack {
       const cloud = await startCloud({
         dataDir: path.join(workDir, "cloud"),
         timeScale,
-        plugins: [createBesuPlugin({ mainnet: false })],
+        plugins: [createBesuPlugin({ mainnet: options.onChain === true })],
       });
       started.unshift(() => cloud.close());
-      const host = await startAppHost(workDir, azurite);
+      const env = options.onChain === true ? onChainSettings(cloud) : {};
+      const host = await startAppHost(workDir, azurite, env);
       const keys = functionKeysSchema.parse(
         JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")),
       );
-      return new BenchStack(workDir, azurite, cloud, host, keys.functionKeys.default);
+      return new BenchStack(workDir, azurite, cloud, host, keys.functionKeys.default, env);
     } catch (error) {
       for (const stop of started) await stop();
       throw error;
@@ -164,7 +175,7 @@ export class BenchStack {
 
   /** A new host process for the same app, storage and keys, as after a crash of the machine. */
   async restartHost(): Promise<void> {
-    this.host = await startAppHost(this.workDir, this.azurite);
+    this.host = await startAppHost(this.workDir, this.azurite, this.hostEnv);
     this.hostUpSince = Date.now();
   }
 
@@ -176,11 +187,24 @@ export class BenchStack {
   }
 }
 
-function startAppHost(workDir: string, azurite: RunningAzurite): Promise<HostProcess> {
+/** What `besu-fleet local up` gives the app for the on-chain phases: the vault's deployer key and the chains. */
+function onChainSettings(cloud: RunningCloud): Record<string, string> {
+  return {
+    [DEPLOYER_KEY_ID_ENV]: cloud.connection.keyVault.deployerKeyId,
+    [KEY_VAULT_SIMULATOR_ENV]: "true",
+    ...simulatedChainSettings(cloud.connection),
+  };
+}
+
+function startAppHost(workDir: string, azurite: RunningAzurite, extra: Record<string, string>): Promise<HostProcess> {
   return startHostProcess({
     appDir: REPO_ROOT,
     storage: azurite.connectionString,
     dataDir: path.join(workDir, "data"),
-    env: { [CLOUD_FILE_ENV]: path.join(workDir, "cloud", "cloud.json"), AzureWebJobsStorage: azurite.connectionString },
+    env: {
+      [CLOUD_FILE_ENV]: path.join(workDir, "cloud", "cloud.json"),
+      AzureWebJobsStorage: azurite.connectionString,
+      ...extra,
+    },
   });
 }

@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
 import { CLOUD_FILE_ENV, DEPLOYER_KEY_ID_ENV, KEY_VAULT_SIMULATOR_ENV } from "../lib/config.js";
+import { simulatedChainSettings } from "./chain-settings.js";
 import { parseArgs, portOption, stringOption, UsageError, type ParsedArgs } from "./args.js";
 import { rolloutCommand } from "./rollout.js";
 
@@ -129,6 +130,7 @@ export async function localCommand(argv: string[]): Promise<number> {
         [CLOUD_FILE_ENV]: path.join(dataDir, "cloud", "cloud.json"),
         [DEPLOYER_KEY_ID_ENV]: cloud.connection.keyVault.deployerKeyId,
         [KEY_VAULT_SIMULATOR_ENV]: "true",
+        ...simulatedChainSettings(cloud.connection),
       };
       host = await startHost({
         appDir: PROJECT_ROOT,

@@ -3,6 +3,7 @@
  * lines, so every view is testable without a terminal. Times are ISO strings as the API sends them.
  */
 import type { CheckResult, RegionStatus, RolloutStatus, Verification } from "../lib/domain/rollout-status.js";
+import { renderOnChain, renderOnChainChanges } from "./onchain-render.js";
 import type { RolloutStarting, RolloutSummary } from "./rollout-api.js";
 
 /** Longest cause shown on a region's line in the live view (the final table shows it whole). */
@@ -78,6 +79,7 @@ export function renderProgress(status: RolloutStatus, now: number): string[] {
     ...failureLines(status),
     "",
     ...formatTable(["REGION", "STATE", "PHASE", "ATTEMPTS", "RETRIES", "ELAPSED", "LAST ERROR"], rows),
+    ...renderOnChain(status),
   ];
 }
 
@@ -135,6 +137,7 @@ export function renderFinalReport(status: RolloutStatus, now: number): string[] 
     ...formatTable(["REGION", "STATE", "DURATION", "ERROR"], rows),
     "",
     ...verification,
+    ...renderOnChain(status),
   ];
 }
 
@@ -168,7 +171,7 @@ export function renderChanges(previous: RolloutStatus | undefined, next: Rollout
     if (before === undefined || describeRegion(before) !== describeRegion(region))
       lines.push(`${at}   ${describeRegion(region)}`);
   }
-  return lines;
+  return [...lines, ...renderOnChainChanges(previous, next)];
 }
 
 /** A rollout that has not published its first status yet. */

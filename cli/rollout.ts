@@ -125,7 +125,7 @@ function readSpecFile(file: string): string {
 }
 
 /** One rollout command's run: its output, its connection to the API and its output mode. */
-class Invocation {
+export class Invocation {
   readonly api: RolloutApi;
   readonly json: boolean;
   readonly watch: boolean;

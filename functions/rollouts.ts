@@ -17,6 +17,7 @@ import {
   selectRegionsToRetry,
   type RolloutStatus,
 } from "../lib/domain/rollout-status.js";
+import { artifactProblems } from "../lib/evm/artifacts.js";
 import { formatPath, parseSpecText, type DesiredState, type SpecProblem } from "../lib/domain/spec.js";
 import {
   CANCEL_EVENT,
@@ -150,10 +151,9 @@ const rolloutsCreate: HttpDurableClientOptions = {
     const text = await readBodyText(request);
     if (!text.ok) return text.response;
     const validation = parseSpecText(text.value, format.value);
-    if (!validation.ok)
-      return error(400, "InvalidSpec", `the spec has ${validation.problems.length} problem(s)`, {
-        problems: validation.problems,
-      });
+    const problems = validation.ok ? artifactProblems(validation.spec.contracts) : validation.problems;
+    if (!validation.ok || problems.length > 0)
+      return error(400, "InvalidSpec", `the spec has ${problems.length} problem(s)`, { problems });
     return startRollout(
       request,
       client,

@@ -29,6 +29,14 @@ param principalId string = ''
 @description('Application (client) id of the API\'s Entra app registration (docs/deploy.md: create it first).')
 param apiClientId string
 
+@secure()
+@description('JSON-RPC URL of Chain 138 for the contract and CCIP phases.')
+param chain138RpcUrl string = ''
+
+@secure()
+@description('JSON-RPC URL of Ethereum mainnet for the contract and CCIP phases.')
+param mainnetRpcUrl string = ''
+
 @description('NCRONTAB schedule of the retention timer that purges finished orchestration history.')
 param retentionSchedule string = '0 30 2 * * *'
 
@@ -128,6 +136,8 @@ module api 'app/api.bicep' = {
     retentionDays: retentionDays
     apiClientId: apiClientId
     deployerKeyId: keyVault.outputs.deployerKeyId
+    chain138RpcUrl: chain138RpcUrl
+    mainnetRpcUrl: mainnetRpcUrl
   }
 }
 

@@ -211,3 +211,18 @@ export function apiAuthMode(env: NodeJS.ProcessEnv): "keys" | "entra" {
   if (mode === "entra") return "entra";
   throw new ConfigError(`environment variable ${API_AUTH_ENV} must be "keys" or "entra"`);
 }
+
+/** The folder of a project's compiled contract artifacts (spec `artifact: {file: …}`). */
+export const ARTIFACTS_DIR_ENV = "BESU_FLEET_ARTIFACTS_DIR";
+
+export function artifactsDirectory(env: NodeJS.ProcessEnv): string | undefined {
+  return env[ARTIFACTS_DIR_ENV]?.trim() || undefined;
+}
+
+/**
+ * This process's app settings, for the values a spec names by setting (RPC URLs, which may carry
+ * an API key, and existing contract addresses): read through here like every other setting.
+ */
+export function appSettings(): NodeJS.ProcessEnv {
+  return process.env;
+}

@@ -1,5 +1,6 @@
 /** Every orchestration of the app, bound to its contract; the composition root (app.ts) registers them. */
 import * as df from "durable-functions";
+import { chainContractsOrchestrator } from "./chain-contracts.js";
 import type { Orchestration } from "./contracts.js";
 import { regionDeployOrchestrator, regionProvisionOrchestrator } from "./region.js";
 import { rolloutOrchestrator } from "./rollout/index.js";
@@ -8,6 +9,7 @@ export const orchestrations: readonly Orchestration[] = [
   rolloutOrchestrator,
   regionProvisionOrchestrator,
   regionDeployOrchestrator,
+  chainContractsOrchestrator,
 ];
 
 /** Registers every orchestration under its contract's name. */

@@ -18,6 +18,12 @@ param retentionSchedule string
 param retentionDays int
 @description('The deployer\'s Key Vault key identifier, without a version.')
 param deployerKeyId string
+@secure()
+@description('JSON-RPC URL of Chain 138 for the on-chain phases (a sentry\'s RPC behind your gateway).')
+param chain138RpcUrl string
+@secure()
+@description('JSON-RPC URL of Ethereum mainnet (a provider URL may hold an API key, hence secure).')
+param mainnetRpcUrl string
 @description('Application (client) id of the API\'s Entra app registration, which defines the app roles Fleet.Reader and Fleet.Operator.')
 param apiClientId string
 
@@ -41,6 +47,8 @@ var appSettings = {
   BESU_FLEET_RETENTION_DAYS: string(retentionDays)
   BESU_FLEET_API_AUTH: 'entra'
   BESU_FLEET_DEPLOYER_KEY_ID: deployerKeyId
+  BESU_FLEET_CHAIN138_RPC_URL: chain138RpcUrl
+  BESU_FLEET_MAINNET_RPC_URL: mainnetRpcUrl
 }
 
 var hostSettings = union(

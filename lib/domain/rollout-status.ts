@@ -5,6 +5,7 @@
  * new status; times come in as ISO strings (in an orchestrator, from currentUtcDateTime).
  */
 import { z } from "zod";
+import { deployedContractSchema, onChainStatusSchema } from "./onchain-status.js";
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -23,6 +24,7 @@ export const rolloutPhaseSchema = z.enum([
   "verifying",
   "contracts",
   "ccip",
+  "funding",
   "report",
 ]);
 export type RolloutPhase = z.infer<typeof rolloutPhaseSchema>;
@@ -139,6 +141,9 @@ export const rolloutStatusSchema = z.object({
   regions: z.array(regionStatusSchema),
   failure: rolloutFailureSchema.optional(),
   verification: verificationSchema.optional(),
+  /** Every deployed contract (contracts phase on), and each deployment, CCIP step and top-up live. */
+  contracts: z.array(deployedContractSchema).optional(),
+  onChain: onChainStatusSchema.optional(),
 });
 export type RolloutStatus = z.infer<typeof rolloutStatusSchema>;
 

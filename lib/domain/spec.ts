@@ -9,6 +9,8 @@
  */
 import { parseDocument } from "yaml";
 import { z } from "zod";
+import { onChainProblems } from "./contracts-references.js";
+import { ccipSchema, chainsSchema, contractsSchema, fundingSchema } from "./contracts-spec.js";
 import { ADMIN_REGION, DEPLOYMENT_REGIONS, findRegion } from "./regions.js";
 import { findVmSize, knownVmSizeNames } from "./vm-sizes.js";
 
@@ -289,10 +291,6 @@ export const rolloutPolicySchema = z
   })
   .describe("How the rollout runs.");
 
-const reservedSectionSchema = z
-  .looseObject({})
-  .describe("Reserved for a later version: accepted and stored with the spec, not acted upon yet.");
-
 /** The desired-state schema (structure and per-field rules; cross-field rules live in validateSpec). */
 export const desiredStateSchema = z
   .strictObject({
@@ -313,8 +311,10 @@ export const desiredStateSchema = z
       .describe("Region of the control plane and admin tooling; it never hosts validators or sentries."),
     cluster: clusterSchema.prefault({}),
     rollout: rolloutPolicySchema.prefault({}),
-    contracts: reservedSectionSchema.optional(),
-    ccip: reservedSectionSchema.optional(),
+    chains: chainsSchema.optional(),
+    contracts: contractsSchema.optional(),
+    ccip: ccipSchema.optional(),
+    funding: fundingSchema.optional(),
   })
   .describe("Desired state of a Besu QBFT network across Azure regions.");
 
@@ -473,6 +473,25 @@ function checkValidatorTotal(regions: RegionSpec[], rollout: RolloutPolicy, prob
   }
 }
 
+/** The on-chain sections' references, cycles and selectors (lib/domain/contracts-references.ts). */
+function onChainSectionProblems(input: Record<string, unknown>): SpecProblem[] {
+  const parts = desiredStateSchema.shape;
+  const network = isRecord(input.network) ? input.network : {};
+  return onChainProblems({
+    chains: validPart(parts.chains, input.chains),
+    contracts: validPart(parts.contracts, input.contracts),
+    ccip: validPart(parts.ccip, input.ccip),
+    funding: validPart(parts.funding, input.funding),
+    present: {
+      chains: input.chains !== undefined,
+      contracts: input.contracts !== undefined,
+      ccip: input.ccip !== undefined,
+      funding: input.funding !== undefined,
+    },
+    chainId138: typeof network.chainId === "number" ? network.chainId : CHAIN_138,
+  });
+}
+
 /** Cross-field and catalog rules, applied to the parts of the input that are valid on their own. */
 function crossFieldProblems(input: Record<string, unknown>): SpecProblem[] {
   const problems: SpecProblem[] = [];
@@ -495,6 +514,7 @@ function crossFieldProblems(input: Record<string, unknown>): SpecProblem[] {
     );
     checkValidatorTotal(deployable, rollout, problems);
   }
+  problems.push(...onChainSectionProblems(input));
   return problems;
 }
 

@@ -3,10 +3,10 @@
  * (orchestrators/rollout/run.ts), run until one says stop; the report phase always ends it.
  *
  *   preflight (fan-out) → provisioning (sub-orchestration per region, bounded window)
- *   → key-check (no validator key live twice) → genesis (fan-in) → deploying (per region) → admitting (joining validators voted in)
- *   → verifying (fan-in) → report
- *
- * The contracts (mainnet and Chain 138 in parallel), CCIP and funding phases plug into this list.
+ *   → key-check (no validator key live twice) → genesis (fan-in) → deploying (per region)
+ *   → admitting (joining validators voted in) → verifying (fan-in)
+ *   → contracts (mainnet and Chain 138 in parallel) → ccip → funding (orchestrators/rollout/onchain.ts)
+ *   → report
  */
 import { planRollout } from "../../lib/domain/plan.js";
 import { createRolloutStatus, requestCancel } from "../../lib/domain/rollout-status.js";
@@ -17,6 +17,7 @@ import { cancelArrived, cancellation, now } from "../durable.js";
 import { admitting } from "./admission.js";
 import { genesis } from "./genesis.js";
 import { checkingKeys } from "./key-check.js";
+import { ccipPhase, contractsPhase, fundingPhase } from "./onchain.js";
 import { preflight } from "./preflight.js";
 import { deploying, provisioning } from "./regions.js";
 import { report } from "./report.js";
@@ -32,6 +33,9 @@ export const ROLLOUT_PHASES: readonly Phase[] = [
   deploying,
   admitting,
   verifying,
+  contractsPhase,
+  ccipPhase,
+  fundingPhase,
 ];
 
 /** The run and the initial state of a rollout (also how a test starts a single phase). */

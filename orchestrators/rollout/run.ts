@@ -9,6 +9,7 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
+import type { OnChainContext } from "../../activities/onchain-contracts.js";
 import type { NodePublicIdentity } from "../../lib/domain/genesis.js";
 import type { NetworkMembership } from "../../lib/domain/network-record.js";
 import type { RegionPlan } from "../../lib/domain/plan.js";
@@ -36,6 +37,8 @@ export interface RolloutState {
   identities: NodePublicIdentity[];
   /** The network these regions run: its record, genesis and static nodes (from the genesis phase on). */
   network?: NetworkMembership;
+  /** Who deploys, the selectors and every known address: set by the contracts phase for the ones after it. */
+  onChain?: OnChainContext;
   /** Set when the rollout must end now: by a cancel request, or by a failure of the whole rollout. */
   stop?: { failure?: RolloutFailure };
 }

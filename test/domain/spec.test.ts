@@ -62,12 +62,6 @@ describe("desired state defaults", () => {
     spec.cluster.nodePools[0].count = 99;
     assert.equal(validSpec().cluster.nodePools[0].count, 1);
   });
-
-  it("accepts the reserved contracts and ccip sections as given", () => {
-    const spec = validSpec({ contracts: { mainnet: { router: "0x1" } }, ccip: {} });
-    assert.deepEqual(spec.contracts, { mainnet: { router: "0x1" } });
-    assert.deepEqual(spec.ccip, {});
-  });
 });
 
 describe("desired state rules", () => {
@@ -340,8 +334,10 @@ describe("spec schema as JSON Schema", () => {
       "adminRegion",
       "apiVersion",
       "ccip",
+      "chains",
       "cluster",
       "contracts",
+      "funding",
       "network",
       "regions",
       "rollout",

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { apiAuthMode, parseConfig, retentionDays, retentionSchedule } from "../../lib/config.js";
+import { apiAuthMode, artifactsDirectory, parseConfig, retentionDays, retentionSchedule } from "../../lib/config.js";
+import { DEFAULT_RPC_URL_SETTINGS } from "../../lib/domain/contracts-spec.js";
 import { REPO_ROOT } from "../support/paths.js";
 
 /** Every function that reads the app's settings, given the environment. */
@@ -17,6 +18,9 @@ const CONFIG_READERS: ReadonlyArray<(env: NodeJS.ProcessEnv) => unknown> = [
   retentionSchedule,
   retentionDays,
   apiAuthMode,
+  artifactsDirectory,
+  // The settings a spec names for its chains' RPC URLs when it names none (the template sets those).
+  (env) => Object.values(DEFAULT_RPC_URL_SETTINGS).map((name) => env[name]),
 ];
 
 /** Settings the code reads that the template leaves unset on purpose, and why. */
@@ -24,6 +28,7 @@ const UNSET_IN_AZURE: Readonly<Record<string, string>> = {
   AzureWebJobsStorage: "a connection string with a key; in Azure the app reaches storage by identity",
   AzureWebJobsStorage__accountName: "the other identity-based form; the template gives the blob endpoint",
   BESU_FLEET_CLOUD_FILE: "the simulated cloud's connection file, local runs only",
+  BESU_FLEET_ARTIFACTS_DIR: "compiled artifacts of a project folder; the package ships none",
   BESU_FLEET_KEY_VAULT_SIMULATOR: "the simulated vault's relaxed challenge check, local runs only",
 };
 

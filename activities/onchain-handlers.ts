@@ -1,0 +1,205 @@
+/**
+ * The on-chain activities as handlers (registered beside the others by activities/factory.ts):
+ * resolve the chains, deploy one contract, ensure one CCIP step, top up one account, verify.
+ * Each one decides from the chain first (code present, check holding, balance at target) and
+ * sends at most one transaction per call; the journal names make a retried call continue the
+ * same transaction instead of sending a new one.
+ */
+import { keccak256, Transaction } from "ethers";
+import { KNOWN_CHAIN_SELECTORS } from "../lib/domain/chain-selectors.js";
+import { CHAIN_ROLES } from "../lib/domain/contracts-spec.js";
+import { ClassifiedError } from "../lib/errors.js";
+import type { JournalEntry } from "../lib/domain/tx-journal.js";
+import { erc20TransferAmount, sameValue } from "../lib/evm/onchain.js";
+import { define } from "./factory.js";
+import { OnChain, type OnChainDependencies } from "./onchain.js";
+import * as contracts from "./onchain-contracts.js";
+
+/** The contracts, by activity name (activities/factory.ts adds them to its table). */
+export const onChainActivityContracts = {
+  resolveChains: contracts.resolveChains,
+  deployContract: contracts.deployContract,
+  ensureStep: contracts.ensureStep,
+  topUp: contracts.topUp,
+  verifyOnChain: contracts.verifyOnChain,
+} as const;
+
+/** What a journaled top-up moves: its value, or the amount of its ERC-20 transfer. */
+function transferredAmount(entry: JournalEntry, asset: string): bigint {
+  if (asset === "native") return BigInt(entry.value);
+  const data = Transaction.from(entry.attempts[0]?.raw ?? "").data;
+  return erc20TransferAmount(data);
+}
+
+const permanent = (step: string, code: string, message: string) =>
+  new ClassifiedError(step, { retryable: false, kind: "invalid", code, message });
+
+export function createOnChainActivities(deps: OnChainDependencies) {
+  const onChain = new OnChain(deps);
+  return {
+    resolveChains: define(contracts.resolveChains, async ({ specDocument }) => {
+      const spec = await onChain.spec(specDocument);
+      const existing = { chain138: {}, mainnet: {} } as Record<(typeof CHAIN_ROLES)[number], Record<string, string>>;
+      for (const role of CHAIN_ROLES) {
+        const handle = onChain.chain(spec, role);
+        const answered = Number(await handle.reader.rpc.quantity("eth_chainId"));
+        if (answered !== onChain.chainId(spec, role))
+          throw permanent(
+            `check ${role}`,
+            "WrongChain",
+            `the RPC URL in ${spec.chains[role].rpcUrlSetting} serves chain ${answered}, not ${onChain.chainId(spec, role)}`,
+          );
+        for (const [name, source] of Object.entries(spec.chains[role].existing))
+          existing[role][name] =
+            typeof source === "string" ? source : onChain.setting(source.setting, `address of ${role}.${name}`);
+      }
+      return {
+        ok: true as const,
+        deployer: await onChain.signer().address(),
+        selectors: {
+          chain138: spec.chains.chain138.chainSelector,
+          mainnet: spec.chains.mainnet.chainSelector ?? KNOWN_CHAIN_SELECTORS.get(spec.chains.mainnet.chainId) ?? "",
+        },
+        existing,
+      };
+    }),
+
+    deployContract: define(contracts.deployContract, async ({ context, chain, name }) => {
+      const spec = await onChain.spec(context.specDocument);
+      const handle = onChain.chain(spec, chain);
+      const { request, abi, predicted } = onChain.deploymentRequest(spec, chain, name, context);
+      // The init code is in the name: a deployment whose code or arguments change is a new intent.
+      const journalName = [context.network, "deploy", chain, `${name}-${keccak256(request.data).slice(2, 10)}`];
+      if (predicted !== undefined) {
+        const codeHash = await handle.reader.codeHash(predicted);
+        if (codeHash !== undefined) {
+          const sentNow = (await onChain.journaled(journalName)) !== undefined;
+          return {
+            ok: true as const,
+            progress: "done" as const,
+            address: predicted,
+            codeHash,
+            alreadyPresent: !sentNow,
+          };
+        }
+        const factory = await onChain.ensureFactory(handle, context.network);
+        if (!factory.ready)
+          return { ok: true as const, progress: "pending" as const, hash: factory.hash, detail: factory.detail };
+      }
+      const sent = await onChain.send(handle, journalName, request, abi);
+      if (!sent.mined)
+        return { ok: true as const, progress: "pending" as const, hash: sent.hash, detail: request.intent };
+      const address = predicted ?? sent.contractAddress;
+      const codeHash = address === null ? undefined : await handle.reader.codeHash(address);
+      if (address === null || codeHash === undefined)
+        throw permanent(
+          `deploy ${name} on ${chain}`,
+          "NoCode",
+          `transaction ${sent.hash} was mined but left no code at ${address ?? "(no address)"}`,
+        );
+      return {
+        ok: true as const,
+        progress: "done" as const,
+        address,
+        codeHash,
+        alreadyPresent: false,
+        hash: sent.hash,
+      };
+    }),
+
+    ensureStep: define(contracts.ensureStep, async ({ context, step: index }) => {
+      const spec = await onChain.spec(context.specDocument);
+      const calls = onChain.stepCalls(spec, index, context);
+      const handle = onChain.chain(spec, calls.step.chain);
+      const holds = async () =>
+        sameValue(await handle.reader.view(calls.contract, calls.step.check.function, calls.checkArgs), calls.equals);
+      const hashes: string[] = [];
+      const journalName = (sendIndex: number) => [
+        context.network,
+        context.rolloutId,
+        "ccip",
+        calls.step.name,
+        String(sendIndex),
+      ];
+      const started = (await onChain.journaled(journalName(0))) !== undefined;
+      if (!started && (await holds()))
+        return { ok: true as const, progress: "done" as const, result: "held" as const, hashes };
+      for (const [sendIndex, send] of calls.sends.entries()) {
+        const sent = await onChain.send(handle, journalName(sendIndex), send.request, calls.abi);
+        hashes.push(sent.hash);
+        if (!sent.mined) return { ok: true as const, progress: "pending" as const, hashes };
+      }
+      if (!(await holds()))
+        throw permanent(
+          `ccip step ${calls.step.name}`,
+          "CheckStillFails",
+          `its transactions (${hashes.join(", ")}) were mined but ${calls.step.check.function} still does not return ${JSON.stringify(calls.equals)}`,
+        );
+      return { ok: true as const, progress: "done" as const, result: "made" as const, hashes };
+    }),
+
+    topUp: define(contracts.topUp, async ({ context, topUp: index, capRemaining }) => {
+      const spec = await onChain.spec(context.specDocument);
+      const topUp = spec.funding?.topUps[index];
+      if (topUp === undefined) throw permanent("top-up", "InvalidInput", `no top-up ${index}`);
+      const handle = onChain.chain(spec, topUp.chain);
+      const account = String(onChain.resolve(topUp.account, context));
+      const asset = topUp.asset === "native" ? "native" : String(onChain.resolve(topUp.asset, context));
+      const journalName = [context.network, context.rolloutId, "fund", topUp.name];
+      const existing = await onChain.journaled(journalName);
+      const plan = await onChain.topUpPlan(handle, account, asset, BigInt(topUp.target), `top up ${topUp.name}`);
+      if (existing === undefined) {
+        if (plan.needed === 0n)
+          return { ok: true as const, progress: "done" as const, sent: "0", balance: plan.balance.toString() };
+        if (plan.needed > BigInt(capRemaining))
+          throw permanent(
+            `top up ${topUp.name}`,
+            "SpendingCapExceeded",
+            `bringing ${account} to ${topUp.target} needs ${plan.needed} of ${topUp.asset} on ${topUp.chain}, but only ${capRemaining} remains under funding.caps for this rollout; nothing was sent`,
+          );
+      }
+      const sent = await onChain.send(handle, journalName, plan.request);
+      // A resumed top-up sent what its journaled transaction says, not what the balance now lacks.
+      const amount = existing === undefined ? plan.needed.toString() : transferredAmount(existing, asset).toString();
+      if (!sent.mined) return { ok: true as const, progress: "pending" as const, sent: amount, hash: sent.hash };
+      const balance = await handle.reader.balance(account, asset);
+      return {
+        ok: true as const,
+        progress: "done" as const,
+        sent: amount,
+        balance: balance.toString(),
+        hash: sent.hash,
+      };
+    }),
+
+    verifyOnChain: define(contracts.verifyOnChain, async ({ context }) => {
+      const spec = await onChain.spec(context.specDocument);
+      const problems: string[] = [];
+      const deployed: { chain: (typeof CHAIN_ROLES)[number]; name: string; address: string; codeHash: string }[] = [];
+      for (const chain of CHAIN_ROLES) {
+        const handle = onChain.chain(spec, chain);
+        for (const deployment of spec.contracts?.[chain] ?? []) {
+          const address = context.addresses[chain][deployment.name];
+          const codeHash = address === undefined ? undefined : await handle.reader.codeHash(address);
+          if (address === undefined || codeHash === undefined) problems.push(`${chain}.${deployment.name} has no code`);
+          else deployed.push({ chain, name: deployment.name, address, codeHash });
+        }
+      }
+      for (const [index, step] of (spec.ccip?.steps ?? []).entries()) {
+        const calls = onChain.stepCalls(spec, index, context);
+        const handle = onChain.chain(spec, step.chain);
+        const actual = await handle.reader.view(calls.contract, step.check.function, calls.checkArgs);
+        if (!sameValue(actual, calls.equals)) problems.push(`ccip step ${step.name} does not hold`);
+      }
+      for (const topUp of spec.funding?.topUps ?? []) {
+        const handle = onChain.chain(spec, topUp.chain);
+        const account = String(onChain.resolve(topUp.account, context));
+        const asset = topUp.asset === "native" ? "native" : String(onChain.resolve(topUp.asset, context));
+        const balance = await handle.reader.balance(account, asset);
+        if (balance < BigInt(topUp.target))
+          problems.push(`top-up ${topUp.name}: balance ${balance} is below ${topUp.target}`);
+      }
+      return { ok: true as const, contracts: deployed, problems };
+    }),
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * The transaction journal in Azure Storage: one JSON blob per intent, under
+ * `journal/<network>/…`, in the app's state container (lib/state/documents.ts). Written before
+ * each broadcast and after each change of state, so a crash at any point leaves an entry that
+ * recovery can reconcile with the chain. Public data only: signed transactions and hashes, never
+ * a key.
+ */
+import { journalEntrySchema, type JournalEntry } from "../domain/tx-journal.js";
+import type { DocumentStore } from "../state/documents.js";
+
+/** A blob-name-safe form of a name (document names are lowercase). */
+const segment = (text: string): string => text.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+
+export class JournalStore {
+  constructor(private readonly documents: DocumentStore) {}
+
+  /** The document name of an intent: `parts` are e.g. [network, "deploy", chain, name]. */
+  static entryName(parts: readonly string[]): string {
+    return `journal/${parts.map(segment).join("/")}.json`;
+  }
+
+  async read(name: string): Promise<JournalEntry | undefined> {
+    const stored = await this.documents.readDocument(name);
+    if (stored === undefined) return undefined;
+    const parsed = journalEntrySchema.safeParse(stored);
+    if (!parsed.success) throw new Error(`journal entry ${name} is unreadable: ${parsed.error.message}`);
+    return parsed.data;
+  }
+
+  async write(name: string, entry: JournalEntry): Promise<void> {
+    await this.documents.saveDocument(name, entry);
+  }
+
+  /** Every entry of a network (for the report and the tests). */
+  async list(network: string): Promise<{ name: string; entry: JournalEntry }[]> {
+    const entries = await this.documents.listDocuments(`journal/${segment(network)}/`);
+    const read = await Promise.all(entries.map(async ({ name }) => ({ name, entry: await this.read(name) })));
+    return read.flatMap(({ name, entry }) => (entry === undefined ? [] : [{ name, entry }]));
+  }
+}

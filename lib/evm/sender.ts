@@ -1,0 +1,223 @@
+/**
+ * Sends one intent's transaction exactly once: journal first, then broadcast, and on every later
+ * call reconcile the journal with the chain before doing anything else (lib/domain/tx-journal.ts
+ * decides; this adapter gathers the facts and carries the decision out). One call broadcasts at
+ * most one transaction, so an activity built on it is safe to retry and to run after a crash.
+ */
+import { Transaction, keccak256 } from "ethers";
+import { z } from "zod";
+import {
+  decide,
+  isFinal,
+  markBroadcast,
+  markDropped,
+  markMined,
+  signedEntry,
+  withReplacement,
+  type ChainFacts,
+  type Fees,
+  type JournalEntry,
+  type Receipt,
+} from "../domain/tx-journal.js";
+import { ClassifiedError } from "../errors.js";
+import type { JournalStore } from "./journal-store.js";
+import { RevertError, type EvmRpc } from "./rpc.js";
+import type { TransactionSigner } from "./signer.js";
+
+/** What an intent sends. */
+export interface TransactionRequest {
+  /** For messages and the journal, e.g. `deploy router on chain138`. */
+  intent: string;
+  to: string | null;
+  data: string;
+  value: bigint;
+  predictedAddress?: string;
+}
+
+export interface SenderOptions {
+  chainId: number;
+  /** A broadcast transaction unmined this long is replaced with a higher fee. */
+  stuckAfterSeconds: number;
+  /** How long one call waits for the receipt after broadcasting (seconds, never minutes). */
+  waitSeconds: number;
+}
+
+/** The sender's balance cannot pay for the transaction: a retry cannot help until someone funds it. */
+export class InsufficientFundsError extends Error {
+  override name = "InsufficientFundsError";
+}
+
+const receiptSchema = z
+  .object({
+    status: z.string(),
+    blockNumber: z.string(),
+    gasUsed: z.string(),
+    contractAddress: z.string().nullable().optional(),
+  })
+  .loose();
+
+/** How often a call waiting for its receipt asks again: a block may come every fraction of a second. */
+const RECEIPT_POLL_MS = 50;
+
+/** Margin over the node's gas estimate: state may change between estimate and inclusion. */
+const GAS_MARGIN_PERCENT = 125n;
+
+export class ExactlyOnceSender {
+  constructor(
+    private readonly rpc: EvmRpc,
+    private readonly signer: TransactionSigner,
+    private readonly journal: JournalStore,
+    private readonly options: SenderOptions,
+  ) {}
+
+  async receipt(hash: string): Promise<Receipt | undefined> {
+    const raw = await this.rpc.call("eth_getTransactionReceipt", [hash]);
+    if (raw === null || raw === undefined) return undefined;
+    const parsed = receiptSchema.parse(raw);
+    return {
+      status: parsed.status === "0x1" ? "success" : "reverted",
+      blockNumber: Number(BigInt(parsed.blockNumber)),
+      gasUsed: BigInt(parsed.gasUsed).toString(),
+      contractAddress: parsed.contractAddress ?? null,
+    };
+  }
+
+  private async facts(entry: JournalEntry): Promise<ChainFacts> {
+    const receipts = new Map<string, Receipt>();
+    const known = new Set<string>();
+    for (const attempt of entry.attempts) {
+      const receipt = await this.receipt(attempt.hash);
+      if (receipt !== undefined) receipts.set(attempt.hash, receipt);
+      if ((await this.rpc.call("eth_getTransactionByHash", [attempt.hash])) !== null) known.add(attempt.hash);
+    }
+    const latestNonce = Number(await this.rpc.quantity("eth_getTransactionCount", [entry.sender, "latest"]));
+    return { latestNonce, receipts, known, now: new Date().toISOString() };
+  }
+
+  /** Broadcasts a journaled attempt; a node that already has it (or mined it) is not an error. */
+  private async broadcast(raw: string): Promise<void> {
+    try {
+      await this.rpc.call("eth_sendRawTransaction", [raw]);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (/already known|known transaction|nonce too low|already imported/i.test(message)) return;
+      throw error;
+    }
+  }
+
+  private async sign(entry: Omit<JournalEntry, "state" | "attempts">, data: string, fees: Fees) {
+    const transaction = {
+      type: 0,
+      chainId: this.options.chainId,
+      nonce: entry.nonce,
+      gasLimit: BigInt(entry.gasLimit),
+      gasPrice: BigInt(fees.gasPrice),
+      to: entry.to,
+      data,
+      value: BigInt(entry.value),
+    };
+    const signed = await this.signer.signTransaction(transaction);
+    return { hash: signed.hash, raw: signed.raw, fees, signedAt: new Date().toISOString() };
+  }
+
+  /** A new entry: nonce, gas and fees from the chain, signed, journaled, broadcast. */
+  private async start(name: string, request: TransactionRequest): Promise<JournalEntry> {
+    const sender = await this.signer.address();
+    const call = {
+      from: sender,
+      to: request.to ?? undefined,
+      data: request.data,
+      value: `0x${request.value.toString(16)}`,
+    };
+    const estimate = await this.rpc.quantity("eth_estimateGas", [call]);
+    const gasLimit = (estimate * GAS_MARGIN_PERCENT) / 100n;
+    const gasPrice = await this.rpc.quantity("eth_gasPrice");
+    const needed = gasLimit * gasPrice + request.value;
+    const balance = await this.rpc.quantity("eth_getBalance", [sender, "latest"]);
+    if (balance < needed)
+      throw new InsufficientFundsError(
+        `${sender} holds ${balance} wei but ${request.intent} needs ${needed} wei (gas ${gasLimit} × ${gasPrice} wei${request.value > 0n ? ` + value ${request.value}` : ""}): fund it with at least ${needed - balance} wei more`,
+      );
+    // "pending": a transaction of this sender still in the pool keeps its nonce; no gap, no collision.
+    const nonce = Number(await this.rpc.quantity("eth_getTransactionCount", [sender, "pending"]));
+    const fields = {
+      intent: request.intent,
+      chainId: this.options.chainId,
+      sender,
+      nonce,
+      to: request.to,
+      dataHash: keccak256(request.data),
+      value: request.value.toString(),
+      gasLimit: gasLimit.toString(),
+      ...(request.predictedAddress === undefined ? {} : { predictedAddress: request.predictedAddress }),
+    };
+    const entry = signedEntry(fields, await this.sign(fields, request.data, { gasPrice: gasPrice.toString() }));
+    await this.journal.write(name, entry);
+    await this.broadcast(entry.attempts[0]?.raw ?? "");
+    const broadcast = markBroadcast(entry);
+    await this.journal.write(name, broadcast);
+    return broadcast;
+  }
+
+  /** Carries out the journal's decision for an entry that is not final. */
+  private async reconcile(name: string, entry: JournalEntry): Promise<JournalEntry> {
+    const decision = decide(entry, await this.facts(entry), this.options.stuckAfterSeconds);
+    let next = entry;
+    if (decision.kind === "mined") next = markMined(entry, decision.hash, decision.receipt);
+    else if (decision.kind === "dropped") next = markDropped(entry, decision.reason);
+    else if (decision.kind === "broadcast") {
+      await this.broadcast(decision.attempt.raw);
+      next = markBroadcast(entry);
+    } else if (decision.kind === "replace") {
+      const data = Transaction.from(entry.attempts[0]?.raw ?? "").data;
+      next = withReplacement(entry, await this.sign(entry, data, decision.fees));
+      await this.journal.write(name, next);
+      await this.broadcast(next.attempts[next.attempts.length - 1]?.raw ?? "");
+      next = markBroadcast(next);
+    }
+    if (next !== entry) await this.journal.write(name, next);
+    return next;
+  }
+
+  /**
+   * Moves an intent forward by at most one broadcast and waits up to `waitSeconds` for it to be
+   * mined. Returns the entry as it stands: `mined` (with its receipt), `dropped`, or still on its way.
+   */
+  async advance(name: string, request: TransactionRequest): Promise<JournalEntry> {
+    const existing = await this.journal.read(name);
+    if (existing !== undefined && isFinal(existing)) return existing;
+    let entry = existing === undefined ? await this.start(name, request) : await this.reconcile(name, existing);
+    const until = Date.now() + this.options.waitSeconds * 1000;
+    while (!isFinal(entry) && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
+      const hash = entry.attempts[entry.attempts.length - 1]?.hash ?? "";
+      const receipt = await this.receipt(hash);
+      if (receipt !== undefined) {
+        entry = markMined(entry, hash, receipt);
+        await this.journal.write(name, entry);
+      }
+    }
+    return entry;
+  }
+}
+
+/** Errors of a send that a retry cannot fix, as ClassifiedErrors for the activity layer. */
+export function permanentSendError(step: string, error: unknown, decode: (data: string) => string | undefined) {
+  if (error instanceof RevertError) {
+    const reason = error.data === undefined ? undefined : decode(error.data);
+    return new ClassifiedError(step, {
+      retryable: false,
+      kind: "rpc",
+      code: "Reverted",
+      message: reason ?? error.message,
+    });
+  }
+  if (error instanceof InsufficientFundsError)
+    return new ClassifiedError(step, {
+      retryable: false,
+      kind: "invalid",
+      code: "InsufficientFunds",
+      message: error.message,
+    });
+  return undefined;
+}

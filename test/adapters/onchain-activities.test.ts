@@ -1,0 +1,145 @@
+/**
+ * The on-chain activities against the simulated cloud's mainnet stand-in (Chainlink's contracts
+ * deployed from the real bytecode), signing with the simulated Key Vault's deployer key and
+ * journaling in Azurite: a CREATE2 deployment on a chain that lacks the factory (its pre-signed
+ * deployment first), a revert decoded to its reason, a spending cap refused before sending.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { keccak256 } from "ethers";
+import { BesuCloudFieldsSchema, createBesuPlugin, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
+import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
+import { createOnChainActivities } from "../../activities/onchain-handlers.js";
+import type { OnChainContext } from "../../activities/onchain-contracts.js";
+import { validateSpec } from "../../lib/domain/spec.js";
+import { create2Address } from "../../lib/evm/create2.js";
+import { initCode, loadArtifact } from "../../lib/evm/artifacts.js";
+import { deployerSigner } from "../../lib/evm/key-vault-signer.js";
+import { EvmRpc } from "../../lib/evm/rpc.js";
+import { DocumentStore } from "../../lib/state/documents.js";
+
+const SPEC_DOCUMENT = "rollouts/adapter/spec.json";
+const CHAIN138_SELECTOR = "13813813813813813813";
+const RECEIVER = { package: "@chainlink/contracts-ccip", contract: "latest/log_message_data_receiver" };
+
+let azurite: RunningAzurite;
+let cloud: RunningCloud;
+let dataDir: string;
+let activities: ReturnType<typeof createOnChainActivities>;
+let context: OnChainContext;
+let mainnet: EvmRpc;
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "besu-fleet-onchain-"));
+  azurite = await startAzurite();
+  cloud = await startCloud({ dataDir, plugins: [createBesuPlugin()], log: () => undefined });
+  const { evm } = BesuCloudFieldsSchema.parse(cloud.connection);
+  assert.ok(evm.mainnet, "the mainnet stand-in runs");
+  const documents = new DocumentStore(azurite.connectionString, "besu-fleet-state");
+  const validation = validateSpec({
+    network: { name: "adapternet" },
+    chains: {
+      chain138: { chainSelector: CHAIN138_SELECTOR },
+      mainnet: { existing: { router: evm.mainnet.contracts.router } },
+    },
+    contracts: { mainnet: [{ name: "receiver", artifact: RECEIVER, salt: "receiver-v1" }] },
+    ccip: {
+      steps: [
+        {
+          name: "ramps",
+          chain: "mainnet",
+          contract: "${mainnet.router}",
+          check: {
+            function: "isChainSupported(uint64) view returns (bool)",
+            args: ["${chain138.chainSelector}"],
+            equals: true,
+          },
+          send: [
+            {
+              function: "applyRampUpdates((uint64,address)[],(uint64,address)[],(uint64,address)[])",
+              args: [[["${chain138.chainSelector}", "${mainnet.receiver}"]], [], []],
+            },
+          ],
+        },
+      ],
+    },
+    funding: {
+      topUps: [{ name: "big", chain: "mainnet", account: "0x00000000000000000000000000000000000000f1", target: "5" }],
+      caps: [{ chain: "mainnet", asset: "native", max: "4" }],
+    },
+  });
+  assert.ok(validation.ok, JSON.stringify(!validation.ok && validation.problems));
+  await documents.saveDocument(SPEC_DOCUMENT, validation.spec);
+  const signer = deployerSigner({
+    mode: "simulator",
+    keyId: cloud.connection.keyVault.deployerKeyId,
+    caCertificate: readFileSync(cloud.connection.caCertPath, "utf8"),
+  });
+  activities = createOnChainActivities({
+    documents,
+    signer: () => signer,
+    settings: { BESU_FLEET_MAINNET_RPC_URL: evm.mainnet.rpcUrl, BESU_FLEET_CHAIN138_RPC_URL: "http://127.0.0.1:9/" },
+  });
+  context = {
+    network: "adapternet",
+    rolloutId: "adapter",
+    specDocument: SPEC_DOCUMENT,
+    deployer: await signer.address(),
+    selectors: { chain138: CHAIN138_SELECTOR, mainnet: "5009297550715157269" },
+    addresses: { chain138: {}, mainnet: { router: evm.mainnet.contracts.router } },
+  };
+  mainnet = new EvmRpc(evm.mainnet.rpcUrl, "mainnet");
+});
+
+after(async () => {
+  await cloud?.close();
+  await azurite?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const deployerNonce = async (): Promise<bigint> =>
+  mainnet.quantity("eth_getTransactionCount", [context.deployer, "latest"]);
+
+describe("on-chain activities on the mainnet stand-in", () => {
+  it("deploys through CREATE2 on a chain without the factory (its pre-signed deployment first), once", async () => {
+    const calls: string[] = [];
+    let result: Awaited<ReturnType<typeof activities.deployContract>> | undefined;
+    for (let call = 0; call < 10; call += 1) {
+      result = await activities.deployContract({ context, chain: "mainnet", name: "receiver" });
+      assert.ok(result.ok, JSON.stringify(result));
+      calls.push(result.progress === "done" ? "done" : (result.detail ?? "pending"));
+      if (result.progress === "done") break;
+    }
+    assert.ok(result?.ok === true && result.progress === "done", calls.join(", "));
+    assert.deepEqual(calls.slice(0, 2), ["funding the CREATE2 factory's deployer", "deploying the CREATE2 factory"]);
+    const expected = create2Address("receiver-v1", initCode(loadArtifact(RECEIVER), []));
+    assert.equal(result.address, expected);
+    assert.equal(result.codeHash, keccak256(String(await mainnet.call("eth_getCode", [expected, "latest"]))));
+    context.addresses.mainnet.receiver = expected;
+
+    const nonce = await deployerNonce();
+    const again = await activities.deployContract({ context, chain: "mainnet", name: "receiver" });
+    assert.ok(again.ok && again.progress === "done" && again.address === expected);
+    assert.equal(await deployerNonce(), nonce, "a deployment whose code is there sends nothing");
+  });
+
+  it("fails a step whose transaction reverts with the decoded reason, sending nothing", async () => {
+    const nonce = await deployerNonce();
+    const result = await activities.ensureStep({ context, step: 0 });
+    assert.equal(result.ok, false);
+    assert.ok(!result.ok && result.kind === "permanent" && result.code === "Reverted", JSON.stringify(result));
+    assert.match(result.message, /Only callable by owner/);
+    assert.equal(await deployerNonce(), nonce);
+  });
+
+  it("refuses a top-up that would pass its spending cap before sending anything", async () => {
+    const nonce = await deployerNonce();
+    const result = await activities.topUp({ context, topUp: 0, capRemaining: "4" });
+    assert.ok(!result.ok && result.code === "SpendingCapExceeded", JSON.stringify(result));
+    assert.match(result.message, /needs 5 of native on mainnet, but only 4 remains/);
+    assert.equal(await deployerNonce(), nonce);
+  });
+});
