@@ -9,6 +9,7 @@
  */
 import { parseDocument } from "yaml";
 import { z } from "zod";
+import { changePolicyShape } from "./changes/policy.js";
 import { ADMIN_REGION, DEPLOYMENT_REGIONS, findRegion } from "./regions.js";
 import { findVmSize, knownVmSizeNames } from "./vm-sizes.js";
 
@@ -286,6 +287,7 @@ export const rolloutPolicySchema = z
       .describe(
         "How long validators joining a network that already formed may take to be voted into its validator set.",
       ),
+    ...changePolicyShape,
   })
   .describe("How the rollout runs.");
 
