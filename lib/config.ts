@@ -60,7 +60,8 @@ function required(env: NodeJS.ProcessEnv, name: string, purpose: string): string
   return value;
 }
 
-function readStorage(env: NodeJS.ProcessEnv): StorageConfig {
+/** Where application state is stored, from `AzureWebJobsStorage` or its identity-based settings. */
+export function readStorage(env: NodeJS.ProcessEnv): StorageConfig {
   const connectionString = env.AzureWebJobsStorage?.trim();
   if (connectionString !== undefined && connectionString !== "")
     return { kind: "connectionString", connectionString, container: STATE_CONTAINER };

@@ -131,10 +131,12 @@ function problemsOf(spec: DesiredState, validatorCount: number, removals: readon
   const problems: SpecProblem[] = [];
   const maxDown = spec.rollout.maxUnavailableValidators;
   const targetCount = totalValidators(spec);
-  for (const [count, which] of [
-    [validatorCount, "the network's"],
+  // The waves run on the network as it is; later rollouts run on the network the spec makes.
+  const sizes = new Map([
     [targetCount, "the spec's"],
-  ] as const) {
+    [validatorCount, "the network's"],
+  ]);
+  for (const [count, which] of sizes) {
     if (count > 0 && maxDown > faultTolerance(count))
       problems.push({
         path: "rollout.maxUnavailableValidators",
@@ -152,7 +154,7 @@ function problemsOf(spec: DesiredState, validatorCount: number, removals: readon
         message: `the spec removes ${votedOut} of the network's ${validatorCount} validators: the ${staying} that stay are not a majority and cannot vote them out; remove fewer regions per rollout`,
       });
   }
-  return [...new Map(problems.map((problem) => [`${problem.path}:${problem.message}`, problem])).values()];
+  return problems;
 }
 
 /**
