@@ -37,6 +37,8 @@ import type { KubeClusters } from "../lib/kube/clusters.js";
 import { ensureNodeKey } from "../lib/kube/node-keys.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
 import type { DocumentStore } from "../lib/state/documents.js";
+import * as changeContracts from "./change-contracts.js";
+import { createChangeHandlers } from "./change-handlers.js";
 import * as contracts from "./contracts.js";
 import type {
   ActivityContract,
@@ -69,6 +71,7 @@ export const activityContracts = {
   voteValidators: contracts.voteValidators,
   saveDocument: contracts.saveDocument,
   loadNetworkRecord: contracts.loadNetworkRecord,
+  ...changeContracts,
 } as const;
 
 type Contracts = typeof activityContracts;
@@ -450,6 +453,8 @@ export function createActivities(deps: ActivityDependencies): Activities {
         );
       return { ok: true as const, record: record.data };
     }),
+
+    ...createChangeHandlers({ define, inCluster, rpc: rpcThroughProxy, checkUntil }),
   };
 }
 

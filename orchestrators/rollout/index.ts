@@ -3,7 +3,8 @@
  * (orchestrators/rollout/run.ts), run until one says stop; the report phase always ends it.
  *
  *   preflight (fan-out) → provisioning (sub-orchestration per region, bounded window)
- *   → genesis (fan-in) → deploying (per region) → admitting (joining validators voted in)
+ *   → genesis (fan-in) → deploying (per region) → updating (waves restarting changed nodes)
+ *   → admitting (joining validators voted in)
  *   → verifying (fan-in) → report
  *
  * The contracts (mainnet and Chain 138 in parallel), CCIP and funding phases plug into this list.
@@ -20,10 +21,19 @@ import { preflight } from "./preflight.js";
 import { deploying, provisioning } from "./regions.js";
 import { report } from "./report.js";
 import { advance, type Phase, type RolloutRun, type RolloutState } from "./run.js";
+import { updating } from "./updating.js";
 import { verifying } from "./verification.js";
 
 /** The phases in order. */
-export const ROLLOUT_PHASES: readonly Phase[] = [preflight, provisioning, genesis, deploying, admitting, verifying];
+export const ROLLOUT_PHASES: readonly Phase[] = [
+  preflight,
+  provisioning,
+  genesis,
+  deploying,
+  updating,
+  admitting,
+  verifying,
+];
 
 /** The run and the initial state of a rollout (also how a test starts a single phase). */
 export function beginRollout(

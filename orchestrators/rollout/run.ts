@@ -9,6 +9,7 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
+import type { ChangePlan } from "../../lib/domain/changes/plan.js";
 import type { NodePublicIdentity } from "../../lib/domain/genesis.js";
 import type { NetworkMembership } from "../../lib/domain/network-record.js";
 import type { RegionPlan } from "../../lib/domain/plan.js";
@@ -36,6 +37,8 @@ export interface RolloutState {
   identities: NodePublicIdentity[];
   /** The network these regions run: its record, genesis and static nodes (from the genesis phase on). */
   network?: NetworkMembership;
+  /** What this rollout changes on the network as it was recorded (from the genesis phase on). */
+  changes?: ChangePlan;
   /** Set when the rollout must end now: by a cancel request, or by a failure of the whole rollout. */
   stop?: { failure?: RolloutFailure };
 }

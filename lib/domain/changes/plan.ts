@@ -102,6 +102,11 @@ function planNodes(spec: DesiredState, record: NetworkRecord | undefined): Plann
   );
 }
 
+/** What every node of the spec that has keys in `record` runs with once the spec is applied. */
+export function appliedNodes(spec: DesiredState, record: NetworkRecord): AppliedNode[] {
+  return planNodes(spec, record).flatMap((entry) => (entry.applied === undefined ? [] : [entry.applied]));
+}
+
 function removalsOf(record: NetworkRecord | undefined, planned: PlannedNode[]): NodeRemoval[] {
   const kept = new Set(planned.map((entry) => entry.node.id));
   const recorded = new Map((record?.nodes ?? []).map((node) => [node.nodeId, node]));
