@@ -35,6 +35,8 @@ export const checkNodesRejoined = contract(
     nodes: z.array(z.object({ node: nodePlanSchema, sealer: addressSchema.optional() })),
     validatorPublicKeys: z.array(z.string()),
     minValidatorPeers: z.int().min(0),
+    /** Count every peer (net_peerCount) rather than validators only: for sentries, which serve no ADMIN API. */
+    anyPeers: z.boolean().default(false),
     sinceBlock: z.int().min(0),
     waitSeconds: waitSecondsSchema,
   }),
@@ -42,4 +44,32 @@ export const checkNodesRejoined = contract(
     rejoined: z.array(z.object({ nodeId: z.string(), head: z.number().int() })),
     waiting: z.array(z.object({ nodeId: z.string(), reason: z.string() })),
   }),
+);
+
+/**
+ * One round of a removal vote on the validators of one cluster: each node proposes removing
+ * `address` (`remove: true`) or discards its vote on it (`remove: false`), and reports the latest
+ * block's validator set. Idempotent: proposing again replaces the node's pending vote.
+ */
+export const voteOnRemoval = contract(
+  "voteOnRemoval",
+  z.object({
+    cluster: clusterRefSchema,
+    namespace: z.string(),
+    nodes: z.array(nodePlanSchema),
+    address: addressSchema,
+    remove: z.boolean(),
+  }),
+  outcome({
+    reports: z.array(
+      z.object({ nodeId: z.string(), validators: z.array(z.string()).optional(), error: z.string().optional() }),
+    ),
+  }),
+);
+
+/** Deletes the StatefulSets of removed nodes (their pods stop; data volumes are kept). Absent ones count as deleted. */
+export const stopNodeWorkloads = contract(
+  "stopNodeWorkloads",
+  z.object({ cluster: clusterRefSchema, namespace: z.string(), statefulSets: z.array(z.string()) }),
+  outcome({ deleted: z.array(z.string()) }),
 );

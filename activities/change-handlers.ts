@@ -7,9 +7,9 @@ import type { z } from "zod";
 import { rejoinState } from "../lib/besu/rejoin.js";
 import type { BesuRpc } from "../lib/besu/rpc.js";
 import type { KubeCluster } from "../lib/kube/cluster.js";
-import { restartIfStale } from "../lib/kube/restarts.js";
+import { deleteStatefulSet, restartIfStale } from "../lib/kube/restarts.js";
 import type { NodePlan } from "../lib/domain/plan.js";
-import { checkNodesRejoined, restartStaleNodes } from "./change-contracts.js";
+import { checkNodesRejoined, restartStaleNodes, stopNodeWorkloads, voteOnRemoval } from "./change-contracts.js";
 import type { ActivityContract, ActivityOutcome, ClusterRef } from "./contracts.js";
 
 /** What factory.ts lends: its `define`, `inCluster`, `rpcThroughProxy` and `checkUntil`. */
@@ -58,6 +58,7 @@ export function createChangeHandlers(kit: HandlerKit) {
                 {
                   validatorPublicKeys: input.validatorPublicKeys,
                   minValidatorPeers: input.minValidatorPeers,
+                  anyPeers: input.anyPeers,
                   sinceBlock: input.sinceBlock,
                   ...(sealer === undefined ? {} : { sealer }),
                 },
@@ -76,6 +77,32 @@ export function createChangeHandlers(kit: HandlerKit) {
             state.rejoined ? [] : [{ nodeId: node.id, reason: state.reason }],
           ),
         };
+      }),
+    ),
+
+    voteOnRemoval: kit.define(voteOnRemoval, async ({ cluster, namespace, nodes, address, remove }) =>
+      kit.inCluster(cluster, "vote on a removal", async (kube) => ({
+        ok: true as const,
+        reports: await Promise.all(
+          nodes.map(async (node) => {
+            const rpc = kit.rpc(kube, namespace, node);
+            try {
+              if (remove) await rpc.proposeValidatorVote(address, false);
+              else await rpc.discardValidatorVote(address);
+              return { nodeId: node.id, validators: await rpc.validators("latest") };
+            } catch (error) {
+              // One voter that cannot be reached is a fact for the tally, not a failure of the others.
+              return { nodeId: node.id, error: error instanceof Error ? error.message : String(error) };
+            }
+          }),
+        ),
+      })),
+    ),
+
+    stopNodeWorkloads: kit.define(stopNodeWorkloads, async ({ cluster, namespace, statefulSets }) =>
+      kit.inCluster(cluster, "stop removed nodes", async (kube) => {
+        for (const name of statefulSets) await deleteStatefulSet(kube, namespace, name);
+        return { ok: true as const, deleted: statefulSets };
       }),
     ),
   };

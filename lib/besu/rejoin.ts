@@ -13,8 +13,13 @@ import type { BesuRpc } from "./rpc.js";
 export interface RejoinCriteria {
   /** Public keys (0x + 128 hex) of the validators of the set. */
   validatorPublicKeys: readonly string[];
-  /** Validators it must be directly peered with: quorum − 1. */
+  /** Validators it must be directly peered with: quorum − 1 (a validator), 1 (a sentry). */
   minValidatorPeers: number;
+  /**
+   * Count any peer instead (net_peerCount): a sentry serves no ADMIN API, so it cannot say who
+   * its peers are.
+   */
+  anyPeers?: boolean;
   /** The head when the wave began: the node's head must be past it. */
   sinceBlock: number;
   /** For a validator of the set, its address: it must have proposed a block after `sinceBlock`. */
@@ -39,18 +44,19 @@ export async function rejoinState(
     const [syncing, head, peers, metrics] = await Promise.all([
       rpc.syncing(),
       rpc.blockNumber(),
-      rpc.peerPublicKeys(),
+      criteria.anyPeers === true ? Promise.resolve(undefined) : rpc.peerPublicKeys(),
       criteria.sealer === undefined ? Promise.resolve([]) : rpc.call("qbft_getSignerMetrics", []),
     ]);
     if (syncing) return { rejoined: false, reason: `syncing at block ${head}` };
     if (head <= criteria.sinceBlock)
       return { rejoined: false, reason: `head ${head} not past block ${criteria.sinceBlock} yet` };
     const validators = new Set(criteria.validatorPublicKeys);
-    const validatorPeers = peers.filter((peer) => validators.has(peer)).length;
+    const validatorPeers =
+      peers === undefined ? await rpc.peerCount() : peers.filter((peer) => validators.has(peer)).length;
     if (validatorPeers < criteria.minValidatorPeers)
       return {
         rejoined: false,
-        reason: `peered with ${validatorPeers} validators, needs ${criteria.minValidatorPeers}`,
+        reason: `peered with ${validatorPeers} ${peers === undefined ? "nodes" : "validators"}, needs ${criteria.minValidatorPeers}`,
       };
     if (criteria.sealer !== undefined) {
       const own = signerMetricsSchema.parse(metrics).find((entry) => entry.address.toLowerCase() === criteria.sealer);

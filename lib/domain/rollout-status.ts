@@ -20,6 +20,7 @@ export const rolloutPhaseSchema = z.enum([
   "deploying",
   "updating",
   "admitting",
+  "removing",
   "verifying",
   "contracts",
   "ccip",

@@ -2,7 +2,8 @@
  * Restarting one node's pod for a wave. The StatefulSets are OnDelete: a changed template waits
  * until its pod is deleted, and the controller then recreates the pod from the new template with
  * the same name and data volume. A pod already of the StatefulSet's update revision is left
- * alone, so a wave that runs again after a crash never restarts a node twice.
+ * alone, so a wave that runs again after a crash never restarts a node twice. A removed node's
+ * StatefulSet is deleted (its pod stops; the retained data volume stays, as the manifests ask).
  */
 import { z } from "zod";
 import type { NodePlan } from "../domain/plan.js";
@@ -52,4 +53,13 @@ export async function restartIfStale(kube: KubeCluster, namespace: string, node:
     if (!(error instanceof KubeStatusError && error.status === 404)) throw error;
   }
   return "restarted";
+}
+
+/** Deletes a StatefulSet; one already gone counts as deleted. */
+export async function deleteStatefulSet(kube: KubeCluster, namespace: string, name: string): Promise<void> {
+  try {
+    await kube.request("DELETE", path(namespace, "statefulsets", name));
+  } catch (error) {
+    if (!(error instanceof KubeStatusError && error.status === 404)) throw error;
+  }
 }

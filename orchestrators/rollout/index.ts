@@ -4,7 +4,7 @@
  *
  *   preflight (fan-out) → provisioning (sub-orchestration per region, bounded window)
  *   → genesis (fan-in) → deploying (per region) → updating (waves restarting changed nodes)
- *   → admitting (joining validators voted in)
+ *   → admitting (joining validators voted in) → removing (dropped validators voted out, then stopped)
  *   → verifying (fan-in) → report
  *
  * The contracts (mainnet and Chain 138 in parallel), CCIP and funding phases plug into this list.
@@ -19,6 +19,7 @@ import { admitting } from "./admission.js";
 import { genesis } from "./genesis.js";
 import { preflight } from "./preflight.js";
 import { deploying, provisioning } from "./regions.js";
+import { removing } from "./removing.js";
 import { report } from "./report.js";
 import { advance, type Phase, type RolloutRun, type RolloutState } from "./run.js";
 import { updating } from "./updating.js";
@@ -32,6 +33,7 @@ export const ROLLOUT_PHASES: readonly Phase[] = [
   deploying,
   updating,
   admitting,
+  removing,
   verifying,
 ];
 
