@@ -3,7 +3,9 @@
  * this process, the app in a host child process): an image upgrade of a formed network restarts
  * its nodes in waves while the simulator is sampled every 200 ms — never more validators down
  * than the limit, the chain never stalled longer than three block periods and one restart — and
- * a wave that never becomes healthy stops the waves with the chain still producing blocks.
+ * a wave that never becomes healthy stops the waves with the chain still producing blocks; a
+ * host killed mid-wave resumes without a second wave early; dropped regions' validators are voted
+ * out before their pods stop.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -32,6 +34,18 @@ let host: HostProcess;
 let workDir: string;
 let functionKey: string;
 
+function startAppHost(): Promise<HostProcess> {
+  return startHostProcess({
+    appDir: REPO_ROOT,
+    storage: azurite.connectionString,
+    dataDir: path.join(workDir, "data"),
+    env: {
+      BESU_FLEET_CLOUD_FILE: path.join(workDir, "cloud", "cloud.json"),
+      AzureWebJobsStorage: azurite.connectionString,
+    },
+  });
+}
+
 before(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-changes-"));
   azurite = await startAzurite();
@@ -41,15 +55,7 @@ before(async () => {
     plugins: [createBesuPlugin({ mainnet: false })],
     log: () => undefined,
   });
-  host = await startHostProcess({
-    appDir: REPO_ROOT,
-    storage: azurite.connectionString,
-    dataDir: path.join(workDir, "data"),
-    env: {
-      BESU_FLEET_CLOUD_FILE: path.join(workDir, "cloud", "cloud.json"),
-      AzureWebJobsStorage: azurite.connectionString,
-    },
-  });
+  host = await startAppHost();
   functionKey = z
     .object({ functionKeys: z.object({ default: z.string() }) })
     .parse(JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8"))).functionKeys.default;
@@ -267,4 +273,90 @@ test("a wave that never becomes healthy stops the waves, the chain stays live", 
   const versions = await clientVersions(network);
   assert.equal(versions.length, 4, "the three other validators and the sentry are up");
   assert.equal(versions.filter((version) => version.includes("24.12.0")).length, 0, "no later wave ran");
+});
+
+/** Waits until the rollout is in the updating phase and one wave's pod was deleted (its node gone from the simulator). */
+async function waitForAWaveInFlight(network: string, rolloutId: string): Promise<void> {
+  const before = (await observe(network)).nodes.length;
+  await waitFor(
+    "a wave in flight",
+    async () => {
+      const status = rolloutStatusSchema.parse((await api("GET", `rollouts/${rolloutId}`)).body);
+      if (status.state !== "Running") throw new Error(`the rollout ended (${status.state}) before a wave was seen`);
+      return status.phase === "updating" && (await observe(network)).nodes.length < before ? true : undefined;
+    },
+    ROLLOUT_TIMEOUT_MS,
+    50,
+  );
+}
+
+test("a host killed mid-wave resumes the same wave and never starts the next one early", async () => {
+  const network = "chg-crash";
+  const regions = ["norwayeast", "polandcentral", "spaincentral", "belgiumcentral"];
+  const formed = await runRollout(smallSpec(network, regions, "hyperledger/besu:24.10.0"));
+  assert.equal(formed.state, "Succeeded", JSON.stringify(formed.regions));
+  const run = await sampled(network, async () => {
+    const started = await api("POST", "rollouts", smallSpec(network, regions, "hyperledger/besu:24.12.0"));
+    assert.equal(started.status, 202, started.text);
+    const { rolloutId } = z.object({ rolloutId: z.string() }).parse(started.body);
+    await waitForAWaveInFlight(network, rolloutId);
+    await host.kill("SIGKILL");
+    host = await startAppHost();
+    return waitForRollout(rolloutId);
+  });
+  assert.equal(run.result.state, "Succeeded", JSON.stringify(run.result.regions));
+  assert.ok(run.maxDown <= 1, `at most one validator down at a time across the crash, saw ${run.maxDown}`);
+  const versions = await clientVersions(network);
+  assert.ok(versions.length === 5 && versions.every((version) => version.includes("24.12.0")), versions.join(", "));
+});
+
+test("dropped regions: their validators are voted out one at a time, then their pods stop", async () => {
+  const network = "chg-remove";
+  const regions = ["westindia", "japaneast", "japanwest", "koreacentral", "koreasouth", "canadacentral"];
+  const formed = await runRollout(smallSpec(network, regions, "hyperledger/besu:24.10.0"));
+  assert.equal(formed.state, "Succeeded", JSON.stringify(formed.regions));
+  const dropped = regions.slice(4);
+  const droppedNodes = (await observe(network)).nodes.filter((node) =>
+    dropped.some((region) => node.resourceGroup === `rg-${network}-${region}`),
+  );
+  const droppedValidators = droppedNodes.map((node) => node.address);
+  assert.equal(droppedValidators.length, 2);
+
+  const smaller = smallSpec(network, regions.slice(0, 4), "hyperledger/besu:24.10.0");
+  const plan = changePlanSchema.parse((await api("POST", "rollouts?dryRun=true", smaller)).body);
+  assert.deepEqual(
+    plan.removals.map((removal) => [removal.region, removal.address !== undefined]).sort(),
+    dropped.map((region) => [region, true]).sort(),
+  );
+  // For each dropped validator: when it left the set, and when its node stopped running.
+  const leftAt = new Map<string, number>();
+  const stoppedAt = new Map<string, number>();
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const chain = z
+        .array(simNetworkSchema.loose())
+        .parse((await control("GET", "besu/networks")).body)
+        .find((entry) => entry.genesisHash === droppedNodes[0]?.genesisHash);
+      const running = new Set((await observe(network)).nodes.map((node) => node.address));
+      for (const address of droppedValidators) {
+        if (chain && !chain.validators.includes(address) && !leftAt.has(address)) leftAt.set(address, Date.now());
+        if (!running.has(address) && !stoppedAt.has(address)) stoppedAt.set(address, Date.now());
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  const final = await runRollout(smaller).finally(() => (sampling = false));
+  await sampler;
+  assert.equal(final.state, "Succeeded", JSON.stringify(final.regions));
+  for (const address of droppedValidators) {
+    const left = leftAt.get(address);
+    const stopped = stoppedAt.get(address);
+    assert.ok(left !== undefined && stopped !== undefined, `${address} left the set and stopped`);
+    assert.ok(left <= stopped, `${address} was voted out before its pod stopped`);
+  }
+  const remaining = (await observe(network)).nodes;
+  assert.equal(remaining.length, 5, "four validators and one sentry run");
+  const again = changePlanSchema.parse((await api("POST", "rollouts?dryRun=true", smaller)).body);
+  assert.deepEqual(again.removals, [], "the record forgot the removed nodes");
 });
