@@ -49,13 +49,15 @@ export interface ActivityContract<I extends z.ZodType = z.ZodType, O extends Act
   output: O;
 }
 
-const contract = <I extends z.ZodType, O extends ActivityOutcome>(
+/** A contract from its name and schemas. */
+export const contract = <I extends z.ZodType, O extends ActivityOutcome>(
   name: string,
   input: I,
   output: O,
 ): ActivityContract<I, O> => ({ name, input, output });
 
-const outcome = <T extends z.ZodRawShape>(shape: T) =>
+/** An output schema: success with these fields, or a failure returned as data. */
+export const outcome = <T extends z.ZodRawShape>(shape: T) =>
   z.union([z.object({ ok: z.literal(true), ...shape }), permanentFailureSchema, transientFailureSchema]);
 
 /** The longest an activity waits for a condition before answering "not yet". */
@@ -66,7 +68,7 @@ export const MAX_ACTIVITY_WAIT_SECONDS = 30;
  * learns of the change within a fraction of a second instead of up to a poll interval later.
  * Seconds, never minutes: long waits belong to the orchestrator's durable timers.
  */
-const waitSecondsSchema = z.number().min(0).max(MAX_ACTIVITY_WAIT_SECONDS).default(0);
+export const waitSecondsSchema = z.number().min(0).max(MAX_ACTIVITY_WAIT_SECONDS).default(0);
 
 /** A document in the state container, by name (e.g. `rollouts/<id>/spec.json`). */
 export const documentNameSchema = z.string().regex(/^[a-z0-9][a-z0-9/._-]*\.json$/);

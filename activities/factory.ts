@@ -36,6 +36,8 @@ import { publishedIdentity } from "../lib/kube/node-keys.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
 import type { DocumentStore } from "../lib/state/documents.js";
 import type { TransactionSigner } from "../lib/evm/signer.js";
+import * as changeContracts from "./change-contracts.js";
+import { createChangeHandlers } from "./change-handlers.js";
 import * as contracts from "./contracts.js";
 import { createOnChainActivities, onChainActivityContracts } from "./onchain-handlers.js";
 import type {
@@ -74,6 +76,7 @@ export const activityContracts = {
   saveDocument: contracts.saveDocument,
   loadNetworkRecord: contracts.loadNetworkRecord,
   ...onChainActivityContracts,
+  ...changeContracts,
 } as const;
 
 type Contracts = typeof activityContracts;
@@ -473,6 +476,8 @@ export function createActivities(deps: ActivityDependencies): Activities {
         );
       return { ok: true as const, record: record.data };
     }),
+
+    ...createChangeHandlers({ define, inCluster, rpc: rpcThroughProxy, checkUntil }),
   };
 }
 

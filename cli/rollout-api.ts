@@ -4,6 +4,7 @@
  * purpose (400, 404, 409) come back as values; anything that means "the API cannot be used"
  * (unreachable, key refused, an answer outside the contract) is thrown as an {@link ApiFailure}.
  */
+import { changePlanSchema, type ChangePlan } from "../lib/domain/changes/plan.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
@@ -272,6 +273,11 @@ export class RolloutApi {
   /** `POST /api/rollouts` with the spec as written (JSON or YAML). */
   startRollout(specText: string, contentType: string): Promise<ApiAnswer<RolloutAccepted>> {
     return this.call("POST", "/api/rollouts", rolloutAcceptedSchema, { text: specText, contentType });
+  }
+
+  /** `POST /api/rollouts?dryRun=true`: the change plan for the spec; nothing changes. */
+  planRollout(specText: string, contentType: string): Promise<ApiAnswer<ChangePlan>> {
+    return this.call("POST", "/api/rollouts?dryRun=true", changePlanSchema, { text: specText, contentType });
   }
 
   /** `GET /api/rollouts`, newest first. */

@@ -17,6 +17,7 @@ import {
   type ApiAnswer,
   type RolloutStarting,
 } from "./rollout-api.js";
+import { renderChangePlan } from "./rollout-plan-render.js";
 import { renderFinalReport, renderProgress, renderStarting, renderSummaries } from "./rollout-render.js";
 import { watchRollout, type RolloutIo } from "./rollout-watch.js";
 
@@ -42,6 +43,7 @@ export const EXIT = {
 
 export const ROLLOUT_USAGE = `Usage:
   besu-fleet rollout start --file <spec.yaml|spec.json> [--watch] [--json]
+  besu-fleet rollout plan --file <spec.yaml|spec.json> [--json]
   besu-fleet rollout status <rollout-id> [--watch] [--json]
   besu-fleet rollout list [--json]
   besu-fleet rollout retry <rollout-id> [--region <name>]... [--watch] [--json]
@@ -225,6 +227,21 @@ async function start(argv: string[], io: RolloutIo): Promise<number> {
   return EXIT.success;
 }
 
+/** `rollout plan`: the dry run — what a start of this spec would change, and in which waves. */
+async function plan(argv: string[], io: RolloutIo): Promise<number> {
+  const args = parseArgs(argv, ["file", ...CONNECTION_OPTIONS], ["json"]);
+  noPositionals(args, "plan");
+  const file = stringOption(args, "file");
+  if (file === undefined) throw new UsageError("rollout plan needs --file <spec.yaml|spec.json>.");
+  const text = readSpecFile(file);
+  const run = new Invocation(io, args);
+  const answer = await run.api.planRollout(text, specContentType(file, text));
+  if (!answer.ok) return run.refused(answer, `the spec ${file}`);
+  if (run.json) run.printJson(answer.json);
+  else run.out(renderChangePlan(answer.body));
+  return EXIT.success;
+}
+
 function describeStatus(status: RolloutStatus | RolloutStarting): string[] {
   if (!isPublished(status)) return renderStarting(status);
   return status.state === "Running" ? renderProgress(status, Date.now()) : renderFinalReport(status, Date.now());
@@ -289,6 +306,7 @@ async function cancel(argv: string[], io: RolloutIo): Promise<number> {
 
 const COMMANDS = new Map<string, (argv: string[], io: RolloutIo) => Promise<number>>([
   ["start", start],
+  ["plan", plan],
   ["status", status],
   ["list", list],
   ["retry", retry],

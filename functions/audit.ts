@@ -7,14 +7,10 @@
  */
 import type { HttpFunctionOptions, HttpRequest } from "@azure/functions";
 import { z } from "zod";
-import { loadStorageConfig } from "../lib/config.js";
 import { readAudit, recordAudit } from "../lib/state/audit.js";
-import { documentStoreFor, type DocumentStore } from "../lib/state/documents.js";
 import { callerOf, type ApiAuthMode } from "./authorization.js";
 import { errorResponse, jsonResponse } from "./responses.js";
-
-let store: DocumentStore | undefined;
-const auditStore = (): DocumentStore => (store ??= documentStoreFor(loadStorageConfig()));
+import { stateDocuments } from "./state.js";
 
 const answerSchema = z
   .object({
@@ -43,7 +39,7 @@ export function audited<O extends HttpRegistration>(options: O, mode: ApiAuthMod
     const target = request.params.rolloutId ?? body?.rolloutId;
     const action = `${request.method} ${new URL(request.url).pathname}`;
     try {
-      await recordAudit(auditStore(), {
+      await recordAudit(stateDocuments(), {
         at: new Date().toISOString(),
         who,
         action,
@@ -79,7 +75,7 @@ export const auditFunctions: Record<string, HttpFunctionOptions> = {
         return errorResponse(400, "InvalidRequest", "the query has problems", {
           problems: query.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
         });
-      return jsonResponse(200, await readAudit(auditStore(), query.data));
+      return jsonResponse(200, await readAudit(stateDocuments(), query.data));
     },
   },
 };

@@ -1,6 +1,7 @@
 /** GET /api/openapi.json — the HTTP API described from the same zod schemas that validate it. */
 import type { HttpFunctionOptions } from "@azure/functions";
 import { z } from "zod";
+import { changePlanSchema } from "../lib/domain/changes/plan.js";
 import { rolloutStatusSchema } from "../lib/domain/rollout-status.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
 import { API_ROLES, requiredRole } from "./authorization.js";
@@ -83,6 +84,7 @@ export function openApiDocument(): Record<string, unknown> {
         RolloutStatus: schema(rolloutStatusSchema),
         RolloutSummary: schema(summarySchema),
         Accepted: schema(acceptedSchema),
+        ChangePlan: schema(changePlanSchema),
         Error: schema(errorSchema),
       },
     },
@@ -90,7 +92,16 @@ export function openApiDocument(): Record<string, unknown> {
     paths: withRoles({
       "/api/rollouts": {
         post: {
-          summary: "Start a rollout from a desired-state spec (JSON or YAML)",
+          summary: "Start a rollout from a desired-state spec (JSON or YAML), or with dryRun=true only plan it",
+          parameters: [
+            {
+              name: "dryRun",
+              in: "query",
+              description:
+                "true: answer 200 with the change plan (per node action and reason, the waves, quorum per wave) and change nothing",
+              schema: { type: "boolean", default: false },
+            },
+          ],
           requestBody: {
             required: true,
             description: `At most ${MAX_BODY_BYTES} bytes. Without a media type, or as text/plain, text starting with { is JSON and anything else YAML.`,
@@ -100,8 +111,13 @@ export function openApiDocument(): Record<string, unknown> {
             },
           },
           responses: {
+            "200": { description: "dryRun=true: the change plan", ...body("ChangePlan") },
             "202": { description: "started", ...body("Accepted") },
-            "400": { description: "invalid spec: every problem by path", ...body("Error") },
+            "400": {
+              description:
+                "InvalidSpec: every problem by path; UnsafeChange: the plan cannot keep QBFT quorum (also for a dry run)",
+              ...body("Error"),
+            },
             "409": { description: "a rollout of this network is running", ...body("Error") },
             ...bodyRefusals,
           },

@@ -27,6 +27,7 @@ import {
   rolloutOrchestration,
   type RolloutInput,
 } from "../orchestrators/contracts.js";
+import { changePlanFor, dryRunOf } from "./change-plans.js";
 import { InstancePages, MAX_PAGE_SIZE } from "./instance-pages.js";
 import { expectJson, readBodyText, specFormat, type BodyRead } from "./request-body.js";
 import { errorResponse as error, jsonResponse as json } from "./responses.js";
@@ -146,6 +147,8 @@ const rolloutsCreate: HttpDurableClientOptions = {
   methods: ["POST"],
   authLevel: "function",
   handler: async (request, client, context) => {
+    const dryRun = dryRunOf(request.query);
+    if (!dryRun.ok) return dryRun.response;
     const format = specFormat(request);
     if (!format.ok) return format.response;
     const text = await readBodyText(request);
@@ -154,6 +157,9 @@ const rolloutsCreate: HttpDurableClientOptions = {
     const problems = validation.ok ? artifactProblems(validation.spec.contracts) : validation.problems;
     if (!validation.ok || problems.length > 0)
       return error(400, "InvalidSpec", `the spec has ${problems.length} problem(s)`, { problems });
+    const changes = await changePlanFor(validation.spec);
+    if (!changes.ok) return changes.response;
+    if (dryRun.dryRun) return json(200, changes.plan);
     return startRollout(
       request,
       client,

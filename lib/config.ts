@@ -79,7 +79,7 @@ function required(env: NodeJS.ProcessEnv, name: string, purpose: string): string
 }
 
 /** Where application state goes, from an environment (also on its own: the API's audit trail needs only this). */
-export function readStorage(env: NodeJS.ProcessEnv): StorageConfig {
+function readStorage(env: NodeJS.ProcessEnv): StorageConfig {
   const connectionString = env.AzureWebJobsStorage?.trim();
   if (connectionString !== undefined && connectionString !== "")
     return { kind: "connectionString", connectionString, container: STATE_CONTAINER };

@@ -9,6 +9,7 @@
  * keys stay in their Kubernetes Secrets.
  */
 import { z } from "zod";
+import { appliedNodeSchema } from "./changes/fingerprint.js";
 import {
   buildGenesis,
   decideGenesis,
@@ -33,6 +34,8 @@ export const networkRecordSchema = z.object({
   validators: z.array(addressSchema).min(1),
   /** Every node that has keys in this network, by node id; the latest p2p address wins. */
   members: z.array(nodePublicIdentitySchema),
+  /** What each node's StatefulSet was last applied with (changes/fingerprint.ts); absent in older records. */
+  nodes: z.array(appliedNodeSchema).optional(),
   /** The rollout whose genesis this is. */
   formedBy: z.string().min(1),
   /** The rollout that last changed this record. */

@@ -20,7 +20,9 @@ export const rolloutPhaseSchema = z.enum([
   "key-check",
   "genesis",
   "deploying",
+  "updating",
   "admitting",
+  "removing",
   "verifying",
   "contracts",
   "ccip",
@@ -30,7 +32,14 @@ export const rolloutPhaseSchema = z.enum([
 export type RolloutPhase = z.infer<typeof rolloutPhaseSchema>;
 
 /** The phases a region goes through, in order (genesis, contracts, ccip and report are network-wide). */
-export const regionPhaseSchema = z.enum(["preflight", "provisioning", "deploying", "admitting", "verifying"]);
+export const regionPhaseSchema = z.enum([
+  "preflight",
+  "provisioning",
+  "deploying",
+  "updating",
+  "admitting",
+  "verifying",
+]);
 export type RegionPhase = z.infer<typeof regionPhaseSchema>;
 
 /** State of one region within a rollout. */

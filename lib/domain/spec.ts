@@ -11,6 +11,7 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import { onChainProblems } from "./contracts-references.js";
 import { ccipSchema, chainsSchema, contractsSchema, fundingSchema } from "./contracts-spec.js";
+import { changePolicyShape } from "./changes/policy.js";
 import { ADMIN_REGION, DEPLOYMENT_REGIONS, findRegion } from "./regions.js";
 import { findVmSize, knownVmSizeNames } from "./vm-sizes.js";
 
@@ -288,6 +289,7 @@ export const rolloutPolicySchema = z
       .describe(
         "How long validators joining a network that already formed may take to be voted into its validator set.",
       ),
+    ...changePolicyShape,
   })
   .describe("How the rollout runs.");
 

@@ -6,6 +6,7 @@
  * deployment reads by name.
  */
 import { loadNetworkRecord, saveDocument, type RolloutNetwork } from "../../activities/contracts.js";
+import { planChanges } from "../../lib/domain/changes/plan.js";
 import { decideMembership, networkRecordName, type NetworkRecord } from "../../lib/domain/network-record.js";
 import { enterPhase, type RolloutPhase } from "../../lib/domain/rollout-status.js";
 import { call } from "../durable.js";
@@ -32,6 +33,8 @@ export const genesis: Phase = function* (run, state) {
   const { spec } = run;
   const loaded = yield* call(run.context, loadNetworkRecord, { network: spec.network.name }, quietRetryScope(run));
   if (!loaded.ok) return stopWith(state, "genesis", `the network record could not be read: ${loaded.cause}`);
+  const changes = planChanges(spec, loaded.value.record ?? undefined);
+  if (!changes.ok) return stopWith(state, "genesis", changes.problems.map((problem) => problem.message).join("; "));
   const membership = decideMembership({
     rolloutId: run.input.rolloutId,
     network: spec.network,
@@ -54,5 +57,5 @@ export const genesis: Phase = function* (run, state) {
     quietRetryScope(run),
   );
   if (!saved.ok) return stopWith(state, "genesis", `the rollout's network document could not be saved: ${saved.cause}`);
-  return { ...state, network: membership };
+  return { ...state, network: membership, changes: changes.plan };
 };

@@ -4,7 +4,8 @@
  *
  *   preflight (fan-out) → provisioning (sub-orchestration per region, bounded window)
  *   → key-check (no validator key live twice) → genesis (fan-in) → deploying (per region)
- *   → admitting (joining validators voted in) → verifying (fan-in)
+ *   → updating (waves restarting changed nodes) → admitting (joining validators voted in)
+ *   → removing (dropped validators voted out, then stopped) → verifying (fan-in)
  *   → contracts (mainnet and Chain 138 in parallel) → ccip → funding (orchestrators/rollout/onchain.ts)
  *   → report
  */
@@ -20,8 +21,10 @@ import { checkingKeys } from "./key-check.js";
 import { ccipPhase, contractsPhase, fundingPhase } from "./onchain.js";
 import { preflight } from "./preflight.js";
 import { deploying, provisioning } from "./regions.js";
+import { removing } from "./removing.js";
 import { report } from "./report.js";
 import { advance, type Phase, type RolloutRun, type RolloutState } from "./run.js";
+import { updating } from "./updating.js";
 import { verifying } from "./verification.js";
 
 /** The phases in order. */
@@ -31,7 +34,9 @@ export const ROLLOUT_PHASES: readonly Phase[] = [
   checkingKeys,
   genesis,
   deploying,
+  updating,
   admitting,
+  removing,
   verifying,
   contractsPhase,
   ccipPhase,

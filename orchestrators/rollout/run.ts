@@ -10,6 +10,7 @@
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
 import type { OnChainContext } from "../../activities/onchain-contracts.js";
+import type { ChangePlan } from "../../lib/domain/changes/plan.js";
 import type { NodePublicIdentity } from "../../lib/domain/genesis.js";
 import type { NetworkMembership } from "../../lib/domain/network-record.js";
 import type { RegionPlan } from "../../lib/domain/plan.js";
@@ -39,6 +40,8 @@ export interface RolloutState {
   network?: NetworkMembership;
   /** Who deploys, the selectors and every known address: set by the contracts phase for the ones after it. */
   onChain?: OnChainContext;
+  /** What this rollout changes on the network as it was recorded (from the genesis phase on). */
+  changes?: ChangePlan;
   /** Set when the rollout must end now: by a cancel request, or by a failure of the whole rollout. */
   stop?: { failure?: RolloutFailure };
 }

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import * as changeContracts from "../../activities/change-contracts.js";
 import * as contracts from "../../activities/contracts.js";
 import * as onChainContracts from "../../activities/onchain-contracts.js";
 import { activityContracts, activityNameOf } from "../../activities/factory.js";
@@ -34,7 +35,11 @@ describe("activity registration", () => {
   });
 
   it("has a handler for every contract", () => {
-    const declared = [...Object.values(contracts), ...Object.values(onChainContracts)].filter(isContract);
+    const declared = [
+      ...Object.values(contracts),
+      ...Object.values(onChainContracts),
+      ...Object.values(changeContracts),
+    ].filter(isContract);
     assert.ok(declared.length >= 10);
     for (const contract of declared) assert.equal(activityNameOf(contract), contract.name);
     assert.equal(Object.keys(activityContracts).length, declared.length);

@@ -244,7 +244,7 @@ describe("Besu manifests (phase B)", () => {
     const statefulSet = byName(besu, "StatefulSet", "besu-validator-1");
     assert.equal(field(statefulSet, "spec", "replicas"), 1);
     assert.equal(field(statefulSet, "spec", "podManagementPolicy"), "OrderedReady");
-    assert.deepEqual(field(statefulSet, "spec", "updateStrategy"), { type: "RollingUpdate" });
+    assert.deepEqual(field(statefulSet, "spec", "updateStrategy"), { type: "OnDelete" });
     assert.equal(field(statefulSet, "spec", "serviceName"), "besu-validator-1");
     const selector = field(statefulSet, "spec", "selector", "matchLabels");
     const podLabels = field(statefulSet, "spec", "template", "metadata", "labels");

@@ -3,6 +3,8 @@
  * genesis fan-in, and one StatefulSet per node (one replica, a retained `data` claim, the node key
  * mounted from a Secret that the control plane creates and these objects only name), whose
  * container runs the command line of besu-command.ts and advertises the node's public P2P address.
+ * A changed template restarts nothing by itself (updateStrategy OnDelete): the rollout restarts
+ * the nodes in QBFT-safe waves.
  */
 import type { V1ConfigMap, V1Container, V1StatefulSet } from "@kubernetes/client-node" with {
   "resolution-mode": "import",
@@ -58,7 +60,7 @@ function configMaps(input: BesuManifestInput): V1ConfigMap[] {
   ];
 }
 
-function besuContainer(input: BesuManifestInput, node: NodePlan, p2pHost: string): V1Container {
+function besuContainer(input: Pick<BesuManifestInput, "network">, node: NodePlan, p2pHost: string): V1Container {
   const resources = input.network.resources[node.role];
   return {
     name: "besu",
@@ -102,7 +104,11 @@ function besuContainer(input: BesuManifestInput, node: NodePlan, p2pHost: string
   };
 }
 
-function statefulSet(input: BesuManifestInput, node: NodePlan): V1StatefulSet {
+/** One node's StatefulSet (also what the change plan fingerprints to decide whether the node restarts). */
+export function nodeStatefulSet(
+  input: Pick<BesuManifestInput, "network" | "plan" | "cluster" | "p2pHosts">,
+  node: NodePlan,
+): V1StatefulSet {
   const { plan, cluster, network } = input;
   const p2pHost = input.p2pHosts[node.id];
   if (p2pHost === undefined || p2pHost === "")
@@ -116,7 +122,9 @@ function statefulSet(input: BesuManifestInput, node: NodePlan): V1StatefulSet {
       replicas: 1,
       serviceName: node.rpcServiceName,
       podManagementPolicy: "OrderedReady",
-      updateStrategy: { type: "RollingUpdate" },
+      // Pods restart only when the control plane deletes them, wave by wave (orchestrators/rollout/
+      // updating.ts): a RollingUpdate would restart every changed node of the fleet at once.
+      updateStrategy: { type: "OnDelete" },
       selector: { matchLabels: nodeSelectorLabels(node) },
       persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
       template: {
@@ -182,7 +190,7 @@ function statefulSet(input: BesuManifestInput, node: NodePlan): V1StatefulSet {
 export function besuManifests(input: BesuManifestInput): KubernetesManifest[] {
   const validators = nodesOf(input.cluster, "validator");
   const sentries = nodesOf(input.cluster, "sentry");
-  return [...configMaps(input), ...[...validators, ...sentries].map((node) => statefulSet(input, node))].map(
+  return [...configMaps(input), ...[...validators, ...sentries].map((node) => nodeStatefulSet(input, node))].map(
     asManifest,
   );
 }
