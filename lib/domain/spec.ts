@@ -9,6 +9,7 @@
  */
 import { parseDocument } from "yaml";
 import { z } from "zod";
+import { driftSpecSchema } from "./drift/spec.js";
 import { ADMIN_REGION, DEPLOYMENT_REGIONS, findRegion } from "./regions.js";
 import { findVmSize, knownVmSizeNames } from "./vm-sizes.js";
 
@@ -313,6 +314,7 @@ export const desiredStateSchema = z
       .describe("Region of the control plane and admin tooling; it never hosts validators or sentries."),
     cluster: clusterSchema.prefault({}),
     rollout: rolloutPolicySchema.prefault({}),
+    drift: driftSpecSchema.prefault({}),
     contracts: reservedSectionSchema.optional(),
     ccip: reservedSectionSchema.optional(),
   })

@@ -342,6 +342,7 @@ describe("spec schema as JSON Schema", () => {
       "ccip",
       "cluster",
       "contracts",
+      "drift",
       "network",
       "regions",
       "rollout",
