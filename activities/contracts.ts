@@ -49,13 +49,13 @@ export interface ActivityContract<I extends z.ZodType = z.ZodType, O extends Act
   output: O;
 }
 
-const contract = <I extends z.ZodType, O extends ActivityOutcome>(
+export const contract = <I extends z.ZodType, O extends ActivityOutcome>(
   name: string,
   input: I,
   output: O,
 ): ActivityContract<I, O> => ({ name, input, output });
 
-const outcome = <T extends z.ZodRawShape>(shape: T) =>
+export const outcome = <T extends z.ZodRawShape>(shape: T) =>
   z.union([z.object({ ok: z.literal(true), ...shape }), permanentFailureSchema, transientFailureSchema]);
 
 /** The longest an activity waits for a condition before answering "not yet". */

@@ -36,6 +36,8 @@ import { publishedIdentity } from "../lib/kube/node-keys.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
 import type { DocumentStore } from "../lib/state/documents.js";
 import * as contracts from "./contracts.js";
+import { driftActivityContracts } from "./drift-contracts.js";
+import { driftActivities } from "./drift.js";
 import type {
   ActivityContract,
   ActivityOutcome,
@@ -67,6 +69,7 @@ export const activityContracts = {
   voteValidators: contracts.voteValidators,
   saveDocument: contracts.saveDocument,
   loadNetworkRecord: contracts.loadNetworkRecord,
+  ...driftActivityContracts,
 } as const;
 
 type Contracts = typeof activityContracts;
@@ -96,10 +99,11 @@ function regionOf(input: unknown): string {
 }
 
 /**
- * Wraps an implementation with the contract's validation and the error semantics above.
+ * Wraps an implementation with the contract's validation and the error semantics above (exported
+ * as a value for activities/drift.ts, which receives it rather than importing it: no cycle).
  * Unclassified errors are programming or data errors that a retry would not fix: permanent.
  */
-function define<I extends z.ZodType, O extends ActivityOutcome>(
+export function define<I extends z.ZodType, O extends ActivityOutcome>(
   contract: ActivityContract<I, O>,
   implementation: (input: z.output<I>) => Promise<z.input<O>>,
 ): (input: unknown) => Promise<z.output<O>> {
@@ -455,6 +459,8 @@ export function createActivities(deps: ActivityDependencies): Activities {
         );
       return { ok: true as const, record: record.data };
     }),
+
+    ...driftActivities(deps, define),
   };
 }
 

@@ -19,7 +19,7 @@ export interface OrchestrationContract<I extends z.ZodType = z.ZodType, R extend
   result: R;
 }
 
-const contract = <I extends z.ZodType, R extends z.ZodType>(
+export const contract = <I extends z.ZodType, R extends z.ZodType>(
   name: string,
   input: I,
   result: R,

@@ -1,6 +1,7 @@
 /** Every orchestration of the app, bound to its contract; the composition root (app.ts) registers them. */
 import * as df from "durable-functions";
 import type { Orchestration } from "./contracts.js";
+import { driftCheckOrchestrator } from "./drift/index.js";
 import { regionDeployOrchestrator, regionProvisionOrchestrator } from "./region.js";
 import { rolloutOrchestrator } from "./rollout/index.js";
 
@@ -8,6 +9,7 @@ export const orchestrations: readonly Orchestration[] = [
   rolloutOrchestrator,
   regionProvisionOrchestrator,
   regionDeployOrchestrator,
+  driftCheckOrchestrator,
 ];
 
 /** Registers every orchestration under its contract's name. */

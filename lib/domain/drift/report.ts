@@ -37,9 +37,9 @@ export type ObservedDrift = z.infer<typeof observedDriftSchema>;
 export const driftFindingSchema = observedDriftSchema.extend({ since: isoTime });
 export type DriftFinding = z.infer<typeof driftFindingSchema>;
 
-/** Something the check could not observe, so it cannot say it is in sync. */
+/** Something the check could not observe, so it cannot say it is in sync (`desired-state`: nothing to compare with). */
 export const driftUnknownSchema = z.object({
-  kind: driftKindSchema,
+  kind: z.union([driftKindSchema, z.literal("desired-state")]),
   region: z.string(),
   resource: z.string(),
   reason: z.string(),
