@@ -70,10 +70,11 @@ export class BenchStack {
     readonly cloud: RunningCloud,
     private host: HostProcess,
     readonly functionKey: string,
+    private readonly appSettings: Record<string, string>,
   ) {}
 
-  /** Starts all three; whatever started is stopped again if a later part fails to start. */
-  static async start(timeScale: number): Promise<BenchStack> {
+  /** Starts all three (the host with `appSettings` besides its own); whatever started is stopped again if a later part fails. */
+  static async start(timeScale: number, appSettings: Record<string, string> = {}): Promise<BenchStack> {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-bench-"));
     const started: (() => Promise<void>)[] = [async () => fs.rmSync(workDir, { recursive: true, force: true })];
     try {
@@ -85,11 +86,11 @@ export class BenchStack {
         plugins: [createBesuPlugin({ mainnet: false })],
       });
       started.unshift(() => cloud.close());
-      const host = await startAppHost(workDir, azurite);
+      const host = await startAppHost(workDir, azurite, appSettings);
       const keys = functionKeysSchema.parse(
         JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")),
       );
-      return new BenchStack(workDir, azurite, cloud, host, keys.functionKeys.default);
+      return new BenchStack(workDir, azurite, cloud, host, keys.functionKeys.default, appSettings);
     } catch (error) {
       for (const stop of started) await stop();
       throw error;
@@ -110,7 +111,7 @@ export class BenchStack {
   }
 
   /** The simulator's control API; `route` is relative to `/_sim/`. */
-  async control(method: "GET" | "PUT" | "DELETE", route: string, body?: unknown): Promise<JsonResponse> {
+  async control(method: "GET" | "PUT" | "POST" | "DELETE", route: string, body?: unknown): Promise<JsonResponse> {
     const response = await request(`${this.cloud.connection.controlUrl}/${route}`, {
       method,
       headers: { "content-type": "application/json" },
@@ -153,13 +154,18 @@ export class BenchStack {
     return operationLogSchema.parse(response.body).entries;
   }
 
+  /** The host's recent output, for a failure message. */
+  hostOutput(): string {
+    return this.host.output();
+  }
+
   async killHost(): Promise<void> {
     await this.host.kill("SIGKILL");
   }
 
   /** A new host process for the same app, storage and keys, as after a crash of the machine. */
   async restartHost(): Promise<void> {
-    this.host = await startAppHost(this.workDir, this.azurite);
+    this.host = await startAppHost(this.workDir, this.azurite, this.appSettings);
     this.hostUpSince = Date.now();
   }
 
@@ -171,11 +177,20 @@ export class BenchStack {
   }
 }
 
-function startAppHost(workDir: string, azurite: RunningAzurite): Promise<HostProcess> {
+/** `appSettings`: more app settings for the host (e.g. DRIFT_WEBHOOK_URL). */
+function startAppHost(
+  workDir: string,
+  azurite: RunningAzurite,
+  appSettings: Record<string, string>,
+): Promise<HostProcess> {
   return startHostProcess({
     appDir: REPO_ROOT,
     storage: azurite.connectionString,
     dataDir: path.join(workDir, "data"),
-    env: { [CLOUD_FILE_ENV]: path.join(workDir, "cloud", "cloud.json"), AzureWebJobsStorage: azurite.connectionString },
+    env: {
+      [CLOUD_FILE_ENV]: path.join(workDir, "cloud", "cloud.json"),
+      AzureWebJobsStorage: azurite.connectionString,
+      ...appSettings,
+    },
   });
 }

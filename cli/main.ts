@@ -1,11 +1,14 @@
 /** Entry point of the `besu-fleet` command. */
 import { UsageError } from "./args.js";
+import { DRIFT_USAGE, driftCommand } from "./drift.js";
 import { LOCAL_USAGE, localCommand } from "./local.js";
 import { ROLLOUT_USAGE, rolloutCommand } from "./rollout.js";
 
 const USAGE = `besu-fleet — control plane for the Chain 138 Besu network
 
 ${ROLLOUT_USAGE}
+
+${DRIFT_USAGE}
 
 ${LOCAL_USAGE}`;
 
@@ -22,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === "local") return await localCommand(rest);
     if (command === "rollout") return await rolloutCommand(rest);
+    if (command === "drift") return await driftCommand(rest);
     if (command === undefined || command === "help" || command === "--help") {
       console.log(USAGE);
       return command === undefined ? 2 : 0;

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { rolloutStatusSchema } from "../lib/domain/rollout-status.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
 import { API_ROLES, requiredRole } from "./authorization.js";
+import { driftPaths, driftSchemas } from "./drift-openapi.js";
 import { MAX_PAGE_SIZE } from "./instance-pages.js";
 import { MAX_BODY_BYTES } from "./request-body.js";
 
@@ -84,6 +85,7 @@ export function openApiDocument(): Record<string, unknown> {
         RolloutSummary: schema(summarySchema),
         Accepted: schema(acceptedSchema),
         Error: schema(errorSchema),
+        ...driftSchemas,
       },
     },
     security: [{ functionKey: [] }, { entra: [] }],
@@ -201,6 +203,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: { summary: "Liveness of the Functions app", security: [], responses: { "200": { description: "ok" } } },
       },
       "/api/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
+      ...driftPaths,
     }),
   };
 }
