@@ -130,12 +130,15 @@ export function* compareNetwork(
   const observed: ObservedDrift[] = [];
   const unknown: DriftUnknown[] = [];
   const alive: number[] = [];
+  /** Clusters whose Kubernetes API could not be read: what their nodes seemed to say through it is no evidence. */
+  const unreadable = new Set<number>();
   checked.forEach((outcome, index) => {
     const entry = work[index] as ClusterWork;
     if (outcome.ok) {
       observed.push(...outcome.value.observed);
       unknown.push(...outcome.value.unknown);
       if (outcome.value.exists) alive.push(index);
+      if (outcome.value.unknown.some((entry) => entry.kind === "kubernetes")) unreadable.add(index);
     } else {
       unknown.push({ kind: "arm", region: entry.plan.region, resource: entry.cluster.name, reason: outcome.cause });
       alive.push(index);
@@ -152,8 +155,15 @@ export function* compareNetwork(
   alive.forEach((index, position) => {
     const entry = work[index] as ClusterWork;
     const before = nodesOf(entry, firstOutcomes[index]);
-    const after = nodesOf(entry, secondOutcomes[position]);
-    if ("unknown" in after) unknown.push(...after.unknown);
+    const after = nodesOf(entry, unreadable.has(index) ? undefined : secondOutcomes[position]);
+    if ("unknown" in after)
+      unknown.push(
+        ...after.unknown.map((node) =>
+          unreadable.has(index)
+            ? { ...node, reason: "its cluster's Kubernetes API, the way to the node, could not be read" }
+            : node,
+        ),
+      );
     else {
       second.push(...after);
       if (!("unknown" in before)) first.push(...before);
