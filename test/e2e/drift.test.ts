@@ -197,7 +197,7 @@ test("a node pool scaled by hand is one ARM finding", async () => {
   });
 });
 
-test("a stopped validator is one Besu finding for that node", async () => {
+test("a stopped validator whose killed pod does not come back is one Besu finding for that node", async () => {
   const pod = {
     cluster: aks("swedencentral"),
     resourceGroup: rg("swedencentral"),
@@ -205,6 +205,13 @@ test("a stopped validator is one Besu finding for that node", async () => {
     pod: "besu-validator-1-0",
   };
   await besu({ type: "stopNode", ...pod });
+  await drift({
+    type: "killPod",
+    resourceGroup: pod.resourceGroup,
+    cluster: pod.cluster,
+    namespace: NAMESPACE,
+    pod: pod.pod,
+  });
   const report = await check();
   const besuFindings = report.findings.filter((finding) => finding.kind === "besu");
   assert.deepEqual([...new Set(besuFindings.map((finding) => finding.resource))], ["swedencentral/validator-1"]);
@@ -228,6 +235,22 @@ test("an unreachable cluster API makes the network Unknown, not InSync", async (
     );
   } finally {
     await stack.control("DELETE", "faults");
+  }
+  await untilInSync();
+});
+
+test("a partitioned region is drift of its validator only", async () => {
+  await besu({ type: "partitionRegion", region: "francecentral" });
+  try {
+    const report = await check();
+    assert.equal(report.state, "Drifted");
+    assert.deepEqual(
+      [...new Set(report.findings.map((finding) => `${finding.kind} ${finding.resource}`))],
+      ["besu francecentral/validator-1"],
+      JSON.stringify(report.findings),
+    );
+  } finally {
+    await besu({ type: "healRegion", region: "francecentral" });
   }
   await untilInSync();
 });
