@@ -64,6 +64,7 @@ function nodesOf(
     nodeId: node.id,
     region: work.plan.region,
     role: node.role,
+    // Not needed here: peering is counted by the keys of the peers a node reports.
     publicKey: "",
   }));
 }
