@@ -27,6 +27,7 @@ export function buildDependencies(config: AppConfig): ActivityDependencies {
     arm,
     clusters: new KubeClusters((resourceGroup, clusterName) => arm.userKubeconfig(resourceGroup, clusterName)),
     documents: documentStoreFor(config.storage),
+    ...(config.driftWebhookUrl === undefined ? {} : { driftWebhookUrl: config.driftWebhookUrl }),
   };
 }
 

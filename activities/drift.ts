@@ -3,7 +3,8 @@
  * over the same adapters as the rollout's: ARM for the clusters, each cluster's Kubernetes API for
  * dry-run applies of the manifests the rollout applied (built by the same builders from the same
  * documents), blob storage for the desired state and the reports. The comparisons themselves are
- * pure (lib/domain/drift/). `define` comes from activities/factory.ts as an argument, so this
+ * pure (lib/domain/drift/). The webhook URL comes from the configuration (lib/config.ts), never from
+ * an orchestration's input. `define` comes from activities/factory.ts as an argument, so this
  * module does not import the factory that includes it.
  */
 import type { z } from "zod";
@@ -20,7 +21,6 @@ import {
 import { besuManifests, clusterConfigurationManifests } from "../lib/domain/manifests.js";
 import { networkRecordName, networkRecordSchema, validatorPublicKeys } from "../lib/domain/network-record.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
-import { driftWebhookUrl } from "../lib/drift-settings.js";
 import { ClassifiedError, classifyHttpStatus, classifyNetworkError } from "../lib/errors.js";
 import type { DocumentStore } from "../lib/state/documents.js";
 import { rolloutNetworkSchema } from "./contracts.js";
@@ -89,9 +89,8 @@ async function latestReport(documents: DocumentStore, network: string): Promise<
 const WEBHOOK_TIMEOUT_MS = 10_000;
 
 export function driftActivities(
-  { arm, clusters, documents }: ActivityDependencies,
+  { arm, clusters, documents, driftWebhookUrl }: ActivityDependencies,
   define: typeof defineActivity,
-  env: NodeJS.ProcessEnv = process.env,
 ) {
   return {
     loadDriftBaseline: define(contracts.loadDriftBaseline, async ({ network }) => {
@@ -197,7 +196,7 @@ export function driftActivities(
     }),
 
     notifyDriftWebhook: define(contracts.notifyDriftWebhook, async ({ alert }) => {
-      const url = driftWebhookUrl(env);
+      const url = driftWebhookUrl;
       if (url === undefined) return { ok: true as const, sent: false };
       let response: Response;
       try {

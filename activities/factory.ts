@@ -53,6 +53,8 @@ export interface ActivityDependencies {
   arm: ArmAdapter;
   clusters: KubeClusters;
   documents: DocumentStore;
+  /** Where drift checks send state changes; absent: no alerts (activities/drift.ts). */
+  driftWebhookUrl?: URL;
 }
 
 /** The contracts that have handlers here, by activity name. */

@@ -8,9 +8,8 @@
  */
 import type { HttpRequest, HttpResponseInit, Timer } from "@azure/functions";
 import type { DurableClient, HttpDurableClientOptions, TimerDurableClientOptions } from "durable-functions";
-import { loadConfig } from "../lib/config.js";
+import { driftSchedule, loadConfig } from "../lib/config.js";
 import { driftIndexName, driftIndexSchema, driftReportSchema, type DriftIndex } from "../lib/domain/drift/report.js";
-import { driftSchedule } from "../lib/drift-settings.js";
 import { documentStoreFor, type DocumentStore } from "../lib/state/documents.js";
 import { driftCheckOrchestration, driftCheckStatusSchema, driftInstanceId } from "../orchestrators/drift/contract.js";
 import { errorResponse as error, jsonResponse as json } from "./responses.js";

@@ -15,6 +15,8 @@ param applicationInsightsConnectionString string
 @description('{ endpoint, taskHubName } of the Durable Task Scheduler, or {} for the Azure Storage backend.')
 param durableTaskScheduler object
 param retentionSchedule string
+@description('NCRONTAB schedule of the drift checks (docs/drift.md).')
+param driftSchedule string = '0 */15 * * * *'
 param retentionDays int
 @description('The deployer\'s Key Vault key identifier, without a version.')
 param deployerKeyId string
@@ -41,6 +43,7 @@ var appSettings = {
   BESU_FLEET_RETENTION_DAYS: string(retentionDays)
   BESU_FLEET_API_AUTH: 'entra'
   BESU_FLEET_DEPLOYER_KEY_ID: deployerKeyId
+  DRIFT_SCHEDULE: driftSchedule
 }
 
 var hostSettings = union(

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { apiAuthMode, parseConfig, retentionDays, retentionSchedule } from "../../lib/config.js";
+import { apiAuthMode, driftSchedule, parseConfig, retentionDays, retentionSchedule } from "../../lib/config.js";
 import { REPO_ROOT } from "../support/paths.js";
 
 /** Every function that reads the app's settings, given the environment. */
@@ -17,6 +17,7 @@ const CONFIG_READERS: ReadonlyArray<(env: NodeJS.ProcessEnv) => unknown> = [
   retentionSchedule,
   retentionDays,
   apiAuthMode,
+  driftSchedule,
 ];
 
 /** Settings the code reads that the template leaves unset on purpose, and why. */
@@ -25,6 +26,8 @@ const UNSET_IN_AZURE: Readonly<Record<string, string>> = {
   AzureWebJobsStorage__accountName: "the other identity-based form; the template gives the blob endpoint",
   BESU_FLEET_CLOUD_FILE: "the simulated cloud's connection file, local runs only",
   BESU_FLEET_KEY_VAULT_SIMULATOR: "the simulated vault's relaxed challenge check, local runs only",
+  DRIFT_WEBHOOK_URL:
+    "optional: set it when an alert receiver exists (a Key Vault reference when its URL carries a token)",
 };
 
 /** The keys of `var appSettings = { … }` in api.bicep, with a placeholder value each. */
@@ -41,6 +44,7 @@ function templateAppSettings(): Record<string, string> {
     BESU_FLEET_RETENTION_DAYS: "30",
     BESU_FLEET_API_AUTH: "entra",
     BESU_FLEET_DEPLOYER_KEY_ID: "https://kv-besufleet.vault.azure.net/keys/deployer",
+    DRIFT_SCHEDULE: "0 */15 * * * *",
   };
   return Object.fromEntries(keys.map((key) => [key, placeholders[key] ?? `${key}-value`]));
 }
