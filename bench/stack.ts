@@ -56,7 +56,10 @@ const operationLogSchema = z.object({
   ),
 });
 
-const functionKeysSchema = z.object({ functionKeys: z.object({ default: z.string().min(1) }) });
+const functionKeysSchema = z.object({
+  masterKey: z.string().min(1),
+  functionKeys: z.object({ default: z.string().min(1) }),
+});
 
 const isFinal = (status: RolloutStatus): boolean => status.state !== "Running";
 
@@ -70,6 +73,7 @@ export class BenchStack {
     readonly cloud: RunningCloud,
     private host: HostProcess,
     readonly functionKey: string,
+    private readonly masterKey: string,
     private readonly appSettings: Record<string, string>,
   ) {}
 
@@ -90,7 +94,7 @@ export class BenchStack {
       const keys = functionKeysSchema.parse(
         JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")),
       );
-      return new BenchStack(workDir, azurite, cloud, host, keys.functionKeys.default, appSettings);
+      return new BenchStack(workDir, azurite, cloud, host, keys.functionKeys.default, keys.masterKey, appSettings);
     } catch (error) {
       for (const stop of started) await stop();
       throw error;
@@ -107,6 +111,15 @@ export class BenchStack {
       method,
       headers: { "x-functions-key": this.functionKey, "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  /** Runs a timer function now through the host's admin API (master key), as an operator can in Azure. */
+  runFunction(name: string): Promise<JsonResponse> {
+    return request(`${this.host.baseUrl}/admin/functions/${name}`, {
+      method: "POST",
+      headers: { "x-functions-key": this.masterKey, "content-type": "application/json" },
+      body: JSON.stringify({ input: "" }),
     });
   }
 

@@ -156,6 +156,24 @@ test("a network as rolled out is InSync, and a second run while one runs is refu
   assert.deepEqual(report.unknown, []);
 });
 
+test("the timer starts a check per recorded network, and a tick while it runs is skipped", async () => {
+  const ticks = [await stack.runFunction("driftTimer"), await stack.runFunction("driftTimer")];
+  assert.deepEqual(
+    ticks.map((tick) => tick.status),
+    [202, 202],
+  );
+  await waitFor(
+    "the second tick to say it skipped",
+    async () => (stack.hostOutput().includes(`drift: check of ${NETWORK} skipped`) ? true : undefined),
+    CHECK_TIMEOUT_MS,
+    250,
+  );
+  await untilIdle();
+  const latest = latestSchema.parse((await stack.api("GET", `drift/${NETWORK}`)).body);
+  assert.equal(latest.report?.trigger, "timer");
+  assert.equal(latest.report?.state, "InSync");
+});
+
 test("an edited ConfigMap is one Kubernetes finding naming the field and the editor; since carries over", async () => {
   await drift({
     type: "editObject",
