@@ -7,7 +7,7 @@
  * an orchestration's input. `define` comes from activities/factory.ts as an argument, so this
  * module does not import the factory that includes it.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { armDrift } from "../lib/domain/drift/arm.js";
 import { kubernetesDrift } from "../lib/domain/drift/kubernetes.js";
 import {
@@ -30,18 +30,11 @@ import type { ActivityDependencies, define as defineActivity } from "./factory.j
 const rolloutReportPattern = (network: string) =>
   new RegExp(`^rollouts/(rollout-${network.replace(/[^a-z0-9-]/g, "")}-(\\d+))/report\\.json$`);
 
-/** A finished rollout's report, as far as choosing a baseline needs it. */
-interface StoredRolloutReport {
-  rolloutId: string;
-  spec: unknown;
-  status: { state: string };
-}
-
-const isStoredRolloutReport = (value: unknown): value is StoredRolloutReport =>
-  typeof value === "object" &&
-  value !== null &&
-  typeof (value as { rolloutId?: unknown }).rolloutId === "string" &&
-  typeof (value as { status?: { state?: unknown } }).status?.state === "string";
+/** A finished rollout's report (orchestrators/rollout/report.ts), as far as choosing a baseline needs it. */
+const storedRolloutReportSchema = z
+  .object({ rolloutId: z.string(), spec: z.unknown(), status: z.object({ state: z.string() }).loose() })
+  .loose();
+type StoredRolloutReport = z.infer<typeof storedRolloutReportSchema>;
 
 /** A document that must exist and match its schema; anything else is permanent for this check. */
 async function requiredDocument<S extends z.ZodType>(
@@ -71,8 +64,8 @@ async function lastSuccessfulRollout(
     .filter((match): match is RegExpExecArray => match !== null)
     .sort((left, right) => Number(right[2]) - Number(left[2]));
   for (const match of reports) {
-    const stored = await documents.readDocument(match[0]);
-    if (isStoredRolloutReport(stored) && stored.status.state === "Succeeded") return stored;
+    const stored = storedRolloutReportSchema.safeParse(await documents.readDocument(match[0]));
+    if (stored.success && stored.data.status.state === "Succeeded") return stored.data;
   }
   return undefined;
 }
