@@ -13,6 +13,7 @@ import { registerActivities } from "./activities/registration.js";
 import { audited, auditFunctions } from "./functions/audit.js";
 import { secured } from "./functions/authorization.js";
 import { dashboardFunctions } from "./functions/dashboard.js";
+import { driftClientFunctions, driftTimerFunctions } from "./functions/drift.js";
 import { healthFunctions } from "./functions/health.js";
 import { openApiFunctions } from "./functions/openapi.js";
 import { retentionFunctions } from "./functions/retention.js";
@@ -30,8 +31,12 @@ const httpFunctions = {
 };
 for (const [name, options] of Object.entries(httpFunctions))
   app.http(name, audited(secured(options, authMode), authMode));
-for (const [name, options] of Object.entries(rolloutClientFunctions))
+for (const [name, options] of Object.entries({ ...rolloutClientFunctions, ...driftClientFunctions }))
   df.app.client.http(name, audited(secured(options, authMode), authMode));
-for (const [name, options] of Object.entries(retentionFunctions(process.env))) df.app.client.timer(name, options);
+for (const [name, options] of Object.entries({
+  ...retentionFunctions(process.env),
+  ...driftTimerFunctions(process.env),
+}))
+  df.app.client.timer(name, options);
 registerOrchestrations();
 registerActivities(Object.values(activityContracts));

@@ -30,6 +30,7 @@ export function buildDependencies(config: AppConfig): ActivityDependencies {
     documents: documentStoreFor(config.storage),
     signer: signerFor(config),
     settings: appSettings(),
+    ...(config.driftWebhookUrl === undefined ? {} : { driftWebhookUrl: config.driftWebhookUrl }),
   };
 }
 

@@ -40,6 +40,8 @@ import * as changeContracts from "./change-contracts.js";
 import { createChangeHandlers } from "./change-handlers.js";
 import * as contracts from "./contracts.js";
 import { createOnChainActivities, onChainActivityContracts } from "./onchain-handlers.js";
+import { driftActivityContracts } from "./drift-contracts.js";
+import { driftActivities } from "./drift.js";
 import type {
   ActivityContract,
   ActivityOutcome,
@@ -59,6 +61,8 @@ export interface ActivityDependencies {
   signer?: () => TransactionSigner;
   /** App settings the on-chain phases read (RPC URLs, existing addresses); default: none. */
   settings?: NodeJS.ProcessEnv;
+  /** Where drift checks send state changes; absent: no alerts (activities/drift.ts). */
+  driftWebhookUrl?: URL;
 }
 
 /** The contracts that have handlers here, by activity name. */
@@ -77,6 +81,7 @@ export const activityContracts = {
   loadNetworkRecord: contracts.loadNetworkRecord,
   ...onChainActivityContracts,
   ...changeContracts,
+  ...driftActivityContracts,
 } as const;
 
 type Contracts = typeof activityContracts;
@@ -106,7 +111,8 @@ function regionOf(input: unknown): string {
 }
 
 /**
- * Wraps an implementation with the contract's validation and the error semantics above.
+ * Wraps an implementation with the contract's validation and the error semantics above (exported
+ * as a value for activities/drift.ts, which receives it rather than importing it: no cycle).
  * Unclassified errors are programming or data errors that a retry would not fix: permanent.
  */
 export function define<I extends z.ZodType, O extends ActivityOutcome>(
@@ -478,6 +484,7 @@ export function createActivities(deps: ActivityDependencies): Activities {
     }),
 
     ...createChangeHandlers({ define, inCluster, rpc: rpcThroughProxy, checkUntil }),
+    ...driftActivities(deps, define),
   };
 }
 

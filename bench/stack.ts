@@ -57,7 +57,10 @@ const operationLogSchema = z.object({
   ),
 });
 
-const functionKeysSchema = z.object({ functionKeys: z.object({ default: z.string().min(1) }) });
+const functionKeysSchema = z.object({
+  masterKey: z.string().min(1),
+  functionKeys: z.object({ default: z.string().min(1) }),
+});
 
 const isFinal = (status: RolloutStatus): boolean => status.state !== "Running";
 
@@ -71,6 +74,7 @@ export class BenchStack {
     readonly cloud: RunningCloud,
     private host: HostProcess,
     readonly functionKey: string,
+    private readonly masterKey: string,
     private readonly hostEnv: Record<string, string>,
   ) {}
 
@@ -81,9 +85,13 @@ export class BenchStack {
 
   /**
    * Starts all three; whatever started is stopped again if a later part fails to start. `onChain`:
-   * with the mainnet stand-in, and the app given the deployer key and the chains' settings.
+   * with the mainnet stand-in, and the app given the deployer key and the chains' settings;
+   * `appSettings`: more app settings for the host (e.g. DRIFT_WEBHOOK_URL).
    */
-  static async start(timeScale: number, options: { onChain?: boolean } = {}): Promise<BenchStack> {
+  static async start(
+    timeScale: number,
+    options: { onChain?: boolean; appSettings?: Record<string, string> } = {},
+  ): Promise<BenchStack> {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-bench-"));
     const started: (() => Promise<void>)[] = [async () => fs.rmSync(workDir, { recursive: true, force: true })];
     try {
@@ -95,12 +103,12 @@ export class BenchStack {
         plugins: [createBesuPlugin({ mainnet: options.onChain === true })],
       });
       started.unshift(() => cloud.close());
-      const env = options.onChain === true ? onChainSettings(cloud) : {};
+      const env = { ...(options.onChain === true ? onChainSettings(cloud) : {}), ...options.appSettings };
       const host = await startAppHost(workDir, azurite, env);
       const keys = functionKeysSchema.parse(
         JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")),
       );
-      return new BenchStack(workDir, azurite, cloud, host, keys.functionKeys.default, env);
+      return new BenchStack(workDir, azurite, cloud, host, keys.functionKeys.default, keys.masterKey, env);
     } catch (error) {
       for (const stop of started) await stop();
       throw error;
@@ -125,8 +133,17 @@ export class BenchStack {
     });
   }
 
+  /** Runs a timer function now through the host's admin API (master key), as an operator can in Azure. */
+  runFunction(name: string): Promise<JsonResponse> {
+    return request(`${this.host.baseUrl}/admin/functions/${name}`, {
+      method: "POST",
+      headers: { "x-functions-key": this.masterKey, "content-type": "application/json" },
+      body: JSON.stringify({ input: "" }),
+    });
+  }
+
   /** The simulator's control API; `route` is relative to `/_sim/`. */
-  async control(method: "GET" | "PUT" | "DELETE", route: string, body?: unknown): Promise<JsonResponse> {
+  async control(method: "GET" | "PUT" | "POST" | "DELETE", route: string, body?: unknown): Promise<JsonResponse> {
     const response = await request(`${this.cloud.connection.controlUrl}/${route}`, {
       method,
       headers: { "content-type": "application/json" },
@@ -167,6 +184,11 @@ export class BenchStack {
   async operations(since: number): Promise<OperationLogEntry[]> {
     const response = await this.control("GET", `operations?since=${since}`);
     return operationLogSchema.parse(response.body).entries;
+  }
+
+  /** The host's recent output, for a failure message. */
+  hostOutput(): string {
+    return this.host.output();
   }
 
   async killHost(): Promise<void> {

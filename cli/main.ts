@@ -1,6 +1,7 @@
 /** Entry point of the `besu-fleet` command. */
 import { UsageError } from "./args.js";
 import { CONTRACTS_USAGE, contractsCommand } from "./contracts.js";
+import { DRIFT_USAGE, driftCommand } from "./drift.js";
 import { LOCAL_USAGE, localCommand } from "./local.js";
 import { ROLLOUT_USAGE, rolloutCommand } from "./rollout.js";
 
@@ -9,6 +10,7 @@ const USAGE = `besu-fleet — control plane for the Chain 138 Besu network
 ${ROLLOUT_USAGE}
 
 ${CONTRACTS_USAGE}
+${DRIFT_USAGE}
 
 ${LOCAL_USAGE}`;
 
@@ -26,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === "local") return await localCommand(rest);
     if (command === "rollout") return await rolloutCommand(rest);
     if (command === "contracts") return await contractsCommand(rest);
+    if (command === "drift") return await driftCommand(rest);
     if (command === undefined || command === "help" || command === "--help") {
       console.log(USAGE);
       return command === undefined ? 2 : 0;

@@ -208,7 +208,7 @@ export class RolloutApi {
     return `The API at ${baseUrl} refused the key from ${keySource} (HTTP ${status}). Check the key for this URL.`;
   }
 
-  private async call<T>(
+  protected async call<T>(
     method: string,
     route: string,
     schema: z.ZodType<T>,

@@ -36,7 +36,7 @@ export function audited<O extends HttpRegistration>(options: O, mode: ApiAuthMod
     const status = (parsed.success ? parsed.data.status : undefined) ?? 200;
     const body = parsed.success ? parsed.data.jsonBody : undefined;
     const who = mode === "keys" ? "function key" : (callerOf(request)?.name ?? "anonymous");
-    const target = request.params.rolloutId ?? body?.rolloutId;
+    const target = request.params.rolloutId ?? request.params.network ?? body?.rolloutId;
     const action = `${request.method} ${new URL(request.url).pathname}`;
     try {
       await recordAudit(stateDocuments(), {

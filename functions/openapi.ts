@@ -5,6 +5,7 @@ import { changePlanSchema } from "../lib/domain/changes/plan.js";
 import { rolloutStatusSchema } from "../lib/domain/rollout-status.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
 import { API_ROLES, requiredRole } from "./authorization.js";
+import { driftPaths, driftSchemas } from "./drift-openapi.js";
 import { MAX_PAGE_SIZE } from "./instance-pages.js";
 import { MAX_BODY_BYTES } from "./request-body.js";
 
@@ -86,6 +87,7 @@ export function openApiDocument(): Record<string, unknown> {
         Accepted: schema(acceptedSchema),
         ChangePlan: schema(changePlanSchema),
         Error: schema(errorSchema),
+        ...driftSchemas,
       },
     },
     security: [{ functionKey: [] }, { entra: [] }],
@@ -228,6 +230,7 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      ...driftPaths,
     }),
   };
 }

@@ -56,6 +56,8 @@ export interface AppConfig {
   storage: StorageConfig;
   /** Absent when BESU_FLEET_DEPLOYER_KEY_ID is not set; what signs transactions then reports it. */
   deployerKey?: DeployerKeyConfig;
+  /** Where drift checks send state changes (DRIFT_WEBHOOK_URL); absent: no alerts. May carry a token. */
+  driftWebhookUrl?: URL;
 }
 
 /** The fields of the simulator's cloud.json this app reads (the simulator writes more). */
@@ -139,10 +141,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
           ),
         };
   const deployerKey = readDeployerKey(env, arm);
+  const driftWebhookUrl = readDriftWebhookUrl(env);
   return {
     arm,
     storage: readStorage(env),
     ...(deployerKey === undefined ? {} : { deployerKey }),
+    ...(driftWebhookUrl === undefined ? {} : { driftWebhookUrl }),
   };
 }
 
@@ -225,4 +229,34 @@ export function artifactsDirectory(env: NodeJS.ProcessEnv): string | undefined {
  */
 export function appSettings(): NodeJS.ProcessEnv {
   return process.env;
+}
+
+/** App settings of drift verification (docs/drift.md): the timer's NCRONTAB schedule and the optional webhook. */
+export const DRIFT_SCHEDULE_ENV = "DRIFT_SCHEDULE";
+export const DRIFT_WEBHOOK_URL_ENV = "DRIFT_WEBHOOK_URL";
+/** Every 15 minutes, on the quarter hour. */
+export const DEFAULT_DRIFT_SCHEDULE = "0 */15 * * * *";
+
+/**
+ * The drift timer's schedule. Not checked here, as the retention timer's: the Functions host
+ * refuses a malformed NCRONTAB for that function alone.
+ */
+export function driftSchedule(env: NodeJS.ProcessEnv): string {
+  const schedule = env[DRIFT_SCHEDULE_ENV]?.trim();
+  return schedule === undefined || schedule === "" ? DEFAULT_DRIFT_SCHEDULE : schedule;
+}
+
+/** The drift webhook URL, or undefined when none is set; a {@link ConfigError} for one that is not http(s). */
+function readDriftWebhookUrl(env: NodeJS.ProcessEnv): URL | undefined {
+  const text = env[DRIFT_WEBHOOK_URL_ENV]?.trim();
+  if (text === undefined || text === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`app setting ${DRIFT_WEBHOOK_URL_ENV} is not a URL`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new ConfigError(`app setting ${DRIFT_WEBHOOK_URL_ENV} must be an http or https URL`);
+  return url;
 }

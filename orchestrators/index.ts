@@ -2,6 +2,7 @@
 import * as df from "durable-functions";
 import { chainContractsOrchestrator } from "./chain-contracts.js";
 import type { Orchestration } from "./contracts.js";
+import { driftCheckOrchestrator } from "./drift/index.js";
 import { regionDeployOrchestrator, regionProvisionOrchestrator } from "./region.js";
 import { rolloutOrchestrator } from "./rollout/index.js";
 
@@ -10,6 +11,7 @@ export const orchestrations: readonly Orchestration[] = [
   regionProvisionOrchestrator,
   regionDeployOrchestrator,
   chainContractsOrchestrator,
+  driftCheckOrchestrator,
 ];
 
 /** Registers every orchestration under its contract's name. */

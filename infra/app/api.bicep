@@ -15,6 +15,8 @@ param applicationInsightsConnectionString string
 @description('{ endpoint, taskHubName } of the Durable Task Scheduler, or {} for the Azure Storage backend.')
 param durableTaskScheduler object
 param retentionSchedule string
+@description('NCRONTAB schedule of the drift checks (docs/drift.md).')
+param driftSchedule string = '0 */15 * * * *'
 param retentionDays int
 @description('The deployer\'s Key Vault key identifier, without a version.')
 param deployerKeyId string
@@ -49,6 +51,7 @@ var appSettings = {
   BESU_FLEET_DEPLOYER_KEY_ID: deployerKeyId
   BESU_FLEET_CHAIN138_RPC_URL: chain138RpcUrl
   BESU_FLEET_MAINNET_RPC_URL: mainnetRpcUrl
+  DRIFT_SCHEDULE: driftSchedule
 }
 
 var hostSettings = union(

@@ -22,6 +22,7 @@ import {
   type ErrorClassification,
 } from "../errors.js";
 import { checkMilliseconds } from "../retry.js";
+import type { ObservedCluster } from "../domain/drift/arm.js";
 import type { ClusterPlan } from "../domain/plan.js";
 import { computeUsagesSchema, type ComputeUsage } from "../domain/preflight.js";
 
@@ -341,6 +342,28 @@ export class ArmAdapter {
         };
       } catch (error) {
         if (isRestError(error) && error.statusCode === 404) return { exists: false };
+        throw error;
+      }
+    });
+  }
+
+  /** What drift verification compares: state, Kubernetes version and node pools, in one read; `exists: false` when gone. */
+  async clusterConfiguration(resourceGroup: string, name: string): Promise<ObservedCluster> {
+    return this.call(`read cluster ${name}`, async () => {
+      try {
+        const cluster = await this.client.managedClusters.get(resourceGroup, name);
+        return {
+          exists: true,
+          ...(cluster.provisioningState === undefined ? {} : { provisioningState: cluster.provisioningState }),
+          ...(cluster.kubernetesVersion === undefined ? {} : { kubernetesVersion: cluster.kubernetesVersion }),
+          pools: (cluster.agentPoolProfiles ?? []).map((pool) => ({
+            name: pool.name,
+            ...(pool.count === undefined ? {} : { count: pool.count }),
+            ...(pool.vmSize === undefined ? {} : { vmSize: pool.vmSize }),
+          })),
+        };
+      } catch (error) {
+        if (isRestError(error) && error.statusCode === 404) return { exists: false, pools: [] };
         throw error;
       }
     });

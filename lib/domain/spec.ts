@@ -12,6 +12,7 @@ import { z } from "zod";
 import { onChainProblems } from "./contracts-references.js";
 import { ccipSchema, chainsSchema, contractsSchema, fundingSchema } from "./contracts-spec.js";
 import { changePolicyShape } from "./changes/policy.js";
+import { driftSpecSchema } from "./drift/spec.js";
 import { ADMIN_REGION, DEPLOYMENT_REGIONS, findRegion } from "./regions.js";
 import { findVmSize, knownVmSizeNames } from "./vm-sizes.js";
 
@@ -317,6 +318,7 @@ export const desiredStateSchema = z
     contracts: contractsSchema.optional(),
     ccip: ccipSchema.optional(),
     funding: fundingSchema.optional(),
+    drift: driftSpecSchema.prefault({}),
   })
   .describe("Desired state of a Besu QBFT network across Azure regions.");
 

@@ -155,7 +155,7 @@ function checksFor(
  * call a healthy node "behind". The chain's rate comes from the two samples (the median of the
  * nodes' rates between them); a node without read times is taken as read.
  */
-function projectHeads(
+export function projectHeads(
   nodes: readonly ObservedNode[],
   firstById: Map<string, ObservedNode>,
 ): { heads: Map<string, number>; slack: number } {

@@ -14,6 +14,7 @@
  */
 import { z } from "zod";
 import { isReadOnlyJsonRpc } from "../besu/rpc.js";
+import { parseApplyConflicts, type DryRunAnswer } from "../domain/drift/kubernetes.js";
 import type { KubernetesManifest } from "../domain/manifests.js";
 import { countsAsSuccess } from "../errors.js";
 import { retry, retryPolicy, withDeadline, type RetryPolicy } from "../retry.js";
@@ -206,6 +207,27 @@ export class KubeCluster {
       );
     }
     return manifests.length;
+  }
+
+  /**
+   * Server-side apply of one manifest with `dryRun=All` and without `force`: nothing is stored,
+   * and the API server answers with what the object would become, or refuses with the fields
+   * another manager owns (drift verification, lib/domain/drift/kubernetes.ts). Sent once: a
+   * conflict is the answer, not a fault to retry.
+   */
+  async dryRunApply(manifest: KubernetesManifest, fieldManager: string): Promise<DryRunAnswer> {
+    try {
+      const response = await this.request(
+        "PATCH",
+        `${objectPath(manifest)}?fieldManager=${encodeURIComponent(fieldManager)}&dryRun=All`,
+        { body: { text: JSON.stringify(manifest), contentType: APPLY_PATCH }, idempotent: false },
+      );
+      return { kind: "applied", object: response.json };
+    } catch (error) {
+      if (error instanceof KubeStatusError && error.status === 409 && error.reason === "Conflict")
+        return { kind: "conflicts", conflicts: parseApplyConflicts(error.message) };
+      throw error;
+    }
   }
 
   /** An object as the API server stores it, or undefined when it does not exist. */

@@ -130,6 +130,14 @@ export class DocumentStore {
     });
   }
 
+  /** Deletes a document; one that does not exist is already deleted. */
+  async deleteDocument(name: string): Promise<void> {
+    await this.ensureContainer();
+    await this.step(`delete document ${name}`, async (abortSignal) => {
+      await this.container.getBlockBlobClient(name).deleteIfExists({ abortSignal });
+    });
+  }
+
   /** Documents whose name starts with `prefix`, in name order. */
   async listDocuments(prefix = ""): Promise<DocumentEntry[]> {
     await this.ensureContainer();

@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import * as changeContracts from "../../activities/change-contracts.js";
 import * as contracts from "../../activities/contracts.js";
 import * as onChainContracts from "../../activities/onchain-contracts.js";
+import * as driftContracts from "../../activities/drift-contracts.js";
 import { activityContracts, activityNameOf } from "../../activities/factory.js";
 import { activityHandler, registerActivities } from "../../activities/registration.js";
 import { REPO_ROOT } from "../support/paths.js";
@@ -39,6 +40,7 @@ describe("activity registration", () => {
       ...Object.values(contracts),
       ...Object.values(onChainContracts),
       ...Object.values(changeContracts),
+      ...Object.values(driftContracts),
     ].filter(isContract);
     assert.ok(declared.length >= 10);
     for (const contract of declared) assert.equal(activityNameOf(contract), contract.name);

@@ -337,6 +337,7 @@ describe("spec schema as JSON Schema", () => {
       "chains",
       "cluster",
       "contracts",
+      "drift",
       "funding",
       "network",
       "regions",

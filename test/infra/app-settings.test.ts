@@ -8,7 +8,14 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { apiAuthMode, artifactsDirectory, parseConfig, retentionDays, retentionSchedule } from "../../lib/config.js";
+import {
+  apiAuthMode,
+  artifactsDirectory,
+  driftSchedule,
+  parseConfig,
+  retentionDays,
+  retentionSchedule,
+} from "../../lib/config.js";
 import { DEFAULT_RPC_URL_SETTINGS } from "../../lib/domain/contracts-spec.js";
 import { REPO_ROOT } from "../support/paths.js";
 
@@ -21,6 +28,7 @@ const CONFIG_READERS: ReadonlyArray<(env: NodeJS.ProcessEnv) => unknown> = [
   artifactsDirectory,
   // The settings a spec names for its chains' RPC URLs when it names none (the template sets those).
   (env) => Object.values(DEFAULT_RPC_URL_SETTINGS).map((name) => env[name]),
+  driftSchedule,
 ];
 
 /** Settings the code reads that the template leaves unset on purpose, and why. */
@@ -30,6 +38,8 @@ const UNSET_IN_AZURE: Readonly<Record<string, string>> = {
   BESU_FLEET_CLOUD_FILE: "the simulated cloud's connection file, local runs only",
   BESU_FLEET_ARTIFACTS_DIR: "compiled artifacts of a project folder; the package ships none",
   BESU_FLEET_KEY_VAULT_SIMULATOR: "the simulated vault's relaxed challenge check, local runs only",
+  DRIFT_WEBHOOK_URL:
+    "optional: set it when an alert receiver exists (a Key Vault reference when its URL carries a token)",
 };
 
 /** The keys of `var appSettings = { … }` in api.bicep, with a placeholder value each. */
@@ -46,6 +56,7 @@ function templateAppSettings(): Record<string, string> {
     BESU_FLEET_RETENTION_DAYS: "30",
     BESU_FLEET_API_AUTH: "entra",
     BESU_FLEET_DEPLOYER_KEY_ID: "https://kv-besufleet.vault.azure.net/keys/deployer",
+    DRIFT_SCHEDULE: "0 */15 * * * *",
   };
   return Object.fromEntries(keys.map((key) => [key, placeholders[key] ?? `${key}-value`]));
 }
