@@ -12,16 +12,16 @@
  * through its peers.
  */
 import type { Task } from "durable-functions";
-import { loadNetworkRecord, observeNodes } from "../../activities/contracts.js";
+import { loadNetworkRecord } from "../../activities/contracts.js";
 import { refuseLiveCopies, type NodeLiveness } from "../../lib/domain/key-copies.js";
 import type { NetworkRecord } from "../../lib/domain/network-record.js";
 import { planRollout } from "../../lib/domain/plan.js";
 import { enterPhase, failRegion } from "../../lib/domain/rollout-status.js";
-import { activity, call, settleAll } from "../durable.js";
+import { call } from "../durable.js";
+import { observeClusters } from "./observation.js";
 import {
   advance,
   quietRetryScope,
-  retryScope,
   stopIfCanceled,
   stopWith,
   type Phase,
@@ -40,30 +40,8 @@ function* liveness(
   nodeIds: ReadonlySet<string>,
   candidates: ReadonlySet<string>,
 ): Generator<Task, NodeLiveness[], unknown> {
-  const clusters = planRollout(run.spec).flatMap((plan) =>
-    plan.clusters
-      .map((cluster) => ({ plan, cluster, nodes: cluster.nodes.filter((node) => nodeIds.has(node.id)) }))
-      .filter((entry) => entry.nodes.length > 0),
-  );
-  const outcomes = yield* settleAll(
-    run.context,
-    clusters.map(({ plan, cluster, nodes }) =>
-      activity(
-        run.context,
-        observeNodes,
-        {
-          cluster: { resourceGroup: plan.resourceGroup, clusterName: cluster.name, region: plan.region },
-          namespace: cluster.namespace,
-          nodes,
-          scope: "full",
-        },
-        retryScope(run, [plan.region], (change) => (state.current = advance(run, state.current, change))),
-      ),
-    ),
-    run.cancel,
-  );
-  return clusters.flatMap(({ nodes }, index) => {
-    const outcome = outcomes[index];
+  const observed = yield* observeClusters(run, state, planRollout(run.spec), "full", (node) => nodeIds.has(node.id));
+  return observed.flatMap(({ nodes, outcome }) => {
     if (outcome?.ok)
       return outcome.value.observations.map((observation) => ({
         nodeId: observation.nodeId,

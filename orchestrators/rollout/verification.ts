@@ -9,7 +9,6 @@
  * was wrong, or stayed silent for the whole window, fails — and the report says which.
  */
 import type { Task } from "durable-functions";
-import { observeNodes } from "../../activities/contracts.js";
 import type { ObservationScope } from "../../lib/besu/observe.js";
 import { validatorPublicKeys } from "../../lib/domain/network-record.js";
 import type { RegionPlan } from "../../lib/domain/plan.js";
@@ -28,16 +27,9 @@ import {
   type ObservedNode,
   type SamplePair,
 } from "../../lib/domain/verification.js";
-import { activity, now, settleAll, sleepUnlessCanceled } from "../durable.js";
-import {
-  advance,
-  networkOf,
-  retryScope,
-  stopIfCanceled,
-  type Phase,
-  type RolloutRun,
-  type RolloutState,
-} from "./run.js";
+import { now, sleepUnlessCanceled } from "../durable.js";
+import { observeClusters } from "./observation.js";
+import { advance, networkOf, stopIfCanceled, type Phase, type RolloutRun, type RolloutState } from "./run.js";
 
 /** Largest head spread between nodes that verification accepts. */
 const MAX_HEAD_SPREAD = 3;
@@ -53,31 +45,9 @@ function* observe(
   scope: ObservationScope,
   only?: ReadonlySet<string>,
 ): Generator<Task, ObservedNode[], unknown> {
-  const clusters = regions.flatMap((plan) =>
-    plan.clusters
-      .map((cluster) => ({ plan, cluster, nodes: cluster.nodes.filter((node) => only?.has(node.id) ?? true) }))
-      .filter((entry) => entry.nodes.length > 0),
-  );
-  const outcomes = yield* settleAll(
-    run.context,
-    clusters.map(({ plan, cluster, nodes }) =>
-      activity(
-        run.context,
-        observeNodes,
-        {
-          cluster: { resourceGroup: plan.resourceGroup, clusterName: cluster.name, region: plan.region },
-          namespace: cluster.namespace,
-          nodes,
-          scope,
-        },
-        retryScope(run, [plan.region], (change) => (state.current = advance(run, state.current, change))),
-      ),
-    ),
-    run.cancel,
-  );
+  const observed = yield* observeClusters(run, state, regions, scope, (node) => only?.has(node.id) ?? true);
   const publicKeyOf = new Map(state.current.identities.map((identity) => [identity.nodeId, identity.publicKey]));
-  return clusters.flatMap(({ plan, nodes }, index) => {
-    const outcome = outcomes[index];
+  return observed.flatMap(({ plan, nodes, outcome }) => {
     const observations = outcome?.ok ? outcome.value.observations : [];
     const error = outcome && !outcome.ok ? outcome.cause : "not observed";
     return nodes.map((node): ObservedNode => ({

@@ -8,7 +8,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import YAML from "yaml";
 import { z } from "zod";
 import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { BlobServiceClient } from "@azure/storage-blob";
@@ -19,20 +18,10 @@ import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollou
 import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
 import { request, waitFor, type JsonResponse } from "@besu-fleet/local-support";
 import { REPO_ROOT } from "../support/paths.js";
+import { SIMULATED_TIME_SCALE, smallSpec, type SpecBody } from "./stack.js";
 
 /** Rollouts on the simulated cloud take seconds; a stuck one must fail the test, not hang it. */
 const ROLLOUT_TIMEOUT_MS = 120_000;
-/**
- * Simulated time runs this much faster than wall time. NOTE: not the 2000 of the cloud's own
- * tests. Blocks come every BLOCK_PERIOD_SECONDS of simulated time, i.e. 10 per wall second here,
- * and verification's heads-close check allows 3 blocks between nodes read by different
- * activities at slightly different moments: 300 ms of skew. At 2000 (400 blocks a second) every
- * rollout failed verification with "heads-close: behind or syncing". AKS creates (5–10 simulated
- * minutes) still take only 6–12 s.
- */
-const SIMULATED_TIME_SCALE = 50;
-/** Simulated seconds per block; verification also waits twice this in wall seconds between its samples. */
-const BLOCK_PERIOD_SECONDS = 5;
 
 let azurite: RunningAzurite;
 let cloud: RunningCloud;
@@ -123,45 +112,6 @@ const REGIONS = {
 } as const;
 
 const sorted = (names: readonly string[]): string[] => [...names].sort();
-
-/** The parts of the example spec these tests change; everything else is sent as the file has it. */
-const exampleSpecSchema = z
-  .object({
-    network: z.object({ qbft: z.record(z.string(), z.unknown()) }).loose(),
-    regions: z.array(z.unknown()),
-    rollout: z.record(z.string(), z.unknown()),
-  })
-  .loose();
-type SpecBody = z.infer<typeof exampleSpecSchema>;
-
-/**
- * The example small spec as a JSON body: a network and regions of its own (one validator each, a
- * sentry in the first), fast polls and retries.
- */
-function smallSpec(network: string, regions: readonly string[]): SpecBody {
-  const spec = exampleSpecSchema.parse(
-    YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "examples", "chain138-small.yaml"), "utf8")),
-  );
-  return {
-    ...spec,
-    regions: regions.map((name, index) => ({ name, validators: 1, sentries: index === 0 ? 1 : 0 })),
-    network: {
-      ...spec.network,
-      name: network,
-      qbft: {
-        ...spec.network.qbft,
-        blockperiodseconds: BLOCK_PERIOD_SECONDS,
-        requesttimeoutseconds: 2 * BLOCK_PERIOD_SECONDS,
-      },
-    },
-    rollout: {
-      ...spec.rollout,
-      maxParallelRegions: regions.length,
-      pollIntervalSeconds: 1,
-      retry: { maxAttempts: 6, firstRetryIntervalSeconds: 1, backoffCoefficient: 1.5, maxRetryIntervalSeconds: 2 },
-    },
-  };
-}
 
 const startedSchema = z.object({ rolloutId: z.string(), statusUrl: z.string() });
 

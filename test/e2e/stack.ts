@@ -2,8 +2,8 @@
  * The full local stack for an end-to-end test file: Azurite, the simulated cloud (ARM, AKS, each
  * cluster's Kubernetes API, Besu nodes) in this process and the real Functions app in a host child
  * process; with the HTTP API, the simulator's control API, and rollouts of the example small spec
- * started and awaited through them. NOTE: test/e2e/rollout.test.ts predates this module and still
- * builds the same stack itself; it can move here.
+ * started and awaited through them. test/e2e/rollout.test.ts builds its own stack (it kills and
+ * restarts the host and reads the task hub's tables) but shares the spec.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -17,9 +17,16 @@ import { request, startAzurite, waitFor, type JsonResponse, type RunningAzurite 
 import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
 import { REPO_ROOT } from "../support/paths.js";
 
-/** Simulated time runs this much faster than wall time (see test/e2e/rollout.test.ts for why 50). */
-const SIMULATED_TIME_SCALE = 50;
-/** Simulated seconds per block. */
+/**
+ * Simulated time runs this much faster than wall time. NOTE: not the 2000 of the cloud's own
+ * tests. Blocks come every BLOCK_PERIOD_SECONDS of simulated time, i.e. 10 per wall second here,
+ * and verification's heads-close check allows 3 blocks between nodes read by different
+ * activities at slightly different moments: 300 ms of skew. At 2000 (400 blocks a second) every
+ * rollout failed verification with "heads-close: behind or syncing". AKS creates (5–10 simulated
+ * minutes) still take only 6–12 s.
+ */
+export const SIMULATED_TIME_SCALE = 50;
+/** Simulated seconds per block; verification also waits twice this in wall seconds between its samples. */
 const BLOCK_PERIOD_SECONDS = 5;
 const ROLLOUT_TIMEOUT_MS = 120_000;
 
