@@ -158,19 +158,18 @@ export const ensureNodeKeys = contract(
 
 // ---- phase B: Besu ---------------------------------------------------------------------------
 
-export const deployBesu = contract(
-  "deployBesu",
-  z.object({
-    cluster: clusterRefSchema,
-    regionPlan: regionPlanSchema,
-    clusterOrdinal: z.number().int().min(1),
-    /** The rollout's spec document, read for its network section. */
-    specDocument: documentNameSchema,
-    /** The rollout's network document (`rolloutNetworkSchema`): genesis, static nodes, p2p addresses. */
-    networkDocument: documentNameSchema,
-  }),
-  outcome({ applied: z.number().int() }),
-);
+/** One cluster of a region, with the documents that say what is deployed on it. */
+export const clusterDeploymentSchema = z.object({
+  cluster: clusterRefSchema,
+  regionPlan: regionPlanSchema,
+  clusterOrdinal: z.number().int().min(1),
+  /** The rollout's spec document, read for its network section. */
+  specDocument: documentNameSchema,
+  /** The rollout's network document (`rolloutNetworkSchema`): genesis, static nodes, p2p addresses. */
+  networkDocument: documentNameSchema,
+});
+
+export const deployBesu = contract("deployBesu", clusterDeploymentSchema, outcome({ applied: z.number().int() }));
 
 export const checkReadiness = contract(
   "checkReadiness",

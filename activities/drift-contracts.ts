@@ -13,9 +13,8 @@ import {
   observedDriftSchema,
   driftStateSchema,
 } from "../lib/domain/drift/report.js";
-import { regionPlanSchema } from "../lib/domain/plan.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
-import { clusterRefSchema, contract, documentNameSchema, outcome } from "./contracts.js";
+import { clusterDeploymentSchema, contract, documentNameSchema, outcome } from "./contracts.js";
 
 /** What the network must look like on the chain, from its record (public data). */
 export const besuExpectationSchema = z.object({
@@ -45,13 +44,7 @@ export const loadDriftBaseline = contract(
 /** One cluster compared with the desired state in ARM and in its Kubernetes API. */
 export const checkClusterDrift = contract(
   "checkClusterDrift",
-  z.object({
-    cluster: clusterRefSchema,
-    regionPlan: regionPlanSchema,
-    clusterOrdinal: z.number().int().min(1),
-    specDocument: documentNameSchema,
-    networkDocument: documentNameSchema,
-  }),
+  clusterDeploymentSchema,
   outcome({
     /** False when ARM says the cluster is gone: its nodes are not observed. */
     exists: z.boolean(),
