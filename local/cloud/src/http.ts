@@ -1,5 +1,7 @@
-/** Small HTTP helpers shared by the simulator's servers (ARM, Kubernetes, control). */
-import type { ServerResponse, Server } from "node:http";
+/** Small HTTP helpers shared by the simulator's servers (ARM, Kubernetes, Key Vault, control). */
+import type { IncomingMessage, ServerResponse, Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { ServerCertificate } from "./tls.js";
 
 export { BodyTooLargeError, readBody } from "@besu-fleet/local-support";
 
@@ -42,6 +44,36 @@ export async function closeServer(server: Server): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();
   await closed;
+}
+
+/**
+ * An HTTPS server on an ephemeral loopback port, with the certificate every simulated server uses:
+ * the lifecycle ARM, each cluster's Kubernetes API and the Key Vault share.
+ */
+export class LoopbackHttpsServer {
+  private readonly server: Server;
+  private url = "";
+
+  constructor(certificate: ServerCertificate, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>) {
+    this.server = createHttpsServer({ cert: certificate.certPem, key: certificate.keyPem }, (req, res) => {
+      void handle(req, res);
+    });
+  }
+
+  /** `https://127.0.0.1:<port>` once started. */
+  get baseUrl(): string {
+    return this.url;
+  }
+
+  /** Listens on a free loopback port; returns the base URL. */
+  async start(): Promise<string> {
+    this.url = `https://127.0.0.1:${await listenOnLoopback(this.server)}`;
+    return this.url;
+  }
+
+  close(): Promise<void> {
+    return closeServer(this.server);
+  }
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -6,9 +6,8 @@
  * request ids every ARM answer carries and one entry in the operation log.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { closeServer, listenOnLoopback, sendJson } from "../http.js";
+import { LoopbackHttpsServer, sendJson } from "../http.js";
 import type { FaultInjector } from "../faults.js";
 import type { OperationLog } from "../oplog.js";
 import type { ServerCertificate } from "../tls.js";
@@ -45,9 +44,8 @@ function requestClass(method: string): RequestClass {
 }
 
 export class ArmServer {
-  private readonly server: Server;
+  private readonly https: LoopbackHttpsServer;
   private readonly routeTargets: ArmRouteTargets;
-  private baseUrl = "";
 
   constructor(private readonly options: ArmServerOptions) {
     this.routeTargets = {
@@ -56,19 +54,19 @@ export class ArmServer {
       caPem: options.caPem,
       baseUrl: () => this.baseUrl,
     };
-    this.server = createServer({ cert: options.certificate.certPem, key: options.certificate.keyPem }, (req, res) => {
-      void this.handle(req, res);
-    });
+    this.https = new LoopbackHttpsServer(options.certificate, (req, res) => this.handle(req, res));
   }
 
-  async start(): Promise<string> {
-    const port = await listenOnLoopback(this.server);
-    this.baseUrl = `https://127.0.0.1:${port}`;
-    return this.baseUrl;
+  start(): Promise<string> {
+    return this.https.start();
   }
 
   close(): Promise<void> {
-    return closeServer(this.server);
+    return this.https.close();
+  }
+
+  private get baseUrl(): string {
+    return this.https.baseUrl;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

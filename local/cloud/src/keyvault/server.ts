@@ -10,11 +10,10 @@
  * challenge's resource (vault.azure.net) is not the vault's host; a real vault never needs it.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { SimClock } from "../clock.js";
 import type { FaultInjector } from "../faults.js";
-import { closeServer, listenOnLoopback, readBody, sendJson } from "../http.js";
+import { LoopbackHttpsServer, readBody, sendJson } from "../http.js";
 import type { OperationLog } from "../oplog.js";
 import type { ServerCertificate } from "../tls.js";
 import { routeKeyRequest, VaultError, type KeyRoutes } from "./routes.js";
@@ -35,24 +34,23 @@ export interface VaultServerOptions extends KeyRoutes {
 }
 
 export class VaultServer {
-  private readonly server: Server;
-  private baseUrl = "";
+  private readonly https: LoopbackHttpsServer;
 
   constructor(private readonly options: VaultServerOptions) {
-    this.server = createServer({ cert: options.certificate.certPem, key: options.certificate.keyPem }, (req, res) => {
-      void this.handle(req, res);
-    });
+    this.https = new LoopbackHttpsServer(options.certificate, (req, res) => this.handle(req, res));
   }
 
   /** Listens on a free loopback port; returns the vault URL, `https://127.0.0.1:<port>`. */
-  async start(): Promise<string> {
-    const port = await listenOnLoopback(this.server);
-    this.baseUrl = `https://127.0.0.1:${port}`;
-    return this.baseUrl;
+  start(): Promise<string> {
+    return this.https.start();
   }
 
   close(): Promise<void> {
-    return closeServer(this.server);
+    return this.https.close();
+  }
+
+  private get baseUrl(): string {
+    return this.https.baseUrl;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -3,10 +3,9 @@
  * Kubernetes' status codes and Status bodies, pods/log, and the service/pod proxy subresources
  * that forward to the running containers.
  */
-import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseYaml } from "yaml";
-import { BodyTooLargeError, closeServer, isRecord, listenOnLoopback, readBody, sendJson } from "../http.js";
+import { BodyTooLargeError, isRecord, LoopbackHttpsServer, readBody, sendJson } from "../http.js";
 import type { FaultInjector } from "../faults.js";
 import type { OperationLog } from "../oplog.js";
 import type { ServerCertificate } from "../tls.js";
@@ -72,22 +71,19 @@ function requestAttributes(
 }
 
 export class KubeApiServer {
-  private readonly server: Server;
+  private readonly https: LoopbackHttpsServer;
   private proxyCursor = 0;
 
   constructor(private readonly options: ApiServerOptions) {
-    this.server = createServer({ cert: options.certificate.certPem, key: options.certificate.keyPem }, (req, res) => {
-      void this.handle(req, res);
-    });
+    this.https = new LoopbackHttpsServer(options.certificate, (req, res) => this.handle(req, res));
   }
 
-  async start(): Promise<string> {
-    const port = await listenOnLoopback(this.server);
-    return `https://127.0.0.1:${port}`;
+  start(): Promise<string> {
+    return this.https.start();
   }
 
   close(): Promise<void> {
-    return closeServer(this.server);
+    return this.https.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
