@@ -70,17 +70,15 @@ export function createOnChainActivities(deps: OnChainDependencies) {
       const { request, abi, predicted } = onChain.deploymentRequest(spec, chain, name, context);
       // The init code is in the name: a deployment whose code or arguments change is a new intent.
       const journalName = [context.network, "deploy", chain, `${name}-${keccak256(request.data).slice(2, 10)}`];
-      if (predicted !== undefined) {
+      // A journaled transaction leads: a crash after it was mined but before the journal said so
+      // leaves code at the address and an entry still "broadcast", to be settled from its receipt.
+      // Only a deployment never sent (or whose nonce went elsewhere) is judged by the code alone.
+      const journaled = await onChain.journaled(journalName);
+      if (predicted !== undefined && (journaled === undefined || journaled.state === "dropped")) {
         const codeHash = await handle.reader.codeHash(predicted);
         if (codeHash !== undefined) {
-          const sentNow = (await onChain.journaled(journalName)) !== undefined;
-          return {
-            ok: true as const,
-            progress: "done" as const,
-            address: predicted,
-            codeHash,
-            alreadyPresent: !sentNow,
-          };
+          const alreadyPresent = journaled === undefined;
+          return { ok: true as const, progress: "done" as const, address: predicted, codeHash, alreadyPresent };
         }
         const factory = await onChain.ensureFactory(handle, context.network);
         if (!factory.ready)

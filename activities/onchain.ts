@@ -18,7 +18,7 @@ import { callData, ChainReader, decodeRevert, erc20Transfer } from "../lib/evm/o
 import { EvmRpc } from "../lib/evm/rpc.js";
 import { ExactlyOnceSender, permanentSendError, type TransactionRequest } from "../lib/evm/sender.js";
 import type { TransactionSigner } from "../lib/evm/signer.js";
-import type { JournalEntry } from "../lib/domain/tx-journal.js";
+import { isFinal, type JournalEntry } from "../lib/domain/tx-journal.js";
 import type { DocumentStore } from "../lib/state/documents.js";
 import type { OnChainContext } from "./onchain-contracts.js";
 
@@ -254,16 +254,27 @@ export class OnChain {
     handle: ChainHandle,
     network: string,
   ): Promise<{ ready: boolean; hash?: string; detail: string }> {
-    if (await handle.reader.hasFactory()) return { ready: true, detail: "factory present" };
-    const shortfall = await handle.reader.factoryDeployerShortfall();
-    if (shortfall > 0n) {
-      const sent = await this.send(handle, [network, "factory", handle.role, "fund"], {
+    const fundName = [network, "factory", handle.role, "fund"];
+    const fund = (value: bigint) =>
+      this.send(handle, fundName, {
         intent: "fund the CREATE2 factory's one-off deployer",
         to: FACTORY_DEPLOYMENT.signer,
         data: "0x",
-        value: shortfall,
+        value,
       });
-      return { ready: false, hash: sent.hash, detail: "funding the CREATE2 factory's deployer" };
+    const funding = "funding the CREATE2 factory's deployer";
+    // A funding transfer journaled before a crash is settled first: once mined, nothing else would
+    // look at its entry again, and the chain's balance alone cannot say it was ours.
+    const journaled = await this.journaled(fundName);
+    if (journaled !== undefined && !isFinal(journaled)) {
+      const sent = await fund(BigInt(journaled.value));
+      if (!sent.mined) return { ready: false, hash: sent.hash, detail: funding };
+    }
+    if (await handle.reader.hasFactory()) return { ready: true, detail: "factory present" };
+    const shortfall = await handle.reader.factoryDeployerShortfall();
+    if (shortfall > 0n) {
+      const sent = await fund(shortfall);
+      return { ready: false, hash: sent.hash, detail: funding };
     }
     const hash = await handle.reader.broadcastFactoryDeployment();
     return { ready: false, hash, detail: "deploying the CREATE2 factory" };

@@ -18,6 +18,7 @@ import { validateSpec } from "../../lib/domain/spec.js";
 import { create2Address } from "../../lib/evm/create2.js";
 import { initCode, loadArtifact } from "../../lib/evm/artifacts.js";
 import { deployerSigner } from "../../lib/evm/key-vault-signer.js";
+import { JournalStore } from "../../lib/evm/journal-store.js";
 import { EvmRpc } from "../../lib/evm/rpc.js";
 import { DocumentStore } from "../../lib/state/documents.js";
 
@@ -31,6 +32,7 @@ let dataDir: string;
 let activities: ReturnType<typeof createOnChainActivities>;
 let context: OnChainContext;
 let mainnet: EvmRpc;
+let journal: JournalStore;
 
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "besu-fleet-onchain-"));
@@ -39,13 +41,19 @@ before(async () => {
   const { evm } = BesuCloudFieldsSchema.parse(cloud.connection);
   assert.ok(evm.mainnet, "the mainnet stand-in runs");
   const documents = new DocumentStore(azurite.connectionString, "besu-fleet-state");
+  journal = new JournalStore(documents);
   const validation = validateSpec({
     network: { name: "adapternet" },
     chains: {
       chain138: { chainSelector: CHAIN138_SELECTOR },
       mainnet: { existing: { router: evm.mainnet.contracts.router } },
     },
-    contracts: { mainnet: [{ name: "receiver", artifact: RECEIVER, salt: "receiver-v1" }] },
+    contracts: {
+      mainnet: [
+        { name: "receiver", artifact: RECEIVER, salt: "receiver-v1" },
+        { name: "second", artifact: RECEIVER, salt: "receiver-v2" },
+      ],
+    },
     ccip: {
       steps: [
         {
@@ -124,6 +132,36 @@ describe("on-chain activities on the mainnet stand-in", () => {
     const again = await activities.deployContract({ context, chain: "mainnet", name: "receiver" });
     assert.ok(again.ok && again.progress === "done" && again.address === expected);
     assert.equal(await deployerNonce(), nonce, "a deployment whose code is there sends nothing");
+  });
+
+  it("settles entries a crash left 'broadcast' after their transactions were mined, sending nothing twice", async () => {
+    // The state a SIGKILL between the receipt and the journal's write leaves behind.
+    const mined = (await journal.list("adapternet")).filter(({ entry }) => entry.state === "mined");
+    assert.deepEqual(
+      mined.map(({ entry }) => entry.intent),
+      ["deploy receiver", "fund the CREATE2 factory's one-off deployer"],
+    );
+    for (const { name, entry } of mined) {
+      await journal.write(name, { ...entry, state: "broadcast", mined: undefined });
+    }
+    const nonce = await deployerNonce();
+    const receiver = await activities.deployContract({ context, chain: "mainnet", name: "receiver" });
+    assert.ok(
+      receiver.ok && receiver.progress === "done" && receiver.alreadyPresent === false,
+      JSON.stringify(receiver),
+    );
+    assert.equal(await deployerNonce(), nonce, "the receiver's deployment is not sent again");
+    // The next deployment through the factory settles the factory's funding before anything else.
+    let second = await activities.deployContract({ context, chain: "mainnet", name: "second" });
+    for (let call = 0; call < 5 && second.ok && second.progress === "pending"; call += 1)
+      second = await activities.deployContract({ context, chain: "mainnet", name: "second" });
+    assert.ok(second.ok && second.progress === "done", JSON.stringify(second));
+    assert.equal(await deployerNonce(), nonce + 1n, "only the second deployment was sent");
+    assert.deepEqual(
+      (await journal.list("adapternet")).filter(({ entry }) => entry.state !== "mined"),
+      [],
+      "every entry is settled",
+    );
   });
 
   it("fails a step whose transaction reverts with the decoded reason, sending nothing", async () => {
