@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { buildDependencies } from "../../activities/dependencies.js";
 import { createActivities } from "../../activities/factory.js";
 import { parseConfig } from "../../lib/config.js";
+import { auditBlobName, readAudit, recordAudit } from "../../lib/state/audit.js";
 import { DocumentStore } from "../../lib/state/documents.js";
 import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
 import { startAdapterCloud, type AdapterCloud } from "./harness.js";
@@ -62,5 +63,26 @@ describe("document store on Azurite", { timeout: 120_000 }, () => {
       ok: true,
       blobName: "specs/chain138-dev.json",
     });
+  });
+
+  it("reads the audit trail newest first across hourly blobs and an earlier version's daily blob", async () => {
+    const store = new DocumentStore(azurite.connectionString, "audit-order");
+    const entry = (at: string) => ({
+      at,
+      who: "function key",
+      action: "POST /api/rollouts",
+      status: 202,
+      outcome: "accepted",
+    });
+    // Written by a version that kept one blob a day: it sorts before the hours of its day.
+    await store.appendLine("audit/2026-12-03.jsonl", JSON.stringify(entry("2026-12-03T08:00:00.000Z")));
+    await recordAudit(store, entry("2026-12-03T23:59:00.000Z"));
+    await recordAudit(store, entry("2026-12-04T00:01:00.000Z"));
+    await recordAudit(store, entry("2026-12-04T00:02:00.000Z"));
+    assert.equal(auditBlobName("2026-12-04T00:01:00.000Z"), "audit/2026-12-04T00.jsonl");
+    assert.deepEqual(
+      (await readAudit(store, { top: 10 })).map((found) => found.at),
+      ["2026-12-04T00:02:00.000Z", "2026-12-04T00:01:00.000Z", "2026-12-03T23:59:00.000Z", "2026-12-03T08:00:00.000Z"],
+    );
   });
 });

@@ -14,11 +14,11 @@
 import { randomUUID } from "node:crypto";
 import { odata, TableClient, TableTransaction, type TableEntityResult } from "@azure/data-tables";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import { transactionSlices } from "./table-batches.js";
 
 /** Table string properties hold at most 64 KiB (32 K UTF-16 characters); larger values go to a blob. */
 const MAX_INLINE_CHARS = 30_000;
 const BLOB_REF = "@blob:";
-const BATCH_LIMIT = 100;
 
 export type RuntimeStatus =
   "Pending" | "Running" | "Completed" | "Failed" | "Terminated" | "Suspended" | "ContinuedAsNew";
@@ -299,21 +299,21 @@ export class DurableStore {
 
   // ---- batching -----------------------------------------------------------------------------
 
-  /** Rows of one partition in table transactions of up to 100, submitted concurrently (they are independent). */
+  /** Rows of one partition in table transactions within Azure's limits, submitted concurrently (they are independent). */
   private async upsertInBatches(table: TableClient, partition: string, rows: Row[]): Promise<void> {
     if (rows.length === 1) {
       await table.upsertEntity(rows[0] as KeyedRow, "Replace");
       return;
     }
-    const submissions: Promise<unknown>[] = [];
-    for (let i = 0; i < rows.length; i += BATCH_LIMIT) {
-      const transaction = new TableTransaction();
-      for (const row of rows.slice(i, i + BATCH_LIMIT)) {
-        transaction.upsertEntity({ ...row, partitionKey: partition, rowKey: String(row.rowKey) }, "Replace");
-      }
-      submissions.push(table.submitTransaction(transaction.actions));
-    }
-    await Promise.all(submissions);
+    await Promise.all(
+      transactionSlices(rows).map((slice) => {
+        const transaction = new TableTransaction();
+        for (const row of slice) {
+          transaction.upsertEntity({ ...row, partitionKey: partition, rowKey: String(row.rowKey) }, "Replace");
+        }
+        return table.submitTransaction(transaction.actions);
+      }),
+    );
   }
 
   private async deleteInBatches(table: TableClient, partition: string, keys: string[]): Promise<void> {
@@ -332,9 +332,8 @@ export class DurableStore {
         for (const key of slice) await ignore404(table.deleteEntity(partition, key));
       }
     };
-    const slices: Promise<void>[] = [];
-    for (let i = 0; i < keys.length; i += BATCH_LIMIT) slices.push(deleteSlice(keys.slice(i, i + BATCH_LIMIT)));
-    await Promise.all(slices);
+    // A delete's body is empty: only the operation count bounds these slices.
+    await Promise.all(transactionSlices(keys, () => 0).map(deleteSlice));
   }
 }
 

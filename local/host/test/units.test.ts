@@ -1,4 +1,4 @@
-/** Pure parts of the host: NCRONTAB schedules, route templates, the action/sequence-number mapping. */
+/** Pure parts of the host: NCRONTAB schedules, route templates, the action/sequence-number mapping, table transaction slices. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseSchedule } from "../src/ncrontab.js";
@@ -11,6 +11,7 @@ import {
   type SdkAction,
 } from "../src/protocol.js";
 import { compileRoute } from "../src/routes.js";
+import { MAX_TRANSACTION_BYTES, transactionSlices } from "../src/table-batches.js";
 
 describe("NCRONTAB", () => {
   const at = (iso: string): Date => new Date(iso);
@@ -94,5 +95,27 @@ describe("actions and sequence numbers", () => {
       message: "boom",
       failureDetails: { ErrorType: "Error", ErrorMessage: "boom", StackTrace: undefined },
     });
+  });
+});
+
+describe("table transaction slices", () => {
+  test("at most 100 operations and MAX_TRANSACTION_BYTES a slice, in order, none empty", () => {
+    const rows = Array.from({ length: 250 }, (_, i) => i);
+    assert.deepEqual(
+      transactionSlices(rows, () => 1).map((slice) => slice.length),
+      [100, 100, 50],
+    );
+    const large = transactionSlices(rows, () => MAX_TRANSACTION_BYTES / 3);
+    assert.ok(large.every((slice) => slice.length === 3 || slice === large.at(-1)));
+    assert.deepEqual(large.flat(), rows);
+    assert.deepEqual(
+      transactionSlices([1, 2], () => MAX_TRANSACTION_BYTES * 2),
+      [[1], [2]],
+      "a row larger than the budget still goes alone",
+    );
+    assert.deepEqual(
+      transactionSlices([], () => 1),
+      [],
+    );
   });
 });
