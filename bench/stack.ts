@@ -39,6 +39,36 @@ export function exampleSpec(): BenchSpec {
   return { ...spec, rollout: { ...spec.rollout, pollIntervalSeconds: 1 } };
 }
 
+/**
+ * `examples/chain138-ccip.yaml` on four small regions (one validator each, one sentry) with 5 s
+ * blocks and one-second polls: the network, contracts, CCIP lane and funding at a cost the shared
+ * machine bears in tests and benchmarks.
+ */
+export function smallCcipSpec(networkName: string): BenchSpec {
+  const file = path.join(REPO_ROOT, "examples", "chain138-ccip.yaml");
+  // The example leaves the cluster and rollout settings to the defaults, which are replaced here.
+  const example = z
+    .object({ network: z.object({}).loose() })
+    .loose()
+    .parse(YAML.parse(fs.readFileSync(file, "utf8")));
+  return {
+    ...example,
+    network: { ...example.network, name: networkName, qbft: { blockperiodseconds: 5, requesttimeoutseconds: 10 } },
+    regions: ["northeurope", "uksouth", "francecentral", "swedencentral"].map((name, index) => ({
+      name,
+      validators: 1,
+      sentries: index === 0 ? 1 : 0,
+    })),
+    cluster: {
+      nodePools: [
+        { name: "system", mode: "System", vmSize: "Standard_D2s_v5", count: 1 },
+        { name: "besu", mode: "User", vmSize: "Standard_D2s_v5", count: 1 },
+      ],
+    },
+    rollout: { maxParallelRegions: 4, pollIntervalSeconds: 1 },
+  };
+}
+
 /** `GET /_sim/operations` (local/cloud/src/oplog.ts), checked rather than trusted. */
 const operationLogSchema = z.object({
   entries: z.array(

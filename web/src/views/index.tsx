@@ -1,11 +1,12 @@
 /**
  * The page's views, one per API resource, each matched by its address (`#/rollouts`,
- * `#/rollouts/<id>`). A new resource (drift, a change plan, contracts and CCIP) plugs in as one
+ * `#/rollouts/<id>`, `#/drift`, `#/drift/<network>`). A new resource (drift, a change plan, contracts and CCIP) plugs in as one
  * more entry here; an entry with a `nav` title also gets a link in the header.
  */
 import type { JSX } from "preact";
 import type { Api, RegionInfo } from "../api.js";
 import type { Session } from "../session.js";
+import { DriftNetworkView, DriftOverviewView } from "./drift.js";
 import { RolloutDetail } from "./rollout-detail.js";
 import { RolloutsList } from "./rollouts-list.js";
 
@@ -33,6 +34,15 @@ export const VIEWS: View[] = [
     pattern: /^\/?(?:rollouts)?$/,
     nav: { title: "Rollouts", href: "#/rollouts" },
     render: (context) => <RolloutsList {...context} />,
+  },
+  {
+    pattern: /^\/drift\/([^/]+)$/,
+    render: (context, [network]) => <DriftNetworkView key={network} {...context} network={network ?? ""} />,
+  },
+  {
+    pattern: /^\/drift$/,
+    nav: { title: "Drift", href: "#/drift" },
+    render: (context) => <DriftOverviewView {...context} />,
   },
 ];
 

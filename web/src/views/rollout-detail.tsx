@@ -1,7 +1,7 @@
 /**
  * One rollout, live (GET /api/rollouts/{id}, polled every 2 s until it ends): its state and phase,
  * the rollout-level failure, the region grid, the table per region, the timeline and, at the end,
- * the verification. Operators get Cancel while it runs and Retry (all regions that did not
+ * the verification, and the contracts, CCIP and funding steps when the spec has them. Operators get Cancel while it runs and Retry (all regions that did not
  * succeed, or one) once it ended; a retry starts a new rollout, which the page then follows.
  */
 import { useState } from "preact/hooks";
@@ -9,6 +9,7 @@ import type { Accepted, Api, RegionInfo, RolloutStatus } from "../api.js";
 import { clock, isRunning, span, stateClass } from "../format.js";
 import { usePoll } from "../poll.js";
 import type { Session } from "../session.js";
+import { OnChainSection } from "./onchain.js";
 import { RegionGrid } from "./region-grid.js";
 import { RegionTable } from "./region-table.js";
 import { Timeline } from "./timeline.js";
@@ -98,6 +99,7 @@ export function RolloutDetail(props: { api: Api; session: Session; rolloutId: st
           />
           <Timeline status={status} now={now} />
           {status.verification && <VerificationTable verification={status.verification} />}
+          {status.onChain && <OnChainSection onChain={status.onChain} contracts={status.contracts} />}
         </>
       )}
     </article>
