@@ -4,26 +4,32 @@
  */
 import { ArmAdapter } from "../lib/azure/arm.js";
 import { appIdentity, simulatedCloudCredential } from "../lib/azure/identity.js";
-import { appSettings, loadConfig, type AppConfig, type ArmConfig } from "../lib/config.js";
+import { appSettings, loadConfig, type AppConfig } from "../lib/config.js";
 import { KubeClusters } from "../lib/kube/clusters.js";
 import { signerFor } from "../lib/evm/signers.js";
 import { documentStoreFor } from "../lib/state/documents.js";
 import { createActivities, type Activities, type ActivityDependencies } from "./factory.js";
 
-function armAdapter(arm: ArmConfig): ArmAdapter {
+function armAdapter({ arm, apiServerAccess }: AppConfig): ArmAdapter {
   return arm.mode === "local"
     ? new ArmAdapter({
         credential: simulatedCloudCredential(),
         subscriptionId: arm.subscriptionId,
         endpoint: arm.armEndpoint,
         caCertificate: arm.caCertificate,
+        apiServerAccess,
       })
-    : new ArmAdapter({ credential: appIdentity(), subscriptionId: arm.subscriptionId, endpoint: arm.armEndpoint });
+    : new ArmAdapter({
+        credential: appIdentity(),
+        subscriptionId: arm.subscriptionId,
+        endpoint: arm.armEndpoint,
+        apiServerAccess,
+      });
 }
 
 /** Real adapters for a configuration. */
 export function buildDependencies(config: AppConfig): ActivityDependencies {
-  const arm = armAdapter(config.arm);
+  const arm = armAdapter(config);
   return {
     arm,
     clusters: new KubeClusters((resourceGroup, clusterName) => arm.userKubeconfig(resourceGroup, clusterName)),
