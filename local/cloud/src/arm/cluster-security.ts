@@ -12,6 +12,11 @@ import { ArmError } from "./errors.js";
 /** AKS refuses more authorized ranges than this. */
 const MAX_AUTHORIZED_RANGES = 200;
 
+/** AKS's 400 for a setting it refuses. */
+function refused(code: string, message: string, detail: { target?: string; subcode?: string } = {}): ArmError {
+  return new ArmError(400, code, message, {}, detail);
+}
+
 function record(value: unknown): Record<string, unknown> {
   return isRecord(value) ? value : {};
 }
@@ -20,31 +25,23 @@ function requireEntraRules(properties: Record<string, unknown>): void {
   const aad = record(properties.aadProfile);
   const managed = aad.managed === true;
   if (properties.disableLocalAccounts === true && !managed) {
-    throw new ArmError(
-      400,
+    throw refused(
       "BadRequest",
       "Since kubernetes version 1.25, disableLocalAccounts can only be set on Azure AD integration enabled cluster. Please integrate your cluster with AAD.",
-      {},
       { target: "disableLocalAccounts" },
     );
   }
   if (aad.enableAzureRBAC === true && !managed) {
-    throw new ArmError(
-      400,
+    throw refused(
       "BadRequest",
       "Azure RBAC for Kubernetes authorization (aadProfile.enableAzureRBAC) requires AKS-managed Azure AD integration (aadProfile.managed).",
-      {},
       { target: "aadProfile.enableAzureRBAC" },
     );
   }
   if (managed && properties.enableRBAC === false) {
-    throw new ArmError(
-      400,
-      "BadRequest",
-      "Azure AD can only be enabled on Kubernetes RBAC-enabled cluster.",
-      {},
-      { target: "aadProfile" },
-    );
+    throw refused("BadRequest", "Azure AD can only be enabled on Kubernetes RBAC-enabled cluster.", {
+      target: "aadProfile",
+    });
   }
 }
 
@@ -55,42 +52,32 @@ function requireNetworkPolicyRules(properties: Record<string, unknown>): void {
   const policy = network.networkPolicy;
   const dataplane = network.networkDataplane;
   if (policy === "azure" && plugin !== "azure") {
-    throw new ArmError(
-      400,
+    throw refused(
       "NetworkPolicyAzureNotSupportedForKubenet",
       `NetworkPolicy azure is not supported for network plugin ${plugin}`,
-      {},
       { target: "networkProfile.networkPolicy" },
     );
   }
   if (policy === "cilium" && dataplane !== "cilium") {
-    throw new ArmError(
-      400,
-      "NetworkPolicyNotSupported",
-      "Network Policy cilium requires NetworkDataplane cilium",
-      {},
-      { target: "networkProfile.networkPolicy", subcode: "NetworkPolicyCiliumRequiresCiliumDataplane" },
-    );
+    throw refused("NetworkPolicyNotSupported", "Network Policy cilium requires NetworkDataplane cilium", {
+      target: "networkProfile.networkPolicy",
+      subcode: "NetworkPolicyCiliumRequiresCiliumDataplane",
+    });
   }
   if (dataplane === "cilium" && policy !== "cilium") {
-    throw new ArmError(
-      400,
-      "BadRequest",
-      "Cilium dataplane requires network policy cilium.",
-      {},
-      { target: "networkProfile.networkPolicy", subcode: "CiliumDataplaneRequiresNetworkPolicyCilium" },
-    );
+    throw refused("BadRequest", "Cilium dataplane requires network policy cilium.", {
+      target: "networkProfile.networkPolicy",
+      subcode: "CiliumDataplaneRequiresNetworkPolicyCilium",
+    });
   }
 }
 
 function requireWorkloadIdentityRules(properties: Record<string, unknown>): void {
   const workloadIdentity = record(record(properties.securityProfile).workloadIdentity);
   if (workloadIdentity.enabled === true && record(properties.oidcIssuerProfile).enabled !== true) {
-    throw new ArmError(
-      400,
+    throw refused(
       "BadRequest",
       "Enabling workload identity requires enabling the OIDC issuer (oidcIssuerProfile.enabled).",
-      {},
       { target: "securityProfile.workloadIdentity" },
     );
   }
@@ -102,11 +89,9 @@ function storedRange(entry: unknown): string {
   const [address = "", prefixText, ...rest] = text.split("/");
   const prefix = prefixText === undefined ? 32 : /^\d{1,2}$/.test(prefixText) ? Number(prefixText) : -1;
   const invalid = (why: string): ArmError =>
-    new ArmError(
-      400,
+    refused(
       "InvalidParameter",
       `The value of parameter apiServerAccessProfile.authorizedIPRanges is invalid: '${String(entry)}' ${why}.`,
-      {},
       { target: "apiServerAccessProfile.authorizedIPRanges" },
     );
   if (!isIPv4(address) || rest.length > 0 || prefix < 0 || prefix > 32) throw invalid("is not an IPv4 address or CIDR");
@@ -119,18 +104,16 @@ function storedRange(entry: unknown): string {
 function authorizedRanges(properties: Record<string, unknown>): string[] | undefined {
   const ranges = record(properties.apiServerAccessProfile).authorizedIPRanges;
   if (ranges === undefined || ranges === null) return undefined;
-  if (!Array.isArray(ranges)) throw new ArmError(400, "InvalidParameter", "authorizedIPRanges must be a list.");
+  if (!Array.isArray(ranges)) throw refused("InvalidParameter", "authorizedIPRanges must be a list.");
   if (ranges.length > MAX_AUTHORIZED_RANGES) {
-    throw new ArmError(
-      400,
+    throw refused(
       "InvalidParameter",
       `The number of APIServer Authorized IP Ranges is greater than the allowed value ${MAX_AUTHORIZED_RANGES}.`,
     );
   }
   const stored = ranges.map(storedRange);
   if (stored.includes("0.0.0.0/32") && stored.length > 1) {
-    throw new ArmError(
-      400,
+    throw refused(
       "InvalidParameter",
       "Setting apiServerAuthorizedIPRange to 0.0.0.0/32 is not allowed with other IP ranges.",
     );
