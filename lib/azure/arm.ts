@@ -24,7 +24,7 @@ import {
 import { checkMilliseconds } from "../retry.js";
 import type { ObservedCluster } from "../domain/drift/arm.js";
 import type { ClusterPlan } from "../domain/plan.js";
-import { hasClusterSecurity, managedClusterBody, type ApiServerAccess } from "../domain/cluster-body.js";
+import { managedClusterBody, needsSecurityUpdate, type ApiServerAccess } from "../domain/cluster-body.js";
 import { computeUsagesSchema, type ComputeUsage } from "../domain/preflight.js";
 
 /** API versions of the ARM routes this adapter calls directly (the AKS client pins its own). */
@@ -181,9 +181,9 @@ function requestTimeoutPolicy(timeoutMs: number): PipelinePolicy {
   };
 }
 
-/** Whether an existing cluster already has the planned version, pools and security, so no update is needed. */
+/** Whether an existing cluster already has the planned version and pools and its authorized ranges, so no update is needed. */
 function matchesPlan(cluster: ManagedCluster, plan: ClusterPlan, access: ApiServerAccess): boolean {
-  if (!hasClusterSecurity(cluster, access)) return false;
+  if (needsSecurityUpdate(cluster, access)) return false;
   const version = cluster.kubernetesVersion ?? cluster.currentKubernetesVersion ?? "";
   if (version !== plan.kubernetesVersion && !version.startsWith(`${plan.kubernetesVersion}.`)) return false;
   const pools = cluster.agentPoolProfiles ?? [];

@@ -101,14 +101,8 @@ export interface ObservedClusterSecurity {
   securityProfile?: { workloadIdentity?: { enabled?: boolean } };
 }
 
-/**
- * Whether an existing cluster already has the wanted security, so no update is needed for it: a
- * cluster created before these fields, or whose authorized ranges are not the control plane's
- * current addresses, is updated.
- */
-export function hasClusterSecurity(observed: ObservedClusterSecurity, access: ApiServerAccess): boolean {
-  const ranges = [...(observed.apiServerAccessProfile?.authorizedIPRanges ?? [])].sort();
-  const wanted = [...access.authorizedIpRanges].sort();
+/** Whether a cluster as ARM reports it carries every security field of {@link clusterSecurity}. */
+export function isHardened(observed: ObservedClusterSecurity): boolean {
   return (
     observed.enableRbac === true &&
     observed.aadProfile?.managed === true &&
@@ -117,10 +111,23 @@ export function hasClusterSecurity(observed: ObservedClusterSecurity, access: Ap
     observed.networkProfile?.networkPolicy === "cilium" &&
     observed.networkProfile.networkDataplane === "cilium" &&
     observed.oidcIssuerProfile?.enabled === true &&
-    observed.securityProfile?.workloadIdentity?.enabled === true &&
-    ranges.length === wanted.length &&
-    ranges.every((range, index) => range === wanted[index])
+    observed.securityProfile?.workloadIdentity?.enabled === true
   );
+}
+
+/**
+ * Whether an existing cluster must be updated for its security alone: only a hardened cluster
+ * whose authorized ranges are not the control plane's current addresses (else the control plane
+ * is locked out). A cluster created before hardening is left alone: moving it to the Cilium
+ * dataplane re-images all its nodes at once, and rollouts touch regions in parallel, which would
+ * take more validators down than QBFT tolerates; it is migrated region by region
+ * (docs/deploy.md, "Hardened clusters").
+ */
+export function needsSecurityUpdate(observed: ObservedClusterSecurity, access: ApiServerAccess): boolean {
+  if (!isHardened(observed)) return false;
+  const ranges = [...(observed.apiServerAccessProfile?.authorizedIPRanges ?? [])].sort();
+  const wanted = [...access.authorizedIpRanges].sort();
+  return ranges.length !== wanted.length || ranges.some((range, index) => range !== wanted[index]);
 }
 
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/;

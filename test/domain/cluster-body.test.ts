@@ -2,9 +2,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  hasClusterSecurity,
+  isHardened,
   managedClusterBody,
   MAX_AUTHORIZED_IP_RANGES,
+  needsSecurityUpdate,
   parseAuthorizedRanges,
 } from "../../lib/domain/cluster-body.js";
 import { planRegion } from "../../lib/domain/plan.js";
@@ -60,17 +61,23 @@ describe("managed cluster body", () => {
 });
 
 describe("existing cluster security", () => {
-  it("is met by the body's own fields, in any range order", () => {
+  it("is complete in the body the control plane sends", () => {
     const { body } = firstClusterBody();
-    assert.equal(hasClusterSecurity(body, { authorizedIpRanges: ["20.5.0.0/16", "20.1.2.3/32"] }), true);
+    assert.equal(isHardened(body), true);
+    assert.equal(isHardened({ ...body, disableLocalAccounts: false }), false);
+    assert.equal(isHardened({ ...body, networkProfile: { networkPolicy: "none" } }), false);
   });
 
-  it("is not met by a cluster without the fields, or with other ranges", () => {
+  it("asks for an update only of a hardened cluster whose ranges are not the current ones, in any order", () => {
     const { body } = firstClusterBody();
-    assert.equal(hasClusterSecurity({}, ACCESS), false);
-    assert.equal(hasClusterSecurity({ ...body, disableLocalAccounts: false }, ACCESS), false);
-    assert.equal(hasClusterSecurity({ ...body, networkProfile: { networkPolicy: "none" } }, ACCESS), false);
-    assert.equal(hasClusterSecurity(body, { authorizedIpRanges: ["20.1.2.3/32"] }), false);
+    assert.equal(needsSecurityUpdate(body, { authorizedIpRanges: ["20.5.0.0/16", "20.1.2.3/32"] }), false);
+    assert.equal(needsSecurityUpdate(body, { authorizedIpRanges: ["20.1.2.3/32"] }), true);
+    assert.equal(needsSecurityUpdate(body, { authorizedIpRanges: ["20.1.2.3/32", "20.6.0.0/16"] }), true);
+  });
+
+  it("leaves a cluster created before hardening alone: its dataplane move re-images every node at once", () => {
+    assert.equal(needsSecurityUpdate({}, ACCESS), false);
+    assert.equal(needsSecurityUpdate({ networkProfile: { networkPolicy: "azure" } }, ACCESS), false);
   });
 });
 
