@@ -4,29 +4,43 @@
  */
 import { ArmAdapter } from "../lib/azure/arm.js";
 import { appIdentity, simulatedCloudCredential } from "../lib/azure/identity.js";
-import { appSettings, loadConfig, type AppConfig, type ArmConfig } from "../lib/config.js";
-import { KubeClusters } from "../lib/kube/clusters.js";
+import { appSettings, loadConfig, type AppConfig } from "../lib/config.js";
+import { KubeClusters, type KubeconfigSource } from "../lib/kube/clusters.js";
+import { entraKubeconfigSource } from "../lib/kube/entra.js";
 import { signerFor } from "../lib/evm/signers.js";
 import { documentStoreFor } from "../lib/state/documents.js";
 import { createActivities, type Activities, type ActivityDependencies } from "./factory.js";
 
-function armAdapter(arm: ArmConfig): ArmAdapter {
+function armAdapter({ arm, apiServerAccess }: AppConfig): ArmAdapter {
   return arm.mode === "local"
     ? new ArmAdapter({
         credential: simulatedCloudCredential(),
         subscriptionId: arm.subscriptionId,
         endpoint: arm.armEndpoint,
         caCertificate: arm.caCertificate,
+        apiServerAccess,
       })
-    : new ArmAdapter({ credential: appIdentity(), subscriptionId: arm.subscriptionId, endpoint: arm.armEndpoint });
+    : new ArmAdapter({
+        credential: appIdentity(),
+        subscriptionId: arm.subscriptionId,
+        endpoint: arm.armEndpoint,
+        apiServerAccess,
+      });
 }
 
 /** Real adapters for a configuration. */
 export function buildDependencies(config: AppConfig): ActivityDependencies {
-  const arm = armAdapter(config.arm);
+  const arm = armAdapter(config);
+  const userKubeconfigs: KubeconfigSource = (resourceGroup, clusterName) =>
+    arm.userKubeconfig(resourceGroup, clusterName);
   return {
     arm,
-    clusters: new KubeClusters((resourceGroup, clusterName) => arm.userKubeconfig(resourceGroup, clusterName)),
+    clusters: new KubeClusters(
+      config.arm.mode === "local"
+        ? userKubeconfigs
+        : // Azure: the clusters take Entra tokens only (lib/kube/entra.ts); the simulated ones take the kubeconfig's own.
+          entraKubeconfigSource(userKubeconfigs, appIdentity()),
+    ),
     documents: documentStoreFor(config.storage),
     signer: signerFor(config),
     settings: appSettings(),

@@ -37,6 +37,9 @@ param chain138RpcUrl string = ''
 @description('JSON-RPC URL of Ethereum mainnet for the contract and CCIP phases.')
 param mainnetRpcUrl string = ''
 
+@description('IPv4 addresses or CIDRs allowed to reach the clusters\' API servers besides the Function App\'s outbound addresses (docs/deploy.md, "Hardened clusters").')
+param extraApiServerAuthorizedIpRanges array = []
+
 @description('NCRONTAB schedule of the retention timer that purges finished orchestration history.')
 param retentionSchedule string = '0 30 2 * * *'
 
@@ -135,6 +138,7 @@ module api 'app/api.bicep' = {
     retentionSchedule: retentionSchedule
     retentionDays: retentionDays
     apiClientId: apiClientId
+    extraApiServerAuthorizedIpRanges: extraApiServerAuthorizedIpRanges
     deployerKeyId: keyVault.outputs.deployerKeyId
     chain138RpcUrl: chain138RpcUrl
     mainnetRpcUrl: mainnetRpcUrl

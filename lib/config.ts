@@ -7,10 +7,13 @@
  * by `AzureWebJobsStorage__accountName` / `__blobServiceUri` (identity-based) in both. The deployer
  * key that signs transactions is a Key Vault key named by `BESU_FLEET_DEPLOYER_KEY_ID` (optional:
  * only the contracts phases need it); `BESU_FLEET_KEY_VAULT_SIMULATOR=true` says the vault is the
- * simulated cloud's, which `besu-fleet local up` sets and Azure never does.
+ * simulated cloud's, which `besu-fleet local up` sets and Azure never does. The clusters' API
+ * servers answer only `BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES` (the control plane's outbound
+ * addresses; required in Azure, the loopback range against the simulated cloud when unset).
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { parseAuthorizedRanges, type ApiServerAccess } from "./domain/cluster-body.js";
 
 /** Blob container holding specs, reports and other application documents. */
 export const STATE_CONTAINER = "besu-fleet-state";
@@ -29,6 +32,10 @@ export const DEFAULT_RETENTION_DAYS = 30;
 export const DEPLOYER_KEY_ID_ENV = "BESU_FLEET_DEPLOYER_KEY_ID";
 /** `true` when that key is in the simulated cloud's vault (local mode only). */
 export const KEY_VAULT_SIMULATOR_ENV = "BESU_FLEET_KEY_VAULT_SIMULATOR";
+/** Comma-separated IPv4 CIDRs the clusters' API servers accept connections from (docs/deploy.md). */
+export const API_SERVER_AUTHORIZED_IP_RANGES_ENV = "BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES";
+/** Where the control plane reaches the simulated clusters from. */
+export const LOOPBACK_RANGE = "127.0.0.0/8";
 /** Public Azure Resource Manager. */
 export const AZURE_ARM_ENDPOINT = "https://management.azure.com";
 
@@ -56,6 +63,8 @@ export interface AppConfig {
   storage: StorageConfig;
   /** Absent when BESU_FLEET_DEPLOYER_KEY_ID is not set; what signs transactions then reports it. */
   deployerKey?: DeployerKeyConfig;
+  /** Where the clusters' API servers may be reached from (every cluster body carries it). */
+  apiServerAccess: ApiServerAccess;
   /** Where drift checks send state changes (DRIFT_WEBHOOK_URL); absent: no alerts. May carry a token. */
   driftWebhookUrl?: URL;
 }
@@ -141,13 +150,30 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
           ),
         };
   const deployerKey = readDeployerKey(env, arm);
+  const apiServerAccess = readApiServerAccess(env, arm);
   const driftWebhookUrl = readDriftWebhookUrl(env);
   return {
     arm,
     storage: readStorage(env),
+    apiServerAccess,
     ...(deployerKey === undefined ? {} : { deployerKey }),
     ...(driftWebhookUrl === undefined ? {} : { driftWebhookUrl }),
   };
+}
+
+/**
+ * The authorized ranges of the clusters' API servers. Unset in Azure is refused rather than
+ * defaulted: an API server open to the internet is what the setting exists to prevent.
+ */
+function readApiServerAccess(env: NodeJS.ProcessEnv, arm: ArmConfig): ApiServerAccess {
+  const text = env[API_SERVER_AUTHORIZED_IP_RANGES_ENV]?.trim();
+  if ((text === undefined || text === "") && arm.mode === "local") return { authorizedIpRanges: [LOOPBACK_RANGE] };
+  const parsed = parseAuthorizedRanges(
+    required(env, API_SERVER_AUTHORIZED_IP_RANGES_ENV, "the control plane's outbound IPv4 addresses or CIDR ranges"),
+  );
+  if ("problems" in parsed)
+    throw new ConfigError(`environment variable ${API_SERVER_AUTHORIZED_IP_RANGES_ENV}: ${parsed.problems.join("; ")}`);
+  return { authorizedIpRanges: parsed.ranges };
 }
 
 /** `https://<vault>/keys/<name>` with an optional `/<version>`: a Key Vault key identifier. */

@@ -28,6 +28,8 @@ param chain138RpcUrl string
 param mainnetRpcUrl string
 @description('Application (client) id of the API\'s Entra app registration, which defines the app roles Fleet.Reader and Fleet.Operator.')
 param apiClientId string
+@description('IPv4 addresses or CIDRs allowed to reach the AKS API servers besides this app\'s own outbound addresses (a NAT gateway\'s, an operator\'s break-glass address).')
+param extraApiServerAuthorizedIpRanges array = []
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -42,6 +44,13 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   properties: { reserved: true }
 }
 
+// Every AKS API server the rollouts create answers only these addresses: the app's possible
+// outbound addresses (all it may leave from, as App Service reports them) and the extra ranges.
+var apiServerAuthorizedIpRanges = join(
+  union(split(functionApp.properties.possibleOutboundIpAddresses, ','), extraApiServerAuthorizedIpRanges),
+  ','
+)
+
 var appSettings = {
   AZURE_SUBSCRIPTION_ID: subscription().subscriptionId
   AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
@@ -52,6 +61,7 @@ var appSettings = {
   BESU_FLEET_CHAIN138_RPC_URL: chain138RpcUrl
   BESU_FLEET_MAINNET_RPC_URL: mainnetRpcUrl
   DRIFT_SCHEDULE: driftSchedule
+  BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES: apiServerAuthorizedIpRanges
 }
 
 var hostSettings = union(
@@ -100,11 +110,6 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: { minTlsVersion: '1.2', ftpsState: 'Disabled' }
   }
 
-  resource settings 'config' = {
-    name: 'appsettings'
-    properties: union(hostSettings, appSettings)
-  }
-
   // App Service Authentication: only callers with an Entra token for the API's app registration
   // get through, and the app checks their app roles (functions/authorization.ts). Health stays open.
   resource authentication 'config' = {
@@ -129,6 +134,13 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       }
     }
   }
+}
+
+// A resource of its own rather than nested: the settings read the app's outbound addresses.
+resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: functionApp
+  name: 'appsettings'
+  properties: union(hostSettings, appSettings)
 }
 
 output name string = functionApp.name

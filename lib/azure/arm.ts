@@ -24,6 +24,7 @@ import {
 import { checkMilliseconds } from "../retry.js";
 import type { ObservedCluster } from "../domain/drift/arm.js";
 import type { ClusterPlan } from "../domain/plan.js";
+import { managedClusterBody, needsSecurityUpdate, type ApiServerAccess } from "../domain/cluster-body.js";
 import { computeUsagesSchema, type ComputeUsage } from "../domain/preflight.js";
 
 /** API versions of the ARM routes this adapter calls directly (the AKS client pins its own). */
@@ -74,6 +75,8 @@ export interface ArmAdapterOptions {
   retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
   /** How long each HTTP request (each try of that retry policy) may wait for an answer; default 30 s. */
   requestTimeoutMs?: number;
+  /** Where the clusters' API servers may be reached from: the control plane's outbound addresses. */
+  apiServerAccess: ApiServerAccess;
 }
 
 const skuListSchema = z.object({
@@ -178,26 +181,9 @@ function requestTimeoutPolicy(timeoutMs: number): PipelinePolicy {
   };
 }
 
-/** The AKS create/update body for one planned cluster. */
-export function managedClusterBody(region: string, network: string, plan: ClusterPlan): ManagedCluster {
-  return {
-    location: region,
-    tags: { "besu-fleet-network": network },
-    dnsPrefix: plan.name,
-    kubernetesVersion: plan.kubernetesVersion,
-    identity: { type: "SystemAssigned" },
-    agentPoolProfiles: plan.nodePools.map((pool) => ({
-      name: pool.name,
-      count: pool.count,
-      vmSize: pool.vmSize,
-      mode: pool.mode,
-      osType: "Linux",
-    })),
-  };
-}
-
-/** Whether an existing cluster already has the planned version and pools, so no update is needed. */
-function matchesPlan(cluster: ManagedCluster, plan: ClusterPlan): boolean {
+/** Whether an existing cluster already has the planned version and pools and its authorized ranges, so no update is needed. */
+function matchesPlan(cluster: ManagedCluster, plan: ClusterPlan, access: ApiServerAccess): boolean {
+  if (needsSecurityUpdate(cluster, access)) return false;
   const version = cluster.kubernetesVersion ?? cluster.currentKubernetesVersion ?? "";
   if (version !== plan.kubernetesVersion && !version.startsWith(`${plan.kubernetesVersion}.`)) return false;
   const pools = cluster.agentPoolProfiles ?? [];
@@ -384,13 +370,16 @@ export class ArmAdapter {
       }
       if (existing !== undefined) {
         if (isClusterOperationRunning(existing.provisioningState)) return existing.provisioningState ?? "Unknown";
-        if (existing.provisioningState?.toLowerCase() === "succeeded" && matchesPlan(existing, plan))
+        if (
+          existing.provisioningState?.toLowerCase() === "succeeded" &&
+          matchesPlan(existing, plan, this.options.apiServerAccess)
+        )
           return "Succeeded";
       }
       const poller = this.client.managedClusters.createOrUpdate(
         resourceGroup,
         plan.name,
-        managedClusterBody(region, network, plan),
+        managedClusterBody(region, network, plan, this.options.apiServerAccess),
       );
       // NOTE: only the initial request is awaited; the orchestrator polls getClusterState with durable timers.
       await poller.submitted();

@@ -18,6 +18,24 @@ export function loadKubeModule(): Promise<KubeModule> {
   return kubeModule;
 }
 
+/** A kubeconfig (YAML) loaded; a parse failure says only that, never what the document holds. */
+export async function parseKubeconfig(kubeconfig: string): Promise<KubeConfig> {
+  const { KubeConfig: KubeConfigClass } = await loadKubeModule();
+  const kubeConfig = new KubeConfigClass();
+  try {
+    kubeConfig.loadFromString(kubeconfig);
+  } catch {
+    // The parser's message quotes the document, which holds credentials: say only what failed.
+    throw new ClassifiedError("load kubeconfig", {
+      retryable: false,
+      kind: "invalid",
+      code: "InvalidKubeconfig",
+      message: "the cluster's kubeconfig could not be parsed",
+    });
+  }
+  return kubeConfig;
+}
+
 /**
  * Idle keep-alive connections are dropped after this, before servers drop them (Node's HTTP
  * server after 5 s; Azure's load balancers after minutes), so that a reuse rarely meets a closed one.
@@ -78,19 +96,7 @@ export class KubeConnection {
 
   /** Builds a connection from a kubeconfig (YAML); trusts the CA in it and nothing else. */
   static async fromKubeconfig(kubeconfig: string): Promise<KubeConnection> {
-    const { KubeConfig: KubeConfigClass } = await loadKubeModule();
-    const kubeConfig = new KubeConfigClass();
-    try {
-      kubeConfig.loadFromString(kubeconfig);
-    } catch {
-      // The parser's message quotes the document, which holds credentials: say only what failed.
-      throw new ClassifiedError("load kubeconfig", {
-        retryable: false,
-        kind: "invalid",
-        code: "InvalidKubeconfig",
-        message: "the cluster's kubeconfig could not be parsed",
-      });
-    }
+    const kubeConfig = await parseKubeconfig(kubeconfig);
     const server = kubeConfig.getCurrentCluster()?.server;
     if (server === undefined) throw new Error("the kubeconfig names no current cluster");
     return new KubeConnection(kubeConfig, server.replace(/\/$/, ""), await keepAliveAgent(kubeConfig));

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { AZURE_ARM_ENDPOINT, parseConfig, STATE_CONTAINER } from "../../lib/config.js";
+import { AZURE_ARM_ENDPOINT, LOOPBACK_RANGE, parseConfig, STATE_CONTAINER } from "../../lib/config.js";
 
 const STORAGE = "UseDevelopmentStorage=true";
 
@@ -34,18 +34,31 @@ describe("parseConfig", () => {
         connectionString: STORAGE,
         container: STATE_CONTAINER,
       });
+      assert.deepEqual(
+        config.apiServerAccess,
+        { authorizedIpRanges: [LOOPBACK_RANGE] },
+        "the simulated clusters' callers",
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it("uses the public ARM endpoint in Azure mode", () => {
-    const config = parseConfig({ AZURE_SUBSCRIPTION_ID: "sub", AzureWebJobsStorage: STORAGE });
+    const config = parseConfig({
+      AZURE_SUBSCRIPTION_ID: "sub",
+      BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES: "20.1.2.3",
+      AzureWebJobsStorage: STORAGE,
+    });
     assert.deepEqual(config.arm, { mode: "azure", armEndpoint: AZURE_ARM_ENDPOINT, subscriptionId: "sub" });
   });
 
   it("accepts an identity-based storage connection", () => {
-    const config = parseConfig({ AZURE_SUBSCRIPTION_ID: "sub", AzureWebJobsStorage__accountName: "fleetstate" });
+    const config = parseConfig({
+      AZURE_SUBSCRIPTION_ID: "sub",
+      BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES: "20.1.2.3",
+      AzureWebJobsStorage__accountName: "fleetstate",
+    });
     assert.deepEqual(config.storage, {
       kind: "identity",
       blobServiceUri: "https://fleetstate.blob.core.windows.net",
@@ -55,7 +68,10 @@ describe("parseConfig", () => {
 
   it("names the missing variable", () => {
     assert.throws(() => parseConfig({ AzureWebJobsStorage: STORAGE }), /AZURE_SUBSCRIPTION_ID is not set/);
-    assert.throws(() => parseConfig({ AZURE_SUBSCRIPTION_ID: "sub" }), /AzureWebJobsStorage is not set/);
+    assert.throws(
+      () => parseConfig({ AZURE_SUBSCRIPTION_ID: "sub", BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES: "20.1.2.3" }),
+      /AzureWebJobsStorage is not set/,
+    );
   });
 
   it("says which field of a bad connection file is wrong", () => {
@@ -69,5 +85,22 @@ describe("parseConfig", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("reads the API servers' authorized ranges, and refuses Azure mode without them", () => {
+    const azure = { AZURE_SUBSCRIPTION_ID: "sub", AzureWebJobsStorage: STORAGE };
+    assert.deepEqual(
+      parseConfig({ ...azure, BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES: " 20.1.2.3, 20.5.0.0/16 ,20.1.2.3" })
+        .apiServerAccess,
+      { authorizedIpRanges: ["20.1.2.3/32", "20.5.0.0/16"] },
+    );
+    assert.throws(() => parseConfig(azure), /BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES is not set/);
+    assert.throws(
+      () => parseConfig({ ...azure, BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES: "20.1.2.3/24,fd00::/8,300.1.1.1" }),
+      {
+        message:
+          "environment variable BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES: '20.1.2.3/24' does not start at the first address of its range; 'fd00::/8' is not an IPv4 address or CIDR range; '300.1.1.1' is not an IPv4 address or CIDR range",
+      },
+    );
   });
 });

@@ -30,12 +30,20 @@ describe("parseConfig: the deployer key", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("is absent when BESU_FLEET_DEPLOYER_KEY_ID is not set", () => {
-    assert.equal(parseConfig({ AZURE_SUBSCRIPTION_ID: "sub", AzureWebJobsStorage: STORAGE }).deployerKey, undefined);
+    assert.equal(
+      parseConfig({
+        AZURE_SUBSCRIPTION_ID: "sub",
+        BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES: "20.1.2.3",
+        AzureWebJobsStorage: STORAGE,
+      }).deployerKey,
+      undefined,
+    );
   });
 
   it("is a key in Azure, checked by the client against the vault's domain, unless the simulator flag is set", () => {
     const azure = parseConfig({
       AZURE_SUBSCRIPTION_ID: "sub",
+      BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES: "20.1.2.3",
       AzureWebJobsStorage: STORAGE,
       BESU_FLEET_DEPLOYER_KEY_ID: KEY_ID,
     });
@@ -43,6 +51,7 @@ describe("parseConfig: the deployer key", () => {
     const withoutVersion = "https://fleet-kv.vault.azure.net/keys/deployer";
     const latest = parseConfig({
       AZURE_SUBSCRIPTION_ID: "sub",
+      BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES: "20.1.2.3",
       AzureWebJobsStorage: STORAGE,
       BESU_FLEET_DEPLOYER_KEY_ID: withoutVersion,
     });
@@ -71,6 +80,7 @@ describe("parseConfig: the deployer key", () => {
         () =>
           parseConfig({
             AZURE_SUBSCRIPTION_ID: "sub",
+            BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES: "20.1.2.3",
             AzureWebJobsStorage: STORAGE,
             BESU_FLEET_DEPLOYER_KEY_ID: keyId,
           }),
@@ -83,6 +93,7 @@ describe("parseConfig: the deployer key", () => {
       () =>
         parseConfig({
           AZURE_SUBSCRIPTION_ID: "sub",
+          BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES: "20.1.2.3",
           AzureWebJobsStorage: STORAGE,
           BESU_FLEET_DEPLOYER_KEY_ID: KEY_ID,
           BESU_FLEET_KEY_VAULT_SIMULATOR: "true",
@@ -93,6 +104,7 @@ describe("parseConfig: the deployer key", () => {
       () =>
         parseConfig({
           AZURE_SUBSCRIPTION_ID: "sub",
+          BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES: "20.1.2.3",
           AzureWebJobsStorage: STORAGE,
           BESU_FLEET_KEY_VAULT_SIMULATOR: "true",
         }),

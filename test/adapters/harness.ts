@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { createActivities, type Activities, type ActivityDependencies } from "../../activities/factory.js";
 import { ArmAdapter } from "../../lib/azure/arm.js";
+import { LOOPBACK_RANGE } from "../../lib/config.js";
 import { planRollout, type RegionPlan } from "../../lib/domain/plan.js";
 import { parseSpecText, type DesiredState } from "../../lib/domain/spec.js";
 import { KubeClusters } from "../../lib/kube/clusters.js";
@@ -81,6 +82,7 @@ export async function startAdapterCloud(options: { storageConnectionString?: str
     endpoint: cloud.connection.armEndpoint,
     caCertificate: ca,
     retryOptions: { retryDelayInMs: 20, maxRetryDelayInMs: 200 },
+    apiServerAccess: { authorizedIpRanges: [LOOPBACK_RANGE] },
   });
   const deps: ActivityDependencies = {
     arm,

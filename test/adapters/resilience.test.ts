@@ -9,6 +9,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { createActivities } from "../../activities/factory.js";
 import { ArmAdapter } from "../../lib/azure/arm.js";
+import { LOOPBACK_RANGE } from "../../lib/config.js";
 import { clusterConfigurationManifests } from "../../lib/domain/manifests.js";
 import type { ClusterPlan, RegionPlan } from "../../lib/domain/plan.js";
 import { ClassifiedError } from "../../lib/errors.js";
@@ -229,6 +230,7 @@ describe("adapter retries and deadlines against the simulated cloud's faults", {
       caCertificate: env.ca,
       retryOptions: { maxRetries: 1, retryDelayInMs: 10, maxRetryDelayInMs: 10 },
       requestTimeoutMs: 200,
+      apiServerAccess: { authorizedIpRanges: [LOOPBACK_RANGE] },
     });
     const since = await lastSeq();
     const started = Date.now();
@@ -263,6 +265,7 @@ describe("adapter retries and deadlines against the simulated cloud's faults", {
           subscriptionId: "s",
           endpoint: "https://127.0.0.1",
           requestTimeoutMs: 0,
+          apiServerAccess: { authorizedIpRanges: [LOOPBACK_RANGE] },
         }),
       { message: "requestTimeoutMs must be a finite number of milliseconds, at least 1; got 0" },
     );

@@ -12,6 +12,9 @@ import { identityConfigMapName, keyJob } from "../../lib/domain/manifests.js";
 import { NODE_KEY_SECRET_ENTRY, type NodePlan, type RegionPlan } from "../../lib/domain/plan.js";
 import { nodeIdentityFromPrivateKey } from "@besu-fleet/qbft";
 import { z } from "zod";
+import { ContainerServiceClient } from "@azure/arm-containerservice";
+import { simulatorCredential } from "@besu-fleet/local-cloud";
+import { LOOPBACK_RANGE } from "../../lib/config.js";
 import { eventually, startAdapterCloud, type AdapterCloud } from "./harness.js";
 
 type Ref = { resourceGroup: string; clusterName: string; region: string };
@@ -173,6 +176,24 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     const state = await env.control("GET", "state");
     const clusters = JSON.stringify(state.body).match(/"aks-chain138-dev-[a-z]+"/g) ?? [];
     assert.equal(new Set(clusters).size, env.plans.length, "one cluster per region, no duplicates");
+  });
+
+  it("creates every cluster hardened: the simulated AKS holds the security fields the control plane sent", async () => {
+    const client = new ContainerServiceClient(simulatorCredential(), env.cloud.connection.subscriptionId, {
+      endpoint: env.cloud.connection.armEndpoint,
+      tlsOptions: { ca: env.ca },
+    });
+    for (const plan of env.plans) {
+      const cluster = await client.managedClusters.get(plan.resourceGroup, firstCluster(plan).name);
+      assert.equal(cluster.aadProfile?.managed, true, plan.region);
+      assert.equal(cluster.aadProfile.enableAzureRbac, true);
+      assert.equal(cluster.disableLocalAccounts, true);
+      assert.equal(cluster.networkProfile?.networkPolicy, "cilium");
+      assert.deepEqual(cluster.apiServerAccessProfile?.authorizedIPRanges, [LOOPBACK_RANGE]);
+      assert.equal(cluster.securityProfile?.workloadIdentity?.enabled, true);
+      const admin = client.managedClusters.listClusterAdminCredentials(plan.resourceGroup, firstCluster(plan).name);
+      await assert.rejects(admin, { statusCode: 400, code: "BadRequest" }, "no static admin credential");
+    }
   });
 
   it("returns a quota refusal of the cluster create as a permanent QuotaExceeded", async () => {

@@ -57,6 +57,7 @@ function templateAppSettings(): Record<string, string> {
     BESU_FLEET_API_AUTH: "entra",
     BESU_FLEET_DEPLOYER_KEY_ID: "https://kv-besufleet.vault.azure.net/keys/deployer",
     DRIFT_SCHEDULE: "0 */15 * * * *",
+    BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES: "20.1.2.3,20.1.2.4",
   };
   return Object.fromEntries(keys.map((key) => [key, placeholders[key] ?? `${key}-value`]));
 }

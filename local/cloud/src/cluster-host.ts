@@ -24,6 +24,8 @@ export interface NodePoolShape {
 export interface ClusterApiHost {
   /** Starts the cluster's API server; returns its URL. */
   startCluster(identity: ClusterIdentity, pools: NodePoolShape[]): Promise<string>;
+  /** The API server's authorized ranges changed (a cluster update): connections follow. */
+  setAuthorizedIpRanges(key: string, ranges: readonly string[]): void;
   /** Node pools changed (scale): nodes follow. */
   setNodePools(key: string, pools: NodePoolShape[]): void;
   /** Takes the API server and everything in the cluster away. */
@@ -34,4 +36,6 @@ export interface ClusterApiHost {
 export interface ClusterIdentity extends ClusterInfo {
   /** Bearer tokens the cluster's API server accepts (user and admin credentials). */
   tokens: { user: string; admin: string };
+  /** Where the API server may be reached from (`a.b.c.d/n`); empty: from anywhere. */
+  authorizedIpRanges: readonly string[];
 }

@@ -1,6 +1,7 @@
 /** Small HTTP helpers shared by the simulator's servers (ARM, Kubernetes, Key Vault, control). */
 import type { IncomingMessage, ServerResponse, Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import type { Socket } from "node:net";
 import type { ServerCertificate } from "./tls.js";
 
 export { BodyTooLargeError, readBody } from "@besu-fleet/local-support";
@@ -54,9 +55,17 @@ export class LoopbackHttpsServer {
   private readonly server: Server;
   private url = "";
 
-  constructor(certificate: ServerCertificate, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>) {
+  /** `admits`: whether a connection from this address is let in; the others are dropped before TLS. */
+  constructor(
+    certificate: ServerCertificate,
+    handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+    admits: (remoteAddress: string | undefined) => boolean = () => true,
+  ) {
     this.server = createHttpsServer({ cert: certificate.certPem, key: certificate.keyPem }, (req, res) => {
       void handle(req, res);
+    });
+    this.server.on("connection", (socket: Socket) => {
+      if (!admits(socket.remoteAddress)) socket.destroy();
     });
   }
 

@@ -60,6 +60,16 @@ export function newClusterResource(cluster: NewCluster): ClusterResource {
         outboundType: "loadBalancer",
         ...(isRecord(properties.networkProfile) ? properties.networkProfile : {}),
       },
+      // AKS turns Kubernetes RBAC on unless told otherwise, and publishes an enabled OIDC issuer's URL.
+      enableRBAC: properties.enableRBAC ?? true,
+      ...(isRecord(properties.oidcIssuerProfile) && properties.oidcIssuerProfile.enabled === true
+        ? {
+            oidcIssuerProfile: {
+              ...properties.oidcIssuerProfile,
+              issuerURL: `https://${region}.oic.prod-aks.azure.com/${cluster.tenantId}/${randomUUID()}/`,
+            },
+          }
+        : {}),
       maxAgentPools: 100,
       agentPoolProfiles: cluster.pools,
     },

@@ -10,6 +10,7 @@ import type { ClusterApiHost, ClusterIdentity } from "../cluster-host.js";
 import type { FaultInjector } from "../faults.js";
 import { normalizeRegion, regions } from "./catalog.js";
 import { credentialResult, newClusterResource, poolShapes, type ClusterResource } from "./cluster-resource.js";
+import { authorizedRangesOf, checkClusterSecurity, localAccountsDisabled } from "./cluster-security.js";
 import { ArmError } from "./errors.js";
 import {
   operationDurations,
@@ -124,7 +125,7 @@ export class ManagedClusters {
   private create(group: ResourceGroupRecord, name: string, region: string, request: ClusterBody): StartedPut {
     const { subscriptionId, clusterApi } = this.options;
     const key = clusterKey(subscriptionId, group.name, name);
-    const properties = request.properties ?? {};
+    const properties = checkClusterSecurity(request.properties ?? {});
     const kubernetesVersion = resolveVersion(properties.kubernetesVersion);
     const profiles = properties.agentPoolProfiles ?? [];
     if (profiles.length === 0) {
@@ -145,6 +146,7 @@ export class ManagedClusters {
       region,
       kubernetesVersion,
       tokens: { user: randomBytes(24).toString("hex"), admin: randomBytes(24).toString("hex") },
+      authorizedIpRanges: authorizedRangesOf(properties),
     };
     const resource = newClusterResource({
       subscriptionId,
@@ -154,7 +156,7 @@ export class ManagedClusters {
       region,
       kubernetesVersion,
       pools,
-      body: request,
+      body: { ...request, properties },
     });
     const record: ClusterRecord = { identity, resource };
     this.clusters.set(key, record);
@@ -176,6 +178,8 @@ export class ManagedClusters {
     }
     const properties = request.properties ?? {};
     const current = record.resource.properties;
+    // AKS checks the cluster as it would be after the update, not the request alone.
+    const updated = checkClusterSecurity({ ...current, ...properties });
     const version =
       properties.kubernetesVersion === undefined
         ? String(current.kubernetesVersion)
@@ -196,8 +200,7 @@ export class ManagedClusters {
       location: region,
       tags: request.tags ?? (record.resource.tags as Record<string, string> | undefined) ?? {},
       properties: {
-        ...current,
-        ...properties,
+        ...updated,
         kubernetesVersion: version,
         currentKubernetesVersion: version,
         provisioningState: "Updating",
@@ -207,6 +210,8 @@ export class ManagedClusters {
     const durations = poolsChanged ? operationDurations.poolScale : operationDurations.clusterUpdate;
     const operation = this.runOperation(record, "managedClusters.update", durations, "Updating");
     this.publishPools(record);
+    record.identity.authorizedIpRanges = authorizedRangesOf(record.resource.properties);
+    this.options.clusterApi.setAuthorizedIpRanges(record.identity.key, record.identity.authorizedIpRanges);
     return { created: false, resource: record.resource, operation };
   }
 
@@ -282,6 +287,13 @@ export class ManagedClusters {
     caPem: string,
   ): { kubeconfigs: { name: string; value: string }[] } {
     const record = this.require(resourceGroup, name);
+    if (role === "admin" && localAccountsDisabled(record.resource.properties)) {
+      throw new ArmError(
+        400,
+        "BadRequest",
+        "Getting static credential is not allowed because this cluster is set to disable local accounts.",
+      );
+    }
     const serverUrl = record.apiServerUrl;
     if (serverUrl === undefined) {
       throw new ArmError(

@@ -3,6 +3,7 @@
  * Kubernetes' status codes and Status bodies, pods/log, and the service/pod proxy subresources
  * that forward to the running containers.
  */
+import type { AuthorizedRanges } from "./authorized-ranges.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseYaml } from "yaml";
 import { BodyTooLargeError, isRecord, LoopbackHttpsServer, readBody, sendJson } from "../http.js";
@@ -20,6 +21,8 @@ export interface ApiServerOptions {
   certificate: ServerCertificate;
   /** Bearer tokens and whom each authenticates. */
   users: ReadonlyMap<string, UserInfo>;
+  /** Who may connect at all (the cluster's apiServerAccessProfile). */
+  authorizedRanges: AuthorizedRanges;
   faults: FaultInjector;
   operationLog: OperationLog;
   clock: SimClock;
@@ -75,7 +78,11 @@ export class KubeApiServer {
   private proxyCursor = 0;
 
   constructor(private readonly options: ApiServerOptions) {
-    this.https = new LoopbackHttpsServer(options.certificate, (req, res) => this.handle(req, res));
+    this.https = new LoopbackHttpsServer(
+      options.certificate,
+      (req, res) => this.handle(req, res),
+      (address) => options.authorizedRanges.admits(address),
+    );
   }
 
   start(): Promise<string> {

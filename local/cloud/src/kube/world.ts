@@ -13,6 +13,7 @@ import type { OperationLog } from "../oplog.js";
 import type { ServerCertificate } from "../tls.js";
 import { formatIPv4 } from "./addresses.js";
 import { KubeApiServer } from "./api-server.js";
+import { AuthorizedRanges } from "./authorized-ranges.js";
 import { KubeCluster } from "./cluster.js";
 import type { ContainerRuntime, PodEndpoint, RunningContainer } from "./container-runtime.js";
 import { CLUSTER_ADMIN, CLUSTER_USER, SecretAuditLog, type SecretAuditEntry } from "./rbac.js";
@@ -30,6 +31,7 @@ interface ClusterEntry {
   cluster: KubeCluster;
   server: KubeApiServer;
   url: string;
+  authorizedRanges: AuthorizedRanges;
 }
 
 /** 198.18.0.0/15 is reserved for benchmarking: never routed, so never dialed by mistake. */
@@ -123,9 +125,11 @@ export class KubeWorld implements ClusterApiHost {
       },
     );
     cluster.setNodePools(pools);
+    const authorizedRanges = new AuthorizedRanges(identity.authorizedIpRanges);
     const server = new KubeApiServer({
       cluster,
       certificate: this.options.certificate,
+      authorizedRanges,
       users: new Map([
         [identity.tokens.user, CLUSTER_USER],
         [identity.tokens.admin, CLUSTER_ADMIN],
@@ -136,8 +140,12 @@ export class KubeWorld implements ClusterApiHost {
       log: this.options.log,
     });
     const url = await server.start();
-    this.clusters.set(identity.key, { cluster, server, url });
+    this.clusters.set(identity.key, { cluster, server, url, authorizedRanges });
     return url;
+  }
+
+  setAuthorizedIpRanges(key: string, ranges: readonly string[]): void {
+    this.clusters.get(key)?.authorizedRanges.set(ranges);
   }
 
   setNodePools(key: string, pools: NodePoolShape[]): void {
