@@ -10,13 +10,20 @@ import type { FaultInjector } from "../faults.js";
 import type { OperationLog } from "../oplog.js";
 import type { ServerCertificate } from "../tls.js";
 import type { SimClock } from "../clock.js";
-import { apiGroupList, apiResourceList, findByPlural, qualifiedName, type ResourceType } from "./catalog.js";
+import {
+  apiGroupList,
+  apiResourceList,
+  findByPlural,
+  qualifiedName,
+  servesSubresource,
+  type ResourceType,
+} from "./catalog.js";
 import type { KubeCluster } from "./cluster.js";
 import { KubeError } from "./errors.js";
 import { PodOutputSubresources, type Streamed } from "./proxy.js";
 import type { UserInfo } from "./rbac.js";
 import { isWatch, mediaType, readObject, requestAttributes, writeOptionsOf } from "./request.js";
-import { ScaleSubresource, servesScale } from "./scale.js";
+import { ScaleSubresource } from "./scale.js";
 
 export interface ApiServerOptions {
   cluster: KubeCluster;
@@ -224,6 +231,8 @@ export class KubeApiServer {
     }
     if (resourceType.namespaced && namespace === undefined)
       throw new KubeError(404, "NotFound", "the server could not find the requested resource");
+    if (subresource !== undefined && !servesSubresource(resourceType, subresource))
+      throw new KubeError(404, "NotFound", "the server could not find the requested resource");
     if (subresource !== undefined && subresource !== "status") {
       // Clients encode a proxied path as one parameter (`a%2Fb`): the API server forwards it decoded.
       const proxiedPath = segments.slice(segments.length - rest.length + 3).join("/");
@@ -267,7 +276,7 @@ export class KubeApiServer {
     }
   }
 
-  /** The subresources other than `status`: a pod's log, the proxies, a service account's token, a workload's scale. */
+  /** The served subresources other than `status` (catalog.ts): a pod's log, the proxies, a service account's token, a workload's scale. */
   private async subresource(
     method: string,
     resourceType: ResourceType,
@@ -279,15 +288,20 @@ export class KubeApiServer {
     req: IncomingMessage,
     res: ServerResponse,
   ): Promise<Answer> {
-    const plural = resourceType.plural;
-    if (subresource === "proxy" && (plural === "services" || plural === "pods"))
-      return this.podOutput.proxy(resourceType, namespace, name, proxiedPath, url, req, res);
-    if (subresource === "log" && plural === "pods" && method === "GET")
+    const notAllowed = new KubeError(
+      405,
+      "MethodNotAllowed",
+      "the server does not allow this method on the requested resource",
+    );
+    if (subresource === "proxy") return this.podOutput.proxy(resourceType, namespace, name, proxiedPath, url, req, res);
+    if (subresource === "log") {
+      if (method !== "GET") throw notAllowed;
       return this.podOutput.podLog(namespace, name, url, res);
-    if (subresource === "token" && plural === "serviceaccounts" && method === "POST")
+    }
+    if (subresource === "token") {
+      if (method !== "POST") throw notAllowed;
       return { status: 201, body: this.options.cluster.requestToken(namespace, name, await readObject(req)) };
-    if (subresource !== "scale" || !servesScale(resourceType))
-      throw new KubeError(404, "NotFound", "the server could not find the requested resource");
+    }
     const options = writeOptionsOf(url, req);
     switch (method) {
       case "GET":
@@ -300,7 +314,7 @@ export class KubeApiServer {
           body: this.scale.patch(resourceType, namespace, name, mediaType(req), await readObject(req), options),
         };
       default:
-        throw new KubeError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+        throw notAllowed;
     }
   }
 

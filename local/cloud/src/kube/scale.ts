@@ -14,13 +14,6 @@ import { asList, metadataOf, type KubeObject } from "./objects.js";
 import { patchDocument } from "./patches.js";
 import type { WriteOptions } from "./writes.js";
 
-/** The workload types that serve `scale`. */
-const scalable = new Set(["statefulsets", "deployments"]);
-
-export function servesScale(resourceType: ResourceType): boolean {
-  return scalable.has(resourceType.plural);
-}
-
 /** A label selector as the API server prints it: requirements sorted by key, `k=v`, `k in (a,b)`, `k notin (a)`, `k`, `!k`. */
 function selectorString(selector: unknown): string {
   if (!isRecord(selector)) return "";
