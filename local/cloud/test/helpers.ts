@@ -184,6 +184,19 @@ export async function createCluster(
   return clusterKubeConfig(test, resourceGroup, name, credential);
 }
 
+/** A cloud running the given plugins with one cluster (admin credential) that holds a namespace. */
+export async function startClusterWithNamespace(
+  plugins: CloudPlugin[],
+  where: { resourceGroup: string; cluster: string; location: string; namespace: string },
+): Promise<{ test: TestCloud; admin: KubeConfig }> {
+  const test = await startTestCloud({ plugins });
+  await createResourceGroup(test, where.resourceGroup, where.location);
+  const admin = await createCluster(test, where.resourceGroup, where.cluster, where.location, 2, "admin");
+  const { CoreV1Api } = await loadKubeClient();
+  await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: where.namespace } } });
+  return { test, admin };
+}
+
 /** A KubeConfig for an existing cluster, with the user or the admin credential. */
 export async function clusterKubeConfig(
   test: TestCloud,

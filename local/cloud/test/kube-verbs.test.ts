@@ -9,14 +9,7 @@ import { after, before, describe, it } from "node:test";
 import type { KubeConfig } from "@kubernetes/client-node" with { "resolution-mode": "import" };
 import type { ContainerRuntime } from "../src/kube/container-runtime.js";
 import type { CloudPlugin } from "../src/plugin.js";
-import {
-  createCluster,
-  createResourceGroup,
-  eventually,
-  loadKubeClient,
-  startTestCloud,
-  type TestCloud,
-} from "./helpers.js";
+import { eventually, loadKubeClient, startClusterWithNamespace, type TestCloud } from "./helpers.js";
 
 type KubeClient = Awaited<ReturnType<typeof loadKubeClient>>;
 
@@ -87,10 +80,12 @@ describe("kubectl's everyday verbs on a simulated cluster", () => {
 
   before(async () => {
     k8s = await loadKubeClient();
-    test = await startTestCloud({ plugins: [testPlugin] });
-    await createResourceGroup(test, "rg-verbs", "westeurope");
-    admin = await createCluster(test, "rg-verbs", "aks-verbs", "westeurope", 2, "admin");
-    await admin.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: NAMESPACE } } });
+    ({ test, admin } = await startClusterWithNamespace([testPlugin], {
+      resourceGroup: "rg-verbs",
+      cluster: "aks-verbs",
+      location: "westeurope",
+      namespace: NAMESPACE,
+    }));
   });
 
   after(async () => {

@@ -11,7 +11,7 @@ import {
   eventually,
   httpsRequest,
   loadKubeClient,
-  startTestCloud,
+  startClusterWithNamespace,
   type TestCloud,
 } from "./helpers.js";
 
@@ -125,11 +125,12 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
 
   before(async () => {
     k8s = await loadKubeClient();
-    test = await startTestCloud({ plugins: [testPlugin] });
-    await createResourceGroup(test, "rg-kube", "northeurope");
-    kubeConfig = await createCluster(test, "rg-kube", "aks-kube", "northeurope", 2, "admin");
-    const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: "besu" } } });
+    ({ test, admin: kubeConfig } = await startClusterWithNamespace([testPlugin], {
+      resourceGroup: "rg-kube",
+      cluster: "aks-kube",
+      location: "northeurope",
+      namespace: "besu",
+    }));
   });
 
   after(async () => {
