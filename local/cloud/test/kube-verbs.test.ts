@@ -9,7 +9,15 @@ import { after, before, describe, it } from "node:test";
 import type { KubeConfig } from "@kubernetes/client-node" with { "resolution-mode": "import" };
 import type { ContainerRuntime } from "../src/kube/container-runtime.js";
 import type { CloudPlugin } from "../src/plugin.js";
-import { eventually, loadKubeClient, startClusterWithNamespace, type TestCloud } from "./helpers.js";
+import {
+  createTieredConfigMaps,
+  eventually,
+  grantServiceAccount,
+  kubeFailure,
+  loadKubeClient,
+  startClusterWithNamespace,
+  type TestCloud,
+} from "./helpers.js";
 
 type KubeClient = Awaited<ReturnType<typeof loadKubeClient>>;
 
@@ -41,22 +49,6 @@ const testRuntime: ContainerRuntime = {
 };
 
 const testPlugin: CloudPlugin = { name: "verbs-runtime", runtimes: [testRuntime] };
-
-/** The Status a failed client call carries: its code and parsed body. */
-async function kubeFailure(
-  promise: Promise<unknown>,
-): Promise<{ code: number | undefined; body: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (error) {
-    const { code, body } = error as { code?: number; body?: unknown };
-    return {
-      code,
-      body: (typeof body === "string" ? JSON.parse(body) : (body ?? {})) as Record<string, unknown>,
-    };
-  }
-  assert.fail("expected the Kubernetes call to fail");
-}
 
 function statefulSet(name: string, replicas: number): Record<string, unknown> {
   return {
@@ -207,16 +199,11 @@ describe("kubectl's everyday verbs on a simulated cluster", () => {
 
   it("deletes a collection by label and field selectors, and only that", async () => {
     const core = admin.makeApiClient(k8s.CoreV1Api);
-    for (const [name, tier] of [
+    await createTieredConfigMaps(admin, NAMESPACE, "collection", [
       ["cm-a", "validator"],
       ["cm-b", "validator"],
       ["cm-c", "sentry"],
-    ] as const) {
-      await core.createNamespacedConfigMap({
-        namespace: NAMESPACE,
-        body: { metadata: { name, labels: { tier, group: "collection" } }, data: { tier } },
-      });
-    }
+    ]);
     await core.deleteCollectionNamespacedConfigMap({
       namespace: NAMESPACE,
       labelSelector: "group=collection,tier=validator",
@@ -298,26 +285,11 @@ describe("kubectl's everyday verbs on a simulated cluster", () => {
 
   it("authorizes a service account token by its Role for every resource and subresource, with Kubernetes' 403 bodies", async () => {
     const core = admin.makeApiClient(k8s.CoreV1Api);
-    const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
     await core.createNamespacedServiceAccount({ namespace: NAMESPACE, body: { metadata: { name: "scaler" } } });
-    await rbac.createNamespacedRole({
-      namespace: NAMESPACE,
-      body: {
-        metadata: { name: "scaler" },
-        rules: [
-          { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get"] },
-          { apiGroups: ["apps"], resources: ["statefulsets/scale"], resourceNames: ["web"], verbs: ["get", "patch"] },
-        ],
-      },
-    });
-    await rbac.createNamespacedRoleBinding({
-      namespace: NAMESPACE,
-      body: {
-        metadata: { name: "scaler" },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "scaler" },
-        subjects: [{ kind: "ServiceAccount", name: "scaler", namespace: NAMESPACE }],
-      },
-    });
+    await grantServiceAccount(admin, NAMESPACE, "scaler", [
+      { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get"] },
+      { apiGroups: ["apps"], resources: ["statefulsets/scale"], resourceNames: ["web"], verbs: ["get", "patch"] },
+    ]);
     const tokenRequest = await core.createNamespacedServiceAccountToken({
       name: "scaler",
       namespace: NAMESPACE,
