@@ -231,7 +231,11 @@ export class KubeApiServer {
     }
     if (resourceType.namespaced && namespace === undefined)
       throw new KubeError(404, "NotFound", "the server could not find the requested resource");
-    if (subresource !== undefined && !servesSubresource(resourceType, subresource))
+    // Only a proxy takes a path after its subresource.
+    if (
+      (subresource !== undefined && !servesSubresource(resourceType, subresource)) ||
+      (rest.length > 3 && subresource !== "proxy")
+    )
       throw new KubeError(404, "NotFound", "the server could not find the requested resource");
     if (subresource !== undefined && subresource !== "status") {
       // Clients encode a proxied path as one parameter (`a%2Fb`): the API server forwards it decoded.
