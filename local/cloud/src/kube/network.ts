@@ -10,6 +10,7 @@ import { isRecord } from "../http.js";
 import type { ClusterInfo } from "../cluster-host.js";
 import type { PodEndpoint } from "./container-runtime.js";
 import { podLocation, type Kubelets } from "./kubelets.js";
+import type { PodRun } from "./pods.js";
 import { asList, loadBalancerIPs, metadataOf, type KubeObject } from "./objects.js";
 import { matchesMapSelector } from "./selectors.js";
 import type { ObjectStore } from "./store.js";
@@ -38,6 +39,19 @@ function targetOf(pod: KubeObject, targetPort: unknown): { container: string; po
     : undefined;
 }
 
+/** Whether a Service selects a pod (same namespace, selector matching, an IP given), and whether it routes to it. */
+function selection(service: KubeObject, pod: KubeObject, lifecycle: PodRun | undefined): SelectedPod | undefined {
+  const spec = isRecord(service.spec) ? service.spec : {};
+  const podMeta = metadataOf(pod);
+  if (
+    podMeta.namespace !== metadataOf(service).namespace ||
+    !matchesMapSelector(spec.selector, podMeta.labels) ||
+    lifecycle?.ip === undefined
+  )
+    return undefined;
+  return { pod, ip: lifecycle.ip, routed: spec.publishNotReadyAddresses === true || lifecycle.isReady() };
+}
+
 export class ClusterNetwork {
   constructor(
     private readonly info: ClusterInfo,
@@ -51,21 +65,10 @@ export class ClusterNetwork {
    * `publishNotReadyAddresses`.
    */
   selectedPods(service: KubeObject): SelectedPod[] {
-    const metadata = metadataOf(service);
-    const spec = isRecord(service.spec) ? service.spec : {};
-    const publishNotReady = spec.publishNotReadyAddresses === true;
-    const selected: SelectedPod[] = [];
-    for (const { pod, lifecycle } of this.kubelets.storedPods()) {
-      const podMeta = metadataOf(pod);
-      if (
-        podMeta.namespace !== metadata.namespace ||
-        !matchesMapSelector(spec.selector, podMeta.labels) ||
-        lifecycle?.ip === undefined
-      )
-        continue;
-      selected.push({ pod, ip: lifecycle.ip, routed: publishNotReady || lifecycle.isReady() });
-    }
-    return selected;
+    return this.kubelets.storedPods().flatMap(({ pod, lifecycle }) => {
+      const selected = selection(service, pod, lifecycle);
+      return selected === undefined ? [] : [selected];
+    });
   }
 
   /** The pods a Service routes a service port to, with the container and port it leads to. */
@@ -123,8 +126,13 @@ export class ClusterNetwork {
     );
   }
 
+  /** One named pod, when the Service routes to it (looked up, not searched: names resolve on every peer dial). */
   private routedPod(service: KubeObject, podName: string): SelectedPod | undefined {
-    return this.selectedPods(service).find(({ pod, routed }) => routed && metadataOf(pod).name === podName);
+    const namespace = String(metadataOf(service).namespace);
+    const pod = this.store.stored("pods", namespace, podName);
+    const selected =
+      pod === undefined ? undefined : selection(service, pod, this.kubelets.lifecycle(namespace, podName));
+    return selected?.routed === true ? selected : undefined;
   }
 
   /** The one pod endpoint a port of a pod leads to, or none. */
