@@ -184,6 +184,80 @@ export async function createCluster(
   return clusterKubeConfig(test, resourceGroup, name, credential);
 }
 
+/** A cloud running the given plugins with one cluster (admin credential) that holds a namespace. */
+export async function startClusterWithNamespace(
+  plugins: CloudPlugin[],
+  where: { resourceGroup: string; cluster: string; location: string; namespace: string },
+): Promise<{ test: TestCloud; admin: KubeConfig }> {
+  const test = await startTestCloud({ plugins });
+  await createResourceGroup(test, where.resourceGroup, where.location);
+  const admin = await createCluster(test, where.resourceGroup, where.cluster, where.location, 2, "admin");
+  const { CoreV1Api } = await loadKubeClient();
+  await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: where.namespace } } });
+  return { test, admin };
+}
+
+/** A Kubernetes Status body, as a failed client call carries it. */
+export interface KubeStatus {
+  reason?: string;
+  message?: string;
+  details?: { causes?: { field: string }[] };
+  [field: string]: unknown;
+}
+
+/** The code and Status body a Kubernetes client call fails with (the test fails if it succeeds). */
+export async function kubeFailure(promise: Promise<unknown>): Promise<{ code: number | undefined; body: KubeStatus }> {
+  try {
+    await promise;
+  } catch (error) {
+    const { code, body } = (typeof error === "object" && error !== null ? error : {}) as {
+      code?: unknown;
+      body?: unknown;
+    };
+    return {
+      code: typeof code === "number" ? code : undefined,
+      body: (typeof body === "string" ? JSON.parse(body) : (body ?? {})) as KubeStatus,
+    };
+  }
+  assert.fail("expected the Kubernetes call to fail");
+}
+
+/** A Role and a RoleBinding, both named after the service account, that grant it `rules` in its namespace. */
+export async function grantServiceAccount(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  serviceAccount: string,
+  rules: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[],
+): Promise<void> {
+  const { RbacAuthorizationV1Api } = await loadKubeClient();
+  const rbac = kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+  await rbac.createNamespacedRole({ namespace, body: { metadata: { name: serviceAccount }, rules } });
+  await rbac.createNamespacedRoleBinding({
+    namespace,
+    body: {
+      metadata: { name: serviceAccount },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: serviceAccount },
+      subjects: [{ kind: "ServiceAccount", name: serviceAccount, namespace }],
+    },
+  });
+}
+
+/** ConfigMaps named and labelled `tier` and `group`, each holding its tier. */
+export async function createTieredConfigMaps(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  group: string,
+  tiers: readonly (readonly [name: string, tier: string])[],
+): Promise<void> {
+  const { CoreV1Api } = await loadKubeClient();
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  for (const [name, tier] of tiers)
+    await core.createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name, labels: { tier, group } }, data: { tier } },
+    });
+}
+
 /** A KubeConfig for an existing cluster, with the user or the admin credential. */
 export async function clusterKubeConfig(
   test: TestCloud,

@@ -15,6 +15,7 @@ import {
   createCluster,
   createResourceGroup,
   eventually,
+  grantServiceAccount,
   loadKubeClient,
   startTestCloud,
   type TestCloud,
@@ -117,25 +118,12 @@ describe("keys born in a cluster", () => {
     user = await createCluster(test, "rg-keys", "aks-keys", "northeurope", 1);
     admin = await clusterKubeConfig(test, "rg-keys", "aks-keys", "admin");
     const core = user.makeApiClient(k8s.CoreV1Api);
-    const rbac = user.makeApiClient(k8s.RbacAuthorizationV1Api);
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
     for (const account of ["keygen", "nobody"])
       await core.createNamespacedServiceAccount({ namespace: NAMESPACE, body: { metadata: { name: account } } });
-    await rbac.createNamespacedRole({
-      namespace: NAMESPACE,
-      body: {
-        metadata: { name: "keygen" },
-        rules: [{ apiGroups: [""], resources: ["secrets", "configmaps"], verbs: ["create"] }],
-      },
-    });
-    await rbac.createNamespacedRoleBinding({
-      namespace: NAMESPACE,
-      body: {
-        metadata: { name: "keygen" },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "keygen" },
-        subjects: [{ kind: "ServiceAccount", name: "keygen", namespace: NAMESPACE }],
-      },
-    });
+    await grantServiceAccount(user, NAMESPACE, "keygen", [
+      { apiGroups: [""], resources: ["secrets", "configmaps"], verbs: ["create"] },
+    ]);
   });
 
   after(async () => {

@@ -8,10 +8,12 @@ import {
   control,
   createCluster,
   createResourceGroup,
+  createTieredConfigMaps,
   eventually,
   httpsRequest,
+  kubeFailure,
   loadKubeClient,
-  startTestCloud,
+  startClusterWithNamespace,
   type TestCloud,
 } from "./helpers.js";
 
@@ -79,28 +81,6 @@ const testRuntime: ContainerRuntime = {
 
 const testPlugin: CloudPlugin = { name: "test-runtime", runtimes: [testRuntime] };
 
-function statusCode(error: unknown): number | undefined {
-  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "number"
-    ? error.code
-    : undefined;
-}
-
-function statusBody(error: unknown): { reason?: string; message?: string; details?: { causes?: { field: string }[] } } {
-  const body = typeof error === "object" && error !== null && "body" in error ? error.body : undefined;
-  return typeof body === "string" ? (JSON.parse(body) as { reason?: string }) : ((body ?? {}) as { reason?: string });
-}
-
-async function kubeFailure(
-  promise: Promise<unknown>,
-): Promise<{ code: number | undefined; body: ReturnType<typeof statusBody> }> {
-  try {
-    await promise;
-  } catch (error) {
-    return { code: statusCode(error), body: statusBody(error) };
-  }
-  assert.fail("expected the Kubernetes call to fail");
-}
-
 /** The cluster waits (`lro` entries other than ARM's operations) the operation log holds for a region. */
 async function modelledWaits(
   test: TestCloud,
@@ -125,11 +105,12 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
 
   before(async () => {
     k8s = await loadKubeClient();
-    test = await startTestCloud({ plugins: [testPlugin] });
-    await createResourceGroup(test, "rg-kube", "northeurope");
-    kubeConfig = await createCluster(test, "rg-kube", "aks-kube", "northeurope", 2, "admin");
-    const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: "besu" } } });
+    ({ test, admin: kubeConfig } = await startClusterWithNamespace([testPlugin], {
+      resourceGroup: "rg-kube",
+      cluster: "aks-kube",
+      location: "northeurope",
+      namespace: "besu",
+    }));
   });
 
   after(async () => {
@@ -342,16 +323,11 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
 
   it("merge-patches, JSON-patches, lists by label selector and deletes", async () => {
     const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-    for (const [name, tier] of [
+    await createTieredConfigMaps(kubeConfig, "besu", "sel", [
       ["cm-a", "validator"],
       ["cm-b", "validator"],
       ["cm-c", "sentry"],
-    ] as const) {
-      await core.createNamespacedConfigMap({
-        namespace: "besu",
-        body: { metadata: { name, labels: { tier, group: "sel" } }, data: { tier } },
-      });
-    }
+    ]);
     const validators = await core.listNamespacedConfigMap({
       namespace: "besu",
       labelSelector: "group=sel,tier=validator",

@@ -1,20 +1,30 @@
 /**
- * A cluster's Kubernetes API over HTTPS: discovery, CRUD on the served resource types with
- * Kubernetes' status codes and Status bodies, pods/log, and the service/pod proxy subresources
- * that forward to the running containers.
+ * A cluster's Kubernetes API over HTTPS: authentication (the kubeconfigs' tokens and service
+ * account tokens), faults, discovery, and the routing of resource requests, after RBAC, to the
+ * verbs (CRUD, deletecollection, watch) and subresources: `status`, `scale` (scale.ts), a service
+ * account's `token`, and `pods/log` and the service/pod proxies (proxy.ts).
  */
-import type { AuthorizedRanges } from "./authorized-ranges.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { parse as parseYaml } from "yaml";
-import { BodyTooLargeError, isRecord, LoopbackHttpsServer, readBody, sendJson } from "../http.js";
+import { BodyTooLargeError, LoopbackHttpsServer, sendJson } from "../http.js";
 import type { FaultInjector } from "../faults.js";
 import type { OperationLog } from "../oplog.js";
 import type { ServerCertificate } from "../tls.js";
 import type { SimClock } from "../clock.js";
-import { apiGroupList, apiResourceList, findByPlural, qualifiedName, type ResourceType } from "./catalog.js";
+import {
+  apiGroupList,
+  apiResourceList,
+  findByPlural,
+  qualifiedName,
+  servesSubresource,
+  type ResourceType,
+} from "./catalog.js";
+import type { AuthorizedRanges } from "./authorized-ranges.js";
 import type { KubeCluster } from "./cluster.js";
-import { KubeError, notFound } from "./errors.js";
-import type { RequestAttributes, UserInfo } from "./rbac.js";
+import { KubeError } from "./errors.js";
+import { PodOutputSubresources, type Streamed } from "./proxy.js";
+import type { UserInfo } from "./rbac.js";
+import { isWatch, mediaType, readObject, requestAttributes, writeOptionsOf } from "./request.js";
+import { ScaleSubresource } from "./scale.js";
 
 export interface ApiServerOptions {
   cluster: KubeCluster;
@@ -29,55 +39,16 @@ export interface ApiServerOptions {
   log: (line: string) => void;
 }
 
-type Answer = { status: number; body: unknown } | { proxied: true };
-
-function mediaType(req: IncomingMessage): string {
-  return (
-    String(req.headers["content-type"] ?? "application/json")
-      .split(";")[0]
-      ?.trim()
-      .toLowerCase() ?? "application/json"
-  );
-}
-
-/** Field manager for non-apply writes: the `fieldManager` parameter, else the client's user agent as the API server derives it. */
-function fieldManagerOf(url: URL, req: IncomingMessage): string {
-  const explicit = url.searchParams.get("fieldManager");
-  if (explicit !== null && explicit !== "") return explicit;
-  const agent = String(req.headers["user-agent"] ?? "unknown");
-  return agent.split("/")[0] || "unknown";
-}
-
-/** The authorizer's view of a request: the verb Kubernetes derives from the method and the path. */
-function requestAttributes(
-  method: string,
-  url: URL,
-  resourceType: ResourceType,
-  namespace: string | undefined,
-  name: string | undefined,
-): RequestAttributes {
-  const watching = url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1";
-  const verbs: Record<string, string> = {
-    GET: name !== undefined ? "get" : watching ? "watch" : "list",
-    POST: "create",
-    PUT: "update",
-    PATCH: "patch",
-    DELETE: name === undefined ? "deletecollection" : "delete",
-  };
-  return {
-    verb: verbs[method] ?? method.toLowerCase(),
-    group: resourceType.group,
-    resource: resourceType.plural,
-    namespace,
-    name: method === "POST" ? undefined : name,
-  };
-}
+type Answer = { status: number; body: unknown } | Streamed;
 
 export class KubeApiServer {
   private readonly https: LoopbackHttpsServer;
-  private proxyCursor = 0;
+  private readonly podOutput: PodOutputSubresources;
+  private readonly scale: ScaleSubresource;
 
   constructor(private readonly options: ApiServerOptions) {
+    this.podOutput = new PodOutputSubresources(options.cluster, options.log);
+    this.scale = new ScaleSubresource(options.cluster);
     this.https = new LoopbackHttpsServer(
       options.certificate,
       (req, res) => this.handle(req, res),
@@ -103,7 +74,8 @@ export class KubeApiServer {
     let status: number | string = 500;
     try {
       const token = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ""))?.[1];
-      const user = token === undefined ? undefined : this.options.users.get(token);
+      const user =
+        token === undefined ? undefined : (this.options.users.get(token) ?? this.options.cluster.authenticate(token));
       if (user === undefined) throw new KubeError(401, "Unauthorized", "Unauthorized");
       const decision = this.options.faults.decide("kube", info.region);
       const latency = this.options.faults.latencyMs("kube", info.region);
@@ -175,21 +147,6 @@ export class KubeApiServer {
     }
   }
 
-  private async readObject(req: IncomingMessage): Promise<unknown> {
-    const raw = (await readBody(req)).toString("utf8");
-    if (raw.trim() === "") throw new KubeError(400, "BadRequest", "the request body is empty");
-    try {
-      const type = mediaType(req);
-      return type.includes("yaml") ? (parseYaml(raw) as unknown) : (JSON.parse(raw) as unknown);
-    } catch (error) {
-      throw new KubeError(
-        400,
-        "BadRequest",
-        `the body of the request could not be decoded: ${error instanceof Error ? error.message : "invalid"}`,
-      );
-    }
-  }
-
   private async route(
     user: UserInfo,
     method: string,
@@ -258,52 +215,40 @@ export class KubeApiServer {
     const resourceType = findByPlural(group, version, rest[0] ?? "");
     if (resourceType === undefined)
       throw new KubeError(404, "NotFound", "the server could not find the requested resource");
-    const nameWithPort = rest[1];
+    const name = rest[1];
     const subresource = rest[2];
     setOperation(`${method} ${qualifiedName(resourceType)}${subresource === undefined ? "" : `/${subresource}`}`);
-    if (
-      subresource === "proxy" &&
-      nameWithPort !== undefined &&
-      (resourceType.plural === "services" || resourceType.plural === "pods")
-    ) {
-      // Clients encode the proxied path as one parameter (`a%2Fb`): the API server forwards it decoded.
-      const proxiedPath = segments.slice(segments.length - rest.length + 3).join("/");
-      return this.proxy(resourceType, namespace ?? "default", nameWithPort, proxiedPath, url, req, res);
-    }
-    const name = nameWithPort;
-    cluster.authorize(user, requestAttributes(method, url, resourceType, namespace, name));
-    const fieldManager = fieldManagerOf(url, req);
-    const dryRun = url.searchParams.get("dryRun") === "All";
+    cluster.authorize(user, requestAttributes(method, url, resourceType, namespace, name, subresource));
+    const options = writeOptionsOf(url, req);
+    const labelSelector = url.searchParams.get("labelSelector");
+    const fieldSelector = url.searchParams.get("fieldSelector");
     if (name === undefined) {
       if (method === "GET") {
-        if (url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1")
-          return this.watch(resourceType, namespace, url, req, res);
-        return {
-          status: 200,
-          body: cluster.list(
-            resourceType,
-            namespace,
-            url.searchParams.get("labelSelector"),
-            url.searchParams.get("fieldSelector"),
-          ),
-        };
+        if (isWatch(url)) return this.watch(resourceType, namespace, url, req, res);
+        return { status: 200, body: cluster.list(resourceType, namespace, labelSelector, fieldSelector) };
       }
+      if (method === "DELETE")
+        return { status: 200, body: cluster.deleteCollection(resourceType, namespace, labelSelector, fieldSelector) };
       if (method === "POST") {
         if (resourceType.namespaced && namespace === undefined)
           throw new KubeError(404, "NotFound", "the server could not find the requested resource");
-        return {
-          status: 201,
-          body: cluster.create(resourceType, namespace, await this.readObject(req), { fieldManager, dryRun }),
-        };
+        return { status: 201, body: cluster.create(resourceType, namespace, await readObject(req), options) };
       }
       throw new KubeError(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`);
     }
     if (resourceType.namespaced && namespace === undefined)
       throw new KubeError(404, "NotFound", "the server could not find the requested resource");
-    if (subresource === "log" && resourceType.plural === "pods" && method === "GET")
-      return this.podLog(namespace ?? "default", name, url, res);
-    if (subresource !== undefined && subresource !== "status")
+    // Only a proxy takes a path after its subresource.
+    if (
+      (subresource !== undefined && !servesSubresource(resourceType, subresource)) ||
+      (rest.length > 3 && subresource !== "proxy")
+    )
       throw new KubeError(404, "NotFound", "the server could not find the requested resource");
+    if (subresource !== undefined && subresource !== "status") {
+      // Clients encode a proxied path as one parameter (`a%2Fb`): the API server forwards it decoded.
+      const proxiedPath = segments.slice(segments.length - rest.length + 3).join("/");
+      return this.subresource(method, resourceType, namespace ?? "", name, subresource, proxiedPath, url, req, res);
+    }
     const statusOnly = subresource === "status" ? "status" : undefined;
     switch (method) {
       case "GET":
@@ -311,14 +256,7 @@ export class KubeApiServer {
       case "PUT":
         return {
           status: 200,
-          body: cluster.replace(
-            resourceType,
-            namespace,
-            name,
-            await this.readObject(req),
-            { fieldManager, dryRun },
-            statusOnly,
-          ),
+          body: cluster.replace(resourceType, namespace, name, await readObject(req), options, statusOnly),
         };
       case "PATCH": {
         const type = mediaType(req);
@@ -331,10 +269,11 @@ export class KubeApiServer {
           namespace,
           name,
           type,
-          await this.readObject(req),
+          await readObject(req),
           {
-            fieldManager: type === "application/apply-patch+yaml" ? (explicitManager ?? undefined) : fieldManager,
-            dryRun,
+            fieldManager:
+              type === "application/apply-patch+yaml" ? (explicitManager ?? undefined) : options.fieldManager,
+            dryRun: options.dryRun,
             force,
           },
           statusOnly,
@@ -345,6 +284,48 @@ export class KubeApiServer {
         return { status: 200, body: cluster.delete(resourceType, namespace, name) };
       default:
         throw new KubeError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+    }
+  }
+
+  /** The served subresources other than `status` (catalog.ts): a pod's log, the proxies, a service account's token, a workload's scale. */
+  private async subresource(
+    method: string,
+    resourceType: ResourceType,
+    namespace: string,
+    name: string,
+    subresource: string,
+    proxiedPath: string,
+    url: URL,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<Answer> {
+    const notAllowed = new KubeError(
+      405,
+      "MethodNotAllowed",
+      "the server does not allow this method on the requested resource",
+    );
+    if (subresource === "proxy") return this.podOutput.proxy(resourceType, namespace, name, proxiedPath, url, req, res);
+    if (subresource === "log") {
+      if (method !== "GET") throw notAllowed;
+      return this.podOutput.podLog(namespace, name, url, res);
+    }
+    if (subresource === "token") {
+      if (method !== "POST") throw notAllowed;
+      return { status: 201, body: this.options.cluster.requestToken(namespace, name, await readObject(req)) };
+    }
+    const options = writeOptionsOf(url, req);
+    switch (method) {
+      case "GET":
+        return { status: 200, body: this.scale.get(resourceType, namespace, name) };
+      case "PUT":
+        return { status: 200, body: this.scale.replace(resourceType, namespace, name, await readObject(req), options) };
+      case "PATCH":
+        return {
+          status: 200,
+          body: this.scale.patch(resourceType, namespace, name, mediaType(req), await readObject(req), options),
+        };
+      default:
+        throw notAllowed;
     }
   }
 
@@ -387,121 +368,6 @@ export class KubeApiServer {
     };
     req.on("close", finish);
     res.on("close", finish);
-    return { proxied: true };
-  }
-
-  private podLog(namespace: string, name: string, url: URL, res: ServerResponse): Answer {
-    const cluster = this.options.cluster;
-    const pod = cluster.read("pods", namespace, name);
-    if (pod === undefined) throw notFound("pods", name, "", "pods");
-    const containers =
-      isRecord(pod.spec) && Array.isArray(pod.spec.containers)
-        ? pod.spec.containers.filter(isRecord).map((container) => String(container.name))
-        : [];
-    const requested = url.searchParams.get("container");
-    const container = requested ?? (containers.length === 1 ? containers[0] : undefined);
-    if (container === undefined)
-      throw new KubeError(
-        400,
-        "BadRequest",
-        `a container name must be specified for pod ${name}, choose one of: [${containers.join(" ")}]`,
-      );
-    if (!containers.includes(container))
-      throw new KubeError(400, "BadRequest", `container ${container} is not valid for pod ${name}`);
-    let lines = cluster.podLifecycle(namespace, name)?.logLines(container) ?? [];
-    const tailParameter = url.searchParams.get("tailLines");
-    const tail = tailParameter === null ? Number.NaN : Number(tailParameter);
-    if (Number.isInteger(tail) && tail >= 0) lines = lines.slice(Math.max(0, lines.length - tail));
-    const text = lines.map((line) => `${line}\n`).join("");
-    res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": String(Buffer.byteLength(text)) });
-    res.end(text);
-    return { proxied: true };
-  }
-
-  /** `services/{name}[:port]/proxy/...` and `pods/{name}[:port]/proxy/...`: forwards to the container serving that port. */
-  private proxy(
-    resourceType: ResourceType,
-    namespace: string,
-    nameWithPort: string,
-    path: string,
-    url: URL,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): Answer {
-    const cluster = this.options.cluster;
-    const [name = "", portName] = /^(?:https?:)?([^:]+)(?::(.+))?$/.exec(nameWithPort)?.slice(1) ?? [];
-    let targets: { namespace: string; podName: string; containerName: string; port: number; podIP: string }[];
-    if (resourceType.plural === "services") {
-      const service = cluster.read("services", namespace, name);
-      if (service === undefined) throw notFound("services", name, "", "services");
-      const ports =
-        isRecord(service.spec) && Array.isArray(service.spec.ports) ? service.spec.ports.filter(isRecord) : [];
-      const port =
-        portName === undefined
-          ? ports[0]
-          : ports.find((candidate) => candidate.name === portName || String(candidate.port) === portName);
-      if (port === undefined)
-        throw new KubeError(503, "ServiceUnavailable", `no endpoints available for service "${name}"`);
-      targets = cluster
-        .serviceEndpoints(service, Number(port.port))
-        .filter(
-          (endpoint) =>
-            cluster.podLifecycle(endpoint.location.namespace, endpoint.location.podName)?.isReady() === true,
-        )
-        .map((endpoint) => ({
-          namespace: endpoint.location.namespace,
-          podName: endpoint.location.podName,
-          containerName: endpoint.containerName,
-          port: endpoint.port,
-          podIP: endpoint.location.podIP,
-        }));
-      if (targets.length === 0)
-        throw new KubeError(503, "ServiceUnavailable", `no endpoints available for service "${name}"`);
-    } else {
-      const pod = cluster.read("pods", namespace, name);
-      if (pod === undefined) throw notFound("pods", name, "", "pods");
-      const ip = cluster.podLifecycle(namespace, name)?.ip;
-      const containers =
-        isRecord(pod.spec) && Array.isArray(pod.spec.containers) ? pod.spec.containers.filter(isRecord) : [];
-      const declared = containers.flatMap((container) =>
-        (Array.isArray(container.ports) ? container.ports.filter(isRecord) : []).map((port) => ({
-          container: String(container.name),
-          port: Number(port.containerPort),
-          name: port.name,
-        })),
-      );
-      const chosen =
-        portName === undefined
-          ? declared[0]
-          : (declared.find((candidate) => candidate.name === portName || String(candidate.port) === portName) ??
-            (Number.isInteger(Number(portName))
-              ? { container: String(containers[0]?.name ?? ""), port: Number(portName) }
-              : undefined));
-      if (ip === undefined || chosen === undefined)
-        throw new KubeError(503, "ServiceUnavailable", `pod "${name}" has no address or port to proxy to`);
-      targets = [{ namespace, podName: name, containerName: chosen.container, port: chosen.port, podIP: ip }];
-    }
-    const target = targets[this.proxyCursor++ % targets.length];
-    if (target === undefined)
-      throw new KubeError(503, "ServiceUnavailable", `no endpoints available for service "${name}"`);
-    const container = cluster.podLifecycle(target.namespace, target.podName)?.running().get(target.containerName);
-    const refused = new KubeError(
-      503,
-      "ServiceUnavailable",
-      `error trying to reach service: dial tcp ${target.podIP}:${target.port}: connect: connection refused`,
-    );
-    if (container === undefined) throw refused;
-    req.url = `/${encodeURI(path)}${url.search}`;
-    let served: boolean;
-    try {
-      served = container.handleHttp(target.port, req, res);
-    } catch (error) {
-      this.options.log(
-        `${cluster.info.key}: container ${target.namespace}/${target.podName}/${target.containerName} failed on a proxied request: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      throw new KubeError(502, "InternalError", `error trying to reach service: the container failed to answer`);
-    }
-    if (!served) throw refused;
     return { proxied: true };
   }
 }

@@ -84,15 +84,30 @@ export function qualifiedName(resourceType: ResourceType): string {
 const subresources: Readonly<Record<string, readonly string[]>> = {
   pods: ["status", "log", "proxy"],
   services: ["status", "proxy"],
-  deployments: ["status"],
-  statefulsets: ["status"],
+  serviceaccounts: ["token"],
+  deployments: ["status", "scale"],
+  statefulsets: ["status", "scale"],
+  jobs: ["status"],
   persistentvolumeclaims: ["status"],
   namespaces: ["status"],
   nodes: ["status"],
   poddisruptionbudgets: ["status"],
 };
 
-const allVerbs = ["create", "delete", "get", "list", "patch", "update"];
+export function servesSubresource(resourceType: ResourceType, subresource: string): boolean {
+  return subresources[resourceType.plural]?.includes(subresource) === true;
+}
+
+/** What discovery says of a subresource whose kind is not its resource's: its group, version, kind and verbs. */
+const subresourceShapes: Readonly<Record<string, Record<string, unknown>>> = {
+  scale: { group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] },
+  token: { group: "authentication.k8s.io", version: "v1", kind: "TokenRequest", verbs: ["create"] },
+  log: { verbs: ["get"] },
+  proxy: { verbs: ["create", "delete", "get", "patch", "update"] },
+  status: { verbs: ["get", "patch", "update"] },
+};
+
+const allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
 /** `/api/v1` or `/apis/<group>/<version>` discovery document. */
 export function apiResourceList(group: string, version: string): Record<string, unknown> | undefined {
@@ -105,7 +120,8 @@ export function apiResourceList(group: string, version: string): Record<string, 
       singularName: resourceType.singular,
       namespaced: resourceType.namespaced,
       kind: resourceType.kind,
-      verbs: allVerbs,
+      // Namespaces are deleted one by one (their contents go with them): no deletecollection.
+      verbs: resourceType.plural === "namespaces" ? allVerbs.filter((verb) => verb !== "deletecollection") : allVerbs,
       ...(resourceType.shortNames === undefined ? {} : { shortNames: resourceType.shortNames }),
     });
     for (const subresource of subresources[resourceType.plural] ?? []) {
@@ -114,7 +130,7 @@ export function apiResourceList(group: string, version: string): Record<string, 
         singularName: "",
         namespaced: resourceType.namespaced,
         kind: resourceType.kind,
-        verbs: subresource === "log" || subresource === "proxy" ? ["get"] : ["get", "patch", "update"],
+        ...subresourceShapes[subresource],
       });
     }
   }

@@ -23,11 +23,19 @@ import type { ClusterHost } from "./host.js";
 import { initialObjects } from "./initial-objects.js";
 import { Kubelets, type PodWithLifecycle } from "./kubelets.js";
 import { ClusterNetwork } from "./network.js";
-import { clone, metadataOf, type KubeObject } from "./objects.js";
+import { asList, clone, metadataOf, type KubeObject } from "./objects.js";
 import type { PodRun } from "./pods.js";
-import { KubeError } from "./errors.js";
-import { forbidden, rbacAllows, serviceAccountUser, type RequestAttributes, type UserInfo } from "./rbac.js";
+import { KubeError, notFound } from "./errors.js";
+import {
+  forbidden,
+  isServiceAccount,
+  rbacAllows,
+  serviceAccountUser,
+  type RequestAttributes,
+  type UserInfo,
+} from "./rbac.js";
 import { ObjectReads } from "./reads.js";
+import { ServiceAccountTokens } from "./service-account-tokens.js";
 import { fillServerFields } from "./server-fields.js";
 import { ObjectStore, type ChangeType } from "./store.js";
 import { WatchHub, type WatchEvent } from "./watch.js";
@@ -38,6 +46,7 @@ export class KubeCluster {
   private readonly watches = new WatchHub();
   private readonly reads = new ObjectReads(this.store, this.watches);
   private readonly serviceIPs = new AddressPool(10 << 24, 11);
+  private readonly tokens = new ServiceAccountTokens();
   private readonly writes: ObjectWrites;
   private readonly kubelets: Kubelets;
   private readonly network: ClusterNetwork;
@@ -63,7 +72,7 @@ export class KubeCluster {
     });
     this.network = new ClusterNetwork(info, this.store, this.kubelets);
     this.nodes = new NodeController(info, this.store, this.writes, this.kubelets);
-    this.services = new ServiceController(info, host, this.store, this.writes, this.kubelets);
+    this.services = new ServiceController(info, host, this.store, this.writes, this.network);
     this.workloads = {
       store: this.store,
       writes: this.writes,
@@ -77,23 +86,38 @@ export class KubeCluster {
   // ---- the API ---------------------------------------------------------------------------------
 
   /**
-   * RBAC for Secrets (kube/rbac.ts): records every Secret request in the audit log and throws
-   * 403 Forbidden for one RBAC denies. Requests for other resources pass.
+   * RBAC (kube/rbac.ts) for every request of a service account token and for Secret requests of
+   * anyone (each recorded in the audit log); throws 403 Forbidden for one RBAC denies. The
+   * kubeconfig users' other requests pass (see rbac.ts).
    */
   authorize(user: UserInfo, request: RequestAttributes): void {
-    if (request.group !== "" || request.resource !== "secrets") return;
+    const secret = request.group === "" && request.resource === "secrets";
+    if (!secret && !isServiceAccount(user)) return;
     const allowed = rbacAllows(this.store, user, request);
-    this.host.auditSecretAccess({
-      time: new Date().toISOString(),
-      cluster: this.info.key,
-      region: this.info.region,
-      user: user.username,
-      verb: request.verb,
-      namespace: request.namespace ?? "",
-      name: request.name ?? null,
-      allowed,
-    });
+    if (secret)
+      this.host.auditSecretAccess({
+        time: new Date().toISOString(),
+        cluster: this.info.key,
+        region: this.info.region,
+        user: user.username,
+        verb: request.verb,
+        namespace: request.namespace ?? "",
+        name: request.name ?? null,
+        allowed,
+      });
     if (!allowed) throw forbidden(user, request);
+  }
+
+  /** Whom a service account token this cluster issued authenticates, if anyone. */
+  authenticate(token: string): UserInfo | undefined {
+    return this.tokens.authenticate(token, (namespace, name) => this.store.stored("serviceaccounts", namespace, name));
+  }
+
+  /** A TokenRequest for a service account (`…/serviceaccounts/{name}/token`). */
+  requestToken(namespace: string, name: string, request: unknown): KubeObject {
+    const account = this.store.stored("serviceaccounts", namespace, name);
+    if (account === undefined) throw notFound("serviceaccounts", name, "", "serviceaccounts");
+    return this.tokens.issue(account, request);
   }
 
   /** A copy of a stored object. */
@@ -154,6 +178,26 @@ export class KubeCluster {
 
   delete(resourceType: ResourceType, namespace: string | undefined, name: string): KubeObject {
     return this.writes.delete(resourceType, namespace, name);
+  }
+
+  /**
+   * `deletecollection`: deletes every object a list with the same selectors returns and answers
+   * that list. Namespaces do not serve it, and a namespaced type only within one namespace (405).
+   */
+  deleteCollection(
+    resourceType: ResourceType,
+    namespace: string | undefined,
+    labelSelector: string | null,
+    fieldSelector: string | null,
+  ): KubeObject {
+    if (resourceType.plural === "namespaces" || (resourceType.namespaced && namespace === undefined))
+      throw new KubeError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+    const deleted = this.reads.list(resourceType, namespace, labelSelector, fieldSelector);
+    for (const item of asList(deleted.items)) {
+      const metadata = metadataOf(item);
+      this.writes.delete(resourceType, metadata.namespace as string | undefined, String(metadata.name));
+    }
+    return deleted;
   }
 
   /** A deletion behind the API's back (drift); false when there is no such object. */

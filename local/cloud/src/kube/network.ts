@@ -3,14 +3,25 @@
  * leads to (pod IPs, Service cluster IPs, Service DNS names, headless Services and a StatefulSet
  * pod's stable name), which pods a Service's port reaches, and which Service holds one of the
  * cluster's LoadBalancer IPs. Routing between clusters is the KubeWorld's.
+ * Which pods a Service routes to is decided in one place, `selectedPods`, for its Endpoints, its
+ * cluster IP, its LoadBalancer IP, its DNS names and the API server's service proxy alike.
  */
 import { isRecord } from "../http.js";
 import type { ClusterInfo } from "../cluster-host.js";
 import type { PodEndpoint } from "./container-runtime.js";
 import { podLocation, type Kubelets } from "./kubelets.js";
+import type { PodRun } from "./pods.js";
 import { asList, loadBalancerIPs, metadataOf, type KubeObject } from "./objects.js";
 import { matchesMapSelector } from "./selectors.js";
 import type { ObjectStore } from "./store.js";
+
+/** A pod a Service selects that has an address; `routed` when the Service sends traffic to it. */
+export interface SelectedPod {
+  pod: KubeObject;
+  ip: string;
+  /** Ready, or any pod of a Service that publishes not-ready addresses. */
+  routed: boolean;
+}
 
 /** The container and port of a pod a target port (number or port name) leads to. */
 function targetOf(pod: KubeObject, targetPort: unknown): { container: string; port: number } | undefined {
@@ -28,6 +39,19 @@ function targetOf(pod: KubeObject, targetPort: unknown): { container: string; po
     : undefined;
 }
 
+/** Whether a Service selects a pod (same namespace, selector matching, an IP given), and whether it routes to it. */
+function selection(service: KubeObject, pod: KubeObject, lifecycle: PodRun | undefined): SelectedPod | undefined {
+  const spec = isRecord(service.spec) ? service.spec : {};
+  const podMeta = metadataOf(pod);
+  if (
+    podMeta.namespace !== metadataOf(service).namespace ||
+    !matchesMapSelector(spec.selector, podMeta.labels) ||
+    lifecycle?.ip === undefined
+  )
+    return undefined;
+  return { pod, ip: lifecycle.ip, routed: spec.publishNotReadyAddresses === true || lifecycle.isReady() };
+}
+
 export class ClusterNetwork {
   constructor(
     private readonly info: ClusterInfo,
@@ -35,25 +59,27 @@ export class ClusterNetwork {
     private readonly kubelets: Kubelets,
   ) {}
 
-  /** Pods selected by a Service, with the container and port a service port leads to. */
+  /**
+   * The pods a Service selects (same namespace, selector matching, an IP given), each marked whether
+   * the Service routes to it: a ready pod always, a pod that is not ready only when the Service sets
+   * `publishNotReadyAddresses`.
+   */
+  selectedPods(service: KubeObject): SelectedPod[] {
+    return this.kubelets.storedPods().flatMap(({ pod, lifecycle }) => {
+      const selected = selection(service, pod, lifecycle);
+      return selected === undefined ? [] : [selected];
+    });
+  }
+
+  /** The pods a Service routes a service port to, with the container and port it leads to. */
   serviceEndpoints(service: KubeObject, servicePort: number): PodEndpoint[] {
-    const metadata = metadataOf(service);
     const spec = isRecord(service.spec) ? service.spec : {};
     const port = asList(spec.ports).find((candidate) => candidate.port === servicePort);
     if (port === undefined) return [];
-    const endpoints: PodEndpoint[] = [];
-    for (const { pod, lifecycle } of this.kubelets.storedPods()) {
-      const podMeta = metadataOf(pod);
-      if (
-        podMeta.namespace !== metadata.namespace ||
-        !matchesMapSelector(spec.selector, podMeta.labels) ||
-        lifecycle?.ip === undefined
-      )
-        continue;
-      const target = targetOf(pod, port.targetPort ?? port.port);
-      if (target !== undefined) endpoints.push(this.endpoint(pod, lifecycle.ip, target.container, target.port));
-    }
-    return endpoints;
+    return this.selectedPods(service).flatMap(({ pod, ip, routed }) => {
+      const target = routed ? targetOf(pod, port.targetPort ?? port.port) : undefined;
+      return target === undefined ? [] : [this.endpoint(pod, ip, target.container, target.port)];
+    });
   }
 
   /** Resolves an address as seen from inside this cluster (see `ContainerEnvironment.resolve`); undefined when it is not this cluster's. */
@@ -78,20 +104,13 @@ export class ClusterNetwork {
         return this.serviceEndpoints(service, port);
       }
     }
-    // <pod>.<headless service>[.<namespace>]: a StatefulSet pod's stable name.
+    // <pod>.<headless service>[.<namespace>]: a StatefulSet pod's stable name, while the Service routes to it.
     if (parts.length === 2 || parts.length === 3) {
       const [podName = "", serviceName = "", namespace = fromNamespace] = parts;
       const service = this.store.stored("services", namespace, serviceName);
-      const pod = this.store.stored("pods", namespace, podName);
-      const ip = this.kubelets.lifecycle(namespace, podName)?.ip;
-      if (
-        service !== undefined &&
-        pod !== undefined &&
-        ip !== undefined &&
-        isRecord(pod.spec) &&
-        pod.spec.subdomain === serviceName
-      )
-        return this.podEndpoints(pod, ip, port);
+      const named = service === undefined ? undefined : this.routedPod(service, podName);
+      if (named !== undefined && isRecord(named.pod.spec) && named.pod.spec.subdomain === serviceName)
+        return this.podEndpoints(named.pod, named.ip, port);
     }
     return undefined;
   }
@@ -102,17 +121,18 @@ export class ClusterNetwork {
   }
 
   private headlessEndpoints(service: KubeObject, port: number): PodEndpoint[] {
-    const metadata = metadataOf(service);
-    const spec = isRecord(service.spec) ? service.spec : {};
-    return this.kubelets
-      .storedPods()
-      .filter(
-        ({ pod, lifecycle }) =>
-          metadataOf(pod).namespace === metadata.namespace &&
-          matchesMapSelector(spec.selector, metadataOf(pod).labels) &&
-          lifecycle?.ip !== undefined,
-      )
-      .flatMap(({ pod, lifecycle }) => (lifecycle?.ip === undefined ? [] : this.podEndpoints(pod, lifecycle.ip, port)));
+    return this.selectedPods(service).flatMap(({ pod, ip, routed }) =>
+      routed ? this.podEndpoints(pod, ip, port) : [],
+    );
+  }
+
+  /** One named pod, when the Service routes to it (looked up, not searched: names resolve on every peer dial). */
+  private routedPod(service: KubeObject, podName: string): SelectedPod | undefined {
+    const namespace = String(metadataOf(service).namespace);
+    const pod = this.store.stored("pods", namespace, podName);
+    const selected =
+      pod === undefined ? undefined : selection(service, pod, this.kubelets.lifecycle(namespace, podName));
+    return selected?.routed === true ? selected : undefined;
   }
 
   /** The one pod endpoint a port of a pod leads to, or none. */

@@ -3,8 +3,10 @@
  * merge patch (a merge patch in which the keyed lists of keyed-lists.ts merge by key and an element
  * with `$patch: delete` is removed), and JSON patch (RFC 6902), which throws JsonPatchError when
  * an operation cannot apply. Each returns a new document and leaves its input alone.
+ * `patchDocument` picks one by the request's media type and answers as the API server does.
  */
 import { isRecord } from "../http.js";
+import { KubeError } from "./errors.js";
 import { elementKey, sameElement } from "./keyed-lists.js";
 import { clone, deepEqual, type KubeObject } from "./objects.js";
 
@@ -130,4 +132,38 @@ export function jsonPatch(document: unknown, operations: unknown): unknown {
     }
   }
   return result;
+}
+
+/**
+ * A non-apply patch of a stored object, by the request's media type, with the API server's
+ * answers: 415 for a media type it does not take, 422 for a JSON patch that cannot apply.
+ */
+export function patchDocument(contentType: string, document: unknown, patch: unknown): unknown {
+  const patched = patchByType(contentType, document, patch);
+  // A merge patch is a precondition on the resourceVersion only when it names one (a JSON patch
+  // keeps the stored one unless an operation changes it).
+  const dropsVersion = isRecord(patch) && !(isRecord(patch.metadata) && "resourceVersion" in patch.metadata);
+  if (dropsVersion && isRecord(patched) && isRecord(patched.metadata)) delete patched.metadata.resourceVersion;
+  return patched;
+}
+
+function patchByType(contentType: string, document: unknown, patch: unknown): unknown {
+  try {
+    if (contentType === "application/merge-patch+json") return mergePatch(document, patch);
+    if (contentType === "application/strategic-merge-patch+json") return strategicMergePatch(document, patch);
+    if (contentType === "application/json-patch+json") return jsonPatch(document, patch);
+  } catch (error) {
+    if (error instanceof JsonPatchError)
+      throw new KubeError(
+        422,
+        "Invalid",
+        `the server rejected our request due to an error in our request: ${error.message}`,
+      );
+    throw error;
+  }
+  throw new KubeError(
+    415,
+    "UnsupportedMediaType",
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+  );
 }

@@ -1,16 +1,17 @@
 /**
- * Who may touch Secrets, decided the way Kubernetes' RBAC authorizer decides it: a request is
- * allowed when the caller is in `system:masters`, or when a RoleBinding in the Secret's namespace
- * or a ClusterRoleBinding names the caller (a User, one of its Groups, or a ServiceAccount) and
- * the Role or ClusterRole it refers to has a rule matching the API group, the resource, the verb
- * and, when the rule lists resourceNames, the object's name (which a `create`, `list` or `watch`
- * never matches). Every Secret request is recorded in an audit log, allowed or not, so that a test
- * can show who read which Secret.
+ * RBAC, decided the way Kubernetes' RBAC authorizer decides it: a request is allowed when the
+ * caller is in `system:masters`, or when a RoleBinding in the request's namespace or a
+ * ClusterRoleBinding names the caller (a User, one of its Groups, or a ServiceAccount) and the
+ * Role or ClusterRole it refers to has a rule matching the API group, the resource (a subresource
+ * as `statefulsets/scale`, `pods/log`, `services/proxy`), the verb and, when the rule lists
+ * resourceNames, the object's name (which a `create`, `list`, `watch` or `deletecollection` never
+ * matches). A denial is the API server's 403 Forbidden Status. Every Secret request is recorded in
+ * an audit log, allowed or not, so that a test can show who read which Secret.
  *
- * NOTE: only Secrets are authorized; every other request of an authenticated caller is allowed,
- * as if the caller held a role for everything else. That is the one question the simulator needs
- * to answer faithfully (the control plane must not read node keys), without modelling the whole
- * of AKS's Entra ID and Azure RBAC set-up.
+ * NOTE: whom RBAC decides for is the cluster's (cluster.ts): every request of a service account
+ * token, and Secret requests of the kubeconfig users. Any other request of a kubeconfig user is
+ * allowed, as if AKS's Entra ID / Azure RBAC set-up gave it a role for everything else: the one
+ * question asked of those users is that the control plane does not read node keys.
  */
 import { isRecord } from "../http.js";
 import { KubeError } from "./errors.js";
@@ -40,6 +41,8 @@ export interface RequestAttributes {
   verb: string;
   group: string;
   resource: string;
+  /** `scale`, `log`, `proxy`, `status`, `token`: rules name it as `<resource>/<subresource>`. */
+  subresource?: string;
   namespace: string | undefined;
   /** Absent for list, watch and create. */
   name: string | undefined;
@@ -68,8 +71,18 @@ function listed(values: unknown, wanted: string): boolean {
   return Array.isArray(values) && values.some((value) => value === "*" || value === wanted);
 }
 
+/** The resource as rules and denials name it: `pods`, or `pods/log` for a subresource. */
+function ruleResource(request: RequestAttributes): string {
+  return request.subresource === undefined ? request.resource : `${request.resource}/${request.subresource}`;
+}
+
+/** Whether the caller authenticated with a service account token. */
+export function isServiceAccount(user: UserInfo): boolean {
+  return user.username.startsWith("system:serviceaccount:");
+}
+
 function ruleAllows(rule: KubeObject, request: RequestAttributes): boolean {
-  if (!listed(rule.apiGroups, request.group) || !listed(rule.resources, request.resource)) return false;
+  if (!listed(rule.apiGroups, request.group) || !listed(rule.resources, ruleResource(request))) return false;
   if (!listed(rule.verbs, request.verb)) return false;
   const names = Array.isArray(rule.resourceNames) ? rule.resourceNames : [];
   return names.length === 0 || (request.name !== undefined && names.includes(request.name));
@@ -110,15 +123,24 @@ export function rbacAllows(objects: RbacObjects, user: UserInfo, request: Reques
   });
 }
 
-/** The 403 the API server answers when RBAC denies a request. */
+/**
+ * The 403 the API server answers when RBAC denies a request: the denied resource qualified by its
+ * group (`statefulsets.apps "web" is forbidden`), then what the user cannot do, naming a
+ * subresource as rules name it.
+ */
 export function forbidden(user: UserInfo, request: RequestAttributes): KubeError {
-  const what = request.name === undefined ? request.resource : `${request.resource} "${request.name}"`;
+  const qualified = request.group === "" ? request.resource : `${request.resource}.${request.group}`;
+  const what = request.name === undefined ? qualified : `${qualified} "${request.name}"`;
   const where = request.namespace === undefined ? "at the cluster scope" : `in the namespace "${request.namespace}"`;
   return new KubeError(
     403,
     "Forbidden",
-    `${what} is forbidden: User "${user.username}" cannot ${request.verb} resource "${request.resource}" in API group "${request.group}" ${where}`,
-    { ...(request.name === undefined ? {} : { name: request.name }), kind: request.resource },
+    `${what} is forbidden: User "${user.username}" cannot ${request.verb} resource "${ruleResource(request)}" in API group "${request.group}" ${where}`,
+    {
+      ...(request.name === undefined ? {} : { name: request.name }),
+      ...(request.group === "" ? {} : { group: request.group }),
+      kind: request.resource,
+    },
   );
 }
 

@@ -13,7 +13,7 @@ import { findByPluralInAnyGroup, groupVersion, qualifiedName, type ResourceType 
 import { KubeError, notFound, objectDetails, objectNotFound } from "./errors.js";
 import { recordUpdate, serverSideApply } from "./managed-fields.js";
 import { clone, deepEqual, metadataOf, withTypeMeta, type KubeObject } from "./objects.js";
-import { jsonPatch, JsonPatchError, mergePatch, strategicMergePatch } from "./patches.js";
+import { patchDocument } from "./patches.js";
 import { requireObject } from "./reads.js";
 import type { ObjectStore } from "./store.js";
 import { foldStringData, invalidMessage, validateAndDefault } from "./validate.js";
@@ -99,36 +99,7 @@ export class ObjectWrites {
     const ns = resourceType.namespaced ? namespace : undefined;
     const before = this.store.stored(resourceType.plural, ns, name);
     if (before === undefined) throw objectNotFound(resourceType, name);
-    let patched: unknown;
-    try {
-      if (contentType === "application/merge-patch+json") patched = mergePatch(clone(before), patchBody);
-      else if (contentType === "application/strategic-merge-patch+json")
-        patched = strategicMergePatch(clone(before), patchBody);
-      else if (contentType === "application/json-patch+json") patched = jsonPatch(clone(before), patchBody);
-      else
-        throw new KubeError(
-          415,
-          "UnsupportedMediaType",
-          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
-        );
-    } catch (error) {
-      if (error instanceof JsonPatchError)
-        throw new KubeError(
-          422,
-          "Invalid",
-          `the server rejected our request due to an error in our request: ${error.message}`,
-        );
-      throw error;
-    }
-    if (
-      isRecord(patched) &&
-      isRecord(patched.metadata) &&
-      isRecord(patchBody) &&
-      !(isRecord(patchBody.metadata) && "resourceVersion" in patchBody.metadata)
-    ) {
-      // A patch without a resourceVersion never conflicts.
-      delete patched.metadata.resourceVersion;
-    }
+    const patched = patchDocument(contentType, clone(before), patchBody);
     const object = this.checkBody(resourceType, ns, name, patched);
     return { object: this.commit(resourceType, clone(before), object, options, "update", subresource), created: false };
   }

@@ -1,16 +1,15 @@
 /**
  * The Service controllers: Azure's cloud provider, which gives a LoadBalancer Service a public IP
  * after a while and takes it back when the Service goes or changes type, and the Endpoints
- * controller, which keeps a Service's Endpoints in step with the ready and not-ready pods it
- * selects.
+ * controller, which keeps a Service's Endpoints in step with the pods it selects: those it routes
+ * to as addresses, the others as notReadyAddresses (network.ts decides which).
  */
 import { isRecord } from "../../http.js";
 import type { ClusterInfo } from "../../cluster-host.js";
 import { jitteredDuration } from "../../clock.js";
 import type { ClusterHost } from "../host.js";
-import type { Kubelets } from "../kubelets.js";
+import type { ClusterNetwork } from "../network.js";
 import { asList, deepEqual, loadBalancerIPs, metadataOf, objectKey, type KubeObject } from "../objects.js";
-import { matchesMapSelector } from "../selectors.js";
 import type { ObjectStore } from "../store.js";
 import type { ObjectWrites } from "../writes.js";
 
@@ -27,7 +26,7 @@ export class ServiceController {
     private readonly host: ClusterHost,
     private readonly store: ObjectStore,
     private readonly writes: ObjectWrites,
-    private readonly kubelets: Kubelets,
+    private readonly network: ClusterNetwork,
   ) {}
 
   reconcile(service: KubeObject): void {
@@ -91,20 +90,14 @@ export class ServiceController {
     }));
     const addresses: KubeObject[] = [];
     const notReady: KubeObject[] = [];
-    for (const { pod, lifecycle } of this.kubelets.storedPods()) {
+    for (const { pod, ip, routed } of this.network.selectedPods(service)) {
       const podMeta = metadataOf(pod);
-      if (
-        podMeta.namespace !== namespace ||
-        !matchesMapSelector(spec.selector, podMeta.labels) ||
-        lifecycle?.ip === undefined
-      )
-        continue;
       const address = {
-        ip: lifecycle.ip,
+        ip,
         ...(isRecord(pod.spec) && typeof pod.spec.nodeName === "string" ? { nodeName: pod.spec.nodeName } : {}),
         targetRef: { kind: "Pod", name: podMeta.name, namespace, uid: podMeta.uid },
       };
-      (lifecycle.isReady() ? addresses : notReady).push(address);
+      (routed ? addresses : notReady).push(address);
     }
     const subsets =
       addresses.length + notReady.length === 0
