@@ -7,20 +7,14 @@
  * `evm_setAccount*` methods, not through the product.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { keccak256 } from "ethers";
-import { BesuCloudFieldsSchema, createBesuPlugin, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
-import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
 import { driftOnChainActivities } from "../../activities/drift-onchain.js";
 import { define } from "../../activities/factory.js";
 import type { DeployedContract } from "../../lib/domain/onchain-status.js";
 import { validateSpec } from "../../lib/domain/spec.js";
-import { deployerSigner } from "../../lib/evm/key-vault-signer.js";
 import { EvmRpc } from "../../lib/evm/rpc.js";
-import { DocumentStore } from "../../lib/state/documents.js";
+import { startChainCloud, type ChainCloud } from "./chain-harness.js";
 
 const SPEC_DOCUMENT = "rollouts/drift-adapter/spec.json";
 /** Runtime code that answers every call with the word 1 (PUSH1 1, PUSH1 0, MSTORE, PUSH1 32, PUSH1 0, RETURN). */
@@ -31,9 +25,7 @@ const CONSTANT = "0x00000000000000000000000000000000000d0001";
 const SECOND = "0x00000000000000000000000000000000000d0002";
 const FUNDED = "0x00000000000000000000000000000000000d0003";
 
-let azurite: RunningAzurite;
-let cloud: RunningCloud;
-let dataDir: string;
+let chains: ChainCloud;
 let mainnet: EvmRpc;
 let check: ReturnType<typeof driftOnChainActivities>["checkOnChainDrift"];
 let recorded: DeployedContract[];
@@ -41,13 +33,9 @@ let recorded: DeployedContract[];
 const setAccount = (method: string, address: string, value: string) => mainnet.call(method, [address, value]);
 
 before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "besu-fleet-drift-onchain-"));
-  azurite = await startAzurite();
-  cloud = await startCloud({ dataDir, plugins: [createBesuPlugin()], log: () => undefined });
-  const { evm } = BesuCloudFieldsSchema.parse(cloud.connection);
-  assert.ok(evm.mainnet, "the mainnet stand-in runs");
-  mainnet = new EvmRpc(evm.mainnet.rpcUrl, "mainnet");
-  const documents = new DocumentStore(azurite.connectionString, "besu-fleet-state");
+  chains = await startChainCloud("besu-fleet-drift-onchain-");
+  const { documents, signer } = chains;
+  mainnet = new EvmRpc(chains.mainnet.rpcUrl, "mainnet");
   const validation = validateSpec({
     network: { name: "driftnet" },
     chains: {
@@ -79,18 +67,9 @@ before(async () => {
   });
   assert.ok(validation.ok, JSON.stringify(!validation.ok && validation.problems));
   await documents.saveDocument(SPEC_DOCUMENT, validation.spec);
-  const signer = deployerSigner({
-    mode: "simulator",
-    keyId: cloud.connection.keyVault.deployerKeyId,
-    caCertificate: readFileSync(cloud.connection.caCertPath, "utf8"),
-  });
+  // Chain 138's endpoint in these settings is down.
   check = driftOnChainActivities(
-    {
-      documents,
-      signer: () => signer,
-      // Nothing listens on port 9: Chain 138's endpoint is down.
-      settings: { BESU_FLEET_MAINNET_RPC_URL: evm.mainnet.rpcUrl, BESU_FLEET_CHAIN138_RPC_URL: "http://127.0.0.1:9/" },
-    },
+    { documents, signer: () => signer, settings: chains.settings },
     define,
   ).checkOnChainDrift;
   await setAccount("evm_setAccountCode", CONSTANT, RETURNS_ONE);
@@ -103,9 +82,7 @@ before(async () => {
 });
 
 after(async () => {
-  await cloud?.close();
-  await azurite?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await chains?.close();
 });
 
 /** The mainnet check's findings as `resource field: desired → actual`. */

@@ -7,11 +7,8 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
-import { request, startAzurite, waitFor, type RunningAzurite } from "@besu-fleet/local-support";
 import type { DriftBaseline } from "../../activities/drift-contracts.js";
 import { driftReportSchema, type DriftReport, type ObservedDrift } from "../../lib/domain/drift/report.js";
 import { networkRecordName, networkRecordSchema, validatorPublicKeys } from "../../lib/domain/network-record.js";
@@ -19,16 +16,13 @@ import { parseSpecText, validateSpec, type DesiredState } from "../../lib/domain
 import { driftCheckStatusSchema, driftInstanceId } from "../../orchestrators/drift/contract.js";
 import type { RolloutInput } from "../../orchestrators/contracts.js";
 import { fakeDocumentPath } from "../fixtures/rollout-fakes/documents.js";
+import { startFakesHost, type FakesHost } from "../fixtures/rollout-fakes/host.js";
 import { REPO_ROOT } from "../support/paths.js";
 
 const NETWORK = "driftfake";
 
-let azurite: RunningAzurite;
-let host: HostProcess;
-let workDir: string;
-let systemKey: string;
-const behaviourFile = (): string => path.join(workDir, "fakes.json");
-const base = (): string => `${host.baseUrl}/runtime/webhooks/durabletask`;
+let fakes: FakesHost;
+const behaviourFile = (): string => fakes.behaviourFile;
 
 /** The small example, with short polls and retries so that the test runs in seconds. */
 function smallSpec(): DesiredState {
@@ -43,28 +37,6 @@ function smallSpec(): DesiredState {
       retry: { ...parsed.spec.rollout.retry, maxAttempts: 3, firstRetryIntervalSeconds: 1, maxRetryIntervalSeconds: 2 },
     },
   };
-}
-
-/** Starts an instance and waits for it to complete; returns its output. */
-async function runToEnd(orchestration: string, instanceId: string, input: unknown): Promise<unknown> {
-  const started = await request(`${base()}/orchestrators/${orchestration}/${instanceId}?code=${systemKey}`, {
-    method: "POST",
-    body: JSON.stringify(input),
-  });
-  assert.equal(started.status, 202, started.text);
-  const done = await waitFor(
-    `${instanceId} to finish`,
-    async () => {
-      const response = await request(`${base()}/instances/${instanceId}?code=${systemKey}`);
-      const body = response.body as { runtimeStatus?: string } | undefined;
-      return body?.runtimeStatus === "Completed" || body?.runtimeStatus === "Failed" ? response : undefined;
-    },
-    90_000,
-    250,
-  );
-  const body = done.body as { runtimeStatus: string; output: unknown };
-  assert.equal(body.runtimeStatus, "Completed", done.text.slice(0, 2000));
-  return body.output;
 }
 
 /** The baseline of the fake rollout, with `onChain` (chains, funding) added to its spec. */
@@ -112,7 +84,7 @@ async function driftCheck(behaviour: object): Promise<DriftReport> {
   checks += 1;
   fs.writeFileSync(behaviourFile(), JSON.stringify({ ...behaviour, run: `drift-${checks}` }));
   const status = driftCheckStatusSchema.parse(
-    await runToEnd("driftCheck", `${driftInstanceId(NETWORK)}-${checks}`, { network: NETWORK, trigger: "api" }),
+    await fakes.runToEnd("driftCheck", `${driftInstanceId(NETWORK)}-${checks}`, { network: NETWORK, trigger: "api" }),
   );
   assert.ok(status.document, JSON.stringify(status));
   return driftReportSchema.parse(
@@ -128,32 +100,17 @@ const ofContracts = (report: DriftReport) => ({
 });
 
 before(async () => {
-  workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-drift-orchestrator-"));
-  fs.writeFileSync(behaviourFile(), "{}");
-  azurite = await startAzurite();
-  host = await startHostProcess({
-    appDir: path.join(REPO_ROOT, "test", "fixtures", "rollout-app"),
-    storage: azurite.connectionString,
-    dataDir: path.join(workDir, "data"),
-    env: { ROLLOUT_FAKES: behaviourFile() },
-  });
-  systemKey = (
-    JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as {
-      systemKeys: { durabletask_extension: string };
-    }
-  ).systemKeys.durabletask_extension;
+  fakes = await startFakesHost("besu-fleet-drift-orchestrator-");
   // A fake rollout first: the fake nodes answer with its genesis.
   const spec = smallSpec();
   const rolloutId = `rollout-${NETWORK}-1`;
   fs.writeFileSync(behaviourFile(), JSON.stringify({ run: rolloutId }));
   const input: RolloutInput = { rolloutId, spec, regions: spec.regions.map((region) => region.name) };
-  await runToEnd("rollout", rolloutId, input);
+  await fakes.runToEnd("rollout", rolloutId, input);
 });
 
 after(async () => {
-  await host?.kill();
-  await azurite?.stop();
-  fs.rmSync(workDir, { recursive: true, force: true });
+  await fakes?.stop();
 });
 
 describe("drift check orchestration with fake activities", () => {
