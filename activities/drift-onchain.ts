@@ -113,9 +113,11 @@ export function driftOnChainActivities(deps: OnChainDependencies, define: typeof
       const checks = new Map<string, ObservedCheck>();
       const context = await observing(async (): Promise<OnChainContext> => ({
         network: spec.network.name,
+        // Names journal entries of sends only, and a drift check sends nothing.
         rolloutId: "drift",
         specDocument,
-        deployer: steps.length === 0 ? "" : await onChain.signer().address(),
+        // `${deployer}` may appear in a step or a top-up: its address comes from Key Vault (public key).
+        deployer: steps.length + topUps.length === 0 ? "" : await onChain.signer().address(),
         selectors: {
           chain138: spec.chains.chain138.chainSelector,
           mainnet: spec.chains.mainnet.chainSelector ?? KNOWN_CHAIN_SELECTORS.get(spec.chains.mainnet.chainId) ?? "",
