@@ -1,7 +1,7 @@
 /**
  * The activity contracts of drift verification (orchestrators/drift/): load the desired state
  * (the last successful rollout's spec and the network record) with the previous report, compare
- * one cluster with it in ARM and Kubernetes, save a report with the network's index, and tell the
+ * one cluster with it in ARM and Kubernetes, one chain with it (contracts, CCIP, balances), save a report with the network's index, and tell the
  * webhook. Besu is observed through the rollout's own `observeNodes`, healing re-applies through
  * `configureCluster` and `deployBesu`. Nothing here carries a secret: the webhook URL stays in the
  * app settings, read inside the activity.
@@ -13,6 +13,8 @@ import {
   observedDriftSchema,
   driftStateSchema,
 } from "../lib/domain/drift/report.js";
+import { CHAIN_ROLES } from "../lib/domain/contracts-spec.js";
+import { deployedContractSchema } from "../lib/domain/onchain-status.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
 import { clusterDeploymentSchema, contract, documentNameSchema, outcome } from "./contracts.js";
 
@@ -31,6 +33,8 @@ export const driftBaselineSchema = z.object({
   networkDocument: documentNameSchema,
   spec: desiredStateSchema,
   expectation: besuExpectationSchema,
+  /** The contracts the rollout deployed or found, with their code hashes (its status's `contracts`). */
+  contracts: z.array(deployedContractSchema).default([]),
 });
 export type DriftBaseline = z.infer<typeof driftBaselineSchema>;
 
@@ -51,6 +55,22 @@ export const checkClusterDrift = contract(
     observed: z.array(observedDriftSchema),
     unknown: z.array(driftUnknownSchema),
   }),
+);
+
+/**
+ * One chain's contracts and CCIP lane compared with the baseline: code hashes at the recorded
+ * addresses, the spec's ensure-steps on that chain, its funded balances. Reads only: a drift check
+ * never sends a transaction. `contracts` are all the recorded ones (a step on one chain may name
+ * an address on the other); the RPC URL is read from the app setting the spec names.
+ */
+export const checkOnChainDrift = contract(
+  "checkOnChainDrift",
+  z.object({
+    specDocument: documentNameSchema,
+    chain: z.enum(CHAIN_ROLES),
+    contracts: z.array(deployedContractSchema),
+  }),
+  outcome({ observed: z.array(observedDriftSchema), unknown: z.array(driftUnknownSchema) }),
 );
 
 /** Saves a report, puts it in front of the network's index and deletes the reports beyond `keep`. */
@@ -84,6 +104,7 @@ export const notifyDriftWebhook = contract(
 export const driftActivityContracts = {
   loadDriftBaseline,
   checkClusterDrift,
+  checkOnChainDrift,
   saveDriftReport,
   notifyDriftWebhook,
 } as const;

@@ -19,6 +19,7 @@ import {
   type DriftReport,
 } from "../lib/domain/drift/report.js";
 import { besuManifests, clusterConfigurationManifests } from "../lib/domain/manifests.js";
+import { deployedContractSchema, type DeployedContract } from "../lib/domain/onchain-status.js";
 import { networkRecordName, networkRecordSchema, validatorPublicKeys } from "../lib/domain/network-record.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
 import { ClassifiedError, classifyHttpStatus, classifyNetworkError } from "../lib/errors.js";
@@ -70,6 +71,12 @@ async function lastSuccessfulRollout(
   return undefined;
 }
 
+/** The contracts a rollout recorded in its status (none when it had no on-chain sections). */
+const recordedContracts = (rollout: StoredRolloutReport): DeployedContract[] => {
+  const recorded = z.array(deployedContractSchema).safeParse(rollout.status.contracts ?? []);
+  return recorded.success ? recorded.data : [];
+};
+
 /** The network's latest report, or null (none yet, or an unreadable one: `since` then starts again). */
 async function latestReport(documents: DocumentStore, network: string): Promise<DriftReport | null> {
   const index = driftIndexSchema.safeParse(await documents.readDocument(driftIndexName(network)));
@@ -101,6 +108,7 @@ export function driftActivities(
           specDocument: `rollouts/${rollout.rolloutId}/spec.json`,
           networkDocument: `rollouts/${rollout.rolloutId}/network.json`,
           spec: spec.data,
+          contracts: recordedContracts(rollout),
           expectation: {
             chainIdHex: `0x${record.data.chainId.toString(16)}`,
             genesisHash: record.data.genesisHash,

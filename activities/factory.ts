@@ -42,6 +42,7 @@ import * as contracts from "./contracts.js";
 import { createOnChainActivities, onChainActivityContracts } from "./onchain-handlers.js";
 import { driftActivityContracts } from "./drift-contracts.js";
 import { driftActivities } from "./drift.js";
+import { driftOnChainActivities } from "./drift-onchain.js";
 import type {
   ActivityContract,
   ActivityOutcome,
@@ -270,8 +271,9 @@ export function createActivities(deps: ActivityDependencies): Activities {
     };
   };
 
+  const onChainDeps = { documents, signer: deps.signer ?? missingSigner, settings: deps.settings ?? {} };
   return {
-    ...createOnChainActivities({ documents, signer: deps.signer ?? missingSigner, settings: deps.settings ?? {} }),
+    ...createOnChainActivities(onChainDeps),
     preflightRegion: define(contracts.preflightRegion, async ({ plan }) => {
       const capacity = await arm.regionCapacity(plan.region);
       if (!capacity.regionOffered)
@@ -485,6 +487,7 @@ export function createActivities(deps: ActivityDependencies): Activities {
 
     ...createChangeHandlers({ define, inCluster, rpc: rpcThroughProxy, checkUntil }),
     ...driftActivities(deps, define),
+    ...driftOnChainActivities(onChainDeps, define),
   };
 }
 

@@ -12,7 +12,7 @@ import { z } from "zod";
 import { onChainProblems } from "./contracts-references.js";
 import { ccipSchema, chainsSchema, contractsSchema, fundingSchema } from "./contracts-spec.js";
 import { changePolicyShape } from "./changes/policy.js";
-import { driftSpecSchema } from "./drift/spec.js";
+import { driftSpecSchema, minimumBalanceProblems } from "./drift/spec.js";
 import { ADMIN_REGION, DEPLOYMENT_REGIONS, findRegion } from "./regions.js";
 import { findVmSize, knownVmSizeNames } from "./vm-sizes.js";
 
@@ -519,6 +519,11 @@ function crossFieldProblems(input: Record<string, unknown>): SpecProblem[] {
     checkValidatorTotal(deployable, rollout, problems);
   }
   problems.push(...onChainSectionProblems(input));
+  const drift = validPart(parts.drift, input.drift);
+  const funding = validPart(parts.funding, input.funding);
+  if (drift !== undefined && (funding !== undefined || input.funding === undefined))
+    for (const problem of minimumBalanceProblems(drift, funding?.topUps ?? []))
+      problems.push({ path: formatPath(problem.path), message: problem.message });
   return problems;
 }
 

@@ -2,12 +2,15 @@
  * The comparing part of a drift check, as durable work: every cluster is compared in ARM and
  * Kubernetes (one `checkClusterDrift` each) while the first sample of its Besu nodes is taken,
  * all in parallel; after a pause of two block periods the nodes of the clusters that still exist
- * are sampled again, and the Besu comparison runs on the pair (lib/domain/drift/besu.ts). Work
+ * are sampled again, and the Besu comparison runs on the pair (lib/domain/drift/besu.ts). Each
+ * chain with recorded contracts, ensure-steps or top-ups is compared (`checkOnChainDrift`, reads
+ * only) in the same fan-out. Work
  * that failed after its retries becomes an `unknown`, never a silent pass.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { observeNodes, type ActivitySuccess, type NodeObservation } from "../../activities/contracts.js";
-import { checkClusterDrift, type DriftBaseline } from "../../activities/drift-contracts.js";
+import { checkClusterDrift, checkOnChainDrift, type DriftBaseline } from "../../activities/drift-contracts.js";
+import { CHAIN_ROLES, type ChainRole } from "../../lib/domain/contracts-spec.js";
 import { besuDrift } from "../../lib/domain/drift/besu.js";
 import type { DriftUnknown, ObservedDrift } from "../../lib/domain/drift/report.js";
 import type { ClusterPlan, RegionPlan } from "../../lib/domain/plan.js";
@@ -96,6 +99,17 @@ function untag<K extends string, U extends Tagged<string, unknown>>(
   return { ok: true, value: outcome.value.value as Untagged<K, U> };
 }
 
+/** The chains with something to compare: recorded contracts, ensure-steps or top-ups (none without `chains`). */
+function chainsToCheck({ spec, contracts }: DriftBaseline): ChainRole[] {
+  if (spec.chains === undefined) return [];
+  return CHAIN_ROLES.filter(
+    (chain) =>
+      contracts.some((contract) => contract.chain === chain) ||
+      (spec.ccip?.steps ?? []).some((step) => step.chain === chain) ||
+      (spec.funding?.topUps ?? []).some((topUp) => topUp.chain === chain),
+  );
+}
+
 export function* compareNetwork(
   context: OrchestrationContext,
   baseline: DriftBaseline,
@@ -118,18 +132,44 @@ export function* compareNetwork(
     ),
   );
   const firstSample = work.map((entry) => observing(context, entry, "heads", retry));
-  // One wait for both kinds of work, each result tagged with its kind so that it keeps its type.
+  // Contracts and the CCIP lane, per chain, read-only: healing never sends a transaction.
+  const chains = chainsToCheck(baseline);
+  const chainChecks = chains.map((chain) =>
+    activity(
+      context,
+      checkOnChainDrift,
+      { specDocument: baseline.specDocument, chain, contracts: baseline.contracts },
+      retry,
+    ),
+  );
+  // One wait for every kind of work, each result tagged with its kind so that it keeps its type.
   const settled = yield* settleAll<
-    Tagged<"check", ActivitySuccess<typeof checkClusterDrift>> | Tagged<"sample", ActivitySuccess<typeof observeNodes>>
+    | Tagged<"check", ActivitySuccess<typeof checkClusterDrift>>
+    | Tagged<"sample", ActivitySuccess<typeof observeNodes>>
+    | Tagged<"chain", ActivitySuccess<typeof checkOnChainDrift>>
   >(context, [
     ...checks.map((pending) => tagged("check", pending)),
     ...firstSample.map((pending) => tagged("sample", pending)),
+    ...chainChecks.map((pending) => tagged("chain", pending)),
   ]);
   const checked = settled.slice(0, work.length).map((outcome) => untag("check", outcome));
-  const firstOutcomes = settled.slice(work.length).map((outcome) => untag("sample", outcome));
+  const firstOutcomes = settled.slice(work.length, 2 * work.length).map((outcome) => untag("sample", outcome));
+  const chainOutcomes = settled.slice(2 * work.length).map((outcome) => untag("chain", outcome));
 
   const observed: ObservedDrift[] = [];
   const unknown: DriftUnknown[] = [];
+  chainOutcomes.forEach((outcome, index) => {
+    if (outcome.ok) {
+      observed.push(...outcome.value.observed);
+      unknown.push(...outcome.value.unknown);
+    } else
+      unknown.push({
+        kind: "contracts",
+        region: chains[index] ?? "network",
+        resource: "(chain)",
+        reason: `the chain could not be read: ${outcome.cause}`,
+      });
+  });
   const alive: number[] = [];
   /** Clusters whose Kubernetes API could not be read: what their nodes seemed to say through it is no evidence. */
   const unreadable = new Set<number>();

@@ -1,52 +1,40 @@
 /**
- * The on-chain activities against the simulated cloud's mainnet stand-in (Chainlink's contracts
+ * The on-chain activities against the simulated cloud's mainnet standIn (Chainlink's contracts
  * deployed from the real bytecode), signing with the simulated Key Vault's deployer key and
  * journaling in Azurite: a CREATE2 deployment on a chain that lacks the factory (its pre-signed
  * deployment first), a revert decoded to its reason, a spending cap refused before sending.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { keccak256 } from "ethers";
-import { BesuCloudFieldsSchema, createBesuPlugin, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
-import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
 import { createOnChainActivities } from "../../activities/onchain-handlers.js";
 import type { OnChainContext } from "../../activities/onchain-contracts.js";
 import { validateSpec } from "../../lib/domain/spec.js";
 import { create2Address } from "../../lib/evm/create2.js";
 import { initCode, loadArtifact } from "../../lib/evm/artifacts.js";
-import { deployerSigner } from "../../lib/evm/key-vault-signer.js";
 import { JournalStore } from "../../lib/evm/journal-store.js";
 import { EvmRpc } from "../../lib/evm/rpc.js";
-import { DocumentStore } from "../../lib/state/documents.js";
+import { startChainCloud, type ChainCloud } from "./chain-harness.js";
 
 const SPEC_DOCUMENT = "rollouts/adapter/spec.json";
 const CHAIN138_SELECTOR = "13813813813813813813";
 const RECEIVER = { package: "@chainlink/contracts-ccip", contract: "latest/log_message_data_receiver" };
 
-let azurite: RunningAzurite;
-let cloud: RunningCloud;
-let dataDir: string;
+let chains: ChainCloud;
 let activities: ReturnType<typeof createOnChainActivities>;
 let context: OnChainContext;
 let mainnet: EvmRpc;
 let journal: JournalStore;
 
 before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "besu-fleet-onchain-"));
-  azurite = await startAzurite();
-  cloud = await startCloud({ dataDir, plugins: [createBesuPlugin()], log: () => undefined });
-  const { evm } = BesuCloudFieldsSchema.parse(cloud.connection);
-  assert.ok(evm.mainnet, "the mainnet stand-in runs");
-  const documents = new DocumentStore(azurite.connectionString, "besu-fleet-state");
+  chains = await startChainCloud("besu-fleet-onchain-");
+  const { documents, signer, mainnet: standIn } = chains;
   journal = new JournalStore(documents);
   const validation = validateSpec({
     network: { name: "adapternet" },
     chains: {
       chain138: { chainSelector: CHAIN138_SELECTOR },
-      mainnet: { existing: { router: evm.mainnet.contracts.router } },
+      mainnet: { existing: { router: standIn.contracts.router } },
     },
     contracts: {
       mainnet: [
@@ -81,37 +69,26 @@ before(async () => {
   });
   assert.ok(validation.ok, JSON.stringify(!validation.ok && validation.problems));
   await documents.saveDocument(SPEC_DOCUMENT, validation.spec);
-  const signer = deployerSigner({
-    mode: "simulator",
-    keyId: cloud.connection.keyVault.deployerKeyId,
-    caCertificate: readFileSync(cloud.connection.caCertPath, "utf8"),
-  });
-  activities = createOnChainActivities({
-    documents,
-    signer: () => signer,
-    settings: { BESU_FLEET_MAINNET_RPC_URL: evm.mainnet.rpcUrl, BESU_FLEET_CHAIN138_RPC_URL: "http://127.0.0.1:9/" },
-  });
+  activities = createOnChainActivities({ documents, signer: () => signer, settings: chains.settings });
   context = {
     network: "adapternet",
     rolloutId: "adapter",
     specDocument: SPEC_DOCUMENT,
     deployer: await signer.address(),
     selectors: { chain138: CHAIN138_SELECTOR, mainnet: "5009297550715157269" },
-    addresses: { chain138: {}, mainnet: { router: evm.mainnet.contracts.router } },
+    addresses: { chain138: {}, mainnet: { router: standIn.contracts.router } },
   };
-  mainnet = new EvmRpc(evm.mainnet.rpcUrl, "mainnet");
+  mainnet = new EvmRpc(standIn.rpcUrl, "mainnet");
 });
 
 after(async () => {
-  await cloud?.close();
-  await azurite?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await chains?.close();
 });
 
 const deployerNonce = async (): Promise<bigint> =>
   mainnet.quantity("eth_getTransactionCount", [context.deployer, "latest"]);
 
-describe("on-chain activities on the mainnet stand-in", () => {
+describe("on-chain activities on the mainnet standIn", () => {
   it("deploys through CREATE2 on a chain without the factory (its pre-signed deployment first), once", async () => {
     const calls: string[] = [];
     let result: Awaited<ReturnType<typeof activities.deployContract>> | undefined;

@@ -3,7 +3,8 @@
  * network, then its contracts on Chain 138 and the mainnet stand-in, the lane's ensure-steps and
  * the funding, signed by the simulated Key Vault's deployer key. Checked on the chains themselves
  * (code hashes, the steps' view calls, balances), then a second rollout of the same spec must
- * send no transaction at all (the deployer's nonces do not move).
+ * send no transaction at all (the deployer's nonces do not move). Last, a drift check sees code
+ * replaced on the mainnet stand-in and the CCIP ensure-step it broke.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -19,6 +20,7 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
 import { request, startAzurite, waitFor, type JsonResponse, type RunningAzurite } from "@besu-fleet/local-support";
 import { simulatedChainSettings } from "../../cli/chain-settings.js";
+import { driftReportSchema, type DriftReport } from "../../lib/domain/drift/report.js";
 import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
 import { JournalStore } from "../../lib/evm/journal-store.js";
 import { deployerSigner } from "../../lib/evm/key-vault-signer.js";
@@ -360,3 +362,49 @@ test("a transaction stuck while the chain is halted is replaced at the same nonc
   assert.equal(await nonceOf("chain138"), before + 1, "one transaction for the intent");
   assert.equal(BigInt(String(await rpc("chain138", "eth_getBalance", [recipient, "latest"]))), 1n);
 });
+
+test("after the rollout, code replaced on the mainnet stand-in shows in GET /api/drift/{network} with the ensure-step it broke", async () => {
+  const contractFindings = (report: DriftReport) =>
+    report.findings
+      .filter((finding) => finding.kind === "contracts")
+      .map((finding) => `${finding.region} ${finding.resource} ${finding.field}`)
+      .sort();
+  const before = await driftCheck();
+  assert.deepEqual(contractFindings(before), [], JSON.stringify(before.findings));
+  assert.deepEqual(
+    before.unknown.filter((entry) => entry.kind === "contracts"),
+    [],
+  );
+
+  const mainnetPool = (await statusOf("rollout-ccipnet-1")).contracts?.find(
+    (entry) => entry.chain === "mainnet" && entry.name === "pool",
+  );
+  assert.ok(mainnetPool);
+  // Through the simulated chain itself: code that answers every call with 0 (false).
+  await rpc("mainnet", "evm_setAccountCode", [mainnetPool.address, "0x600060005260206000f3"]);
+  const after = await driftCheck();
+  assert.equal(after.state, "Drifted");
+  assert.deepEqual(contractFindings(after), [
+    "mainnet ccip/mainnetPoolLane isSupportedChain(uint64) view returns (bool)",
+    "mainnet contract/pool codeHash",
+  ]);
+});
+
+/** Runs a drift check of the network through the API and returns the report GET /api/drift/{network} then shows. */
+async function driftCheck(): Promise<DriftReport> {
+  const requestedAt = new Date().toISOString();
+  const started = await api("POST", "drift/ccipnet");
+  assert.equal(started.status, 202, started.text);
+  const latestSchema = z.object({ report: driftReportSchema.nullable(), running: z.unknown() });
+  return waitFor(
+    "the drift check to finish",
+    async () => {
+      const latest = latestSchema.parse((await api("GET", "drift/ccipnet")).body);
+      return latest.running === null && latest.report !== null && latest.report.finishedAt >= requestedAt
+        ? latest.report
+        : undefined;
+    },
+    120_000,
+    500,
+  );
+}

@@ -5,26 +5,24 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { z } from "zod";
-import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
 import { networkRecordName, networkRecordSchema, type NetworkRecord } from "../../lib/domain/network-record.js";
 import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
 import { parseSpecText, type DesiredState } from "../../lib/domain/spec.js";
 import { REGION_WORK, regionInstanceId, type RolloutInput } from "../../orchestrators/contracts.js";
 import { fakeDocumentPath } from "../fixtures/rollout-fakes/documents.js";
+import { startFakesHost, type FakesHost } from "../fixtures/rollout-fakes/host.js";
 import { phasesUnderTest } from "../fixtures/rollout-fakes/phases.js";
-import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
+import type { HostProcess } from "@besu-fleet/local-host";
 import { request, waitFor } from "@besu-fleet/local-support";
 import { REPO_ROOT } from "../support/paths.js";
 
-let azurite: RunningAzurite;
+let fakes: FakesHost;
 let host: HostProcess;
-let workDir: string;
 let systemKey: string;
-const behaviourFile = (): string => path.join(workDir, "fakes.json");
+const behaviourFile = (): string => fakes.behaviourFile;
 
 /** The example spec, with short polls so that the test runs in seconds. */
 function exampleSpec(file: string, network: string): DesiredState {
@@ -88,26 +86,12 @@ function readRecord(network: string): NetworkRecord {
 }
 
 before(async () => {
-  workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-rollout-"));
-  fs.writeFileSync(behaviourFile(), "{}");
-  azurite = await startAzurite();
-  host = await startHostProcess({
-    appDir: path.join(REPO_ROOT, "test", "fixtures", "rollout-app"),
-    storage: azurite.connectionString,
-    dataDir: path.join(workDir, "data"),
-    env: { ROLLOUT_FAKES: behaviourFile() },
-  });
-  systemKey = (
-    JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as {
-      systemKeys: { durabletask_extension: string };
-    }
-  ).systemKeys.durabletask_extension;
+  fakes = await startFakesHost("besu-fleet-rollout-");
+  ({ host, systemKey } = fakes);
 });
 
 after(async () => {
-  await host?.kill();
-  await azurite?.stop();
-  fs.rmSync(workDir, { recursive: true, force: true });
+  await fakes?.stop();
 });
 
 describe("rollout orchestration with fake activities", () => {
@@ -150,27 +134,8 @@ describe("rollout orchestration with fake activities", () => {
     const rolloutId = `rollout-${spec.network.name}-1`;
     fs.writeFileSync(behaviourFile(), JSON.stringify({ quotaExceeded: ["koreasouth"], run: rolloutId }));
     const rollout: RolloutInput = { rolloutId, spec, regions: spec.regions.map((region) => region.name) };
-    const run = async (phases: string[], instanceId: string): Promise<z.output<typeof phasesUnderTest.result>> => {
-      const base = `${host.baseUrl}/runtime/webhooks/durabletask`;
-      const started = await request(`${base}/orchestrators/${phasesUnderTest.name}/${instanceId}?code=${systemKey}`, {
-        method: "POST",
-        body: JSON.stringify({ rollout, phases }),
-      });
-      assert.equal(started.status, 202, started.text);
-      const done = await waitFor(
-        `${instanceId} to finish`,
-        async () => {
-          const response = await request(`${base}/instances/${instanceId}?code=${systemKey}`);
-          const body = response.body as { runtimeStatus?: string } | undefined;
-          return body?.runtimeStatus === "Completed" || body?.runtimeStatus === "Failed" ? response : undefined;
-        },
-        60_000,
-        250,
-      );
-      const body = done.body as { runtimeStatus: string; output: unknown };
-      assert.equal(body.runtimeStatus, "Completed", done.text.slice(0, 2000));
-      return phasesUnderTest.result.parse(body.output);
-    };
+    const run = async (phases: string[], instanceId: string): Promise<z.output<typeof phasesUnderTest.result>> =>
+      phasesUnderTest.result.parse(await fakes.runToEnd(phasesUnderTest.name, instanceId, { rollout, phases }));
     const alone = await run(["preflight"], "phases-preflight");
     assert.equal(alone.regions.length, 23);
     assert.ok(!alone.regions.includes("koreasouth"));

@@ -39,7 +39,31 @@ export const driftSpecSchema = z
       .describe(
         "`none` only reports; `safe` also re-applies the Kubernetes configuration of regions whose objects were edited or deleted (one region at a time). Clusters are never recreated and validators never voted in or out by healing.",
       ),
+    minimumBalances: z
+      .record(
+        z.string().min(1),
+        z
+          .string()
+          .regex(/^(0|[1-9][0-9]*)$/, "must be a whole number of base units (wei) written in decimal, quoted in YAML"),
+      )
+      .default({})
+      .describe(
+        "Per top-up of the funding section (by its name): the balance below which the drift check reports it, in base units. A top-up not named here is reported when its balance is below its target.",
+      ),
     keepReports: z.int().min(1).max(1000).default(96).describe("Drift reports kept per network (a day at 15 minutes)."),
   })
   .describe("The timer-triggered drift check: ignore rules, healing and how many reports to keep.");
 export type DriftSpec = z.output<typeof driftSpecSchema>;
+
+/** Each `drift.minimumBalances` entry must name a top-up of the funding section (a typo would silently check nothing). */
+export function minimumBalanceProblems(
+  drift: DriftSpec,
+  topUps: readonly { name: string }[],
+): { path: readonly string[]; message: string }[] {
+  return Object.keys(drift.minimumBalances)
+    .filter((name) => !topUps.some((topUp) => topUp.name === name))
+    .map((name) => ({
+      path: ["drift", "minimumBalances", name],
+      message: `names no top-up of funding.topUps${topUps.length === 0 ? " (there are none)" : ` (${topUps.map((topUp) => topUp.name).join(", ")})`}`,
+    }));
+}
