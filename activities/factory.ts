@@ -42,6 +42,7 @@ import * as contracts from "./contracts.js";
 import { createOnChainActivities, onChainActivityContracts } from "./onchain-handlers.js";
 import { driftActivityContracts } from "./drift-contracts.js";
 import { driftActivities } from "./drift.js";
+import { deprovisionActivities, deprovisionActivityContracts } from "./deprovision.js";
 import type {
   ActivityContract,
   ActivityOutcome,
@@ -82,6 +83,7 @@ export const activityContracts = {
   ...onChainActivityContracts,
   ...changeContracts,
   ...driftActivityContracts,
+  ...deprovisionActivityContracts,
 } as const;
 
 type Contracts = typeof activityContracts;
@@ -485,6 +487,7 @@ export function createActivities(deps: ActivityDependencies): Activities {
 
     ...createChangeHandlers({ define, inCluster, rpc: rpcThroughProxy, checkUntil }),
     ...driftActivities(deps, define),
+    ...deprovisionActivities(deps, define),
   };
 }
 
