@@ -7,49 +7,28 @@
  * have it.
  */
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { after, before, test } from "node:test";
 import { z } from "zod";
-import { createBesuPlugin, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
 import { waitFor, type JsonResponse } from "@besu-fleet/local-support";
 import { STATE_CONTAINER } from "../../lib/config.js";
 import { networkRecordName } from "../../lib/domain/network-record.js";
 import { DocumentStore } from "../../lib/state/documents.js";
 import { validSpec } from "../domain/helpers.js";
 import { recordOf } from "../domain/network-fixtures.js";
-import { startAppStack, type AppStack } from "./app-stack.js";
+import { OVER_QUOTA_POOLS, startAppStackOnCloud, type AppStack } from "./app-stack.js";
 
 const NETWORK = "retryplan";
 const REGIONS = ["northeurope", "uksouth", "francecentral", "swedencentral"];
 /** Four more regions the recorded network also runs validators in, so the spec drops half the set. */
 const LATER_REGIONS = ["italynorth", "germanywestcentral", "norwayeast", "switzerlandnorth"];
-/** More vCPUs than the simulated subscription's 10 per region: every rollout fails its preflight at once. */
-const OVER_QUOTA_POOLS = [
-  { name: "system", mode: "System", vmSize: "Standard_D2s_v5", count: 1 },
-  { name: "besu", mode: "User", vmSize: "Standard_D2s_v5", count: 5 },
-];
-
-let workDir: string;
-let cloud: RunningCloud;
 let stack: AppStack;
 
 before(async () => {
-  workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-retry-plan-"));
-  cloud = await startCloud({
-    dataDir: workDir,
-    timeScale: 50,
-    plugins: [createBesuPlugin({ mainnet: false })],
-    log: () => undefined,
-  });
-  stack = await startAppStack({ BESU_FLEET_CLOUD_FILE: path.join(workDir, "cloud.json") });
+  stack = await startAppStackOnCloud(50);
 });
 
 after(async () => {
   await stack?.stop();
-  await cloud?.close();
-  fs.rmSync(workDir, { recursive: true, force: true });
 });
 
 const specOf = (regions: readonly string[]): Record<string, unknown> => ({
