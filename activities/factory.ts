@@ -485,7 +485,13 @@ export function createActivities(deps: ActivityDependencies): Activities {
       return { ok: true as const, record: record.data };
     }),
 
-    ...createChangeHandlers({ define, inCluster, rpc: rpcThroughProxy, checkUntil }),
+    ...createChangeHandlers({
+      define,
+      inCluster,
+      rpc: rpcThroughProxy,
+      checkUntil,
+      clusterExists: async (ref) => (await arm.clusterState(ref.resourceGroup, ref.clusterName)).exists,
+    }),
     ...driftActivities(deps, define),
     ...deprovisionActivities(deps, define),
   };

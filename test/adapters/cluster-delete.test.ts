@@ -1,8 +1,8 @@
 /**
  * Deleting a cluster of a dropped region (`rollout.deprovision: delete`) through the real AKS
  * client against the simulated ARM: the delete is started and not waited for, a cluster ARM no
- * longer has counts as deleted (a second delete is a no-op: no DELETE is sent), and the
- * `deleteCluster` activity answers the same.
+ * longer has counts as deleted (a second delete is a no-op: no DELETE is sent), the
+ * `deleteCluster` activity answers the same, and stopping removed nodes there is done.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -58,5 +58,14 @@ describe("cluster delete through ARM", { timeout: 300_000 }, () => {
       { ok: true, state: "Deleted" },
     );
     assert.equal(await deletesSince(afterDelete), 0, "nothing left to delete: no DELETE sent");
+    // A later rollout that stops the removed nodes again finds their cluster gone: nothing runs there.
+    assert.deepEqual(
+      await env.activities.stopNodeWorkloads({
+        cluster: ref,
+        namespace: cluster.namespace,
+        statefulSets: ["besu-validator-1"],
+      }),
+      { ok: true, deleted: ["besu-validator-1"] },
+    );
   });
 });
