@@ -67,7 +67,10 @@ export const voteOnRemoval = contract(
   }),
 );
 
-/** Deletes the StatefulSets of removed nodes (their pods stop; data volumes are kept). Absent ones count as deleted. */
+/**
+ * Deletes the StatefulSets of removed nodes (their pods stop; data volumes are kept). Absent ones
+ * count as deleted, and so do all of a cluster ARM no longer has.
+ */
 export const stopNodeWorkloads = contract(
   "stopNodeWorkloads",
   z.object({ cluster: clusterRefSchema, namespace: z.string(), statefulSets: z.array(z.string()) }),

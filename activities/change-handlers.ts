@@ -12,7 +12,7 @@ import type { NodePlan } from "../lib/domain/plan.js";
 import { checkNodesRejoined, restartStaleNodes, stopNodeWorkloads, voteOnRemoval } from "./change-contracts.js";
 import type { ActivityContract, ActivityOutcome, ClusterRef } from "./contracts.js";
 
-/** What factory.ts lends: its `define`, `inCluster`, `rpcThroughProxy` and `checkUntil`. */
+/** What factory.ts lends: its `define`, `inCluster`, `rpcThroughProxy` and `checkUntil`, and ARM's word on a cluster. */
 export interface HandlerKit {
   define<I extends z.ZodType, O extends ActivityOutcome>(
     contract: ActivityContract<I, O>,
@@ -21,6 +21,8 @@ export interface HandlerKit {
   inCluster<T>(ref: ClusterRef, step: string, operation: (cluster: KubeCluster) => Promise<T>): Promise<T>;
   rpc(cluster: KubeCluster, namespace: string, node: NodePlan): BesuRpc;
   checkUntil<T>(waitSeconds: number, check: () => Promise<T>, done: (answer: T) => boolean): Promise<T>;
+  /** Whether ARM still has the cluster. */
+  clusterExists(ref: ClusterRef): Promise<boolean>;
 }
 
 export function createChangeHandlers(kit: HandlerKit) {
@@ -99,11 +101,13 @@ export function createChangeHandlers(kit: HandlerKit) {
       })),
     ),
 
-    stopNodeWorkloads: kit.define(stopNodeWorkloads, async ({ cluster, namespace, statefulSets }) =>
-      kit.inCluster(cluster, "stop removed nodes", async (kube) => {
+    stopNodeWorkloads: kit.define(stopNodeWorkloads, async ({ cluster, namespace, statefulSets }) => {
+      // A cluster deleted meanwhile (deprovision: delete, by an earlier rollout) runs no pods.
+      if (!(await kit.clusterExists(cluster))) return { ok: true as const, deleted: statefulSets };
+      return kit.inCluster(cluster, "stop removed nodes", async (kube) => {
         for (const name of statefulSets) await deleteStatefulSet(kube, namespace, name);
         return { ok: true as const, deleted: statefulSets };
-      }),
-    ),
+      });
+    }),
   };
 }

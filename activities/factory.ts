@@ -43,6 +43,7 @@ import { createOnChainActivities, onChainActivityContracts } from "./onchain-han
 import { driftActivityContracts } from "./drift-contracts.js";
 import { driftActivities } from "./drift.js";
 import { driftOnChainActivities } from "./drift-onchain.js";
+import { deprovisionActivities, deprovisionActivityContracts } from "./deprovision.js";
 import type {
   ActivityContract,
   ActivityOutcome,
@@ -83,6 +84,7 @@ export const activityContracts = {
   ...onChainActivityContracts,
   ...changeContracts,
   ...driftActivityContracts,
+  ...deprovisionActivityContracts,
 } as const;
 
 type Contracts = typeof activityContracts;
@@ -485,9 +487,16 @@ export function createActivities(deps: ActivityDependencies): Activities {
       return { ok: true as const, record: record.data };
     }),
 
-    ...createChangeHandlers({ define, inCluster, rpc: rpcThroughProxy, checkUntil }),
+    ...createChangeHandlers({
+      define,
+      inCluster,
+      rpc: rpcThroughProxy,
+      checkUntil,
+      clusterExists: async (ref) => (await arm.clusterState(ref.resourceGroup, ref.clusterName)).exists,
+    }),
     ...driftActivities(deps, define),
     ...driftOnChainActivities(onChainDeps, define),
+    ...deprovisionActivities(deps, define),
   };
 }
 

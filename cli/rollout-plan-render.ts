@@ -1,7 +1,7 @@
 /**
  * The text form of a change plan for `besu-fleet rollout plan`: per region and node the action
  * and its reasons, the waves in order with the validators down and the quorum each keeps, and
- * the removals. It shows why a change is safe; `--json` prints the API's plan as it is.
+ * the removals with the clusters deleted after them. It shows why a change is safe; `--json` prints the API's plan as it is.
  */
 import type { ChangePlan, NodeChange } from "../lib/domain/changes/plan.js";
 
@@ -39,6 +39,8 @@ export function renderChangePlan(plan: ChangePlan): string[] {
       lines.push(
         `  ${removal.nodeId}${removal.address !== undefined ? ` — voted out (${removal.address}), then stopped` : " — stopped"}`,
       );
+    for (const cluster of plan.droppedClusters)
+      lines.push(`  cluster ${cluster.clusterName} (${cluster.resourceGroup}) — deleted`);
   }
   return lines;
 }

@@ -79,7 +79,22 @@ export function renderProgress(status: RolloutStatus, now: number): string[] {
     ...failureLines(status),
     "",
     ...formatTable(["REGION", "STATE", "PHASE", "ATTEMPTS", "RETRIES", "ELAPSED", "LAST ERROR"], rows),
+    ...renderClusterDeletions(status),
     ...renderOnChain(status),
+  ];
+}
+
+/** The clusters of dropped regions the rollout deletes (`deprovision: delete`), each with how far its delete got. */
+export function renderClusterDeletions(status: RolloutStatus): string[] {
+  const deletions = status.clusterDeletions ?? [];
+  if (deletions.length === 0) return [];
+  return [
+    "",
+    "Clusters of dropped regions:",
+    ...deletions.map(
+      (deletion) =>
+        `  ${deletion.clusterName} (${deletion.region}): ${deletion.state}${deletion.reason === undefined ? "" : ` — ${deletion.reason}`}`,
+    ),
   ];
 }
 
@@ -137,6 +152,7 @@ export function renderFinalReport(status: RolloutStatus, now: number): string[] 
     ...formatTable(["REGION", "STATE", "DURATION", "ERROR"], rows),
     "",
     ...verification,
+    ...renderClusterDeletions(status),
     ...renderOnChain(status),
   ];
 }

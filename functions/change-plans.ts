@@ -1,8 +1,8 @@
 /**
- * The change plan behind `POST /api/rollouts`: the network's record, read from the state
- * container, against the submitted spec (lib/domain/changes/plan.ts). A dry run answers with the
- * plan; a real start is refused with the same 400 when the plan cannot keep QBFT quorum, before
- * any orchestration exists. Reads only public data: the record holds no secret.
+ * The change plan behind `POST /api/rollouts` and `POST /api/rollouts/{id}/retry`: the network's
+ * record, read from the state container, against the spec (lib/domain/changes/plan.ts). A dry run
+ * answers with the plan; a real start or a retry is refused with the same 400 when the plan cannot
+ * keep QBFT quorum, before any orchestration exists. Reads only public data: the record holds no secret.
  */
 import type { HttpResponseInit } from "@azure/functions";
 import { planChanges, type ChangePlan } from "../lib/domain/changes/plan.js";
@@ -11,9 +11,10 @@ import type { DesiredState } from "../lib/domain/spec.js";
 import { errorResponse as error } from "./responses.js";
 import { stateDocuments } from "./state.js";
 
-/** The plan for `spec`, or the answer that refuses it. */
+/** The plan for `spec`, or the answer that refuses it; `what` names the request in the refusal. */
 export async function changePlanFor(
   spec: DesiredState,
+  what = "the change",
 ): Promise<{ ok: true; plan: ChangePlan } | { ok: false; response: HttpResponseInit }> {
   const name = networkRecordName(spec.network.name);
   const stored = await stateDocuments().readDocument(name);
@@ -30,7 +31,7 @@ export async function changePlanFor(
     response: error(
       400,
       "UnsafeChange",
-      `the change cannot keep QBFT quorum (${decision.problems.length} problem(s)); nothing was changed`,
+      `${what} cannot keep QBFT quorum (${decision.problems.length} problem(s)); nothing was changed`,
       { problems: decision.problems },
     ),
   };

@@ -333,6 +333,10 @@ const rolloutsRetry = onRollout(
         "NotRetryable",
         selection.problems.join("; "),
       );
+    // The network may have changed since the rollout ran (another rollout, a removal): the retry
+    // runs the plan of its spec against the network as it is now, checked as a start is.
+    const changes = await changePlanFor(original.data.spec, `retrying ${instance.instanceId}`);
+    if (!changes.ok) return changes.response;
     return startRollout(
       request,
       client,

@@ -1,7 +1,8 @@
 /**
  * The Azure Resource Manager adapter: quota and VM sizes for the preflight, resource groups,
- * AKS managed clusters (started, never waited for) and their user credentials. The same code
- * runs against Azure and against the simulated cloud; only endpoint, credential and CA differ.
+ * AKS managed clusters (created and deleted: started, never waited for) and their user
+ * credentials. The same code runs against Azure and against the simulated cloud; only endpoint,
+ * credential and CA differ.
  */
 import { ContainerServiceClient, type ManagedCluster } from "@azure/arm-containerservice";
 import type { TokenCredential } from "@azure/core-auth";
@@ -384,6 +385,28 @@ export class ArmAdapter {
       // NOTE: only the initial request is awaited; the orchestrator polls getClusterState with durable timers.
       await poller.submitted();
       return poller.operationState?.status === "failed" ? "Failed" : existing === undefined ? "Creating" : "Updating";
+    });
+  }
+
+  /**
+   * Starts deleting the cluster and returns without waiting (the orchestrator polls by calling
+   * again): `Deleted` once ARM no longer has it (a 404 — so deleting again is a no-op), else
+   * `Deleting`. A delete already under way is not started a second time.
+   */
+  async beginClusterDelete(resourceGroup: string, name: string): Promise<"Deleted" | "Deleting"> {
+    return this.call(`delete cluster ${name}`, async () => {
+      let existing: ManagedCluster;
+      try {
+        existing = await this.client.managedClusters.get(resourceGroup, name);
+      } catch (error) {
+        if (isRestError(error) && error.statusCode === 404) return "Deleted";
+        throw error;
+      }
+      if (existing.provisioningState?.toLowerCase() === "deleting") return "Deleting";
+      const poller = this.client.managedClusters.delete(resourceGroup, name);
+      // NOTE: only the initial request is awaited (202 with the operation's URLs, or 204 when already gone).
+      await poller.submitted();
+      return poller.operationState?.status === "succeeded" ? "Deleted" : "Deleting";
     });
   }
 

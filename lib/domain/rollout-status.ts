@@ -5,6 +5,7 @@
  * new status; times come in as ISO strings (in an orchestrator, from currentUtcDateTime).
  */
 import { z } from "zod";
+import { clusterDeletionSchema } from "./deprovision-status.js";
 import { deployedContractSchema, onChainStatusSchema } from "./onchain-status.js";
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -153,6 +154,8 @@ export const rolloutStatusSchema = z.object({
   /** Every deployed contract (contracts phase on), and each deployment, CCIP step and top-up live. */
   contracts: z.array(deployedContractSchema).optional(),
   onChain: onChainStatusSchema.optional(),
+  /** The clusters of dropped regions deleted by this rollout (`rollout.deprovision: delete`). */
+  clusterDeletions: z.array(clusterDeletionSchema).optional(),
 });
 export type RolloutStatus = z.infer<typeof rolloutStatusSchema>;
 

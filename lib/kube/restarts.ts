@@ -1,11 +1,12 @@
 /**
  * Restarting one node's pod for a wave. The StatefulSets are OnDelete: a changed template waits
  * until its pod is deleted, and the controller then recreates the pod from the new template with
- * the same name and data volume. A pod already of the StatefulSet's update revision is left
- * alone, so a wave that runs again after a crash never restarts a node twice. A removed node's
- * StatefulSet is deleted (its pod stops; the retained data volume stays, as the manifests ask).
+ * the same name and data volume; whether to delete it is restartDecision's
+ * (lib/domain/changes/restart.ts). A removed node's StatefulSet is deleted (its pod stops; the
+ * retained data volume stays, as the manifests ask).
  */
 import { z } from "zod";
+import { restartDecision } from "../domain/changes/restart.js";
 import type { NodePlan } from "../domain/plan.js";
 import { KubeStatusError, type KubeCluster } from "./cluster.js";
 
@@ -37,16 +38,18 @@ async function getOrUndefined(kube: KubeCluster, url: string): Promise<unknown> 
 
 /** Deletes the node's pod if it runs an older template than its StatefulSet's. */
 export async function restartIfStale(kube: KubeCluster, namespace: string, node: NodePlan): Promise<RestartOutcome> {
-  const set = statefulSetSchema.parse(
-    await getOrUndefined(kube, path(namespace, "statefulsets", node.statefulSetName)),
+  const [rawSet, rawPod] = await Promise.all([
+    getOrUndefined(kube, path(namespace, "statefulsets", node.statefulSetName)),
+    getOrUndefined(kube, path(namespace, "pods", node.podName)),
+  ]);
+  const set = statefulSetSchema.parse(rawSet);
+  const decision = restartDecision(
+    { ...set.status, generation: set.metadata.generation },
+    rawPod === undefined
+      ? undefined
+      : { revision: podSchema.parse(rawPod).metadata.labels?.["controller-revision-hash"] },
   );
-  const updateRevision = set.status?.updateRevision;
-  if (updateRevision === undefined || (set.status?.observedGeneration ?? 0) < (set.metadata.generation ?? 0))
-    return "notObserved";
-  const raw = await getOrUndefined(kube, path(namespace, "pods", node.podName));
-  // No pod: the controller is creating it, from the current template.
-  if (raw === undefined) return "current";
-  if (podSchema.parse(raw).metadata.labels?.["controller-revision-hash"] === updateRevision) return "current";
+  if (decision !== "restart") return decision;
   try {
     await kube.request("DELETE", path(namespace, "pods", node.podName));
   } catch (error) {

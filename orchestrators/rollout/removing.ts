@@ -4,9 +4,11 @@
  * proposes its removal each round until the latest block's validator set no longer lists it (a
  * vote passes once more than half of the set cast it), then every voter discards its vote, so
  * a stale vote cannot act later. Only when all are out do the removed nodes' pods stop (their
- * StatefulSets are deleted; data volumes are kept), and the record forgets them. A validator not
- * voted out within admissionTimeoutMinutes fails the rollout, with every removed node still up.
- * Clusters of dropped regions are kept (`deprovision: delete` is not carried out yet).
+ * StatefulSets are deleted; data volumes are kept), then, under `deprovision: delete`, the
+ * clusters of dropped regions are deleted (deprovisioning.ts), and only then does the record
+ * forget the removed nodes — so a rollout that stops before, rolled out again, finishes the job.
+ * A validator not voted out within admissionTimeoutMinutes fails the rollout, with every removed
+ * node still up.
  */
 import type { Task } from "durable-functions";
 import { stopNodeWorkloads, voteOnRemoval } from "../../activities/change-contracts.js";
@@ -15,6 +17,7 @@ import type { NetworkRecord } from "../../lib/domain/network-record.js";
 import { clusterName, namespaceName, nodePlan, planRollout, resourceGroupName } from "../../lib/domain/plan.js";
 import { enterPhase } from "../../lib/domain/rollout-status.js";
 import { activity, settleAll, sleepUnlessCanceled } from "../durable.js";
+import { deprovisionDroppedClusters } from "./deprovisioning.js";
 import { saveNetworkRecord } from "./genesis.js";
 import { advance, networkOf, quietRetryScope, stopIfCanceled, stopWith, type Phase, type RolloutRun } from "./run.js";
 import type { Placed } from "./wave.js";
@@ -130,6 +133,15 @@ export const removing: Phase = function* (run, state) {
       state,
       "removing",
       `removed validators are out of the set, but pods still run: ${failed.join("; ")}`,
+    );
+  const deprovisioned = yield* deprovisionDroppedClusters(run, state);
+  state = deprovisioned.state;
+  if (run.cancel.requested) return stopIfCanceled(run, state);
+  if (deprovisioned.failure !== undefined)
+    return stopWith(
+      state,
+      "removing",
+      `removed nodes are out and stopped, but ${deprovisioned.failure} (rolling the spec out again retries the delete)`,
     );
   record = {
     ...record,

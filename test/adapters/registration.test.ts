@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as changeContracts from "../../activities/change-contracts.js";
 import * as contracts from "../../activities/contracts.js";
+import * as deprovisionContracts from "../../activities/deprovision.js";
 import * as onChainContracts from "../../activities/onchain-contracts.js";
 import * as driftContracts from "../../activities/drift-contracts.js";
 import { activityContracts, activityNameOf } from "../../activities/factory.js";
@@ -41,6 +42,7 @@ describe("activity registration", () => {
       ...Object.values(onChainContracts),
       ...Object.values(changeContracts),
       ...Object.values(driftContracts),
+      ...Object.values(deprovisionContracts),
     ].filter(isContract);
     assert.ok(declared.length >= 10);
     for (const contract of declared) assert.equal(activityNameOf(contract), contract.name);

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { createBesuPlugin, startCloud } from "@besu-fleet/local-cloud";
 import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
 import { request, startAzurite, type JsonResponse, type RunningAzurite } from "@besu-fleet/local-support";
 import { REPO_ROOT } from "../support/paths.js";
@@ -90,6 +91,32 @@ export async function startAppStack(env: Record<string, string> = {}, appDir = R
       await host.kill();
       await azurite.stop();
       fs.rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Node pools of more vCPUs than the simulated subscription's 10 per region: such a rollout fails its preflight at once. */
+export const OVER_QUOTA_POOLS = [
+  { name: "system", mode: "System", vmSize: "Standard_D2s_v5", count: 1 },
+  { name: "besu", mode: "User", vmSize: "Standard_D2s_v5", count: 5 },
+];
+
+/** The app as `startAppStack` starts it, over the simulated cloud (Besu, no mainnet) it starts first; `stop` ends both. */
+export async function startAppStackOnCloud(timeScale: number, env: Record<string, string> = {}): Promise<AppStack> {
+  const cloudDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-api-cloud-"));
+  const cloud = await startCloud({
+    dataDir: cloudDir,
+    timeScale,
+    plugins: [createBesuPlugin({ mainnet: false })],
+    log: () => undefined,
+  });
+  const stack = await startAppStack({ BESU_FLEET_CLOUD_FILE: path.join(cloudDir, "cloud.json"), ...env });
+  return {
+    ...stack,
+    async stop() {
+      await stack.stop();
+      await cloud.close();
+      fs.rmSync(cloudDir, { recursive: true, force: true });
     },
   };
 }

@@ -7,42 +7,25 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { BlobServiceClient } from "@azure/storage-blob";
 import YAML from "yaml";
 import { z } from "zod";
-import { createBesuPlugin, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
 import { waitFor, type JsonResponse } from "@besu-fleet/local-support";
 import { STATE_CONTAINER } from "../../lib/config.js";
 import { REPO_ROOT } from "../support/paths.js";
-import { startAppStack, type AppStack } from "./app-stack.js";
+import { OVER_QUOTA_POOLS, startAppStackOnCloud, type AppStack } from "./app-stack.js";
 
 /** As test/e2e/rollout.test.ts: fast enough for AKS creates, slow enough for verification's block checks. */
 const SIMULATED_TIME_SCALE = 50;
 const BLOCK_PERIOD_SECONDS = 5;
 const REGIONS = ["northeurope", "uksouth", "francecentral", "swedencentral"];
-/** 6 Standard_D2s_v5 nodes: more vCPUs than the simulated subscription's 10 per region, so preflight fails fast. */
-const OVER_QUOTA_POOLS = [
-  { name: "system", mode: "System", vmSize: "Standard_D2s_v5", count: 1 },
-  { name: "besu", mode: "User", vmSize: "Standard_D2s_v5", count: 5 },
-];
 
-let workDir: string;
-let cloud: RunningCloud;
 let stack: AppStack;
 
 before(async () => {
-  workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-instances-"));
-  cloud = await startCloud({
-    dataDir: workDir,
-    timeScale: SIMULATED_TIME_SCALE,
-    plugins: [createBesuPlugin({ mainnet: false })],
-    log: () => undefined,
-  });
-  stack = await startAppStack({
-    BESU_FLEET_CLOUD_FILE: path.join(workDir, "cloud.json"),
+  stack = await startAppStackOnCloud(SIMULATED_TIME_SCALE, {
     BESU_FLEET_RETENTION_DAYS: "0",
     // Never due while the test runs: it runs retention when it wants to.
     BESU_FLEET_RETENTION_SCHEDULE: "0 0 0 1 1 *",
@@ -51,8 +34,6 @@ before(async () => {
 
 after(async () => {
   await stack?.stop();
-  await cloud?.close();
-  fs.rmSync(workDir, { recursive: true, force: true });
 });
 
 /** The small example spec for a network of its own, with fast polls and retries. */

@@ -102,6 +102,32 @@ describe("renderFinalReport", () => {
     assert.ok(lines.includes("Verification: not run"));
     assert.ok(lines.includes("Rollout failed in genesis: too few validators"));
   });
+
+  it("shows each cluster of a dropped region the rollout deletes, with its state and why one failed", () => {
+    const at = "2026-11-29T10:05:00.000Z";
+    const status = {
+      ...succeededStatus(),
+      clusterDeletions: [
+        { region: "koreasouth", clusterName: "aks-chain138-koreasouth", state: "Deleted" as const, at },
+        {
+          region: "canadacentral",
+          clusterName: "aks-chain138-canadacentral",
+          state: "Failed" as const,
+          reason: "canadacentral: deleting cluster aks-chain138-canadacentral failed: denied",
+          at,
+        },
+      ],
+    };
+    for (const lines of [renderFinalReport(status, NOW), renderProgress(status, NOW)]) {
+      const start = lines.indexOf("Clusters of dropped regions:");
+      assert.ok(start > 0, lines.join("\n"));
+      assert.deepEqual(lines.slice(start + 1, start + 3), [
+        "  aks-chain138-koreasouth (koreasouth): Deleted",
+        "  aks-chain138-canadacentral (canadacentral): Failed — canadacentral: deleting cluster aks-chain138-canadacentral failed: denied",
+      ]);
+    }
+    assert.ok(!renderFinalReport(succeededStatus(), NOW).includes("Clusters of dropped regions:"));
+  });
 });
 
 describe("renderChanges (line by line output)", () => {

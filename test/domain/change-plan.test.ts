@@ -131,6 +131,32 @@ describe("change plan", () => {
     assert.deepEqual(plan.waves, []);
   });
 
+  it("lists the clusters of dropped regions for deletion under deprovision: delete, none under retain", () => {
+    const record = recordOf(specWith([1, 1, 1, 1, 1, 1, 1]));
+    const deleting = plannedOk(specWith([1, 1, 1, 1, 1], { deprovision: "delete" }), record);
+    assert.deepEqual(
+      deleting.droppedClusters,
+      [5, 6].map((index) => ({
+        region: REGION_NAMES[index],
+        clusterOrdinal: 1,
+        resourceGroup: `rg-chain138-${REGION_NAMES[index]}`,
+        clusterName: `aks-chain138-${REGION_NAMES[index]}`,
+      })),
+    );
+    assert.deepEqual(plannedOk(specWith([1, 1, 1, 1, 1]), record).droppedClusters, [], "retain is the default");
+    assert.deepEqual(plannedOk(specWith([1, 1, 1, 1, 1, 1, 1], { deprovision: "delete" }), record).droppedClusters, []);
+  });
+
+  it("keeps the cluster of a region that stays with fewer nodes, even under deprovision: delete", () => {
+    const record = recordOf(specWith([2, 1, 1, 1, 1, 1, 1]));
+    const plan = plannedOk(specWith([1, 1, 1, 1, 1, 1, 1], { deprovision: "delete" }), record);
+    assert.deepEqual(
+      plan.removals.map((removal) => removal.nodeId),
+      [`${REGION_NAMES[0]}/validator-2`],
+    );
+    assert.deepEqual(plan.droppedClusters, []);
+  });
+
   it("refuses a limit above f, for the network and for the spec, saying why", () => {
     const record = recordOf(specWith(Array(7).fill(1)));
     const decision = planChanges(specWith(Array(7).fill(1), { maxUnavailableValidators: 3 }), record);

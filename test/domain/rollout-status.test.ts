@@ -19,6 +19,7 @@ import {
   type RegionState,
   type RolloutStatus,
 } from "../../lib/domain/rollout-status.js";
+import { recordClusterDeletion } from "../../lib/domain/deprovision-status.js";
 
 const T0 = "2026-11-29T10:00:00.000Z";
 const T1 = "2026-11-29T10:01:00.000Z";
@@ -343,5 +344,23 @@ describe("rollout status schema", () => {
     const schema = z.toJSONSchema(rolloutStatusSchema);
     assert.match(JSON.stringify(schema.properties?.createdAt), /"format":"date-time"/);
     assert.equal(rolloutStatusSchema.safeParse({ ...fresh(), createdAt: "yesterday" }).success, false);
+  });
+});
+
+describe("cluster deletions in the status", () => {
+  it("keeps one entry per cluster, in first-seen order, at its latest state", () => {
+    const korea = { region: "koreasouth", clusterName: "aks-chain138-koreasouth" };
+    const canada = { region: "canadacentral", clusterName: "aks-chain138-canadacentral" };
+    let status = recordClusterDeletion(fresh(), { ...korea, state: "Deleting" }, T1);
+    status = recordClusterDeletion(status, { ...canada, state: "Deleting" }, T1);
+    status = recordClusterDeletion(status, { ...korea, state: "Deleted" }, T2);
+    status = recordClusterDeletion(status, { ...canada, state: "Failed", reason: "canadacentral: denied" }, T3);
+    assert.deepEqual(status.clusterDeletions, [
+      { ...korea, state: "Deleted", at: T2 },
+      { ...canada, state: "Failed", reason: "canadacentral: denied", at: T3 },
+    ]);
+    assert.equal(status.updatedAt, T3);
+    assert.equal(rolloutStatusSchema.safeParse(status).success, true);
+    assert.equal(fresh().clusterDeletions, undefined, "a rollout that deletes nothing shows no deletions");
   });
 });

@@ -5,7 +5,7 @@
  * than the limit, the chain never stalled longer than three block periods and one restart — and
  * a wave that never becomes healthy stops the waves with the chain still producing blocks; a
  * host killed mid-wave resumes without a second wave early; dropped regions' validators are voted
- * out before their pods stop.
+ * out before their pods stop, and then (`deprovision: delete`) their clusters are deleted.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -310,7 +310,7 @@ test("a host killed mid-wave resumes the same wave and never starts the next one
   assert.ok(versions.length === 5 && versions.every((version) => version.includes("24.12.0")), versions.join(", "));
 });
 
-test("dropped regions: their validators are voted out one at a time, then their pods stop", async () => {
+test("dropped regions: their validators are voted out one at a time, then their pods stop and clusters go", async () => {
   const network = "chg-remove";
   const regions = ["westindia", "japaneast", "japanwest", "koreacentral", "koreasouth", "canadacentral"];
   const formed = await runRollout(smallSpec(network, regions, "hyperledger/besu:24.10.0"));
@@ -322,12 +322,15 @@ test("dropped regions: their validators are voted out one at a time, then their 
   const droppedValidators = droppedNodes.map((node) => node.address);
   assert.equal(droppedValidators.length, 2);
 
-  const smaller = smallSpec(network, regions.slice(0, 4), "hyperledger/besu:24.10.0");
+  const kept = smallSpec(network, regions.slice(0, 4), "hyperledger/besu:24.10.0");
+  const smaller = { ...kept, rollout: { ...(kept.rollout as Record<string, unknown>), deprovision: "delete" } };
   const plan = changePlanSchema.parse((await api("POST", "rollouts?dryRun=true", smaller)).body);
   assert.deepEqual(
     plan.removals.map((removal) => [removal.region, removal.address !== undefined]).sort(),
     dropped.map((region) => [region, true]).sort(),
   );
+  const droppedClusters = dropped.map((region) => `aks-${network}-${region}`);
+  assert.deepEqual(plan.droppedClusters.map((cluster) => cluster.clusterName).sort(), droppedClusters.sort());
   // For each dropped validator: when it left the set, and when its node stopped running.
   const leftAt = new Map<string, number>();
   const stoppedAt = new Map<string, number>();
@@ -357,6 +360,22 @@ test("dropped regions: their validators are voted out one at a time, then their 
   }
   const remaining = (await observe(network)).nodes;
   assert.equal(remaining.length, 5, "four validators and one sentry run");
+  assert.deepEqual(
+    (final.clusterDeletions ?? []).map((deletion) => [deletion.clusterName, deletion.state]).sort(),
+    droppedClusters.map((name) => [name, "Deleted"]).sort(),
+    "the status shows each dropped region's cluster deleted",
+  );
+  const clusters = z
+    .object({ clusters: z.array(z.object({ name: z.string() }).loose()) })
+    .loose()
+    .parse((await control("GET", "state")).body)
+    .clusters.map((cluster) => cluster.name);
+  assert.ok(
+    droppedClusters.every((name) => !clusters.includes(name)),
+    `ARM no longer has ${droppedClusters.join(", ")}`,
+  );
+  assert.ok(clusters.includes(`aks-${network}-${regions[0]}`), "the kept regions' clusters remain");
   const again = changePlanSchema.parse((await api("POST", "rollouts?dryRun=true", smaller)).body);
   assert.deepEqual(again.removals, [], "the record forgot the removed nodes");
+  assert.deepEqual(again.droppedClusters, [], "and their clusters");
 });

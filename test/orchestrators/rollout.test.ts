@@ -5,94 +5,15 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import path from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { z } from "zod";
-import { networkRecordName, networkRecordSchema, type NetworkRecord } from "../../lib/domain/network-record.js";
-import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
-import { parseSpecText, type DesiredState } from "../../lib/domain/spec.js";
+import { rolloutStatusSchema } from "../../lib/domain/rollout-status.js";
 import { REGION_WORK, regionInstanceId, type RolloutInput } from "../../orchestrators/contracts.js";
-import { fakeDocumentPath } from "../fixtures/rollout-fakes/documents.js";
-import { startFakesHost, type FakesHost } from "../fixtures/rollout-fakes/host.js";
 import { phasesUnderTest } from "../fixtures/rollout-fakes/phases.js";
-import type { HostProcess } from "@besu-fleet/local-host";
 import { request, waitFor } from "@besu-fleet/local-support";
-import { REPO_ROOT } from "../support/paths.js";
+import { behaviourFile, exampleSpec, fakeHost, readRecord, runRollout, useFakeHost } from "./fake-rollouts.js";
 
-let fakes: FakesHost;
-let host: HostProcess;
-let systemKey: string;
-const behaviourFile = (): string => fakes.behaviourFile;
-
-/** The example spec, with short polls so that the test runs in seconds. */
-function exampleSpec(file: string, network: string): DesiredState {
-  const parsed = parseSpecText(fs.readFileSync(path.join(REPO_ROOT, "examples", file), "utf8"));
-  assert.ok(parsed.ok, JSON.stringify(parsed));
-  const spec = parsed.spec;
-  return {
-    ...spec,
-    network: {
-      ...spec.network,
-      name: network,
-      qbft: { ...spec.network.qbft, blockperiodseconds: 1, requesttimeoutseconds: 2 },
-    },
-    rollout: {
-      ...spec.rollout,
-      pollIntervalSeconds: 1,
-      retry: { ...spec.rollout.retry, maxAttempts: 3, firstRetryIntervalSeconds: 1, maxRetryIntervalSeconds: 2 },
-    },
-  };
-}
-
-/** Runs rollout n of the spec's network over `regions` (all of the spec's by default) to its end. */
-async function runRollout(
-  spec: DesiredState,
-  behaviour: object,
-  onRunning?: (id: string) => Promise<void>,
-  retry?: { ordinal: number; regions: string[] },
-): Promise<{ status: RolloutStatus }> {
-  const rolloutId = `rollout-${spec.network.name}-${retry?.ordinal ?? 1}`;
-  // The run id makes the fakes count this rollout's calls from zero.
-  fs.writeFileSync(behaviourFile(), JSON.stringify({ ...behaviour, run: rolloutId }));
-  const input: RolloutInput = { rolloutId, spec, regions: retry?.regions ?? spec.regions.map((region) => region.name) };
-  const base = `${host.baseUrl}/runtime/webhooks/durabletask`;
-  const started = await request(`${base}/orchestrators/rollout/${rolloutId}?code=${systemKey}`, {
-    method: "POST",
-    body: JSON.stringify(input),
-  });
-  assert.equal(started.status, 202, started.text);
-  if (onRunning) await onRunning(rolloutId);
-  const done = await waitFor(
-    `${rolloutId} to finish`,
-    async () => {
-      const response = await request(`${base}/instances/${rolloutId}?code=${systemKey}`);
-      return response.status === 200 ? response : undefined;
-    },
-    90_000,
-    250,
-  );
-  const body = done.body as { runtimeStatus: string; output: unknown; customStatus: unknown };
-  assert.equal(body.runtimeStatus, "Completed", done.text.slice(0, 2000));
-  const status = rolloutStatusSchema.parse(body.output);
-  assert.deepEqual(rolloutStatusSchema.parse(body.customStatus), status, "the final custom status is the output");
-  return { status };
-}
-
-/** The network record the orchestrator saved (the fakes keep saved documents as files). */
-function readRecord(network: string): NetworkRecord {
-  return networkRecordSchema.parse(
-    JSON.parse(fs.readFileSync(fakeDocumentPath(behaviourFile(), networkRecordName(network)), "utf8")),
-  );
-}
-
-before(async () => {
-  fakes = await startFakesHost("besu-fleet-rollout-");
-  ({ host, systemKey } = fakes);
-});
-
-after(async () => {
-  await fakes?.stop();
-});
+useFakeHost();
 
 describe("rollout orchestration with fake activities", () => {
   test("24 regions: every region provisioned, deployed, verified; status Succeeded", async () => {
@@ -135,7 +56,7 @@ describe("rollout orchestration with fake activities", () => {
     fs.writeFileSync(behaviourFile(), JSON.stringify({ quotaExceeded: ["koreasouth"], run: rolloutId }));
     const rollout: RolloutInput = { rolloutId, spec, regions: spec.regions.map((region) => region.name) };
     const run = async (phases: string[], instanceId: string): Promise<z.output<typeof phasesUnderTest.result>> =>
-      phasesUnderTest.result.parse(await fakes.runToEnd(phasesUnderTest.name, instanceId, { rollout, phases }));
+      phasesUnderTest.result.parse(await fakeHost.runToEnd(phasesUnderTest.name, instanceId, { rollout, phases }));
     const alone = await run(["preflight"], "phases-preflight");
     assert.equal(alone.regions.length, 23);
     assert.ok(!alone.regions.includes("koreasouth"));
@@ -257,7 +178,7 @@ describe("rollout orchestration with fake activities", () => {
       assert.match(region.retries?.last?.cause ?? "", /the worker failed/);
     }
     const child = await request(
-      `${host.baseUrl}/runtime/webhooks/durabletask/instances/rollout-flaky-1:rollout-flaky-1:provision:uksouth?code=${systemKey}&showHistory=true`,
+      `${fakeHost.host.baseUrl}/runtime/webhooks/durabletask/instances/rollout-flaky-1:rollout-flaky-1:provision:uksouth?code=${fakeHost.systemKey}&showHistory=true`,
     );
     const events = (child.body as { historyEvents: { EventType: string }[] }).historyEvents;
     const timers = events.filter((event) => event.EventType === "TimerFired").length;
@@ -326,7 +247,8 @@ describe("rollout orchestration with fake activities", () => {
   test("cancel with every region in flight: shown in the status, regions stop at their next step, final state Canceled", async () => {
     const spec = exampleSpec("chain138-24-regions.yaml", "cancel");
     assert.equal(spec.rollout.maxParallelRegions, 24, "the default window: every region starts at once");
-    const api = (route: string): string => `${host.baseUrl}/runtime/webhooks/durabletask/${route}?code=${systemKey}`;
+    const api = (route: string): string =>
+      `${fakeHost.host.baseUrl}/runtime/webhooks/durabletask/${route}?code=${fakeHost.systemKey}`;
     const { status } = await runRollout(spec, {}, async (rolloutId) => {
       await waitFor("provisioning to start", async () => {
         const response = await request(api(`instances/${rolloutId}`));

@@ -3,14 +3,22 @@
  * before anything changes (the dry run shows it; a real start runs it). Per node: create (not
  * deployed yet), update with the reasons (its fingerprint differs from the recorded one),
  * unchanged, or remove (on record, no longer in the spec: voted out, then stopped); and the waves
- * in which the updates restart (waves.ts). A plan that cannot keep quorum is refused with the
- * reasons, each at the spec path to fix.
+ * in which the updates restart (waves.ts); and, with `rollout.deprovision: delete`, the clusters
+ * that ran only removed nodes, deleted once those are out. A plan that cannot keep quorum is
+ * refused with the reasons, each at the spec path to fix.
  */
 import { faultTolerance, quorumSize } from "@besu-fleet/qbft";
 import { z } from "zod";
 import { nodeStatefulSet } from "../manifests/besu-workloads.js";
 import type { NetworkRecord } from "../network-record.js";
-import { nodeRoleSchema, planRollout, type NodePlan } from "../plan.js";
+import {
+  clusterName,
+  nodeRoleSchema,
+  planRollout,
+  resourceGroupName,
+  type NodePlan,
+  type RegionPlan,
+} from "../plan.js";
 import { totalValidators, type DesiredState, type SpecProblem } from "../spec.js";
 import {
   appliedNodeSchema,
@@ -29,6 +37,15 @@ export const nodeChangeSchema = z.object({
   reasons: z.array(changeReasonSchema),
 });
 export type NodeChange = z.infer<typeof nodeChangeSchema>;
+
+/** A cluster the spec no longer places, which ran only removed nodes: deleted under `deprovision: delete`. */
+export const droppedClusterSchema = z.object({
+  region: z.string(),
+  clusterOrdinal: z.int().min(1),
+  resourceGroup: z.string(),
+  clusterName: z.string(),
+});
+export type DroppedCluster = z.infer<typeof droppedClusterSchema>;
 
 export const changePlanSchema = z.object({
   network: z.string(),
@@ -50,6 +67,8 @@ export const changePlanSchema = z.object({
   removals: z.array(appliedNodeSchema.omit({ fingerprint: true }).extend({ address: z.string().optional() })),
   /** What becomes of the clusters of regions the spec dropped. */
   deprovision: z.enum(["retain", "delete"]),
+  /** The clusters deleted after the removals (none unless `deprovision` is delete). */
+  droppedClusters: z.array(droppedClusterSchema),
   /** What each node of the spec will run with once the plan is done, for the network record. */
   applied: z.array(appliedNodeSchema),
 });
@@ -72,10 +91,14 @@ interface PlannedNode {
   applied: AppliedNode | undefined;
 }
 
-function planNodes(spec: DesiredState, record: NetworkRecord | undefined): PlannedNode[] {
+function planNodes(
+  spec: DesiredState,
+  record: NetworkRecord | undefined,
+  regionPlans: readonly RegionPlan[] = planRollout(spec),
+): PlannedNode[] {
   const members = new Map((record?.members ?? []).map((member) => [member.nodeId, member]));
   const recorded = new Map((record?.nodes ?? []).map((node) => [node.nodeId, node]));
-  return planRollout(spec).flatMap((plan) =>
+  return regionPlans.flatMap((plan) =>
     plan.clusters.flatMap((cluster) =>
       cluster.nodes.map((node): PlannedNode => {
         const member = members.get(node.id);
@@ -132,6 +155,28 @@ function removalsOf(record: NetworkRecord | undefined, planned: PlannedNode[]): 
   });
 }
 
+/** The clusters that ran removed nodes and that the spec no longer places, when the policy deletes them. */
+function droppedClustersOf(
+  spec: DesiredState,
+  regionPlans: readonly RegionPlan[],
+  removals: readonly NodeRemoval[],
+): DroppedCluster[] {
+  if (spec.rollout.deprovision !== "delete") return [];
+  const placed = new Set(regionPlans.flatMap((plan) => plan.clusters.map((cluster) => cluster.name)));
+  const dropped = new Map<string, DroppedCluster>();
+  for (const removal of removals) {
+    const name = clusterName(spec.network.name, removal.region, removal.clusterOrdinal);
+    if (placed.has(name) || dropped.has(name)) continue;
+    dropped.set(name, {
+      region: removal.region,
+      clusterOrdinal: removal.clusterOrdinal,
+      resourceGroup: resourceGroupName(spec.network.name, removal.region),
+      clusterName: name,
+    });
+  }
+  return [...dropped.values()];
+}
+
 function problemsOf(spec: DesiredState, validatorCount: number, removals: readonly NodeRemoval[]): SpecProblem[] {
   const problems: SpecProblem[] = [];
   const maxDown = spec.rollout.maxUnavailableValidators;
@@ -168,7 +213,8 @@ function problemsOf(spec: DesiredState, validatorCount: number, removals: readon
  * admission phase's vote and needs no wave.
  */
 export function planChanges(spec: DesiredState, record: NetworkRecord | undefined): ChangePlanDecision {
-  const planned = planNodes(spec, record);
+  const regionPlans = planRollout(spec);
+  const planned = planNodes(spec, record, regionPlans);
   const removals = removalsOf(record, planned);
   const validatorCount = record?.validators.length ?? totalValidators(spec);
   const problems = problemsOf(spec, validatorCount, removals);
@@ -210,6 +256,7 @@ export function planChanges(spec: DesiredState, record: NetworkRecord | undefine
       waves: planWaves(restarting, validatorCount, spec.rollout.maxUnavailableValidators),
       removals,
       deprovision: spec.rollout.deprovision,
+      droppedClusters: droppedClustersOf(spec, regionPlans, removals),
       applied: planned.flatMap((entry) => (entry.applied === undefined ? [] : [entry.applied])),
     },
   };
