@@ -22,6 +22,7 @@ import {
   type ErrorClassification,
 } from "../errors.js";
 import { checkMilliseconds } from "../retry.js";
+import { armMetricsPolicy } from "./arm-metrics.js";
 import type { ObservedCluster } from "../domain/drift/arm.js";
 import type { ClusterPlan } from "../domain/plan.js";
 import { computeUsagesSchema, type ComputeUsage } from "../domain/preflight.js";
@@ -226,7 +227,10 @@ export class ArmAdapter {
     );
     this.client = new ContainerServiceClient(options.credential, options.subscriptionId, {
       endpoint: options.endpoint,
-      additionalPolicies: [{ policy: requestTimeoutPolicy(requestTimeoutMs), position: "perRetry" }],
+      additionalPolicies: [
+        { policy: requestTimeoutPolicy(requestTimeoutMs), position: "perRetry" },
+        { policy: armMetricsPolicy(), position: "perRetry" },
+      ],
       ...(options.caCertificate === undefined ? {} : { tlsOptions: { ca: options.caCertificate } }),
       ...(options.retryOptions === undefined ? {} : { retryOptions: options.retryOptions }),
     });
