@@ -4,7 +4,8 @@
  * functions/authorization.ts, and each change recorded in the audit trail, functions/audit.ts),
  * orchestration and activity from their lists, so what the app serves is read in one place;
  * loading it needs no configuration (the activities build their adapters on first use,
- * activities/dependencies.ts).
+ * activities/dependencies.ts). It also installs the metrics exporter the settings choose
+ * (lib/telemetry/exporters.ts, docs/monitoring.md).
  */
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
