@@ -39,7 +39,7 @@ import { desiredStateSchema } from "../lib/domain/spec.js";
 import type { DocumentStore } from "../lib/state/documents.js";
 import type { TransactionSigner } from "../lib/evm/signer.js";
 import { recordClusterHealth, recordQuotaHeadroom, recordRolloutDurations } from "../lib/telemetry/metrics.js";
-import { activityEnded } from "./telemetry.js";
+import { activityEnded, inActivitySpan } from "./telemetry.js";
 import * as changeContracts from "./change-contracts.js";
 import { createChangeHandlers } from "./change-handlers.js";
 import * as contracts from "./contracts.js";
@@ -135,9 +135,11 @@ export function define<I extends z.ZodType, O extends ActivityOutcome>(
       });
     }
     const region = regionOf(parsed.data);
-    const startedAt = performance.now();
-    const output = await settle(contract, implementation, parsed.data, region);
-    return activityEnded(contract.name, parsed.data, { seconds: (performance.now() - startedAt) / 1000, output });
+    return inActivitySpan(contract.name, async () => {
+      const startedAt = performance.now();
+      const output = await settle(contract, implementation, parsed.data, region);
+      return activityEnded(contract.name, parsed.data, { seconds: (performance.now() - startedAt) / 1000, output });
+    });
   };
 }
 

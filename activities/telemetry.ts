@@ -3,10 +3,13 @@
  * duration and outcome as metrics, its failures by code (a transient one is what the orchestrator
  * retries, so this counts the orchestrator's retries by cause without recording anything in
  * replayed code), and one structured log line naming the rollout and region when its input does.
+ * Each call runs in a span of its own, so that in Azure (where the distro exports spans) its log
+ * lines carry the span's trace and span ids.
  */
+import { SpanStatusCode, trace } from "@opentelemetry/api";
 import { z } from "zod";
 import { log, type LogFields } from "../lib/telemetry/log.js";
-import { recordActivity } from "../lib/telemetry/metrics.js";
+import { METER_NAME, recordActivity } from "../lib/telemetry/metrics.js";
 import type { ActivityOutcome } from "./contracts.js";
 
 /** Where an activity's input names its rollout and region (top level, or in its cluster or plan). */
@@ -30,6 +33,17 @@ function subjectOf(input: unknown): Pick<LogFields, "rollout" | "region"> {
   };
 }
 
+/** Runs one activity call in a span named after the activity. */
+export function inActivitySpan<T>(activity: string, run: () => Promise<T>): Promise<T> {
+  return trace.getTracer(METER_NAME).startActiveSpan(activity, async (span) => {
+    try {
+      return await run();
+    } finally {
+      span.end();
+    }
+  });
+}
+
 /** Records and logs the end of one call; returns its output unchanged. */
 export function activityEnded<O extends z.infer<ActivityOutcome>>(
   activity: string,
@@ -43,6 +57,7 @@ export function activityEnded<O extends z.infer<ActivityOutcome>>(
     log("info", `${activity} succeeded in ${seconds.toFixed(3)} s`, fields);
   } else {
     recordActivity(activity, output.kind, seconds, output.code);
+    trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR, message: output.code });
     log(output.kind === "transient" ? "warn" : "error", `${output.code}: ${output.message}`, fields);
   }
   return output;
