@@ -9,7 +9,7 @@
 import { SpanStatusCode, trace } from "@opentelemetry/api";
 import { z } from "zod";
 import { log, type LogFields } from "../lib/telemetry/log.js";
-import { METER_NAME, recordActivity } from "../lib/telemetry/metrics.js";
+import { INSTRUMENTATION_SCOPE, recordActivity } from "../lib/telemetry/metrics.js";
 import type { ActivityOutcome } from "./contracts.js";
 
 /** Where an activity's input names its rollout and region (top level, or in its cluster or plan). */
@@ -35,7 +35,7 @@ function subjectOf(input: unknown): Pick<LogFields, "rollout" | "region"> {
 
 /** Runs one activity call in a span named after the activity. */
 export function inActivitySpan<T>(activity: string, run: () => Promise<T>): Promise<T> {
-  return trace.getTracer(METER_NAME).startActiveSpan(activity, async (span) => {
+  return trace.getTracer(INSTRUMENTATION_SCOPE).startActiveSpan(activity, async (span) => {
     try {
       return await run();
     } finally {

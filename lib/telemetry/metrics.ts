@@ -11,7 +11,8 @@
  */
 import { metrics, type Attributes, type MeterProvider } from "@opentelemetry/api";
 
-export const METER_NAME = "besu-fleet";
+/** The name of the app's meter and tracer (Prometheus shows it as `otel_scope_name`). */
+export const INSTRUMENTATION_SCOPE = "besu-fleet";
 
 export type InstrumentKind = "histogram" | "counter" | "gauge";
 
@@ -114,7 +115,7 @@ let cached: { provider: MeterProvider; instruments: Instruments } | undefined;
 function instruments(): Instruments {
   const provider = metrics.getMeterProvider();
   if (cached?.provider === provider) return cached.instruments;
-  const meter = provider.getMeter(METER_NAME);
+  const meter = provider.getMeter(INSTRUMENTATION_SCOPE);
   const made = Object.fromEntries(
     Object.entries(INSTRUMENTS).map(([key, { name, kind, unit, description }]) => {
       if (kind === "counter") {
