@@ -39,7 +39,7 @@ import { desiredStateSchema } from "../lib/domain/spec.js";
 import type { DocumentStore } from "../lib/state/documents.js";
 import type { TransactionSigner } from "../lib/evm/signer.js";
 import { recordClusterHealth, recordQuotaHeadroom, recordRolloutDurations } from "../lib/telemetry/metrics.js";
-import { activityEnded, inActivitySpan } from "./telemetry.js";
+import { activityEnded, activitySubject, inActivitySpan } from "./telemetry.js";
 import * as changeContracts from "./change-contracts.js";
 import { createChangeHandlers } from "./change-handlers.js";
 import * as contracts from "./contracts.js";
@@ -102,18 +102,6 @@ function transient(code: string, message: string, retryAfter: { retryAfterMs?: n
   return { ok: false, kind: "transient", code, message, ...retryAfter };
 }
 
-const regionHolderSchema = z.union([
-  z.object({ region: z.string() }),
-  z.object({ cluster: z.object({ region: z.string() }) }).transform((value) => ({ region: value.cluster.region })),
-  z.object({ plan: z.object({ region: z.string() }) }).transform((value) => ({ region: value.plan.region })),
-]);
-
-/** The region an input is about, for messages (`-` when it has none). */
-function regionOf(input: unknown): string {
-  const parsed = regionHolderSchema.safeParse(input);
-  return parsed.success ? parsed.data.region : "-";
-}
-
 /**
  * Wraps an implementation with the contract's validation and the error semantics above (exported
  * as a value for activities/drift.ts, which receives it rather than importing it: no cycle).
@@ -129,16 +117,17 @@ export function define<I extends z.ZodType, O extends ActivityOutcome>(
       const problems = parsed.error.issues
         .map((issue) => `${issue.path.join(".") || "(input)"}: ${issue.message}`)
         .join("; ");
-      return activityEnded(contract.name, raw, {
+      return activityEnded(contract.name, activitySubject(raw), {
         seconds: 0,
         output: contract.output.parse(permanent("InvalidInput", `${contract.name}: ${problems}`)),
       });
     }
-    const region = regionOf(parsed.data);
+    const subject = activitySubject(parsed.data);
     return inActivitySpan(contract.name, async () => {
       const startedAt = performance.now();
-      const output = await settle(contract, implementation, parsed.data, region);
-      return activityEnded(contract.name, parsed.data, { seconds: (performance.now() - startedAt) / 1000, output });
+      // The region an input is about names it in messages (`-` when it has none).
+      const output = await settle(contract, implementation, parsed.data, subject.region ?? "-");
+      return activityEnded(contract.name, subject, { seconds: (performance.now() - startedAt) / 1000, output });
     });
   };
 }

@@ -2,7 +2,8 @@
  * What every activity call leaves behind when it ends (activities/factory.ts `define`): its
  * duration and outcome as metrics, its failures by code (a transient one is what the orchestrator
  * retries, so this counts the orchestrator's retries by cause without recording anything in
- * replayed code), and one structured log line naming the rollout and region when its input does.
+ * replayed code), and one structured log line naming the rollout and region when its input does
+ * (which also name the region in the activity's failure messages).
  * Each call runs in a span of its own, so that in Azure (where the distro exports spans) its log
  * lines carry the span's trace and span ids.
  */
@@ -22,7 +23,10 @@ const subjectSchema = z
   })
   .partial();
 
-function subjectOf(input: unknown): Pick<LogFields, "rollout" | "region"> {
+export type ActivitySubject = Pick<LogFields, "rollout" | "region">;
+
+/** The rollout and region an activity's input is about, each when it names one. */
+export function activitySubject(input: unknown): ActivitySubject {
   const parsed = subjectSchema.safeParse(input);
   if (!parsed.success) return {};
   const { rolloutId, region, cluster, plan } = parsed.data;
@@ -47,11 +51,11 @@ export function inActivitySpan<T>(activity: string, run: () => Promise<T>): Prom
 /** Records and logs the end of one call; returns its output unchanged. */
 export function activityEnded<O extends z.infer<ActivityOutcome>>(
   activity: string,
-  input: unknown,
+  subject: ActivitySubject,
   ended: { seconds: number; output: O },
 ): O {
   const { seconds, output } = ended;
-  const fields = { ...subjectOf(input), activity };
+  const fields = { ...subject, activity };
   if (output.ok) {
     recordActivity(activity, "ok", seconds);
     log("info", `${activity} succeeded in ${seconds.toFixed(3)} s`, fields);
