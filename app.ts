@@ -4,7 +4,8 @@
  * functions/authorization.ts, and each change recorded in the audit trail, functions/audit.ts),
  * orchestration and activity from their lists, so what the app serves is read in one place;
  * loading it needs no configuration (the activities build their adapters on first use,
- * activities/dependencies.ts).
+ * activities/dependencies.ts). It also installs the metrics exporter the settings choose
+ * (lib/telemetry/exporters.ts, docs/monitoring.md).
  */
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
@@ -15,16 +16,21 @@ import { secured } from "./functions/authorization.js";
 import { dashboardFunctions } from "./functions/dashboard.js";
 import { driftClientFunctions, driftTimerFunctions } from "./functions/drift.js";
 import { healthFunctions } from "./functions/health.js";
+import { metricsFunctions } from "./functions/metrics.js";
 import { openApiFunctions } from "./functions/openapi.js";
 import { retentionFunctions } from "./functions/retention.js";
 import { rolloutClientFunctions, rolloutHttpFunctions } from "./functions/rollouts.js";
-import { apiAuthMode } from "./lib/config.js";
+import { apiAuthMode, telemetryConfig } from "./lib/config.js";
+import { startTelemetry } from "./lib/telemetry/exporters.js";
 import { registerOrchestrations } from "./orchestrators/index.js";
 
+// First, so that everything the app then records goes to the configured exporter.
+startTelemetry(telemetryConfig(process.env));
 const authMode = apiAuthMode(process.env);
 const httpFunctions = {
   ...healthFunctions,
   ...openApiFunctions,
+  ...metricsFunctions,
   ...rolloutHttpFunctions,
   ...auditFunctions,
   ...dashboardFunctions(authMode),

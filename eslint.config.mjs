@@ -21,6 +21,9 @@ const bannedModules = [
   "@kubernetes/*",
   "ethers",
   "undici",
+  // Metrics recorded in a replayed generator would count once per replay: activities record them.
+  "@opentelemetry/*",
+  "@azure/monitor-opentelemetry",
 ];
 
 // The three buildings: the product (the Functions app at the root), the local host and the

@@ -21,9 +21,11 @@ import {
 import { besuManifests, clusterConfigurationManifests } from "../lib/domain/manifests.js";
 import { deployedContractSchema, type DeployedContract } from "../lib/domain/onchain-status.js";
 import { networkRecordName, networkRecordSchema, validatorPublicKeys } from "../lib/domain/network-record.js";
+import { driftFindingCounts } from "../lib/domain/measurements.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
 import { ClassifiedError, classifyHttpStatus, classifyNetworkError } from "../lib/errors.js";
 import type { DocumentStore } from "../lib/state/documents.js";
+import { recordDriftFindings } from "../lib/telemetry/metrics.js";
 import { rolloutNetworkSchema } from "./contracts.js";
 import * as contracts from "./drift-contracts.js";
 import type { ActivityDependencies, define as defineActivity } from "./factory.js";
@@ -189,6 +191,7 @@ export function driftActivities(
     saveDriftReport: define(contracts.saveDriftReport, async ({ report, keep }) => {
       const document = driftReportName(report.network, report.startedAt);
       await documents.saveDocument(document, report);
+      recordDriftFindings(report.network, driftFindingCounts(report));
       const stored = driftIndexSchema.safeParse(await documents.readDocument(driftIndexName(report.network)));
       const { index, dropped } = indexWithReport(stored.success ? stored.data : undefined, report, keep);
       await documents.saveDocument(driftIndexName(report.network), index);

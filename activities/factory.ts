@@ -28,6 +28,8 @@ import {
   type RegionPlan,
 } from "../lib/domain/plan.js";
 import { decidePreflight } from "../lib/domain/preflight.js";
+import { clusterHealth, rolloutDurations } from "../lib/domain/measurements.js";
+import { rolloutStatusSchema } from "../lib/domain/rollout-status.js";
 import { TOTAL_REGIONAL_VCPUS_QUOTA } from "../lib/domain/vm-sizes.js";
 import { ClassifiedError } from "../lib/errors.js";
 import { KubeStatusError, kubeStep, type KubeCluster } from "../lib/kube/cluster.js";
@@ -36,6 +38,8 @@ import { publishedIdentity } from "../lib/kube/node-keys.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
 import type { DocumentStore } from "../lib/state/documents.js";
 import type { TransactionSigner } from "../lib/evm/signer.js";
+import { recordClusterHealth, recordQuotaHeadroom, recordRolloutDurations } from "../lib/telemetry/metrics.js";
+import { activityEnded, activitySubject, inActivitySpan } from "./telemetry.js";
 import * as changeContracts from "./change-contracts.js";
 import { createChangeHandlers } from "./change-handlers.js";
 import * as contracts from "./contracts.js";
@@ -101,18 +105,6 @@ function transient(code: string, message: string, retryAfter: { retryAfterMs?: n
   return { ok: false, kind: "transient", code, message, ...retryAfter };
 }
 
-const regionHolderSchema = z.union([
-  z.object({ region: z.string() }),
-  z.object({ cluster: z.object({ region: z.string() }) }).transform((value) => ({ region: value.cluster.region })),
-  z.object({ plan: z.object({ region: z.string() }) }).transform((value) => ({ region: value.plan.region })),
-]);
-
-/** The region an input is about, for messages (`-` when it has none). */
-function regionOf(input: unknown): string {
-  const parsed = regionHolderSchema.safeParse(input);
-  return parsed.success ? parsed.data.region : "-";
-}
-
 /**
  * Wraps an implementation with the contract's validation and the error semantics above (exported
  * as a value for activities/drift.ts, which receives it rather than importing it: no cycle).
@@ -128,34 +120,55 @@ export function define<I extends z.ZodType, O extends ActivityOutcome>(
       const problems = parsed.error.issues
         .map((issue) => `${issue.path.join(".") || "(input)"}: ${issue.message}`)
         .join("; ");
-      return contract.output.parse(permanent("InvalidInput", `${contract.name}: ${problems}`));
+      return activityEnded(contract.name, activitySubject(raw), {
+        seconds: 0,
+        output: contract.output.parse(permanent("InvalidInput", `${contract.name}: ${problems}`)),
+      });
     }
-    const region = regionOf(parsed.data);
-    try {
-      return contract.output.parse(await implementation(parsed.data));
-    } catch (error) {
-      if (error instanceof UnusableDocumentError)
-        return contract.output.parse(permanent("UnusableDocument", `${region}: ${error.message}`));
-      if (error instanceof ClassifiedError) {
-        const { classification } = error;
-        if (classification.retryable) {
-          const retryAfter =
-            classification.retryAfterMs === undefined ? {} : { retryAfterMs: classification.retryAfterMs };
-          return contract.output.parse(
-            transient(classification.code, `${contract.name} in ${region}: ${error.message}`, retryAfter),
-          );
-        }
-        return contract.output.parse(permanent(classification.code, `${region}: ${error.message}`));
-      }
-      return contract.output.parse(
-        permanent(
-          "InternalError",
-          `${contract.name} in ${region}: ${error instanceof Error ? error.message : String(error)}`,
-        ),
-      );
-    }
+    const subject = activitySubject(parsed.data);
+    return inActivitySpan(contract.name, async () => {
+      const startedAt = performance.now();
+      // The region an input is about names it in messages (`-` when it has none).
+      const output = await settle(contract, implementation, parsed.data, subject.region ?? "-");
+      return activityEnded(contract.name, subject, { seconds: (performance.now() - startedAt) / 1000, output });
+    });
   };
 }
+
+/** The implementation's result, or its error as the failure the contract's output allows. */
+async function settle<I extends z.ZodType, O extends ActivityOutcome>(
+  contract: ActivityContract<I, O>,
+  implementation: (input: z.output<I>) => Promise<z.input<O>>,
+  input: z.output<I>,
+  region: string,
+): Promise<z.output<O>> {
+  try {
+    return contract.output.parse(await implementation(input));
+  } catch (error) {
+    if (error instanceof UnusableDocumentError)
+      return contract.output.parse(permanent("UnusableDocument", `${region}: ${error.message}`));
+    if (error instanceof ClassifiedError) {
+      const { classification } = error;
+      if (classification.retryable) {
+        const retryAfter =
+          classification.retryAfterMs === undefined ? {} : { retryAfterMs: classification.retryAfterMs };
+        return contract.output.parse(
+          transient(classification.code, `${contract.name} in ${region}: ${error.message}`, retryAfter),
+        );
+      }
+      return contract.output.parse(permanent(classification.code, `${region}: ${error.message}`));
+    }
+    return contract.output.parse(
+      permanent(
+        "InternalError",
+        `${contract.name} in ${region}: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
+  }
+}
+
+/** A rollout's report (orchestrators/rollout/report.ts), as saveDocument recognises it. */
+const rolloutReportSchema = z.object({ rolloutId: z.string(), status: rolloutStatusSchema });
 
 function clusterPlanOf(regionPlan: RegionPlan, ordinal: number): ClusterPlan | undefined {
   return regionPlan.clusters.find((cluster) => cluster.ordinal === ordinal);
@@ -286,6 +299,9 @@ export function createActivities(deps: ActivityDependencies): Activities {
         offeredVmSizes: capacity.offeredVmSizes,
         alreadyProvisioned: await existingClusterVcpus(arm, plan),
       });
+      // Headroom: what a quota leaves free once the plan has what it needs (negative: the shortfall).
+      for (const check of decision.ok ? decision.quota : decision.shortfalls)
+        recordQuotaHeadroom(plan.region, check.quota, check.available - check.required);
       if (!decision.ok) return permanent(decision.code, decision.reason);
       const total = decision.quota.find((check) => check.quota === TOTAL_REGIONAL_VCPUS_QUOTA);
       return { ok: true as const, vcpusAvailable: total?.available ?? 0 };
@@ -447,6 +463,7 @@ export function createActivities(deps: ActivityDependencies): Activities {
             )),
           })),
         );
+        recordClusterHealth(cluster.region, cluster.clusterName, clusterHealth(nodes, observations));
         return { ok: true as const, observations };
       }),
     ),
@@ -470,10 +487,14 @@ export function createActivities(deps: ActivityDependencies): Activities {
       })),
     ),
 
-    saveDocument: define(contracts.saveDocument, async ({ name, document }) => ({
-      ok: true as const,
-      blobName: await documents.saveDocument(name, document),
-    })),
+    saveDocument: define(contracts.saveDocument, async ({ name, document }) => {
+      const blobName = await documents.saveDocument(name, document);
+      // A rollout's report is saved once, by its last phase, with its final status: the one place
+      // outside the (replayed) orchestrator where the rollout's durations are known exactly once.
+      const report = rolloutReportSchema.safeParse(document);
+      if (report.success) recordRolloutDurations(rolloutDurations(report.data.status));
+      return { ok: true as const, blobName };
+    }),
 
     loadNetworkRecord: define(contracts.loadNetworkRecord, async ({ network }) => {
       const stored = await documents.readDocument(networkRecordName(network));

@@ -141,6 +141,7 @@ export async function localCommand(argv: string[]): Promise<number> {
       });
       printHost(host);
       console.log(`Dashboard:    ${dashboardUrl(host.baseUrl, host.keys.functionKeys.default)}`);
+      console.log(`Metrics:      ${host.baseUrl}/api/metrics (Prometheus text; the function key as x-functions-key)`);
       if (rolloutSpec) {
         const code = await rolloutCommand([
           "start",

@@ -8,6 +8,7 @@
 import type { HttpFunctionOptions, HttpRequest } from "@azure/functions";
 import { z } from "zod";
 import { readAudit, recordAudit } from "../lib/state/audit.js";
+import { log } from "../lib/telemetry/log.js";
 import { callerOf, type ApiAuthMode } from "./authorization.js";
 import { errorResponse, jsonResponse } from "./responses.js";
 import { stateDocuments } from "./state.js";
@@ -48,7 +49,7 @@ export function audited<O extends HttpRegistration>(options: O, mode: ApiAuthMod
         outcome: body?.error ?? (status < 400 ? "accepted" : `HTTP ${status}`),
       });
     } catch (error) {
-      console.error(`audit: could not record ${action}: ${error instanceof Error ? error.message : String(error)}`);
+      log("error", `audit: could not record ${action}: ${error instanceof Error ? error.message : String(error)}`);
     }
     return answer;
   };

@@ -10,6 +10,7 @@ import type { HttpRequest, HttpResponseInit, Timer } from "@azure/functions";
 import type { DurableClient, HttpDurableClientOptions, TimerDurableClientOptions } from "durable-functions";
 import { driftSchedule } from "../lib/config.js";
 import { driftIndexName, driftIndexSchema, driftReportSchema, type DriftIndex } from "../lib/domain/drift/report.js";
+import { log } from "../lib/telemetry/log.js";
 import { driftCheckOrchestration, driftCheckStatusSchema, driftInstanceId } from "../orchestrators/drift/contract.js";
 import { errorResponse as error, jsonResponse as json } from "./responses.js";
 import { stateDocuments } from "./state.js";
@@ -63,17 +64,18 @@ export function driftTimerFunctions(env: NodeJS.ProcessEnv): Record<string, Time
   return {
     driftTimer: {
       schedule: driftSchedule(env),
-      handler: async (timer: Timer, client, context) => {
+      handler: async (timer: Timer, client) => {
         const networks = await recordedNetworks();
         for (const network of networks) {
           const { started } = await startCheck(client, network, "timer");
-          context.log(
+          log(
+            "info",
             started
               ? `drift: check of ${network} started${timer.isPastDue ? " (a tick missed while the host was down)" : ""}`
               : `drift: check of ${network} skipped: the previous check still runs`,
           );
         }
-        if (networks.length === 0) context.log("drift: no network with a recorded deployment; nothing to check");
+        if (networks.length === 0) log("info", "drift: no network with a recorded deployment; nothing to check");
       },
     },
   };

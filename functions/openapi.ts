@@ -218,6 +218,16 @@ export function openApiDocument(): Record<string, unknown> {
       "/api/health": {
         get: { summary: "Liveness of the Functions app", security: [], responses: { "200": { description: "ok" } } },
       },
+      "/api/metrics": {
+        get: {
+          summary:
+            "The app's metrics in the Prometheus text format (docs/monitoring.md); 404 where they go to Application Insights",
+          responses: {
+            "200": { description: "metrics", content: { "text/plain": { schema: { type: "string" } } } },
+            "404": errors,
+          },
+        },
+      },
       "/api/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
       "/api/dashboard/{path}": {
         get: {

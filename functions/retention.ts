@@ -10,6 +10,7 @@
 import * as df from "durable-functions";
 import type { TimerDurableClientOptions } from "durable-functions";
 import { retentionDays, retentionSchedule } from "../lib/config.js";
+import { log } from "../lib/telemetry/log.js";
 
 const FINISHED = [
   df.OrchestrationRuntimeStatus.Completed,
@@ -25,7 +26,7 @@ export function retentionFunctions(env: NodeJS.ProcessEnv): Record<string, Timer
   return {
     purgeFinishedInstances: {
       schedule: retentionSchedule(env),
-      handler: async (_timer, client, context) => {
+      handler: async (_timer, client) => {
         const days = retentionDays(env);
         const createdTimeTo = new Date(Date.now() - days * DAY_MS);
         const purged = await client.purgeInstanceHistoryBy({
@@ -33,7 +34,8 @@ export function retentionFunctions(env: NodeJS.ProcessEnv): Record<string, Timer
           createdTimeTo,
           runtimeStatus: FINISHED,
         });
-        context.log(
+        log(
+          "info",
           `retention: purged ${purged.instancesDeleted} finished instance(s) created before ${createdTimeTo.toISOString()} (${days} days)`,
         );
       },

@@ -286,3 +286,20 @@ function readDriftWebhookUrl(env: NodeJS.ProcessEnv): URL | undefined {
     throw new ConfigError(`app setting ${DRIFT_WEBHOOK_URL_ENV} must be an http or https URL`);
   return url;
 }
+
+/** Set by the infrastructure in Azure: metrics go to this Application Insights resource. */
+export const APPLICATIONINSIGHTS_CONNECTION_STRING_ENV = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+
+/**
+ * Where the app's metrics go (lib/telemetry/exporters.ts, docs/monitoring.md): to Application
+ * Insights through the Azure Monitor OpenTelemetry distro when a connection string is set, else to
+ * the in-process Prometheus reader that `GET /api/metrics` serves (the local stack).
+ */
+export type TelemetryConfig = { exporter: "azureMonitor"; connectionString: string } | { exporter: "prometheus" };
+
+export function telemetryConfig(env: NodeJS.ProcessEnv): TelemetryConfig {
+  const connectionString = env[APPLICATIONINSIGHTS_CONNECTION_STRING_ENV]?.trim();
+  return connectionString === undefined || connectionString === ""
+    ? { exporter: "prometheus" }
+    : { exporter: "azureMonitor", connectionString };
+}

@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { backoffMs } from "./domain/backoff.js";
 import type { ErrorClassification } from "./errors.js";
+import { recordAdapterRetry } from "./telemetry/metrics.js";
 
 /** How hard to try one request. */
 export interface RetryPolicy {
@@ -108,6 +109,7 @@ export async function retry<T>(operation: (attempt: Attempt) => Promise<T>, opti
       const wait = backoffMs(number, policy, random(), classification.retryAfterMs);
       // Waking up at the deadline leaves no time to try: the caller learns of the failure now.
       if (clock.now() + wait >= deadline) throw error;
+      recordAdapterRetry(classification.kind);
       await clock.sleep(wait);
     }
   }

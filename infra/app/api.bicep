@@ -62,6 +62,8 @@ var appSettings = {
   BESU_FLEET_MAINNET_RPC_URL: mainnetRpcUrl
   DRIFT_SCHEDULE: driftSchedule
   BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES: apiServerAuthorizedIpRanges
+  // Read by the host and by the app, which exports its metrics there (lib/telemetry/exporters.ts).
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
 }
 
 var hostSettings = union(
@@ -71,7 +73,6 @@ var hostSettings = union(
     AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
     AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
     AZURE_CLIENT_ID: identityClientId
-    APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
   },
   empty(durableTaskScheduler)

@@ -23,6 +23,7 @@ import {
   type ErrorClassification,
 } from "../errors.js";
 import { checkMilliseconds } from "../retry.js";
+import { armMetricsPolicy } from "./arm-metrics.js";
 import type { ObservedCluster } from "../domain/drift/arm.js";
 import type { ClusterPlan } from "../domain/plan.js";
 import { managedClusterBody, needsSecurityUpdate, type ApiServerAccess } from "../domain/cluster-body.js";
@@ -213,7 +214,10 @@ export class ArmAdapter {
     );
     this.client = new ContainerServiceClient(options.credential, options.subscriptionId, {
       endpoint: options.endpoint,
-      additionalPolicies: [{ policy: requestTimeoutPolicy(requestTimeoutMs), position: "perRetry" }],
+      additionalPolicies: [
+        { policy: requestTimeoutPolicy(requestTimeoutMs), position: "perRetry" },
+        { policy: armMetricsPolicy(), position: "perRetry" },
+      ],
       ...(options.caCertificate === undefined ? {} : { tlsOptions: { ca: options.caCertificate } }),
       ...(options.retryOptions === undefined ? {} : { retryOptions: options.retryOptions }),
     });

@@ -101,6 +101,7 @@ describe("the app in entra mode", () => {
     for (const [method, route] of [
       ["GET", "rollouts"],
       ["GET", "openapi.json"],
+      ["GET", "metrics"],
       ["POST", "rollouts"],
     ] as const) {
       const response = await call(method, route);
@@ -110,6 +111,9 @@ describe("the app in entra mode", () => {
 
   test("a reader reads and cannot start a rollout", async () => {
     assert.equal((await call("GET", "rollouts", [API_ROLES.reader])).status, 200);
+    const metrics = await call("GET", "metrics", [API_ROLES.reader]);
+    assert.equal(metrics.status, 200, metrics.text);
+    assert.match(metrics.text, /^# HELP /m, "the Prometheus text format");
     const start = await call("POST", "rollouts", [API_ROLES.reader]);
     assert.equal(start.status, 403, start.text);
     assert.match(start.text, /Fleet\.Operator/);

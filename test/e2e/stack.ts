@@ -70,6 +70,8 @@ export interface E2eStack {
   control(method: "GET" | "POST" | "PUT" | "DELETE", route: string, body?: unknown): Promise<JsonResponse>;
   /** Starts a rollout and waits for its end; returns its final status. */
   rollout(spec: SpecBody): Promise<RolloutStatus>;
+  /** What the host and the app wrote to standard output and error so far. */
+  hostOutput(): string;
   /** The final status, regions and the cloud's complaints, for a failure message. */
   summary(status: RolloutStatus): string;
   close(): Promise<void>;
@@ -133,6 +135,7 @@ export async function startE2eStack(): Promise<E2eStack> {
         throw new Error(`${String(error)}\nhost output:\n${host.output().slice(-3000)}`);
       });
     },
+    hostOutput: () => host.output(),
     summary: (final) =>
       [
         JSON.stringify(

@@ -15,6 +15,7 @@ import {
   parseConfig,
   retentionDays,
   retentionSchedule,
+  telemetryConfig,
 } from "../../lib/config.js";
 import { DEFAULT_RPC_URL_SETTINGS } from "../../lib/domain/contracts-spec.js";
 import { REPO_ROOT } from "../support/paths.js";
@@ -29,6 +30,7 @@ const CONFIG_READERS: ReadonlyArray<(env: NodeJS.ProcessEnv) => unknown> = [
   // The settings a spec names for its chains' RPC URLs when it names none (the template sets those).
   (env) => Object.values(DEFAULT_RPC_URL_SETTINGS).map((name) => env[name]),
   driftSchedule,
+  telemetryConfig,
 ];
 
 /** Settings the code reads that the template leaves unset on purpose, and why. */
@@ -58,6 +60,8 @@ function templateAppSettings(): Record<string, string> {
     BESU_FLEET_DEPLOYER_KEY_ID: "https://kv-besufleet.vault.azure.net/keys/deployer",
     DRIFT_SCHEDULE: "0 */15 * * * *",
     BESU_FLEET_API_SERVER_AUTHORIZED_IP_RANGES: "20.1.2.3,20.1.2.4",
+    APPLICATIONINSIGHTS_CONNECTION_STRING:
+      "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/",
   };
   return Object.fromEntries(keys.map((key) => [key, placeholders[key] ?? `${key}-value`]));
 }
@@ -94,6 +98,10 @@ test("with the template's settings the configuration parses in Azure mode, on id
   const config = parseConfig(templateAppSettings());
   assert.equal(config.arm.mode, "azure");
   assert.equal(config.storage.kind, "identity");
+});
+
+test("with the template's settings the app exports its metrics to Application Insights", () => {
+  assert.equal(telemetryConfig(templateAppSettings()).exporter, "azureMonitor");
 });
 
 test("the template puts the API behind Entra ID app roles", () => {
