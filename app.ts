@@ -19,6 +19,7 @@ import { openApiFunctions } from "./functions/openapi.js";
 import { retentionFunctions } from "./functions/retention.js";
 import { rolloutClientFunctions, rolloutHttpFunctions } from "./functions/rollouts.js";
 import { apiAuthMode } from "./lib/config.js";
+import { preloadKubeModule } from "./lib/kube/connection.js";
 import { registerOrchestrations } from "./orchestrators/index.js";
 
 const authMode = apiAuthMode(process.env);
@@ -40,3 +41,4 @@ for (const [name, options] of Object.entries({
   df.app.client.timer(name, options);
 registerOrchestrations();
 registerActivities(Object.values(activityContracts));
+preloadKubeModule();
