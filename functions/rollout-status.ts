@@ -74,16 +74,30 @@ export async function findRollout(
   }
 }
 
-/** One app instance's recent status reads, shared by its status polls. */
-const recentStatusReads = new RecentReads<DurableOrchestrationStatus>({ maxAgeMs: STATUS_MAX_AGE_MS });
-
 /** What a status poll answers: the rollout's status, or why there is none. */
 export type StatusRead = { kind: "status"; status: RolloutStatus } | { kind: "notFound" } | { kind: "unreadableInput" };
 
+/**
+ * One app instance's recent status reads, shared by its status polls: the status as presented
+ * (checked and corrected once per read, not once per poll), refreshed ahead at half its age limit
+ * so that polls rarely wait for the task hub.
+ */
+const recentStatusReads = new RecentReads<Exclude<StatusRead, { kind: "notFound" }>>({
+  maxAgeMs: STATUS_MAX_AGE_MS,
+  refreshAfterMs: STATUS_MAX_AGE_MS / 2,
+});
+
 /** The rollout's status, at most STATUS_MAX_AGE_MS old; not found for an unknown rollout. */
 export async function readRolloutStatus(client: DurableClient, rolloutId: string): Promise<StatusRead> {
-  const instance = await recentStatusReads.read(rolloutId, () => findRollout(client, rolloutId, false));
-  if (instance === undefined) return { kind: "notFound" };
+  return (await recentStatusReads.read(rolloutId, () => readStatusNow(client, rolloutId))) ?? { kind: "notFound" };
+}
+
+async function readStatusNow(
+  client: DurableClient,
+  rolloutId: string,
+): Promise<Exclude<StatusRead, { kind: "notFound" }> | undefined> {
+  const instance = await findRollout(client, rolloutId, false);
+  if (instance === undefined) return undefined;
   const status = presentStatus(instance);
   if (status) return { kind: "status", status };
   // Started but not yet replayed: the status it is about to publish, from its input.

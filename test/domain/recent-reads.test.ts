@@ -4,9 +4,9 @@ import { describe, it } from "node:test";
 import { RecentReads } from "../../lib/recent-reads.js";
 
 /** A clock the test sets, and a loader that counts its calls and answers what the test says. */
-function setup(maxAgeMs = 1_000) {
+function setup(maxAgeMs = 1_000, refreshAfterMs?: number) {
   let now = 0;
-  const reads = new RecentReads<string>({ maxAgeMs, now: () => now });
+  const reads = new RecentReads<string>({ maxAgeMs, refreshAfterMs, now: () => now });
   const loads: string[] = [];
   /** Answers what the test says, which may be nothing. */
   const answering = (key: string, answer: string | undefined) => () => {
@@ -78,5 +78,42 @@ describe("RecentReads", () => {
     setNow(5_000);
     await reads.read("c", loader("c"));
     assert.equal(reads.size, 1);
+  });
+
+  it("refreshes an answer in the background once it is refreshAfterMs old, answering at once meanwhile", async () => {
+    const { reads, loads, loader, setNow } = setup(1_000, 500);
+    assert.equal(await reads.read("a", loader("a")), "a@0");
+    setNow(499);
+    assert.equal(await reads.read("a", loader("a")), "a@0");
+    assert.deepEqual(loads, ["a"], "younger than refreshAfterMs: no new read");
+    setNow(600);
+    assert.equal(await reads.read("a", loader("a")), "a@0", "the refresh does not hold this request up");
+    assert.deepEqual(loads, ["a", "a"], "the refresh started");
+    setNow(700);
+    assert.equal(await reads.read("a", loader("a")), "a@600", "the refreshed answer is in use");
+    assert.deepEqual(loads, ["a", "a"]);
+  });
+
+  it("makes a request wait for the refresh under way rather than answer older than maxAgeMs", async () => {
+    const { reads, loader, setNow } = setup(1_000, 500);
+    await reads.read("a", loader("a"));
+    setNow(600);
+    let finish: (value: string) => void = () => undefined;
+    const slowRefresh = new Promise<string>((resolve) => (finish = resolve));
+    assert.equal(await reads.read("a", () => slowRefresh), "a@0");
+    setNow(1_000);
+    const waiting = reads.read("a", () => Promise.reject(new Error("must join the refresh")));
+    finish("refreshed");
+    assert.equal(await waiting, "refreshed");
+  });
+
+  it("drops the answer in use when a refresh finds nothing (the instance is gone)", async () => {
+    const { reads, loads, loader, answering, setNow } = setup(1_000, 500);
+    await reads.read("a", loader("a"));
+    setNow(600);
+    assert.equal(await reads.read("a", answering("a", undefined)), "a@0");
+    await Promise.resolve();
+    assert.equal(await reads.read("a", answering("a", undefined)), undefined, "not the older answer");
+    assert.deepEqual(loads, ["a", "a", "a"]);
   });
 });
