@@ -21,6 +21,7 @@ import { openApiFunctions } from "./functions/openapi.js";
 import { retentionFunctions } from "./functions/retention.js";
 import { rolloutClientFunctions, rolloutHttpFunctions } from "./functions/rollouts.js";
 import { apiAuthMode, telemetryConfig } from "./lib/config.js";
+import { preloadKubeModule } from "./lib/kube/connection.js";
 import { startTelemetry } from "./lib/telemetry/exporters.js";
 import { registerOrchestrations } from "./orchestrators/index.js";
 
@@ -46,3 +47,4 @@ for (const [name, options] of Object.entries({
   df.app.client.timer(name, options);
 registerOrchestrations();
 registerActivities(Object.values(activityContracts));
+preloadKubeModule();

@@ -22,7 +22,7 @@ import { dashboardUrl } from "../cli/local.js";
 import { launchBrowser, openPage } from "../test/browser/browser.js";
 import { REPO_ROOT } from "../test/support/paths.js";
 import { positiveNumber } from "./options.js";
-import { loadAverage, machine, seconds, table } from "./report.js";
+import { loadAverage, machine, seconds, table, treeCpuSeconds } from "./report.js";
 import { BenchStack, type BenchSpec } from "./stack.js";
 
 const FIRST_LOAD_TARGET_MS = 1000;
@@ -30,35 +30,6 @@ const CPU_TARGET = 0.05;
 const ROLLOUT_TIMEOUT_MS = 15 * 60_000;
 /** How often this benchmark itself asks whether the rollout is done, in both runs alike. */
 const END_POLL_MS = 1000;
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** CPU seconds (user + system) used so far by process `pid` and all its descendants. */
-function treeCpuSeconds(pid: number): number {
-  const children = new Map<number, number[]>();
-  const ticks = new Map<number, number>();
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue; // the process ended meanwhile
-    }
-    // Fields after the command name (which may hold spaces) start at its closing parenthesis.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const parent = Number(fields[1]);
-    children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-    ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
-  }
-  let total = 0;
-  const pending = [pid];
-  while (pending.length > 0) {
-    const next = pending.pop() as number;
-    total += ticks.get(next) ?? 0;
-    pending.push(...(children.get(next) ?? []));
-  }
-  return total / CLOCK_TICKS_PER_SECOND;
-}
 
 function specOf(file: string): BenchSpec {
   const spec = YAML.parse(fs.readFileSync(path.resolve(REPO_ROOT, file), "utf8")) as BenchSpec;

@@ -1,8 +1,9 @@
 /**
  * How the benchmarks print their figures: the machine they ran on (recorded with every figure in
- * docs/performance.md and docs/reliability.md), seconds, and plain aligned tables (no table
- * package is installed, and a table of strings needs no more than padding).
+ * docs/performance.md and docs/reliability.md), seconds, plain aligned tables (no table package
+ * is installed, and a table of strings needs no more than padding), and a process tree's CPU time.
  */
+import fs from "node:fs";
 import os from "node:os";
 
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -33,4 +34,34 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
       .join("  ")
       .trimEnd();
   return [line(headers), line(columns.map(({ width }) => "-".repeat(width))), ...rows.map(line)].join("\n");
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) used so far by process `pid` and all its descendants. */
+export function treeCpuSeconds(pid: number): number {
+  const children = new Map<number, number[]>();
+  const ticks = new Map<number, number>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // the process ended meanwhile
+    }
+    // Fields after the command name (which may hold spaces) start at its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const parent = Number(fields[1]);
+    children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+  }
+  let total = 0;
+  const pending = [pid];
+  while (pending.length > 0) {
+    const next = pending.pop() as number;
+    total += ticks.get(next) ?? 0;
+    pending.push(...(children.get(next) ?? []));
+  }
+  return total / CLOCK_TICKS_PER_SECOND;
 }

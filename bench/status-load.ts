@@ -5,7 +5,9 @@
  * rollout starts on an empty cloud and empty storage; the run without pollers goes first. Targets:
  * p99 ≤ 50 ms, and the rollout at most 5 % slower. The pollers go on for a while after the
  * rollout has ended: the latency of the same requests from an idle host tells how much of it is
- * the rollout's own work on the host. Not a test: figures go to docs/performance.md.
+ * the rollout's own work on the host. The host's CPU time (its process tree, /proc) tells what
+ * the status requests cost it, which the machine's other load does not inflate as it inflates
+ * latency. Not a test: figures go to docs/performance.md.
  *
  *   npm run build && node dist/bench/status-load.js [--pollers <n, default 50>] [--interval-ms <n, default 1000>] [--time-scale <n, default 10>]
  */
@@ -16,7 +18,7 @@ import { Worker } from "node:worker_threads";
 import { defaultTimeScale } from "@besu-fleet/local-cloud";
 import type { RolloutStatus } from "../lib/domain/rollout-status.js";
 import { positiveNumber } from "./options.js";
-import { loadAverage, machine, seconds } from "./report.js";
+import { loadAverage, machine, seconds, treeCpuSeconds } from "./report.js";
 import { BenchStack, exampleSpec } from "./stack.js";
 import type { PollerFigures, PollerInput } from "./status-pollers.js";
 
@@ -31,8 +33,10 @@ const IDLE_MS = 15_000;
 interface RolloutRun {
   status: RolloutStatus;
   wallMs: number;
-  /** While the rollout ran, and afterwards (the host idle). */
-  latencies?: { rollout: PollerFigures; idle: PollerFigures };
+  /** The host's CPU seconds while the rollout ran. */
+  hostCpuSeconds: number;
+  /** While the rollout ran, and afterwards (the host idle, its CPU then spent on the pollers). */
+  latencies?: { rollout: PollerFigures; idle: PollerFigures; idleHostCpuSeconds: number };
 }
 
 function nextFigures(worker: Worker): Promise<PollerFigures> {
@@ -45,7 +49,10 @@ function nextFigures(worker: Worker): Promise<PollerFigures> {
 /** One rollout on a fresh stack; with `pollers`, the pollers run from its start until IDLE_MS after its end. */
 async function rollout(timeScale: number, pollers?: Omit<PollerInput, "url" | "functionKey">): Promise<RolloutRun> {
   const stack = await BenchStack.start(timeScale);
+  const hostPid = stack.hostPid;
+  if (hostPid === undefined) throw new Error("the host process has no pid");
   try {
+    const cpuAtStart = treeCpuSeconds(hostPid);
     const started = Date.now();
     const rolloutId = await stack.startRollout(exampleSpec());
     const worker =
@@ -61,14 +68,18 @@ async function rollout(timeScale: number, pollers?: Omit<PollerInput, "url" | "f
     try {
       const status = await stack.waitForEnd(rolloutId, ROLLOUT_TIMEOUT_MS, END_POLL_MS);
       const wallMs = Date.now() - started;
-      if (worker === undefined) return { status, wallMs };
+      const cpuAtEnd = treeCpuSeconds(hostPid);
+      const hostCpuSeconds = cpuAtEnd - cpuAtStart;
+      if (worker === undefined) return { status, wallMs, hostCpuSeconds };
       const duringRollout = nextFigures(worker);
       worker.postMessage("report");
       const whileRunning = await duringRollout;
       await sleep(IDLE_MS);
       const afterwards = nextFigures(worker);
       worker.postMessage("stop");
-      return { status, wallMs, latencies: { rollout: whileRunning, idle: await afterwards } };
+      const idle = await afterwards;
+      const idleHostCpuSeconds = treeCpuSeconds(hostPid) - cpuAtEnd;
+      return { status, wallMs, hostCpuSeconds, latencies: { rollout: whileRunning, idle, idleHostCpuSeconds } };
     } finally {
       await worker?.terminate();
     }
@@ -102,12 +113,19 @@ async function main(): Promise<void> {
   );
 
   if (loaded.latencies === undefined) throw new Error("the pollers reported nothing");
-  const { rollout: latencies, idle } = loaded.latencies;
+  const { rollout: latencies, idle, idleHostCpuSeconds } = loaded.latencies;
   const slowdown = loaded.wallMs / quiet.wallMs;
   const describe = (figures: PollerFigures): string =>
     `${figures.requests} requests (${figures.failures} failed): p50 ${ms(figures.p50)}, p95 ${ms(figures.p95)}, p99 ${ms(figures.p99)}, max ${ms(figures.max)}`;
   console.log(`status latency during the rollout: ${describe(latencies)}`);
   console.log(`status latency in the ${seconds(IDLE_MS)} after it (host idle): ${describe(idle)}`);
+  const cpuRate = (run: RolloutRun): string => `${((100 * run.hostCpuSeconds * 1000) / run.wallMs).toFixed(1)} %`;
+  console.log(
+    `host CPU per wall second during the rollout, without pollers → with: ${cpuRate(quiet)} → ${cpuRate(loaded)}`,
+  );
+  console.log(
+    `host CPU per status request, host idle: ${((idleHostCpuSeconds * 1000) / Math.max(1, idle.requests)).toFixed(2)} ms (${idleHostCpuSeconds.toFixed(2)} s for ${idle.requests} requests)`,
+  );
   console.log(`p99 ≤ ${P99_TARGET_MS} ms: ${verdict(latencies.p99 <= P99_TARGET_MS)}`);
   console.log(
     `rollout wall with pollers / without: ${slowdown.toFixed(3)} (≤ ${SLOWDOWN_TARGET}: ${verdict(slowdown <= SLOWDOWN_TARGET)})`,

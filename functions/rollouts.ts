@@ -11,12 +11,7 @@ import type { HttpFunctionOptions, HttpRequest, HttpResponseInit, InvocationCont
 import type { DurableClient, DurableOrchestrationStatus, HttpDurableClientOptions } from "durable-functions";
 import { z } from "zod";
 import { allRegions } from "../lib/domain/regions.js";
-import {
-  createRolloutStatus,
-  rolloutStatusSchema,
-  selectRegionsToRetry,
-  type RolloutStatus,
-} from "../lib/domain/rollout-status.js";
+import { selectRegionsToRetry, type RolloutStatus } from "../lib/domain/rollout-status.js";
 import { artifactProblems } from "../lib/evm/artifacts.js";
 import { formatPath, parseSpecText, type DesiredState, type SpecProblem } from "../lib/domain/spec.js";
 import {
@@ -32,6 +27,14 @@ import { InstancePages, MAX_PAGE_SIZE } from "./instance-pages.js";
 import { expectJson, readBodyText, specFormat, type BodyRead } from "./request-body.js";
 import { errorResponse as error, jsonResponse as json } from "./responses.js";
 import {
+  findRollout,
+  isoTime,
+  presentStatus,
+  readRolloutStatus,
+  RUNNING,
+  type InstanceView,
+} from "./rollout-status.js";
+import {
   decodeCursor,
   encodeCursor,
   listRollouts,
@@ -40,47 +43,11 @@ import {
   rolloutsOfNetwork,
 } from "./rollout-instances.js";
 
-const RUNNING = new Set(["Pending", "Running", "Suspended", "ContinuedAsNew"]);
 /** Rollouts per page of GET /api/rollouts when the request names no `top`. */
 const DEFAULT_LIST_SIZE = 50;
 
-/** What the API reads of an instance: the durable client's status of one, or an entry of a list page. */
-interface InstanceView {
-  instanceId: string;
-  runtimeStatus: string;
-  customStatus?: unknown;
-  output?: unknown;
-  createdTime: Date | string;
-  lastUpdatedTime: Date | string;
-}
-
-/** The SDK types these as Date but hands over the JSON strings it received. */
-const isoTime = (value: Date | string): string => new Date(value).toISOString();
-
 function statusUrl(request: HttpRequest, rolloutId: string): string {
   return new URL(`/api/rollouts/${rolloutId}`, request.url).href;
-}
-
-/** The rollout's status for an operator: the orchestration's custom status, corrected when the orchestration itself died. */
-export function presentStatus(instance: InstanceView): RolloutStatus | undefined {
-  const parsed = rolloutStatusSchema.safeParse(instance.customStatus);
-  if (!parsed.success) return undefined;
-  const status = parsed.data;
-  const runtime = String(instance.runtimeStatus);
-  if (status.state === "Running" && !RUNNING.has(runtime)) {
-    // The orchestration ended without publishing a final status (a bug or a termination).
-    const reason =
-      runtime === "Terminated"
-        ? "the rollout orchestration was terminated"
-        : `the rollout orchestration ${runtime.toLowerCase()}: ${String(instance.output ?? "no detail")}`;
-    return {
-      ...status,
-      state: "Failed",
-      failure: { phase: status.phase, reason },
-      finishedAt: isoTime(instance.lastUpdatedTime),
-    };
-  }
-  return status;
 }
 
 function summary(instance: InstanceView): Record<string, unknown> {
@@ -212,27 +179,6 @@ const rolloutsList: HttpDurableClientOptions = {
   },
 };
 
-/**
- * The rollout instance, with its input only when asked: the input holds the whole spec, and a
- * status poll (the most frequent request by far) needs it only before the first status is out.
- */
-async function findRollout(
-  client: DurableClient,
-  rolloutId: string,
-  showInput: boolean,
-): Promise<DurableOrchestrationStatus | undefined> {
-  if (parseRolloutId(rolloutId) === undefined) return undefined;
-  try {
-    const instance = await client.getStatus(rolloutId, { showInput });
-    return instance && instance.name === rolloutOrchestration.name ? instance : undefined;
-  } catch (lookupError) {
-    // The SDK reports an unknown instance as an error mentioning the 404; anything else (a timeout,
-    // a 5xx) is not "not found" and must surface as a server error, which clients retry.
-    if (lookupError instanceof Error && /HTTP 404/.test(lookupError.message)) return undefined;
-    throw lookupError;
-  }
-}
-
 /** Reads and checks what a request carries besides the rollout id. */
 type RequestReader<T> = (request: HttpRequest) => Promise<BodyRead<T>>;
 
@@ -255,7 +201,6 @@ function onRollout<T>(
   method: "GET" | "POST",
   readRequest: RequestReader<T>,
   handle: RolloutHandler<T>,
-  showInput = true,
 ): HttpDurableClientOptions {
   return {
     route,
@@ -264,38 +209,30 @@ function onRollout<T>(
     handler: async (request, client, context) => {
       const read = await readRequest(request);
       if (!read.ok) return read.response;
-      const instance = await findRollout(client, request.params.rolloutId ?? "", showInput);
+      const instance = await findRollout(client, request.params.rolloutId ?? "", true);
       if (!instance) return error(404, "NotFound", `no rollout ${request.params.rolloutId ?? ""}`);
       return handle(request, client, context, instance, read.value);
     },
   };
 }
 
-const rolloutsGet = onRollout(
-  "rollouts/{rolloutId}",
-  "GET",
-  nothingToRead,
-  async (_request, client, _context, instance) => {
-    const status = presentStatus(instance);
-    if (status) return json(200, status);
-    // Started but not yet replayed: the status it is about to publish, from its input.
-    const withInput = await findRollout(client, instance.instanceId, true);
-    const input = rolloutInputSchema.safeParse(withInput?.input);
-    if (!input.success)
-      return error(500, "UnreadableRollout", `rollout ${instance.instanceId} has an input this version cannot read`);
-    return json(
-      200,
-      createRolloutStatus({
-        rolloutId: input.data.rolloutId,
-        network: input.data.spec.network.name,
-        regions: input.data.regions,
-        at: isoTime(instance.createdTime),
-        earlier: input.data.earlierRegions,
-      }),
-    );
+const rolloutsGet: HttpDurableClientOptions = {
+  route: "rollouts/{rolloutId}",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: async (request, client) => {
+    const rolloutId = request.params.rolloutId ?? "";
+    const read = await readRolloutStatus(client, rolloutId);
+    switch (read.kind) {
+      case "status":
+        return json(200, read.status);
+      case "notFound":
+        return error(404, "NotFound", `no rollout ${rolloutId}`);
+      case "unreadableInput":
+        return error(500, "UnreadableRollout", `rollout ${rolloutId} has an input this version cannot read`);
+    }
   },
-  false,
-);
+};
 
 const RETRY_BODY_SHAPE = 'the body must be {"regions": ["<region>", ...]} or empty';
 

@@ -37,6 +37,15 @@ export async function parseKubeconfig(kubeconfig: string): Promise<KubeConfig> {
 }
 
 /**
+ * Starts loading the module when the app starts rather than inside the first activity that talks
+ * to a cluster: evaluating it takes tens of milliseconds of the one thread that also answers HTTP
+ * requests (a status poll waited behind it). A failure surfaces where the module is used.
+ */
+export function preloadKubeModule(): void {
+  loadKubeModule().catch(() => undefined);
+}
+
+/**
  * Idle keep-alive connections are dropped after this, before servers drop them (Node's HTTP
  * server after 5 s; Azure's load balancers after minutes), so that a reuse rarely meets a closed one.
  */

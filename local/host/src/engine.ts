@@ -24,6 +24,7 @@ import { runEpisode } from "./engine/episode.js";
 import { isTerminal, newId } from "./engine/instance-state.js";
 import { control, getHistory, purge, raiseEvent, recover, startNew, type Acceptance } from "./engine/lifecycle.js";
 import { LiveInstances } from "./engine/live-instances.js";
+import { ReplayTurns } from "./engine/replay-turns.js";
 import { resumeOutstandingWork } from "./engine/scheduled-work.js";
 import { TerminalWaiters } from "./engine/terminal-waiters.js";
 import { DurableTimers } from "./engine/timers.js";
@@ -70,7 +71,18 @@ export class Engine {
     const entities = new EntityRunner(app, entityStore, work, log, (instanceId, deliveries) =>
       instances.deliver(instanceId, deliveries),
     );
-    this.ctx = { app, store, log, work, instances, timers, activities, entities, waiters: new TerminalWaiters() };
+    this.ctx = {
+      app,
+      store,
+      log,
+      work,
+      instances,
+      timers,
+      activities,
+      entities,
+      waiters: new TerminalWaiters(),
+      replayTurns: new ReplayTurns(),
+    };
   }
 
   /** Creates and starts an instance. A terminal instance with the same id is replaced. */

@@ -8,6 +8,7 @@ import type { ActivityRunner } from "./activities.js";
 import type { BackgroundWork } from "./background-work.js";
 import type { EntityRunner } from "./entities.js";
 import type { LiveInstances } from "./live-instances.js";
+import type { ReplayTurns } from "./replay-turns.js";
 import type { TerminalWaiters } from "./terminal-waiters.js";
 import type { DurableTimers } from "./timers.js";
 
@@ -21,4 +22,5 @@ export interface EngineContext {
   readonly activities: ActivityRunner;
   readonly entities: EntityRunner;
   readonly waiters: TerminalWaiters;
+  readonly replayTurns: ReplayTurns;
 }

@@ -130,6 +130,8 @@ async function replay(episode: Episode, taken: TakenMessages): Promise<void> {
     ]);
     return;
   }
+  // What follows runs without a pause until the SDK answers: one such stretch per event-loop turn.
+  await ctx.replayTurns.next();
   const historyJson = "[" + [...live.history, ...episodeEvents.map((event) => JSON.stringify(event))].join(",") + "]";
   let state: OrchestratorState | undefined;
   let failure: { message: string; failureDetails?: FailureDetails } | undefined;
