@@ -66,19 +66,23 @@ export function createOnChainActivities(deps: OnChainDependencies) {
 
     deployContract: define(contracts.deployContract, async ({ context, chain, name }) => {
       const spec = await onChain.spec(context.specDocument);
-      const handle = onChain.chain(spec, chain);
+      const handle = await onChain.settledChain(spec, chain);
       const { request, abi, predicted } = onChain.deploymentRequest(spec, chain, name, context);
       // The init code is in the name: a deployment whose code or arguments change is a new intent.
       const journalName = [context.network, "deploy", chain, `${name}-${keccak256(request.data).slice(2, 10)}`];
-      // A journaled transaction leads: a crash after it was mined but before the journal said so
-      // leaves code at the address and an entry still "broadcast", to be settled from its receipt.
-      // Only a deployment never sent (or whose nonce went elsewhere) is judged by the code alone.
-      const journaled = await onChain.journaled(journalName);
-      if (predicted !== undefined && (journaled === undefined || journaled.state === "dropped")) {
+      if (predicted !== undefined) {
         const codeHash = await handle.reader.codeHash(predicted);
         if (codeHash !== undefined) {
-          const alreadyPresent = journaled === undefined;
-          return { ok: true as const, progress: "done" as const, address: predicted, codeHash, alreadyPresent };
+          // The journal is settled, so a deployment of ours that was mined says so here.
+          const mined = (await onChain.journaled(journalName))?.mined;
+          return {
+            ok: true as const,
+            progress: "done" as const,
+            address: predicted,
+            codeHash,
+            alreadyPresent: mined === undefined,
+            ...(mined === undefined ? {} : { hash: mined.hash }),
+          };
         }
         const factory = await onChain.ensureFactory(handle, context.network);
         if (!factory.ready)
@@ -108,7 +112,7 @@ export function createOnChainActivities(deps: OnChainDependencies) {
     ensureStep: define(contracts.ensureStep, async ({ context, step: index }) => {
       const spec = await onChain.spec(context.specDocument);
       const calls = onChain.stepCalls(spec, index, context);
-      const handle = onChain.chain(spec, calls.step.chain);
+      const handle = await onChain.settledChain(spec, calls.step.chain);
       const holds = async () =>
         sameValue(await handle.reader.view(calls.contract, calls.step.check.function, calls.checkArgs), calls.equals);
       const hashes: string[] = [];
@@ -140,7 +144,7 @@ export function createOnChainActivities(deps: OnChainDependencies) {
       const spec = await onChain.spec(context.specDocument);
       const topUp = spec.funding?.topUps[index];
       if (topUp === undefined) throw permanent("top-up", "InvalidInput", `no top-up ${index}`);
-      const handle = onChain.chain(spec, topUp.chain);
+      const handle = await onChain.settledChain(spec, topUp.chain);
       const account = String(onChain.resolve(topUp.account, context));
       const asset = topUp.asset === "native" ? "native" : String(onChain.resolve(topUp.asset, context));
       const journalName = [context.network, context.rolloutId, "fund", topUp.name];

@@ -18,7 +18,7 @@ import { callData, ChainReader, decodeRevert, erc20Transfer } from "../lib/evm/o
 import { EvmRpc } from "../lib/evm/rpc.js";
 import { ExactlyOnceSender, permanentSendError, type TransactionRequest } from "../lib/evm/sender.js";
 import type { TransactionSigner } from "../lib/evm/signer.js";
-import { isFinal, type JournalEntry } from "../lib/domain/tx-journal.js";
+import type { JournalEntry } from "../lib/domain/tx-journal.js";
 import type { DocumentStore } from "../lib/state/documents.js";
 import type { OnChainContext } from "./onchain-contracts.js";
 
@@ -93,10 +93,22 @@ export class OnChain {
     const rpc = new EvmRpc(this.setting(spec.chains[role].rpcUrlSetting, `${role} RPC URL`), role);
     const sender = new ExactlyOnceSender(rpc, this.signer(), this.journal, {
       chainId: this.chainId(spec, role),
+      network: spec.network.name,
       stuckAfterSeconds: this.deps.stuckAfterSeconds ?? 60,
       waitSeconds: WAIT_SECONDS,
     });
     return { role, reader: new ChainReader(rpc), sender };
+  }
+
+  /**
+   * A chain to send on: its handle once every transaction the deployer left unfinished there is
+   * settled (ExactlyOnceSender.settle), so that what the handler then reads from the chain (code
+   * at an address, a check holding, a balance) cannot hide a journaled transaction still on its way.
+   */
+  async settledChain(spec: OnChainSpec, role: ChainRole): Promise<ChainHandle> {
+    const handle = this.chain(spec, role);
+    await handle.sender.settle();
+    return handle;
   }
 
   /** The journal entry of an intent, if it was ever signed. */
@@ -249,7 +261,11 @@ export class OnChain {
     return { balance, needed, request };
   }
 
-  /** Sends what the CREATE2 factory's deployment needs, one transaction per call; true once it exists. */
+  /**
+   * Sends what the CREATE2 factory's deployment needs, one transaction per call; true once it
+   * exists. `handle` must be settled (settledChain): the balance alone cannot say a funding
+   * transfer on its way was ours.
+   */
   async ensureFactory(
     handle: ChainHandle,
     network: string,
@@ -262,19 +278,11 @@ export class OnChain {
         data: "0x",
         value,
       });
-    const funding = "funding the CREATE2 factory's deployer";
-    // A funding transfer journaled before a crash is settled first: once mined, nothing else would
-    // look at its entry again, and the chain's balance alone cannot say it was ours.
-    const journaled = await this.journaled(fundName);
-    if (journaled !== undefined && !isFinal(journaled)) {
-      const sent = await fund(BigInt(journaled.value));
-      if (!sent.mined) return { ready: false, hash: sent.hash, detail: funding };
-    }
     if (await handle.reader.hasFactory()) return { ready: true, detail: "factory present" };
     const shortfall = await handle.reader.factoryDeployerShortfall();
     if (shortfall > 0n) {
       const sent = await fund(shortfall);
-      return { ready: false, hash: sent.hash, detail: funding };
+      return { ready: false, hash: sent.hash, detail: "funding the CREATE2 factory's deployer" };
     }
     const hash = await handle.reader.broadcastFactoryDeployment();
     return { ready: false, hash, detail: "deploying the CREATE2 factory" };

@@ -153,4 +153,5 @@ export function markDropped(entry: JournalEntry, reason: string): JournalEntry {
 }
 
 /** Whether an entry needs nothing more from the chain. */
-export const isFinal = (entry: JournalEntry): boolean => entry.state === "mined" || entry.state === "dropped";
+export const isFinal = (entry: Pick<JournalEntry, "state">): boolean =>
+  entry.state === "mined" || entry.state === "dropped";

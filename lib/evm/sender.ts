@@ -1,8 +1,11 @@
 /**
- * Sends one intent's transaction exactly once: journal first, then broadcast, and on every later
- * call reconcile the journal with the chain before doing anything else (lib/domain/tx-journal.ts
- * decides; this adapter gathers the facts and carries the decision out). One call broadcasts at
- * most one transaction, so an activity built on it is safe to retry and to run after a crash.
+ * Sends one intent's transaction exactly once: journal first, then broadcast. Before anything
+ * else — a new send here, or a caller's shortcut from chain state ("the code is already there")
+ * after {@link ExactlyOnceSender.settle} — every entry this sender left unfinished on this chain
+ * is reconciled with the chain (lib/domain/tx-journal.ts decides; this adapter gathers the facts
+ * and carries the decision out). Otherwise a crash between a receipt and the journal's write would
+ * leave an entry `broadcast` for good, and one between journaling and broadcasting would leave a
+ * signed transaction that nobody sends while its nonce is handed out again.
  */
 import { Transaction, keccak256 } from "ethers";
 import { z } from "zod";
@@ -36,6 +39,8 @@ export interface TransactionRequest {
 
 export interface SenderOptions {
   chainId: number;
+  /** The network whose journal holds this sender's entries (`journal/<network>/…`). */
+  network: string;
   /** A broadcast transaction unmined this long is replaced with a higher fee. */
   stuckAfterSeconds: number;
   /** How long one call waits for the receipt after broadcasting (seconds, never minutes). */
@@ -120,8 +125,12 @@ export class ExactlyOnceSender {
     return { hash: signed.hash, raw: signed.raw, fees, signedAt: new Date().toISOString() };
   }
 
-  /** A new entry: nonce, gas and fees from the chain, signed, journaled, broadcast. */
-  private async start(name: string, request: TransactionRequest): Promise<JournalEntry> {
+  /**
+   * A new entry: nonce, gas and fees from the chain, signed, journaled, broadcast. `unfinished`:
+   * this sender's entries still on their way, whose nonces are taken even if the node's pending
+   * count does not show them yet.
+   */
+  private async start(name: string, request: TransactionRequest, unfinished: JournalEntry[]): Promise<JournalEntry> {
     const sender = await this.signer.address();
     const call = {
       from: sender,
@@ -139,7 +148,8 @@ export class ExactlyOnceSender {
         `${sender} holds ${balance} wei but ${request.intent} needs ${needed} wei (gas ${gasLimit} × ${gasPrice} wei${request.value > 0n ? ` + value ${request.value}` : ""}): fund it with at least ${needed - balance} wei more`,
       );
     // "pending": a transaction of this sender still in the pool keeps its nonce; no gap, no collision.
-    const nonce = Number(await this.rpc.quantity("eth_getTransactionCount", [sender, "pending"]));
+    const pendingNonce = Number(await this.rpc.quantity("eth_getTransactionCount", [sender, "pending"]));
+    const nonce = Math.max(pendingNonce, ...unfinished.map((entry) => entry.nonce + 1));
     const fields = {
       intent: request.intent,
       chainId: this.options.chainId,
@@ -180,13 +190,38 @@ export class ExactlyOnceSender {
   }
 
   /**
-   * Moves an intent forward by at most one broadcast and waits up to `waitSeconds` for it to be
-   * mined. Returns the entry as it stands: `mined` (with its receipt), `dropped`, or still on its way.
+   * Reconciles every entry this sender left unfinished on this chain (lowest nonce first): a
+   * receipt → mined; the nonce passed without one → dropped; still signed → broadcast those very
+   * bytes; stuck or forgotten by the node → replaced at the same nonce. Returns those still on
+   * their way. Callers run it before judging from chain state alone; {@link advance} runs it
+   * before every send.
+   */
+  async settle(): Promise<{ name: string; entry: JournalEntry }[]> {
+    const sender = await this.signer.address();
+    const stillOpen: { name: string; entry: JournalEntry }[] = [];
+    for (const { name, entry } of await this.journal.unfinished(this.options.network, this.options.chainId, sender)) {
+      const next = await this.reconcile(name, entry);
+      if (!isFinal(next)) stillOpen.push({ name, entry: next });
+    }
+    return stillOpen;
+  }
+
+  /**
+   * Moves an intent forward by at most one broadcast of its own (after settling the sender's
+   * other unfinished entries) and waits up to `waitSeconds` for it to be mined. Returns the entry
+   * as it stands: `mined` (with its receipt), `dropped`, or still on its way.
    */
   async advance(name: string, request: TransactionRequest): Promise<JournalEntry> {
-    const existing = await this.journal.read(name);
+    const open = await this.settle();
+    const existing = open.find((unfinished) => unfinished.name === name)?.entry ?? (await this.journal.read(name));
     if (existing !== undefined && isFinal(existing)) return existing;
-    let entry = existing === undefined ? await this.start(name, request) : await this.reconcile(name, existing);
+    let entry =
+      existing ??
+      (await this.start(
+        name,
+        request,
+        open.map((unfinished) => unfinished.entry),
+      ));
     const until = Date.now() + this.options.waitSeconds * 1000;
     while (!isFinal(entry) && Date.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));

@@ -19,6 +19,8 @@ import { create2Address } from "../../lib/evm/create2.js";
 import { initCode, loadArtifact } from "../../lib/evm/artifacts.js";
 import { deployerSigner } from "../../lib/evm/key-vault-signer.js";
 import { JournalStore } from "../../lib/evm/journal-store.js";
+import type { TransactionSigner } from "../../lib/evm/signer.js";
+import { signedEntry } from "../../lib/domain/tx-journal.js";
 import { EvmRpc } from "../../lib/evm/rpc.js";
 import { DocumentStore } from "../../lib/state/documents.js";
 
@@ -33,6 +35,7 @@ let activities: ReturnType<typeof createOnChainActivities>;
 let context: OnChainContext;
 let mainnet: EvmRpc;
 let journal: JournalStore;
+let signer: TransactionSigner;
 
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "besu-fleet-onchain-"));
@@ -52,6 +55,7 @@ before(async () => {
       mainnet: [
         { name: "receiver", artifact: RECEIVER, salt: "receiver-v1" },
         { name: "second", artifact: RECEIVER, salt: "receiver-v2" },
+        { name: "third", artifact: RECEIVER, salt: "receiver-v3" },
       ],
     },
     ccip: {
@@ -81,7 +85,7 @@ before(async () => {
   });
   assert.ok(validation.ok, JSON.stringify(!validation.ok && validation.problems));
   await documents.saveDocument(SPEC_DOCUMENT, validation.spec);
-  const signer = deployerSigner({
+  signer = deployerSigner({
     mode: "simulator",
     keyId: cloud.connection.keyVault.deployerKeyId,
     caCertificate: readFileSync(cloud.connection.caCertPath, "utf8"),
@@ -162,6 +166,48 @@ describe("on-chain activities on the mainnet stand-in", () => {
       [],
       "every entry is settled",
     );
+  });
+
+  it("broadcasts an entry a crash left 'signed' (never sent) before anything new, at its own nonce", async () => {
+    // The state a SIGKILL between the journal's write and the broadcast leaves behind.
+    const nonce = await deployerNonce();
+    const recipient = "0x00000000000000000000000000000000000000f3";
+    const fields = {
+      intent: "a transfer a crash never broadcast",
+      chainId: Number(await mainnet.quantity("eth_chainId")),
+      sender: context.deployer,
+      nonce: Number(nonce),
+      to: recipient,
+      dataHash: keccak256("0x"),
+      value: "1",
+      gasLimit: "21000",
+    };
+    const gasPrice = await mainnet.quantity("eth_gasPrice");
+    const signed = await signer.signTransaction({
+      type: 0,
+      chainId: fields.chainId,
+      nonce: fields.nonce,
+      gasLimit: 21_000n,
+      gasPrice,
+      to: recipient,
+      data: "0x",
+      value: 1n,
+    });
+    const crashedName = JournalStore.entryName(["adapternet", "adapter", "crashed"]);
+    await journal.write(
+      crashedName,
+      signedEntry(fields, { ...signed, fees: { gasPrice: gasPrice.toString() }, signedAt: new Date().toISOString() }),
+    );
+
+    let third = await activities.deployContract({ context, chain: "mainnet", name: "third" });
+    for (let call = 0; call < 5 && third.ok && third.progress === "pending"; call += 1)
+      third = await activities.deployContract({ context, chain: "mainnet", name: "third" });
+    assert.ok(third.ok && third.progress === "done" && third.alreadyPresent === false, JSON.stringify(third));
+    const crashed = await journal.read(crashedName);
+    assert.equal(crashed?.state, "mined", JSON.stringify(crashed));
+    assert.equal(crashed.mined?.hash, signed.hash, "the journaled bytes were sent, not a new transaction");
+    assert.equal(await mainnet.quantity("eth_getBalance", [recipient, "latest"]), 1n);
+    assert.equal(await deployerNonce(), nonce + 2n, "the transfer at its nonce, the deployment at the next");
   });
 
   it("fails a step whose transaction reverts with the decoded reason, sending nothing", async () => {
