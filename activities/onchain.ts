@@ -143,39 +143,55 @@ export class OnChain {
   }
 
   /**
-   * Moves one intent forward; a mined revert or a send the chain refuses becomes a permanent
-   * ClassifiedError with its reason decoded from `abi`.
+   * Moves independent intents forward together (ExactlyOnceSender.advanceAll: back to back,
+   * consecutive nonces); a mined revert, a dropped entry or a send the chain refuses becomes a
+   * permanent ClassifiedError naming that intent, with its reason decoded from its `abi`.
    */
-  async send(
+  async sendAll(
     handle: ChainHandle,
-    journalName: string[],
-    request: TransactionRequest,
-    abi: InterfaceAbi = [],
-  ): Promise<{ mined: boolean; hash: string; contractAddress: string | null }> {
-    const step = `${request.intent} on ${handle.role}`;
-    try {
-      const entry = await handle.sender.advance(JournalStore.entryName(journalName), request);
+    sends: readonly { journalName: string[]; request: TransactionRequest; abi?: InterfaceAbi }[],
+  ): Promise<{ mined: boolean; hash: string; contractAddress: string | null }[]> {
+    const stepOf = (index: number) => `${sends[index]?.request.intent ?? "send"} on ${handle.role}`;
+    const decoder = (index: number) => (data: string) => decodeRevert(data, sends[index]?.abi ?? []);
+    const { entries, failed } = await handle.sender.advanceAll(
+      sends.map(({ journalName, request }) => ({ name: JournalStore.entryName(journalName), request })),
+    );
+    if (failed !== undefined)
+      throw permanentSendError(stepOf(failed.index), failed.error, decoder(failed.index)) ?? failed.error;
+    const results = [];
+    for (const [index, entry] of entries.entries()) {
+      const send = sends[index] as (typeof sends)[number];
       const hash = entry.mined?.hash ?? entry.attempts[entry.attempts.length - 1]?.hash ?? "";
       if (entry.state === "dropped")
-        throw new ClassifiedError(step, {
+        throw new ClassifiedError(stepOf(index), {
           retryable: false,
           kind: "conflict",
           code: "NonceConsumed",
           message: entry.droppedReason ?? "dropped",
         });
       if (entry.mined?.receipt.status === "reverted") {
-        const reason = await this.revertReason(handle, request, entry.mined.receipt.blockNumber, abi);
-        throw new ClassifiedError(step, {
+        const reason = await this.revertReason(handle, send.request, entry.mined.receipt.blockNumber, send.abi ?? []);
+        throw new ClassifiedError(stepOf(index), {
           retryable: false,
           kind: "rpc",
           code: "Reverted",
           message: `transaction ${hash} reverted${reason === undefined ? "" : `: ${reason}`}`,
         });
       }
-      return { mined: entry.state === "mined", hash, contractAddress: entry.mined?.receipt.contractAddress ?? null };
-    } catch (error) {
-      throw permanentSendError(step, error, (data) => decodeRevert(data, abi)) ?? error;
+      results.push({
+        mined: entry.state === "mined",
+        hash,
+        contractAddress: entry.mined?.receipt.contractAddress ?? null,
+      });
     }
+    return results;
+  }
+
+  /** {@link sendAll} for one intent. */
+  async send(handle: ChainHandle, journalName: string[], request: TransactionRequest, abi: InterfaceAbi = []) {
+    const [result] = await this.sendAll(handle, [{ journalName, request, abi }]);
+    if (result === undefined) throw new Error(`no result for ${request.intent}`);
+    return result;
   }
 
   /** Replays a mined, reverted transaction as a call at its block to read the reason. */

@@ -207,32 +207,56 @@ export class ExactlyOnceSender {
   }
 
   /**
-   * Moves an intent forward by at most one broadcast of its own (after settling the sender's
-   * other unfinished entries) and waits up to `waitSeconds` for it to be mined. Returns the entry
-   * as it stands: `mined` (with its receipt), `dropped`, or still on its way.
+   * Moves independent intents forward together: settles the sender's unfinished entries first,
+   * then signs, journals and broadcasts each intent not yet journaled, back to back with
+   * consecutive nonces (each journaled with its nonce before its broadcast, so a crash between
+   * two leaves no gap: recovery broadcasts what was journaled), then waits up to `waitSeconds` for
+   * all of them — they can be mined in the same block. Returns the entries in the order given, as
+   * they stand (`mined`, `dropped` or on their way). An intent the chain refuses to take (a revert
+   * in the gas estimate, missing funds) stops the sends after it: it is `failed`, with its index.
    */
-  async advance(name: string, request: TransactionRequest): Promise<JournalEntry> {
+  async advanceAll(
+    intents: readonly { name: string; request: TransactionRequest }[],
+  ): Promise<{ entries: JournalEntry[]; failed?: { index: number; error: unknown } }> {
     const open = await this.settle();
-    const existing = open.find((unfinished) => unfinished.name === name)?.entry ?? (await this.journal.read(name));
-    if (existing !== undefined && isFinal(existing)) return existing;
-    let entry =
-      existing ??
-      (await this.start(
-        name,
-        request,
-        open.map((unfinished) => unfinished.entry),
-      ));
-    const until = Date.now() + this.options.waitSeconds * 1000;
-    while (!isFinal(entry) && Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
-      const hash = entry.attempts[entry.attempts.length - 1]?.hash ?? "";
-      const receipt = await this.receipt(hash);
-      if (receipt !== undefined) {
-        entry = markMined(entry, hash, receipt);
-        await this.journal.write(name, entry);
+    const taken = open.map((unfinished) => unfinished.entry);
+    const entries: JournalEntry[] = [];
+    let failed: { index: number; error: unknown } | undefined;
+    for (const [index, { name, request }] of intents.entries()) {
+      const existing = open.find((unfinished) => unfinished.name === name)?.entry ?? (await this.journal.read(name));
+      if (existing !== undefined) {
+        entries.push(existing);
+        continue;
+      }
+      try {
+        const entry = await this.start(name, request, taken);
+        taken.push(entry);
+        entries.push(entry);
+      } catch (error) {
+        failed = { index, error };
+        break;
       }
     }
-    return entry;
+    const until = Date.now() + this.options.waitSeconds * 1000;
+    while (entries.some((entry) => !isFinal(entry)) && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
+      for (const [index, entry] of entries.entries()) {
+        if (isFinal(entry)) continue;
+        const hash = entry.attempts[entry.attempts.length - 1]?.hash ?? "";
+        const receipt = await this.receipt(hash);
+        if (receipt === undefined) continue;
+        entries[index] = markMined(entry, hash, receipt);
+        await this.journal.write(intents[index]?.name ?? "", entries[index]);
+      }
+    }
+    return failed === undefined ? { entries } : { entries, failed };
+  }
+
+  /** {@link advanceAll} for one intent: at most one broadcast of its own. */
+  async advance(name: string, request: TransactionRequest): Promise<JournalEntry> {
+    const { entries, failed } = await this.advanceAll([{ name, request }]);
+    if (failed !== undefined) throw failed.error;
+    return entries[0] as JournalEntry;
   }
 }
 

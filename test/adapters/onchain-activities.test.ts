@@ -56,6 +56,8 @@ before(async () => {
         { name: "receiver", artifact: RECEIVER, salt: "receiver-v1" },
         { name: "second", artifact: RECEIVER, salt: "receiver-v2" },
         { name: "third", artifact: RECEIVER, salt: "receiver-v3" },
+        { name: "waveA", artifact: RECEIVER, salt: "receiver-wave-a" },
+        { name: "waveB", artifact: RECEIVER, salt: "receiver-wave-b" },
       ],
     },
     ccip: {
@@ -112,15 +114,24 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** One deployment as a wave of its own, answered as the deployment's progress. */
+async function deployOne(name: string) {
+  const result = await activities.deployContracts({ context, chain: "mainnet", names: [name] });
+  if (!result.ok) return result;
+  const [deployment] = result.deployments;
+  assert.ok(deployment !== undefined && deployment.name === name, JSON.stringify(result));
+  return { ...result, ...deployment };
+}
+
 const deployerNonce = async (): Promise<bigint> =>
   mainnet.quantity("eth_getTransactionCount", [context.deployer, "latest"]);
 
 describe("on-chain activities on the mainnet stand-in", () => {
   it("deploys through CREATE2 on a chain without the factory (its pre-signed deployment first), once", async () => {
     const calls: string[] = [];
-    let result: Awaited<ReturnType<typeof activities.deployContract>> | undefined;
+    let result: Awaited<ReturnType<typeof deployOne>> | undefined;
     for (let call = 0; call < 10; call += 1) {
-      result = await activities.deployContract({ context, chain: "mainnet", name: "receiver" });
+      result = await deployOne("receiver");
       assert.ok(result.ok, JSON.stringify(result));
       calls.push(result.progress === "done" ? "done" : (result.detail ?? "pending"));
       if (result.progress === "done") break;
@@ -133,7 +144,7 @@ describe("on-chain activities on the mainnet stand-in", () => {
     context.addresses.mainnet.receiver = expected;
 
     const nonce = await deployerNonce();
-    const again = await activities.deployContract({ context, chain: "mainnet", name: "receiver" });
+    const again = await deployOne("receiver");
     assert.ok(again.ok && again.progress === "done" && again.address === expected);
     assert.equal(await deployerNonce(), nonce, "a deployment whose code is there sends nothing");
   });
@@ -149,16 +160,16 @@ describe("on-chain activities on the mainnet stand-in", () => {
       await journal.write(name, { ...entry, state: "broadcast", mined: undefined });
     }
     const nonce = await deployerNonce();
-    const receiver = await activities.deployContract({ context, chain: "mainnet", name: "receiver" });
+    const receiver = await deployOne("receiver");
     assert.ok(
       receiver.ok && receiver.progress === "done" && receiver.alreadyPresent === false,
       JSON.stringify(receiver),
     );
     assert.equal(await deployerNonce(), nonce, "the receiver's deployment is not sent again");
     // The next deployment through the factory settles the factory's funding before anything else.
-    let second = await activities.deployContract({ context, chain: "mainnet", name: "second" });
+    let second = await deployOne("second");
     for (let call = 0; call < 5 && second.ok && second.progress === "pending"; call += 1)
-      second = await activities.deployContract({ context, chain: "mainnet", name: "second" });
+      second = await deployOne("second");
     assert.ok(second.ok && second.progress === "done", JSON.stringify(second));
     assert.equal(await deployerNonce(), nonce + 1n, "only the second deployment was sent");
     assert.deepEqual(
@@ -199,15 +210,42 @@ describe("on-chain activities on the mainnet stand-in", () => {
       signedEntry(fields, { ...signed, fees: { gasPrice: gasPrice.toString() }, signedAt: new Date().toISOString() }),
     );
 
-    let third = await activities.deployContract({ context, chain: "mainnet", name: "third" });
+    let third = await deployOne("third");
     for (let call = 0; call < 5 && third.ok && third.progress === "pending"; call += 1)
-      third = await activities.deployContract({ context, chain: "mainnet", name: "third" });
+      third = await deployOne("third");
     assert.ok(third.ok && third.progress === "done" && third.alreadyPresent === false, JSON.stringify(third));
     const crashed = await journal.read(crashedName);
     assert.equal(crashed?.state, "mined", JSON.stringify(crashed));
     assert.equal(crashed.mined?.hash, signed.hash, "the journaled bytes were sent, not a new transaction");
     assert.equal(await mainnet.quantity("eth_getBalance", [recipient, "latest"]), 1n);
     assert.equal(await deployerNonce(), nonce + 2n, "the transfer at its nonce, the deployment at the next");
+  });
+
+  it("deploys a wave back to back in one call, at consecutive nonces, and reports a re-run from the chain", async () => {
+    const nonce = await deployerNonce();
+    const wave = await activities.deployContracts({ context, chain: "mainnet", names: ["waveA", "waveB"] });
+    assert.ok(wave.ok, JSON.stringify(wave));
+    assert.deepEqual(
+      wave.deployments.map(({ name, progress, alreadyPresent }) => ({ name, progress, alreadyPresent })),
+      [
+        { name: "waveA", progress: "done", alreadyPresent: false },
+        { name: "waveB", progress: "done", alreadyPresent: false },
+      ],
+    );
+    const nonces = await Promise.all(
+      wave.deployments.map(async ({ hash }) =>
+        Number(((await mainnet.call("eth_getTransactionByHash", [hash])) as { nonce: string }).nonce),
+      ),
+    );
+    assert.deepEqual(nonces, [Number(nonce), Number(nonce) + 1]);
+    const again = await activities.deployContracts({ context, chain: "mainnet", names: ["waveA", "waveB"] });
+    assert.ok(again.ok && again.deployments.every((entry) => entry.progress === "done"), JSON.stringify(again));
+    assert.deepEqual(
+      again.deployments.map(({ hash }) => hash),
+      wave.deployments.map(({ hash }) => hash),
+      "the journal's transactions, not new ones",
+    );
+    assert.equal(await deployerNonce(), nonce + 2n);
   });
 
   it("fails a step whose transaction reverts with the decoded reason, sending nothing", async () => {
