@@ -164,29 +164,37 @@ export class ExactlyOnceSender {
     const entry = signedEntry(fields, await this.sign(fields, request.data, { gasPrice: gasPrice.toString() }));
     await this.journal.write(name, entry);
     await this.broadcast(entry.attempts[0]?.raw ?? "");
-    const broadcast = markBroadcast(entry);
-    await this.journal.write(name, broadcast);
-    return broadcast;
+    // Not journaled: recovery treats a `signed` attempt the node knows as broadcast (tx-journal.ts).
+    return markBroadcast(entry);
   }
 
   /** Carries out the journal's decision for an entry that is not final. */
   private async reconcile(name: string, entry: JournalEntry): Promise<JournalEntry> {
     const decision = decide(entry, await this.facts(entry), this.options.stuckAfterSeconds);
-    let next = entry;
-    if (decision.kind === "mined") next = markMined(entry, decision.hash, decision.receipt);
-    else if (decision.kind === "dropped") next = markDropped(entry, decision.reason);
-    else if (decision.kind === "broadcast") {
-      await this.broadcast(decision.attempt.raw);
-      next = markBroadcast(entry);
-    } else if (decision.kind === "replace") {
-      const data = Transaction.from(entry.attempts[0]?.raw ?? "").data;
-      next = withReplacement(entry, await this.sign(entry, data, decision.fees));
-      await this.journal.write(name, next);
-      await this.broadcast(next.attempts[next.attempts.length - 1]?.raw ?? "");
-      next = markBroadcast(next);
+    // Only a new fact is journaled (mined, dropped, a replacement before its broadcast); a
+    // broadcast is not: recovery handles a `signed` attempt the node knows as broadcast.
+    if (decision.kind === "mined") {
+      const mined = markMined(entry, decision.hash, decision.receipt);
+      await this.journal.write(name, mined);
+      return mined;
     }
-    if (next !== entry) await this.journal.write(name, next);
-    return next;
+    if (decision.kind === "dropped") {
+      const dropped = markDropped(entry, decision.reason);
+      await this.journal.write(name, dropped);
+      return dropped;
+    }
+    if (decision.kind === "broadcast") {
+      await this.broadcast(decision.attempt.raw);
+      return markBroadcast(entry);
+    }
+    if (decision.kind === "replace") {
+      const data = Transaction.from(entry.attempts[0]?.raw ?? "").data;
+      const replaced = withReplacement(entry, await this.sign(entry, data, decision.fees));
+      await this.journal.write(name, replaced);
+      await this.broadcast(replaced.attempts[replaced.attempts.length - 1]?.raw ?? "");
+      return markBroadcast(replaced);
+    }
+    return entry;
   }
 
   /**
