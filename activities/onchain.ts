@@ -16,7 +16,7 @@ import { create2Address, CREATE2_FACTORY, FACTORY_DEPLOYMENT, factoryCallData } 
 import { JournalStore } from "../lib/evm/journal-store.js";
 import { callData, ChainReader, decodeRevert, erc20Transfer } from "../lib/evm/onchain.js";
 import { EvmRpc } from "../lib/evm/rpc.js";
-import { ExactlyOnceSender, permanentSendError, type TransactionRequest } from "../lib/evm/sender.js";
+import { ExactlyOnceSender, permanentSendError, RECEIPT_POLL_MS, type TransactionRequest } from "../lib/evm/sender.js";
 import type { TransactionSigner } from "../lib/evm/signer.js";
 import type { JournalEntry } from "../lib/domain/tx-journal.js";
 import type { DocumentStore } from "../lib/state/documents.js";
@@ -278,29 +278,32 @@ export class OnChain {
   }
 
   /**
-   * Sends what the CREATE2 factory's deployment needs, one transaction per call; true once it
-   * exists. `handle` must be settled (settledChain): the balance alone cannot say a funding
-   * transfer on its way was ours.
+   * Makes sure the CREATE2 factory exists: funds its one-off deployer, broadcasts its pre-signed
+   * deployment and waits (up to the sender's wait) for its code, all in one call when the chain
+   * mines in time — a `pending` answer costs the orchestrator a durable timer. `handle` must be
+   * settled (settledChain): the balance alone cannot say a funding transfer on its way was ours.
    */
   async ensureFactory(
     handle: ChainHandle,
     network: string,
   ): Promise<{ ready: boolean; hash?: string; detail: string }> {
-    const fundName = [network, "factory", handle.role, "fund"];
-    const fund = (value: bigint) =>
-      this.send(handle, fundName, {
-        intent: "fund the CREATE2 factory's one-off deployer",
-        to: FACTORY_DEPLOYMENT.signer,
-        data: "0x",
-        value,
-      });
     if (await handle.reader.hasFactory()) return { ready: true, detail: "factory present" };
     const shortfall = await handle.reader.factoryDeployerShortfall();
     if (shortfall > 0n) {
-      const sent = await fund(shortfall);
-      return { ready: false, hash: sent.hash, detail: "funding the CREATE2 factory's deployer" };
+      const sent = await this.send(handle, [network, "factory", handle.role, "fund"], {
+        intent: "fund the CREATE2 factory's one-off deployer",
+        to: FACTORY_DEPLOYMENT.signer,
+        data: "0x",
+        value: shortfall,
+      });
+      if (!sent.mined) return { ready: false, hash: sent.hash, detail: "funding the CREATE2 factory's deployer" };
     }
     const hash = await handle.reader.broadcastFactoryDeployment();
+    const until = Date.now() + WAIT_SECONDS * 1000;
+    while (Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
+      if (await handle.reader.hasFactory()) return { ready: true, hash, detail: "factory deployed" };
+    }
     return { ready: false, hash, detail: "deploying the CREATE2 factory" };
   }
 }

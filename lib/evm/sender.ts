@@ -62,7 +62,7 @@ const receiptSchema = z
   .loose();
 
 /** How often a call waiting for its receipt asks again: a block may come every fraction of a second. */
-const RECEIPT_POLL_MS = 50;
+export const RECEIPT_POLL_MS = 50;
 
 /** Margin over the node's gas estimate: state may change between estimate and inclusion. */
 const GAS_MARGIN_PERCENT = 125n;
