@@ -125,21 +125,30 @@ export class ExactlyOnceSender {
     return { hash: signed.hash, raw: signed.raw, fees, signedAt: new Date().toISOString() };
   }
 
-  /**
-   * A new entry: nonce, gas and fees from the chain, signed, journaled, broadcast. `unfinished`:
-   * this sender's entries still on their way, whose nonces are taken even if the node's pending
-   * count does not show them yet.
-   */
-  private async start(name: string, request: TransactionRequest, unfinished: JournalEntry[]): Promise<JournalEntry> {
-    const sender = await this.signer.address();
+  /** The gas limit of a new intent: the node's estimate at the latest block, with a margin. */
+  private async gasLimit(request: TransactionRequest): Promise<bigint> {
     const call = {
-      from: sender,
+      from: await this.signer.address(),
       to: request.to ?? undefined,
       data: request.data,
       value: `0x${request.value.toString(16)}`,
     };
-    const estimate = await this.rpc.quantity("eth_estimateGas", [call]);
-    const gasLimit = (estimate * GAS_MARGIN_PERCENT) / 100n;
+    const estimate = await this.rpc.quantity("eth_estimateGas", [call, "latest"]);
+    return (estimate * GAS_MARGIN_PERCENT) / 100n;
+  }
+
+  /**
+   * A new entry: nonce and fees from the chain, signed, journaled, broadcast. `unfinished`:
+   * this sender's entries still on their way, whose nonces are taken even if the node's pending
+   * count does not show them yet.
+   */
+  private async start(
+    name: string,
+    request: TransactionRequest,
+    gasLimit: bigint,
+    unfinished: JournalEntry[],
+  ): Promise<JournalEntry> {
+    const sender = await this.signer.address();
     const gasPrice = await this.rpc.quantity("eth_gasPrice");
     const needed = gasLimit * gasPrice + request.value;
     const balance = await this.rpc.quantity("eth_getBalance", [sender, "latest"]);
@@ -220,29 +229,51 @@ export class ExactlyOnceSender {
    * consecutive nonces (each journaled with its nonce before its broadcast, so a crash between
    * two leaves no gap: recovery broadcasts what was journaled), then waits up to `waitSeconds` for
    * all of them — they can be mined in the same block. Returns the entries in the order given, as
-   * they stand (`mined`, `dropped` or on their way). An intent the chain refuses to take (a revert
-   * in the gas estimate, missing funds) stops the sends after it: it is `failed`, with its index.
+   * they stand (`mined`, `dropped` or on their way). An intent the chain refuses to take is
+   * `failed`, with its index: a revert in its gas estimate sends nothing new (every estimate comes
+   * first), missing funds stop the sends after it; the entries then hold only those sent.
    */
   async advanceAll(
     intents: readonly { name: string; request: TransactionRequest }[],
   ): Promise<{ entries: JournalEntry[]; failed?: { index: number; error: unknown } }> {
     const open = await this.settle();
     const taken = open.map((unfinished) => unfinished.entry);
-    const entries: JournalEntry[] = [];
+    const existing = await Promise.all(
+      intents.map(
+        async ({ name }) => open.find((unfinished) => unfinished.name === name)?.entry ?? this.journal.read(name),
+      ),
+    );
+    // Every new intent's gas is estimated before any of them is sent: they are independent, and a
+    // node may hold an estimate back while this sender's transactions are pending (the simulated
+    // chain, ganache with its miner driven by the network, stalled for seconds).
+    const gasLimits = new Map<number, bigint>();
     let failed: { index: number; error: unknown } | undefined;
-    for (const [index, { name, request }] of intents.entries()) {
-      const existing = open.find((unfinished) => unfinished.name === name)?.entry ?? (await this.journal.read(name));
-      if (existing !== undefined) {
-        entries.push(existing);
-        continue;
-      }
+    for (const [index, { request }] of intents.entries()) {
+      if (existing[index] !== undefined) continue;
       try {
-        const entry = await this.start(name, request, taken);
-        taken.push(entry);
-        entries.push(entry);
+        gasLimits.set(index, await this.gasLimit(request));
       } catch (error) {
         failed = { index, error };
         break;
+      }
+    }
+    const entries: JournalEntry[] = [];
+    const names: string[] = [];
+    for (const [index, { name, request }] of intents.entries()) {
+      const journaled = existing[index];
+      const gasLimit = gasLimits.get(index);
+      if (journaled !== undefined) {
+        entries.push(journaled);
+        names.push(name);
+      } else if (failed === undefined && gasLimit !== undefined) {
+        try {
+          const entry = await this.start(name, request, gasLimit, taken);
+          taken.push(entry);
+          entries.push(entry);
+          names.push(name);
+        } catch (error) {
+          failed = { index, error };
+        }
       }
     }
     const until = Date.now() + this.options.waitSeconds * 1000;
@@ -254,7 +285,7 @@ export class ExactlyOnceSender {
         const receipt = await this.receipt(hash);
         if (receipt === undefined) continue;
         entries[index] = markMined(entry, hash, receipt);
-        await this.journal.write(intents[index]?.name ?? "", entries[index]);
+        await this.journal.write(names[index] ?? "", entries[index]);
       }
     }
     return failed === undefined ? { entries } : { entries, failed };
