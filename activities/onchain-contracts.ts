@@ -63,7 +63,7 @@ export const deploymentProgressSchema = z.object({
 
 /**
  * One call of a wave of deployments (lib/domain/deployment-waves.ts: none refers to another):
- * those without code are sent back to back, then awaited together; each answers done (deployed
+ * those without code are sent in one call at consecutive nonces; each answers done (deployed
  * now or already present) or pending (a transaction on its way).
  */
 export const deployContracts = {

@@ -143,7 +143,7 @@ export class OnChain {
   }
 
   /**
-   * Moves independent intents forward together (ExactlyOnceSender.advanceAll: back to back,
+   * Moves independent intents forward together (ExactlyOnceSender.advanceAll: in one call,
    * consecutive nonces); a mined revert, a dropped entry or a send the chain refuses becomes a
    * permanent ClassifiedError naming that intent, with its reason decoded from its `abi`.
    */
@@ -161,6 +161,11 @@ export class OnChain {
     const results = [];
     for (const [index, entry] of entries.entries()) {
       const send = sends[index] as (typeof sends)[number];
+      // Not sent yet in this call (the one before it did not get mined in time): pending.
+      if (entry === undefined) {
+        results.push({ mined: false, hash: "", contractAddress: null });
+        continue;
+      }
       const hash = entry.mined?.hash ?? entry.attempts[entry.attempts.length - 1]?.hash ?? "";
       if (entry.state === "dropped")
         throw new ClassifiedError(stepOf(index), {

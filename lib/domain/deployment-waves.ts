@@ -1,8 +1,8 @@
 /**
  * A chain's deployments grouped into dependency waves: a deployment joins the first wave after
  * every deployment its constructor refers to, so the deployments of one wave are independent of
- * each other and can be sent back to back (consecutive nonces, mined in the same block) instead of
- * one block each. Pure.
+ * each other and one activity call can send them all (consecutive nonces) instead of one call
+ * each. Pure.
  */
 import type { ChainRole, DeploymentSpec } from "./contracts-spec.js";
 import { deploymentOrder, sameChainDependencies } from "./contracts-references.js";

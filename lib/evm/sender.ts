@@ -224,18 +224,18 @@ export class ExactlyOnceSender {
   }
 
   /**
-   * Moves independent intents forward together: settles the sender's unfinished entries first,
-   * then signs, journals and broadcasts each intent not yet journaled, back to back with
-   * consecutive nonces (each journaled with its nonce before its broadcast, so a crash between
-   * two leaves no gap: recovery broadcasts what was journaled), then waits up to `waitSeconds` for
-   * all of them — they can be mined in the same block. Returns the entries in the order given, as
-   * they stand (`mined`, `dropped` or on their way). An intent the chain refuses to take is
+   * Moves independent intents forward in one call: settles the sender's unfinished entries
+   * first, estimates every new intent's gas, then signs, journals (before its broadcast, with its
+   * nonce, so a crash leaves no gap) and broadcasts each in turn at consecutive nonces, each one
+   * awaited until mined before the next is sent, within `waitSeconds` in all. Returns the entries
+   * in the order given, as they stand (`mined`, `dropped`, on their way, or undefined when not
+   * sent yet because an earlier one is still on its way). An intent the chain refuses to take is
    * `failed`, with its index: a revert in its gas estimate sends nothing new (every estimate comes
-   * first), missing funds stop the sends after it; the entries then hold only those sent.
+   * first), missing funds stop the sends after it.
    */
   async advanceAll(
     intents: readonly { name: string; request: TransactionRequest }[],
-  ): Promise<{ entries: JournalEntry[]; failed?: { index: number; error: unknown } }> {
+  ): Promise<{ entries: (JournalEntry | undefined)[]; failed?: { index: number; error: unknown } }> {
     const open = await this.settle();
     const taken = open.map((unfinished) => unfinished.entry);
     const existing = await Promise.all(
@@ -257,45 +257,55 @@ export class ExactlyOnceSender {
         break;
       }
     }
-    const entries: JournalEntry[] = [];
-    const names: string[] = [];
+    const until = Date.now() + this.options.waitSeconds * 1000;
+    const entries: (JournalEntry | undefined)[] = intents.map(() => undefined);
+    // Set once a transaction sent here is not mined in time: the rest wait for the next call.
+    let waiting = false;
     for (const [index, { name, request }] of intents.entries()) {
       const journaled = existing[index];
       const gasLimit = gasLimits.get(index);
-      if (journaled !== undefined) {
-        entries.push(journaled);
-        names.push(name);
-      } else if (failed === undefined && gasLimit !== undefined) {
+      if (journaled !== undefined) entries[index] = journaled;
+      else if (failed === undefined && gasLimit !== undefined && !waiting) {
         try {
           const entry = await this.start(name, request, gasLimit, taken);
           taken.push(entry);
-          entries.push(entry);
-          names.push(name);
+          // Each one mined before the next is sent: the simulated chain (ganache, its miner driven
+          // by the network) left the last of several pending transactions of one sender in its
+          // pool until a replacement came, 60 s later.
+          const settled = await this.untilMined(name, entry, until);
+          entries[index] = settled;
+          waiting = !isFinal(settled);
         } catch (error) {
           failed = { index, error };
         }
       }
     }
-    const until = Date.now() + this.options.waitSeconds * 1000;
-    while (entries.some((entry) => !isFinal(entry)) && Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
-      for (const [index, entry] of entries.entries()) {
-        if (isFinal(entry)) continue;
-        const hash = entry.attempts[entry.attempts.length - 1]?.hash ?? "";
-        const receipt = await this.receipt(hash);
-        if (receipt === undefined) continue;
-        entries[index] = markMined(entry, hash, receipt);
-        await this.journal.write(names[index] ?? "", entries[index]);
-      }
-    }
+    for (const [index, entry] of entries.entries())
+      if (entry !== undefined) entries[index] = await this.untilMined(intents[index]?.name ?? "", entry, until);
     return failed === undefined ? { entries } : { entries, failed };
+  }
+
+  /** Polls an entry's latest attempt for its receipt until `until`; journals it once mined. */
+  private async untilMined(name: string, entry: JournalEntry, until: number): Promise<JournalEntry> {
+    while (!isFinal(entry) && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
+      const hash = entry.attempts[entry.attempts.length - 1]?.hash ?? "";
+      const receipt = await this.receipt(hash);
+      if (receipt === undefined) continue;
+      const mined = markMined(entry, hash, receipt);
+      await this.journal.write(name, mined);
+      return mined;
+    }
+    return entry;
   }
 
   /** {@link advanceAll} for one intent: at most one broadcast of its own. */
   async advance(name: string, request: TransactionRequest): Promise<JournalEntry> {
     const { entries, failed } = await this.advanceAll([{ name, request }]);
     if (failed !== undefined) throw failed.error;
-    return entries[0] as JournalEntry;
+    const [entry] = entries;
+    if (entry === undefined) throw new Error(`${name}: not sent`);
+    return entry;
   }
 }
 
