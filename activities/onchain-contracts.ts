@@ -1,7 +1,8 @@
 /**
  * The contracts of the on-chain activities (contracts, ccip, funding phases), in the style of
  * activities/contracts.ts: name, zod input, `outcome` output. Each activity sends at most one
- * transaction per call and journals it before broadcasting (lib/evm/sender.ts); the orchestrator
+ * transaction per intent per call (a wave of deployments: one per deployment) and journals it
+ * before broadcasting (lib/evm/sender.ts); the orchestrator
  * calls it again (after a durable timer) until it answers `done`. Inputs name documents and
  * addresses, never an RPC URL (it may carry an API key) and never a key.
  */
@@ -47,20 +48,28 @@ export const resolveChains = {
   }),
 };
 
-/** One call of a deployment: done (deployed now or already present) or pending (a transaction on its way). */
-export const deployContract = {
-  name: "deployContract",
-  input: z.object({ context: onChainContextSchema, chain: chainRoleSchema, name: z.string() }),
-  output: outcome({
-    progress: progressSchema,
-    address: addressSchema.optional(),
-    codeHash: z.string().optional(),
-    /** Whether the code was there before this rollout sent anything for it. */
-    alreadyPresent: z.boolean().optional(),
-    hash: z.string().optional(),
-    /** What the pending transaction does (the factory's funding, its deployment, the contract). */
-    detail: z.string().optional(),
-  }),
+/** Where one deployment stands after a call of deployContracts. */
+export const deploymentProgressSchema = z.object({
+  name: z.string(),
+  progress: progressSchema,
+  address: addressSchema.optional(),
+  codeHash: z.string().optional(),
+  /** Whether the code was there before this rollout sent anything for it. */
+  alreadyPresent: z.boolean().optional(),
+  hash: z.string().optional(),
+  /** What the pending transaction does (the factory's funding, its deployment, the contract). */
+  detail: z.string().optional(),
+});
+
+/**
+ * One call of a wave of deployments (lib/domain/deployment-waves.ts: none refers to another):
+ * those without code are sent in one call at consecutive nonces; each answers done (deployed
+ * now or already present) or pending (a transaction on its way).
+ */
+export const deployContracts = {
+  name: "deployContracts",
+  input: z.object({ context: onChainContextSchema, chain: chainRoleSchema, names: z.array(z.string()).min(1) }),
+  output: outcome({ deployments: z.array(deploymentProgressSchema) }),
 };
 
 /** One call of a CCIP ensure-step: done when the check holds (held before, or made to hold). */

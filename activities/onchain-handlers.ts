@@ -1,11 +1,13 @@
 /**
  * The on-chain activities as handlers (registered beside the others by activities/factory.ts):
- * resolve the chains, deploy one contract, ensure one CCIP step, top up one account, verify.
- * Each one decides from the chain first (code present, check holding, balance at target) and
- * sends at most one transaction per call; the journal names make a retried call continue the
+ * resolve the chains, deploy a wave of contracts, ensure one CCIP step, top up one account,
+ * verify. Each one settles the deployer's journal on its chain, then decides from the chain
+ * (code present, check holding, balance at target) and sends at most one transaction per intent
+ * per call; the journal names make a retried call continue the
  * same transaction instead of sending a new one.
  */
 import { keccak256, Transaction } from "ethers";
+import type { z } from "zod";
 import { KNOWN_CHAIN_SELECTORS } from "../lib/domain/chain-selectors.js";
 import { CHAIN_ROLES } from "../lib/domain/contracts-spec.js";
 import { ClassifiedError } from "../lib/errors.js";
@@ -18,7 +20,7 @@ import * as contracts from "./onchain-contracts.js";
 /** The contracts, by activity name (activities/factory.ts adds them to its table). */
 export const onChainActivityContracts = {
   resolveChains: contracts.resolveChains,
-  deployContract: contracts.deployContract,
+  deployContracts: contracts.deployContracts,
   ensureStep: contracts.ensureStep,
   topUp: contracts.topUp,
   verifyOnChain: contracts.verifyOnChain,
@@ -64,51 +66,62 @@ export function createOnChainActivities(deps: OnChainDependencies) {
       };
     }),
 
-    deployContract: define(contracts.deployContract, async ({ context, chain, name }) => {
+    deployContracts: define(contracts.deployContracts, async ({ context, chain, names }) => {
       const spec = await onChain.spec(context.specDocument);
-      const handle = onChain.chain(spec, chain);
-      const { request, abi, predicted } = onChain.deploymentRequest(spec, chain, name, context);
-      // The init code is in the name: a deployment whose code or arguments change is a new intent.
-      const journalName = [context.network, "deploy", chain, `${name}-${keccak256(request.data).slice(2, 10)}`];
-      // A journaled transaction leads: a crash after it was mined but before the journal said so
-      // leaves code at the address and an entry still "broadcast", to be settled from its receipt.
-      // Only a deployment never sent (or whose nonce went elsewhere) is judged by the code alone.
-      const journaled = await onChain.journaled(journalName);
-      if (predicted !== undefined && (journaled === undefined || journaled.state === "dropped")) {
-        const codeHash = await handle.reader.codeHash(predicted);
-        if (codeHash !== undefined) {
-          const alreadyPresent = journaled === undefined;
-          return { ok: true as const, progress: "done" as const, address: predicted, codeHash, alreadyPresent };
-        }
-        const factory = await onChain.ensureFactory(handle, context.network);
-        if (!factory.ready)
-          return { ok: true as const, progress: "pending" as const, hash: factory.hash, detail: factory.detail };
+      const handle = await onChain.settledChain(spec, chain);
+      const progress = new Map<string, z.infer<typeof contracts.deploymentProgressSchema>>();
+      const toSend = [];
+      for (const name of names) {
+        const { request, abi, predicted } = onChain.deploymentRequest(spec, chain, name, context);
+        // The init code is in the name: a deployment whose code or arguments change is a new intent.
+        const journalName = [context.network, "deploy", chain, `${name}-${keccak256(request.data).slice(2, 10)}`];
+        const codeHash = predicted === undefined ? undefined : await handle.reader.codeHash(predicted);
+        if (predicted !== undefined && codeHash !== undefined) {
+          // The journal is settled, so a deployment of ours that was mined says so here.
+          const mined = (await onChain.journaled(journalName))?.mined;
+          progress.set(name, {
+            name,
+            progress: "done",
+            address: predicted,
+            codeHash,
+            alreadyPresent: mined === undefined,
+            ...(mined === undefined ? {} : { hash: mined.hash }),
+          });
+        } else toSend.push({ name, journalName, request, abi, predicted });
       }
-      const sent = await onChain.send(handle, journalName, request, abi);
-      if (!sent.mined)
-        return { ok: true as const, progress: "pending" as const, hash: sent.hash, detail: request.intent };
-      const address = predicted ?? sent.contractAddress;
-      const codeHash = address === null ? undefined : await handle.reader.codeHash(address);
-      if (address === null || codeHash === undefined)
-        throw permanent(
-          `deploy ${name} on ${chain}`,
-          "NoCode",
-          `transaction ${sent.hash} was mined but left no code at ${address ?? "(no address)"}`,
-        );
-      return {
-        ok: true as const,
-        progress: "done" as const,
-        address,
-        codeHash,
-        alreadyPresent: false,
-        hash: sent.hash,
-      };
+      const inOrder = () => names.flatMap((name) => progress.get(name) ?? []);
+      if (toSend.some(({ predicted }) => predicted !== undefined)) {
+        const factory = await onChain.ensureFactory(handle, context.network);
+        if (!factory.ready) {
+          for (const { name } of toSend)
+            progress.set(name, { name, progress: "pending", hash: factory.hash, detail: factory.detail });
+          return { ok: true as const, deployments: inOrder() };
+        }
+      }
+      const sent = await onChain.sendAll(handle, toSend);
+      for (const [index, { name, request, predicted }] of toSend.entries()) {
+        const { mined, hash, contractAddress } = sent[index] ?? { mined: false, hash: "", contractAddress: null };
+        if (!mined) {
+          progress.set(name, { name, progress: "pending", hash, detail: request.intent });
+          continue;
+        }
+        const address = predicted ?? contractAddress;
+        const codeHash = address === null ? undefined : await handle.reader.codeHash(address);
+        if (address === null || codeHash === undefined)
+          throw permanent(
+            `deploy ${name} on ${chain}`,
+            "NoCode",
+            `transaction ${hash} was mined but left no code at ${address ?? "(no address)"}`,
+          );
+        progress.set(name, { name, progress: "done", address, codeHash, alreadyPresent: false, hash });
+      }
+      return { ok: true as const, deployments: inOrder() };
     }),
 
     ensureStep: define(contracts.ensureStep, async ({ context, step: index }) => {
       const spec = await onChain.spec(context.specDocument);
       const calls = onChain.stepCalls(spec, index, context);
-      const handle = onChain.chain(spec, calls.step.chain);
+      const handle = await onChain.settledChain(spec, calls.step.chain);
       const holds = async () =>
         sameValue(await handle.reader.view(calls.contract, calls.step.check.function, calls.checkArgs), calls.equals);
       const hashes: string[] = [];
@@ -140,7 +153,7 @@ export function createOnChainActivities(deps: OnChainDependencies) {
       const spec = await onChain.spec(context.specDocument);
       const topUp = spec.funding?.topUps[index];
       if (topUp === undefined) throw permanent("top-up", "InvalidInput", `no top-up ${index}`);
-      const handle = onChain.chain(spec, topUp.chain);
+      const handle = await onChain.settledChain(spec, topUp.chain);
       const account = String(onChain.resolve(topUp.account, context));
       const asset = topUp.asset === "native" ? "native" : String(onChain.resolve(topUp.asset, context));
       const journalName = [context.network, context.rolloutId, "fund", topUp.name];

@@ -16,9 +16,9 @@ import { create2Address, CREATE2_FACTORY, FACTORY_DEPLOYMENT, factoryCallData } 
 import { JournalStore } from "../lib/evm/journal-store.js";
 import { callData, ChainReader, decodeRevert, erc20Transfer } from "../lib/evm/onchain.js";
 import { EvmRpc } from "../lib/evm/rpc.js";
-import { ExactlyOnceSender, permanentSendError, type TransactionRequest } from "../lib/evm/sender.js";
+import { ExactlyOnceSender, permanentSendError, RECEIPT_POLL_MS, type TransactionRequest } from "../lib/evm/sender.js";
 import type { TransactionSigner } from "../lib/evm/signer.js";
-import { isFinal, type JournalEntry } from "../lib/domain/tx-journal.js";
+import type { JournalEntry } from "../lib/domain/tx-journal.js";
 import type { DocumentStore } from "../lib/state/documents.js";
 import type { OnChainContext } from "./onchain-contracts.js";
 
@@ -93,10 +93,22 @@ export class OnChain {
     const rpc = new EvmRpc(this.setting(spec.chains[role].rpcUrlSetting, `${role} RPC URL`), role);
     const sender = new ExactlyOnceSender(rpc, this.signer(), this.journal, {
       chainId: this.chainId(spec, role),
+      network: spec.network.name,
       stuckAfterSeconds: this.deps.stuckAfterSeconds ?? 60,
       waitSeconds: WAIT_SECONDS,
     });
     return { role, reader: new ChainReader(rpc), sender };
+  }
+
+  /**
+   * A chain to send on: its handle once every transaction the deployer left unfinished there is
+   * settled (ExactlyOnceSender.settle), so that what the handler then reads from the chain (code
+   * at an address, a check holding, a balance) cannot hide a journaled transaction still on its way.
+   */
+  async settledChain(spec: OnChainSpec, role: ChainRole): Promise<ChainHandle> {
+    const handle = this.chain(spec, role);
+    await handle.sender.settle();
+    return handle;
   }
 
   /** The journal entry of an intent, if it was ever signed. */
@@ -131,39 +143,60 @@ export class OnChain {
   }
 
   /**
-   * Moves one intent forward; a mined revert or a send the chain refuses becomes a permanent
-   * ClassifiedError with its reason decoded from `abi`.
+   * Moves independent intents forward together (ExactlyOnceSender.advanceAll: in one call,
+   * consecutive nonces); a mined revert, a dropped entry or a send the chain refuses becomes a
+   * permanent ClassifiedError naming that intent, with its reason decoded from its `abi`.
    */
-  async send(
+  async sendAll(
     handle: ChainHandle,
-    journalName: string[],
-    request: TransactionRequest,
-    abi: InterfaceAbi = [],
-  ): Promise<{ mined: boolean; hash: string; contractAddress: string | null }> {
-    const step = `${request.intent} on ${handle.role}`;
-    try {
-      const entry = await handle.sender.advance(JournalStore.entryName(journalName), request);
+    sends: readonly { journalName: string[]; request: TransactionRequest; abi?: InterfaceAbi }[],
+  ): Promise<{ mined: boolean; hash: string; contractAddress: string | null }[]> {
+    const stepOf = (index: number) => `${sends[index]?.request.intent ?? "send"} on ${handle.role}`;
+    const decoder = (index: number) => (data: string) => decodeRevert(data, sends[index]?.abi ?? []);
+    const { entries, failed } = await handle.sender.advanceAll(
+      sends.map(({ journalName, request }) => ({ name: JournalStore.entryName(journalName), request })),
+    );
+    if (failed !== undefined)
+      throw permanentSendError(stepOf(failed.index), failed.error, decoder(failed.index)) ?? failed.error;
+    const results = [];
+    for (const [index, entry] of entries.entries()) {
+      const send = sends[index] as (typeof sends)[number];
+      // Not sent yet in this call (the one before it did not get mined in time): pending.
+      if (entry === undefined) {
+        results.push({ mined: false, hash: "", contractAddress: null });
+        continue;
+      }
       const hash = entry.mined?.hash ?? entry.attempts[entry.attempts.length - 1]?.hash ?? "";
       if (entry.state === "dropped")
-        throw new ClassifiedError(step, {
+        throw new ClassifiedError(stepOf(index), {
           retryable: false,
           kind: "conflict",
           code: "NonceConsumed",
           message: entry.droppedReason ?? "dropped",
         });
       if (entry.mined?.receipt.status === "reverted") {
-        const reason = await this.revertReason(handle, request, entry.mined.receipt.blockNumber, abi);
-        throw new ClassifiedError(step, {
+        const reason = await this.revertReason(handle, send.request, entry.mined.receipt.blockNumber, send.abi ?? []);
+        throw new ClassifiedError(stepOf(index), {
           retryable: false,
           kind: "rpc",
           code: "Reverted",
           message: `transaction ${hash} reverted${reason === undefined ? "" : `: ${reason}`}`,
         });
       }
-      return { mined: entry.state === "mined", hash, contractAddress: entry.mined?.receipt.contractAddress ?? null };
-    } catch (error) {
-      throw permanentSendError(step, error, (data) => decodeRevert(data, abi)) ?? error;
+      results.push({
+        mined: entry.state === "mined",
+        hash,
+        contractAddress: entry.mined?.receipt.contractAddress ?? null,
+      });
     }
+    return results;
+  }
+
+  /** {@link sendAll} for one intent. */
+  async send(handle: ChainHandle, journalName: string[], request: TransactionRequest, abi: InterfaceAbi = []) {
+    const [result] = await this.sendAll(handle, [{ journalName, request, abi }]);
+    if (result === undefined) throw new Error(`no result for ${request.intent}`);
+    return result;
   }
 
   /** Replays a mined, reverted transaction as a call at its block to read the reason. */
@@ -249,34 +282,33 @@ export class OnChain {
     return { balance, needed, request };
   }
 
-  /** Sends what the CREATE2 factory's deployment needs, one transaction per call; true once it exists. */
+  /**
+   * Makes sure the CREATE2 factory exists: funds its one-off deployer, broadcasts its pre-signed
+   * deployment and waits (up to the sender's wait) for its code, all in one call when the chain
+   * mines in time — a `pending` answer costs the orchestrator a durable timer. `handle` must be
+   * settled (settledChain): the balance alone cannot say a funding transfer on its way was ours.
+   */
   async ensureFactory(
     handle: ChainHandle,
     network: string,
   ): Promise<{ ready: boolean; hash?: string; detail: string }> {
-    const fundName = [network, "factory", handle.role, "fund"];
-    const fund = (value: bigint) =>
-      this.send(handle, fundName, {
-        intent: "fund the CREATE2 factory's one-off deployer",
-        to: FACTORY_DEPLOYMENT.signer,
-        data: "0x",
-        value,
-      });
-    const funding = "funding the CREATE2 factory's deployer";
-    // A funding transfer journaled before a crash is settled first: once mined, nothing else would
-    // look at its entry again, and the chain's balance alone cannot say it was ours.
-    const journaled = await this.journaled(fundName);
-    if (journaled !== undefined && !isFinal(journaled)) {
-      const sent = await fund(BigInt(journaled.value));
-      if (!sent.mined) return { ready: false, hash: sent.hash, detail: funding };
-    }
     if (await handle.reader.hasFactory()) return { ready: true, detail: "factory present" };
     const shortfall = await handle.reader.factoryDeployerShortfall();
     if (shortfall > 0n) {
-      const sent = await fund(shortfall);
-      return { ready: false, hash: sent.hash, detail: funding };
+      const sent = await this.send(handle, [network, "factory", handle.role, "fund"], {
+        intent: "fund the CREATE2 factory's one-off deployer",
+        to: FACTORY_DEPLOYMENT.signer,
+        data: "0x",
+        value: shortfall,
+      });
+      if (!sent.mined) return { ready: false, hash: sent.hash, detail: "funding the CREATE2 factory's deployer" };
     }
     const hash = await handle.reader.broadcastFactoryDeployment();
+    const until = Date.now() + WAIT_SECONDS * 1000;
+    while (Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
+      if (await handle.reader.hasFactory()) return { ready: true, hash, detail: "factory deployed" };
+    }
     return { ready: false, hash, detail: "deploying the CREATE2 factory" };
   }
 }

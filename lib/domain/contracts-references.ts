@@ -71,7 +71,7 @@ export function resolveValue(value: ContractValue, lookup: (reference: Reference
 }
 
 /** The deployments on `chain` that a deployment's constructor arguments refer to. */
-function sameChainDependencies(deployment: DeploymentSpec, chain: ChainRole): string[] {
+export function sameChainDependencies(deployment: DeploymentSpec, chain: ChainRole): string[] {
   const names = new Set<string>();
   for (const { text } of stringsIn(deployment.args, "")) {
     const reference = parseReference(text);

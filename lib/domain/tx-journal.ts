@@ -7,8 +7,12 @@
  * same nonce and a bumped fee, never with a new nonce: that is what makes it exactly once and
  * leaves no nonce gap. Pure: the adapter gathers the chain's facts and carries out the decision.
  *
- *   signed → broadcast → mined
- *                     ↘ replaced (by a later attempt at the same nonce) / dropped (nonce used elsewhere)
+ *   signed → (broadcast) → mined
+ *                       ↘ replaced (by a later attempt at the same nonce) / dropped (nonce used elsewhere)
+ *
+ * `broadcast` is what the sender reports; it does not write it to the journal (one write less per
+ * transaction): a `signed` attempt is rebroadcast only while the node does not know it, and
+ * sending the same signed bytes again can never make a second transaction.
  */
 import { z } from "zod";
 
@@ -101,11 +105,16 @@ export function decide(entry: JournalEntry, facts: ChainFacts, stuckAfterSeconds
       reason: `nonce ${entry.nonce} of ${entry.sender} was used by a transaction that is not in the journal (none of ${entry.attempts.map((attempt) => attempt.hash).join(", ")} was mined)`,
     };
   const latest = latestAttempt(entry);
-  // Crashed between journaling and broadcasting: send exactly the journaled bytes.
-  if (latest.state === "signed") return { kind: "broadcast", attempt: latest };
-  if (!facts.known.has(latest.hash))
-    return { kind: "replace", nonce: entry.nonce, fees: bumpedFees(latest.fees), reason: "dropped from the pool" };
   const waitedSeconds = (Date.parse(facts.now) - Date.parse(latest.signedAt)) / 1000;
+  if (!facts.known.has(latest.hash)) {
+    // Still `signed` and unknown to the node: maybe never broadcast (a crash between journaling
+    // and broadcasting), so send exactly the journaled bytes — until it has had its time, in case
+    // the node keeps refusing them (then a bumped fee at the same nonce).
+    if (latest.state === "signed" && waitedSeconds < stuckAfterSeconds) return { kind: "broadcast", attempt: latest };
+    return { kind: "replace", nonce: entry.nonce, fees: bumpedFees(latest.fees), reason: "dropped from the pool" };
+  }
+  // A `signed` attempt the node knows was broadcast (the sender does not journal `broadcast`
+  // separately): judged like one.
   if (waitedSeconds >= stuckAfterSeconds)
     return {
       kind: "replace",
@@ -153,4 +162,5 @@ export function markDropped(entry: JournalEntry, reason: string): JournalEntry {
 }
 
 /** Whether an entry needs nothing more from the chain. */
-export const isFinal = (entry: JournalEntry): boolean => entry.state === "mined" || entry.state === "dropped";
+export const isFinal = (entry: Pick<JournalEntry, "state">): boolean =>
+  entry.state === "mined" || entry.state === "dropped";

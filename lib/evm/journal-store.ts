@@ -3,9 +3,10 @@
  * `journal/<network>/…`, in the app's state container (lib/state/documents.ts). Written before
  * each broadcast and after each change of state, so a crash at any point leaves an entry that
  * recovery can reconcile with the chain. Public data only: signed transactions and hashes, never
- * a key.
+ * a key. Each blob carries its entry's state, chain and sender as metadata, so the sender finds
+ * its unfinished entries with one listing instead of reading the whole journal.
  */
-import { journalEntrySchema, type JournalEntry } from "../domain/tx-journal.js";
+import { isFinal, journalEntrySchema, type JournalEntry } from "../domain/tx-journal.js";
 import type { DocumentStore } from "../state/documents.js";
 
 /** A blob-name-safe form of a name (document names are lowercase). */
@@ -28,7 +29,39 @@ export class JournalStore {
   }
 
   async write(name: string, entry: JournalEntry): Promise<void> {
-    await this.documents.saveDocument(name, entry);
+    await this.documents.saveDocument(name, entry, {
+      state: entry.state,
+      chainid: String(entry.chainId),
+      sender: entry.sender.toLowerCase(),
+    });
+  }
+
+  /**
+   * The entries of a network's journal that one sender left unfinished on one chain, lowest nonce
+   * first. An entry written before blobs carried metadata is read to find out.
+   */
+  async unfinished(network: string, chainId: number, sender: string): Promise<{ name: string; entry: JournalEntry }[]> {
+    const listed = await this.documents.listDocuments(`journal/${segment(network)}/`, { metadata: true });
+    const candidates = listed.filter(({ metadata }) => {
+      const state = journalEntrySchema.shape.state.safeParse(metadata?.state);
+      if (!state.success) return true;
+      return (
+        !isFinal({ state: state.data }) &&
+        metadata?.chainid === String(chainId) &&
+        metadata.sender === sender.toLowerCase()
+      );
+    });
+    const read = await Promise.all(candidates.map(async ({ name }) => ({ name, entry: await this.read(name) })));
+    return read
+      .flatMap(({ name, entry }) =>
+        entry !== undefined &&
+        !isFinal(entry) &&
+        entry.chainId === chainId &&
+        entry.sender.toLowerCase() === sender.toLowerCase()
+          ? [{ name, entry }]
+          : [],
+      )
+      .sort((a, b) => a.entry.nonce - b.entry.nonce);
   }
 
   /** Every entry of a network (for the report and the tests). */

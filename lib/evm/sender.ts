@@ -1,8 +1,11 @@
 /**
- * Sends one intent's transaction exactly once: journal first, then broadcast, and on every later
- * call reconcile the journal with the chain before doing anything else (lib/domain/tx-journal.ts
- * decides; this adapter gathers the facts and carries the decision out). One call broadcasts at
- * most one transaction, so an activity built on it is safe to retry and to run after a crash.
+ * Sends one intent's transaction exactly once: journal first, then broadcast. Before anything
+ * else — a new send here, or a caller's shortcut from chain state ("the code is already there")
+ * after {@link ExactlyOnceSender.settle} — every entry this sender left unfinished on this chain
+ * is reconciled with the chain (lib/domain/tx-journal.ts decides; this adapter gathers the facts
+ * and carries the decision out). Otherwise a crash between a receipt and the journal's write would
+ * leave an entry `broadcast` for good, and one between journaling and broadcasting would leave a
+ * signed transaction that nobody sends while its nonce is handed out again.
  */
 import { Transaction, keccak256 } from "ethers";
 import { z } from "zod";
@@ -36,6 +39,8 @@ export interface TransactionRequest {
 
 export interface SenderOptions {
   chainId: number;
+  /** The network whose journal holds this sender's entries (`journal/<network>/…`). */
+  network: string;
   /** A broadcast transaction unmined this long is replaced with a higher fee. */
   stuckAfterSeconds: number;
   /** How long one call waits for the receipt after broadcasting (seconds, never minutes). */
@@ -57,7 +62,7 @@ const receiptSchema = z
   .loose();
 
 /** How often a call waiting for its receipt asks again: a block may come every fraction of a second. */
-const RECEIPT_POLL_MS = 50;
+export const RECEIPT_POLL_MS = 50;
 
 /** Margin over the node's gas estimate: state may change between estimate and inclusion. */
 const GAS_MARGIN_PERCENT = 125n;
@@ -120,17 +125,30 @@ export class ExactlyOnceSender {
     return { hash: signed.hash, raw: signed.raw, fees, signedAt: new Date().toISOString() };
   }
 
-  /** A new entry: nonce, gas and fees from the chain, signed, journaled, broadcast. */
-  private async start(name: string, request: TransactionRequest): Promise<JournalEntry> {
-    const sender = await this.signer.address();
+  /** The gas limit of a new intent: the node's estimate at the latest block, with a margin. */
+  private async gasLimit(request: TransactionRequest): Promise<bigint> {
     const call = {
-      from: sender,
+      from: await this.signer.address(),
       to: request.to ?? undefined,
       data: request.data,
       value: `0x${request.value.toString(16)}`,
     };
-    const estimate = await this.rpc.quantity("eth_estimateGas", [call]);
-    const gasLimit = (estimate * GAS_MARGIN_PERCENT) / 100n;
+    const estimate = await this.rpc.quantity("eth_estimateGas", [call, "latest"]);
+    return (estimate * GAS_MARGIN_PERCENT) / 100n;
+  }
+
+  /**
+   * A new entry: nonce and fees from the chain, signed, journaled, broadcast. `unfinished`:
+   * this sender's entries still on their way, whose nonces are taken even if the node's pending
+   * count does not show them yet.
+   */
+  private async start(
+    name: string,
+    request: TransactionRequest,
+    gasLimit: bigint,
+    unfinished: JournalEntry[],
+  ): Promise<JournalEntry> {
+    const sender = await this.signer.address();
     const gasPrice = await this.rpc.quantity("eth_gasPrice");
     const needed = gasLimit * gasPrice + request.value;
     const balance = await this.rpc.quantity("eth_getBalance", [sender, "latest"]);
@@ -139,7 +157,8 @@ export class ExactlyOnceSender {
         `${sender} holds ${balance} wei but ${request.intent} needs ${needed} wei (gas ${gasLimit} × ${gasPrice} wei${request.value > 0n ? ` + value ${request.value}` : ""}): fund it with at least ${needed - balance} wei more`,
       );
     // "pending": a transaction of this sender still in the pool keeps its nonce; no gap, no collision.
-    const nonce = Number(await this.rpc.quantity("eth_getTransactionCount", [sender, "pending"]));
+    const pendingNonce = Number(await this.rpc.quantity("eth_getTransactionCount", [sender, "pending"]));
+    const nonce = Math.max(pendingNonce, ...unfinished.map((entry) => entry.nonce + 1));
     const fields = {
       intent: request.intent,
       chainId: this.options.chainId,
@@ -154,49 +173,138 @@ export class ExactlyOnceSender {
     const entry = signedEntry(fields, await this.sign(fields, request.data, { gasPrice: gasPrice.toString() }));
     await this.journal.write(name, entry);
     await this.broadcast(entry.attempts[0]?.raw ?? "");
-    const broadcast = markBroadcast(entry);
-    await this.journal.write(name, broadcast);
-    return broadcast;
+    // Not journaled: recovery treats a `signed` attempt the node knows as broadcast (tx-journal.ts).
+    return markBroadcast(entry);
   }
 
   /** Carries out the journal's decision for an entry that is not final. */
   private async reconcile(name: string, entry: JournalEntry): Promise<JournalEntry> {
     const decision = decide(entry, await this.facts(entry), this.options.stuckAfterSeconds);
-    let next = entry;
-    if (decision.kind === "mined") next = markMined(entry, decision.hash, decision.receipt);
-    else if (decision.kind === "dropped") next = markDropped(entry, decision.reason);
-    else if (decision.kind === "broadcast") {
-      await this.broadcast(decision.attempt.raw);
-      next = markBroadcast(entry);
-    } else if (decision.kind === "replace") {
-      const data = Transaction.from(entry.attempts[0]?.raw ?? "").data;
-      next = withReplacement(entry, await this.sign(entry, data, decision.fees));
-      await this.journal.write(name, next);
-      await this.broadcast(next.attempts[next.attempts.length - 1]?.raw ?? "");
-      next = markBroadcast(next);
+    // Only a new fact is journaled (mined, dropped, a replacement before its broadcast); a
+    // broadcast is not: recovery handles a `signed` attempt the node knows as broadcast.
+    if (decision.kind === "mined") {
+      const mined = markMined(entry, decision.hash, decision.receipt);
+      await this.journal.write(name, mined);
+      return mined;
     }
-    if (next !== entry) await this.journal.write(name, next);
-    return next;
+    if (decision.kind === "dropped") {
+      const dropped = markDropped(entry, decision.reason);
+      await this.journal.write(name, dropped);
+      return dropped;
+    }
+    if (decision.kind === "broadcast") {
+      await this.broadcast(decision.attempt.raw);
+      return markBroadcast(entry);
+    }
+    if (decision.kind === "replace") {
+      const data = Transaction.from(entry.attempts[0]?.raw ?? "").data;
+      const replaced = withReplacement(entry, await this.sign(entry, data, decision.fees));
+      await this.journal.write(name, replaced);
+      await this.broadcast(replaced.attempts[replaced.attempts.length - 1]?.raw ?? "");
+      return markBroadcast(replaced);
+    }
+    return entry;
   }
 
   /**
-   * Moves an intent forward by at most one broadcast and waits up to `waitSeconds` for it to be
-   * mined. Returns the entry as it stands: `mined` (with its receipt), `dropped`, or still on its way.
+   * Reconciles every entry this sender left unfinished on this chain (lowest nonce first): a
+   * receipt → mined; the nonce passed without one → dropped; still signed → broadcast those very
+   * bytes; stuck or forgotten by the node → replaced at the same nonce. Returns those still on
+   * their way. Callers run it before judging from chain state alone; {@link advance} runs it
+   * before every send.
    */
-  async advance(name: string, request: TransactionRequest): Promise<JournalEntry> {
-    const existing = await this.journal.read(name);
-    if (existing !== undefined && isFinal(existing)) return existing;
-    let entry = existing === undefined ? await this.start(name, request) : await this.reconcile(name, existing);
+  async settle(): Promise<{ name: string; entry: JournalEntry }[]> {
+    const sender = await this.signer.address();
+    const stillOpen: { name: string; entry: JournalEntry }[] = [];
+    for (const { name, entry } of await this.journal.unfinished(this.options.network, this.options.chainId, sender)) {
+      const next = await this.reconcile(name, entry);
+      if (!isFinal(next)) stillOpen.push({ name, entry: next });
+    }
+    return stillOpen;
+  }
+
+  /**
+   * Moves independent intents forward in one call: settles the sender's unfinished entries
+   * first, estimates every new intent's gas, then signs, journals (before its broadcast, with its
+   * nonce, so a crash leaves no gap) and broadcasts each in turn at consecutive nonces, each one
+   * awaited until mined before the next is sent, within `waitSeconds` in all. Returns the entries
+   * in the order given, as they stand (`mined`, `dropped`, on their way, or undefined when not
+   * sent yet because an earlier one is still on its way). An intent the chain refuses to take is
+   * `failed`, with its index: a revert in its gas estimate sends nothing new (every estimate comes
+   * first), missing funds stop the sends after it.
+   */
+  async advanceAll(
+    intents: readonly { name: string; request: TransactionRequest }[],
+  ): Promise<{ entries: (JournalEntry | undefined)[]; failed?: { index: number; error: unknown } }> {
+    const open = await this.settle();
+    const taken = open.map((unfinished) => unfinished.entry);
+    const existing = await Promise.all(
+      intents.map(
+        async ({ name }) => open.find((unfinished) => unfinished.name === name)?.entry ?? this.journal.read(name),
+      ),
+    );
+    // Every new intent's gas is estimated before any of them is sent: they are independent, and a
+    // node may hold an estimate back while this sender's transactions are pending (the simulated
+    // chain, ganache with its miner driven by the network, stalled for seconds).
+    const gasLimits = new Map<number, bigint>();
+    let failed: { index: number; error: unknown } | undefined;
+    for (const [index, { request }] of intents.entries()) {
+      if (existing[index] !== undefined) continue;
+      try {
+        gasLimits.set(index, await this.gasLimit(request));
+      } catch (error) {
+        failed = { index, error };
+        break;
+      }
+    }
     const until = Date.now() + this.options.waitSeconds * 1000;
+    const entries: (JournalEntry | undefined)[] = intents.map(() => undefined);
+    // Set once a transaction sent here is not mined in time: the rest wait for the next call.
+    let waiting = false;
+    for (const [index, { name, request }] of intents.entries()) {
+      const journaled = existing[index];
+      const gasLimit = gasLimits.get(index);
+      if (journaled !== undefined) entries[index] = journaled;
+      else if (failed === undefined && gasLimit !== undefined && !waiting) {
+        try {
+          const entry = await this.start(name, request, gasLimit, taken);
+          taken.push(entry);
+          // Each one mined before the next is sent: the simulated chain (ganache, its miner driven
+          // by the network) left the last of several pending transactions of one sender in its
+          // pool until a replacement came, 60 s later.
+          const settled = await this.untilMined(name, entry, until);
+          entries[index] = settled;
+          waiting = !isFinal(settled);
+        } catch (error) {
+          failed = { index, error };
+        }
+      }
+    }
+    for (const [index, entry] of entries.entries())
+      if (entry !== undefined) entries[index] = await this.untilMined(intents[index]?.name ?? "", entry, until);
+    return failed === undefined ? { entries } : { entries, failed };
+  }
+
+  /** Polls an entry's latest attempt for its receipt until `until`; journals it once mined. */
+  private async untilMined(name: string, entry: JournalEntry, until: number): Promise<JournalEntry> {
     while (!isFinal(entry) && Date.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
       const hash = entry.attempts[entry.attempts.length - 1]?.hash ?? "";
       const receipt = await this.receipt(hash);
-      if (receipt !== undefined) {
-        entry = markMined(entry, hash, receipt);
-        await this.journal.write(name, entry);
-      }
+      if (receipt === undefined) continue;
+      const mined = markMined(entry, hash, receipt);
+      await this.journal.write(name, mined);
+      return mined;
     }
+    return entry;
+  }
+
+  /** {@link advanceAll} for one intent: at most one broadcast of its own. */
+  async advance(name: string, request: TransactionRequest): Promise<JournalEntry> {
+    const { entries, failed } = await this.advanceAll([{ name, request }]);
+    if (failed !== undefined) throw failed.error;
+    const [entry] = entries;
+    if (entry === undefined) throw new Error(`${name}: not sent`);
     return entry;
   }
 }

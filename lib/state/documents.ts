@@ -39,6 +39,8 @@ export function classifyStorageError(error: unknown): ErrorClassification {
 export interface DocumentEntry {
   name: string;
   lastModified?: string;
+  /** The blob's metadata, when the listing asked for it. */
+  metadata?: Record<string, string>;
 }
 
 export interface DocumentStoreOptions {
@@ -77,13 +79,17 @@ export class DocumentStore {
     return this.ready;
   }
 
-  /** Writes (or overwrites) a JSON document; returns its blob name. */
-  async saveDocument(name: string, document: unknown): Promise<string> {
+  /**
+   * Writes (or overwrites) a JSON document; returns its blob name. `metadata` (ASCII names and
+   * values) comes back in a listing, so a caller can pick documents without reading them.
+   */
+  async saveDocument(name: string, document: unknown, metadata?: Record<string, string>): Promise<string> {
     await this.ensureContainer();
     const text = `${JSON.stringify(document, null, 2)}\n`;
     await this.step(`save document ${name}`, (abortSignal) =>
       this.container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), {
         blobHTTPHeaders: { blobContentType: "application/json" },
+        ...(metadata === undefined ? {} : { metadata }),
         abortSignal,
       }),
     );
@@ -138,17 +144,19 @@ export class DocumentStore {
     });
   }
 
-  /** Documents whose name starts with `prefix`, in name order. */
-  async listDocuments(prefix = ""): Promise<DocumentEntry[]> {
+  /** Documents whose name starts with `prefix`, in name order (with their metadata if asked). */
+  async listDocuments(prefix = "", options: { metadata?: boolean } = {}): Promise<DocumentEntry[]> {
     await this.ensureContainer();
     return this.step(`list documents ${prefix}`, async (abortSignal) => {
       const entries: DocumentEntry[] = [];
-      for await (const blob of this.container.listBlobsFlat({ prefix, abortSignal })) {
+      const includeMetadata = options.metadata === true;
+      for await (const blob of this.container.listBlobsFlat({ prefix, includeMetadata, abortSignal })) {
         entries.push({
           name: blob.name,
           ...(blob.properties.lastModified === undefined
             ? {}
             : { lastModified: blob.properties.lastModified.toISOString() }),
+          ...(includeMetadata ? { metadata: blob.metadata ?? {} } : {}),
         });
       }
       return entries;

@@ -1,7 +1,7 @@
 /**
  * The strategy's phases 4 and 5, after the network is verified, for a spec with on-chain sections:
  *
- *   contracts (mainnet and Chain 138 in parallel, one sub-orchestration each, in dependency order)
+ *   contracts (mainnet and Chain 138 in parallel, one sub-orchestration each, wave by wave)
  *   → ccip (ensure-steps, in order) → funding (top-ups, in order, under the spending caps)
  *   → on-chain verification (code hashes, every step holding, balances at their targets)
  *
@@ -18,7 +18,7 @@ import {
   type OnChainContext,
 } from "../../activities/onchain-contracts.js";
 import { CHAIN_ROLES } from "../../lib/domain/contracts-spec.js";
-import { deploymentOrder } from "../../lib/domain/contracts-references.js";
+import { deploymentWaves } from "../../lib/domain/deployment-waves.js";
 import {
   capRemaining,
   initialOnChainStatus,
@@ -87,7 +87,7 @@ export const contractsPhase: Phase = function* (run, initial) {
       {
         context,
         chain,
-        order: deploymentOrder(run.spec.contracts?.[chain] ?? [], chain).map((deployment) => deployment.name),
+        waves: deploymentWaves(run.spec.contracts?.[chain] ?? [], chain),
         retry: run.spec.rollout.retry,
         pollIntervalSeconds: Math.min(run.spec.rollout.pollIntervalSeconds, run.spec.network.qbft.blockperiodseconds),
       },
@@ -122,10 +122,14 @@ export const contractsPhase: Phase = function* (run, initial) {
         ],
       }));
     }
-    const cause = !outcome.ok ? outcome.cause : result?.ok === false ? `${result.name}: ${result.cause}` : undefined;
+    const cause = !outcome.ok
+      ? outcome.cause
+      : result?.ok === false
+        ? `${result.failed.join(", ")}: ${result.cause}`
+        : undefined;
     if (cause !== undefined) {
       failures.push(`${done.chain}: ${cause}`);
-      const failedName = result?.ok === false ? result.name : undefined;
+      const failedNames = result?.ok === false ? result.failed : [];
       for (const entry of state.status.onChain?.deployments ?? [])
         if (entry.chain === done.chain && entry.state === "sending")
           state = onChainAdvance(run, state, (status) =>
@@ -133,7 +137,7 @@ export const contractsPhase: Phase = function* (run, initial) {
               status,
               done.chain,
               entry.name,
-              entry.name === failedName ? { state: "failed", error: cause } : { state: "pending" },
+              failedNames.includes(entry.name) ? { state: "failed", error: cause } : { state: "pending" },
             ),
           );
     }

@@ -39,6 +39,20 @@ describe("transaction journal decisions", () => {
     const decision = decide(entry(), facts(), 60);
     assert.equal(decision.kind, "broadcast");
     assert.equal(decision.kind === "broadcast" && decision.attempt.raw, "0xr1");
+    const refused = decide(entry(), facts({ now: "2026-01-01T00:01:00.000Z" }), 60);
+    assert.deepEqual(refused, {
+      kind: "replace",
+      nonce: 5,
+      fees: { gasPrice: "1250" },
+      reason: "dropped from the pool",
+    });
+  });
+
+  it("judges a 'signed' attempt the node already knows as broadcast: waits, then replaces it once stuck", () => {
+    const known = facts({ known: new Set(["0xh1"]) });
+    assert.deepEqual(decide(entry(), known, 60), { kind: "wait" });
+    const stuck = decide(entry(), { ...known, now: "2026-01-01T00:01:00.000Z" }, 60);
+    assert.equal(stuck.kind, "replace");
   });
 
   it("waits for a broadcast transaction the node knows, and replaces it at the same nonce once stuck", () => {

@@ -316,7 +316,7 @@ test("a transaction stuck while the chain is halted is replaced at the same nonc
     new EvmRpc(settings.BESU_FLEET_CHAIN138_RPC_URL ?? "", "chain138"),
     signer,
     new JournalStore(documents),
-    { chainId: 138, stuckAfterSeconds: 1, waitSeconds: 0 },
+    { chainId: 138, network: "ccipnet", stuckAfterSeconds: 1, waitSeconds: 0 },
   );
   const name = JournalStore.entryName(["ccipnet", "e2e", "stuck"]);
   const recipient = "0x00000000000000000000000000000000000000f2";
