@@ -8,45 +8,19 @@
  * sender, no nonce gaps). So: the two chains' deployment transactions in parallel (the slower
  * chain), then every CCIP and funding transaction in order, each one block interval of its chain —
  * Chain 138's block period in wall time; the mainnet stand-in mines at once (0). The counts come
- * from the transaction journal. Runs the CCIP example on four small regions.
+ * from the transaction journal. Runs the CCIP example on four small regions (`smallCcipSpec`).
  *
  *   npm run build && node dist/bench/onchain.js [--time-scale <n, default 50>]
  */
 import { parseArgs } from "node:util";
 import { BlobServiceClient } from "@azure/storage-blob";
-import YAML from "yaml";
-import fs from "node:fs";
-import path from "node:path";
 import { z } from "zod";
-import { REPO_ROOT } from "../test/support/paths.js";
 import { positiveNumber } from "./options.js";
 import { machine, seconds } from "./report.js";
-import { BenchStack, type BenchSpec } from "./stack.js";
+import { BenchStack, smallCcipSpec } from "./stack.js";
 
+/** Chain 138's block period in the small CCIP spec (bench/stack.ts). */
 const BLOCK_PERIOD_SECONDS = 5;
-const REGIONS = ["northeurope", "uksouth", "francecentral", "swedencentral"];
-
-function ccipSpec(): BenchSpec {
-  const example = YAML.parse(
-    fs.readFileSync(path.join(REPO_ROOT, "examples", "chain138-ccip.yaml"), "utf8"),
-  ) as BenchSpec;
-  return {
-    ...example,
-    network: {
-      ...example.network,
-      name: "benchccip",
-      qbft: { blockperiodseconds: BLOCK_PERIOD_SECONDS, requesttimeoutseconds: 10 },
-    },
-    regions: REGIONS.map((name, index) => ({ name, validators: 1, sentries: index === 0 ? 1 : 0 })),
-    cluster: {
-      nodePools: [
-        { name: "system", mode: "System", vmSize: "Standard_D2s_v5", count: 1 },
-        { name: "besu", mode: "User", vmSize: "Standard_D2s_v5", count: 1 },
-      ],
-    },
-    rollout: { maxParallelRegions: 4, pollIntervalSeconds: 1 },
-  };
-}
 
 const entrySchema = z.object({ chainId: z.number(), intent: z.string() }).loose();
 
@@ -78,7 +52,7 @@ async function main(): Promise<void> {
   const timeScale = positiveNumber(values["time-scale"], "--time-scale", 50);
   const stack = await BenchStack.start(timeScale, { onChain: true });
   try {
-    const rolloutId = await stack.startRollout(ccipSpec());
+    const rolloutId = await stack.startRollout(smallCcipSpec("benchccip"));
     const status = await stack.waitForEnd(rolloutId, 600_000, 200);
     if (status.state !== "Succeeded") throw new Error(`rollout ${status.state}: ${JSON.stringify(status.failure)}`);
     const phase = (name: string) => status.phases.find((entry) => entry.phase === name);
