@@ -7,7 +7,8 @@
  */
 import { z } from "zod";
 import { clusterRefSchema, contract, outcome } from "./contracts.js";
-import type { ActivityDependencies, define as defineActivity } from "./factory.js";
+import type { define as defineActivity } from "./define.js";
+import type { ActivityDependencies } from "./factory.js";
 
 /** Starts (or finds) the cluster's delete; `Deleted` once ARM no longer has it. */
 export const deleteCluster = contract(

@@ -22,7 +22,7 @@ import { ClassifiedError } from "../lib/errors.js";
 import { ChainReader, decodeRevert, sameValue } from "../lib/evm/onchain.js";
 import { EvmRpc, RevertError } from "../lib/evm/rpc.js";
 import * as contracts from "./drift-contracts.js";
-import type { define as defineActivity } from "./factory.js";
+import type { define as defineActivity } from "./define.js";
 import { OnChain, type OnChainDependencies } from "./onchain.js";
 import type { AddressBook, OnChainContext } from "./onchain-contracts.js";
 

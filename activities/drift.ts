@@ -28,7 +28,8 @@ import type { DocumentStore } from "../lib/state/documents.js";
 import { recordDriftFindings } from "../lib/telemetry/metrics.js";
 import { rolloutNetworkSchema } from "./contracts.js";
 import * as contracts from "./drift-contracts.js";
-import type { ActivityDependencies, define as defineActivity } from "./factory.js";
+import type { define as defineActivity } from "./define.js";
+import type { ActivityDependencies } from "./factory.js";
 
 const rolloutReportPattern = (network: string) =>
   new RegExp(`^rollouts/(rollout-${network.replace(/[^a-z0-9-]/g, "")}-(\\d+))/report\\.json$`);

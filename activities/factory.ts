@@ -3,10 +3,9 @@
  * handler per contract. The composition root (app.ts, through activities/registration.ts) binds
  * them to the real adapters; tests call them with adapters built against the simulated cloud.
  *
- * Every handler validates its input with the contract (a bad input is a permanent failure) and
- * returns every failure as data: `{ ok: false, kind: "permanent" | "transient", code, message }`
- * (a transient one with `retryAfterMs` when the service asked for a wait), with a message naming
- * the activity, the region, the step and the cause — never a secret.
+ * Every handler is wrapped by `define` (activities/define.ts): it validates its input with the
+ * contract (a bad input is a permanent failure) and returns every failure as data, with a message
+ * naming the activity, the region, the step and the cause — never a secret.
  */
 import { z } from "zod";
 import type { ArmAdapter } from "../lib/azure/arm.js";
@@ -39,7 +38,7 @@ import { desiredStateSchema } from "../lib/domain/spec.js";
 import type { DocumentStore } from "../lib/state/documents.js";
 import type { TransactionSigner } from "../lib/evm/signer.js";
 import { recordClusterHealth, recordQuotaHeadroom, recordRolloutDurations } from "../lib/telemetry/metrics.js";
-import { activityEnded, activitySubject, inActivitySpan } from "./telemetry.js";
+import { define, permanent, UnusableDocumentError } from "./define.js";
 import * as changeContracts from "./change-contracts.js";
 import { createChangeHandlers } from "./change-handlers.js";
 import * as contracts from "./contracts.js";
@@ -48,15 +47,7 @@ import { driftActivityContracts } from "./drift-contracts.js";
 import { driftActivities } from "./drift.js";
 import { driftOnChainActivities } from "./drift-onchain.js";
 import { deprovisionActivities, deprovisionActivityContracts } from "./deprovision.js";
-import type {
-  ActivityContract,
-  ActivityOutcome,
-  ActivityOutput,
-  ClusterRef,
-  NodeObservation,
-  PermanentFailure,
-  TransientFailure,
-} from "./contracts.js";
+import type { ActivityContract, ActivityOutput, ClusterRef, NodeObservation } from "./contracts.js";
 
 /** The adapters the activities run on; built once per process (activities/dependencies.ts). */
 export interface ActivityDependencies {
@@ -96,76 +87,6 @@ export type ActivityName = keyof Contracts;
 
 /** One handler per activity: unvalidated input in, contract output out (or a thrown transient fault). */
 export type Activities = { [K in ActivityName]: (input: unknown) => Promise<ActivityOutput<Contracts[K]>> };
-
-function permanent(code: string, message: string): PermanentFailure {
-  return { ok: false, kind: "permanent", code, message };
-}
-
-function transient(code: string, message: string, retryAfter: { retryAfterMs?: number }): TransientFailure {
-  return { ok: false, kind: "transient", code, message, ...retryAfter };
-}
-
-/**
- * Wraps an implementation with the contract's validation and the error semantics above (exported
- * as a value for activities/drift.ts, which receives it rather than importing it: no cycle).
- * Unclassified errors are programming or data errors that a retry would not fix: permanent.
- */
-export function define<I extends z.ZodType, O extends ActivityOutcome>(
-  contract: ActivityContract<I, O>,
-  implementation: (input: z.output<I>) => Promise<z.input<O>>,
-): (input: unknown) => Promise<z.output<O>> {
-  return async (raw) => {
-    const parsed = contract.input.safeParse(raw);
-    if (!parsed.success) {
-      const problems = parsed.error.issues
-        .map((issue) => `${issue.path.join(".") || "(input)"}: ${issue.message}`)
-        .join("; ");
-      return activityEnded(contract.name, activitySubject(raw), {
-        seconds: 0,
-        output: contract.output.parse(permanent("InvalidInput", `${contract.name}: ${problems}`)),
-      });
-    }
-    const subject = activitySubject(parsed.data);
-    return inActivitySpan(contract.name, async () => {
-      const startedAt = performance.now();
-      // The region an input is about names it in messages (`-` when it has none).
-      const output = await settle(contract, implementation, parsed.data, subject.region ?? "-");
-      return activityEnded(contract.name, subject, { seconds: (performance.now() - startedAt) / 1000, output });
-    });
-  };
-}
-
-/** The implementation's result, or its error as the failure the contract's output allows. */
-async function settle<I extends z.ZodType, O extends ActivityOutcome>(
-  contract: ActivityContract<I, O>,
-  implementation: (input: z.output<I>) => Promise<z.input<O>>,
-  input: z.output<I>,
-  region: string,
-): Promise<z.output<O>> {
-  try {
-    return contract.output.parse(await implementation(input));
-  } catch (error) {
-    if (error instanceof UnusableDocumentError)
-      return contract.output.parse(permanent("UnusableDocument", `${region}: ${error.message}`));
-    if (error instanceof ClassifiedError) {
-      const { classification } = error;
-      if (classification.retryable) {
-        const retryAfter =
-          classification.retryAfterMs === undefined ? {} : { retryAfterMs: classification.retryAfterMs };
-        return contract.output.parse(
-          transient(classification.code, `${contract.name} in ${region}: ${error.message}`, retryAfter),
-        );
-      }
-      return contract.output.parse(permanent(classification.code, `${region}: ${error.message}`));
-    }
-    return contract.output.parse(
-      permanent(
-        "InternalError",
-        `${contract.name} in ${region}: ${error instanceof Error ? error.message : String(error)}`,
-      ),
-    );
-  }
-}
 
 /** A rollout's report (orchestrators/rollout/report.ts), as saveDocument recognises it. */
 const rolloutReportSchema = z.object({ rolloutId: z.string(), status: rolloutStatusSchema });
@@ -238,9 +159,6 @@ function missingSigner(): never {
     message: "no deployer signer is configured",
   });
 }
-
-/** Why a rollout document an activity was pointed at cannot be used: retrying will not fix it. */
-class UnusableDocumentError extends Error {}
 
 export function createActivities(deps: ActivityDependencies): Activities {
   const { arm, clusters, documents } = deps;

@@ -13,7 +13,7 @@ import { CHAIN_ROLES } from "../lib/domain/contracts-spec.js";
 import { ClassifiedError } from "../lib/errors.js";
 import type { JournalEntry } from "../lib/domain/tx-journal.js";
 import { erc20TransferAmount, sameValue } from "../lib/evm/onchain.js";
-import { define } from "./factory.js";
+import { define } from "./define.js";
 import { OnChain, type OnChainDependencies } from "./onchain.js";
 import * as contracts from "./onchain-contracts.js";
 

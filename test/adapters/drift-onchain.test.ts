@@ -10,9 +10,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { keccak256 } from "ethers";
 import { driftOnChainActivities } from "../../activities/drift-onchain.js";
-import { define } from "../../activities/factory.js";
+import { define } from "../../activities/define.js";
 import type { DeployedContract } from "../../lib/domain/onchain-status.js";
-import { validateSpec } from "../../lib/domain/spec.js";
+import { validateSpec } from "../../lib/domain/spec-validation.js";
 import { EvmRpc } from "../../lib/evm/rpc.js";
 import { startChainCloud, type ChainCloud } from "./chain-harness.js";
 
