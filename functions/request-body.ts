@@ -6,7 +6,7 @@
  * not a spec is refused before reading.
  */
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
-import type { SpecFormat } from "../lib/domain/spec.js";
+import type { SpecFormat } from "../lib/domain/spec-validation.js";
 import { errorResponse } from "./responses.js";
 
 /** The largest body the API reads: the 24-region example spec is under 3 KiB, so this leaves room for any real one. */

@@ -13,7 +13,8 @@ import { z } from "zod";
 import { allRegions } from "../lib/domain/regions.js";
 import { selectRegionsToRetry, type RolloutStatus } from "../lib/domain/rollout-status.js";
 import { artifactProblems } from "../lib/evm/artifacts.js";
-import { formatPath, parseSpecText, type DesiredState, type SpecProblem } from "../lib/domain/spec.js";
+import { type DesiredState } from "../lib/domain/spec.js";
+import { formatPath, parseSpecText, type SpecProblem } from "../lib/domain/spec-validation.js";
 import {
   CANCEL_EVENT,
   REGION_WORK,

@@ -11,7 +11,8 @@ import { createActivities, type Activities, type ActivityDependencies } from "..
 import { ArmAdapter } from "../../lib/azure/arm.js";
 import { LOOPBACK_RANGE } from "../../lib/config.js";
 import { planRollout, type RegionPlan } from "../../lib/domain/plan.js";
-import { parseSpecText, type DesiredState } from "../../lib/domain/spec.js";
+import { type DesiredState } from "../../lib/domain/spec.js";
+import { parseSpecText } from "../../lib/domain/spec-validation.js";
 import { KubeClusters } from "../../lib/kube/clusters.js";
 import { DocumentStore } from "../../lib/state/documents.js";
 import { createBesuPlugin, simulatorCredential, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { keccak256 } from "ethers";
 import { createOnChainActivities } from "../../activities/onchain-handlers.js";
 import type { OnChainContext } from "../../activities/onchain-contracts.js";
-import { validateSpec } from "../../lib/domain/spec.js";
+import { validateSpec } from "../../lib/domain/spec-validation.js";
 import { create2Address, CREATE2_FACTORY } from "../../lib/evm/create2.js";
 import { initCode, loadArtifact } from "../../lib/evm/artifacts.js";
 import { JournalStore } from "../../lib/evm/journal-store.js";

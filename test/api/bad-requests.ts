@@ -9,7 +9,7 @@
 import fc from "fast-check";
 import YAML from "yaml";
 import { MAX_BODY_BYTES } from "../../functions/request-body.js";
-import { formatPath } from "../../lib/domain/spec.js";
+import { formatPath } from "../../lib/domain/spec-validation.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 /** A spec as JSON data. */

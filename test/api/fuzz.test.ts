@@ -12,7 +12,7 @@ import fc from "fast-check";
 import YAML from "yaml";
 import { z } from "zod";
 import { MAX_BODY_BYTES } from "../../functions/request-body.js";
-import { validateSpec } from "../../lib/domain/spec.js";
+import { validateSpec } from "../../lib/domain/spec-validation.js";
 import { REPO_ROOT } from "../support/paths.js";
 import { startAppStack, type AppStack } from "./app-stack.js";
 import { badRequests, type BadRequest, type Spec } from "./bad-requests.js";

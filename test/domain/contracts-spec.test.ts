@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { deploymentOrder, parseReference, resolveValue } from "../../lib/domain/contracts-references.js";
-import { parseSpecText } from "../../lib/domain/spec.js";
+import { parseSpecText } from "../../lib/domain/spec-validation.js";
 import { problemsOf, readExample, validSpec } from "./helpers.js";
 
 const CHAINS = { chain138: { chainSelector: "7777777777777777777" }, mainnet: {} };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { deploymentWaves } from "../../lib/domain/deployment-waves.js";
-import { parseSpecText } from "../../lib/domain/spec.js";
+import { parseSpecText } from "../../lib/domain/spec-validation.js";
 import { readExample, validSpec } from "./helpers.js";
 
 const CHAINS = {

@@ -5,7 +5,8 @@ import { describe, it } from "node:test";
 import { z } from "zod";
 import { planRollout } from "../../lib/domain/plan.js";
 import { ADMIN_REGION, DEPLOYMENT_REGION_NAMES, STRATEGY_VCPU_BUDGET_PER_REGION } from "../../lib/domain/regions.js";
-import { desiredStateSchema, parseSpecText, totalValidators } from "../../lib/domain/spec.js";
+import { desiredStateSchema } from "../../lib/domain/spec.js";
+import { parseSpecText, totalValidators } from "../../lib/domain/spec-validation.js";
 import { examplesDirectory, readExample } from "./helpers.js";
 
 describe("examples", () => {

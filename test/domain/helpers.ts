@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { nodePublicIdentitySchema, type NodePublicIdentity } from "../../lib/domain/genesis.js";
 import { nodeIdentityFromPrivateKey } from "@besu-fleet/qbft";
-import { validateSpec, type DesiredState, type SpecProblem } from "../../lib/domain/spec.js";
+import { type DesiredState } from "../../lib/domain/spec.js";
+import { validateSpec, type SpecProblem } from "../../lib/domain/spec-validation.js";
 
 /** A spec with the defaults (24 regions) and the given network name, validated. */
 export function validSpec(overrides: Record<string, unknown> = {}): DesiredState {

@@ -2,15 +2,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { z } from "zod";
 import { DEPLOYMENT_REGION_NAMES } from "../../lib/domain/regions.js";
+import { DEFAULT_BESU_IMAGE, desiredStateSchema } from "../../lib/domain/spec.js";
 import {
   clusterVcpus,
-  DEFAULT_BESU_IMAGE,
-  desiredStateSchema,
   formatPath,
   parseSpecText,
   totalValidators,
   validateSpec,
-} from "../../lib/domain/spec.js";
+} from "../../lib/domain/spec-validation.js";
 import { problemsOf, validSpec } from "./helpers.js";
 
 function pathsOf(problems: ReadonlyArray<{ path: string }>): string[] {

@@ -19,7 +19,8 @@ import {
   type NodePlan,
   type RegionPlan,
 } from "../plan.js";
-import { totalValidators, type DesiredState, type SpecProblem } from "../spec.js";
+import { type DesiredState } from "../spec.js";
+import { totalValidators, type SpecProblem } from "../spec-validation.js";
 import {
   appliedNodeSchema,
   changeReasons,
