@@ -6,7 +6,6 @@ import { parseArgs, UsageError } from "./args.js";
 import { renderContracts } from "./onchain-render.js";
 import { EXIT, Invocation, processIo } from "./rollout.js";
 import type { RolloutIo } from "./rollout-watch.js";
-import { isPublished } from "./rollout-api.js";
 
 export const CONTRACTS_USAGE = `Usage:
   besu-fleet contracts list <rollout-id> [--json] [--url <api>] [--key <function key>]`;
@@ -23,8 +22,7 @@ export async function contractsCommand(argv: string[], io: RolloutIo = processIo
   const run = new Invocation(io, args);
   const answer = await run.api.getRollout(rolloutId);
   if (!answer.ok) return run.refused(answer, `rollout ${rolloutId}`);
-  const status = answer.body;
-  if (run.json) run.printJson(isPublished(status) ? (status.contracts ?? []) : []);
-  else run.out(isPublished(status) ? renderContracts(status) : [`Rollout ${rolloutId} has not started yet.`]);
+  if (run.json) run.printJson(answer.body.contracts ?? []);
+  else run.out(renderContracts(answer.body));
   return EXIT.success;
 }

@@ -8,12 +8,7 @@ import { changePlanSchema, type ChangePlan } from "../lib/domain/changes/plan.js
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import {
-  rolloutPhaseSchema,
-  rolloutStateSchema,
-  rolloutStatusSchema,
-  type RolloutStatus,
-} from "../lib/domain/rollout-status.js";
+import { rolloutStateSchema, rolloutStatusSchema, type RolloutStatus } from "../lib/domain/rollout-status.js";
 import { UsageError } from "./args.js";
 import { apiScope, entraTokens, type TokenSource } from "./credentials.js";
 
@@ -28,23 +23,6 @@ export const URL_ENV = "BESU_FLEET_URL";
 export const KEY_ENV = "BESU_FLEET_KEY";
 /** The API's Entra app registration: when set, the CLI sends an Entra token instead of a key. */
 export const API_CLIENT_ID_ENV = "BESU_FLEET_API_CLIENT_ID";
-
-/**
- * What `GET /api/rollouts/{id}` answers in the moment between the start of a rollout and the
- * first status its orchestration publishes.
- */
-export const rolloutStartingSchema = z.object({
-  rolloutId: z.string().min(1),
-  state: z.literal("Running"),
-  phase: rolloutPhaseSchema,
-  note: z.string(),
-});
-export type RolloutStarting = z.infer<typeof rolloutStartingSchema>;
-
-/** True once the rollout has published a full status. */
-export function isPublished(reading: RolloutStatus | RolloutStarting): reading is RolloutStatus {
-  return !("note" in reading);
-}
 
 /**
  * A rollout in `GET /api/rollouts`: the head of its status, without regions. The counts are
@@ -285,13 +263,9 @@ export class RolloutApi {
     return this.call("GET", "/api/rollouts", z.array(rolloutSummarySchema));
   }
 
-  /** `GET /api/rollouts/{id}`: the status, or the note that the rollout is still starting. */
-  getRollout(rolloutId: string): Promise<ApiAnswer<RolloutStatus | RolloutStarting>> {
-    return this.call(
-      "GET",
-      `/api/rollouts/${encodeURIComponent(rolloutId)}`,
-      z.union([rolloutStatusSchema, rolloutStartingSchema]),
-    );
+  /** `GET /api/rollouts/{id}`: the status (before its first one, the rollout answers that status as it starts). */
+  getRollout(rolloutId: string): Promise<ApiAnswer<RolloutStatus>> {
+    return this.call("GET", `/api/rollouts/${encodeURIComponent(rolloutId)}`, rolloutStatusSchema);
   }
 
   /** `POST /api/rollouts/{id}/retry`; no regions means every region that did not succeed. */

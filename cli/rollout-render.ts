@@ -4,7 +4,7 @@
  */
 import type { CheckResult, RegionStatus, RolloutStatus, Verification } from "../lib/domain/rollout-status.js";
 import { renderOnChain, renderOnChainChanges } from "./onchain-render.js";
-import type { RolloutStarting, RolloutSummary } from "./rollout-api.js";
+import type { RolloutSummary } from "./rollout-api.js";
 
 /** Longest cause shown on a region's line in the live view (the final table shows it whole). */
 export const LIVE_ERROR_WIDTH = 60;
@@ -188,11 +188,6 @@ export function renderChanges(previous: RolloutStatus | undefined, next: Rollout
       lines.push(`${at}   ${describeRegion(region)}`);
   }
   return [...lines, ...renderOnChainChanges(previous, next)];
-}
-
-/** A rollout that has not published its first status yet. */
-export function renderStarting(starting: RolloutStarting): string[] {
-  return [`Rollout ${starting.rolloutId} · starting (${starting.note})`];
 }
 
 /** `rollout list`: one row per rollout, newest first as the API orders them. */

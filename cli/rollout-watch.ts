@@ -4,15 +4,8 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RolloutStatus } from "../lib/domain/rollout-status.js";
-import { ApiFailure, isPublished, type ApiAnswer, type RolloutApi, type RolloutStarting } from "./rollout-api.js";
-import {
-  formatDuration,
-  renderChanges,
-  renderFinalReport,
-  renderProgress,
-  renderStarting,
-  truncate,
-} from "./rollout-render.js";
+import { ApiFailure, type ApiAnswer, type RolloutApi } from "./rollout-api.js";
+import { formatDuration, renderChanges, renderFinalReport, renderProgress, truncate } from "./rollout-render.js";
 
 /** Where the CLI writes: process.stdout and process.stderr fit, and so does a test's capture. */
 export interface OutputStream {
@@ -74,7 +67,7 @@ class TerminalFrame {
 /** The end of a watch: the rollout's final status, or the API's answer when it could not be read. */
 export type WatchOutcome =
   | { kind: "finished"; status: RolloutStatus; json: unknown }
-  | { kind: "refused"; answer: Extract<ApiAnswer<RolloutStatus | RolloutStarting>, { ok: false }> };
+  | { kind: "refused"; answer: Extract<ApiAnswer<RolloutStatus>, { ok: false }> };
 
 /**
  * Polls a rollout until it is no longer Running. `show: false` draws nothing (for --json).
@@ -91,10 +84,9 @@ export async function watchRollout(
     if (show && lines.length > 0) io.stdout.write(`${lines.join("\n")}\n`);
   };
   let previous: RolloutStatus | undefined;
-  let startingShown = false;
   let outage: { since: number; failure: ApiFailure } | undefined;
   for (;;) {
-    let answer: ApiAnswer<RolloutStatus | RolloutStarting>;
+    let answer: ApiAnswer<RolloutStatus>;
     try {
       answer = await api.getRollout(rolloutId);
     } catch (error) {
@@ -117,13 +109,6 @@ export async function watchRollout(
     if (outage !== undefined && frame === undefined) print([`The API at ${api.endpoint.baseUrl} answers again.`]);
     outage = undefined;
     if (!answer.ok) return { kind: "refused", answer };
-    if (!isPublished(answer.body)) {
-      if (frame !== undefined) frame.draw(renderStarting(answer.body));
-      else if (!startingShown) print(renderStarting(answer.body));
-      startingShown = true;
-      await sleep(io.pollIntervalMs);
-      continue;
-    }
     const status = answer.body;
     const finished = status.state !== "Running";
     if (frame !== undefined) {

@@ -8,17 +8,15 @@ import type { RolloutState, RolloutStatus } from "../lib/domain/rollout-status.j
 import { parseArgs, stringOption, UsageError, type ParsedArgs } from "./args.js";
 import {
   ApiFailure,
-  isPublished,
   KEY_ENV,
   API_CLIENT_ID_ENV,
   resolveEndpoint,
   RolloutApi,
   URL_ENV,
   type ApiAnswer,
-  type RolloutStarting,
 } from "./rollout-api.js";
 import { renderChangePlan } from "./rollout-plan-render.js";
-import { renderFinalReport, renderProgress, renderStarting, renderSummaries } from "./rollout-render.js";
+import { renderFinalReport, renderProgress, renderSummaries } from "./rollout-render.js";
 import { watchRollout, type RolloutIo } from "./rollout-watch.js";
 
 /** Exit codes of `besu-fleet rollout`. */
@@ -242,8 +240,7 @@ async function plan(argv: string[], io: RolloutIo): Promise<number> {
   return EXIT.success;
 }
 
-function describeStatus(status: RolloutStatus | RolloutStarting): string[] {
-  if (!isPublished(status)) return renderStarting(status);
+function describeStatus(status: RolloutStatus): string[] {
   return status.state === "Running" ? renderProgress(status, Date.now()) : renderFinalReport(status, Date.now());
 }
 

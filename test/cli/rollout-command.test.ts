@@ -248,34 +248,6 @@ describe("rollout status", () => {
     );
   });
 
-  it("--watch shows a rollout that has not published its status yet as starting", async () => {
-    const starting = {
-      rolloutId: ROLLOUT_ID,
-      state: "Running",
-      phase: "preflight",
-      note: "the rollout has not published its status yet",
-    };
-    const replies: Reply[] = [
-      { status: 200, body: starting },
-      { status: 200, body: starting },
-      { status: 200, body: succeededStatus() },
-    ];
-    const next = statusScript(replies);
-    await withApi(
-      () => next(),
-      async (_api, connect) => {
-        const run = await runRollout(["status", ROLLOUT_ID, "--watch", ...connect]);
-        assert.equal(run.code, EXIT.success, run.stderr);
-        assert.equal(
-          run.stdout
-            .split("\n")
-            .filter((line) => line.includes("starting (the rollout has not published its status yet)")).length,
-          1,
-        );
-      },
-    );
-  });
-
   it("waits out a server error while watching", async () => {
     const replies: Reply[] = [
       { status: 200, body: mixedStatus() },

@@ -17,16 +17,12 @@ import { VerificationTable } from "./verification.js";
 
 const POLL_MS = 2000;
 
-/** The first answer right after a start has only these fields (docs/api.md). */
-type Starting = Pick<RolloutStatus, "rolloutId" | "state" | "phase"> & { note: string };
-const isStarting = (status: RolloutStatus | Starting): status is Starting => "note" in status;
-
 export function RolloutDetail(props: { api: Api; session: Session; rolloutId: string; catalog: RegionInfo[] }) {
   const { api, session, rolloutId } = props;
-  const polled = usePoll<RolloutStatus | Starting>(
+  const polled = usePoll<RolloutStatus>(
     () => api.get(`rollouts/${encodeURIComponent(rolloutId)}`),
     POLL_MS,
-    (status) => !isStarting(status) && !isRunning(status.state),
+    (status) => !isRunning(status.state),
   );
   const [notice, setNotice] = useState<string>();
   const status = polled.value;
@@ -43,7 +39,7 @@ export function RolloutDetail(props: { api: Api; session: Session; rolloutId: st
     act(`rollouts/${rolloutId}/retry`, regions === undefined ? undefined : JSON.stringify({ regions }));
 
   if (status === undefined) return <p role="status">{polled.error ?? `Loading ${rolloutId}…`}</p>;
-  const finished = !isStarting(status) && !isRunning(status.state);
+  const finished = !isRunning(status.state);
   return (
     <article aria-labelledby="rollout-title">
       <p>
@@ -51,21 +47,15 @@ export function RolloutDetail(props: { api: Api; session: Session; rolloutId: st
       </p>
       <h1 id="rollout-title">{rolloutId}</h1>
       <p role="status" aria-live="polite" data-testid="rollout-state">
-        <span class={stateClass(status.state)}>{status.state}</span> · phase <strong>{status.phase}</strong>
-        {!isStarting(status) && (
-          <>
-            {" "}
-            · started {clock(status.createdAt)} · {finished ? "took" : "elapsed"}{" "}
-            {span(status.createdAt, status.finishedAt, now)} · {status.counts.succeeded}/{status.counts.total} regions
-            succeeded
-            {status.cancelRequested && " · cancel requested"}
-          </>
-        )}
+        <span class={stateClass(status.state)}>{status.state}</span> · phase <strong>{status.phase}</strong> · started{" "}
+        {clock(status.createdAt)} · {finished ? "took" : "elapsed"} {span(status.createdAt, status.finishedAt, now)} ·{" "}
+        {status.counts.succeeded}/{status.counts.total} regions succeeded
+        {status.cancelRequested && " · cancel requested"}
       </p>
       {polled.error && <p class="error">Could not refresh: {polled.error}</p>}
       {session.canOperate && (
         <div class="actions">
-          {!finished && !isStarting(status) && !status.cancelRequested && (
+          {!finished && !status.cancelRequested && (
             <button type="button" onClick={() => void act(`rollouts/${rolloutId}/cancel`)}>
               Cancel rollout
             </button>
@@ -82,26 +72,20 @@ export function RolloutDetail(props: { api: Api; session: Session; rolloutId: st
           {notice}
         </p>
       )}
-      {isStarting(status) ? (
-        <p>{status.note}</p>
-      ) : (
-        <>
-          {status.failure && (
-            <p class="error" role="alert" data-testid="rollout-failure">
-              The rollout failed in phase {status.failure.phase}: {status.failure.reason}
-            </p>
-          )}
-          <RegionGrid catalog={props.catalog} regions={status.regions} />
-          <RegionTable
-            regions={status.regions}
-            now={now}
-            onRetry={session.canOperate && finished ? (region) => void retry([region]) : undefined}
-          />
-          <Timeline status={status} now={now} />
-          {status.verification && <VerificationTable verification={status.verification} />}
-          {status.onChain && <OnChainSection onChain={status.onChain} contracts={status.contracts} />}
-        </>
+      {status.failure && (
+        <p class="error" role="alert" data-testid="rollout-failure">
+          The rollout failed in phase {status.failure.phase}: {status.failure.reason}
+        </p>
       )}
+      <RegionGrid catalog={props.catalog} regions={status.regions} />
+      <RegionTable
+        regions={status.regions}
+        now={now}
+        onRetry={session.canOperate && finished ? (region) => void retry([region]) : undefined}
+      />
+      <Timeline status={status} now={now} />
+      {status.verification && <VerificationTable verification={status.verification} />}
+      {status.onChain && <OnChainSection onChain={status.onChain} contracts={status.contracts} />}
     </article>
   );
 }
