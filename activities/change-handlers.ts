@@ -1,23 +1,20 @@
 /**
- * Handlers of the change activities (change-contracts.ts), built by activities/factory.ts with
- * the helpers every handler there uses (validation and error semantics, a cluster connection, a
- * node's JSON-RPC through the service proxy), so that they behave exactly like the others.
+ * Handlers of the change activities (change-contracts.ts), defined like every activity
+ * (activities/define.ts) and built by activities/factory.ts with the helpers its handlers use (a
+ * cluster connection, a node's JSON-RPC through the service proxy), so that they behave exactly
+ * like the others.
  */
-import type { z } from "zod";
 import { rejoinState } from "../lib/besu/rejoin.js";
 import type { BesuRpc } from "../lib/besu/rpc.js";
 import type { KubeCluster } from "../lib/kube/cluster.js";
 import { deleteStatefulSet, restartIfStale } from "../lib/kube/restarts.js";
 import type { NodePlan } from "../lib/domain/plan.js";
 import { checkNodesRejoined, restartStaleNodes, stopNodeWorkloads, voteOnRemoval } from "./change-contracts.js";
-import type { ActivityContract, ActivityOutcome, ClusterRef } from "./contracts.js";
+import type { ClusterRef } from "./contracts.js";
+import { define } from "./define.js";
 
-/** What factory.ts lends: its `define`, `inCluster`, `rpcThroughProxy` and `checkUntil`, and ARM's word on a cluster. */
+/** What factory.ts lends: its `inCluster`, `rpcThroughProxy` and `checkUntil`, and ARM's word on a cluster. */
 export interface HandlerKit {
-  define<I extends z.ZodType, O extends ActivityOutcome>(
-    contract: ActivityContract<I, O>,
-    implementation: (input: z.output<I>) => Promise<z.input<O>>,
-  ): (input: unknown) => Promise<z.output<O>>;
   inCluster<T>(ref: ClusterRef, step: string, operation: (cluster: KubeCluster) => Promise<T>): Promise<T>;
   rpc(cluster: KubeCluster, namespace: string, node: NodePlan): BesuRpc;
   checkUntil<T>(waitSeconds: number, check: () => Promise<T>, done: (answer: T) => boolean): Promise<T>;
@@ -27,7 +24,7 @@ export interface HandlerKit {
 
 export function createChangeHandlers(kit: HandlerKit) {
   return {
-    restartStaleNodes: kit.define(restartStaleNodes, async ({ cluster, namespace, nodes }) =>
+    restartStaleNodes: define(restartStaleNodes, async ({ cluster, namespace, nodes }) =>
       kit.inCluster(cluster, "restart stale pods", async (kube) => {
         const restarted: string[] = [];
         const current: string[] = [];
@@ -48,7 +45,7 @@ export function createChangeHandlers(kit: HandlerKit) {
       }),
     ),
 
-    checkNodesRejoined: kit.define(checkNodesRejoined, async (input) =>
+    checkNodesRejoined: define(checkNodesRejoined, async (input) =>
       kit.inCluster(input.cluster, "check restarted nodes", async (kube) => {
         const check = () =>
           Promise.all(
@@ -82,7 +79,7 @@ export function createChangeHandlers(kit: HandlerKit) {
       }),
     ),
 
-    voteOnRemoval: kit.define(voteOnRemoval, async ({ cluster, namespace, nodes, address, remove }) =>
+    voteOnRemoval: define(voteOnRemoval, async ({ cluster, namespace, nodes, address, remove }) =>
       kit.inCluster(cluster, "vote on a removal", async (kube) => ({
         ok: true as const,
         reports: await Promise.all(
@@ -101,7 +98,7 @@ export function createChangeHandlers(kit: HandlerKit) {
       })),
     ),
 
-    stopNodeWorkloads: kit.define(stopNodeWorkloads, async ({ cluster, namespace, statefulSets }) => {
+    stopNodeWorkloads: define(stopNodeWorkloads, async ({ cluster, namespace, statefulSets }) => {
       // A cluster deleted meanwhile (deprovision: delete, by an earlier rollout) runs no pods.
       if (!(await kit.clusterExists(cluster))) return { ok: true as const, deleted: statefulSets };
       return kit.inCluster(cluster, "stop removed nodes", async (kube) => {

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { clusterRefSchema, contract, outcome } from "./contracts.js";
-import type { define as defineActivity } from "./define.js";
+import { define } from "./define.js";
 import type { ActivityDependencies } from "./factory.js";
 
 /** Starts (or finds) the cluster's delete; `Deleted` once ARM no longer has it. */
@@ -19,7 +19,7 @@ export const deleteCluster = contract(
 
 export const deprovisionActivityContracts = { deleteCluster } as const;
 
-export function deprovisionActivities({ arm }: ActivityDependencies, define: typeof defineActivity) {
+export function deprovisionActivities({ arm }: ActivityDependencies) {
   return {
     deleteCluster: define(deleteCluster, async ({ cluster }) => ({
       ok: true as const,

@@ -22,7 +22,7 @@ import { ClassifiedError } from "../lib/errors.js";
 import { ChainReader, decodeRevert, sameValue } from "../lib/evm/onchain.js";
 import { EvmRpc, RevertError } from "../lib/evm/rpc.js";
 import * as contracts from "./drift-contracts.js";
-import type { define as defineActivity } from "./define.js";
+import { define } from "./define.js";
 import { OnChain, type OnChainDependencies } from "./onchain.js";
 import type { AddressBook, OnChainContext } from "./onchain-contracts.js";
 
@@ -44,7 +44,7 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-export function driftOnChainActivities(deps: OnChainDependencies, define: typeof defineActivity) {
+export function driftOnChainActivities(deps: OnChainDependencies) {
   const onChain = new OnChain(deps);
 
   /** Existing contracts named in the spec (literal or from app settings) and the recorded deployments. */

@@ -28,7 +28,7 @@ import type { DocumentStore } from "../lib/state/documents.js";
 import { recordDriftFindings } from "../lib/telemetry/metrics.js";
 import { rolloutNetworkSchema } from "./contracts.js";
 import * as contracts from "./drift-contracts.js";
-import type { define as defineActivity } from "./define.js";
+import { define } from "./define.js";
 import type { ActivityDependencies } from "./factory.js";
 
 const rolloutReportPattern = (network: string) =>
@@ -91,10 +91,7 @@ async function latestReport(documents: DocumentStore, network: string): Promise<
 
 const WEBHOOK_TIMEOUT_MS = 10_000;
 
-export function driftActivities(
-  { arm, clusters, documents, driftWebhookUrl }: ActivityDependencies,
-  define: typeof defineActivity,
-) {
+export function driftActivities({ arm, clusters, documents, driftWebhookUrl }: ActivityDependencies) {
   return {
     loadDriftBaseline: define(contracts.loadDriftBaseline, async ({ network }) => {
       const previous = await latestReport(documents, network);

@@ -427,15 +427,14 @@ export function createActivities(deps: ActivityDependencies): Activities {
     }),
 
     ...createChangeHandlers({
-      define,
       inCluster,
       rpc: rpcThroughProxy,
       checkUntil,
       clusterExists: async (ref) => (await arm.clusterState(ref.resourceGroup, ref.clusterName)).exists,
     }),
-    ...driftActivities(deps, define),
-    ...driftOnChainActivities(onChainDeps, define),
-    ...deprovisionActivities(deps, define),
+    ...driftActivities(deps),
+    ...driftOnChainActivities(onChainDeps),
+    ...deprovisionActivities(deps),
   };
 }
 

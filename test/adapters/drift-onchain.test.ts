@@ -10,7 +10,6 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { keccak256 } from "ethers";
 import { driftOnChainActivities } from "../../activities/drift-onchain.js";
-import { define } from "../../activities/define.js";
 import type { DeployedContract } from "../../lib/domain/onchain-status.js";
 import { validateSpec } from "../../lib/domain/spec-validation.js";
 import { EvmRpc } from "../../lib/evm/rpc.js";
@@ -68,10 +67,7 @@ before(async () => {
   assert.ok(validation.ok, JSON.stringify(!validation.ok && validation.problems));
   await documents.saveDocument(SPEC_DOCUMENT, validation.spec);
   // Chain 138's endpoint in these settings is down.
-  check = driftOnChainActivities(
-    { documents, signer: () => signer, settings: chains.settings },
-    define,
-  ).checkOnChainDrift;
+  check = driftOnChainActivities({ documents, signer: () => signer, settings: chains.settings }).checkOnChainDrift;
   await setAccount("evm_setAccountCode", CONSTANT, RETURNS_ONE);
   await setAccount("evm_setAccountCode", SECOND, RETURNS_ONE);
   await setAccount("evm_setAccountBalance", FUNDED, "0x3e8");
