@@ -81,6 +81,9 @@ export interface SdkAction {
   fireAt?: Date | string;
   isCanceled?: boolean;
   compoundActions?: SdkAction[];
+  /** LockEntities: the request id (a deterministic GUID) and the entities, sorted by scheduler id. */
+  lockRequestId?: string;
+  lockSet?: { name: string; key: string }[];
 }
 
 export interface OrchestratorState {
@@ -91,7 +94,12 @@ export interface OrchestratorState {
   customStatus?: unknown;
 }
 
-/** What the Durable extension sends besides history and input (the SDK requires these keys). */
+/**
+ * What the Durable extension sends besides history and input (the SDK requires these keys).
+ * `upperSchemaVersionNew` 3 is replay schema V4: the SDK then polls callHttp's 202s and splits long
+ * timers itself (V3) and lets orchestrations lock entities (V4). SDK releases that know no V4 fall
+ * back to the latest schema they know.
+ */
 export function orchestratorTrigger(
   instanceId: string,
   parentInstanceId: string | undefined,
@@ -101,7 +109,7 @@ export function orchestratorTrigger(
   return (
     `{"history":${historyJson},"input":${inputJson},"instanceId":${JSON.stringify(instanceId)},` +
     `"isReplaying":false,"parentInstanceId":${JSON.stringify(parentInstanceId ?? "")},` +
-    `"upperSchemaVersion":1,"upperSchemaVersionNew":2,` +
+    `"upperSchemaVersion":1,"upperSchemaVersionNew":3,` +
     `"longRunningTimerIntervalDuration":"3.00:00:00","maximumShortTimerDuration":"6.00:00:00",` +
     `"defaultHttpAsyncRequestSleepTimeMillseconds":30000}`
   );
@@ -129,9 +137,14 @@ export function flattenActions(state: OrchestratorState): SdkAction[] {
   return flat;
 }
 
-/** Whether the action takes a sequence number (all but waiting for an external event). */
-export const takesSequenceNumber = (action: SdkAction): boolean =>
-  action.actionType !== ActionType.WaitForExternalEvent;
+/**
+ * How many sequence numbers the SDK gives the action: none for waiting on an external event, one
+ * per locked entity for releasing a lock (one release message each), one for any other.
+ */
+export function sequenceNumbersTaken(action: SdkAction, lockedEntities: number): number {
+  if (action.actionType === ActionType.WaitForExternalEvent) return 0;
+  return action.actionType === ActionType.ReleaseEntities ? lockedEntities : 1;
+}
 
 /**
  * Activity and continue-as-new inputs that are strings arrive JSON-encoded once more than other

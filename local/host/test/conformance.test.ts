@@ -301,10 +301,86 @@ describe("orchestrations", () => {
     assert.equal((await request(webhook("entities/Tally/never"))).status, 404);
   });
 
-  test("an entity lock fails the orchestration with the SDK's own message (locks need replay schema V4)", async () => {
-    const done = await run("EntityLock", {});
-    assert.equal(done.runtimeStatus, "Failed");
-    assert.match(String(done.output), /lock requires a Durable Functions extension that supports OOProc schema V4/);
+  test("locks: concurrent critical sections over the same entities, in any order, never interleave", async () => {
+    const orders = [
+      ["lx", "ly"],
+      ["ly", "lx"],
+      ["lx", "ly"],
+      ["ly", "lx"],
+    ];
+    const done = await Promise.all(orders.map((keys) => run("LockedIncrement", { keys })));
+    for (const instance of done) assert.equal(instance.runtimeStatus, "Completed", JSON.stringify(instance.output));
+    // Each read-modify-write waits 200 ms between the read and the write: without the lock they
+    // overlap and lose updates; a lock taken in the caller's order could deadlock.
+    assert.equal((await request(webhook("entities/tally/lx"))).text, "4");
+    assert.equal((await request(webhook("entities/tally/ly"))).text, "4");
+    for (const instance of done) {
+      const output = instance.output as number;
+      // A release numbered unlike the SDK (one number per entity) would leave this call unanswered.
+      assert.ok(output >= 1 && output <= 4, `the call after the release answers: ${output}`);
+    }
+  });
+
+  const entityState = async (key: string): Promise<unknown> => {
+    const response = await request(webhook(`entities/tally/${key}`));
+    return response.status === 200 ? response.body : undefined;
+  };
+  const signal = async (op: string, key: string, input: unknown): Promise<void> => {
+    const response = await request(webhook(`entities/Tally/${key}?op=${op}`), {
+      method: "POST",
+      body: JSON.stringify(input),
+    });
+    assert.equal(response.status, 202, response.text);
+  };
+  /** Starts LockedHold and waits until it holds the lock on counter `key`. */
+  const hold = async (input: Json): Promise<Json> => {
+    await signal("set", String(input.key), 10);
+    const started = await start("LockedHold", input);
+    await waitFor("the lock to be held", async () => {
+      const status = asJson((await request(webhook(`instances/${String(started.id)}`))).body);
+      return status.customStatus === "holding" ? true : undefined;
+    });
+    return started;
+  };
+
+  test("locks: a client's signal waits for the holder, which the host releases when it ends", async () => {
+    const started = await hold({ key: "held" });
+    await signal("add", "held", 100);
+    const go = await request(webhook(`instances/${String(started.id)}/raiseEvent/go`), { method: "POST", body: "1" });
+    assert.equal(go.status, 202);
+    const done = await completion(String(started.statusQueryGetUri));
+    assert.deepEqual(done.output, { before: 10, after: 10 }, "the signal did not run inside the critical section");
+    assert.equal(
+      await waitFor("the signal after the release", async () =>
+        (await entityState("held")) === 110 ? 110 : undefined,
+      ),
+      110,
+    );
+  });
+
+  test("locks: a failed or terminated holder releases its lock", async () => {
+    const failing = await hold({ key: "held-fail", fail: true });
+    await signal("add", "held-fail", 1);
+    await request(webhook(`instances/${String(failing.id)}/raiseEvent/go`), { method: "POST", body: "1" });
+    const failed = await completion(String(failing.statusQueryGetUri));
+    assert.equal(failed.runtimeStatus, "Failed");
+    assert.match(String(failed.output), /failed while holding the lock/);
+    await waitFor("the signal after the failure", async () =>
+      (await entityState("held-fail")) === 11 ? true : undefined,
+    );
+
+    const terminated = await hold({ key: "held-term" });
+    await signal("add", "held-term", 1);
+    const next = await start("LockedIncrement", { keys: ["held-term"] });
+    assert.equal(
+      (await request(webhook(`instances/${String(terminated.id)}/terminate?reason=stop`), { method: "POST" })).status,
+      202,
+    );
+    assert.equal((await completion(String(terminated.statusQueryGetUri))).runtimeStatus, "Terminated");
+    const after = await completion(String(next.statusQueryGetUri));
+    assert.equal(after.runtimeStatus, "Completed", JSON.stringify(after.output));
+    // The signal queued first, then the other orchestration's lock request: 10 + 1, then + 1.
+    assert.equal(after.output, 12);
   });
 
   test("continueAsNew restarts with the new input until done", async () => {

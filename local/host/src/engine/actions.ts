@@ -1,19 +1,19 @@
 /**
  * Turns the actions an orchestrator returned in one episode into history: each action the host
  * has not seen gets the next sequence number and its scheduling event (TaskScheduled,
- * SubOrchestrationInstanceCreated, TimerCreated); each one it has seen must match what was
+ * SubOrchestrationInstanceCreated, TimerCreated, EventSent); each one it has seen must match what was
  * recorded, or the orchestrator is non-deterministic.
  */
 import {
   ActionType,
   EventType,
   actionInputJson,
-  takesSequenceNumber,
+  sequenceNumbersTaken,
   type HistoryEvent,
   type SdkAction,
 } from "../protocol.js";
 import { callScheduledEvent, type RuntimeState, type ScheduledCall } from "./instance-state.js";
-import { entityRequestSent } from "./entities.js";
+import { entityRequestSent, lockReleasesSent, lockRequestSent, schedulerId } from "./entities.js";
 import { httpCallScheduled } from "./http-calls.js";
 import { beginRetryChain } from "./retries.js";
 
@@ -52,7 +52,9 @@ export function recordActions(
       }
       continue;
     }
-    const id = takesSequenceNumber(action) ? runtime.nextSequence++ : -1;
+    const taken = sequenceNumbersTaken(action, runtime.heldLock?.entities.length ?? 0);
+    const id = taken > 0 ? runtime.nextSequence : -1;
+    runtime.nextSequence += taken;
     runtime.actions.push({ type: action.actionType, id, name: action.functionName });
     recorded.problem = recordNewAction(runtime, action, id, instanceId, now, recorded.scheduled);
     if (recorded.problem) return recorded;
@@ -99,6 +101,18 @@ function recordNewAction(
     case ActionType.SignalEntity:
       scheduled.push(entityRequestSent(action, id, now, instanceId));
       return undefined;
+    case ActionType.LockEntities:
+      runtime.heldLock = {
+        id: String(action.lockRequestId),
+        entities: (action.lockSet ?? []).map((entity) => schedulerId(entity.name, entity.key)),
+      };
+      scheduled.push(lockRequestSent(runtime.heldLock, id, now, instanceId));
+      return undefined;
+    case ActionType.ReleaseEntities:
+      // The SDK only releases a lock it holds, so heldLock is set.
+      if (runtime.heldLock) scheduled.push(...lockReleasesSent(runtime.heldLock, id, now, instanceId));
+      runtime.heldLock = undefined;
+      return undefined;
     case ActionType.CallHttp:
       scheduled.push(httpCallScheduled(runtime, action, id, now));
       return undefined;
@@ -106,7 +120,6 @@ function recordNewAction(
     case ActionType.ContinueAsNew:
       return undefined;
     default:
-      // LockEntities never arrives: the SDK refuses locks below replay schema V4, which this host does not announce.
       return `Action type ${action.actionType} is not supported by the local host.`;
   }
 }

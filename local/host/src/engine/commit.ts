@@ -1,14 +1,14 @@
 /**
  * Writes an episode's outcome to storage: `commit` is the commit point named by the crash-safety
  * rule (see engine.ts); `finish` commits a terminal state and then lets go of the instance (its
- * timers, leftover inbox, parent, waiters); `continueAsNew` replaces the instance row with a fresh
- * execution.
+ * timers, leftover inbox, entity lock, parent, waiters); `continueAsNew` replaces the instance
+ * row with a fresh execution, which holds no lock either.
  */
 import type { HistoryEvent } from "../protocol.js";
 import type { InstanceRecord, RuntimeStatus } from "../store.js";
 import { notifyParent } from "./children.js";
 import type { EngineContext } from "./context.js";
-import { completionKey, emptyRuntime, newId, type LiveInstance } from "./instance-state.js";
+import { completionKey, emptyRuntime, newId, type LiveInstance, type RuntimeState } from "./instance-state.js";
 
 /** What every write of one episode shares. */
 export interface Episode {
@@ -53,6 +53,7 @@ export async function finish(
   outputJson: string,
   events: HistoryEvent[],
   customStatus?: string,
+  runtime: RuntimeState = episode.live.runtime,
 ): Promise<void> {
   const { ctx, live, now } = episode;
   const next: InstanceRecord = {
@@ -65,6 +66,7 @@ export async function finish(
   };
   await commit(episode, next, events);
   ctx.instances.drop(live.record.instanceId);
+  if (runtime.heldLock) ctx.entities.releaseOnEnd(live.record.instanceId, runtime.heldLock);
   if (status !== "Completed")
     ctx.log(`orchestration ${live.record.instanceId} (${live.record.name}) ${status}: ${outputJson.slice(0, 300)}`);
   const leftovers = [...live.inbox.keys()];
@@ -78,6 +80,7 @@ export async function continueAsNew(
   { ctx, live, now, consumed }: Episode,
   inputJson: string,
   customStatus: string | undefined,
+  runtime: RuntimeState,
 ): Promise<void> {
   const record: InstanceRecord = {
     ...live.record,
@@ -95,6 +98,7 @@ export async function continueAsNew(
   for (const key of consumed) live.inbox.delete(key);
   if (consumed.length > 0) await ctx.store.deleteInbox(record.instanceId, consumed);
   ctx.instances.drop(record.instanceId);
+  if (runtime.heldLock) ctx.entities.releaseOnEnd(record.instanceId, runtime.heldLock);
   ctx.instances.adopt(record, live.etag, [], live.inbox);
   ctx.log(`orchestration ${record.instanceId} continued as new (previous execution ${oldExecution})`);
 }

@@ -174,7 +174,8 @@ async function replay(episode: Episode, taken: TakenMessages): Promise<void> {
   if (state.isDone) {
     const continued = actions.find((action) => action.actionType === ActionType.ContinueAsNew);
     if (continued) {
-      await continueAsNew(episode, actionInputJson(continued), customStatus);
+      await continueAsNew(episode, actionInputJson(continued), customStatus, runtime);
+      sendMessages(ctx, live, scheduled);
       return;
     }
     const output = JSON.stringify(state.output ?? null);
@@ -186,7 +187,8 @@ async function replay(episode: Episode, taken: TakenMessages): Promise<void> {
       Result: output,
       OrchestrationStatus: "Completed",
     };
-    await finish(episode, "Completed", output, [...episodeEvents, ...scheduled, completed], customStatus);
+    await finish(episode, "Completed", output, [...episodeEvents, ...scheduled, completed], customStatus, runtime);
+    sendMessages(ctx, live, scheduled);
     return;
   }
   await commit(
@@ -197,6 +199,18 @@ async function replay(episode: Episode, taken: TakenMessages): Promise<void> {
   live.runtime = runtime;
   startScheduledWork(ctx, live, scheduled);
   if (live.inbox.size > 0) live.again = true;
+}
+
+/**
+ * The last episode's signals and lock releases still go out, as the extension sends an ending
+ * orchestration's messages; tasks it scheduled and never awaited do not start.
+ */
+function sendMessages(ctx: EngineContext, live: LiveInstance, scheduled: HistoryEvent[]): void {
+  startScheduledWork(
+    ctx,
+    live,
+    scheduled.filter((event) => event.EventType === EventType.EventSent),
+  );
 }
 
 /** OrchestratorStarted opens every episode; the first also carries ExecutionStarted. */

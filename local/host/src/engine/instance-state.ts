@@ -20,6 +20,19 @@ export interface RuntimeState {
   retries: Record<string, RetryChain>;
   /** Polled callHttp tasks: the call or poll timer outstanding, by id (see http-calls.ts). */
   httpPolls: Record<string, HttpPoll>;
+  /**
+   * The entities the orchestration has asked to lock and not released yet (acquired or not): the
+   * SDK's release takes one sequence number per entity, and the host releases them when the
+   * orchestration ends holding them (see entities.ts).
+   */
+  heldLock?: HeldLock;
+}
+
+export interface HeldLock {
+  /** The lock request id, which names the EventRaised that grants it. */
+  id: string;
+  /** Scheduler ids, in the order the SDK sorted them (the order of acquisition). */
+  entities: string[];
 }
 
 export type HttpPoll = { phase: "call" } | { phase: "timer"; callId: number; request: { method: string; uri: string } };

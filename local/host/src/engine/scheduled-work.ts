@@ -23,7 +23,7 @@ export function startScheduledWork(ctx: EngineContext, live: LiveInstance, sched
     } else if (event.EventType === EventType.TaskScheduled) {
       ctx.activities.enqueue(instanceId, executionId, event.EventId, String(event.Name), String(event.Input ?? "null"));
     } else if (event.EventType === EventType.EventSent) {
-      ctx.entities.send(String(event.InstanceId), JSON.parse(String(event.Input)) as EntityRequest);
+      ctx.entities.sendRecorded(event);
     } else if (event.EventType === EventType.TimerCreated) {
       if (!live.runtime.canceledTimers.includes(event.EventId))
         ctx.timers.arm(instanceId, event.EventId, String(event.FireAt));
@@ -37,8 +37,9 @@ export function startScheduledWork(ctx: EngineContext, live: LiveInstance, sched
 
 /**
  * For an instance just loaded from storage: runs again what has no completion yet. That includes
- * entity calls without an answer (the operation may then run twice, as an activity may); signals
- * have no answer to tell, so one lost in a crash stays lost.
+ * entity calls and lock requests without an answer (the operation may then run twice, as an
+ * activity may); signals and releases have no answer to tell, so one lost in a crash stays lost.
+ * A lock the instance had been granted and not released is taken again (locks live in memory).
  */
 export function resumeOutstandingWork(ctx: EngineContext, live: LiveInstance): void {
   const delivered = new Set([...live.completed, ...live.inbox.keys()]);
@@ -50,10 +51,13 @@ export function resumeOutstandingWork(ctx: EngineContext, live: LiveInstance): v
     return key !== undefined && !delivered.has(key);
   });
   startScheduledWork(ctx, live, outstanding);
+  const held = live.runtime.heldLock;
+  if (held && delivered.has(entityAnswerKey(held.id))) ctx.entities.reacquire(live.record.instanceId, held);
 }
 
-/** The inbox key of an entity call's answer, for an EventSent that carries a call (not a signal). */
+/** The inbox key of the answer an EventSent waits for: a call's or a lock request's. */
 function unansweredCallKey(event: HistoryEvent): string | undefined {
+  if (event.Name === "release") return undefined;
   const request = JSON.parse(String(event.Input)) as EntityRequest;
   return request.signal ? undefined : entityAnswerKey(request.id);
 }
