@@ -204,3 +204,45 @@ test("an entity call in flight at SIGKILL is sent again after the restart and an
   assert.equal(done.runtimeStatus, "Completed", JSON.stringify(done));
   assert.equal(done.output, 4, "the operation ran once to completion, after the restart");
 });
+
+test("an entity lock held at SIGKILL is taken again after the restart and released when its holder ends", async () => {
+  const start = () =>
+    startHostProcess({
+      appDir: CONFORMANCE_APP,
+      storage: azurite.connectionString,
+      dataDir: path.join(workDir, "data"),
+      env: { CONFORMANCE_DIR: workDir },
+    });
+  let host = await start();
+  const systemKey = (
+    JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as {
+      systemKeys: { durabletask_extension: string };
+    }
+  ).systemKeys.durabletask_extension;
+  const webhook = (h: HostProcess, route: string) =>
+    `${h.baseUrl}/runtime/webhooks/durabletask/${route}${route.includes("?") ? "&" : "?"}code=${systemKey}`;
+  const post = async (route: string, body: unknown): Promise<void> => {
+    const response = await request(webhook(host, route), { method: "POST", body: JSON.stringify(body) });
+    assert.equal(response.status, 202, response.text);
+  };
+  await post("entities/Tally/crash-held?op=set", 10);
+  await post("orchestrators/LockedHold/lock-crash", { key: "crash-held" });
+  await waitFor("the lock to be held", async () => {
+    const response = await request(webhook(host, "instances/lock-crash"));
+    return (response.body as Record<string, unknown>).customStatus === "holding" ? true : undefined;
+  });
+  await host.kill("SIGKILL");
+  host = await start();
+  // Sent after the restart: it must wait for the lock the restarted host took again.
+  await post("entities/Tally/crash-held?op=add", 100);
+  await post("instances/lock-crash/raiseEvent/go", 1);
+  const done = await waitFor("the orchestration to complete", async () => {
+    const response = await request(webhook(host, "instances/lock-crash"));
+    return response.status === 200 ? (response.body as Record<string, unknown>) : undefined;
+  });
+  assert.deepEqual(done.output, { before: 10, after: 10 }, JSON.stringify(done));
+  await waitFor("the signal after the release", async () =>
+    (await request(webhook(host, "entities/tally/crash-held"))).body === 110 ? true : undefined,
+  );
+  await host.kill();
+});
