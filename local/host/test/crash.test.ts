@@ -168,23 +168,27 @@ test("SIGKILL at several points, restart, same output, no recorded activity re-r
   assert.equal(instances.length, 4, `two parents and their two children, no more: ${instances.join(", ")}`);
 });
 
+/** A host for the entity tests (no ledger): they kill it and start another on the same storage. */
+const startEntityHost = (): Promise<HostProcess> =>
+  startHostProcess({
+    appDir: CONFORMANCE_APP,
+    storage: azurite.connectionString,
+    dataDir: path.join(workDir, "data"),
+    env: { CONFORMANCE_DIR: workDir },
+  });
+
+/** A management API URL of `host`, with the system key of the data folder the hosts share. */
+function managementUrl(host: HostProcess, route: string): string {
+  const keys = JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as {
+    systemKeys: { durabletask_extension: string };
+  };
+  const code = keys.systemKeys.durabletask_extension;
+  return `${host.baseUrl}/runtime/webhooks/durabletask/${route}${route.includes("?") ? "&" : "?"}code=${code}`;
+}
+
 test("an entity call in flight at SIGKILL is sent again after the restart and answers the orchestration", async () => {
-  const start = () =>
-    startHostProcess({
-      appDir: CONFORMANCE_APP,
-      storage: azurite.connectionString,
-      dataDir: path.join(workDir, "data"),
-      env: { CONFORMANCE_DIR: workDir },
-    });
-  let host = await start();
-  const systemKey = (
-    JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as {
-      systemKeys: { durabletask_extension: string };
-    }
-  ).systemKeys.durabletask_extension;
-  const webhook = (h: HostProcess, route: string) =>
-    `${h.baseUrl}/runtime/webhooks/durabletask/${route}${route.includes("?") ? "&" : "?"}code=${systemKey}`;
-  const started = await request(webhook(host, "orchestrators/CallSlowEntity/entity-crash"), {
+  let host = await startEntityHost();
+  const started = await request(managementUrl(host, "orchestrators/CallSlowEntity/entity-crash"), {
     method: "POST",
     body: JSON.stringify({ key: "k" }),
   });
@@ -195,9 +199,9 @@ test("an entity call in flight at SIGKILL is sent again after the restart and an
     return found && found.record.historyLength >= 3 ? true : undefined;
   });
   await host.kill("SIGKILL");
-  host = await start();
+  host = await startEntityHost();
   const done = await waitFor("the orchestration to complete", async () => {
-    const response = await request(webhook(host, "instances/entity-crash"));
+    const response = await request(managementUrl(host, "instances/entity-crash"));
     return response.status === 200 ? (response.body as Record<string, unknown>) : undefined;
   });
   await host.kill();
@@ -206,43 +210,29 @@ test("an entity call in flight at SIGKILL is sent again after the restart and an
 });
 
 test("an entity lock held at SIGKILL is taken again after the restart and released when its holder ends", async () => {
-  const start = () =>
-    startHostProcess({
-      appDir: CONFORMANCE_APP,
-      storage: azurite.connectionString,
-      dataDir: path.join(workDir, "data"),
-      env: { CONFORMANCE_DIR: workDir },
-    });
-  let host = await start();
-  const systemKey = (
-    JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")) as {
-      systemKeys: { durabletask_extension: string };
-    }
-  ).systemKeys.durabletask_extension;
-  const webhook = (h: HostProcess, route: string) =>
-    `${h.baseUrl}/runtime/webhooks/durabletask/${route}${route.includes("?") ? "&" : "?"}code=${systemKey}`;
+  let host = await startEntityHost();
   const post = async (route: string, body: unknown): Promise<void> => {
-    const response = await request(webhook(host, route), { method: "POST", body: JSON.stringify(body) });
+    const response = await request(managementUrl(host, route), { method: "POST", body: JSON.stringify(body) });
     assert.equal(response.status, 202, response.text);
   };
   await post("entities/Tally/crash-held?op=set", 10);
   await post("orchestrators/LockedHold/lock-crash", { key: "crash-held" });
   await waitFor("the lock to be held", async () => {
-    const response = await request(webhook(host, "instances/lock-crash"));
+    const response = await request(managementUrl(host, "instances/lock-crash"));
     return (response.body as Record<string, unknown>).customStatus === "holding" ? true : undefined;
   });
   await host.kill("SIGKILL");
-  host = await start();
+  host = await startEntityHost();
   // Sent after the restart: it must wait for the lock the restarted host took again.
   await post("entities/Tally/crash-held?op=add", 100);
   await post("instances/lock-crash/raiseEvent/go", 1);
   const done = await waitFor("the orchestration to complete", async () => {
-    const response = await request(webhook(host, "instances/lock-crash"));
+    const response = await request(managementUrl(host, "instances/lock-crash"));
     return response.status === 200 ? (response.body as Record<string, unknown>) : undefined;
   });
   assert.deepEqual(done.output, { before: 10, after: 10 }, JSON.stringify(done));
   await waitFor("the signal after the release", async () =>
-    (await request(webhook(host, "entities/tally/crash-held"))).body === 110 ? true : undefined,
+    (await request(managementUrl(host, "entities/tally/crash-held"))).body === 110 ? true : undefined,
   );
   await host.kill();
 });
