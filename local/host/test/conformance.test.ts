@@ -301,6 +301,15 @@ describe("orchestrations", () => {
     assert.equal((await request(webhook("entities/Tally/never"))).status, 404);
   });
 
+  test("a signal sent in the episode that ends the orchestration still reaches the entity", async () => {
+    const done = await run("SignalAndReturn", { key: "last-words" });
+    assert.equal(done.output, "sent");
+    await waitFor("the signal to run", async () => {
+      const response = await request(webhook("entities/tally/last-words"));
+      return response.status === 200 && response.body === 5 ? true : undefined;
+    });
+  });
+
   test("locks: concurrent critical sections over the same entities, in any order, never interleave", async () => {
     const orders = [
       ["lx", "ly"],
