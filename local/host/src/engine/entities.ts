@@ -128,7 +128,7 @@ export function lockReleasesSent(lock: HeldLock, firstId: number, now: string, i
   }));
 }
 
-/** The result the extension puts in a lock grant (the SDK ignores it and returns the lock). */
+/** The result the extension puts, as plain text, in a lock grant (the SDK ignores it and returns the lock). */
 const LOCK_ACQUIRED = "Lock Acquisition Completed";
 
 const describe = (message: EntityMessage): string =>
@@ -239,7 +239,7 @@ export class EntityRunner {
     const pos = (request.pos ?? 0) + 1;
     if (pos < lockset.length)
       this.enqueue(lockset[pos] as string, { kind: "request", request: { ...request, pos }, reacquire });
-    else if (!reacquire) await this.respond(request, { isError: false, result: JSON.stringify(LOCK_ACQUIRED) });
+    else if (!reacquire) await this.respond(request, { isError: false, result: LOCK_ACQUIRED });
   }
 
   private async run(entityId: string, request: EntityRequest): Promise<void> {
