@@ -392,6 +392,22 @@ describe("orchestrations", () => {
     assert.equal(after.output, 12);
   });
 
+  test("locks: an orchestration that ends while waiting for a lock never takes it", async () => {
+    const holder = await hold({ key: "contended" });
+    const waiter = await start("LockedIncrement", { keys: ["contended"] });
+    await waitFor("the waiter to be running", async () => {
+      const status = asJson((await request(webhook(`instances/${String(waiter.id)}`))).body);
+      return status.runtimeStatus === "Running" ? true : undefined;
+    });
+    await request(webhook(`instances/${String(waiter.id)}/terminate?reason=stop`), { method: "POST" });
+    assert.equal((await completion(String(waiter.statusQueryGetUri))).runtimeStatus, "Terminated");
+    await request(webhook(`instances/${String(holder.id)}/raiseEvent/go`), { method: "POST", body: "1" });
+    assert.deepEqual((await completion(String(holder.statusQueryGetUri))).output, { before: 10, after: 10 });
+    // Had the terminated waiter's request locked the entity after the holder, this would wait forever.
+    await signal("add", "contended", 1);
+    await waitFor("the signal after both", async () => ((await entityState("contended")) === 11 ? true : undefined));
+  });
+
   test("continueAsNew restarts with the new input until done", async () => {
     const done = await run("Counter", 0);
     assert.equal(done.output, "done at 3");

@@ -145,9 +145,11 @@ export class EntityRunner {
   private readonly locks = new Map<string, LockRelease>();
   /** Messages that arrived while an entity was locked by someone else, in arrival order. */
   private readonly waiting = new Map<string, EntityMessage[]>();
+  /** Lock requests on their way from entity to entity: neither granted nor dropped yet. */
+  private readonly travelling = new Set<string>();
   /**
-   * Lock requests whose orchestration ended before it got the lock: an entity the request
-   * still reaches must not lock itself for an orchestration that will never release it.
+   * Travelling lock requests whose orchestration ended: the entity the request reaches next
+   * must not lock itself for an orchestration that will never release it.
    */
   private readonly abandoned = new Set<string>();
 
@@ -167,6 +169,7 @@ export class EntityRunner {
   }
 
   send(entityId: string, request: EntityRequest): void {
+    if (request.lockset) this.travelling.add(request.id);
     this.enqueue(entityId, { kind: "request", request });
   }
 
@@ -183,6 +186,7 @@ export class EntityRunner {
    * been granted, without granting it twice.
    */
   reacquire(instanceId: string, lock: HeldLock): void {
+    this.travelling.add(lock.id);
     this.enqueue(lock.entities[0] as string, {
       kind: "request",
       request: lockRequest(lock, instanceId),
@@ -192,7 +196,7 @@ export class EntityRunner {
 
   /** Releases the lock of an orchestration that ended holding it or waiting for it. */
   releaseOnEnd(instanceId: string, lock: HeldLock): void {
-    this.abandoned.add(lock.id);
+    if (this.travelling.has(lock.id)) this.abandoned.add(lock.id);
     for (const entityId of lock.entities)
       this.enqueue(entityId, { kind: "release", release: { parent: instanceId, id: lock.id } });
   }
@@ -234,12 +238,18 @@ export class EntityRunner {
   /** This entity locks itself for the request's orchestration and passes the request on. */
   private async lock(entityId: string, request: EntityRequest, reacquire: boolean): Promise<void> {
     const lockset = request.lockset ?? [];
-    if (this.abandoned.has(request.id) || !request.parent) return;
+    if (this.abandoned.delete(request.id) || !request.parent) {
+      this.travelling.delete(request.id);
+      return;
+    }
     this.locks.set(entityId, { parent: request.parent, id: request.id });
     const pos = (request.pos ?? 0) + 1;
-    if (pos < lockset.length)
+    if (pos < lockset.length) {
       this.enqueue(lockset[pos] as string, { kind: "request", request: { ...request, pos }, reacquire });
-    else if (!reacquire) await this.respond(request, { isError: false, result: LOCK_ACQUIRED });
+      return;
+    }
+    this.travelling.delete(request.id);
+    if (!reacquire) await this.respond(request, { isError: false, result: LOCK_ACQUIRED });
   }
 
   private async run(entityId: string, request: EntityRequest): Promise<void> {
