@@ -13,7 +13,7 @@
 import type { LoadedApp } from "./app-loader.js";
 import type { FunctionTimeout } from "./function-timeout.js";
 import type { HistoryEvent } from "./protocol.js";
-import type { DurableStore } from "./store.js";
+import type { TaskHubStore } from "./store-thread.js";
 import { ActivityRunner } from "./engine/activities.js";
 import { BackgroundWork } from "./engine/background-work.js";
 import { CompletionOutbox } from "./engine/completion-outbox.js";
@@ -43,7 +43,7 @@ export class Engine {
 
   constructor(
     app: LoadedApp,
-    readonly store: DurableStore,
+    readonly store: TaskHubStore,
     entityStore: EntityStore,
     options: EngineOptions = {},
   ) {

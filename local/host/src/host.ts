@@ -17,7 +17,7 @@ import { durableClientBinding, handleManagement, type ManagementUrls } from "./m
 import { parseSchedule } from "./ncrontab.js";
 import { compileRoute, type CompiledRoute } from "./routes.js";
 import { BodyTooLargeError, readBody } from "@besu-fleet/local-support";
-import { DurableStore } from "./store.js";
+import { StoreThread } from "./store-thread.js";
 import { EntityStore } from "./entity-store.js";
 import { HOST_VERSION, type RpcTypedData } from "./core-api.js";
 
@@ -129,7 +129,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   );
   for (const { name, reason } of app.unsupported) log(`function ${name} is not served: ${reason}`);
 
-  const store = await DurableStore.open(options.storage, hubName);
+  const store = await StoreThread.open(options.storage, hubName);
   const engine = new Engine(app, store, await EntityStore.open(options.storage, hubName), { log, functionTimeout });
 
   const extraInputsFor = (fn: ServableFunction): Record<string, RpcTypedData> =>
@@ -374,6 +374,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       for (const handle of timerHandles) clearTimeout(handle);
       await Promise.all([closeServer(server), closeServer(rpcServer)]);
       await engine.stop();
+      await store.close();
       await app.registry.hooks.appTerminate();
     },
   };

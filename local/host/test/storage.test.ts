@@ -9,7 +9,8 @@ import { after, before, describe, test } from "node:test";
 import { TableClient, TableTransaction, type TransactionAction } from "@azure/data-tables";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
-import { DurableStore } from "../src/store.js";
+import { DurableStore, type InstanceRecord } from "../src/store.js";
+import { StoreThread } from "../src/store-thread.js";
 import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPERATIONS, operationBytes } from "../src/table-batches.js";
 
 let azurite: RunningAzurite;
@@ -118,5 +119,43 @@ describe("blob storage: what the state store and the audit trail rely on", () =>
     await appended.createIfNotExists();
     await appended.appendBlock("two\n", 4);
     assert.equal((await appended.downloadToBuffer()).toString("utf8"), "one\ntwo\n");
+  });
+});
+
+describe("the store on its own thread (what the host runs)", () => {
+  const record = (instanceId: string, step: number): InstanceRecord => ({
+    instanceId,
+    name: "hello",
+    runtimeStatus: "Running",
+    createdTime: "2026-01-01T00:00:00.000Z",
+    lastUpdatedTime: "2026-01-01T00:00:00.000Z",
+    executionId: "e1",
+    historyLength: step,
+    parentNotified: true,
+    runtime: "{}",
+  });
+
+  test("answers as the store does, refusals with their status code, and refuses calls once closed", async () => {
+    const store = await StoreThread.open(azurite.connectionString, "StoreThreadHub");
+    const etag = await store.createInstance(record("one", 1));
+    assert.ok(etag !== undefined);
+    assert.equal(
+      await store.createInstance(record("one", 1)),
+      undefined,
+      "an existing instance is found on the thread",
+    );
+    await store.replaceInstance(record("one", 2), etag);
+    // The commit's optimistic concurrency: the status code, which callers classify by, crosses the thread.
+    assert.equal(await refusal(store.replaceInstance(record("one", 3), etag)), 412);
+    assert.equal((await store.getInstance("one"))?.record.historyLength, 2);
+    const events = ["a", "é".repeat(31_000)];
+    await store.writeHistory("one", "e1", 0, events);
+    assert.deepEqual(await store.readHistory("one", "e1", 2), events);
+    await store.createInstance(record("two", 1));
+    const listed: string[] = [];
+    for await (const instance of store.listInstances({ instanceIdPrefix: "t" })) listed.push(instance.instanceId);
+    assert.deepEqual(listed, ["two"]);
+    await store.close();
+    await assert.rejects(store.getInstance("one"), /closed/);
   });
 });

@@ -3,7 +3,7 @@
  * run episodes, create child instances and carry out management operations.
  */
 import type { LoadedApp } from "../app-loader.js";
-import type { DurableStore } from "../store.js";
+import type { TaskHubStore } from "../store-thread.js";
 import type { ActivityRunner } from "./activities.js";
 import type { BackgroundWork } from "./background-work.js";
 import type { EntityRunner } from "./entities.js";
@@ -14,7 +14,7 @@ import type { DurableTimers } from "./timers.js";
 
 export interface EngineContext {
   readonly app: LoadedApp;
-  readonly store: DurableStore;
+  readonly store: TaskHubStore;
   readonly log: (line: string) => void;
   readonly work: BackgroundWork;
   readonly instances: LiveInstances;

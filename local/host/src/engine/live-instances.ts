@@ -4,7 +4,8 @@
  * episode at a time per instance. A copy whose episode fails is retired and loaded afresh, since
  * storage, not memory, is the source of truth.
  */
-import type { DurableStore, InboxMessage, InstanceRecord } from "../store.js";
+import type { InboxMessage, InstanceRecord } from "../store.js";
+import type { TaskHubStore } from "../store-thread.js";
 import type { BackgroundWork } from "./background-work.js";
 import { isTerminal, toLiveInstance, type Delivery, type LiveInstance, type Message } from "./instance-state.js";
 import type { DurableTimers } from "./timers.js";
@@ -20,7 +21,7 @@ export class LiveInstances {
   private readonly loading = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly store: DurableStore,
+    private readonly store: TaskHubStore,
     private readonly work: BackgroundWork,
     private readonly timers: DurableTimers,
     private readonly log: (line: string) => void,
