@@ -75,7 +75,7 @@ describe("document store on Azurite", { timeout: 120_000 }, () => {
       outcome: "accepted",
     });
     // Written by a version that kept one blob a day: it sorts before the hours of its day.
-    await store.appendLine("audit/2026-12-03.jsonl", JSON.stringify(entry("2026-12-03T08:00:00.000Z")));
+    await store.appendLines("audit/2026-12-03.jsonl", [JSON.stringify(entry("2026-12-03T08:00:00.000Z"))]);
     await recordAudit(store, entry("2026-12-03T23:59:00.000Z"));
     await recordAudit(store, entry("2026-12-04T00:01:00.000Z"));
     await recordAudit(store, entry("2026-12-04T00:02:00.000Z"));
