@@ -4,7 +4,8 @@
  * pod's stable name), which pods a Service's port reaches, and which Service holds one of the
  * cluster's LoadBalancer IPs. Routing between clusters is the KubeWorld's.
  * Which pods a Service routes to is decided in one place, `selectedPods`, for its Endpoints, its
- * cluster IP, its LoadBalancer IP, its DNS names and the API server's service proxy alike.
+ * cluster IP, its LoadBalancer IP, its DNS names and the API server's service proxy alike; whether
+ * the NetworkPolicies let a connection into a pod, in `admits`.
  */
 import { isRecord } from "../http.js";
 import type { ClusterInfo } from "../cluster-host.js";
@@ -12,6 +13,7 @@ import type { PodEndpoint } from "./container-runtime.js";
 import { podLocation, type Kubelets } from "./kubelets.js";
 import type { PodRun } from "./pods.js";
 import { asList, loadBalancerIPs, metadataOf, type KubeObject } from "./objects.js";
+import { admitsIngress, type TrafficPort, type TrafficSource } from "./network-policies.js";
 import { matchesMapSelector } from "./selectors.js";
 import type { ObjectStore } from "./store.js";
 
@@ -113,6 +115,14 @@ export class ClusterNetwork {
         return this.podEndpoints(named.pod, named.ip, port);
     }
     return undefined;
+  }
+
+  /** Whether the cluster's NetworkPolicies let a connection from `source` into a pod's port (network-policies.ts). */
+  admits(pod: KubeObject, port: TrafficPort, source: TrafficSource): boolean {
+    return admitsIngress(this.store.all("networkpolicies"), pod, port, source, (namespace) => {
+      const labels = this.store.stored("namespaces", undefined, namespace)?.metadata;
+      return isRecord(labels) && isRecord(labels.labels) ? labels.labels : undefined;
+    });
   }
 
   /** The Service behind one of this cluster's LoadBalancer external IPs. */
