@@ -23,7 +23,7 @@ import type { ClusterHost } from "./host.js";
 import { initialObjects } from "./initial-objects.js";
 import { Kubelets, type PodWithLifecycle } from "./kubelets.js";
 import { ClusterNetwork } from "./network.js";
-import type { TrafficSource } from "./network-policies.js";
+import type { PodSource, TrafficSource } from "./network-policies.js";
 import { asList, clone, metadataOf, type KubeObject } from "./objects.js";
 import type { PodRun } from "./pods.js";
 import { KubeError, notFound } from "./errors.js";
@@ -261,8 +261,8 @@ export class KubeCluster {
     return this.network.serviceEndpoints(service, servicePort);
   }
 
-  resolveLocal(fromNamespace: string, host: string, port: number): PodEndpoint[] | undefined {
-    return this.network.resolveLocal(fromNamespace, host, port);
+  resolveLocal(from: PodSource, host: string, port: number): PodEndpoint[] | undefined {
+    return this.network.resolveLocal(from, host, port);
   }
 
   /** Whether the NetworkPolicies let a TCP connection from `source` into a pod's port (an unknown pod takes none). */

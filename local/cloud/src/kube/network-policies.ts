@@ -7,8 +7,9 @@
  * selects (both: pods matching the first in those namespaces), an `ipBlock` sources by address
  * (its `except` taken out). Ports match by number or by the destination container's port name,
  * with the protocol (TCP when not given) and `endPort` ranges.
- * What is modelled: Ingress only (Egress rules are stored, not enforced); TCP connections, which
- * is what the API server's service proxy and the simulated clients open.
+ * What is modelled: Ingress only (Egress rules are stored, not enforced), for the API server's
+ * service proxy (proxy.ts) and for connections between pods of one cluster (network.ts), taken as
+ * TCP; connections through another cluster's LoadBalancer are not filtered.
  */
 import { BlockList, isIPv4 } from "node:net";
 import { isRecord } from "../http.js";
@@ -21,9 +22,12 @@ import { matchesRequirements, type Requirement } from "./selectors.js";
  */
 export interface TrafficSource {
   namespace?: string;
-  labels?: Readonly<Record<string, string>>;
+  labels?: Readonly<Record<string, unknown>>;
   ip?: string;
 }
+
+/** A pod of a cluster as the source of a connection. */
+export type PodSource = TrafficSource & { namespace: string };
 
 /** The port a connection is for, on the destination pod. */
 export interface TrafficPort {
@@ -34,7 +38,8 @@ export interface TrafficPort {
 /**
  * Where the API server's service proxy enters a cluster's network: on AKS the API server runs
  * outside the cluster and reaches pods through the konnectivity agent pods in `kube-system`, so
- * policies see the proxy's connections coming from there.
+ * policies see the proxy's connections coming from there: from an address of the pod network
+ * that no simulated pod gets (kubelets.ts hands them out from 10.244.0.10).
  */
 export const API_SERVER_PROXY_SOURCE: TrafficSource = {
   namespace: "kube-system",

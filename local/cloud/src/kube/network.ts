@@ -13,7 +13,7 @@ import type { PodEndpoint } from "./container-runtime.js";
 import { podLocation, type Kubelets } from "./kubelets.js";
 import type { PodRun } from "./pods.js";
 import { asList, loadBalancerIPs, metadataOf, type KubeObject } from "./objects.js";
-import { admitsIngress, type TrafficPort, type TrafficSource } from "./network-policies.js";
+import { admitsIngress, type PodSource, type TrafficPort, type TrafficSource } from "./network-policies.js";
 import { matchesMapSelector } from "./selectors.js";
 import type { ObjectStore } from "./store.js";
 
@@ -84,8 +84,21 @@ export class ClusterNetwork {
     });
   }
 
-  /** Resolves an address as seen from inside this cluster (see `ContainerEnvironment.resolve`); undefined when it is not this cluster's. */
-  resolveLocal(fromNamespace: string, host: string, port: number): PodEndpoint[] | undefined {
+  /**
+   * Resolves an address as seen from a pod of this cluster (see `ContainerEnvironment.resolve`) to
+   * the endpoints its NetworkPolicies let the pod's connection into; undefined when it is not this
+   * cluster's address.
+   */
+  resolveLocal(from: PodSource, host: string, port: number): PodEndpoint[] | undefined {
+    return this.addressEndpoints(from.namespace, host, port)?.filter((endpoint) => {
+      const { namespace, podName } = endpoint.location;
+      const pod = this.store.stored("pods", namespace, podName);
+      return pod !== undefined && this.admits(pod, { port: endpoint.port, protocol: "TCP" }, from);
+    });
+  }
+
+  /** Every endpoint an address leads to from `fromNamespace`, before NetworkPolicies. */
+  private addressEndpoints(fromNamespace: string, host: string, port: number): PodEndpoint[] | undefined {
     for (const { pod, lifecycle } of this.kubelets.storedPods()) {
       if (lifecycle?.ip === host) return this.podEndpoints(pod, host, port);
     }
