@@ -2,10 +2,14 @@
  * How an activity is defined: its implementation wrapped with the contract's input validation,
  * its failures turned into data the contract allows — `{ ok: false, kind: "permanent" |
  * "transient", code, message }`, a transient one with `retryAfterMs` when the service asked for a
- * wait — and its span, duration and outcome recorded (activities/telemetry.ts).
+ * wait — and its span, duration and outcome recorded (activities/telemetry.ts); and how every
+ * call's changes to outside systems reach the audit trail ({@link recordingEachCall}).
  */
 import type { z } from "zod";
 import { ClassifiedError } from "../lib/errors.js";
+import { auditReferenceIn, type AuditReference } from "../lib/state/audit.js";
+import { recordingChanges } from "../lib/state/change-trail.js";
+import type { DocumentStore } from "../lib/state/documents.js";
 import type { ActivityContract, ActivityOutcome, PermanentFailure, TransientFailure } from "./contracts.js";
 import { activityEnded, activitySubject, inActivitySpan } from "./telemetry.js";
 
@@ -79,4 +83,26 @@ async function settle<I extends z.ZodType, O extends ActivityOutcome>(
       ),
     );
   }
+}
+
+/**
+ * Who a call's changes are recorded for when its input carries no audit reference (orchestrators/
+ * durable.ts adds it): work an earlier version started.
+ */
+const UNATTRIBUTED: AuditReference = { by: "unknown" };
+
+/**
+ * The handlers, each call recording the changes its adapters noted (lib/state/change-trail.ts)
+ * in the audit trail as one batch, attributed to who started the rollout or drift check.
+ */
+export function recordingEachCall<H extends Record<string, (input: unknown) => Promise<unknown>>>(
+  store: DocumentStore,
+  handlers: H,
+): H {
+  const recording = Object.entries(handlers).map(([name, handler]) => [
+    name,
+    (input: unknown) => recordingChanges(store, auditReferenceIn(input) ?? UNATTRIBUTED, () => handler(input)),
+  ]);
+  // The same keys, each handler answering what the wrapped one answers.
+  return Object.fromEntries(recording) as H;
 }

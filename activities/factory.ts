@@ -28,7 +28,8 @@ import {
 } from "../lib/domain/plan.js";
 import { decidePreflight } from "../lib/domain/preflight.js";
 import { clusterHealth, rolloutDurations } from "../lib/domain/measurements.js";
-import { rolloutStatusSchema } from "../lib/domain/rollout-status.js";
+import { rolloutStatusSchema, type RolloutStatus } from "../lib/domain/rollout-status.js";
+import { readAudit } from "../lib/state/audit.js";
 import { TOTAL_REGIONAL_VCPUS_QUOTA } from "../lib/domain/vm-sizes.js";
 import { ClassifiedError } from "../lib/errors.js";
 import { KubeStatusError, kubeStep, type KubeCluster } from "../lib/kube/cluster.js";
@@ -38,7 +39,7 @@ import { desiredStateSchema } from "../lib/domain/spec.js";
 import type { DocumentStore } from "../lib/state/documents.js";
 import type { TransactionSigner } from "../lib/evm/signer.js";
 import { recordClusterHealth, recordQuotaHeadroom, recordRolloutDurations } from "../lib/telemetry/metrics.js";
-import { define, permanent, UnusableDocumentError } from "./define.js";
+import { define, permanent, recordingEachCall, UnusableDocumentError } from "./define.js";
 import * as changeContracts from "./change-contracts.js";
 import { createChangeHandlers } from "./change-handlers.js";
 import * as contracts from "./contracts.js";
@@ -90,6 +91,22 @@ export type Activities = { [K in ActivityName]: (input: unknown) => Promise<Acti
 
 /** A rollout's report (orchestrators/rollout/report.ts), as saveDocument recognises it. */
 const rolloutReportSchema = z.object({ rolloutId: z.string(), status: rolloutStatusSchema });
+
+/**
+ * The most audit entries a report lists: a 24-region rollout makes a few thousand changes. A
+ * report that reaches it says so, and GET /api/audit?target=<rolloutId> reads on.
+ */
+const REPORT_AUDIT_LIMIT = 10_000;
+
+/** The rollout's audit entries (oldest first) since it was created, for its report. */
+async function reportAudit(documents: DocumentStore, status: RolloutStatus) {
+  const entries = await readAudit(documents, {
+    target: status.rolloutId,
+    since: status.createdAt,
+    top: REPORT_AUDIT_LIMIT,
+  });
+  return { complete: entries.length < REPORT_AUDIT_LIMIT, entries: entries.reverse() };
+}
 
 function clusterPlanOf(regionPlan: RegionPlan, ordinal: number): ClusterPlan | undefined {
   return regionPlan.clusters.find((cluster) => cluster.ordinal === ordinal);
@@ -205,7 +222,7 @@ export function createActivities(deps: ActivityDependencies): Activities {
   };
 
   const onChainDeps = { documents, signer: deps.signer ?? missingSigner, settings: deps.settings ?? {} };
-  return {
+  const handlers: Activities = {
     ...createOnChainActivities(onChainDeps),
     preflightRegion: define(contracts.preflightRegion, async ({ plan }) => {
       const capacity = await arm.regionCapacity(plan.region);
@@ -406,10 +423,16 @@ export function createActivities(deps: ActivityDependencies): Activities {
     ),
 
     saveDocument: define(contracts.saveDocument, async ({ name, document }) => {
-      const blobName = await documents.saveDocument(name, document);
+      const report = rolloutReportSchema.safeParse(document);
+      // A rollout's report lists the audit trail of the rollout: who asked, and every change it made.
+      const blobName = await documents.saveDocument(
+        name,
+        report.success
+          ? { ...(document as object), audit: await reportAudit(documents, report.data.status) }
+          : document,
+      );
       // A rollout's report is saved once, by its last phase, with its final status: the one place
       // outside the (replayed) orchestrator where the rollout's durations are known exactly once.
-      const report = rolloutReportSchema.safeParse(document);
       if (report.success) recordRolloutDurations(rolloutDurations(report.data.status));
       return { ok: true as const, blobName };
     }),
@@ -436,6 +459,7 @@ export function createActivities(deps: ActivityDependencies): Activities {
     ...driftOnChainActivities(onChainDeps),
     ...deprovisionActivities(deps),
   };
+  return recordingEachCall(documents, handlers);
 }
 
 const activityNames = new Map<unknown, ActivityName>(

@@ -1,15 +1,16 @@
 /**
  * The audit trail of the HTTP API (lib/state/audit.ts): every request that asks for a change
  * (anything but GET) is recorded after it is answered — who, what, about which rollout, and the
- * answer — refusals included; `GET /api/audit` reads it back (Fleet.Reader in entra mode).
+ * answer — refusals included; `GET /api/audit` reads it back with the changes the rollouts and
+ * drift checks made (lib/state/change-trail.ts), by rollout and system (Fleet.Reader in entra mode).
  * Recording never changes the answer: a storage failure is logged, and the request's own
  * outcome stands.
  */
 import type { HttpFunctionOptions, HttpRequest } from "@azure/functions";
 import { z } from "zod";
-import { readAudit, recordAudit } from "../lib/state/audit.js";
+import { AUDIT_SYSTEMS, readAudit, recordAudit } from "../lib/state/audit.js";
 import { log } from "../lib/telemetry/log.js";
-import { callerOf, type ApiAuthMode } from "./authorization.js";
+import { requesterOf, type ApiAuthMode } from "./authorization.js";
 import { errorResponse, jsonResponse } from "./responses.js";
 import { stateDocuments } from "./state.js";
 
@@ -36,7 +37,7 @@ export function audited<O extends HttpRegistration>(options: O, mode: ApiAuthMod
     const parsed = answerSchema.safeParse(answer);
     const status = (parsed.success ? parsed.data.status : undefined) ?? 200;
     const body = parsed.success ? parsed.data.jsonBody : undefined;
-    const who = mode === "keys" ? "function key" : (callerOf(request)?.name ?? "anonymous");
+    const who = requesterOf(request, mode);
     const target = request.params.rolloutId ?? request.params.network ?? body?.rolloutId;
     const action = `${request.method} ${new URL(request.url).pathname}`;
     try {
@@ -60,6 +61,7 @@ export function audited<O extends HttpRegistration>(options: O, mode: ApiAuthMod
 const auditQuerySchema = z.object({
   top: z.coerce.number().int().min(1).max(1000).default(100),
   target: z.string().min(1).max(200).optional(),
+  system: z.enum(AUDIT_SYSTEMS).optional(),
 });
 
 export const auditFunctions: Record<string, HttpFunctionOptions> = {
@@ -71,6 +73,7 @@ export const auditFunctions: Record<string, HttpFunctionOptions> = {
       const query = auditQuerySchema.safeParse({
         top: request.query.get("top") ?? undefined,
         target: request.query.get("target") ?? undefined,
+        system: request.query.get("system") ?? undefined,
       });
       if (!query.success)
         return errorResponse(400, "InvalidRequest", "the query has problems", {

@@ -57,6 +57,15 @@ export function callerOf(request: Pick<HttpRequest, "headers">): Caller | undefi
   return { name, roles: new Set(claims.filter((claim) => roleTypes.has(claim.typ)).map((claim) => claim.val)) };
 }
 
+/**
+ * Who a request comes from, for the audit trail: with keys, "function key" (nothing validated a
+ * principal header then, so one the caller sent proves nothing); with Entra, the signed-in
+ * principal's name, or "anonymous".
+ */
+export function requesterOf(request: Pick<HttpRequest, "headers">, mode: ApiAuthMode): string {
+  return mode === "keys" ? "function key" : (callerOf(request)?.name ?? "anonymous");
+}
+
 /** The role a route needs: reads need Fleet.Reader, anything else Fleet.Operator. */
 export function requiredRole(methods: readonly string[] | undefined): ApiRole {
   const reads = methods !== undefined && methods.length > 0 && methods.every((method) => method === "GET");

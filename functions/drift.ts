@@ -8,10 +8,11 @@
  */
 import type { HttpRequest, HttpResponseInit, Timer } from "@azure/functions";
 import type { DurableClient, HttpDurableClientOptions, TimerDurableClientOptions } from "durable-functions";
-import { driftSchedule } from "../lib/config.js";
+import { apiAuthMode, driftSchedule } from "../lib/config.js";
 import { driftIndexName, driftIndexSchema, driftReportSchema, type DriftIndex } from "../lib/domain/drift/report.js";
 import { log } from "../lib/telemetry/log.js";
 import { driftCheckOrchestration, driftCheckStatusSchema, driftInstanceId } from "../orchestrators/drift/contract.js";
+import { requesterOf } from "./authorization.js";
 import { errorResponse as error, jsonResponse as json } from "./responses.js";
 import { stateDocuments } from "./state.js";
 
@@ -44,12 +45,14 @@ async function startCheck(
   client: DurableClient,
   network: string,
   trigger: "timer" | "api",
+  /** Who asked, for the audit of the changes a check's healing makes. */
+  by: string,
 ): Promise<{ started: boolean }> {
   if ((await runningCheck(client, network)) !== undefined) return { started: false };
   try {
     await client.startNew(driftCheckOrchestration.name, {
       instanceId: driftInstanceId(network),
-      input: { network, trigger },
+      input: { network, trigger, audit: { by, target: network } },
     });
     return { started: true };
   } catch (startError) {
@@ -67,7 +70,7 @@ export function driftTimerFunctions(env: NodeJS.ProcessEnv): Record<string, Time
       handler: async (timer: Timer, client) => {
         const networks = await recordedNetworks();
         for (const network of networks) {
-          const { started } = await startCheck(client, network, "timer");
+          const { started } = await startCheck(client, network, "timer", "drift schedule");
           log(
             "info",
             started
@@ -143,7 +146,7 @@ const driftHistory = onNetwork("drift/{network}/history", ["GET"], async (_reque
 );
 
 const driftRun = onNetwork("drift/{network}", ["POST"], async (request, client, network) => {
-  const { started } = await startCheck(client, network, "api");
+  const { started } = await startCheck(client, network, "api", requesterOf(request, apiAuthMode(process.env)));
   if (!started)
     return error(409, "DriftCheckRunning", `a drift check of network ${network} is running; wait for it to finish`, {
       statusUrl: statusUrl(request, network),

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { changePlanSchema } from "../lib/domain/changes/plan.js";
 import { rolloutStatusSchema } from "../lib/domain/rollout-status.js";
 import { desiredStateSchema } from "../lib/domain/spec.js";
+import { AUDIT_SYSTEMS } from "../lib/state/audit.js";
 import { API_ROLES, requiredRole } from "./authorization.js";
 import { driftPaths, driftSchemas } from "./drift-openapi.js";
 import { MAX_PAGE_SIZE } from "./instance-pages.js";
@@ -202,14 +203,21 @@ export function openApiDocument(): Record<string, unknown> {
       },
       "/api/audit": {
         get: {
-          summary: "The audit trail: every request that asked for a change, newest first (who, what, target, answer)",
+          summary:
+            "The audit trail, newest first: every request that asked for a change, and every change the control plane made to Azure, Kubernetes or a chain (who asked, when, what, result)",
           parameters: [
             { name: "top", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
             {
               name: "target",
               in: "query",
-              description: "only entries about this rollout id",
+              description: "only entries about this rollout id (or drift check instance id)",
               schema: { type: "string" },
+            },
+            {
+              name: "system",
+              in: "query",
+              description: "only entries of this system",
+              schema: { type: "string", enum: [...AUDIT_SYSTEMS] },
             },
           ],
           responses: { "200": { description: "entries" }, "400": errors },

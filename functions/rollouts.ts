@@ -23,6 +23,9 @@ import {
   rolloutOrchestration,
   type RolloutInput,
 } from "../orchestrators/contracts.js";
+import { apiAuthMode } from "../lib/config.js";
+import type { AuditReference } from "../lib/state/audit.js";
+import { requesterOf } from "./authorization.js";
 import { changePlanFor, dryRunOf } from "./change-plans.js";
 import { InstancePages, MAX_PAGE_SIZE } from "./instance-pages.js";
 import { expectJson, readBodyText, specFormat, type BodyRead } from "./request-body.js";
@@ -79,8 +82,10 @@ async function startRollout(
   if (running) return conflict(running.instanceId, network);
   const rolloutId = `rollout-${network}-${await nextRolloutNumber(network, existing)}`;
   const input: RolloutInput = { rolloutId, spec, regions, ...(earlierRegions ? { earlierRegions } : {}) };
+  // Who asked, by name, for the audit of every change the rollout makes (orchestrators/durable.ts).
+  const audit: AuditReference = { by: requesterOf(request, apiAuthMode(process.env)), target: rolloutId };
   try {
-    await client.startNew(rolloutOrchestration.name, { instanceId: rolloutId, input });
+    await client.startNew(rolloutOrchestration.name, { instanceId: rolloutId, input: { ...input, audit } });
   } catch (startError) {
     const current = await client.getStatus(rolloutId).catch(() => undefined);
     if (current && RUNNING.has(String(current.runtimeStatus))) return conflict(rolloutId, network);

@@ -12,6 +12,7 @@ import { regionPlanSchema } from "../lib/domain/plan.js";
 import { regionRetriesSchema, regionStatusSchema, rolloutStatusSchema } from "../lib/domain/rollout-status.js";
 import { desiredStateSchema, rolloutPolicySchema } from "../lib/domain/spec.js";
 import { documentNameSchema } from "../activities/contracts.js";
+import { bindAuditReference } from "./durable.js";
 
 export interface OrchestrationContract<I extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   name: string;
@@ -31,12 +32,22 @@ export interface Orchestration {
   handler: (context: OrchestrationContext) => Generator<Task, unknown, unknown>;
 }
 
-/** Binds a generator to its contract: the input arrives parsed, the result is typed by the contract. */
+/**
+ * Binds a generator to its contract: the input arrives parsed, the result is typed by the
+ * contract, and the input's audit reference is carried on to what it schedules (durable.ts).
+ */
 export function orchestration<I extends z.ZodType, R extends z.ZodType>(
   bound: OrchestrationContract<I, R>,
   body: (context: OrchestrationContext, input: z.output<I>) => Generator<Task, z.input<R>, unknown>,
 ): Orchestration {
-  return { contract: bound, handler: (context) => body(context, bound.input.parse(context.df.getInput())) };
+  return {
+    contract: bound,
+    handler: (context) => {
+      const raw = context.df.getInput();
+      bindAuditReference(context, raw);
+      return body(context, bound.input.parse(raw));
+    },
+  };
 }
 
 /** The external event that asks a running rollout, and each of its regions, to stop starting new work. */

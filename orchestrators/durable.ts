@@ -9,14 +9,34 @@
  * an activity returned and a transient one that outlived its retries then look the same to the
  * caller, so the unwrapping is written once. Everything here only creates and yields durable
  * tasks: no I/O, no clock, and randomness only from the orchestration's replay-safe GUIDs.
+ *
+ * Who started the work (the audit reference, lib/state/audit.ts) travels here too: the HTTP
+ * function that starts an orchestration puts it in the input as `audit`, `orchestration()` binds it
+ * to the context, and every activity and sub-orchestration scheduled here carries it on, so the
+ * activities record their changes with it without any orchestrator passing it by hand.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
 import type { ActivityContract, ActivityInput, ActivitySuccess } from "../activities/contracts.js";
 import type { FailureKind } from "../lib/domain/rollout-status.js";
+import { auditReferenceIn, type AuditReference } from "../lib/state/audit.js";
 import { backoffMs } from "../lib/domain/backoff.js";
 import type { RetryPolicy } from "../lib/domain/spec.js";
 import type { OrchestrationContract } from "./contracts.js";
+
+const auditReferences = new WeakMap<OrchestrationContext, AuditReference>();
+
+/** Binds the audit reference of an orchestration's raw input (`audit`, when it has a valid one) to its context. */
+export function bindAuditReference(context: OrchestrationContext, rawInput: unknown): void {
+  const audit = auditReferenceIn(rawInput);
+  if (audit !== undefined) auditReferences.set(context, audit);
+}
+
+/** An input with the context's audit reference, for an activity or sub-orchestration. */
+function withAudit(context: OrchestrationContext, input: unknown): unknown {
+  const audit = auditReferences.get(context);
+  return audit === undefined ? input : { ...(input as object), audit };
+}
 
 /** Transient: retries ran out (or the task failed), a later retry may pass; permanent: retrying cannot help. */
 export type Failure = { ok: false; kind: FailureKind; cause: string };
@@ -97,12 +117,12 @@ export function activity<C extends ActivityContract>(
   let throttledWaitMs = 0;
   let waiting = false;
   const pending = {
-    task: context.df.callActivity(contract.name, input),
+    task: context.df.callActivity(contract.name, withAudit(context, input)),
     advance(completed: Task): Outcome<ActivitySuccess<C>> | undefined {
       if (waiting) {
         waiting = false;
         attempt += 1;
-        pending.task = context.df.callActivity(contract.name, input);
+        pending.task = context.df.callActivity(contract.name, withAudit(context, input));
         return undefined;
       }
       let failure: { cause: string; retryAfterMs?: number };
@@ -160,7 +180,7 @@ export function subOrchestration<I extends z.ZodType, R extends z.ZodType>(
   instanceId: string,
 ): Pending<z.output<R>> {
   return {
-    task: context.df.callSubOrchestrator(contract.name, input, instanceId),
+    task: context.df.callSubOrchestrator(contract.name, withAudit(context, input), instanceId),
     advance: (completed) => {
       if (completed.isFaulted) return { ok: false, kind: "transient", cause: failureMessage(completed) };
       const parsed = contract.result.safeParse(completed.result);

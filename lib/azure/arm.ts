@@ -2,7 +2,7 @@
  * The Azure Resource Manager adapter: quota and VM sizes for the preflight, resource groups,
  * AKS managed clusters (created and deleted: started, never waited for) and their user
  * credentials. The same code runs against Azure and against the simulated cloud; only endpoint,
- * credential and CA differ.
+ * credential and CA differ. Every write it sends is noted for the audit trail (arm-audit.ts).
  */
 import { ContainerServiceClient, type ManagedCluster } from "@azure/arm-containerservice";
 import type { TokenCredential } from "@azure/core-auth";
@@ -23,6 +23,7 @@ import {
   type ErrorClassification,
 } from "../errors.js";
 import { checkMilliseconds } from "../retry.js";
+import { armAuditPolicy } from "./arm-audit.js";
 import { armMetricsPolicy } from "./arm-metrics.js";
 import type { ObservedCluster } from "../domain/drift/arm.js";
 import type { ClusterPlan } from "../domain/plan.js";
@@ -215,6 +216,7 @@ export class ArmAdapter {
     this.client = new ContainerServiceClient(options.credential, options.subscriptionId, {
       endpoint: options.endpoint,
       additionalPolicies: [
+        { policy: armAuditPolicy(), position: "perCall" },
         { policy: requestTimeoutPolicy(requestTimeoutMs), position: "perRetry" },
         { policy: armMetricsPolicy(), position: "perRetry" },
       ],

@@ -84,14 +84,8 @@ export class ChainReader {
   }
 
   /** Broadcasts the factory's pre-signed deployment: always the same bytes, so sending it twice is harmless. */
-  async broadcastFactoryDeployment(): Promise<string> {
-    try {
-      return String(await this.rpc.call("eth_sendRawTransaction", [FACTORY_DEPLOYMENT.raw]));
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (/already known|known transaction|nonce too low|already imported/i.test(message)) return "";
-      throw error;
-    }
+  broadcastFactoryDeployment(): Promise<string> {
+    return this.rpc.sendRawTransaction(FACTORY_DEPLOYMENT.raw, "deploy the CREATE2 factory");
   }
 }
 

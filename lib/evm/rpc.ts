@@ -4,8 +4,12 @@
  * its Retry-After); a revert is permanent and carries its reason, decoded from the revert data
  * with the contract's ABI (custom errors included) by the caller through {@link RevertError}.
  * The URL may hold a provider's API key, so it never appears in an error message.
+ * Every transaction sent goes through {@link EvmRpc.sendRawTransaction}, which notes it for the
+ * audit trail (lib/state/change-trail.ts).
  */
+import { Transaction } from "ethers";
 import { z } from "zod";
+import { noteChange } from "../state/change-trail.js";
 import { classifyHttpStatus, classifyNetworkError, ClassifiedError, parseRetryAfter } from "../errors.js";
 import { withDeadline } from "../retry.js";
 
@@ -37,6 +41,8 @@ function revertData(data: unknown): string | undefined {
 }
 
 const REVERT = /revert/i;
+/** How nodes refuse a transaction they already have (pending or mined): sending it again did no harm. */
+const ALREADY_KNOWN = /already known|known transaction|nonce too low|already imported/i;
 /** Errors whose message says the request can never succeed as it is. */
 const PERMANENT_MESSAGES = /insufficient funds|intrinsic gas too low|exceeds block gas limit|invalid sender|chain ?id/i;
 
@@ -94,6 +100,49 @@ export class EvmRpc {
     if (REVERT.test(error.message) || error.code === 3) throw new RevertError(error.message, data);
     const retryable = !PERMANENT_MESSAGES.test(error.message) && ![-32600, -32601, -32602].includes(error.code);
     throw new ClassifiedError(step, { retryable, kind: "rpc", code: String(error.code), message: error.message });
+  }
+
+  /**
+   * Broadcasts a signed transaction and returns its hash; one the node already has (or mined) is
+   * not an error. Noted for the audit trail with its chain, sender, nonce, hash and what it is for
+   * (`intent`): not its signed bytes, which nothing needs to read back.
+   */
+  async sendRawTransaction(raw: string, intent: string): Promise<string> {
+    const transaction = Transaction.from(raw);
+    const hash = transaction.hash ?? "";
+    const noted = (outcome: string) =>
+      noteChange({
+        system: "chain",
+        action: "eth_sendRawTransaction",
+        subject: hash,
+        outcome,
+        details: {
+          chain: this.chainName,
+          chainId: transaction.chainId.toString(),
+          sender: transaction.from ?? "",
+          nonce: String(transaction.nonce),
+          intent,
+        },
+      });
+    try {
+      await this.call("eth_sendRawTransaction", [raw]);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (ALREADY_KNOWN.test(message)) {
+        noted("already known");
+        return hash;
+      }
+      noted(
+        error instanceof ClassifiedError
+          ? error.classification.code
+          : error instanceof RevertError
+            ? "Reverted"
+            : "Failed",
+      );
+      throw error;
+    }
+    noted("sent");
+    return hash;
   }
 
   async quantity(method: string, params: unknown[] = []): Promise<bigint> {

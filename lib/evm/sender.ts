@@ -99,17 +99,6 @@ export class ExactlyOnceSender {
     return { latestNonce, receipts, known, now: new Date().toISOString() };
   }
 
-  /** Broadcasts a journaled attempt; a node that already has it (or mined it) is not an error. */
-  private async broadcast(raw: string): Promise<void> {
-    try {
-      await this.rpc.call("eth_sendRawTransaction", [raw]);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (/already known|known transaction|nonce too low|already imported/i.test(message)) return;
-      throw error;
-    }
-  }
-
   private async sign(entry: Omit<JournalEntry, "state" | "attempts">, data: string, fees: Fees) {
     const transaction = {
       type: 0,
@@ -172,7 +161,7 @@ export class ExactlyOnceSender {
     };
     const entry = signedEntry(fields, await this.sign(fields, request.data, { gasPrice: gasPrice.toString() }));
     await this.journal.write(name, entry);
-    await this.broadcast(entry.attempts[0]?.raw ?? "");
+    await this.rpc.sendRawTransaction(entry.attempts[0]?.raw ?? "", entry.intent);
     // Not journaled: recovery treats a `signed` attempt the node knows as broadcast (tx-journal.ts).
     return markBroadcast(entry);
   }
@@ -193,14 +182,14 @@ export class ExactlyOnceSender {
       return dropped;
     }
     if (decision.kind === "broadcast") {
-      await this.broadcast(decision.attempt.raw);
+      await this.rpc.sendRawTransaction(decision.attempt.raw, entry.intent);
       return markBroadcast(entry);
     }
     if (decision.kind === "replace") {
       const data = Transaction.from(entry.attempts[0]?.raw ?? "").data;
       const replaced = withReplacement(entry, await this.sign(entry, data, decision.fees));
       await this.journal.write(name, replaced);
-      await this.broadcast(replaced.attempts[replaced.attempts.length - 1]?.raw ?? "");
+      await this.rpc.sendRawTransaction(replaced.attempts[replaced.attempts.length - 1]?.raw ?? "", entry.intent);
       return markBroadcast(replaced);
     }
     return entry;

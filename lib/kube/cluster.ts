@@ -11,12 +11,17 @@
  * classifyKubeError calls transient (429, 5xx, resets, timeouts), within a deadline; the others
  * are sent once. Any request the API server refuses with 401 is sent once more after the
  * cluster's credentials were fetched again (a recreated cluster has a new token).
+ *
+ * Every request that changes the cluster (applies, deletes, restarts, a JSON-RPC call through the
+ * proxy that is not a read) is noted for the audit trail (lib/state/change-trail.ts) with its path
+ * and answer; bodies are not, nor are dry runs.
  */
 import { z } from "zod";
 import { isReadOnlyJsonRpc } from "../besu/rpc.js";
 import { parseApplyConflicts, type DryRunAnswer } from "../domain/drift/kubernetes.js";
 import type { KubernetesManifest } from "../domain/manifests.js";
 import { countsAsSuccess } from "../errors.js";
+import { noteChange } from "../state/change-trail.js";
 import { retry, retryPolicy, withDeadline, type RetryPolicy } from "../retry.js";
 import { KubeConnection, type KubeExchange, type KubeResponse } from "./connection.js";
 import { classifyKubeError, KubeStatusError, refusedCredentials } from "./errors.js";
@@ -33,6 +38,8 @@ export interface KubeRequest {
   /** Whether sending it twice does no more than sending it once; by default from method and body. */
   idempotent?: boolean;
   proxied?: boolean;
+  /** Whether it changes nothing although it is not a GET (a dry run, a JSON-RPC read): not audited. */
+  readOnly?: boolean;
 }
 
 const APPLY_PATCH = "application/apply-patch+yaml";
@@ -118,6 +125,17 @@ const podSchema = z
 /** A pod's readiness, with the reason when it is not ready. */
 export type PodReadiness = { ready: true } | { ready: false; reason: string };
 
+/** The JSON-RPC method a request through the proxy calls (what a vote is), for the audit trail. */
+function rpcMethodOf(request: KubeRequest): { rpcMethod?: string } {
+  if (request.proxied !== true || request.body === undefined) return {};
+  try {
+    const method = (JSON.parse(request.body.text) as { method?: unknown }).method;
+    return typeof method === "string" ? { rpcMethod: method } : {};
+  } catch {
+    return {};
+  }
+}
+
 /** One cluster's API server, reached with credentials that live only in this process. */
 export class KubeCluster {
   private renewal: Promise<KubeConnection> | undefined;
@@ -126,15 +144,26 @@ export class KubeCluster {
     private connection: KubeConnection,
     private readonly fetchKubeconfig: KubeconfigFetch,
     private readonly policy: RetryPolicy,
+    /** Names the cluster in the audit trail, e.g. `<resource group>/<cluster>`. */
+    private readonly name: string,
   ) {}
 
   /**
    * A client over the kubeconfig `fetchKubeconfig` returns, which it calls again when the API
    * server refuses the credentials. `policy` defaults to lib/retry.ts's.
    */
-  static async connect(fetchKubeconfig: KubeconfigFetch, policy: Partial<RetryPolicy> = {}): Promise<KubeCluster> {
+  static async connect(
+    fetchKubeconfig: KubeconfigFetch,
+    name: string,
+    policy: Partial<RetryPolicy> = {},
+  ): Promise<KubeCluster> {
     const checked = retryPolicy(policy);
-    return new KubeCluster(await KubeConnection.fromKubeconfig(await fetchKubeconfig()), fetchKubeconfig, checked);
+    return new KubeCluster(
+      await KubeConnection.fromKubeconfig(await fetchKubeconfig()),
+      fetchKubeconfig,
+      checked,
+      name,
+    );
   }
 
   /** One request under the retry policy; throws KubeStatusError for non-2xx answers. */
@@ -156,11 +185,29 @@ export class KubeCluster {
         return (await this.renewConnection(connection)).exchange(method, path, exchange, signal);
       }
     };
-    return retry((attempt) => withDeadline(attempt.timeoutMs, `${method} ${path}`, send), {
+    const sent = retry((attempt) => withDeadline(attempt.timeoutMs, `${method} ${path}`, send), {
       ...this.policy,
       maxAttempts: idempotent ? this.policy.maxAttempts : 1,
       classify: classifyKubeError,
     });
+    if (method === "GET" || request.readOnly === true) return sent;
+    const noted = (outcome: string, status: number | undefined) =>
+      noteChange({
+        system: "kubernetes",
+        action: method,
+        subject: path.split("?")[0] ?? path,
+        outcome,
+        ...(status === undefined ? {} : { status }),
+        details: { cluster: this.name, ...rpcMethodOf(request) },
+      });
+    try {
+      const response = await sent;
+      noted("done", response.status);
+      return response;
+    } catch (error) {
+      noted(classifyKubeError(error).code, error instanceof KubeStatusError ? error.status : undefined);
+      throw error;
+    }
   }
 
   /**
@@ -220,7 +267,7 @@ export class KubeCluster {
       const response = await this.request(
         "PATCH",
         `${objectPath(manifest)}?fieldManager=${encodeURIComponent(fieldManager)}&dryRun=All`,
-        { body: { text: JSON.stringify(manifest), contentType: APPLY_PATCH }, idempotent: false },
+        { body: { text: JSON.stringify(manifest), contentType: APPLY_PATCH }, idempotent: false, readOnly: true },
       );
       return { kind: "applied", object: response.json };
     } catch (error) {
@@ -295,9 +342,11 @@ export class KubeCluster {
     body?: unknown,
   ): Promise<KubeResponse> {
     const proxyPath = `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(service)}:${port}/proxy/${path.replace(/^\//, "")}`;
+    const reads = method === "GET" || isReadOnlyJsonRpc(body);
     return this.request(method, proxyPath, {
       proxied: true,
-      idempotent: method === "GET" || isReadOnlyJsonRpc(body),
+      idempotent: reads,
+      readOnly: reads,
       ...(body === undefined ? {} : { body: { text: JSON.stringify(body), contentType: "application/json" } }),
     });
   }

@@ -38,6 +38,7 @@ export class KubeClusters {
     if (cluster === undefined) {
       cluster = KubeCluster.connect(
         () => this.fetchKubeconfig(address.resourceGroup, address.clusterName),
+        `${address.resourceGroup}/${address.clusterName}`,
         this.requestPolicy,
       );
       // A failed fetch must not be cached: the next call tries again.

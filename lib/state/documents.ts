@@ -108,13 +108,13 @@ export class DocumentStore {
   }
 
   /**
-   * Appends one line of text to an append blob, creating the blob on first use. Each call is one
+   * Appends lines of text to an append blob, creating the blob on first use. Each call is one
    * block, which the service appends atomically, so concurrent writers never interleave a line.
    */
-  async appendLine(name: string, line: string): Promise<void> {
+  async appendLines(name: string, lines: readonly string[]): Promise<void> {
     await this.ensureContainer();
     const blob = this.container.getAppendBlobClient(name);
-    const text = `${line}\n`;
+    const text = lines.map((line) => `${line}\n`).join("");
     await this.step(`append to ${name}`, async (abortSignal) => {
       await blob.createIfNotExists({ blobHTTPHeaders: { blobContentType: "application/x-ndjson" }, abortSignal });
       await blob.appendBlock(text, Buffer.byteLength(text), { abortSignal });

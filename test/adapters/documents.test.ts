@@ -2,10 +2,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { dirname, join } from "node:path";
+import { BlobServiceClient } from "@azure/storage-blob";
 import { buildDependencies } from "../../activities/dependencies.js";
 import { createActivities } from "../../activities/factory.js";
 import { parseConfig } from "../../lib/config.js";
 import { auditBlobName, readAudit, recordAudit } from "../../lib/state/audit.js";
+import { noteChange, recordingChanges } from "../../lib/state/change-trail.js";
 import { DocumentStore } from "../../lib/state/documents.js";
 import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
 import { startAdapterCloud, type AdapterCloud } from "./harness.js";
@@ -65,6 +67,29 @@ describe("document store on Azurite", { timeout: 120_000 }, () => {
     });
   });
 
+  it("records the changes one activity call noted as one appended block, attributed to who asked", async () => {
+    const store = new DocumentStore(azurite.connectionString, "audit-batch");
+    const answer = await recordingChanges(store, { by: "ops@contoso.example", target: "rollout-n-1" }, async () => {
+      for (const name of ["a", "b", "c"])
+        noteChange({ system: "kubernetes", action: "PATCH", subject: `/api/v1/configmaps/${name}`, outcome: "done" });
+      return "answered";
+    });
+    assert.equal(answer, "answered");
+    // Outside an activity call nothing is noted.
+    noteChange({ system: "azure", action: "PUT", subject: "/subscriptions/x", outcome: "accepted" });
+    const entries = await readAudit(store, { top: 10 });
+    assert.deepEqual(
+      entries.map((entry) => [entry.who, entry.target, entry.system, entry.subject]),
+      ["c", "b", "a"].map((name) => ["ops@contoso.example", "rollout-n-1", "kubernetes", `/api/v1/configmaps/${name}`]),
+    );
+    const [blob] = await store.listDocuments("audit/");
+    const properties = await BlobServiceClient.fromConnectionString(azurite.connectionString)
+      .getContainerClient("audit-batch")
+      .getAppendBlobClient(blob?.name ?? "")
+      .getProperties();
+    assert.equal(properties.blobCommittedBlockCount, 1, "one block for the call's three changes");
+  });
+
   it("reads the audit trail newest first across hourly blobs and an earlier version's daily blob", async () => {
     const store = new DocumentStore(azurite.connectionString, "audit-order");
     const entry = (at: string) => ({
@@ -75,7 +100,7 @@ describe("document store on Azurite", { timeout: 120_000 }, () => {
       outcome: "accepted",
     });
     // Written by a version that kept one blob a day: it sorts before the hours of its day.
-    await store.appendLine("audit/2026-12-03.jsonl", JSON.stringify(entry("2026-12-03T08:00:00.000Z")));
+    await store.appendLines("audit/2026-12-03.jsonl", [JSON.stringify(entry("2026-12-03T08:00:00.000Z"))]);
     await recordAudit(store, entry("2026-12-03T23:59:00.000Z"));
     await recordAudit(store, entry("2026-12-04T00:01:00.000Z"));
     await recordAudit(store, entry("2026-12-04T00:02:00.000Z"));

@@ -16,21 +16,8 @@ import {
   requiredRole,
   secured,
 } from "../../functions/authorization.js";
+import { principalHeader } from "../support/principal.js";
 import { startAppStack, type AppStack } from "./app-stack.js";
-
-/** A principal header as App Service Authentication encodes it for an Entra token. */
-function principalHeader(name: string, roles: string[]): string {
-  const principal = {
-    auth_typ: "aad",
-    name_typ: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
-    role_typ: "http://schemas.microsoft.com/ws/2008/06/identity/claims/role",
-    claims: [
-      { typ: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name", val: name },
-      ...roles.map((role) => ({ typ: "roles", val: role })),
-    ],
-  };
-  return Buffer.from(JSON.stringify(principal)).toString("base64");
-}
 
 const withHeader = (value: string | undefined) => ({
   headers: new Headers(value === undefined ? {} : { [PRINCIPAL_HEADER]: value }),

@@ -18,6 +18,7 @@ import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollou
 import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
 import { request, waitFor, type JsonResponse } from "@besu-fleet/local-support";
 import { REPO_ROOT } from "../support/paths.js";
+import { CREDENTIAL_MARKERS, vaultPrivateKeys } from "./secrets.js";
 import { SIMULATED_TIME_SCALE, smallSpec, type SpecBody } from "./stack.js";
 
 /** Rollouts on the simulated cloud take seconds; a stuck one must fail the test, not hang it. */
@@ -607,33 +608,6 @@ async function storageDocuments(): Promise<{ where: string; text: string }[]> {
   return documents;
 }
 
-/** Kubeconfig and credential markers, also inside JSON-escaped strings. */
-const CREDENTIAL_MARKERS: { name: string; pattern: RegExp }[] = [
-  { name: "kubeconfig client-key-data", pattern: /client-key-data/i },
-  { name: "kubeconfig client-certificate-data", pattern: /client-certificate-data/i },
-  { name: "kubeconfig certificate-authority-data", pattern: /certificate-authority-data/i },
-  { name: "a token field", pattern: /\\*"(?:access_)?token\\*"\s*:/i },
-  { name: "a PEM private key", pattern: /PRIVATE KEY-----/ },
-];
-
-/**
- * The private keys of the simulated Key Vault (the deployer's among them), read from its store:
- * the only place they may be. Hex and base64 are what a leak would look like (the vault's JWK `d`
- * is base64url).
- */
-function vaultPrivateKeys(): { owner: string; hex: string; base64: string }[] {
-  const store = z
-    .object({ keys: z.record(z.string(), z.array(z.object({ d: z.string() }))) })
-    .parse(JSON.parse(fs.readFileSync(path.join(cloudDir(), "keyvault", "keys.json"), "utf8")));
-  return Object.entries(store.keys).flatMap(([name, versions]) =>
-    versions.map(({ d }) => ({
-      owner: `Key Vault key ${name}`,
-      hex: d,
-      base64: Buffer.from(d, "hex").toString("base64url"),
-    })),
-  );
-}
-
 test("the task hub and state storage hold no node private key, deployer key, kubeconfig or token after the rollouts", async () => {
   // What to look for: every node key the simulated clusters hold (read, never printed).
   const clusters = simStateSchema.parse((await control("GET", "state")).body).clusters;
@@ -644,7 +618,7 @@ test("the task hub and state storage hold no node private key, deployer key, kub
     assert.match(hex, /^[0-9a-f]{64}$/, `${secret.cluster}/${secret.name} holds a 32-byte hex key`);
     return { owner: `${secret.cluster}/${secret.name}`, hex, base64: secret.nodekey };
   });
-  const vaultKeys = vaultPrivateKeys();
+  const vaultKeys = vaultPrivateKeys(cloudDir());
   assert.ok(
     vaultKeys.some((key) => key.owner === "Key Vault key deployer"),
     "the deployer's key is in the vault",

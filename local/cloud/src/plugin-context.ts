@@ -58,7 +58,8 @@ export function createPluginContext({
         ? world.allClusters()
         : [world.cluster(clusterKey)].filter((cluster): cluster is KubeCluster => cluster !== undefined)
       ).flatMap(podViews),
-    resolve: (fromClusterKey, host, port) => world.resolve(fromClusterKey.toLowerCase(), "default", host, port),
+    resolve: (fromClusterKey, host, port) =>
+      world.resolve(fromClusterKey.toLowerCase(), { namespace: "default" }, host, port),
     getObject: (ref) => {
       const found = objectCluster(world, ref);
       return found === undefined

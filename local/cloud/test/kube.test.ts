@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { after, before, describe, it } from "node:test";
-import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node" with { "resolution-mode": "import" };
+import type { KubeConfig, KubernetesObject, V1NetworkPolicySpec } from "@kubernetes/client-node" with {
+  "resolution-mode": "import",
+};
 import type { ContainerEnvironment, ContainerRuntime } from "../src/kube/container-runtime.js";
 import type { CloudPlugin } from "../src/plugin.js";
 import {
@@ -457,6 +459,65 @@ describe("simulated Kubernetes API through the real @kubernetes/client-node", ()
       core.connectGetNamespacedServiceProxyWithPath({ name: "nothing:80", namespace: "besu", path: "x" }),
     );
     assert.equal(noService.code, 404);
+  });
+
+  it("lets the service proxy and pods through only where the NetworkPolicies allow it, the proxy entering from kube-system", async () => {
+    const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+    const networking = kubeConfig.makeApiClient(k8s.NetworkingV1Api);
+    const viaProxy = () =>
+      core.connectGetNamespacedServiceProxyWithPath({ name: "echo:http", namespace: "besu", path: "ping" });
+    const dropped = async (why: string) => {
+      const failure = await kubeFailure(viaProxy());
+      assert.equal(failure.code, 503, why);
+      assert.match(failure.body.message ?? "", /i\/o timeout/, why);
+    };
+    const policy = (name: string, spec: V1NetworkPolicySpec) =>
+      networking.createNamespacedNetworkPolicy({ namespace: "besu", body: { metadata: { name }, spec } });
+    const remove = (name: string) => networking.deleteNamespacedNetworkPolicy({ name, namespace: "besu" });
+    // A connection from an echo pod (the newest started: the rollout above replaced the first ones).
+    const fromEchoPod = started.filter((container) => container.podName.startsWith("echo-")).at(-1);
+    assert.ok(fromEchoPod !== undefined);
+    const podReaches = () => fromEchoPod.resolve("echo", 80).length;
+
+    // Selected by no policy: open.
+    await viaProxy();
+    assert.equal(podReaches(), 2);
+    await policy("deny-all", { podSelector: {}, policyTypes: ["Ingress"] });
+    await dropped("a pod a policy selects takes only what a rule allows");
+    // Another port, or only pods of the namespace: the proxy is still not let in.
+    await policy("other-port", {
+      podSelector: { matchLabels: { app: "echo" } },
+      ingress: [{ ports: [{ protocol: "TCP", port: 9090 }] }],
+    });
+    await policy("same-namespace", {
+      podSelector: { matchExpressions: [{ key: "app", operator: "In", values: ["echo"] }] },
+      ingress: [{ _from: [{ podSelector: {} }], ports: [{ port: "http" }] }],
+    });
+    await dropped("neither rule covers the API server's connection");
+    assert.equal(podReaches(), 2, "a pod of the namespace is let in on the named port");
+    await remove("same-namespace");
+    assert.equal(podReaches(), 0, "only port 9090 is open to pods now");
+    await policy("from-kube-system", {
+      podSelector: { matchLabels: { app: "echo" } },
+      ingress: [
+        {
+          _from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
+          ports: [{ port: "http" }],
+        },
+      ],
+    });
+    await viaProxy();
+    await remove("from-kube-system");
+    await dropped("the allowing policy is gone");
+    await policy("pod-network", {
+      podSelector: {},
+      ingress: [{ _from: [{ ipBlock: { cidr: "10.244.0.0/16", except: ["10.244.0.0/24"] } }] }],
+    });
+    await dropped("the proxy's address is in the block's exception");
+    await remove("pod-network");
+    await policy("pod-network", { podSelector: {}, ingress: [{ _from: [{ ipBlock: { cidr: "10.244.0.0/16" } }] }] });
+    await viaProxy();
+    for (const name of ["deny-all", "other-port", "pod-network"]) await remove(name);
   });
 
   it("keeps a pod unready until its readiness probe passes", async () => {

@@ -23,6 +23,7 @@ import type { ClusterHost } from "./host.js";
 import { initialObjects } from "./initial-objects.js";
 import { Kubelets, type PodWithLifecycle } from "./kubelets.js";
 import { ClusterNetwork } from "./network.js";
+import type { PodSource, TrafficSource } from "./network-policies.js";
 import { asList, clone, metadataOf, type KubeObject } from "./objects.js";
 import type { PodRun } from "./pods.js";
 import { KubeError, notFound } from "./errors.js";
@@ -260,8 +261,14 @@ export class KubeCluster {
     return this.network.serviceEndpoints(service, servicePort);
   }
 
-  resolveLocal(fromNamespace: string, host: string, port: number): PodEndpoint[] | undefined {
-    return this.network.resolveLocal(fromNamespace, host, port);
+  resolveLocal(from: PodSource, host: string, port: number): PodEndpoint[] | undefined {
+    return this.network.resolveLocal(from, host, port);
+  }
+
+  /** Whether the NetworkPolicies let a TCP connection from `source` into a pod's port (an unknown pod takes none). */
+  admitsConnection(namespace: string, podName: string, port: number, source: TrafficSource): boolean {
+    const pod = this.store.stored("pods", namespace, podName);
+    return pod !== undefined && this.network.admits(pod, { port, protocol: "TCP" }, source);
   }
 
   serviceByExternalIP(ip: string): KubeObject | undefined {

@@ -5,6 +5,7 @@
  */
 import type { SimClock } from "../clock.js";
 import type { ContainerRuntime, PodEndpoint, RunningContainer } from "./container-runtime.js";
+import type { PodSource } from "./network-policies.js";
 import type { SecretAuditEntry } from "./rbac.js";
 
 export interface ClusterHost {
@@ -12,7 +13,8 @@ export interface ClusterHost {
   runtimes: readonly ContainerRuntime[];
   allocateExternalIP(): string;
   releaseExternalIP(ip: string): void;
-  resolve(fromClusterKey: string, fromNamespace: string, host: string, port: number): PodEndpoint[];
+  /** Where `host:port` leads from a pod (`from`: its namespace, labels and address) of a cluster. */
+  resolve(fromClusterKey: string, from: PodSource, host: string, port: number): PodEndpoint[];
   probe(
     container: RunningContainer,
     port: number,

@@ -58,7 +58,17 @@ export class Kubelets {
         clock: this.host.clock,
         runtimes: this.host.runtimes,
         getObject: (plural, objectNamespace, objectName) => this.store.read(plural, objectNamespace, objectName),
-        resolve: (fromNamespace, hostName, port) => this.host.resolve(this.info.key, fromNamespace, hostName, port),
+        // The connection comes from this pod: its labels and address are what NetworkPolicies see.
+        resolve: (fromNamespace, hostName, port) => {
+          const labels = metadataOf(this.store.stored("pods", namespace, name) ?? {}).labels;
+          const ip = this.lifecycle(namespace, name)?.ip;
+          return this.host.resolve(
+            this.info.key,
+            { namespace: fromNamespace, labels: isRecord(labels) ? labels : {}, ...(ip === undefined ? {} : { ip }) },
+            hostName,
+            port,
+          );
+        },
         inClusterApi: this.inClusterApi,
         currentPod: () => this.store.read("pods", namespace, name),
         writeStatus: (status) => {

@@ -4,7 +4,8 @@
  * pod's stable name), which pods a Service's port reaches, and which Service holds one of the
  * cluster's LoadBalancer IPs. Routing between clusters is the KubeWorld's.
  * Which pods a Service routes to is decided in one place, `selectedPods`, for its Endpoints, its
- * cluster IP, its LoadBalancer IP, its DNS names and the API server's service proxy alike.
+ * cluster IP, its LoadBalancer IP, its DNS names and the API server's service proxy alike; whether
+ * the NetworkPolicies let a connection into a pod, in `admits`.
  */
 import { isRecord } from "../http.js";
 import type { ClusterInfo } from "../cluster-host.js";
@@ -12,6 +13,7 @@ import type { PodEndpoint } from "./container-runtime.js";
 import { podLocation, type Kubelets } from "./kubelets.js";
 import type { PodRun } from "./pods.js";
 import { asList, loadBalancerIPs, metadataOf, type KubeObject } from "./objects.js";
+import { admitsIngress, type PodSource, type TrafficPort, type TrafficSource } from "./network-policies.js";
 import { matchesMapSelector } from "./selectors.js";
 import type { ObjectStore } from "./store.js";
 
@@ -82,8 +84,21 @@ export class ClusterNetwork {
     });
   }
 
-  /** Resolves an address as seen from inside this cluster (see `ContainerEnvironment.resolve`); undefined when it is not this cluster's. */
-  resolveLocal(fromNamespace: string, host: string, port: number): PodEndpoint[] | undefined {
+  /**
+   * Resolves an address as seen from a pod of this cluster (see `ContainerEnvironment.resolve`) to
+   * the endpoints its NetworkPolicies let the pod's connection into; undefined when it is not this
+   * cluster's address.
+   */
+  resolveLocal(from: PodSource, host: string, port: number): PodEndpoint[] | undefined {
+    return this.addressEndpoints(from.namespace, host, port)?.filter((endpoint) => {
+      const { namespace, podName } = endpoint.location;
+      const pod = this.store.stored("pods", namespace, podName);
+      return pod !== undefined && this.admits(pod, { port: endpoint.port, protocol: "TCP" }, from);
+    });
+  }
+
+  /** Every endpoint an address leads to from `fromNamespace`, before NetworkPolicies. */
+  private addressEndpoints(fromNamespace: string, host: string, port: number): PodEndpoint[] | undefined {
     for (const { pod, lifecycle } of this.kubelets.storedPods()) {
       if (lifecycle?.ip === host) return this.podEndpoints(pod, host, port);
     }
@@ -113,6 +128,14 @@ export class ClusterNetwork {
         return this.podEndpoints(named.pod, named.ip, port);
     }
     return undefined;
+  }
+
+  /** Whether the cluster's NetworkPolicies let a connection from `source` into a pod's port (network-policies.ts). */
+  admits(pod: KubeObject, port: TrafficPort, source: TrafficSource): boolean {
+    return admitsIngress(this.store.all("networkpolicies"), pod, port, source, (namespace) => {
+      const labels = this.store.stored("namespaces", undefined, namespace)?.metadata;
+      return isRecord(labels) && isRecord(labels.labels) ? labels.labels : undefined;
+    });
   }
 
   /** The Service behind one of this cluster's LoadBalancer external IPs. */

@@ -1,13 +1,15 @@
 /**
  * The subresources of a cluster's API that answer with a pod's own output rather than an object:
  * `pods/log`, and `services/{name}[:port]/proxy/…` and `pods/{name}[:port]/proxy/…`, which forward
- * the request to the container serving that port.
+ * the request to the container serving that port — from where the API server enters the cluster
+ * network (network-policies.ts), so the NetworkPolicies decide whether the connection gets through.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isRecord } from "../http.js";
 import type { ResourceType } from "./catalog.js";
 import type { KubeCluster } from "./cluster.js";
 import { KubeError, notFound } from "./errors.js";
+import { API_SERVER_PROXY_SOURCE } from "./network-policies.js";
 
 /** The answer has been written to the response (or will be, by the container). */
 export interface Streamed {
@@ -119,6 +121,13 @@ export class PodOutputSubresources {
       `error trying to reach service: dial tcp ${target.podIP}:${target.port}: connect: connection refused`,
     );
     if (container === undefined) throw refused;
+    // A connection a NetworkPolicy drops is never answered: the API server gives up on the dial.
+    if (!cluster.admitsConnection(target.namespace, target.podName, target.port, API_SERVER_PROXY_SOURCE))
+      throw new KubeError(
+        503,
+        "ServiceUnavailable",
+        `error trying to reach service: dial tcp ${target.podIP}:${target.port}: i/o timeout`,
+      );
     req.url = `/${encodeURI(path)}${url.search}`;
     let served: boolean;
     try {

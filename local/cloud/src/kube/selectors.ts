@@ -1,7 +1,7 @@
 /** Label selectors (query strings and `LabelSelector` objects) and the field selectors we support. */
 import { isRecord } from "../http.js";
 
-type Requirement =
+export type Requirement =
   | { key: string; op: "=" | "!="; value: string }
   | { key: string; op: "in" | "notin"; values: string[] }
   | { key: string; op: "exists" | "!exists" };

@@ -16,6 +16,7 @@ import { KubeApiServer } from "./api-server.js";
 import { AuthorizedRanges } from "./authorized-ranges.js";
 import { KubeCluster } from "./cluster.js";
 import type { ContainerRuntime, PodEndpoint, RunningContainer } from "./container-runtime.js";
+import type { PodSource } from "./network-policies.js";
 import { CLUSTER_ADMIN, CLUSTER_USER, SecretAuditLog, type SecretAuditEntry } from "./rbac.js";
 
 export interface KubeWorldOptions {
@@ -107,7 +108,7 @@ export class KubeWorld implements ClusterApiHost {
         runtimes: this.options.runtimes,
         allocateExternalIP: () => this.allocateExternalIP(identity.key),
         releaseExternalIP: (ip) => this.externalIPOwners.delete(ip),
-        resolve: (fromClusterKey, fromNamespace, host, port) => this.resolve(fromClusterKey, fromNamespace, host, port),
+        resolve: (fromClusterKey, from, host, port) => this.resolve(fromClusterKey, from, host, port),
         probe: (container, port, path, headers) => this.probe(container, port, path, headers),
         recordDelay: (operation, startedAt, simulatedMs) =>
           this.options.operationLog.record({
@@ -196,9 +197,12 @@ export class KubeWorld implements ClusterApiHost {
     throw new Error("no external IP address left in 198.18.0.0/15");
   }
 
-  /** Where `host:port` leads from a pod in a cluster: that cluster's addresses first, then any cluster's LoadBalancer IPs. */
-  resolve(fromClusterKey: string, fromNamespace: string, host: string, port: number): PodEndpoint[] {
-    const local = this.clusters.get(fromClusterKey)?.cluster.resolveLocal(fromNamespace, host, port);
+  /**
+   * Where `host:port` leads from a pod in a cluster: that cluster's addresses first (where its
+   * NetworkPolicies apply), then any cluster's LoadBalancer IPs.
+   */
+  resolve(fromClusterKey: string, from: PodSource, host: string, port: number): PodEndpoint[] {
+    const local = this.clusters.get(fromClusterKey)?.cluster.resolveLocal(from, host, port);
     if (local !== undefined) return local;
     // Every Besu node dials every peer's LoadBalancer IP on each topology refresh: ask the cluster
     // that allocated the IP first instead of searching all of them (a requested IP is searched for).
