@@ -2,14 +2,14 @@
  * Safe healing (`drift.remediate: safe`), through the rollout's own path. First the Kubernetes
  * configuration of every cluster of a region with `kubernetes` findings is applied again
  * (`configureCluster`, `deployBesu`) from the baseline rollout's documents, in parallel: edited
- * objects get our values back and deleted ones come back, and since the StatefulSets are OnDelete
- * this restarts no running pod. Deleted StatefulSets are left out of that apply, because a
- * StatefulSet created starts its pod at once. Then the nodes whose StatefulSet was deleted or
- * edited go through the rollout's QBFT-safe waves (lib/domain/drift/healing.ts,
+ * objects get our values back and deleted ones come back. The StatefulSets with findings are left
+ * out of that apply: a StatefulSet created starts its pod at once, and one applied in a wave that
+ * is never reached would hide its drift from the next check while its pod still runs the edited
+ * template. They go through the rollout's QBFT-safe waves instead (lib/domain/drift/healing.ts,
  * orchestrators/rollout/wave.ts): per wave the same gate, at most `rollout.maxUnavailableValidators`
- * validators of the set down, the deleted StatefulSets restored, the stale pods restarted, and
- * every node waited for until it rejoined before the next wave; a wave that does not come back
- * ends the healing with the network live. ARM and Besu findings are never healed: clusters are not
+ * validators of the set down, the wave's StatefulSets applied, its stale pods restarted, and every
+ * node waited for until it rejoined before the next wave; a wave that does not come back ends the
+ * healing with the network live. ARM and Besu findings are never healed: clusters are not
  * recreated and validators not voted in or out by a drift check.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
@@ -82,19 +82,19 @@ function* applyEverywhere(
   });
 }
 
-/** Restores the wave's deleted StatefulSets, per cluster at once: their pods start now. */
-function restoring(healing: Healing, nodes: readonly Placed[], deleted: ReadonlySet<string>) {
+/** Applies the wave's StatefulSets, per cluster at once: a deleted one's pod starts now, an edited one's at its restart. */
+function applying(healing: Healing, nodes: readonly Placed[]) {
   return function* (): Generator<Task, WaveResult, unknown> {
     const clusters = new Map<string, { work: ClusterWork; nodes: string[] }>();
-    for (const { plan, cluster, node } of nodes.filter((entry) => deleted.has(entry.node.id))) {
+    for (const { plan, cluster, node } of nodes) {
       const entry = clusters.get(cluster.name) ?? { work: { plan, cluster }, nodes: [] };
       clusters.set(cluster.name, { ...entry, nodes: [...entry.nodes, node.id] });
     }
     const work = [...clusters.values()];
-    const restored = yield* applyEverywhere(
+    const applied = yield* applyEverywhere(
       healing,
       work.map((entry) => entry.work),
-      "restore deleted StatefulSets",
+      "re-apply StatefulSets",
       (entry) =>
         activity(
           healing.context,
@@ -103,9 +103,9 @@ function restoring(healing: Healing, nodes: readonly Placed[], deleted: Readonly
           healing.retry,
         ),
     );
-    return restored.length === work.length
+    return applied.length === work.length
       ? { ok: true }
-      : { ok: false, cause: "a deleted StatefulSet could not be restored (see its action)" };
+      : { ok: false, cause: "a StatefulSet could not be applied (see its action)" };
   };
 }
 
@@ -125,16 +125,12 @@ function* healInWaves(
     const waveNodes = wave.nodes.flatMap((nodeId) => placed.get(nodeId) ?? []);
     // A validator whose StatefulSet is gone and waits for a later wave is down whatever this wave
     // does: counting it would hold the wave that brings the first one back forever.
-    const restoredLater = new Set(waves.slice(position + 1).flatMap((later) => later.nodes));
+    const later = waves.slice(position + 1).flatMap((next) => next.nodes);
     const others = setValidatorMembers(record)
       .filter((member) => !wave.nodes.includes(member.nodeId))
-      .filter((member) => !(deleted.has(member.nodeId) && restoredLater.has(member.nodeId)))
+      .filter((member) => !(deleted.has(member.nodeId) && later.includes(member.nodeId)))
       .flatMap((member) => placed.get(member.nodeId) ?? []);
-    const restore = wave.nodes.some((nodeId) => deleted.has(nodeId))
-      ? restoring(healing, waveNodes, deleted)
-      : undefined;
-    const result = yield* runWave(driver, record, healing.retry, wave, waveNodes, others, restore);
-    const left = waves.slice(position + 1).flatMap((later) => later.nodes);
+    const result = yield* runWave(driver, record, healing.retry, wave, waveNodes, others, applying(healing, waveNodes));
     healing.actions.push({
       region: [...new Set(waveNodes.map((entry) => entry.plan.region))].join(", "),
       resource: wave.nodes.join(", "),
@@ -142,7 +138,7 @@ function* healInWaves(
       ok: result.ok,
       detail: result.ok
         ? "every node rejoined"
-        : `${result.cause}${left.length === 0 ? "" : `; later waves not run: ${left.join(", ")}`}`,
+        : `${result.cause}${later.length === 0 ? "" : `; later waves not run: ${later.join(", ")}`}`,
     });
     // Never a next wave on a degraded network.
     if (!result.ok) return;
@@ -160,7 +156,7 @@ export function* healKubernetes(
   const healing: Healing = { context, baseline, retry, actions: [] };
   const work = clustersToHeal(plans, findings);
   const toHeal = nodesToHeal(plans, findings);
-  const deleted = new Set(toHeal.filter((node) => node.deleted).map((node) => node.nodeId));
+  const inWaves = new Set(toHeal.map((node) => node.nodeId));
   const configured = yield* applyEverywhere(healing, work, "re-apply cluster configuration", (entry) =>
     activity(context, configureCluster, configurationOf(entry, baseline), retry),
   );
@@ -171,7 +167,7 @@ export function* healKubernetes(
       deploymentOf(
         entry,
         baseline,
-        entry.cluster.nodes.filter((node) => !deleted.has(node.id)).map((node) => node.id),
+        entry.cluster.nodes.filter((node) => !inWaves.has(node.id)).map((node) => node.id),
       ),
       retry,
     ),
