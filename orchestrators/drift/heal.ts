@@ -58,10 +58,7 @@ const deploymentOf = (entry: ClusterWork, baseline: DriftBaseline, nodes: readon
   nodes: [...nodes],
 });
 
-/**
- * Applies `step` to every cluster at once and records each outcome as an action; returns the
- * clusters it succeeded on.
- */
+/** Starts the work of every cluster at once and records each outcome as an action; returns the clusters it succeeded on. */
 function* applyEverywhere(
   healing: Healing,
   work: readonly ClusterWork[],
