@@ -169,7 +169,16 @@ export const clusterDeploymentSchema = z.object({
   networkDocument: documentNameSchema,
 });
 
-export const deployBesu = contract("deployBesu", clusterDeploymentSchema, outcome({ applied: z.number().int() }));
+/**
+ * Applies the cluster's Besu objects. With `nodes`, only those nodes' StatefulSets (and the shared
+ * ConfigMaps): drift healing restores a deleted StatefulSet — whose pod starts at once — in the
+ * wave that may start it, not with the rest of its cluster.
+ */
+export const deployBesu = contract(
+  "deployBesu",
+  clusterDeploymentSchema.extend({ nodes: z.array(z.string()).optional() }),
+  outcome({ applied: z.number().int() }),
+);
 
 export const checkReadiness = contract(
   "checkReadiness",

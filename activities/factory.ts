@@ -344,7 +344,7 @@ export function createActivities(deps: ActivityDependencies): Activities {
 
     deployBesu: define(
       contracts.deployBesu,
-      async ({ cluster, regionPlan, clusterOrdinal, specDocument, networkDocument }) => {
+      async ({ cluster, regionPlan, clusterOrdinal, specDocument, networkDocument, nodes }) => {
         const clusterPlan = clusterPlanOf(regionPlan, clusterOrdinal);
         if (clusterPlan === undefined)
           return permanent("InvalidInput", `${cluster.region}: the plan has no cluster ${clusterOrdinal}`);
@@ -352,6 +352,11 @@ export function createActivities(deps: ActivityDependencies): Activities {
         const { genesisJson, staticNodesJson, p2pHosts } = await rolloutDocument(
           networkDocument,
           contracts.rolloutNetworkSchema,
+        );
+        const skipped = new Set(
+          clusterPlan.nodes
+            .filter((node) => nodes !== undefined && !nodes.includes(node.id))
+            .map((node) => node.statefulSetName),
         );
         return applyInCluster(cluster, "deploy Besu", regionPlan.fieldManager, () =>
           besuManifests({
@@ -361,7 +366,7 @@ export function createActivities(deps: ActivityDependencies): Activities {
             genesisJson,
             staticNodesJson,
             p2pHosts,
-          }),
+          }).filter((manifest) => !(manifest.kind === "StatefulSet" && skipped.has(manifest.metadata.name))),
         );
       },
     ),

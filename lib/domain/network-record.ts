@@ -143,6 +143,11 @@ export function withAdmittedValidators(
   return { ...record, validators: ascending([...record.validators, ...admitted]), updatedBy: rolloutId };
 }
 
+/** The record's members that are validators of its current set: the ones whose restarts a wave counts. */
+export function setValidatorMembers(record: NetworkRecord): NetworkRecord["members"] {
+  return record.members.filter((member) => member.role === "validator" && record.validators.includes(member.address));
+}
+
 /** Public keys of the record's members that are validators of the given set. */
 export function validatorPublicKeys(record: NetworkRecord, validators: readonly string[]): string[] {
   const set = new Set(validators);

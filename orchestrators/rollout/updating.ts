@@ -10,21 +10,17 @@
  * of a deployed region runs with now.
  */
 import { appliedNodes } from "../../lib/domain/changes/plan.js";
-import type { NetworkRecord } from "../../lib/domain/network-record.js";
+import { setValidatorMembers, type NetworkRecord } from "../../lib/domain/network-record.js";
 import { planRollout } from "../../lib/domain/plan.js";
 import { enterPhase, failRegion, startRegionPhase } from "../../lib/domain/rollout-status.js";
 import { saveNetworkRecord } from "./genesis.js";
 import { advance, networkOf, retryScope, stopIfCanceled, stopWith, type Phase, type RolloutState } from "./run.js";
-import { runWave, type Placed } from "./wave.js";
+import { placedNodes, runWave, type Placed } from "./wave.js";
 
 export const updating: Phase = function* (run, initial) {
   const network = networkOf(initial);
   const { record } = network;
-  const placed = new Map(
-    planRollout(run.spec).flatMap((plan) =>
-      plan.clusters.flatMap((cluster) => cluster.nodes.map((node) => [node.id, { plan, cluster, node }] as const)),
-    ),
-  );
+  const placed = placedNodes(planRollout(run.spec));
   const deployed = new Set(initial.regions.map((plan) => plan.region));
   const inDeployedRegion = (nodeId: string): Placed[] => {
     const found = placed.get(nodeId);
@@ -33,9 +29,7 @@ export const updating: Phase = function* (run, initial) {
   const waves = (initial.changes?.waves ?? [])
     .map((wave) => ({ wave, nodes: wave.nodes.flatMap(inDeployedRegion) }))
     .filter((entry) => entry.nodes.length > 0);
-  const setValidators = record.members.filter(
-    (member) => member.role === "validator" && record.validators.includes(member.address),
-  );
+  const setValidators = setValidatorMembers(record);
   let state: RolloutState = initial;
   const notUpdated = new Set<string>();
   if (waves.length > 0) state = advance(run, state, (status, at) => enterPhase(status, "updating", at));

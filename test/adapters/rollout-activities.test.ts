@@ -445,6 +445,19 @@ describe("rollout activities against the simulated cloud", { timeout: 300_000 },
     }
   });
 
+  it("deploys only the StatefulSets of the nodes it is given, besides the ConfigMaps", async () => {
+    const plan = env.plans[0];
+    assert.ok(plan);
+    const input = deployInputs.get(plan.region) as object;
+    const [first] = firstCluster(plan).nodes;
+    assert.ok(first);
+    assert.deepEqual(record(await env.activities.deployBesu({ ...input, nodes: [] })), { ok: true, applied: 2 });
+    assert.deepEqual(record(await env.activities.deployBesu({ ...input, nodes: [first.id] })), {
+      ok: true,
+      applied: 3,
+    });
+  });
+
   it("readiness is re-checked inside the activity for up to waitSeconds: a node coming back is seen at once, one still down after the wait", async () => {
     const plan = env.plans[0];
     assert.ok(plan);

@@ -303,6 +303,12 @@ test("safe healing restores an edited ConfigMap and a deleted StatefulSet; the n
     "uksouth StatefulSet/besu-validator-1 (object)",
   ]);
   assert.ok(report.actions.length > 0 && report.actions.every((action) => action.ok), JSON.stringify(report.actions));
+  assert.ok(
+    report.actions.some(
+      (action) => action.action.startsWith("restart wave") && action.resource === "uksouth/validator-1",
+    ),
+    "the deleted validator StatefulSet is restored in a wave of its own",
+  );
   await untilInSync();
 });
 

@@ -2,8 +2,9 @@
  * The real drift-check orchestration, replayed by the real SDK on the local host (Azurite), with
  * typed fake activities (test/fixtures/rollout-fakes): the chains are checked beside the regions
  * when the baseline has on-chain state, their findings land in the report with the others, a
- * chain whose RPC endpoint never answers is retried and then unknown (never in sync), and a
- * baseline without chains asks no chain at all.
+ * chain whose RPC endpoint never answers is retried and then unknown (never in sync), a
+ * baseline without chains asks no chain at all, and safe healing restarts deleted and edited
+ * StatefulSets through the rollout's waves.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -25,15 +26,21 @@ const NETWORK = "driftfake";
 let fakes: FakesHost;
 const behaviourFile = (): string => fakes.behaviourFile;
 
-/** The small example, with short polls and retries so that the test runs in seconds. */
+/**
+ * The small example's regions with seven validators (f = 2, so waves of two), with short polls and
+ * retries so that the test runs in seconds.
+ */
 function smallSpec(): DesiredState {
   const parsed = parseSpecText(fs.readFileSync(path.join(REPO_ROOT, "examples", "chain138-small.yaml"), "utf8"));
   assert.ok(parsed.ok, JSON.stringify(parsed));
+  const validators: Record<string, number> = { northeurope: 2, uksouth: 2, francecentral: 2, swedencentral: 1 };
   return {
     ...parsed.spec,
     network: { ...parsed.spec.network, name: NETWORK, qbft: { ...parsed.spec.network.qbft, blockperiodseconds: 1 } },
+    regions: parsed.spec.regions.map((region) => ({ ...region, validators: validators[region.name] ?? 1 })),
     rollout: {
       ...parsed.spec.rollout,
+      maxUnavailableValidators: 2,
       pollIntervalSeconds: 1,
       retry: { ...parsed.spec.rollout.retry, maxAttempts: 3, firstRetryIntervalSeconds: 1, maxRetryIntervalSeconds: 2 },
     },
@@ -156,5 +163,106 @@ describe("drift check orchestration with fake activities", () => {
       onChainFindings: { mainnet: [poolReplaced], chain138: [poolReplaced] },
     });
     assert.deepEqual(ofContracts(report), { findings: [], unknown: [] });
+  });
+});
+
+describe("safe healing through the rollout's waves", () => {
+  const statefulSet = (region: string, name: string, field: string): ObservedDrift => ({
+    kind: "kubernetes",
+    region,
+    resource: `StatefulSet/${name}`,
+    field,
+    desired: field === "(object)" ? "exists" : "hyperledger/besu:24.10.0",
+    actual: field === "(object)" ? "deleted" : "hyperledger/besu:24.12.0 (set by kubectl-edit)",
+    severity: "critical",
+  });
+  const image = '.spec.template.spec.containers[name="besu"].image';
+  const clusterDrift: Record<string, ObservedDrift[]> = {
+    northeurope: [
+      statefulSet("northeurope", "besu-validator-1", image),
+      statefulSet("northeurope", "besu-validator-2", image),
+      statefulSet("northeurope", "besu-sentry-1", image),
+    ],
+    uksouth: [
+      statefulSet("uksouth", "besu-validator-1", "(object)"),
+      {
+        kind: "kubernetes",
+        region: "uksouth",
+        resource: "ConfigMap/besu-static-nodes",
+        field: ".data.static-nodes.json",
+        desired: "[…]",
+        actual: "[] (set by kubectl-edit)",
+        severity: "warning",
+      },
+    ],
+    francecentral: [statefulSet("francecentral", "besu-validator-2", "(object)")],
+    swedencentral: [statefulSet("swedencentral", "besu-validator-1", "(object)")],
+  };
+  const deleted = ["uksouth/validator-1", "francecentral/validator-2", "swedencentral/validator-1"];
+  const edited = ["northeurope/validator-1", "northeurope/validator-2"];
+
+  /** What the fake pods went through, in order. */
+  const podEvents = (): { event: "start" | "back"; nodeId: string }[] =>
+    fs
+      .readFileSync(`${behaviourFile()}.pods.jsonl`, "utf8")
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => JSON.parse(line) as { event: "start" | "back"; nodeId: string });
+
+  test("deleted and edited StatefulSets in several regions restart at most maxUnavailableValidators validators per wave, each wave back before the next", async () => {
+    fs.rmSync(`${behaviourFile()}.pods.jsonl`, { force: true });
+    const spec = smallSpec();
+    const healing = baseline({ ...spec, drift: { ...spec.drift, remediate: "safe" } }, {});
+    const report = await driftCheck({ driftBaseline: { ...healing, contracts: [] }, clusterDrift });
+    assert.equal(report.state, "Drifted");
+
+    const waves = report.actions.filter((action) => action.action.startsWith("restart wave"));
+    assert.deepEqual(
+      waves.map((action) => action.resource),
+      [
+        "uksouth/validator-1, francecentral/validator-2",
+        "swedencentral/validator-1, northeurope/validator-1",
+        "northeurope/validator-2",
+        "northeurope/sentry-1",
+      ],
+      "deleted validators first, two per wave, then the edited ones, then the sentry",
+    );
+    assert.ok(
+      report.actions.every((action) => action.ok),
+      JSON.stringify(report.actions, null, 1),
+    );
+    assert.ok(
+      report.actions.some(
+        (action) => action.region === "uksouth" && action.action === "re-apply cluster configuration",
+      ),
+      "the edited ConfigMap's cluster is configured again",
+    );
+
+    // Replay what the pods went through against the waves the report names.
+    const waveOf = new Map(waves.flatMap((action, index) => action.resource.split(", ").map((id) => [id, index])));
+    const validators = new Set([...deleted, ...edited]);
+    const down = new Set(deleted);
+    const inFlight = new Set<string>();
+    const started: string[] = [];
+    for (const { event, nodeId } of podEvents()) {
+      if (event === "back") {
+        inFlight.delete(nodeId);
+        down.delete(nodeId);
+        continue;
+      }
+      started.push(nodeId);
+      const wave = waveOf.get(nodeId);
+      assert.ok(wave !== undefined, `${nodeId} started outside the waves`);
+      for (const other of inFlight)
+        assert.ok((waveOf.get(other) ?? -1) >= wave, `${nodeId} (wave ${wave + 1}) started before ${other} was back`);
+      inFlight.add(nodeId);
+      if (validators.has(nodeId)) down.add(nodeId);
+      const validatorsDown = [...down].filter((id) => validators.has(id));
+      if (edited.includes(nodeId))
+        assert.ok(validatorsDown.length <= 2, `restarting ${nodeId} with ${validatorsDown.join(", ")} down`);
+      assert.ok([...inFlight].filter((id) => validators.has(id)).length <= 2, `more than two validators starting`);
+    }
+    assert.deepEqual(started.sort(), [...deleted, ...edited, "northeurope/sentry-1"].sort(), "each node once");
+    assert.equal(inFlight.size, 0, "every node came back");
   });
 });

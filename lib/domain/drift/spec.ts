@@ -37,7 +37,7 @@ export const driftSpecSchema = z
       .enum(["none", "safe"])
       .default("none")
       .describe(
-        "`none` only reports; `safe` also re-applies the Kubernetes configuration of regions whose objects were edited or deleted (one region at a time). Clusters are never recreated and validators never voted in or out by healing.",
+        "`none` only reports; `safe` also re-applies the Kubernetes configuration of regions whose objects were edited or deleted, and restarts the nodes whose StatefulSet was in the rollout's waves (at most `rollout.maxUnavailableValidators` validators at once). Clusters are never recreated and validators never voted in or out by healing.",
       ),
     minimumBalances: z
       .record(
