@@ -226,12 +226,12 @@ export class ExactlyOnceSender {
   /**
    * Moves independent intents forward in one call: settles the sender's unfinished entries
    * first, estimates every new intent's gas, then signs, journals (before its broadcast, with its
-   * nonce, so a crash leaves no gap) and broadcasts each in turn at consecutive nonces, each one
-   * awaited until mined before the next is sent, within `waitSeconds` in all. Returns the entries
-   * in the order given, as they stand (`mined`, `dropped`, on their way, or undefined when not
-   * sent yet because an earlier one is still on its way). An intent the chain refuses to take is
-   * `failed`, with its index: a revert in its gas estimate sends nothing new (every estimate comes
-   * first), missing funds stop the sends after it.
+   * nonce, so a crash leaves no gap) and broadcasts each in turn at consecutive nonces, back to
+   * back, so that they can share a block; then waits for their receipts, within `waitSeconds` in
+   * all. Returns the entries in the order given, as they stand (`mined`, `dropped`, on their way,
+   * or undefined when not sent). An intent the chain refuses to take is `failed`, with its index:
+   * a revert in its gas estimate sends nothing new (every estimate comes first), missing funds
+   * stop the sends after it.
    */
   async advanceAll(
     intents: readonly { name: string; request: TransactionRequest }[],
@@ -243,9 +243,8 @@ export class ExactlyOnceSender {
         async ({ name }) => open.find((unfinished) => unfinished.name === name)?.entry ?? this.journal.read(name),
       ),
     );
-    // Every new intent's gas is estimated before any of them is sent: they are independent, and a
-    // node may hold an estimate back while this sender's transactions are pending (the simulated
-    // chain, ganache with its miner driven by the network, stalled for seconds).
+    // Every new intent's gas is estimated before any of them is sent: they are independent, and an
+    // estimate at the latest block must not depend on this sender's transactions still pending.
     const gasLimits = new Map<number, bigint>();
     let failed: { index: number; error: unknown } | undefined;
     for (const [index, { request }] of intents.entries()) {
@@ -259,22 +258,15 @@ export class ExactlyOnceSender {
     }
     const until = Date.now() + this.options.waitSeconds * 1000;
     const entries: (JournalEntry | undefined)[] = intents.map(() => undefined);
-    // Set once a transaction sent here is not mined in time: the rest wait for the next call.
-    let waiting = false;
     for (const [index, { name, request }] of intents.entries()) {
       const journaled = existing[index];
       const gasLimit = gasLimits.get(index);
       if (journaled !== undefined) entries[index] = journaled;
-      else if (failed === undefined && gasLimit !== undefined && !waiting) {
+      else if (failed === undefined && gasLimit !== undefined) {
         try {
           const entry = await this.start(name, request, gasLimit, taken);
           taken.push(entry);
-          // Each one mined before the next is sent: the simulated chain (ganache, its miner driven
-          // by the network) left the last of several pending transactions of one sender in its
-          // pool until a replacement came, 60 s later.
-          const settled = await this.untilMined(name, entry, until);
-          entries[index] = settled;
-          waiting = !isFinal(settled);
+          entries[index] = entry;
         } catch (error) {
           failed = { index, error };
         }
@@ -287,14 +279,16 @@ export class ExactlyOnceSender {
 
   /** Polls an entry's latest attempt for its receipt until `until`; journals it once mined. */
   private async untilMined(name: string, entry: JournalEntry, until: number): Promise<JournalEntry> {
-    while (!isFinal(entry) && Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
+    while (!isFinal(entry)) {
       const hash = entry.attempts[entry.attempts.length - 1]?.hash ?? "";
       const receipt = await this.receipt(hash);
-      if (receipt === undefined) continue;
-      const mined = markMined(entry, hash, receipt);
-      await this.journal.write(name, mined);
-      return mined;
+      if (receipt !== undefined) {
+        const mined = markMined(entry, hash, receipt);
+        await this.journal.write(name, mined);
+        return mined;
+      }
+      if (Date.now() >= until) break;
+      await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
     }
     return entry;
   }
