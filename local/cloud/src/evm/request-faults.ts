@@ -31,7 +31,10 @@ export class EvmRequestFaults {
     const { faults, clock } = this.parts;
     const injected = faults.decide("evm", chain);
     const fault = injected.kind === "none" ? undefined : injected.description;
-    res.once("close", () =>
+    let recorded = false;
+    const record = () => {
+      if (recorded) return;
+      recorded = true;
       this.parts.operationLog.record({
         time: new Date(started).toISOString(),
         target: "evm",
@@ -41,8 +44,12 @@ export class EvmRequestFaults {
         durationMs: Date.now() - started,
         throttled: res.headersSent && res.statusCode === 429,
         ...(fault === undefined ? {} : { fault }),
-      }),
-    );
+      });
+    };
+    // `finish` (the answer handed to the socket) comes before the client can read the answer, so
+    // the log has it when the client looks; a reset connection only ever `close`s.
+    res.once("finish", record);
+    res.once("close", record);
     const latency = faults.latencyMs("evm", chain);
     if (latency > 0) await clock.sleepWall(latency);
     if (injected.kind === "none") return false;

@@ -44,8 +44,9 @@ describe("EVM pool of the simulated chains", { timeout: 60_000 }, () => {
           });
           hashes.push(String(await request("eth_sendRawTransaction", [raw])));
         }
-        // Blocks come every few milliseconds: two seconds is hundreds of blocks.
-        const until = Date.now() + 2_000;
+        // Blocks come every few milliseconds: this is hundreds of blocks even on a loaded machine,
+        // while a stranded transaction would wait forever.
+        const until = Date.now() + 15_000;
         let unmined = hashes;
         while (unmined.length > 0 && Date.now() < until) {
           const receipts = await Promise.all(unmined.map((hash) => request("eth_getTransactionReceipt", [hash])));
