@@ -75,7 +75,7 @@ const operationLogSchema = z.object({
     z.object({
       seq: z.number(),
       time: z.string(),
-      target: z.enum(["arm", "kube", "lro", "drift"]),
+      target: z.enum(["arm", "kube", "keyvault", "evm", "lro", "drift"]),
       region: z.string().optional(),
       cluster: z.string().optional(),
       operation: z.string(),

@@ -1,8 +1,8 @@
 /**
  * One chain's deployments as a sub-orchestration (the contracts phase runs one per chain, in
  * parallel), wave by wave (lib/domain/deployment-waves.ts): a wave's deployments refer only to
- * earlier waves, so one activity call sends them all (consecutive nonces, each mined before the
- * next) and the next wave starts once all of them have code. The activity sends at most one
+ * earlier waves, so one activity call sends them all (consecutive nonces, back to back, so they
+ * can share a block) and the next wave starts once all of them have code. The activity sends at most one
  * transaction per deployment per call, journaled first, so a crash or a retry continues the same
  * transactions; it is called again (after a durable timer) for those still pending.
  * Deterministic, no I/O.

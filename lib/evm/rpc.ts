@@ -1,8 +1,12 @@
 /**
  * JSON-RPC to an EVM chain (Chain 138 through its RPC URL, mainnet through a provider), with the
- * one classifier of this adapter: HTTP 429 and 5xx, resets and timeouts are transient (429 with
- * its Retry-After); a revert is permanent and carries its reason, decoded from the revert data
- * with the contract's ABI (custom errors included) by the caller through {@link RevertError}.
+ * one classifier of this adapter: HTTP 429, the JSON-RPC "limit exceeded" error (-32005) and
+ * 5xx, resets and timeouts are transient (429 with its Retry-After) and retried right here, each
+ * request on its own (lib/retry.ts), so a throttled read does not cost the activity its progress;
+ * a revert is permanent and carries its reason, decoded from the revert data with the contract's
+ * ABI (custom errors included) by the caller through {@link RevertError}. Every method this
+ * adapter sends may be sent twice: reads, and `eth_sendRawTransaction` of the same signed bytes,
+ * which a node that already has them answers "already known" ({@link EvmRpc.sendRawTransaction} accepts that).
  * The URL may hold a provider's API key, so it never appears in an error message.
  * Every transaction sent goes through {@link EvmRpc.sendRawTransaction}, which notes it for the
  * audit trail (lib/state/change-trail.ts).
@@ -10,11 +14,20 @@
 import { Transaction } from "ethers";
 import { z } from "zod";
 import { noteChange } from "../state/change-trail.js";
-import { classifyHttpStatus, classifyNetworkError, ClassifiedError, parseRetryAfter } from "../errors.js";
-import { withDeadline } from "../retry.js";
+import {
+  classifyHttpStatus,
+  classifyNetworkError,
+  ClassifiedError,
+  parseRetryAfter,
+  type ErrorClassification,
+} from "../errors.js";
+import { retry, withDeadline, type RetryOptions } from "../retry.js";
 
-/** Per request: a chain answers in milliseconds; only a stalled endpoint takes this long. */
+/** Per attempt: a chain answers in milliseconds; only a stalled endpoint takes this long. */
 const REQUEST_TIMEOUT_MS = 15_000;
+
+/** How hard one request is tried (lib/retry.ts's defaults otherwise); tests shorten it. */
+export type EvmRetryOptions = Omit<RetryOptions, "classify">;
 
 /** A transaction or call the chain refused because the EVM reverted it. */
 export class RevertError extends Error {
@@ -43,6 +56,8 @@ function revertData(data: unknown): string | undefined {
 const REVERT = /revert/i;
 /** How nodes refuse a transaction they already have (pending or mined): sending it again did no harm. */
 const ALREADY_KNOWN = /already known|known transaction|nonce too low|already imported/i;
+/** The JSON-RPC error hosted providers answer when a key's request rate is exceeded (EIP-1474). */
+const LIMIT_EXCEEDED = -32005;
 /** Errors whose message says the request can never succeed as it is. */
 const PERMANENT_MESSAGES = /insufficient funds|intrinsic gas too low|exceeds block gas limit|invalid sender|chain ?id/i;
 
@@ -53,15 +68,27 @@ export class EvmRpc {
     private readonly url: string,
     /** Names the chain in messages (the URL is not shown: it may carry a key). */
     private readonly chainName: string,
+    private readonly retryOptions: EvmRetryOptions = {},
   ) {}
 
-  /** One call; throws RevertError for a revert and ClassifiedError for everything else. */
-  async call(method: string, params: unknown[] = []): Promise<unknown> {
+  /**
+   * One call, retried while it fails transiently; throws RevertError for a revert and
+   * ClassifiedError for everything else (the last one's, Retry-After included, when out of tries).
+   */
+  call(method: string, params: unknown[] = []): Promise<unknown> {
+    return retry((attempt) => this.attempt(method, params, attempt.timeoutMs), {
+      attemptTimeoutMs: REQUEST_TIMEOUT_MS,
+      ...this.retryOptions,
+      classify: classifyEvmError,
+    });
+  }
+
+  private async attempt(method: string, params: unknown[], timeoutMs: number): Promise<unknown> {
     const step = `${method} on ${this.chainName}`;
     let response: Response;
     let text: string;
     try {
-      ({ response, text } = await withDeadline(REQUEST_TIMEOUT_MS, step, async (signal) => {
+      ({ response, text } = await withDeadline(timeoutMs, step, async (signal) => {
         const answer = await fetch(this.url, {
           method: "POST",
           headers: { "content-type": "application/json" },
@@ -98,6 +125,13 @@ export class EvmRpc {
     if (error === undefined) return result;
     const data = revertData(error.data);
     if (REVERT.test(error.message) || error.code === 3) throw new RevertError(error.message, data);
+    if (error.code === LIMIT_EXCEEDED)
+      throw new ClassifiedError(step, {
+        retryable: true,
+        kind: "throttled",
+        code: String(error.code),
+        message: error.message,
+      });
     const retryable = !PERMANENT_MESSAGES.test(error.message) && ![-32600, -32601, -32602].includes(error.code);
     throw new ClassifiedError(step, { retryable, kind: "rpc", code: String(error.code), message: error.message });
   }
@@ -148,4 +182,12 @@ export class EvmRpc {
   async quantity(method: string, params: unknown[] = []): Promise<bigint> {
     return BigInt(z.string().parse(await this.call(method, params)));
   }
+}
+
+/** This adapter's classifier: what {@link EvmRpc.attempt} threw, as the retry policy sees it. */
+function classifyEvmError(error: unknown): ErrorClassification {
+  if (error instanceof ClassifiedError) return error.classification;
+  const message = error instanceof Error ? error.message : String(error);
+  // A revert, or a response we cannot read: the same request would get the same answer.
+  return { retryable: false, kind: error instanceof RevertError ? "rpc" : "unknown", code: "NotRetried", message };
 }

@@ -64,6 +64,14 @@ const receiptSchema = z
 /** How often a call waiting for its receipt asks again: a block may come every fraction of a second. */
 export const RECEIPT_POLL_MS = 50;
 
+/** An intent to send in this call, with its place among the call's intents and its gas limit. */
+interface NewIntent {
+  index: number;
+  name: string;
+  request: TransactionRequest;
+  gasLimit: bigint;
+}
+
 /** Margin over the node's gas estimate: state may change between estimate and inclusion. */
 const GAS_MARGIN_PERCENT = 125n;
 
@@ -127,43 +135,69 @@ export class ExactlyOnceSender {
   }
 
   /**
-   * A new entry: nonce and fees from the chain, signed, journaled, broadcast. `unfinished`:
-   * this sender's entries still on their way, whose nonces are taken even if the node's pending
-   * count does not show them yet.
+   * New entries for intents sent together, signed, not yet journaled: fees and the next nonce read
+   * once, consecutive nonces after every unfinished entry's (`unfinished`: this sender's entries
+   * still on their way, whose nonces are taken even if the node's pending count does not show
+   * them yet), the balance checked against each in turn. Signing runs in parallel (each is a Key
+   * Vault round trip); what fails — missing funds, a signature — keeps only those before it.
    */
-  private async start(
-    name: string,
-    request: TransactionRequest,
-    gasLimit: bigint,
-    unfinished: JournalEntry[],
-  ): Promise<JournalEntry> {
+  private async signNew(
+    items: readonly NewIntent[],
+    unfinished: readonly JournalEntry[],
+  ): Promise<{ signed: { item: NewIntent; entry: JournalEntry }[]; failed?: { index: number; error: unknown } }> {
     const sender = await this.signer.address();
-    const gasPrice = await this.rpc.quantity("eth_gasPrice");
-    const needed = gasLimit * gasPrice + request.value;
-    const balance = await this.rpc.quantity("eth_getBalance", [sender, "latest"]);
-    if (balance < needed)
-      throw new InsufficientFundsError(
-        `${sender} holds ${balance} wei but ${request.intent} needs ${needed} wei (gas ${gasLimit} × ${gasPrice} wei${request.value > 0n ? ` + value ${request.value}` : ""}): fund it with at least ${needed - balance} wei more`,
-      );
-    // "pending": a transaction of this sender still in the pool keeps its nonce; no gap, no collision.
-    const pendingNonce = Number(await this.rpc.quantity("eth_getTransactionCount", [sender, "pending"]));
-    const nonce = Math.max(pendingNonce, ...unfinished.map((entry) => entry.nonce + 1));
-    const fields = {
-      intent: request.intent,
-      chainId: this.options.chainId,
-      sender,
-      nonce,
-      to: request.to,
-      dataHash: keccak256(request.data),
-      value: request.value.toString(),
-      gasLimit: gasLimit.toString(),
-      ...(request.predictedAddress === undefined ? {} : { predictedAddress: request.predictedAddress }),
-    };
-    const entry = signedEntry(fields, await this.sign(fields, request.data, { gasPrice: gasPrice.toString() }));
-    await this.journal.write(name, entry);
-    await this.rpc.sendRawTransaction(entry.attempts[0]?.raw ?? "", entry.intent);
-    // Not journaled: recovery treats a `signed` attempt the node knows as broadcast (tx-journal.ts).
-    return markBroadcast(entry);
+    const [gasPrice, balance, pendingNonce] = await Promise.all([
+      this.rpc.quantity("eth_gasPrice"),
+      this.rpc.quantity("eth_getBalance", [sender, "latest"]),
+      // "pending": a transaction of this sender still in the pool keeps its nonce; no gap, no collision.
+      this.rpc.quantity("eth_getTransactionCount", [sender, "pending"]),
+    ]);
+    let nonce = Math.max(Number(pendingNonce), ...unfinished.map((entry) => entry.nonce + 1));
+    let spendable = balance;
+    let failed: { index: number; error: unknown } | undefined;
+    const planned: { item: NewIntent; fields: Omit<JournalEntry, "state" | "attempts"> }[] = [];
+    for (const item of items) {
+      const { request, gasLimit } = item;
+      const needed = gasLimit * gasPrice + request.value;
+      if (spendable < needed) {
+        const before = balance === spendable ? "" : ` (${spendable} wei after the transactions before it)`;
+        failed = {
+          index: item.index,
+          error: new InsufficientFundsError(
+            `${sender} holds ${balance} wei${before} but ${request.intent} needs ${needed} wei (gas ${gasLimit} × ${gasPrice} wei${request.value > 0n ? ` + value ${request.value}` : ""}): fund it with at least ${needed - spendable} wei more`,
+          ),
+        };
+        break;
+      }
+      spendable -= needed;
+      planned.push({
+        item,
+        fields: {
+          intent: request.intent,
+          chainId: this.options.chainId,
+          sender,
+          nonce: nonce++,
+          to: request.to,
+          dataHash: keccak256(request.data),
+          value: request.value.toString(),
+          gasLimit: gasLimit.toString(),
+          ...(request.predictedAddress === undefined ? {} : { predictedAddress: request.predictedAddress }),
+        },
+      });
+    }
+    const attempts = await Promise.allSettled(
+      planned.map(({ item, fields }) => this.sign(fields, item.request.data, { gasPrice: gasPrice.toString() })),
+    );
+    const signed: { item: NewIntent; entry: JournalEntry }[] = [];
+    for (const [position, { item, fields }] of planned.entries()) {
+      const attempt = attempts[position];
+      if (attempt?.status !== "fulfilled") {
+        failed = { index: item.index, error: attempt?.reason };
+        break;
+      }
+      signed.push({ item, entry: signedEntry(fields, attempt.value) });
+    }
+    return failed === undefined ? { signed } : { signed, failed };
   }
 
   /** Carries out the journal's decision for an entry that is not final. */
@@ -214,13 +248,13 @@ export class ExactlyOnceSender {
 
   /**
    * Moves independent intents forward in one call: settles the sender's unfinished entries
-   * first, estimates every new intent's gas, then signs, journals (before its broadcast, with its
-   * nonce, so a crash leaves no gap) and broadcasts each in turn at consecutive nonces, each one
-   * awaited until mined before the next is sent, within `waitSeconds` in all. Returns the entries
-   * in the order given, as they stand (`mined`, `dropped`, on their way, or undefined when not
-   * sent yet because an earlier one is still on its way). An intent the chain refuses to take is
-   * `failed`, with its index: a revert in its gas estimate sends nothing new (every estimate comes
-   * first), missing funds stop the sends after it.
+   * first, estimates every new intent's gas and signs them all at consecutive nonces (both in
+   * parallel: nothing is sent yet), then journals them all in nonce order (so a crash leaves no
+   * gap) and only then broadcasts them, back to back, so that they can share a block; then waits
+   * for their receipts, within `waitSeconds` in all. Returns the entries in the order given, as they stand (`mined`, `dropped`, on their way,
+   * or undefined when not sent). An intent the chain refuses to take is `failed`, with its index:
+   * a revert in its gas estimate sends nothing new (every estimate comes first), missing funds
+   * stop the sends after it.
    */
   async advanceAll(
     intents: readonly { name: string; request: TransactionRequest }[],
@@ -232,40 +266,47 @@ export class ExactlyOnceSender {
         async ({ name }) => open.find((unfinished) => unfinished.name === name)?.entry ?? this.journal.read(name),
       ),
     );
-    // Every new intent's gas is estimated before any of them is sent: they are independent, and a
-    // node may hold an estimate back while this sender's transactions are pending (the simulated
-    // chain, ganache with its miner driven by the network, stalled for seconds).
-    const gasLimits = new Map<number, bigint>();
-    let failed: { index: number; error: unknown } | undefined;
-    for (const [index, { request }] of intents.entries()) {
-      if (existing[index] !== undefined) continue;
-      try {
-        gasLimits.set(index, await this.gasLimit(request));
-      } catch (error) {
-        failed = { index, error };
-        break;
-      }
-    }
+    // Every new intent's gas is estimated before any of them is sent: they are independent, and an
+    // estimate at the latest block must not depend on this sender's transactions still pending.
+    const fresh = intents.flatMap((intent, index) => (existing[index] === undefined ? [{ ...intent, index }] : []));
+    const estimates = await Promise.allSettled(fresh.map(({ request }) => this.gasLimit(request)));
+    const gasLimits = estimates.flatMap((estimate) => (estimate.status === "fulfilled" ? [estimate.value] : []));
+    const refused = estimates.findIndex((estimate) => estimate.status === "rejected");
     const until = Date.now() + this.options.waitSeconds * 1000;
-    const entries: (JournalEntry | undefined)[] = intents.map(() => undefined);
-    // Set once a transaction sent here is not mined in time: the rest wait for the next call.
-    let waiting = false;
-    for (const [index, { name, request }] of intents.entries()) {
-      const journaled = existing[index];
-      const gasLimit = gasLimits.get(index);
-      if (journaled !== undefined) entries[index] = journaled;
-      else if (failed === undefined && gasLimit !== undefined && !waiting) {
+    const entries: (JournalEntry | undefined)[] = existing.map((entry) => entry);
+    let failed: { index: number; error: unknown } | undefined;
+    if (refused >= 0) {
+      const estimate = estimates[refused];
+      failed = {
+        index: fresh[refused]?.index ?? 0,
+        error: estimate?.status === "rejected" ? estimate.reason : undefined,
+      };
+    } else {
+      const news = fresh.map((intent, position) => ({ ...intent, gasLimit: gasLimits[position] ?? 0n }));
+      const prepared = await this.signNew(news, taken);
+      failed = prepared.failed;
+      // All journaled (one after another, in nonce order: a crash leaves no gap among them) before
+      // the first broadcast, so that the broadcasts go back to back and can share a block; a crash
+      // before them leaves `signed` entries, which recovery broadcasts before anything new.
+      const journaled: typeof prepared.signed = [];
+      for (const signed of prepared.signed) {
         try {
-          const entry = await this.start(name, request, gasLimit, taken);
-          taken.push(entry);
-          // Each one mined before the next is sent: the simulated chain (ganache, its miner driven
-          // by the network) left the last of several pending transactions of one sender in its
-          // pool until a replacement came, 60 s later.
-          const settled = await this.untilMined(name, entry, until);
-          entries[index] = settled;
-          waiting = !isFinal(settled);
+          await this.journal.write(signed.item.name, signed.entry);
+          journaled.push(signed);
         } catch (error) {
-          failed = { index, error };
+          failed = { index: signed.item.index, error };
+          break;
+        }
+      }
+      for (const { item, entry } of journaled) {
+        try {
+          await this.rpc.sendRawTransaction(entry.attempts[0]?.raw ?? "", entry.intent);
+          // Not journaled: recovery treats a `signed` attempt the node knows as broadcast (tx-journal.ts).
+          entries[item.index] = markBroadcast(entry);
+        } catch (error) {
+          // Journaled `signed`: the next call's settle broadcasts it (and those after it) again.
+          failed = { index: item.index, error };
+          break;
         }
       }
     }
@@ -276,14 +317,16 @@ export class ExactlyOnceSender {
 
   /** Polls an entry's latest attempt for its receipt until `until`; journals it once mined. */
   private async untilMined(name: string, entry: JournalEntry, until: number): Promise<JournalEntry> {
-    while (!isFinal(entry) && Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
+    while (!isFinal(entry)) {
       const hash = entry.attempts[entry.attempts.length - 1]?.hash ?? "";
       const receipt = await this.receipt(hash);
-      if (receipt === undefined) continue;
-      const mined = markMined(entry, hash, receipt);
-      await this.journal.write(name, mined);
-      return mined;
+      if (receipt !== undefined) {
+        const mined = markMined(entry, hash, receipt);
+        await this.journal.write(name, mined);
+        return mined;
+      }
+      if (Date.now() >= until) break;
+      await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
     }
     return entry;
   }

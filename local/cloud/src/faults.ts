@@ -1,8 +1,8 @@
 /**
  * Injected faults: what the scenario file and the control API can make the simulated Azure do.
  * Permanent faults are per region (quota limits, provisioning failures); transient faults hit a
- * fraction of requests (5xx, 429, connection resets) on ARM or on clusters' API servers; latency
- * delays answers. The schemas here are the documented contract of both inputs.
+ * fraction of requests (5xx, 429, connection resets) on ARM, clusters' API servers, Key Vault or
+ * the simulated chains' JSON-RPC endpoints; latency delays answers. The schemas here are the documented contract of both inputs.
  */
 import { z } from "zod";
 
@@ -18,8 +18,12 @@ const regionFaultSchema = z.strictObject({
   provisioningFailure: z.strictObject({ code: z.string().min(1), message: z.string().optional() }).optional(),
 });
 
-/** Which servers a transient fault or latency rule applies to (Key Vault has no region: rules for it give none). */
-const faultTargetSchema = z.enum(["arm", "kube", "keyvault"]);
+/**
+ * Which servers a transient fault or latency rule applies to. Key Vault has no region: rules for it
+ * give none. For `evm` (the simulated chains' JSON-RPC endpoints) the rule's `region` names the
+ * chain, `chain138` or `mainnet`; both when absent.
+ */
+const faultTargetSchema = z.enum(["arm", "kube", "keyvault", "evm"]);
 export type FaultTarget = z.infer<typeof faultTargetSchema>;
 
 const transientFaultSchema = z.strictObject({

@@ -19,6 +19,7 @@ import { CloudConnectionSchema, connectionFileName, type CloudConnection } from 
 import { ControlServer } from "./control.js";
 import { coreControlRoutes } from "./control-routes.js";
 import { createDriftRunner } from "./drift.js";
+import { EvmRequestFaults } from "./evm/request-faults.js";
 import { FaultInjector, type FaultRules } from "./faults.js";
 import { createVault } from "./keyvault/index.js";
 import { KubectlRuntime } from "./kube/kubectl.js";
@@ -123,7 +124,17 @@ export async function startCloud(options: StartCloudOptions): Promise<RunningClo
     const deployer = vault.deployer();
     const coreFields = connectionFields({ armEndpoint, controlUrl, caCertPath: tls.ca.certPath, identity, timeScale });
     coreFields.keyVault = { vaultUrl, deployerKeyId: deployer.keyId, deployerAddress: deployer.address };
-    const context = createPluginContext({ dataDir, timeScale, log, controlUrl, arm: arm.state, world, deployer });
+    const evmFaults = new EvmRequestFaults({ faults: faults.injector, operationLog, clock });
+    const context = createPluginContext({
+      dataDir,
+      timeScale,
+      log,
+      controlUrl,
+      arm: arm.state,
+      world,
+      deployer,
+      evmFaults,
+    });
     const fields = await startPlugins(plugins, context, coreFields, startedPlugins);
     scheduleDriftEvents(scenario, clock, runDrift, log);
     await applyPluginSections(plugins, scenario);

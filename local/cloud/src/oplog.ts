@@ -1,5 +1,6 @@
 /**
- * The operation log: one entry per request served (ARM, Kubernetes API or Key Vault), per long-running
+ * The operation log: one entry per request served (ARM, Kubernetes API, Key Vault or a simulated
+ * chain's JSON-RPC endpoint), per long-running
  * operation finished and per modelled wait of a cluster that ended (a LoadBalancer IP assigned, a
  * pod started, a pod Ready). Benchmarks and tests read it through `GET /_sim/operations`.
  */
@@ -8,7 +9,8 @@ export interface OperationLogEntry {
   seq: number;
   /** ISO time the request arrived or the operation started. */
   time: string;
-  target: "arm" | "kube" | "keyvault" | "lro" | "drift";
+  target: "arm" | "kube" | "keyvault" | "evm" | "lro" | "drift";
+  /** The region, or for `evm` the chain (`chain138`, `mainnet`). */
   region?: string;
   /** `<subscription>/<resourceGroup>/<cluster>` for cluster-scoped entries. */
   cluster?: string;

@@ -1,9 +1,11 @@
 /**
  * What a plugin gets to see and change of the running cloud (`CloudPluginContext`): clusters whose
  * API servers run, their pods, name resolution as a pod sees it, and objects read, replaced or
- * deleted behind the control plane's back; and the deployer's Key Vault key, for chains to fund.
+ * deleted behind the control plane's back; the deployer's Key Vault key, for chains to fund; and the
+ * `evm` fault rules, for chains' JSON-RPC servers to apply.
  */
 import type { ArmState } from "./arm/resources.js";
+import type { EvmRequestFaults } from "./evm/request-faults.js";
 import type { VaultKeyRef } from "./keyvault/index.js";
 import { podViews } from "./cluster-views.js";
 import { isRecord } from "./http.js";
@@ -20,6 +22,7 @@ export interface PluginContextSources {
   arm: ArmState;
   world: KubeWorld;
   deployer: VaultKeyRef;
+  evmFaults: EvmRequestFaults;
 }
 
 export function createPluginContext({
@@ -30,10 +33,12 @@ export function createPluginContext({
   arm,
   world,
   deployer,
+  evmFaults,
 }: PluginContextSources): CloudPluginContext {
   return {
     dataDir,
     deployer,
+    evmFaults,
     timeScale,
     log,
     controlUrl,

@@ -15,6 +15,7 @@
  * Container runtimes are consulted in plugin order before the built-in "runs and serves nothing"
  * behaviour; the first runtime whose `claims(image)` is true starts the container.
  */
+import type { EvmRequestFaults } from "./evm/request-faults.js";
 import type { ContainerRuntime, PodLocation, RunningContainer, PodEndpoint } from "./kube/container-runtime.js";
 
 /** A JSON request to a control route. */
@@ -99,6 +100,8 @@ export interface CloudPluginContext {
    * private key (sign through the vault). Chains fund its address.
    */
   deployer: { keyId: string; address: string };
+  /** The fault rules' `evm` target: a chain's JSON-RPC server lets it see each request first. */
+  evmFaults: EvmRequestFaults;
   clusters(): ClusterView[];
   /** All pods of all clusters (optionally of one cluster). */
   pods(clusterKey?: string): PodView[];

@@ -159,11 +159,14 @@ export function createBesuPlugin(options: BesuPluginOptions = {}): BesuPlugin {
         loopbackRpc: true,
         log: (line) => context.log(line),
       });
-      const gateway = await ChainGateway.start(() => started?.world);
+      const gateway = await ChainGateway.start(() => started?.world, context.evmFaults);
       const mainnet =
         options.mainnet === false
           ? undefined
-          : await MainnetStandIn.start({ ...loadOrCreateDevAccounts(context.dataDir), deployer: deployer.address });
+          : await MainnetStandIn.start(
+              { ...loadOrCreateDevAccounts(context.dataDir), deployer: deployer.address },
+              context.evmFaults,
+            );
       started = { context, world, gateway, mainnet, timers: new Set() };
       context.log(
         `besu: simulation ready${mainnet === undefined ? "" : `, mainnet stand-in at ${mainnet.info.rpcUrl}`}`,

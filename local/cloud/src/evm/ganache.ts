@@ -60,14 +60,42 @@ export interface StartedEvm {
 
 const quantity = (value: bigint): string => `0x${value.toString(16)}`;
 
+/** Calls that put transactions into ganache's pool or mine them: never two at once (see {@link oneWriteAtATime}). */
+const WRITES = new Set(["eth_sendRawTransaction", "evm_mine"]);
+
+/**
+ * The provider with its writes taken one at a time. ganache 7.9.2's pool decides whether a
+ * transaction is executable from the sender's nonce in the last *saved* block; one that arrives
+ * while the sender's previous transaction is being mined (out of the pool, its block not saved
+ * yet) looks like it leaves a nonce gap, so it goes to the future queue, which only a later
+ * transaction of the same sender promotes (ganache's own comment in transaction-pool.ts names this
+ * race). A sender sending back to back then had its last transaction wait for its replacement,
+ * and Chain 138, whose blocks are mined on a timer, met it whenever a send overlapped a block.
+ * Real nodes count pending transactions; taking sends and mining in turn restores that here.
+ */
+function oneWriteAtATime(provider: EvmProvider): EvmProvider {
+  let writing: Promise<unknown> = Promise.resolve();
+  return {
+    request(call) {
+      if (!WRITES.has(call.method)) return provider.request(call);
+      const result = writing.then(() => provider.request(call));
+      writing = result.catch(() => undefined);
+      return result;
+    },
+    disconnect: () => provider.disconnect(),
+  };
+}
+
 /** Starts a ganache chain (latest hardfork it supports, no pre-funded accounts) and creates the accounts. */
 export async function startEvm(settings: EvmChainSettings): Promise<StartedEvm> {
-  const provider = ganacheModule().provider({
-    chain: { chainId: settings.chainId, networkId: settings.chainId, hardfork: "shanghai" },
-    logging: { quiet: true },
-    miner: { instamine: "eager", blockGasLimit: settings.gasLimit },
-    wallet: { totalAccounts: 0 },
-  });
+  const provider = oneWriteAtATime(
+    ganacheModule().provider({
+      chain: { chainId: settings.chainId, networkId: settings.chainId, hardfork: "shanghai" },
+      logging: { quiet: true },
+      miner: { instamine: "eager", blockGasLimit: settings.gasLimit },
+      wallet: { totalAccounts: 0 },
+    }),
+  );
   let setupBlocks = 0;
   const call = async (method: string, params: unknown[]): Promise<void> => {
     await provider.request({ method, params });

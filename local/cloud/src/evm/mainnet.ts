@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { Interface, Wallet, type InterfaceAbi } from "ethers";
 import type { DevAccounts } from "./dev-accounts.js";
 import { startEvm, type EvmProvider } from "./ganache.js";
+import type { EvmRequestFaults } from "./request-faults.js";
 import { serveEvm, type EvmRpcServer } from "./rpc-server.js";
 
 /** Ethereum mainnet's CCIP chain selector. */
@@ -58,8 +59,11 @@ export class MainnetStandIn {
     private readonly server: EvmRpcServer,
   ) {}
 
-  /** `deployer` is the operator's address (funded with ether and LINK); Chainlink's owner signs the setup. */
-  static async start(accounts: DevAccounts & { deployer: string }): Promise<MainnetStandIn> {
+  /**
+   * `deployer` is the operator's address (funded with ether and LINK); Chainlink's owner signs the
+   * setup. `faults`: the cloud's `evm` fault rules (chain `mainnet`) for its JSON-RPC endpoint.
+   */
+  static async start(accounts: DevAccounts & { deployer: string }, faults?: EvmRequestFaults): Promise<MainnetStandIn> {
     const { provider } = await startEvm({
       chainId: 1,
       gasLimit: "0x1c9c380",
@@ -113,7 +117,7 @@ export class MainnetStandIn {
     const router = await deploy("latest", "router", [wrappedNative, rmnProxy]);
     const token = new Interface(ccipArtifact(tokenVersion, "factory_burn_mint_erc20").abi);
     await send(link, token.encodeFunctionData("transfer", [accounts.deployer, DEPLOYER_LINK]));
-    const server = await serveEvm(provider);
+    const server = await serveEvm(provider, faults === undefined ? undefined : { faults, chain: "mainnet" });
     return new MainnetStandIn(
       {
         chainId: 1,

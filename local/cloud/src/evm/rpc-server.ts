@@ -1,9 +1,10 @@
 /** A loopback JSON-RPC endpoint in front of an in-process EVM (single requests and batches). */
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { readBody } from "@besu-fleet/local-support";
 import type { AddressInfo } from "node:net";
 import type { EvmProvider } from "./ganache.js";
 import { asRpcError } from "./network-evm.js";
+import type { EvmChainName, EvmRequestFaults } from "./request-faults.js";
 
 async function answer(provider: EvmProvider, request: unknown): Promise<Record<string, unknown>> {
   const call: Record<string, unknown> =
@@ -33,24 +34,33 @@ export interface EvmRpcServer {
   close(): Promise<void>;
 }
 
-/** Serves the provider on 127.0.0.1 at a free port. */
-export async function serveEvm(provider: EvmProvider): Promise<EvmRpcServer> {
+/** Answers one HTTP request (a JSON-RPC call or batch) from the provider. */
+async function serve(provider: EvmProvider, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    res
+      .writeHead(400, { "content-type": "application/json" })
+      .end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } }));
+    return;
+  }
+  const result = Array.isArray(parsed)
+    ? await Promise.all(parsed.map((item) => answer(provider, item)))
+    : await answer(provider, parsed);
+  res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result));
+}
+
+/** Serves the provider on 127.0.0.1 at a free port, with the cloud's fault rules for `chain` if given. */
+export async function serveEvm(
+  provider: EvmProvider,
+  faulty?: { faults: EvmRequestFaults; chain: EvmChainName },
+): Promise<EvmRpcServer> {
   const server: Server = createServer((req, res) => {
-    readBody(req)
-      .then(async (body) => {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(body.toString("utf8"));
-        } catch {
-          res
-            .writeHead(400, { "content-type": "application/json" })
-            .end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } }));
-          return;
-        }
-        const result = Array.isArray(parsed)
-          ? await Promise.all(parsed.map((item) => answer(provider, item)))
-          : await answer(provider, parsed);
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result));
+    (faulty === undefined ? Promise.resolve(false) : faulty.faults.intercept(faulty.chain, req, res))
+      .then(async (answered) => {
+        if (!answered) await serve(provider, req, res);
       })
       .catch(() => {
         if (!res.headersSent) res.writeHead(500).end();
