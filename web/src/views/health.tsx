@@ -70,6 +70,8 @@ function LineChart(props: {
   times: string[];
   series: Series[];
   summary: string;
+  /** A count's axis starts at zero, so a drop is drawn to scale. */
+  fromZero?: boolean;
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart<"line", (number | null)[], string>>(undefined);
@@ -84,7 +86,11 @@ function LineChart(props: {
         maintainAspectRatio: false,
         scales: {
           x: { title: { display: true, text: "drift check" } },
-          y: { title: { display: true, text: props.axis }, ticks: { precision: 0 } },
+          y: {
+            beginAtZero: props.fromZero === true,
+            title: { display: true, text: props.axis },
+            ticks: { precision: 0 },
+          },
         },
       },
     });
@@ -216,6 +222,7 @@ export function NetworkHealthView(props: { api: Api; network: string }) {
             id="health-validators"
             title="Validators up over time"
             axis="validators"
+            fromZero
             times={times}
             series={[
               { label: "validators up", values: points.map((p) => p.health.validatorsUp), colour: "#1a7f37" },
