@@ -45,6 +45,11 @@ export interface RetryNotice {
 export interface RetryScope {
   policy: RetryPolicy;
   onRetry?: (notice: RetryNotice) => void;
+  /**
+   * The phase the work belongs to, sent beside the activity's input (its contract leaves it out of
+   * what the implementation sees) so that the activity's log lines name it.
+   */
+  readonly phase?: string;
 }
 
 /** The message of a failed task (the SDK wraps thrown errors; keep the first line). */
@@ -96,13 +101,15 @@ export function activity<C extends ActivityContract>(
   let failures = 0;
   let throttledWaitMs = 0;
   let waiting = false;
+  // Every activity's input is an object (its contract is a zod object, which drops the extra key).
+  const sent = scope.phase === undefined ? input : { ...(input as object), phase: scope.phase };
   const pending = {
-    task: context.df.callActivity(contract.name, input),
+    task: context.df.callActivity(contract.name, sent),
     advance(completed: Task): Outcome<ActivitySuccess<C>> | undefined {
       if (waiting) {
         waiting = false;
         attempt += 1;
-        pending.task = context.df.callActivity(contract.name, input);
+        pending.task = context.df.callActivity(contract.name, sent);
         return undefined;
       }
       let failure: { cause: string; retryAfterMs?: number };

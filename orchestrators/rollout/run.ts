@@ -27,6 +27,11 @@ export interface RolloutRun {
   /** The plans of the regions this rollout works on. */
   plans: RegionPlan[];
   cancel: Cancellation;
+  /**
+   * The phase the status is in, kept by `advance` (the one thing here that changes): the retry
+   * scopes send it to the activities, whose log lines name it.
+   */
+  phase: RolloutStatus["phase"];
 }
 
 /** What the phases have built so far. */
@@ -54,6 +59,7 @@ export type StatusChange = (status: RolloutStatus, at: string) => RolloutStatus;
 /** Applies a change to the status and publishes it as the custom status. */
 export function advance(run: RolloutRun, state: RolloutState, change: StatusChange): RolloutState {
   const status = change(state.status, now(run.context));
+  run.phase = status.phase;
   run.context.df.setCustomStatus(status);
   return { ...state, status };
 }
@@ -95,6 +101,7 @@ export function retryScope(
 ): RetryScope {
   return {
     policy: run.spec.rollout.retry,
+    phase: run.phase,
     onRetry: (notice) => {
       for (const region of regions) {
         apply((status, at) =>
@@ -106,4 +113,7 @@ export function retryScope(
 }
 
 /** A scope for work that belongs to no region (the network record, the report): retries are not shown. */
-export const quietRetryScope = (run: RolloutRun): RetryScope => ({ policy: run.spec.rollout.retry });
+export const quietRetryScope = (run: RolloutRun): RetryScope => ({
+  policy: run.spec.rollout.retry,
+  phase: run.phase,
+});
