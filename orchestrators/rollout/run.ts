@@ -2,7 +2,8 @@
  * What the rollout's phases share. A phase is a generator that takes the rollout's state and
  * returns the next one (`Phase`); the rollout orchestrator composes them with `yield*`. `RolloutRun`
  * holds what does not change during a rollout (the durable context, the parsed input, the plans,
- * the cancel request); `RolloutState` holds what the phases build up, the status included.
+ * the cancel request) and the current phase's name; `RolloutState` holds what the phases build
+ * up, the status included.
  *
  * The status is the orchestration's custom status: `advance` applies a change and publishes it,
  * so the status endpoint shows each region's phase and last error live. It holds no secret.
