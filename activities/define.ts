@@ -43,7 +43,8 @@ export function define<I extends z.ZodType, O extends ActivityOutcome>(
         output: contract.output.parse(permanent("InvalidInput", `${contract.name}: ${problems}`)),
       });
     }
-    const subject = activitySubject(parsed.data);
+    // From what was sent: the phase beside the input is not part of the contract's input.
+    const subject = activitySubject(raw);
     return inActivitySpan(contract.name, async () => {
       const startedAt = performance.now();
       // The region an input is about names it in messages (`-` when it has none).

@@ -3,7 +3,8 @@
  * duration and outcome as metrics, its failures by code (a transient one is what the orchestrator
  * retries, so this counts the orchestrator's retries by cause without recording anything in
  * replayed code), and one structured log line naming the rollout and region when its input does
- * (which also name the region in the activity's failure messages).
+ * (which also name the region in the activity's failure messages), and the phase the orchestrator
+ * sent beside the input (orchestrators/durable.ts `RetryScope.phase`).
  * Each call runs in a span of its own, so that in Azure (where the distro exports spans) its log
  * lines carry the span's trace and span ids.
  */
@@ -13,27 +14,29 @@ import { log, type LogFields } from "../lib/telemetry/log.js";
 import { INSTRUMENTATION_SCOPE, recordActivity } from "../lib/telemetry/metrics.js";
 import type { ActivityOutcome } from "./contracts.js";
 
-/** Where an activity's input names its rollout and region (top level, or in its cluster or plan). */
+/** Where an activity's input names its rollout and region (top level, or in its cluster or plan), and its phase. */
 const subjectSchema = z
   .object({
     rolloutId: z.string().optional(),
+    phase: z.string().optional(),
     region: z.string().optional(),
     cluster: z.object({ region: z.string() }).partial().optional(),
     plan: z.object({ region: z.string() }).partial().optional(),
   })
   .partial();
 
-export type ActivitySubject = Pick<LogFields, "rollout" | "region">;
+export type ActivitySubject = Pick<LogFields, "rollout" | "region" | "phase">;
 
-/** The rollout and region an activity's input is about, each when it names one. */
+/** The rollout, region and phase an activity's input is about, each when it names one. */
 export function activitySubject(input: unknown): ActivitySubject {
   const parsed = subjectSchema.safeParse(input);
   if (!parsed.success) return {};
-  const { rolloutId, region, cluster, plan } = parsed.data;
+  const { rolloutId, region, cluster, plan, phase } = parsed.data;
   const where = region ?? cluster?.region ?? plan?.region;
   return {
     ...(rolloutId === undefined ? {} : { rollout: rolloutId }),
     ...(where === undefined ? {} : { region: where }),
+    ...(phase === undefined ? {} : { phase }),
   };
 }
 

@@ -65,6 +65,11 @@ export interface RetryNotice {
 export interface RetryScope {
   policy: RetryPolicy;
   onRetry?: (notice: RetryNotice) => void;
+  /**
+   * The phase the work belongs to, sent beside the activity's input (its contract leaves it out of
+   * what the implementation sees) so that the activity's log lines name it.
+   */
+  readonly phase?: string;
 }
 
 /** The message of a failed task (the SDK wraps thrown errors; keep the first line). */
@@ -116,13 +121,16 @@ export function activity<C extends ActivityContract>(
   let failures = 0;
   let throttledWaitMs = 0;
   let waiting = false;
+  // Every activity's input is an object (its contract is a zod object, which drops the extra key).
+  const withPhase = scope.phase === undefined ? input : { ...(input as object), phase: scope.phase };
+  const sent = withAudit(context, withPhase);
   const pending = {
-    task: context.df.callActivity(contract.name, withAudit(context, input)),
+    task: context.df.callActivity(contract.name, sent),
     advance(completed: Task): Outcome<ActivitySuccess<C>> | undefined {
       if (waiting) {
         waiting = false;
         attempt += 1;
-        pending.task = context.df.callActivity(contract.name, withAudit(context, input));
+        pending.task = context.df.callActivity(contract.name, sent);
         return undefined;
       }
       let failure: { cause: string; retryAfterMs?: number };

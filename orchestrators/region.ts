@@ -28,7 +28,7 @@ import {
   type ClusterRef,
 } from "../activities/contracts.js";
 import type { ClusterPlan, RegionPlan } from "../lib/domain/plan.js";
-import type { RegionRetries } from "../lib/domain/rollout-status.js";
+import type { RegionPhase, RegionRetries } from "../lib/domain/rollout-status.js";
 import type { RolloutPolicy } from "../lib/domain/spec.js";
 import {
   CANCEL_EVENT,
@@ -61,14 +61,19 @@ interface RegionRun {
   scope: RetryScope;
 }
 
-function beginRegion(context: OrchestrationContext, policy: RolloutPolicy, plan: RegionPlan): RegionRun {
+function beginRegion(
+  context: OrchestrationContext,
+  policy: RolloutPolicy,
+  plan: RegionPlan,
+  phase: RegionPhase,
+): RegionRun {
   const run: RegionRun = {
     context,
     policy,
     plan,
     cancel: cancellation(context, CANCEL_EVENT),
     retries: { count: 0, waitedSeconds: 0 },
-    scope: { policy: policy.retry },
+    scope: { policy: policy.retry, phase },
   };
   run.scope.onRetry = (notice) => {
     run.retries = {
@@ -249,7 +254,7 @@ function* provision(run: RegionRun, specDocument: string) {
 }
 
 export const regionProvisionOrchestrator = orchestration(regionProvisionOrchestration, function* (context, input) {
-  const run = beginRegion(context, input.policy, input.plan);
+  const run = beginRegion(context, input.policy, input.plan, "provisioning");
   const result = yield* provision(run, input.specDocument);
   return { ...result, retries: run.retries };
 });
@@ -293,7 +298,7 @@ function* deploy(run: RegionRun, specDocument: string, networkDocument: string) 
 }
 
 export const regionDeployOrchestrator = orchestration(regionDeployOrchestration, function* (context, input) {
-  const run = beginRegion(context, input.policy, input.plan);
+  const run = beginRegion(context, input.policy, input.plan, "deploying");
   const result = yield* deploy(run, input.specDocument, input.networkDocument);
   return { ...result, retries: run.retries };
 });

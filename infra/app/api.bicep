@@ -112,16 +112,21 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   }
 
   // App Service Authentication: only callers with an Entra token for the API's app registration
-  // get through, and the app checks their app roles (functions/authorization.ts). Health stays open.
+  // get through, and the app checks their app roles (functions/authorization.ts). A browser without
+  // a session is sent to Entra ID's sign-in and back (the dashboard, docs/dashboard.md); automation
+  // sends its bearer token and is let through as before. Health stays open.
   resource authentication 'config' = {
     name: 'authsettingsV2'
     properties: {
       platform: { enabled: true }
       globalValidation: {
         requireAuthentication: true
-        unauthenticatedClientAction: 'Return401'
+        unauthenticatedClientAction: 'RedirectToLoginPage'
+        redirectToProvider: 'azureactivedirectory'
         excludedPaths: ['/api/health']
       }
+      // The token store backs /.auth/me, where the dashboard reads the signed-in user's app roles.
+      login: { tokenStore: { enabled: true } }
       httpSettings: { requireHttps: true }
       identityProviders: {
         azureActiveDirectory: {

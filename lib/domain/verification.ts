@@ -153,12 +153,13 @@ function checksFor(
  * Each reachable node's head, projected to the moment the last head was read. Heads are read one
  * node after another while blocks keep coming; comparing raw numbers read seconds apart would
  * call a healthy node "behind". The chain's rate comes from the two samples (the median of the
- * nodes' rates between them); a node without read times is taken as read.
+ * nodes' rates between them); a node without read times is taken as read. The rate itself is
+ * returned too (0 when it could not be measured): it is the chain's block time.
  */
 export function projectHeads(
   nodes: readonly ObservedNode[],
   firstById: Map<string, ObservedNode>,
-): { heads: Map<string, number>; slack: number } {
+): { heads: Map<string, number>; slack: number; blocksPerMs: number } {
   const time = (node: ObservedNode | undefined): number | undefined =>
     node?.blockNumberAt ? Date.parse(node.blockNumberAt) : undefined;
   const reachable = nodes.filter((node) => node.reachable && node.blockNumber !== undefined);
@@ -182,7 +183,7 @@ export function projectHeads(
     }),
   );
   // Blocks do not arrive at an even rate: a projection is good to about a second's worth of them.
-  return { heads, slack: Math.ceil(blocksPerMs * 1000) };
+  return { heads, slack: Math.ceil(blocksPerMs * 1000), blocksPerMs };
 }
 
 export function verifyNetwork(input: VerificationInput): Verification {

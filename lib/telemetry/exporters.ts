@@ -4,12 +4,14 @@
  * OpenTelemetry distro, which exports metrics (and the spans and logs it instruments) to
  * Application Insights with the app's identity; otherwise a Prometheus reader that is only read
  * when `GET /api/metrics` asks (no port of its own: the Functions host serves it, behind the API's
- * authorization).
+ * authorization), and a tracer provider that exports nothing but gives every span real trace and
+ * span ids, so log lines carry them locally as in Azure (where the distro's provider does).
  */
 import { useAzureMonitor } from "@azure/monitor-opentelemetry";
 import { metrics } from "@opentelemetry/api";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
+import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { appIdentity } from "../azure/identity.js";
 import type { TelemetryConfig } from "../config.js";
 
@@ -27,6 +29,8 @@ export function startTelemetry(config: TelemetryConfig): void {
   }
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [prometheus] }));
+  // Registers the async-hooks context manager too: without one no span is ever the active one.
+  new NodeTracerProvider().register();
   started = { config, prometheus };
 }
 

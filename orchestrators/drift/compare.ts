@@ -13,6 +13,7 @@ import { checkClusterDrift, checkOnChainDrift, type DriftBaseline } from "../../
 import { CHAIN_ROLES, type ChainRole } from "../../lib/domain/contracts-spec.js";
 import { besuDrift } from "../../lib/domain/drift/besu.js";
 import type { DriftUnknown, ObservedDrift } from "../../lib/domain/drift/report.js";
+import { networkHealth, type NetworkHealth } from "../../lib/domain/network-health.js";
 import type { ClusterPlan, RegionPlan } from "../../lib/domain/plan.js";
 import type { ObservedNode } from "../../lib/domain/verification.js";
 import { activity, settleAll, sleep, type Outcome, type Pending, type RetryScope } from "../durable.js";
@@ -28,6 +29,8 @@ interface ClusterWork {
 export interface Comparison {
   observed: ObservedDrift[];
   unknown: DriftUnknown[];
+  /** Absent when nothing was compared (no desired state). */
+  health?: NetworkHealth;
 }
 
 const clusterRef = ({ plan, cluster }: ClusterWork) => ({
@@ -211,5 +214,7 @@ export function* compareNetwork(
     }
   });
   observed.push(...besuDrift({ ...baseline.expectation, maxHeadSpread: MAX_HEAD_SPREAD }, first, second));
-  return { observed, unknown };
+  const planned = work.flatMap(({ plan, cluster }) => cluster.nodes.map((node) => ({ ...node, region: plan.region })));
+  const health = networkHealth({ ...baseline.expectation, planned, first, second });
+  return { observed, unknown, health };
 }

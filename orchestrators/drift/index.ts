@@ -67,6 +67,7 @@ export const driftCheckOrchestrator = orchestration(driftCheckOrchestration, fun
       ignore: baseline?.spec.drift.ignore ?? [],
       ...(baseline ? { baseline: baseline.rolloutId } : {}),
       ...(previous ? { previous } : {}),
+      ...(comparison.health ? { health: comparison.health } : {}),
     });
   let final = report([]);
   if (baseline?.spec.drift.remediate === "safe" && final.findings.some((finding) => finding.kind === "kubernetes")) {

@@ -48,24 +48,22 @@ export function beginRollout(
   context: OrchestrationContext,
   input: z.output<typeof rolloutInputSchema>,
 ): { run: RolloutRun; state: RolloutState } {
+  const status = createRolloutStatus({
+    rolloutId: input.rolloutId,
+    network: input.spec.network.name,
+    regions: input.regions,
+    at: now(context),
+    earlier: input.earlierRegions,
+  });
   const run: RolloutRun = {
     context,
     input,
     spec: input.spec,
     plans: planRollout(input.spec).filter((plan) => input.regions.includes(plan.region)),
     cancel: cancellation(context, CANCEL_EVENT),
+    phase: status.phase,
   };
-  const state: RolloutState = {
-    status: createRolloutStatus({
-      rolloutId: input.rolloutId,
-      network: input.spec.network.name,
-      regions: input.regions,
-      at: now(context),
-      earlier: input.earlierRegions,
-    }),
-    regions: run.plans,
-    identities: [],
-  };
+  const state: RolloutState = { status, regions: run.plans, identities: [] };
   context.df.setCustomStatus(state.status);
   return { run, state };
 }

@@ -2,7 +2,8 @@
  * What the rollout's phases share. A phase is a generator that takes the rollout's state and
  * returns the next one (`Phase`); the rollout orchestrator composes them with `yield*`. `RolloutRun`
  * holds what does not change during a rollout (the durable context, the parsed input, the plans,
- * the cancel request); `RolloutState` holds what the phases build up, the status included.
+ * the cancel request) and the current phase's name; `RolloutState` holds what the phases build
+ * up, the status included.
  *
  * The status is the orchestration's custom status: `advance` applies a change and publishes it,
  * so the status endpoint shows each region's phase and last error live. It holds no secret.
@@ -27,6 +28,11 @@ export interface RolloutRun {
   /** The plans of the regions this rollout works on. */
   plans: RegionPlan[];
   cancel: Cancellation;
+  /**
+   * The phase the status is in, kept by `advance` (the one thing here that changes): the retry
+   * scopes send it to the activities, whose log lines name it.
+   */
+  phase: RolloutStatus["phase"];
 }
 
 /** What the phases have built so far. */
@@ -54,6 +60,7 @@ export type StatusChange = (status: RolloutStatus, at: string) => RolloutStatus;
 /** Applies a change to the status and publishes it as the custom status. */
 export function advance(run: RolloutRun, state: RolloutState, change: StatusChange): RolloutState {
   const status = change(state.status, now(run.context));
+  run.phase = status.phase;
   run.context.df.setCustomStatus(status);
   return { ...state, status };
 }
@@ -95,6 +102,7 @@ export function retryScope(
 ): RetryScope {
   return {
     policy: run.spec.rollout.retry,
+    phase: run.phase,
     onRetry: (notice) => {
       for (const region of regions) {
         apply((status, at) =>
@@ -106,4 +114,7 @@ export function retryScope(
 }
 
 /** A scope for work that belongs to no region (the network record, the report): retries are not shown. */
-export const quietRetryScope = (run: RolloutRun): RetryScope => ({ policy: run.spec.rollout.retry });
+export const quietRetryScope = (run: RolloutRun): RetryScope => ({
+  policy: run.spec.rollout.retry,
+  phase: run.phase,
+});

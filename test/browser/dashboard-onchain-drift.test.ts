@@ -4,12 +4,15 @@
  * through the API, then the page must show every deployment with its address, code hash and
  * transaction, each CCIP step and top-up with its state; on the drift view, a check run from the
  * page reports the network in sync, and after a ConfigMap is edited behind the control plane's
- * back, the next check run from the page lists that one finding. Screenshots go to
+ * back, the next check run from the page lists that one finding. The network health view then
+ * charts what those checks observed, and shows a validator the simulator stopped as down at the
+ * next check, against the simulator's own list of running nodes. Screenshots go to
  * .local/screenshots/dashboard.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
+import { z } from "zod";
 import { BenchStack, smallCcipSpec } from "../../bench/stack.js";
 import { dashboardUrl } from "../../cli/local.js";
 import { launchBrowser, openPage, screenshot, type WatchedPage } from "./browser.js";
@@ -128,5 +131,86 @@ test("a drift check run from the page shows the network in sync, then the one fi
   await page.getByRole("link", { name: "← All networks" }).click();
   const row = page.getByTestId("drift-networks").locator("tbody tr", { hasText: NETWORK });
   await row.locator(".state", { hasText: "Drifted" }).waitFor();
+  assert.deepEqual(problems, []);
+});
+
+/** The simulator's running Besu nodes of the network (the oracle: it knows which are up). */
+async function simulatedNodes() {
+  const response = await stack.control("GET", "besu/nodes");
+  return z
+    .array(
+      z
+        .object({
+          resourceGroup: z.string(),
+          cluster: z.string(),
+          namespace: z.string(),
+          pod: z.string(),
+          region: z.string(),
+          validator: z.boolean(),
+          up: z.boolean(),
+          head: z.number(),
+        })
+        .loose(),
+    )
+    .parse(response.body)
+    .filter((node) => node.resourceGroup === `rg-${NETWORK}-${node.region}`);
+}
+
+/** The region table's cells, row by row. */
+const regionRows = async (page: Page): Promise<string[][]> =>
+  (await page
+    .getByTestId("health-regions")
+    .locator("tbody tr")
+    .evaluateAll((rows) =>
+      rows.map((row) => [...row.querySelectorAll("td")].map((cell) => cell.textContent ?? "")),
+    )) as string[][];
+
+test("the network health view charts the checks' observations, and shows a stopped validator as down after the next check", async () => {
+  const { page, problems } = watched;
+  await page.getByRole("link", { name: "Network health", exact: true }).click();
+  await page.getByTestId("health-networks").getByRole("link", { name: NETWORK }).click();
+  const summary = page.getByTestId("health-summary");
+  await summary.waitFor();
+  const nodes = await simulatedNodes();
+  const validators = nodes.filter((node) => node.validator);
+  const regions = [...new Set(nodes.map((node) => node.region))].sort();
+  assert.ok(validators.length >= 4 && validators.every((node) => node.up), "every validator runs");
+  // QBFT's quorum of n validators is ceil(2n/3).
+  const quorum = Math.ceil((2 * validators.length) / 3);
+  assert.match(
+    (await summary.textContent()) ?? "",
+    new RegExp(`${validators.length} of ${validators.length} — quorum met`),
+  );
+  assert.match((await summary.textContent()) ?? "", new RegExp(`Quorum${quorum}`));
+  const rows = await regionRows(page);
+  assert.deepEqual(rows.map((cells) => cells[0]).sort(), regions);
+  const simulatedHeight = Math.max(...nodes.map((node) => node.head));
+  for (const cells of rows) {
+    const height = Number(cells[1]);
+    assert.ok(height > 0 && height <= simulatedHeight, `${cells.join(" | ")}: at most the chain's ${simulatedHeight}`);
+  }
+  // The drift test's two checks are two points on each chart.
+  const heightChart = (await page.getByTestId("health-height").getAttribute("aria-label")) ?? "";
+  assert.equal(heightChart.split(";").length, 2, heightChart);
+  await screenshot(page, "10-network-health");
+
+  const stopped = validators.find((node) => node.region === "uksouth") ?? validators[0];
+  assert.ok(stopped !== undefined);
+  const { resourceGroup, cluster, namespace, pod } = stopped;
+  await stack.control("POST", "besu/actions", { type: "stopNode", resourceGroup, cluster, namespace, pod });
+  const started = await stack.api("POST", `drift/${NETWORK}`);
+  assert.equal(started.status, 202, started.text);
+  const down = `${validators.length - 1} of ${validators.length}`;
+  await summary.getByText(down).waitFor({ timeout: CHECK_TIMEOUT_MS });
+  const row = (await regionRows(page)).find((cells) => cells[0] === stopped.region);
+  const inRegion = validators.filter((node) => node.region === stopped.region).length;
+  assert.equal(row?.[3], `${inRegion - 1} of ${inRegion}`, row?.join(" | "));
+  // The history (polled on its own) gains the third check: three points, the last one down.
+  const validatorsChart = page.getByTestId("health-validators");
+  await validatorsChart
+    .and(page.locator(`[aria-label$="${validators.length - 1} up, quorum ${quorum}"]`))
+    .waitFor({ timeout: CHECK_TIMEOUT_MS });
+  assert.equal(((await validatorsChart.getAttribute("aria-label")) ?? "").split(";").length, 3);
+  await screenshot(page, "11-network-health-validator-down");
   assert.deepEqual(problems, []);
 });

@@ -151,7 +151,7 @@ test("the drift check's findings are gauges by kind and status, zero for a netwo
   assert.equal(total(series(scraped, "besu_fleet_drift_findings", { network: NETWORK, status: "found" })), 0);
 });
 
-test("the app's log lines are JSON objects naming the activity and region, with no key in them", () => {
+test("the app's log lines are JSON objects naming the activity, region and phase, joined to their spans, with no key in them", () => {
   const lines = stack
     .hostOutput()
     .split("\n")
@@ -166,7 +166,17 @@ test("the app's log lines are JSON objects naming the activity and region, with 
     assert.deepEqual(Object.keys(line).slice(0, 2), ["time", "level"]);
     assert.ok(REGIONS.includes(line.region as (typeof REGIONS)[number]), JSON.stringify(line));
     assert.equal(typeof line.message, "string");
+    assert.equal(line.phase, "deploying", JSON.stringify(line));
+    // The local tracer provider gives each activity call's span real ids.
+    assert.match(String(line.traceId), /^[0-9a-f]{32}$/, JSON.stringify(line));
+    assert.match(String(line.spanId), /^[0-9a-f]{16}$/, JSON.stringify(line));
   }
+  const preflight = lines.filter((line) => line.activity === "preflightRegion");
+  assert.ok(preflight.length >= REGIONS.length, `preflightRegion log lines: ${preflight.length}`);
+  assert.ok(
+    preflight.every((line) => line.phase === "preflight"),
+    JSON.stringify(preflight),
+  );
   const text = lines.map((line) => JSON.stringify(line)).join("\n");
   // PEM keys and certificates, kubeconfig credentials, bearer tokens, a node key Secret's entry.
   assert.doesNotMatch(text, /-----BEGIN|client-key-data|client-certificate-data|Bearer |"nodekey"/);

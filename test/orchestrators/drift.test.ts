@@ -164,6 +164,16 @@ describe("drift check orchestration with fake activities", () => {
     });
     assert.deepEqual(ofContracts(report), { findings: [], unknown: [] });
   });
+
+  test("the report carries the network's health from the nodes' samples, every planned region in it", async () => {
+    const { health } = await driftCheck({ driftBaseline: baseline(smallSpec(), {}) });
+    assert.deepEqual(
+      health?.regions.map((region) => region.region),
+      smallSpec().regions.map((region) => region.name),
+    );
+    assert.ok(health !== undefined && health.validators > 0 && health.validatorsUp === health.validators);
+    assert.ok((health.height ?? 0) > 0, "the fake nodes report a height");
+  });
 });
 
 describe("safe healing through the rollout's waves", () => {

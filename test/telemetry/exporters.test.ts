@@ -46,3 +46,43 @@ test("with a connection string the Azure Monitor distro takes the metrics and no
   assert.equal(provider, "MeterProvider", "an SDK provider, not the API's no-op");
   assert.equal(text, null);
 });
+
+test("locally, an activity's log lines name its rollout, region and phase and carry its span's trace and span ids", () => {
+  const ACTIVITIES = path.resolve(LIB, "..", "activities");
+  // An activity defined as the app defines them, called as the orchestrator calls it: the phase beside its input.
+  const script = `
+    const { startTelemetry } = require(${JSON.stringify(path.join(LIB, "telemetry", "exporters.js"))});
+    const { log } = require(${JSON.stringify(path.join(LIB, "telemetry", "log.js"))});
+    const { define: defineActivity } = require(${JSON.stringify(path.join(ACTIVITIES, "define.js"))});
+    const { observeNodes } = require(${JSON.stringify(path.join(ACTIVITIES, "contracts.js"))});
+    startTelemetry({ exporter: "prometheus" });
+    const observe = defineActivity(observeNodes, async () => {
+      log("info", "asked the nodes");
+      return { ok: true, observations: [] };
+    });
+    const input = { cluster: { resourceGroup: "rg", clusterName: "aks", region: "uksouth" }, namespace: "besu", nodes: [] };
+    observe({ ...input, phase: "verifying" }).then(() => observe(input));`;
+  const output = execFileSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 60_000 });
+  const lines = output
+    .trim()
+    .split("\n")
+    .map((line) => z.record(z.string(), z.string()).parse(JSON.parse(line)));
+  assert.equal(lines.length, 4, output);
+  const [inside, ended, , second] = lines;
+  assert.equal(inside?.message, "asked the nodes");
+  assert.match(ended?.message ?? "", /^observeNodes succeeded/);
+  assert.deepEqual(
+    { region: ended?.region, phase: ended?.phase, activity: ended?.activity },
+    { region: "uksouth", phase: "verifying", activity: "observeNodes" },
+  );
+  for (const line of lines) {
+    assert.match(line.traceId ?? "", /^[0-9a-f]{32}$/, JSON.stringify(line));
+    assert.notEqual(line.traceId, "0".repeat(32));
+    assert.match(line.spanId ?? "", /^[0-9a-f]{16}$/);
+  }
+  // A line written inside the activity joins the same span as its end line; the next call has a span of its own.
+  assert.deepEqual([inside?.traceId, inside?.spanId], [ended?.traceId, ended?.spanId]);
+  assert.notEqual(second?.spanId, ended?.spanId);
+  assert.equal(second?.region, "uksouth");
+  assert.equal(second?.phase, undefined, "a call without a phase names none");
+});

@@ -9,6 +9,7 @@
  * existed. Reports hold values of public configuration only: no key, kubeconfig or token.
  */
 import { z } from "zod";
+import { networkHealthSchema, networkHealthSummarySchema, type NetworkHealth } from "../network-health.js";
 import { driftKindSchema, type DriftIgnoreRule } from "./spec.js";
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -70,6 +71,8 @@ export const driftReportSchema = z.object({
   ignored: z.array(driftFindingSchema.extend({ rule: z.string() })),
   unknown: z.array(driftUnknownSchema),
   actions: z.array(driftActionSchema),
+  /** The network's health as the check's samples of the Besu nodes saw it (absent without a desired state). */
+  health: networkHealthSchema.optional(),
 });
 export type DriftReport = z.infer<typeof driftReportSchema>;
 
@@ -82,6 +85,8 @@ export const driftIndexEntrySchema = z.object({
   finishedAt: isoTime,
   findings: z.int().min(0),
   unknown: z.int().min(0),
+  /** The report's health without its regions: the network over time, one point per check. */
+  health: networkHealthSummarySchema.optional(),
 });
 export type DriftIndexEntry = z.infer<typeof driftIndexEntrySchema>;
 export const driftIndexSchema = z.object({ network: z.string(), reports: z.array(driftIndexEntrySchema) });
@@ -121,6 +126,7 @@ export interface DriftReportInput {
   ignore: readonly DriftIgnoreRule[];
   /** The network's previous report: `since` carries over from its findings, ignored ones included. */
   previous?: DriftReport;
+  health?: NetworkHealth;
 }
 
 /** Decides the state, applies the ignore rules and carries `since` over. */
@@ -152,6 +158,7 @@ export function buildDriftReport(input: DriftReportInput): DriftReport {
     ignored,
     unknown: [...input.unknown],
     actions: [...input.actions],
+    ...(input.health === undefined ? {} : { health: input.health }),
   };
 }
 
@@ -174,6 +181,8 @@ export function indexWithReport(
     finishedAt: report.finishedAt,
     findings: report.findings.length,
     unknown: report.unknown.length,
+    // The schema's parse leaves the regions out: a point per check stays small in an index read often.
+    ...(report.health === undefined ? {} : { health: networkHealthSummarySchema.parse(report.health) }),
   };
   const all = [entry, ...(index?.reports ?? []).filter((existing) => existing.checkId !== report.checkId)];
   return {

@@ -1,12 +1,13 @@
 /**
  * The page's views, one per API resource, each matched by its address (`#/rollouts`,
- * `#/rollouts/<id>`, `#/drift`, `#/drift/<network>`). A new resource (drift, a change plan, contracts and CCIP) plugs in as one
+ * `#/rollouts/<id>`, `#/drift`, `#/drift/<network>`, `#/health`, `#/health/<network>`). A new resource (drift, a change plan, contracts and CCIP) plugs in as one
  * more entry here; an entry with a `nav` title also gets a link in the header.
  */
 import type { JSX } from "preact";
 import type { Api, RegionInfo } from "../api.js";
 import type { Session } from "../session.js";
 import { DriftNetworkView, DriftOverviewView } from "./drift.js";
+import { HealthOverviewView, NetworkHealthView } from "./health.js";
 import { RolloutDetail } from "./rollout-detail.js";
 import { RolloutsList } from "./rollouts-list.js";
 
@@ -43,6 +44,15 @@ export const VIEWS: View[] = [
     pattern: /^\/drift$/,
     nav: { title: "Drift", href: "#/drift" },
     render: (context) => <DriftOverviewView {...context} />,
+  },
+  {
+    pattern: /^\/health\/([^/]+)$/,
+    render: (context, [network]) => <NetworkHealthView key={network} {...context} network={network ?? ""} />,
+  },
+  {
+    pattern: /^\/health$/,
+    nav: { title: "Network health", href: "#/health" },
+    render: (context) => <HealthOverviewView {...context} />,
   },
 ];
 
