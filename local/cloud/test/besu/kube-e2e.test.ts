@@ -278,6 +278,34 @@ describe("Besu manifests in the simulated cloud", { timeout: 120_000 }, () => {
     );
   });
 
+  it("a crashing image crash-loops the pods started with it in that cluster, until it is fixed", async () => {
+    const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+    const image = (type: "crashImage" | "fixImage") =>
+      control(test, "POST", "besu/actions", { type, cluster: "aks-besu", image: "hyperledger/besu:24.12.2" });
+    assert.equal((await image("crashImage")).status, 200);
+    assert.equal(Number((await rpcViaProxy("validator-2", "net_peerCount")).result), 3, "running containers go on");
+    await core.deleteNamespacedPod({ name: "validator-3-0", namespace: "besu" });
+    const crashing = await eventually(
+      "crash loop",
+      async () => {
+        const pod = await core.readNamespacedPod({ name: "validator-3-0", namespace: "besu" });
+        const status = pod.status?.containerStatuses?.[0];
+        return status?.lastState?.terminated?.message?.includes("crashImage") === true ? status : undefined;
+      },
+      30_000,
+    );
+    assert.equal(crashing.ready, false);
+    assert.equal((await image("fixImage")).status, 200);
+    await eventually(
+      "validator-3 answers again",
+      async () => {
+        const pod = await core.readNamespacedPod({ name: "validator-3-0", namespace: "besu" });
+        return pod.status?.containerStatuses?.[0]?.ready === true ? true : undefined;
+      },
+      60_000,
+    );
+  });
+
   it("publishes the chains and the mainnet stand-in's Chainlink contracts in cloud.json", async () => {
     const connection = BesuCloudFieldsSchema.parse(JSON.parse(readFileSync(join(test.dataDir, "cloud.json"), "utf8")));
     const mainnet = connection.evm.mainnet;
