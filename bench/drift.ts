@@ -9,9 +9,6 @@
  *   node dist/bench/drift.js [--checks n (default 3)] [--time-scale n (default 10)]
  */
 import { parseArgs } from "node:util";
-import { z } from "zod";
-import { waitFor } from "@besu-fleet/local-support";
-import { driftLatestSchema } from "../lib/domain/drift/api.js";
 import { positiveNumber } from "./options.js";
 import { loadAverage, machine, seconds, table } from "./report.js";
 import { BenchStack, exampleSpec } from "./stack.js";
@@ -35,7 +32,7 @@ async function main(): Promise<void> {
   const stack = await BenchStack.start(timeScale);
   try {
     const spec = exampleSpec();
-    const network = z.object({ name: z.string() }).loose().parse(spec.network).name;
+    const network = spec.network.name;
     const rolloutId = await stack.startRollout(spec);
     const rollout = await stack.waitForEnd(rolloutId, 30 * 60_000, 1000);
     console.log(`rollout ${rolloutId}: ${rollout.state}`);
@@ -43,21 +40,8 @@ async function main(): Promise<void> {
     let perCheck: { arm: Map<string, number>; kubeByRegion: Map<string, number>; kube: number } | undefined;
     for (let run = 1; run <= checks; run++) {
       const since = (await stack.operations(0)).at(-1)?.seq ?? 0;
-      const requestedAt = new Date().toISOString();
       const started = Date.now();
-      const accepted = await stack.api("POST", `drift/${network}`);
-      if (accepted.status !== 202) throw new Error(`drift run refused: ${accepted.status} ${accepted.text}`);
-      const report = await waitFor(
-        "the drift check",
-        async () => {
-          const latest = driftLatestSchema.parse((await stack.api("GET", `drift/${network}`)).body);
-          return latest.running === null && latest.report !== null && latest.report.finishedAt >= requestedAt
-            ? latest.report
-            : undefined;
-        },
-        10 * 60_000,
-        250,
-      );
+      const report = await stack.driftCheck(network, 10 * 60_000, 250);
       const wallMs = Date.now() - started;
       const entries = (await stack.operations(since)).filter((entry) => entry.seq > since);
       const arm = new Map<string, number>();

@@ -15,13 +15,15 @@ import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
 import { request, startAzurite, waitFor, type JsonResponse, type RunningAzurite } from "@besu-fleet/local-support";
 import { simulatedChainSettings } from "../cli/chain-settings.js";
 import { CLOUD_FILE_ENV, DEPLOYER_KEY_ID_ENV, KEY_VAULT_SIMULATOR_ENV } from "../lib/config.js";
+import { driftLatestSchema } from "../lib/domain/drift/api.js";
+import type { DriftReport } from "../lib/domain/drift/report.js";
 import { rolloutStatusSchema, type RolloutStatus } from "../lib/domain/rollout-status.js";
 import { REPO_ROOT } from "../test/support/paths.js";
 
 /** The parts of the example spec benchmarks read or change; everything else is sent as the file has it. */
 const benchSpecSchema = z
   .object({
-    network: z.object({ qbft: z.object({ blockperiodseconds: z.number() }).loose() }).loose(),
+    network: z.object({ name: z.string(), qbft: z.object({ blockperiodseconds: z.number() }).loose() }).loose(),
     regions: z.array(z.object({ name: z.string(), clusters: z.number().optional() }).loose()),
     cluster: z.record(z.string(), z.unknown()),
     rollout: z.object({ pollIntervalSeconds: z.number() }).loose(),
@@ -204,6 +206,27 @@ export class BenchStack {
       async () => {
         const status = await this.rolloutStatus(rolloutId);
         return status !== undefined && isFinal(status) ? status : undefined;
+      },
+      timeoutMs,
+      intervalMs,
+    );
+  }
+
+  /**
+   * Runs a drift check of the network through the API (`POST /api/drift/{network}`) and waits
+   * for its report: the latest one, finished after the request, with no check running.
+   */
+  async driftCheck(network: string, timeoutMs: number, intervalMs: number): Promise<DriftReport> {
+    const requestedAt = new Date().toISOString();
+    const accepted = await this.api("POST", `drift/${network}`);
+    if (accepted.status !== 202) throw new Error(`drift check refused: ${accepted.status} ${accepted.text}`);
+    return waitFor(
+      `the drift check of ${network}`,
+      async () => {
+        const latest = driftLatestSchema.parse((await this.api("GET", `drift/${network}`)).body);
+        return latest.running === null && latest.report !== null && latest.report.finishedAt >= requestedAt
+          ? latest.report
+          : undefined;
       },
       timeoutMs,
       intervalMs,

@@ -1,7 +1,7 @@
 /**
  * Benchmark of an image upgrade of the 24-region network (issue 10): the example is rolled out,
  * then rolled out again with only the Besu image changed, while the simulator is sampled every
- * 200 ms (validators down, longest stretch without a new block). Figures: the updating phase's
+ * 200 ms (validators down) and the blocks produced meanwhile are read (longest gap between blocks). Figures: the updating phase's
  * wall time against its theoretical minimum — per wave, the slowest modelled restart of its pods
  * (pod created to Ready, from the simulator's operation log) plus one block period for the chain
  * to move past it — and the overhead on top. The rejoin check also waits for each restarted
@@ -11,47 +11,15 @@
  *   npm run build && node dist/bench/upgrade.js [--time-scale <n, default 10 as in npm start>]
  */
 import { parseArgs } from "node:util";
-import { z } from "zod";
 import { defaultTimeScale, type OperationLogEntry } from "@besu-fleet/local-cloud";
 import { changePlanSchema } from "../lib/domain/changes/plan.js";
 import type { RolloutStatus } from "../lib/domain/rollout-status.js";
+import { blockGapBoundSeconds, sampled } from "../test/support/chain-sampling.js";
 import { positiveNumber } from "./options.js";
 import { machine, seconds } from "./report.js";
 import { BenchStack, exampleSpec } from "./stack.js";
 
 const UPGRADED_IMAGE = "hyperledger/besu:24.12.0";
-
-const simNodesSchema = z.array(z.object({ up: z.boolean(), address: z.string() }).loose());
-const simNetworksSchema = z.array(z.object({ height: z.number(), validators: z.array(z.string()) }).loose());
-
-/** Samples the simulator every 200 ms until stopped: most validators down, longest wall stretch without a block. */
-function sampleChain(stack: BenchStack) {
-  let maxDown = 0;
-  let longestStallMs = 0;
-  let height = -1;
-  let changedAt = Date.now();
-  let running = true;
-  const done = (async () => {
-    while (running) {
-      const nodes = simNodesSchema.parse((await stack.control("GET", "besu/nodes")).body);
-      const [chain] = simNetworksSchema.parse((await stack.control("GET", "besu/networks")).body);
-      if (chain !== undefined) {
-        const up = new Set(nodes.filter((node) => node.up).map((node) => node.address));
-        maxDown = Math.max(maxDown, chain.validators.filter((address) => !up.has(address)).length);
-        if (chain.height > height) [height, changedAt] = [chain.height, Date.now()];
-        longestStallMs = Math.max(longestStallMs, Date.now() - changedAt);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await done;
-      return { maxDown, longestStallMs, height };
-    },
-  };
-}
 
 function phaseMs(status: RolloutStatus, name: string): number {
   const phase = status.phases.find((entry) => entry.phase === name);
@@ -81,11 +49,13 @@ async function main(): Promise<void> {
     const plan = changePlanSchema.parse(planned.body);
     const since = Math.max(0, ...(await stack.operations(0)).map((entry) => entry.seq));
 
-    const sampler = sampleChain(stack);
     const started = Date.now();
-    const status = await stack.waitForEnd(await stack.startRollout(upgrade), 60 * 60_000, 500);
+    const { result: status, ...chain } = await sampled(
+      (method, route) => stack.control(method, route),
+      spec.network.name,
+      async () => stack.waitForEnd(await stack.startRollout(upgrade), 60 * 60_000, 500),
+    );
     const wallMs = Date.now() - started;
-    const chain = await sampler.stop();
     const entries = await stack.operations(since);
 
     // Waves are per region here (one validator, one sentry each): a wave's restart is its regions' slowest.
@@ -109,7 +79,7 @@ async function main(): Promise<void> {
       `per wave: ${seconds(updatingMs / plan.waves.length)} actual, ${seconds(minimumMs / plan.waves.length)} minimum`,
     );
     console.log(
-      `chain during the upgrade: at most ${chain.maxDown} validator(s) down; longest wall stretch without a block ${seconds(chain.longestStallMs)} (block period ${seconds(blockMs)} wall); height ${chain.height}`,
+      `chain during the upgrade: at most ${chain.maxDown} validator(s) down; longest gap between blocks ${chain.longestBlockGapSeconds} s simulated (block period ${spec.network.qbft.blockperiodseconds} s; bound ${blockGapBoundSeconds(spec.network.qbft.blockperiodseconds, timeScale, chain)} s: 3 block periods + one restart + the process's longest hold-up, ${chain.maxEventLoopDelayMs} ms); height ${chain.heightBefore} → ${chain.height}`,
     );
   } finally {
     await stack.close();

@@ -70,20 +70,7 @@ const latestSchema = z.object({ report: driftReportSchema.nullable(), running: z
 
 /** Runs a check through the API and returns its report. */
 async function check(): Promise<DriftReport> {
-  const requestedAt = new Date().toISOString();
-  const started = await stack.api("POST", `drift/${NETWORK}`);
-  assert.equal(started.status, 202, started.text);
-  return waitFor(
-    "the drift check to finish",
-    async () => {
-      const latest = latestSchema.parse((await stack.api("GET", `drift/${NETWORK}`)).body);
-      return latest.running === null && latest.report !== null && latest.report.finishedAt >= requestedAt
-        ? latest.report
-        : undefined;
-    },
-    CHECK_TIMEOUT_MS,
-    500,
-  ).catch(async (error: unknown) => {
+  return stack.driftCheck(NETWORK, CHECK_TIMEOUT_MS, 500).catch(async (error: unknown) => {
     const latest = await stack.api("GET", `drift/${NETWORK}`);
     throw new Error(`${String(error)}\nlatest: ${latest.text}\nhost output:\n${stack.hostOutput().slice(-4000)}`);
   });

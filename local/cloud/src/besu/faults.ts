@@ -19,6 +19,23 @@ export const BesuActionSchema = z.discriminatedUnion("type", [
   /** The pod's Besu process stops answering and leaves the network (also after container restarts) until startNode. */
   z.strictObject({ type: z.literal("stopNode"), ...podRef }),
   z.strictObject({ type: z.literal("startNode"), ...podRef }),
+  /**
+   * Every Besu container of this image (exactly as the pod spec names it) in the cluster exits at
+   * start, as a release that crashes on that cluster would, until fixImage: running containers go
+   * on, new ones crash-loop and their pods never become Ready.
+   */
+  z.strictObject({
+    type: z.literal("crashImage"),
+    cluster: z.string().min(1),
+    resourceGroup: z.string().min(1).optional(),
+    image: z.string().min(1),
+  }),
+  z.strictObject({
+    type: z.literal("fixImage"),
+    cluster: z.string().min(1),
+    resourceGroup: z.string().min(1).optional(),
+    image: z.string().min(1),
+  }),
   /** Keeps the node `blocks` behind the network head (0 clears). */
   z.strictObject({ type: z.literal("lagNode"), ...podRef, blocks: z.number().int().min(0) }),
   /** Cuts every P2P link between nodes in this region and nodes elsewhere. */
@@ -163,6 +180,12 @@ export function applyBesuAction(
       if (action.type === "lagNode") world.setLag(podKey, action.blocks);
       else world.setPodStopped(podKey, action.type === "stopNode");
       return { applied: action.type, pod: podKey };
+    }
+    case "crashImage":
+    case "fixImage": {
+      const clusterKey = clusterKeyFor(context, action.cluster, action.resourceGroup);
+      world.setImageCrashing(clusterKey, action.image, action.type === "crashImage");
+      return { applied: action.type, cluster: clusterKey, image: action.image };
     }
     case "partitionRegion":
     case "healRegion":

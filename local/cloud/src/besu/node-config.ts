@@ -53,7 +53,8 @@ export function clientVersionFromImage(image: string, identity?: string): string
   return `besu/${identity === undefined ? "" : `${identity}/`}${version}/linux-x86_64/openjdk-java-21`;
 }
 
-function imageOf(environment: ContainerEnvironment): string {
+/** The image of the container being started, as its pod spec names it. */
+export function imageOf(environment: ContainerEnvironment): string {
   const parsed = podSchema.safeParse(environment.pod);
   const container = parsed.success
     ? parsed.data.spec?.containers?.find((candidate) => candidate.name === environment.containerName)

@@ -9,7 +9,7 @@ import type { EvmAccount } from "../evm/ganache.js";
 import { LoopbackRpcServers } from "./loopback.js";
 import { BesuNode, type NodeHost } from "./node.js";
 import { besuContainer } from "./node-http.js";
-import { configureNode, type GeneratedKeyStore } from "./node-config.js";
+import { configureNode, imageOf, type GeneratedKeyStore } from "./node-config.js";
 import { QbftNetwork } from "./network.js";
 import { BesuStartupError } from "./options.js";
 
@@ -56,6 +56,8 @@ export class BesuWorld implements NodeHost {
   private readonly generatedKeys: GeneratedKeyStore = new Map();
   private readonly stoppedPods = new Set<string>();
   private readonly lags = new Map<string, number>();
+  /** `<cluster key> <image>` of images whose containers crash at start in that cluster. */
+  private readonly crashingImages = new Set<string>();
   private readonly partitionedRegions = new Set<string>();
   /** Chain ids (decimal) whose networks produce no blocks; {@link ALL_CHAINS} for every chain. */
   private readonly haltedChains = new Set<string>();
@@ -80,6 +82,9 @@ export class BesuWorld implements NodeHost {
     const podKey = podKeyOf(environment.location);
     const id = `${podKey}/${environment.containerName}`;
     try {
+      const image = imageOf(environment);
+      if (this.crashingImages.has(`${clusterKeyOf(environment.location)} ${image}`))
+        throw new BesuStartupError(`Besu ${image} exited at start (simulated crashImage fault)`);
       const dataKey = `${podKey}:${environment.containerName}`;
       const config = configureNode(environment, dataKey, this.generatedKeys);
       const stored = this.dataDirectories.get(dataKey);
@@ -173,6 +178,13 @@ export class BesuWorld implements NodeHost {
     this.topologyDirty = true;
   }
 
+  /** Makes new containers of an image in a cluster crash at start (true), or start again (false). */
+  setImageCrashing(clusterKey: string, image: string, crashing: boolean): void {
+    const key = `${clusterKey} ${image}`;
+    if (crashing) this.crashingImages.add(key);
+    else this.crashingImages.delete(key);
+  }
+
   /** Keeps a pod's node `blocks` behind the network (0 clears). */
   setLag(podKey: string, blocks: number): void {
     if (blocks > 0) this.lags.set(podKey, blocks);
@@ -205,12 +217,14 @@ export class BesuWorld implements NodeHost {
   /** Active faults, for the control API. */
   faults(): {
     stoppedPods: string[];
+    crashingImages: string[];
     lags: Record<string, number>;
     partitionedRegions: string[];
     haltedChains: string[];
   } {
     return {
       stoppedPods: [...this.stoppedPods],
+      crashingImages: [...this.crashingImages],
       lags: Object.fromEntries(this.lags),
       partitionedRegions: [...this.partitionedRegions],
       haltedChains: [...this.haltedChains],

@@ -8,7 +8,9 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { KubeConfig } from "@kubernetes/client-node" with { "resolution-mode": "import" };
+import type { KubeConfig, V1ContainerStatus as ContainerStatus } from "@kubernetes/client-node" with {
+  "resolution-mode": "import",
+};
 import { decodeQbftExtraData, quorumSize } from "@besu-fleet/qbft";
 import { BesuCloudFieldsSchema, createBesuPlugin } from "../../src/besu/plugin.js";
 import {
@@ -232,6 +234,19 @@ describe("Besu manifests in the simulated cloud", { timeout: 120_000 }, () => {
     );
   });
 
+  /** Waits until validator-3-0's container status satisfies `done`, and returns it. */
+  const untilValidator3 = (what: string, done: (status: ContainerStatus) => boolean, timeoutMs: number) =>
+    eventually(
+      what,
+      async () => {
+        const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+        const status = (await core.readNamespacedPod({ name: "validator-3-0", namespace: "besu" })).status
+          ?.containerStatuses?.[0];
+        return status !== undefined && done(status) ? status : undefined;
+      },
+      timeoutMs,
+    );
+
   it("a corrupted node-key Secret crash-loops that validator with Besu's reason; restoring it brings the node back", async () => {
     const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
     const replaceKey = (value?: string) =>
@@ -247,15 +262,9 @@ describe("Besu manifests in the simulated cloud", { timeout: 120_000 }, () => {
     const corrupted = await replaceKey();
     assert.equal(corrupted.status, 200);
     assert.deepEqual((corrupted.body as { restartedPods: string[] }).restartedPods, ["validator-3-0"]);
-    const crashing = await eventually(
+    const crashing = await untilValidator3(
       "crash loop",
-      async () => {
-        const pod = await core.readNamespacedPod({ name: "validator-3-0", namespace: "besu" });
-        const status = pod.status?.containerStatuses?.[0];
-        return status?.lastState?.terminated?.message?.includes("Unable to load node key") === true
-          ? status
-          : undefined;
-      },
+      (status) => status.lastState?.terminated?.message?.includes("Unable to load node key") === true,
       30_000,
     );
     assert.equal(crashing.ready, false);
@@ -263,19 +272,29 @@ describe("Besu manifests in the simulated cloud", { timeout: 120_000 }, () => {
     assert.match(log, /Unable to load node key/);
     assert.ok(!log.includes(VALIDATORS[3].key.slice(2)), "the key never appears in a log");
     await replaceKey(VALIDATORS[3].key);
-    await eventually(
-      "validator-3 answers again",
-      async () => {
-        const pod = await core.readNamespacedPod({ name: "validator-3-0", namespace: "besu" });
-        return pod.status?.containerStatuses?.[0]?.ready === true ? true : undefined;
-      },
-      60_000,
-    );
+    await untilValidator3("validator-3 answers again", (status) => status.ready, 60_000);
     await eventually(
       "validator-3 peered again",
       async () => (Number((await rpcViaProxy("validator-3", "net_peerCount")).result) === 3 ? true : undefined),
       30_000,
     );
+  });
+
+  it("a crashing image crash-loops the pods started with it in that cluster, until it is fixed", async () => {
+    const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+    const image = (type: "crashImage" | "fixImage") =>
+      control(test, "POST", "besu/actions", { type, cluster: "aks-besu", image: "hyperledger/besu:24.12.2" });
+    assert.equal((await image("crashImage")).status, 200);
+    assert.equal(Number((await rpcViaProxy("validator-2", "net_peerCount")).result), 3, "running containers go on");
+    await core.deleteNamespacedPod({ name: "validator-3-0", namespace: "besu" });
+    const crashing = await untilValidator3(
+      "crash loop",
+      (status) => status.lastState?.terminated?.message?.includes("crashImage") === true,
+      30_000,
+    );
+    assert.equal(crashing.ready, false);
+    assert.equal((await image("fixImage")).status, 200);
+    await untilValidator3("validator-3 answers again", (status) => status.ready, 60_000);
   });
 
   it("publishes the chains and the mainnet stand-in's Chainlink contracts in cloud.json", async () => {
