@@ -11,13 +11,14 @@ import path from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
 import { createBesuPlugin, startCloud, type OperationLogEntry, type RunningCloud } from "@besu-fleet/local-cloud";
-import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
+import type { HostProcess } from "@besu-fleet/local-host";
 import { request, startAzurite, waitFor, type JsonResponse, type RunningAzurite } from "@besu-fleet/local-support";
 import { simulatedChainSettings } from "../cli/chain-settings.js";
-import { CLOUD_FILE_ENV, DEPLOYER_KEY_ID_ENV, KEY_VAULT_SIMULATOR_ENV } from "../lib/config.js";
+import { DEPLOYER_KEY_ID_ENV, KEY_VAULT_SIMULATOR_ENV } from "../lib/config.js";
 import { driftLatestSchema } from "../lib/domain/drift/api.js";
 import type { DriftReport } from "../lib/domain/drift/report.js";
 import { rolloutStatusSchema, type RolloutStatus } from "../lib/domain/rollout-status.js";
+import { startAppHost } from "../test/support/app-host.js";
 import { REPO_ROOT } from "../test/support/paths.js";
 
 /** The parts of the example spec benchmarks read or change; everything else is sent as the file has it. */
@@ -269,17 +270,4 @@ function onChainSettings(cloud: RunningCloud): Record<string, string> {
     [KEY_VAULT_SIMULATOR_ENV]: "true",
     ...simulatedChainSettings(cloud.connection),
   };
-}
-
-function startAppHost(workDir: string, azurite: RunningAzurite, extra: Record<string, string>): Promise<HostProcess> {
-  return startHostProcess({
-    appDir: REPO_ROOT,
-    storage: azurite.connectionString,
-    dataDir: path.join(workDir, "data"),
-    env: {
-      [CLOUD_FILE_ENV]: path.join(workDir, "cloud", "cloud.json"),
-      AzureWebJobsStorage: azurite.connectionString,
-      ...extra,
-    },
-  });
 }

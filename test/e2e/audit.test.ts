@@ -13,14 +13,14 @@ import { after, before, test } from "node:test";
 import { z } from "zod";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { createBesuPlugin, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
-import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
+import type { HostProcess } from "@besu-fleet/local-host";
 import { request, startAzurite, waitFor, type JsonResponse, type RunningAzurite } from "@besu-fleet/local-support";
 import { simulatedChainSettings } from "../../cli/chain-settings.js";
 import { API_ROLES } from "../../functions/authorization.js";
 import { STATE_CONTAINER } from "../../lib/config.js";
 import { rolloutStatusSchema } from "../../lib/domain/rollout-status.js";
 import { auditEntrySchema } from "../../lib/state/audit.js";
-import { REPO_ROOT } from "../support/paths.js";
+import { startAppHost } from "../support/app-host.js";
 import { signedInHeaders } from "../support/principal.js";
 import { CREDENTIAL_MARKERS, vaultPrivateKeys } from "./secrets.js";
 import { SIMULATED_TIME_SCALE, smallSpec } from "./stack.js";
@@ -44,18 +44,11 @@ before(async () => {
     plugins: [createBesuPlugin()],
     log: () => undefined,
   });
-  host = await startHostProcess({
-    appDir: REPO_ROOT,
-    storage: azurite.connectionString,
-    dataDir: path.join(workDir, "data"),
-    env: {
-      BESU_FLEET_API_AUTH: "entra",
-      BESU_FLEET_CLOUD_FILE: path.join(workDir, "cloud", "cloud.json"),
-      AzureWebJobsStorage: azurite.connectionString,
-      BESU_FLEET_DEPLOYER_KEY_ID: cloud.connection.keyVault.deployerKeyId,
-      BESU_FLEET_KEY_VAULT_SIMULATOR: "true",
-      ...simulatedChainSettings(cloud.connection),
-    },
+  host = await startAppHost(workDir, azurite, {
+    BESU_FLEET_API_AUTH: "entra",
+    BESU_FLEET_DEPLOYER_KEY_ID: cloud.connection.keyVault.deployerKeyId,
+    BESU_FLEET_KEY_VAULT_SIMULATOR: "true",
+    ...simulatedChainSettings(cloud.connection),
   });
 });
 

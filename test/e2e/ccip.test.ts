@@ -17,7 +17,7 @@ import { z } from "zod";
 import { createBesuPlugin, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
 import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
+import type { HostProcess } from "@besu-fleet/local-host";
 import { request, startAzurite, waitFor, type JsonResponse, type RunningAzurite } from "@besu-fleet/local-support";
 import { simulatedChainSettings } from "../../cli/chain-settings.js";
 import { driftReportSchema, type DriftReport } from "../../lib/domain/drift/report.js";
@@ -27,6 +27,7 @@ import { deployerSigner } from "../../lib/evm/key-vault-signer.js";
 import { EvmRpc } from "../../lib/evm/rpc.js";
 import { ExactlyOnceSender } from "../../lib/evm/sender.js";
 import { DocumentStore } from "../../lib/state/documents.js";
+import { startAppHost as startSharedAppHost } from "../support/app-host.js";
 import { REPO_ROOT } from "../support/paths.js";
 
 const ROLLOUT_TIMEOUT_MS = 240_000;
@@ -139,20 +140,12 @@ async function waitForEnd(rolloutId: string): Promise<RolloutStatus> {
   });
 }
 
-function startAppHost(): Promise<HostProcess> {
-  return startHostProcess({
-    appDir: REPO_ROOT,
-    storage: azurite.connectionString,
-    dataDir: path.join(workDir, "data"),
-    env: {
-      BESU_FLEET_CLOUD_FILE: path.join(workDir, "cloud", "cloud.json"),
-      AzureWebJobsStorage: azurite.connectionString,
-      BESU_FLEET_DEPLOYER_KEY_ID: cloud.connection.keyVault.deployerKeyId,
-      BESU_FLEET_KEY_VAULT_SIMULATOR: "true",
-      ...settings,
-    },
+const startAppHost = (): Promise<HostProcess> =>
+  startSharedAppHost(workDir, azurite, {
+    BESU_FLEET_DEPLOYER_KEY_ID: cloud.connection.keyVault.deployerKeyId,
+    BESU_FLEET_KEY_VAULT_SIMULATOR: "true",
+    ...settings,
   });
-}
 
 const PHASES = [
   "preflight",

@@ -15,11 +15,12 @@ import { after, before, test } from "node:test";
 import YAML from "yaml";
 import { z } from "zod";
 import { createBesuPlugin, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
-import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
+import type { HostProcess } from "@besu-fleet/local-host";
 import { request, startAzurite, waitFor, type JsonResponse, type RunningAzurite } from "@besu-fleet/local-support";
 import { changePlanSchema } from "../../lib/domain/changes/plan.js";
 import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
 import { observeNetwork, sampled, simulatedChains, blockGapBoundSeconds } from "../support/chain-sampling.js";
+import { startAppHost as startSharedAppHost } from "../support/app-host.js";
 import { REPO_ROOT } from "../support/paths.js";
 
 /** As test/e2e/rollout.test.ts: fast AKS creates, blocks slow enough to be sampled. */
@@ -33,17 +34,7 @@ let host: HostProcess;
 let workDir: string;
 let functionKey: string;
 
-function startAppHost(): Promise<HostProcess> {
-  return startHostProcess({
-    appDir: REPO_ROOT,
-    storage: azurite.connectionString,
-    dataDir: path.join(workDir, "data"),
-    env: {
-      BESU_FLEET_CLOUD_FILE: path.join(workDir, "cloud", "cloud.json"),
-      AzureWebJobsStorage: azurite.connectionString,
-    },
-  });
-}
+const startAppHost = (): Promise<HostProcess> => startSharedAppHost(workDir, azurite);
 
 before(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-changes-"));

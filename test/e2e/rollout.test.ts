@@ -15,9 +15,9 @@ import { createBesuPlugin } from "@besu-fleet/local-cloud";
 import { startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
 import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
 import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
-import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
+import type { HostProcess } from "@besu-fleet/local-host";
 import { request, waitFor, type JsonResponse } from "@besu-fleet/local-support";
-import { REPO_ROOT } from "../support/paths.js";
+import { startAppHost as startSharedAppHost } from "../support/app-host.js";
 import { CREDENTIAL_MARKERS, vaultPrivateKeys } from "./secrets.js";
 import { SIMULATED_TIME_SCALE, smallSpec, type SpecBody } from "./stack.js";
 
@@ -35,14 +35,7 @@ const cloudLog: string[] = [];
 const cloudDir = (): string => path.join(workDir, "cloud");
 const hostDataDir = (): string => path.join(workDir, "data");
 
-function startAppHost(): Promise<HostProcess> {
-  return startHostProcess({
-    appDir: REPO_ROOT,
-    storage: azurite.connectionString,
-    dataDir: hostDataDir(),
-    env: { BESU_FLEET_CLOUD_FILE: path.join(cloudDir(), "cloud.json"), AzureWebJobsStorage: azurite.connectionString },
-  });
-}
+const startAppHost = (): Promise<HostProcess> => startSharedAppHost(workDir, azurite);
 
 before(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-e2e-"));

@@ -12,9 +12,10 @@ import path from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
 import { createBesuPlugin, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
-import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
+import type { HostProcess } from "@besu-fleet/local-host";
 import { request, startAzurite, waitFor, type JsonResponse, type RunningAzurite } from "@besu-fleet/local-support";
 import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
+import { startAppHost } from "../support/app-host.js";
 import { REPO_ROOT } from "../support/paths.js";
 
 /**
@@ -87,15 +88,7 @@ export async function startE2eStack(): Promise<E2eStack> {
     plugins: [createBesuPlugin({ mainnet: false })],
     log: (line) => cloudLog.push(line),
   });
-  const host: HostProcess = await startHostProcess({
-    appDir: REPO_ROOT,
-    storage: azurite.connectionString,
-    dataDir: path.join(workDir, "data"),
-    env: {
-      BESU_FLEET_CLOUD_FILE: path.join(workDir, "cloud", "cloud.json"),
-      AzureWebJobsStorage: azurite.connectionString,
-    },
-  });
+  const host: HostProcess = await startAppHost(workDir, azurite);
   const functionKey = z
     .object({ functionKeys: z.object({ default: z.string().min(1) }) })
     .parse(JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8"))).functionKeys.default;
