@@ -8,7 +8,7 @@
  */
 import type { HttpRequest, HttpResponseInit, Timer } from "@azure/functions";
 import type { DurableClient, HttpDurableClientOptions, TimerDurableClientOptions } from "durable-functions";
-import { apiAuthMode, driftSchedule } from "../lib/config.js";
+import { apiAuthMode, appSettings, driftSchedule } from "../lib/config.js";
 import { driftIndexName, driftIndexSchema, driftReportSchema, type DriftIndex } from "../lib/domain/drift/report.js";
 import { log } from "../lib/telemetry/log.js";
 import { driftCheckOrchestration, driftCheckStatusSchema, driftInstanceId } from "../orchestrators/drift/contract.js";
@@ -146,7 +146,7 @@ const driftHistory = onNetwork("drift/{network}/history", ["GET"], async (_reque
 );
 
 const driftRun = onNetwork("drift/{network}", ["POST"], async (request, client, network) => {
-  const { started } = await startCheck(client, network, "api", requesterOf(request, apiAuthMode(process.env)));
+  const { started } = await startCheck(client, network, "api", requesterOf(request, apiAuthMode(appSettings())));
   if (!started)
     return error(409, "DriftCheckRunning", `a drift check of network ${network} is running; wait for it to finish`, {
       statusUrl: statusUrl(request, network),

@@ -23,7 +23,7 @@ import {
   rolloutOrchestration,
   type RolloutInput,
 } from "../orchestrators/contracts.js";
-import { apiAuthMode } from "../lib/config.js";
+import { apiAuthMode, appSettings } from "../lib/config.js";
 import type { AuditReference } from "../lib/state/audit.js";
 import { requesterOf } from "./authorization.js";
 import { changePlanFor, dryRunOf } from "./change-plans.js";
@@ -83,7 +83,7 @@ async function startRollout(
   const rolloutId = `rollout-${network}-${await nextRolloutNumber(network, existing)}`;
   const input: RolloutInput = { rolloutId, spec, regions, ...(earlierRegions ? { earlierRegions } : {}) };
   // Who asked, by name, for the audit of every change the rollout makes (orchestrators/durable.ts).
-  const audit: AuditReference = { by: requesterOf(request, apiAuthMode(process.env)), target: rolloutId };
+  const audit: AuditReference = { by: requesterOf(request, apiAuthMode(appSettings())), target: rolloutId };
   try {
     await client.startNew(rolloutOrchestration.name, { instanceId: rolloutId, input: { ...input, audit } });
   } catch (startError) {

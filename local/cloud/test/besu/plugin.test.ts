@@ -26,10 +26,17 @@ describe("Besu plug-in: control API and scenario", { timeout: 60_000 }, () => {
         const body = answer.body as { haltedChains: string[]; partitionedRegions: string[] };
         return body.haltedChains.length > 0 && body.partitionedRegions.length > 0 ? body : undefined;
       });
-      assert.deepEqual(faults, { stoppedPods: [], lags: {}, partitionedRegions: ["japaneast"], haltedChains: ["138"] });
+      assert.deepEqual(faults, {
+        stoppedPods: [],
+        crashingImages: [],
+        lags: {},
+        partitionedRegions: ["japaneast"],
+        haltedChains: ["138"],
+      });
       assert.equal((await control(test, "POST", "besu/actions", { type: "resumeChain" })).status, 200);
       assert.deepEqual((await control(test, "GET", "besu/faults")).body, {
         stoppedPods: [],
+        crashingImages: [],
         lags: {},
         partitionedRegions: ["japaneast"],
         haltedChains: [],
