@@ -67,7 +67,8 @@ export class EvmRpc {
   constructor(
     private readonly url: string,
     /** Names the chain in messages (the URL is not shown: it may carry a key). */
-    private readonly chainName: string,
+    /** The chain's role in the spec (`chain138`, `mainnet`), for messages and the audit trail. */
+    readonly chainName: string,
     private readonly retryOptions: EvmRetryOptions = {},
   ) {}
 

@@ -23,6 +23,7 @@ import {
   type Receipt,
 } from "../domain/tx-journal.js";
 import { ClassifiedError } from "../errors.js";
+import { changesRecorded, noteChange } from "../state/change-trail.js";
 import type { JournalStore } from "./journal-store.js";
 import { RevertError, type EvmRpc } from "./rpc.js";
 import type { TransactionSigner } from "./signer.js";
@@ -205,16 +206,8 @@ export class ExactlyOnceSender {
     const decision = decide(entry, await this.facts(entry), this.options.stuckAfterSeconds);
     // Only a new fact is journaled (mined, dropped, a replacement before its broadcast); a
     // broadcast is not: recovery handles a `signed` attempt the node knows as broadcast.
-    if (decision.kind === "mined") {
-      const mined = markMined(entry, decision.hash, decision.receipt);
-      await this.journal.write(name, mined);
-      return mined;
-    }
-    if (decision.kind === "dropped") {
-      const dropped = markDropped(entry, decision.reason);
-      await this.journal.write(name, dropped);
-      return dropped;
-    }
+    if (decision.kind === "mined") return this.journalFinal(name, markMined(entry, decision.hash, decision.receipt));
+    if (decision.kind === "dropped") return this.journalFinal(name, markDropped(entry, decision.reason));
     if (decision.kind === "broadcast") {
       await this.rpc.sendRawTransaction(decision.attempt.raw, entry.intent);
       return markBroadcast(entry);
@@ -315,16 +308,39 @@ export class ExactlyOnceSender {
     return failed === undefined ? { entries } : { entries, failed };
   }
 
+  /**
+   * Journals an entry that reached its end (mined or dropped) once its outcome is on the audit
+   * trail. A final entry is never looked at again, and a crash right after a broadcast may have
+   * lost the broadcast's own note (lib/state/change-trail.ts appends as it goes), so this note is
+   * what guarantees every transaction the journal settles is in the audit.
+   */
+  private async journalFinal(name: string, entry: JournalEntry): Promise<JournalEntry> {
+    const hash = entry.mined?.hash ?? entry.attempts[entry.attempts.length - 1]?.hash ?? "";
+    noteChange({
+      system: "chain",
+      action: entry.mined === undefined ? "transaction dropped" : "transaction mined",
+      subject: hash,
+      outcome: entry.mined?.receipt.status ?? entry.droppedReason ?? "dropped",
+      details: {
+        chain: this.rpc.chainName,
+        chainId: String(entry.chainId),
+        sender: entry.sender,
+        nonce: String(entry.nonce),
+        intent: entry.intent,
+        ...(entry.mined === undefined ? {} : { block: String(entry.mined.receipt.blockNumber) }),
+      },
+    });
+    await changesRecorded();
+    await this.journal.write(name, entry);
+    return entry;
+  }
+
   /** Polls an entry's latest attempt for its receipt until `until`; journals it once mined. */
   private async untilMined(name: string, entry: JournalEntry, until: number): Promise<JournalEntry> {
     while (!isFinal(entry)) {
       const hash = entry.attempts[entry.attempts.length - 1]?.hash ?? "";
       const receipt = await this.receipt(hash);
-      if (receipt !== undefined) {
-        const mined = markMined(entry, hash, receipt);
-        await this.journal.write(name, mined);
-        return mined;
-      }
+      if (receipt !== undefined) return this.journalFinal(name, markMined(entry, hash, receipt));
       if (Date.now() >= until) break;
       await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
     }

@@ -61,7 +61,7 @@ const AUDIT_PREFIX = "audit/";
 
 /**
  * The hour's blob of an entry's time. An append blob takes at most 50,000 blocks (one per API
- * request, one per activity call's batch of changes) in Azure and in Azurite; an hourly blob
+ * request, one per append of an activity call's changes) in Azure and in Azurite; an hourly blob
  * leaves room for 13 a second, where a daily one would stop recording after 50,000 in a day. Names sort in time order, and a daily
  * blob of earlier versions (`<yyyy-mm-dd>.jsonl`) sorts before the hours of its day.
  */
@@ -74,8 +74,8 @@ export function recordAudit(store: DocumentStore, entry: AuditEntry): Promise<vo
 }
 
 /**
- * Appends entries as one block of the first one's hour: the changes of one activity call cost one
- * write, however many objects it applied.
+ * Appends entries as one block of the first one's hour: changes noted together cost one write,
+ * however many objects they concern.
  */
 export async function recordAuditBatch(store: DocumentStore, entries: readonly AuditEntry[]): Promise<void> {
   const first = entries[0];

@@ -7,7 +7,7 @@ import { buildDependencies } from "../../activities/dependencies.js";
 import { createActivities } from "../../activities/factory.js";
 import { parseConfig } from "../../lib/config.js";
 import { auditBlobName, readAudit, recordAudit } from "../../lib/state/audit.js";
-import { noteChange, recordingChanges } from "../../lib/state/change-trail.js";
+import { changesRecorded, noteChange, recordingChanges } from "../../lib/state/change-trail.js";
 import { DocumentStore } from "../../lib/state/documents.js";
 import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
 import { startAdapterCloud, type AdapterCloud } from "./harness.js";
@@ -15,6 +15,16 @@ import { startAdapterCloud, type AdapterCloud } from "./harness.js";
 describe("document store on Azurite", { timeout: 120_000 }, () => {
   let azurite: RunningAzurite;
   let env: AdapterCloud;
+
+  /** How many blocks the (single) audit blob of a container holds: one per append. */
+  async function committedBlocks(store: DocumentStore, container: string): Promise<number | undefined> {
+    const [blob] = await store.listDocuments("audit/");
+    const properties = await BlobServiceClient.fromConnectionString(azurite.connectionString)
+      .getContainerClient(container)
+      .getAppendBlobClient(blob?.name ?? "")
+      .getProperties();
+    return properties.blobCommittedBlockCount;
+  }
 
   before(async () => {
     azurite = await startAzurite();
@@ -67,7 +77,7 @@ describe("document store on Azurite", { timeout: 120_000 }, () => {
     });
   });
 
-  it("records the changes one activity call noted as one appended block, attributed to who asked", async () => {
+  it("records the changes one activity call noted together as one appended block, attributed to who asked", async () => {
     const store = new DocumentStore(azurite.connectionString, "audit-batch");
     const answer = await recordingChanges(store, { by: "ops@contoso.example", target: "rollout-n-1" }, async () => {
       for (const name of ["a", "b", "c"])
@@ -82,12 +92,25 @@ describe("document store on Azurite", { timeout: 120_000 }, () => {
       entries.map((entry) => [entry.who, entry.target, entry.system, entry.subject]),
       ["c", "b", "a"].map((name) => ["ops@contoso.example", "rollout-n-1", "kubernetes", `/api/v1/configmaps/${name}`]),
     );
-    const [blob] = await store.listDocuments("audit/");
-    const properties = await BlobServiceClient.fromConnectionString(azurite.connectionString)
-      .getContainerClient("audit-batch")
-      .getAppendBlobClient(blob?.name ?? "")
-      .getProperties();
-    assert.equal(properties.blobCommittedBlockCount, 1, "one block for the call's three changes");
+    assert.equal(await committedBlocks(store, "audit-batch"), 1, "one block for the three changes noted together");
+  });
+
+  it("appends a change while the activity call is still running, so a process killed later in the call keeps it", async () => {
+    const store = new DocumentStore(azurite.connectionString, "audit-early");
+    const seenDuringTheCall = await recordingChanges(store, { by: "ops@contoso.example" }, async () => {
+      noteChange({ system: "chain", action: "eth_sendRawTransaction", subject: "0x01", outcome: "sent" });
+      await changesRecorded();
+      const recorded = (await readAudit(store, { top: 10 })).map((entry) => entry.subject);
+      // Noted while that append was done: recorded with the call, in order, in a block of its own.
+      noteChange({ system: "chain", action: "transaction mined", subject: "0x01", outcome: "success" });
+      return recorded;
+    });
+    assert.deepEqual(seenDuringTheCall, ["0x01"]);
+    assert.deepEqual(
+      (await readAudit(store, { top: 10 })).map((entry) => entry.action),
+      ["transaction mined", "eth_sendRawTransaction"],
+    );
+    assert.equal(await committedBlocks(store, "audit-early"), 2);
   });
 
   it("reads the audit trail newest first across hourly blobs and an earlier version's daily blob", async () => {

@@ -157,15 +157,29 @@ test("a rollout's audit holds its ARM, Kubernetes and chain changes with the ope
 
   const transactions = of("chain");
   const deployer = cloud.connection.keyVault.deployerAddress.toLowerCase();
-  const deployerTransactions = transactions.filter((entry) => entry.details?.sender?.toLowerCase() === deployer);
+  const deployerTransactions = transactions.filter(
+    (entry) => entry.action === "eth_sendRawTransaction" && entry.details?.sender?.toLowerCase() === deployer,
+  );
   assert.ok(deployerTransactions.length >= 1, `the deployer's transactions: ${JSON.stringify(transactions)}`);
+  const outcomes: Record<string, string[]> = {
+    eth_sendRawTransaction: ["sent", "already known"],
+    "transaction mined": ["success"],
+  };
   for (const transaction of transactions) {
-    assert.equal(transaction.action, "eth_sendRawTransaction");
+    assert.ok(
+      outcomes[transaction.action]?.includes(transaction.outcome),
+      `${transaction.action}: ${transaction.outcome}`,
+    );
     assert.match(transaction.subject ?? "", /^0x[0-9a-f]{64}$/, "the transaction's hash");
     assert.match(transaction.details?.nonce ?? "", /^\d+$/);
     assert.ok((transaction.details?.intent ?? "") !== "", "what it is for");
-    assert.ok(["sent", "already known"].includes(transaction.outcome), transaction.outcome);
   }
+  // Each of the deployer's (journaled) transactions has its result too, with its block.
+  const mined = new Map(
+    transactions.filter((entry) => entry.action === "transaction mined").map((entry) => [entry.subject, entry]),
+  );
+  for (const sent of deployerTransactions)
+    assert.match(mined.get(sent.subject)?.details?.block ?? "", /^\d+$/, `the result of ${sent.details?.intent}`);
   assert.ok(deployerTransactions.some((entry) => /receiver/.test(entry.details?.intent ?? "")));
 
   const chainOnly = auditListSchema.parse(

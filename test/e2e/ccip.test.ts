@@ -26,6 +26,7 @@ import { JournalStore } from "../../lib/evm/journal-store.js";
 import { deployerSigner } from "../../lib/evm/key-vault-signer.js";
 import { EvmRpc } from "../../lib/evm/rpc.js";
 import { ExactlyOnceSender } from "../../lib/evm/sender.js";
+import { readAudit } from "../../lib/state/audit.js";
 import { DocumentStore } from "../../lib/state/documents.js";
 import { startAppHost as startSharedAppHost } from "../support/app-host.js";
 import { REPO_ROOT } from "../support/paths.js";
@@ -187,7 +188,13 @@ async function killDuring(rolloutId: string, phase: string): Promise<string> {
 }
 
 const journalEntrySchema = z
-  .object({ chainId: z.number(), sender: z.string(), nonce: z.number(), state: z.string() })
+  .object({
+    chainId: z.number(),
+    sender: z.string(),
+    nonce: z.number(),
+    state: z.string(),
+    mined: z.object({ hash: z.string() }).loose().optional(),
+  })
   .loose();
 
 /** Every journal entry of the network, from the state container. */
@@ -268,6 +275,19 @@ test("the CCIP example survives a SIGKILL in each on-chain phase with no duplica
       .sort((a, b) => a - b);
     assert.deepEqual(nonces, [...Array(await nonceOf(chain)).keys()], `${chain}: nonces 0..n-1, each once`);
   }
+
+  // The audit trail kept every transaction through the kills: each mined one has its result,
+  // whether its broadcast's own note survived the kill or recovery settled it.
+  const settled = new Set(
+    (await readAudit(new DocumentStore(azurite.connectionString, "besu-fleet-state"), { system: "chain", top: 10_000 }))
+      .filter((entry) => entry.action === "transaction mined")
+      .map((entry) => entry.subject),
+  );
+  assert.deepEqual(
+    entries.filter((entry) => !settled.has(entry.mined?.hash)).map((entry) => `${entry.chainId}/${entry.nonce}`),
+    [],
+    "every mined transaction is in the audit trail",
+  );
 
   const nonces = { chain138: await nonceOf("chain138"), mainnet: await nonceOf("mainnet") };
   const again = await waitForEnd(await startRollout());
