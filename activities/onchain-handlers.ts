@@ -71,14 +71,20 @@ export function createOnChainActivities(deps: OnChainDependencies) {
       const handle = await onChain.settledChain(spec, chain);
       const progress = new Map<string, z.infer<typeof contracts.deploymentProgressSchema>>();
       const toSend = [];
-      for (const name of names) {
-        const { request, abi, predicted } = onChain.deploymentRequest(spec, chain, name, context);
-        // The init code is in the name: a deployment whose code or arguments change is a new intent.
-        const journalName = [context.network, "deploy", chain, `${name}-${keccak256(request.data).slice(2, 10)}`];
-        const codeHash = predicted === undefined ? undefined : await handle.reader.codeHash(predicted);
-        if (predicted !== undefined && codeHash !== undefined) {
+      // The wave's deployments are independent: their addresses are looked at together.
+      const looked = await Promise.all(
+        names.map(async (name) => {
+          const { request, abi, predicted } = onChain.deploymentRequest(spec, chain, name, context);
+          // The init code is in the name: a deployment whose code or arguments change is a new intent.
+          const journalName = [context.network, "deploy", chain, `${name}-${keccak256(request.data).slice(2, 10)}`];
+          const codeHash = predicted === undefined ? undefined : await handle.reader.codeHash(predicted);
           // The journal is settled, so a deployment of ours that was mined says so here.
-          const mined = (await onChain.journaled(journalName))?.mined;
+          const mined = codeHash === undefined ? undefined : (await onChain.journaled(journalName))?.mined;
+          return { name, journalName, request, abi, predicted, codeHash, mined };
+        }),
+      );
+      for (const { name, journalName, request, abi, predicted, codeHash, mined } of looked) {
+        if (predicted !== undefined && codeHash !== undefined)
           progress.set(name, {
             name,
             progress: "done",
@@ -87,7 +93,7 @@ export function createOnChainActivities(deps: OnChainDependencies) {
             alreadyPresent: mined === undefined,
             ...(mined === undefined ? {} : { hash: mined.hash }),
           });
-        } else toSend.push({ name, journalName, request, abi, predicted });
+        else toSend.push({ name, journalName, request, abi, predicted });
       }
       const inOrder = () => names.flatMap((name) => progress.get(name) ?? []);
       if (toSend.some(({ predicted }) => predicted !== undefined)) {
@@ -133,10 +139,18 @@ export function createOnChainActivities(deps: OnChainDependencies) {
         String(sendIndex),
       ];
       const started = (await onChain.journaled(journalName(0))) !== undefined;
+      // The first transaction's gas is estimated alongside the check, at the same settled state:
+      // a step that does not hold yet sends it without waiting for a second round trip.
+      const first = calls.sends[0];
+      const firstGasLimit = started || first === undefined ? undefined : handle.sender.gasLimit(first.request);
+      // Unused (and its failure moot) when the step already holds.
+      firstGasLimit?.catch(() => undefined);
       if (!started && (await holds()))
         return { ok: true as const, progress: "done" as const, result: "held" as const, hashes };
       for (const [sendIndex, send] of calls.sends.entries()) {
-        const sent = await onChain.send(handle, journalName(sendIndex), send.request, calls.abi);
+        const request =
+          sendIndex === 0 && firstGasLimit !== undefined ? { ...send.request, gasLimit: firstGasLimit } : send.request;
+        const sent = await onChain.send(handle, journalName(sendIndex), request, calls.abi);
         hashes.push(sent.hash);
         if (!sent.mined) return { ok: true as const, progress: "pending" as const, hashes };
       }
@@ -185,32 +199,41 @@ export function createOnChainActivities(deps: OnChainDependencies) {
 
     verifyOnChain: define(contracts.verifyOnChain, async ({ context }) => {
       const spec = await onChain.spec(context.specDocument);
-      const problems: string[] = [];
-      const deployed: { chain: (typeof CHAIN_ROLES)[number]; name: string; address: string; codeHash: string }[] = [];
-      for (const chain of CHAIN_ROLES) {
-        const handle = onChain.chain(spec, chain);
-        for (const deployment of spec.contracts?.[chain] ?? []) {
+      // Every read is independent of the others: all of them at once, problems listed in spec order.
+      const codes = CHAIN_ROLES.flatMap((chain) =>
+        (spec.contracts?.[chain] ?? []).map(async (deployment) => {
           const address = context.addresses[chain][deployment.name];
-          const codeHash = address === undefined ? undefined : await handle.reader.codeHash(address);
-          if (address === undefined || codeHash === undefined) problems.push(`${chain}.${deployment.name} has no code`);
-          else deployed.push({ chain, name: deployment.name, address, codeHash });
-        }
-      }
-      for (const [index, step] of (spec.ccip?.steps ?? []).entries()) {
+          const codeHash =
+            address === undefined ? undefined : await onChain.chain(spec, chain).reader.codeHash(address);
+          return address === undefined || codeHash === undefined
+            ? { problem: `${chain}.${deployment.name} has no code` }
+            : { deployed: { chain, name: deployment.name, address, codeHash } };
+        }),
+      );
+      const steps = (spec.ccip?.steps ?? []).map(async (step, index) => {
         const calls = onChain.stepCalls(spec, index, context);
-        const handle = onChain.chain(spec, step.chain);
-        const actual = await handle.reader.view(calls.contract, step.check.function, calls.checkArgs);
-        if (!sameValue(actual, calls.equals)) problems.push(`ccip step ${step.name} does not hold`);
-      }
-      for (const topUp of spec.funding?.topUps ?? []) {
-        const handle = onChain.chain(spec, topUp.chain);
+        const actual = await onChain
+          .chain(spec, step.chain)
+          .reader.view(calls.contract, step.check.function, calls.checkArgs);
+        return sameValue(actual, calls.equals) ? {} : { problem: `ccip step ${step.name} does not hold` };
+      });
+      const balances = (spec.funding?.topUps ?? []).map(async (topUp) => {
         const account = String(onChain.resolve(topUp.account, context));
         const asset = topUp.asset === "native" ? "native" : String(onChain.resolve(topUp.asset, context));
-        const balance = await handle.reader.balance(account, asset);
-        if (balance < BigInt(topUp.target))
-          problems.push(`top-up ${topUp.name}: balance ${balance} is below ${topUp.target}`);
-      }
-      return { ok: true as const, contracts: deployed, problems };
+        const balance = await onChain.chain(spec, topUp.chain).reader.balance(account, asset);
+        return balance < BigInt(topUp.target)
+          ? { problem: `top-up ${topUp.name}: balance ${balance} is below ${topUp.target}` }
+          : {};
+      });
+      const found: {
+        problem?: string;
+        deployed?: { chain: (typeof CHAIN_ROLES)[number]; name: string; address: string; codeHash: string };
+      }[] = await Promise.all([...codes, ...steps, ...balances]);
+      return {
+        ok: true as const,
+        contracts: found.flatMap((entry) => (entry.deployed === undefined ? [] : [entry.deployed])),
+        problems: found.flatMap((entry) => (entry.problem === undefined ? [] : [entry.problem])),
+      };
     }),
   };
 }

@@ -66,8 +66,10 @@ export class EvmRpc {
 
   constructor(
     private readonly url: string,
-    /** Names the chain in messages (the URL is not shown: it may carry a key). */
-    /** The chain's role in the spec (`chain138`, `mainnet`), for messages and the audit trail. */
+    /**
+     * The chain's role in the spec (`chain138`, `mainnet`): names it in messages (the URL is not
+     * shown: it may carry a key) and in the audit trail.
+     */
     readonly chainName: string,
     private readonly retryOptions: EvmRetryOptions = {},
   ) {}

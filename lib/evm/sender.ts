@@ -36,6 +36,12 @@ export interface TransactionRequest {
   data: string;
   value: bigint;
   predictedAddress?: string;
+  /**
+   * Its gas limit, already being estimated ({@link ExactlyOnceSender.gasLimit}, started by a
+   * caller alongside its own reads after {@link ExactlyOnceSender.settle}); estimated at sending
+   * when absent.
+   */
+  gasLimit?: Promise<bigint>;
 }
 
 export interface SenderOptions {
@@ -77,6 +83,9 @@ interface NewIntent {
 const GAS_MARGIN_PERCENT = 125n;
 
 export class ExactlyOnceSender {
+  /** What the last {@link settle} left open, until the next {@link advanceAll} has looked. */
+  private justSettled: { name: string; entry: JournalEntry }[] | undefined;
+
   constructor(
     private readonly rpc: EvmRpc,
     private readonly signer: TransactionSigner,
@@ -124,7 +133,7 @@ export class ExactlyOnceSender {
   }
 
   /** The gas limit of a new intent: the node's estimate at the latest block, with a margin. */
-  private async gasLimit(request: TransactionRequest): Promise<bigint> {
+  async gasLimit(request: TransactionRequest): Promise<bigint> {
     const call = {
       from: await this.signer.address(),
       to: request.to ?? undefined,
@@ -236,6 +245,7 @@ export class ExactlyOnceSender {
       const next = await this.reconcile(name, entry);
       if (!isFinal(next)) stillOpen.push({ name, entry: next });
     }
+    this.justSettled = stillOpen;
     return stillOpen;
   }
 
@@ -252,7 +262,10 @@ export class ExactlyOnceSender {
   async advanceAll(
     intents: readonly { name: string; request: TransactionRequest }[],
   ): Promise<{ entries: (JournalEntry | undefined)[]; failed?: { index: number; error: unknown } }> {
-    const open = await this.settle();
+    // A caller that just settled and found nothing open (and sent nothing since: only this method
+    // sends) is not settled twice; what was open then may have been mined since, so it is looked at again.
+    const open = this.justSettled?.length === 0 ? [] : await this.settle();
+    this.justSettled = undefined;
     const taken = open.map((unfinished) => unfinished.entry);
     const existing = await Promise.all(
       intents.map(
@@ -262,7 +275,7 @@ export class ExactlyOnceSender {
     // Every new intent's gas is estimated before any of them is sent: they are independent, and an
     // estimate at the latest block must not depend on this sender's transactions still pending.
     const fresh = intents.flatMap((intent, index) => (existing[index] === undefined ? [{ ...intent, index }] : []));
-    const estimates = await Promise.allSettled(fresh.map(({ request }) => this.gasLimit(request)));
+    const estimates = await Promise.allSettled(fresh.map(({ request }) => request.gasLimit ?? this.gasLimit(request)));
     const gasLimits = estimates.flatMap((estimate) => (estimate.status === "fulfilled" ? [estimate.value] : []));
     const refused = estimates.findIndex((estimate) => estimate.status === "rejected");
     const until = Date.now() + this.options.waitSeconds * 1000;
