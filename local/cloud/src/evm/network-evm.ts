@@ -174,10 +174,21 @@ function besuStyleRevert(error: EvmRpcError): EvmRpcError {
   );
 }
 
+/**
+ * ganache words an unknown method as geth does ("The method … does not exist/is not available")
+ * but throws it without geth's code, -32601, which is what tells a client not to retry.
+ */
+const UNKNOWN_METHOD = /^The method .* does not exist\/is not available$/;
+
 /** Carries an EVM error's JSON-RPC code and revert data to the caller. */
 export function asRpcError(error: unknown): EvmRpcError {
   if (error instanceof EvmRpcError) return error;
-  const code = isRecord(error) && typeof error.code === "number" ? error.code : -32000;
+  const code =
+    isRecord(error) && typeof error.code === "number"
+      ? error.code
+      : error instanceof Error && UNKNOWN_METHOD.test(error.message)
+        ? -32601
+        : -32000;
   const data =
     isRecord(error) && "data" in error
       ? isRecord(error.data) && typeof error.data.result === "string"

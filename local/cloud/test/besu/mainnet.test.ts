@@ -81,6 +81,12 @@ describe("Ethereum mainnet stand-in", { timeout: 60_000 }, () => {
     assert.ok(BigInt(String(await rpc(mainnet.info.rpcUrl, "eth_getBalance", [deployer, "latest"]))) > 0n);
   });
 
+  it("answers a method it does not serve with -32601, as Ethereum nodes do, so a client does not retry it", async () => {
+    const answer = await rpcRaw(mainnet.info.rpcUrl, "qbft_getValidatorsByBlockNumber", ["latest"]);
+    assert.equal(answer.error?.code, -32601, JSON.stringify(answer));
+    assert.match(answer.error?.message ?? "", /does not exist\/is not available/);
+  });
+
   it("refuses router configuration by the operator: the Router belongs to Chainlink", async () => {
     const data = router.encodeFunctionData("applyRampUpdates", [
       [{ destChainSelector: 138n, onRamp: deployer }],
