@@ -18,7 +18,7 @@ import { DEPLOYER_KEY_ID_ENV, KEY_VAULT_SIMULATOR_ENV } from "../lib/config.js";
 import { driftLatestSchema } from "../lib/domain/drift/api.js";
 import type { DriftReport } from "../lib/domain/drift/report.js";
 import { rolloutStatusSchema, type RolloutStatus } from "../lib/domain/rollout-status.js";
-import { startAppHost } from "../test/support/app-host.js";
+import { appHostKeys, startAppHost } from "../test/support/app-host.js";
 import { REPO_ROOT } from "../test/support/paths.js";
 
 /** The parts of the example spec benchmarks read or change; everything else is sent as the file has it. */
@@ -90,11 +90,6 @@ const operationLogSchema = z.object({
   ),
 });
 
-const functionKeysSchema = z.object({
-  masterKey: z.string().min(1),
-  functionKeys: z.object({ default: z.string().min(1) }),
-});
-
 const isFinal = (status: RolloutStatus): boolean => status.state !== "Running";
 
 export class BenchStack {
@@ -138,9 +133,7 @@ export class BenchStack {
       started.unshift(() => cloud.close());
       const env = { ...(options.onChain === true ? onChainSettings(cloud) : {}), ...options.appSettings };
       const host = await startAppHost(workDir, azurite, env);
-      const keys = functionKeysSchema.parse(
-        JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8")),
-      );
+      const keys = appHostKeys(workDir);
       return new BenchStack(workDir, azurite, cloud, host, keys.functionKeys.default, keys.masterKey, env);
     } catch (error) {
       for (const stop of started) await stop();

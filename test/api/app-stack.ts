@@ -6,9 +6,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { z } from "zod";
 import { createBesuPlugin, startCloud } from "@besu-fleet/local-cloud";
-import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
+import { readHostKeys, startHostProcess, type HostProcess } from "@besu-fleet/local-host";
 import { request, startAzurite, type JsonResponse, type RunningAzurite } from "@besu-fleet/local-support";
 import { REPO_ROOT } from "../support/paths.js";
 
@@ -35,12 +34,6 @@ export interface AppStack {
   stop(): Promise<void>;
 }
 
-const keysSchema = z.object({
-  masterKey: z.string().min(1),
-  functionKeys: z.object({ default: z.string().min(1) }),
-  systemKeys: z.object({ durabletask_extension: z.string().min(1) }),
-});
-
 /** A body in 64 KiB chunks of a stream, which fetch sends chunked. */
 function chunkedStream(body: Buffer): ReadableStream<Uint8Array> {
   let offset = 0;
@@ -63,7 +56,7 @@ export async function startAppStack(env: Record<string, string> = {}, appDir = R
     dataDir,
     env: { AzureWebJobsStorage: azurite.connectionString, ...env },
   });
-  const keys = keysSchema.parse(JSON.parse(fs.readFileSync(path.join(dataDir, "keys.json"), "utf8")));
+  const keys = readHostKeys(dataDir);
   return {
     azurite,
     host,

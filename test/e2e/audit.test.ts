@@ -12,7 +12,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { z } from "zod";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { createBesuPlugin, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
+import type { RunningCloud } from "@besu-fleet/local-cloud";
 import type { HostProcess } from "@besu-fleet/local-host";
 import { request, startAzurite, waitFor, type JsonResponse, type RunningAzurite } from "@besu-fleet/local-support";
 import { simulatedChainSettings } from "../../cli/chain-settings.js";
@@ -23,7 +23,7 @@ import { auditEntrySchema } from "../../lib/state/audit.js";
 import { startAppHost } from "../support/app-host.js";
 import { signedInHeaders } from "../support/principal.js";
 import { CREDENTIAL_MARKERS, vaultPrivateKeys } from "./secrets.js";
-import { SIMULATED_TIME_SCALE, smallSpec } from "./stack.js";
+import { smallSpec, startE2eCloud } from "./stack.js";
 
 const ROLLOUT_TIMEOUT_MS = 180_000;
 const REGIONS = ["northeurope", "uksouth"];
@@ -38,12 +38,7 @@ let host: HostProcess;
 before(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-audit-"));
   azurite = await startAzurite();
-  cloud = await startCloud({
-    dataDir: path.join(workDir, "cloud"),
-    timeScale: SIMULATED_TIME_SCALE,
-    plugins: [createBesuPlugin()],
-    log: () => undefined,
-  });
+  cloud = await startE2eCloud(workDir);
   host = await startAppHost(workDir, azurite, {
     BESU_FLEET_API_AUTH: "entra",
     BESU_FLEET_DEPLOYER_KEY_ID: cloud.connection.keyVault.deployerKeyId,

@@ -14,7 +14,7 @@ import { after, before, test } from "node:test";
 import { keccak256 } from "ethers";
 import YAML from "yaml";
 import { z } from "zod";
-import { createBesuPlugin, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
+import type { RunningCloud } from "@besu-fleet/local-cloud";
 import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { BlobServiceClient } from "@azure/storage-blob";
 import type { HostProcess } from "@besu-fleet/local-host";
@@ -28,11 +28,11 @@ import { EvmRpc } from "../../lib/evm/rpc.js";
 import { ExactlyOnceSender } from "../../lib/evm/sender.js";
 import { readAudit } from "../../lib/state/audit.js";
 import { DocumentStore } from "../../lib/state/documents.js";
-import { startAppHost as startSharedAppHost } from "../support/app-host.js";
+import { appHostKeys, startAppHost as startSharedAppHost } from "../support/app-host.js";
 import { REPO_ROOT } from "../support/paths.js";
+import { startE2eCloud } from "./stack.js";
 
 const ROLLOUT_TIMEOUT_MS = 240_000;
-const SIMULATED_TIME_SCALE = 50;
 const BLOCK_PERIOD_SECONDS = 5;
 const REGIONS = ["northeurope", "uksouth", "francecentral", "swedencentral"];
 
@@ -46,17 +46,10 @@ let settings: Record<string, string>;
 before(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-ccip-"));
   azurite = await startAzurite();
-  cloud = await startCloud({
-    dataDir: path.join(workDir, "cloud"),
-    timeScale: SIMULATED_TIME_SCALE,
-    plugins: [createBesuPlugin()],
-    log: () => undefined,
-  });
+  cloud = await startE2eCloud(workDir);
   settings = simulatedChainSettings(cloud.connection);
   host = await startAppHost();
-  functionKey = z
-    .object({ functionKeys: z.object({ default: z.string().min(1) }) })
-    .parse(JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8"))).functionKeys.default;
+  functionKey = appHostKeys(workDir).functionKeys.default;
 });
 
 after(async () => {

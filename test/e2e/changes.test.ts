@@ -14,17 +14,16 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import YAML from "yaml";
 import { z } from "zod";
-import { createBesuPlugin, startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
+import type { RunningCloud } from "@besu-fleet/local-cloud";
 import type { HostProcess } from "@besu-fleet/local-host";
 import { request, startAzurite, waitFor, type JsonResponse, type RunningAzurite } from "@besu-fleet/local-support";
 import { changePlanSchema } from "../../lib/domain/changes/plan.js";
 import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
 import { observeNetwork, sampled, simulatedChains, blockGapBoundSeconds } from "../support/chain-sampling.js";
-import { startAppHost as startSharedAppHost } from "../support/app-host.js";
+import { appHostKeys, startAppHost as startSharedAppHost } from "../support/app-host.js";
 import { REPO_ROOT } from "../support/paths.js";
+import { SIMULATED_TIME_SCALE, startE2eCloud } from "./stack.js";
 
-/** As test/e2e/rollout.test.ts: fast AKS creates, blocks slow enough to be sampled. */
-const SIMULATED_TIME_SCALE = 50;
 const BLOCK_PERIOD_SECONDS = 5;
 const ROLLOUT_TIMEOUT_MS = 180_000;
 
@@ -39,16 +38,9 @@ const startAppHost = (): Promise<HostProcess> => startSharedAppHost(workDir, azu
 before(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-changes-"));
   azurite = await startAzurite();
-  cloud = await startCloud({
-    dataDir: path.join(workDir, "cloud"),
-    timeScale: SIMULATED_TIME_SCALE,
-    plugins: [createBesuPlugin({ mainnet: false })],
-    log: () => undefined,
-  });
+  cloud = await startE2eCloud(workDir, { mainnet: false });
   host = await startAppHost();
-  functionKey = z
-    .object({ functionKeys: z.object({ default: z.string() }) })
-    .parse(JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8"))).functionKeys.default;
+  functionKey = appHostKeys(workDir).functionKeys.default;
 });
 
 after(async () => {

@@ -11,15 +11,14 @@ import { after, before, test } from "node:test";
 import { z } from "zod";
 import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { createBesuPlugin } from "@besu-fleet/local-cloud";
-import { startCloud, type RunningCloud } from "@besu-fleet/local-cloud";
+import type { RunningCloud } from "@besu-fleet/local-cloud";
 import { startAzurite, type RunningAzurite } from "@besu-fleet/local-support";
 import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
 import type { HostProcess } from "@besu-fleet/local-host";
 import { request, waitFor, type JsonResponse } from "@besu-fleet/local-support";
-import { startAppHost as startSharedAppHost } from "../support/app-host.js";
+import { appHostKeys, startAppHost as startSharedAppHost } from "../support/app-host.js";
 import { CREDENTIAL_MARKERS, vaultPrivateKeys } from "./secrets.js";
-import { SIMULATED_TIME_SCALE, smallSpec, type SpecBody } from "./stack.js";
+import { smallSpec, startE2eCloud, type SpecBody } from "./stack.js";
 
 /** Rollouts on the simulated cloud take seconds; a stuck one must fail the test, not hang it. */
 const ROLLOUT_TIMEOUT_MS = 120_000;
@@ -33,24 +32,15 @@ let functionKey: string;
 const cloudLog: string[] = [];
 
 const cloudDir = (): string => path.join(workDir, "cloud");
-const hostDataDir = (): string => path.join(workDir, "data");
 
 const startAppHost = (): Promise<HostProcess> => startSharedAppHost(workDir, azurite);
 
 before(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-e2e-"));
   azurite = await startAzurite();
-  cloud = await startCloud({
-    dataDir: cloudDir(),
-    timeScale: SIMULATED_TIME_SCALE,
-    plugins: [createBesuPlugin({ mainnet: false })],
-    log: (line) => cloudLog.push(line),
-  });
+  cloud = await startE2eCloud(workDir, { mainnet: false, log: (line) => cloudLog.push(line) });
   host = await startAppHost();
-  const keys = z
-    .object({ functionKeys: z.object({ default: z.string().min(1) }) })
-    .parse(JSON.parse(fs.readFileSync(path.join(hostDataDir(), "keys.json"), "utf8")));
-  functionKey = keys.functionKeys.default;
+  functionKey = appHostKeys(workDir).functionKeys.default;
 });
 
 after(async () => {

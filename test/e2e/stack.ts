@@ -15,7 +15,7 @@ import { createBesuPlugin, startCloud, type RunningCloud } from "@besu-fleet/loc
 import type { HostProcess } from "@besu-fleet/local-host";
 import { request, startAzurite, waitFor, type JsonResponse, type RunningAzurite } from "@besu-fleet/local-support";
 import { rolloutStatusSchema, type RolloutStatus } from "../../lib/domain/rollout-status.js";
-import { startAppHost } from "../support/app-host.js";
+import { appHostKeys, startAppHost } from "../support/app-host.js";
 import { REPO_ROOT } from "../support/paths.js";
 
 /**
@@ -66,6 +66,23 @@ export function smallSpec(network: string, regions: readonly string[]): SpecBody
   };
 }
 
+/**
+ * The simulated cloud of an end-to-end test, at {@link SIMULATED_TIME_SCALE}, its data under
+ * `<workDir>/cloud` (where {@link startAppHost} points the app); with the mainnet stand-in unless
+ * `mainnet: false`; its log dropped unless `log` keeps it.
+ */
+export function startE2eCloud(
+  workDir: string,
+  options: { mainnet?: boolean; log?: (line: string) => void } = {},
+): Promise<RunningCloud> {
+  return startCloud({
+    dataDir: path.join(workDir, "cloud"),
+    timeScale: SIMULATED_TIME_SCALE,
+    plugins: [createBesuPlugin({ mainnet: options.mainnet !== false })],
+    log: options.log ?? (() => undefined),
+  });
+}
+
 export interface E2eStack {
   api(method: "GET" | "POST", route: string, body?: unknown): Promise<JsonResponse>;
   control(method: "GET" | "POST" | "PUT" | "DELETE", route: string, body?: unknown): Promise<JsonResponse>;
@@ -82,16 +99,9 @@ export async function startE2eStack(): Promise<E2eStack> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "besu-fleet-e2e-"));
   const cloudLog: string[] = [];
   const azurite: RunningAzurite = await startAzurite();
-  const cloud: RunningCloud = await startCloud({
-    dataDir: path.join(workDir, "cloud"),
-    timeScale: SIMULATED_TIME_SCALE,
-    plugins: [createBesuPlugin({ mainnet: false })],
-    log: (line) => cloudLog.push(line),
-  });
+  const cloud = await startE2eCloud(workDir, { mainnet: false, log: (line) => cloudLog.push(line) });
   const host: HostProcess = await startAppHost(workDir, azurite);
-  const functionKey = z
-    .object({ functionKeys: z.object({ default: z.string().min(1) }) })
-    .parse(JSON.parse(fs.readFileSync(path.join(workDir, "data", "keys.json"), "utf8"))).functionKeys.default;
+  const functionKey = appHostKeys(workDir).functionKeys.default;
 
   const send = (url: string, method: string, body: unknown, headers: Record<string, string>) =>
     request(url, {

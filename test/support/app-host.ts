@@ -4,7 +4,7 @@
  * `<workDir>/data`, and the drift timer kept out of the way.
  */
 import path from "node:path";
-import { startHostProcess, type HostProcess } from "@besu-fleet/local-host";
+import { readHostKeys, startHostProcess, type HostKeys, type HostProcess } from "@besu-fleet/local-host";
 import type { RunningAzurite } from "@besu-fleet/local-support";
 import { CLOUD_FILE_ENV, DRIFT_SCHEDULE_ENV } from "../../lib/config.js";
 import { REPO_ROOT } from "./paths.js";
@@ -33,4 +33,9 @@ export function startAppHost(
       ...extra,
     },
   });
+}
+
+/** The keys of the host {@link startAppHost} started in `workDir` (written when it first started). */
+export function appHostKeys(workDir: string): HostKeys {
+  return readHostKeys(path.join(workDir, "data"));
 }

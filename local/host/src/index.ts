@@ -6,3 +6,4 @@
 export { readLocalSettings, startHost, type HostOptions, type RunningHost } from "./host.js";
 export { hostCommand, HOST_USAGE, printHost, UsageError } from "./command.js";
 export { startHostProcess, type HostProcess } from "./host-process.js";
+export { readHostKeys, type HostKeys } from "./keys.js";

@@ -16,9 +16,14 @@ export type HostKeys = z.infer<typeof KeysSchema>;
 
 const newKey = (): string => randomBytes(30).toString("base64url");
 
+/** The keys a host keeps in `dataDir` (it writes them when it first starts), for its callers and tests. */
+export function readHostKeys(dataDir: string): HostKeys {
+  return KeysSchema.parse(JSON.parse(fs.readFileSync(path.join(dataDir, "keys.json"), "utf8")));
+}
+
 export function loadOrCreateKeys(dataDir: string): HostKeys {
   const file = path.join(dataDir, "keys.json");
-  if (fs.existsSync(file)) return KeysSchema.parse(JSON.parse(fs.readFileSync(file, "utf8")));
+  if (fs.existsSync(file)) return readHostKeys(dataDir);
   const keys: HostKeys = {
     masterKey: newKey(),
     functionKeys: { default: newKey() },
