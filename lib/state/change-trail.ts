@@ -1,9 +1,10 @@
 /**
  * The changes the control plane makes to outside systems, for the audit trail (lib/state/audit.ts).
  * The one adapter of each system notes every change it makes (ARM writes in lib/azure/arm.ts,
- * Kubernetes writes in lib/kube/cluster.ts, transactions in lib/evm/rpc.ts) with
- * {@link noteChange}, inside the activity call it runs in ({@link recordingChanges}); each entry
- * names who asked for the rollout or drift check the call belongs to.
+ * Kubernetes writes in lib/kube/cluster.ts, transactions in lib/evm/rpc.ts and their ends in
+ * lib/evm/sender.ts) with {@link noteChange}, inside the activity call it runs in
+ * ({@link recordingChanges}); each entry names who asked for the rollout or drift check the call
+ * belongs to.
  * A change is appended as soon as it is noted, not when the call ends, so a process killed in the
  * middle of a long call loses at most the append in flight: changes noted while one append is
  * under way go together in the next, so a call that applies many objects still costs few writes.
