@@ -36,6 +36,7 @@ before(async () => {
   browser = await launchBrowser();
   watched = await openPage(browser);
   await watched.page.goto(dashboardUrl(stack.baseUrl, stack.functionKey));
+  await watched.page.getByRole("heading", { name: "Rollouts" }).waitFor();
 });
 
 after(async () => {

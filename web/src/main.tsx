@@ -7,7 +7,7 @@ import { render } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import "../styles.css";
 import { createApi, type RegionInfo } from "./api.js";
-import { authMode, forgetKey, loadSession, rememberKey, type Session } from "./session.js";
+import { authMode, forgetKey, keysSession, loadEntraSession, rememberKey, type Session } from "./session.js";
 import { route, VIEWS } from "./views/index.js";
 
 const currentAddress = (): string => location.hash.replace(/^#/, "");
@@ -95,10 +95,13 @@ function Dashboard(props: { session: Session; onUnauthorized: () => void; onSign
 
 function App() {
   const mode = authMode();
-  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  // undefined: still asking App Service who is signed in (entra); null: keys mode without a key.
+  const [session, setSession] = useState<Session | null | undefined>(() =>
+    mode === "keys" ? (keysSession() ?? null) : undefined,
+  );
   const [rejected, setRejected] = useState(false);
   useEffect(() => {
-    void loadSession(mode).then((loaded) => setSession(loaded ?? null));
+    if (mode === "entra") void loadEntraSession().then(setSession);
   }, [mode]);
   const onUnauthorized = useMemo(
     () => () => {

@@ -50,16 +50,22 @@ interface AuthMeEntry {
   user_claims?: { typ: string; val: string }[];
 }
 
-/** The session, or undefined in keys mode while no key is known (the page then asks for one). */
-export async function loadSession(mode: AuthMode): Promise<Session | undefined> {
-  if (mode === "keys") {
-    const key = keyFromAddress() ?? sessionStorage.getItem(KEY_STORAGE) ?? undefined;
-    return key === undefined ? undefined : { mode, key, who: "function key", canOperate: true };
-  }
+/**
+ * The keys-mode session, or undefined while no key is known (the page then asks for one). It is
+ * read synchronously when the page starts, before anything can change the address: a key still
+ * in the fragment when a link or a script moves to another view would be lost.
+ */
+export function keysSession(): Session | undefined {
+  const key = keyFromAddress() ?? sessionStorage.getItem(KEY_STORAGE) ?? undefined;
+  return key === undefined ? undefined : { mode: "keys", key, who: "function key", canOperate: true };
+}
+
+/** The entra-mode session: who App Service Authentication signed in, and their app roles. */
+export async function loadEntraSession(): Promise<Session> {
   const response = await fetch("/.auth/me", { credentials: "same-origin" });
   const entries = response.ok ? ((await response.json()) as AuthMeEntry[]) : [];
   const claims = entries[0]?.user_claims ?? [];
   const roles = claims.filter((claim) => ROLE_CLAIMS.has(claim.typ)).map((claim) => claim.val);
   const name = claims.find((claim) => claim.typ === "name" || claim.typ === "preferred_username")?.val;
-  return { mode, who: name ?? entries[0]?.user_id ?? "signed in", canOperate: roles.includes(OPERATOR_ROLE) };
+  return { mode: "entra", who: name ?? entries[0]?.user_id ?? "signed in", canOperate: roles.includes(OPERATOR_ROLE) };
 }
