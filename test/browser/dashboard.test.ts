@@ -4,7 +4,8 @@
  * person would: through the page. One rollout is started from the page with one region made to
  * fail by the simulator's fault rules; the page must show the regions change state live, the failed
  * region's error and the verification; Retry then finishes the network and Cancel stops a third
- * rollout. Screenshots of each view go to .local/screenshots/dashboard.
+ * rollout; without a key the page asks for one and refuses a wrong one. Screenshots of each view
+ * go to .local/screenshots/dashboard.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -197,4 +198,30 @@ test("Cancel on the page stops a running rollout", async () => {
   assert.equal(await finalState(page), "Canceled");
   await screenshot(page, "6-canceled");
   assert.deepEqual(problems, []);
+});
+
+test("without a key the page asks for one, says when a typed key is refused, opens with the right one, and Forget key asks again", async () => {
+  // A new page is a new tab with empty sessionStorage: no key from an earlier test.
+  const { page, problems } = await openPage(browser);
+  try {
+    await page.goto(`${stack.host.baseUrl}/api/dashboard/#/rollouts`);
+    const keyField = page.getByLabel("Function key");
+    await keyField.fill("not-the-key");
+    await page.getByRole("button", { name: "Open the dashboard" }).click();
+    await page.getByText("That key was refused. Try again.").waitFor();
+
+    await keyField.fill(stack.functionKey);
+    await page.getByRole("button", { name: "Open the dashboard" }).click();
+    await page.getByRole("heading", { name: "Rollouts" }).waitFor();
+    await page.getByRole("button", { name: "Forget key" }).click();
+    await keyField.waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0, "the key is gone from the tab");
+    // The refused key's 401 is the one console error expected.
+    assert.ok(
+      problems.every((problem) => /401/.test(problem)),
+      problems.join("\n"),
+    );
+  } finally {
+    await page.close();
+  }
 });

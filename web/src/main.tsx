@@ -119,9 +119,8 @@ function App() {
         <KeyForm
           rejected={rejected}
           onKey={(key) => {
-            rememberKey(key);
             setRejected(false);
-            setSession({ mode, key, who: "function key", canOperate: true });
+            setSession(rememberKey(key));
           }}
         />
       </main>

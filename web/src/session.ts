@@ -37,8 +37,13 @@ function keyFromAddress(): string | undefined {
   return key;
 }
 
-export function rememberKey(key: string): void {
+/** Anyone with the function key is an operator (docs/api.md). */
+const keyHolder = (key: string): Session => ({ mode: "keys", key, who: "function key", canOperate: true });
+
+/** Keeps a key typed into the page for this tab, and returns its session. */
+export function rememberKey(key: string): Session {
   sessionStorage.setItem(KEY_STORAGE, key);
+  return keyHolder(key);
 }
 
 export function forgetKey(): void {
@@ -57,7 +62,7 @@ interface AuthMeEntry {
  */
 export function keysSession(): Session | undefined {
   const key = keyFromAddress() ?? sessionStorage.getItem(KEY_STORAGE) ?? undefined;
-  return key === undefined ? undefined : { mode: "keys", key, who: "function key", canOperate: true };
+  return key === undefined ? undefined : keyHolder(key);
 }
 
 /** The entra-mode session: who App Service Authentication signed in, and their app roles. */
